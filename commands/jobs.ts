@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { lastOption } from '../src/core/args.ts';
+import { defineCommand } from '../src/core/command.ts';
+import { formatTable, formatTime } from '../src/core/format.ts';
+import { jobStateTexts } from '../src/core/job-texts.ts';
+
+const texts = {
+  title: { ru: 'Задачи', en: 'Jobs' },
+  none: { ru: 'Задач пока не было.', en: 'No jobs yet.' },
+  headers: {
+    ru: ['№', 'состояние', 'команда', 'сервис', 'кто', 'ход', 'создана'],
+    en: ['#', 'state', 'command', 'service', 'by', 'progress', 'created'],
+  },
+} as const;
+
+export default defineCommand({
+  name: 'jobs',
+  aliases: ['задачи'],
+  summary: { ru: 'последние задачи и их состояние', en: 'recent jobs and their state' },
+  args: [],
+  options: [
+    lastOption(10, 200),
+    {
+      name: 'active',
+      flags: '--active',
+      description: { ru: 'только идущие', en: 'only the ones in progress' },
+      schema: z
+        .boolean()
+        .optional()
+        .transform((v) => v === true),
+    },
+  ],
+  run(ctx, input) {
+    const jobs = ctx.jobs.list({ limit: input.last, activeOnly: input.active });
+    if (jobs.length === 0)
+      return Promise.resolve({
+        message: { severity: 'info', text: ctx.t(texts.none) },
+        data: { jobs },
+      });
+    const table = formatTable(
+      texts.headers[ctx.locale],
+      jobs.map((j) => [
+        String(j.id),
+        ctx.t(jobStateTexts[j.state]),
+        j.command,
+        j.service ?? '—',
+        j.actor,
+        `${Math.round(j.progress * 100)} %`,
+        formatTime(j.createdAt),
+      ]),
+    );
+    return Promise.resolve({
+      message: { severity: 'info', title: ctx.t(texts.title), code: { content: table } },
+      data: { jobs },
+    });
+  },
+});

@@ -1,0 +1,94 @@
+import { defineCommand } from '../src/core/command.ts';
+import { optionalServiceArg } from '../src/core/args.ts';
+import type { CommandContext } from '../src/core/context.ts';
+import { formatDuration, formatTable } from '../src/core/format.ts';
+import type { Severity } from '../src/core/message.ts';
+import type { ServiceState, ServiceStatus } from '../src/core/platform.ts';
+
+const stateTexts = {
+  up: { ru: 'работает', en: 'up' },
+  degraded: { ru: 'частично', en: 'degraded' },
+  down: { ru: 'не работает', en: 'down' },
+  missing: { ru: 'контейнеров нет', en: 'no containers' },
+} as const;
+
+const stateMarks: Readonly<Record<ServiceState, string>> = {
+  up: '🟢',
+  degraded: '🟡',
+  down: '🔴',
+  missing: '⚪',
+};
+const severityOf: Readonly<Record<ServiceState, Severity>> = {
+  up: 'success',
+  degraded: 'warning',
+  down: 'error',
+  missing: 'error',
+};
+const rank: Readonly<Record<Severity, number>> = { info: 0, success: 1, warning: 2, error: 3 };
+
+const texts = {
+  title: { ru: 'Состояние сервисов', en: 'Service status' },
+  running: {
+    ru: '{running} из {total} контейнеров работают',
+    en: '{running} of {total} containers running',
+  },
+  headers: {
+    ru: ['сервис', 'контейнер', 'состояние', 'здоровье', 'образ', 'работает', 'рестарты'],
+    en: ['service', 'container', 'state', 'health', 'image', 'uptime', 'restarts'],
+  },
+} as const;
+
+function summaryLine(ctx: CommandContext, status: ServiceStatus): string {
+  const running = status.containers.filter((c) => c.state === 'running').length;
+  const counts = ctx.t(texts.running, { running, total: status.containers.length });
+  return `${stateMarks[status.state]} **${status.service}** — ${ctx.t(stateTexts[status.state])} (${counts})`;
+}
+
+function rows(ctx: CommandContext, status: ServiceStatus, now: number): string[][] {
+  return status.containers.map((c) => [
+    status.service,
+    c.name,
+    c.state,
+    c.health === 'none' ? '—' : c.health,
+    `${c.image}:${c.tag}`,
+    c.state === 'running' && c.startedAt !== undefined
+      ? formatDuration(now - c.startedAt.getTime(), ctx.locale)
+      : '—',
+    String(c.restartCount),
+  ]);
+}
+
+export default defineCommand({
+  name: 'status',
+  aliases: ['статус', 'состояние'],
+  summary: {
+    ru: 'состояние сервисов и их контейнеров',
+    en: 'state of the services and their containers',
+  },
+  args: [optionalServiceArg],
+  options: [],
+  async run(ctx, input) {
+    const services =
+      input.service === undefined
+        ? [...ctx.catalog.services.values()]
+        : [ctx.service(input.service)];
+    const statuses = await Promise.all(services.map((s) => ctx.platform(s).status(s, ctx.signal)));
+    const now = Date.now();
+    const severity = statuses
+      .map((s) => severityOf[s.state])
+      .reduce<Severity>((worst, s) => (rank[s] > rank[worst] ? s : worst), 'success');
+    const table = formatTable(
+      texts.headers[ctx.locale],
+      statuses.flatMap((s) => rows(ctx, s, now)),
+    );
+    return {
+      message: {
+        severity,
+        title: ctx.t(texts.title),
+        text: statuses.map((s) => summaryLine(ctx, s)).join('\n'),
+        ...(statuses.some((s) => s.containers.length > 0) ? { code: { content: table } } : {}),
+      },
+      data: { services: statuses },
+    };
+  },
+});

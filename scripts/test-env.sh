@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# Runs a command with the real servers the tests need: a private Docker engine (its own
+# socket, data root and containerd namespace; no bridge, no iptables) and the local test
+# images, plus restic on the PATH.
+#
+#   bash scripts/test-env.sh CMD [ARG…]       e.g. bash scripts/test-env.sh npx vitest run
+#
+# The command gets DOCKER_HOST=unix://…/docker.sock and PES_TEST_DOCKER=1; its exit code is
+# this script's exit code. Several runs may share the engine at once (each holds a shared
+# lock while its command runs); the last one to leave removes the `pes.test=1` containers and
+# stops the engine. Images and the engine's data stay in .test-env/ for the next run.
+set -euo pipefail
+
+log() { printf 'test-env: %s\n' "$*" >&2; }
+die() {
+  printf 'test-env: ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+(($# > 0)) || {
+  echo "usage: bash scripts/test-env.sh CMD [ARG…]" >&2
+  exit 2
+}
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+# npm puts node_modules/.bin on the PATH for `npm test`; do the same when the script is run
+# by hand so that `vitest` and `node` are the project's (Node 24), not the system's.
+# dockerd lives in /usr/sbin, which a CI job's PATH may leave out.
+export PATH="$ROOT/node_modules/.bin:$PATH:/usr/sbin:/sbin"
+
+ENV_DIR=$ROOT/.test-env
+DATA_ROOT=$ENV_DIR/docker-data
+PIDFILE=$ENV_DIR/docker.pid
+DOCKERD_LOG=$ENV_DIR/dockerd.log
+mkdir -p "$ENV_DIR"
+
+# A unix socket path is limited to 108 bytes, and containerd puts its sockets a further ~32
+# characters below the exec root: a deep checkout keeps them in a short private /tmp dir,
+# remembered so a later run finds an engine that is still alive.
+if ((${#ENV_DIR} <= 60)); then
+  RUN_DIR=$ENV_DIR/run
+else
+  RUN_DIR=$(cat "$ENV_DIR/run-dir" 2>/dev/null || true)
+  if [[ -z $RUN_DIR || ! -d $RUN_DIR || ! -O $RUN_DIR ]]; then
+    RUN_DIR=$(mktemp -d /tmp/pes-test-XXXXXX)
+    echo "$RUN_DIR" >"$ENV_DIR/run-dir"
+  fi
+fi
+mkdir -p "$RUN_DIR"
+SOCK=$RUN_DIR/docker.sock
+EXEC_ROOT=$RUN_DIR/exec
+export DOCKER_HOST=unix://$SOCK
+# Settings for some other engine must not reach the docker CLI here nor the tests.
+unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
+
+# Every call has a time limit: an engine that hangs must fail the run, not stall it forever.
+docker_cli() { timeout 120 docker -H "$DOCKER_HOST" "$@"; }
+engine_answers() { timeout 5 docker -H "$DOCKER_HOST" version >/dev/null 2>&1; }
+
+# The pid of a live dockerd that serves our data root, or nothing (pids get reused).
+engine_pid() {
+  local pid cmdline
+  pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ $cmdline == *"--data-root $DATA_ROOT "* ]] || return 1
+  echo "$pid"
+}
+
+stop_engine() {
+  local pid i
+  pid=$(engine_pid) || return 0
+  log "stopping dockerd (pid $pid)…"
+  # CONT first: a stopped (SIGSTOP) engine would otherwise never see the TERM.
+  kill -CONT "$pid" 2>/dev/null || true
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 200; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "dockerd did not stop in 20 s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$SOCK"
+}
+
+install_missing_packages() {
+  local missing=()
+  command -v dockerd >/dev/null && command -v docker >/dev/null || missing+=(docker.io)
+  # The test images hold nothing but /bin/busybox, so it must be the static build.
+  [[ $(dpkg-query -W -f='${db:Status-Status}' busybox-static 2>/dev/null) == installed ]] ||
+    missing+=(busybox-static)
+  command -v restic >/dev/null || missing+=(restic)
+  ((${#missing[@]} > 0)) || return 0
+  ((EUID == 0)) || die "missing ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}"
+  log "installing ${missing[*]}…"
+  # Keep the package from starting a system dockerd (with bridge and iptables) on install:
+  # the policy-rc.d convention of invoke-rc.d, exit 101 = "action forbidden".
+  local policy=/usr/sbin/policy-rc.d added_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && added_policy=1
+  fi
+  local rc=0
+  {
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  } || rc=$?
+  ((added_policy == 0)) || rm -f "$policy"
+  ((rc == 0)) || die "apt-get failed (exit $rc) installing ${missing[*]}"
+}
+
+start_engine() {
+  local pid i
+  if pid=$(engine_pid); then
+    if engine_answers; then
+      log "reusing dockerd (pid $pid)"
+      return 0
+    fi
+    log "dockerd (pid $pid) does not answer on $SOCK; restarting it"
+    stop_engine
+  fi
+  ((EUID == 0)) || die "starting dockerd needs root (no engine of a previous run is alive)"
+  log "starting dockerd…"
+  mkdir -p "$DATA_ROOT" "$EXEC_ROOT"
+  rm -f "$SOCK"
+  # An empty config file so that /etc/docker/daemon.json (hosts, bridge, …) cannot conflict.
+  echo '{}' >"$ENV_DIR/daemon.json"
+  # setsid: a Ctrl-C in the terminal must not reach the engine, which other runs may share.
+  # Its own containerd namespace keeps it apart if it finds a system containerd and uses it.
+  # fds 8/9 are our locks: the long-lived engine must not hold them.
+  setsid dockerd \
+    --host "unix://$SOCK" --data-root "$DATA_ROOT" --exec-root "$EXEC_ROOT" \
+    --pidfile "$PIDFILE" --config-file "$ENV_DIR/daemon.json" \
+    --bridge=none --iptables=false --ip-masq=false --ip6tables=false \
+    --containerd-namespace pes-test --containerd-plugins-namespace pes-test-plugins \
+    --shutdown-timeout 5 \
+    </dev/null >"$DOCKERD_LOG" 2>&1 8>&- 9>&- &
+  local started=$! t0 ms
+  t0=$(date +%s%N)
+  for ((i = 0; i < 300; i++)); do
+    if engine_answers; then
+      ms=$((($(date +%s%N) - t0) / 1000000))
+      log "dockerd is up (pid $started, ${ms} ms)"
+      return 0
+    fi
+    kill -0 "$started" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill -0 "$started" 2>/dev/null && kill -TERM "$started" 2>/dev/null
+  echo "----- dockerd log ($DOCKERD_LOG) -----" >&2
+  tail -n 60 "$DOCKERD_LOG" >&2 || true
+  echo "-----" >&2
+  die "dockerd did not start (socket $SOCK)"
+}
+
+# Bump when the images below change: images built by an older script are then rebuilt.
+IMAGES_VERSION=1
+
+image_is_current() {
+  local label
+  label=$(docker_cli image inspect -f '{{index .Config.Labels "pes.test.images"}}' "$1" 2>/dev/null) &&
+    [[ $label == "$IMAGES_VERSION" ]]
+}
+
+# A root with the static busybox and its applets, shared by all images of this run.
+make_rootfs() {
+  local rootfs=$1
+  mkdir -p "$rootfs"/{bin,etc,tmp,root,proc,sys,dev,var}
+  chmod 1777 "$rootfs/tmp"
+  cp /bin/busybox "$rootfs/bin/busybox"
+  # Inside the chroot the links point at /bin/busybox, as they must in the image; one
+  # process instead of ~400 `ln`s. (With no /proc there, busybox links to its argv[0].)
+  chroot "$rootfs" /bin/busybox --install -s /bin
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$rootfs/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+}
+
+# pes-test/busybox:1 is a bare shell; pes-test/app:1/2/3 differ in /version and in /health,
+# which the image's HEALTHCHECK runs: 1 and 2 are healthy, 3 never is (for update/rollback).
+build_images() {
+  local rootfs="" ref version changes
+  rm -rf "$ENV_DIR"/rootfs.* # left by a run that was killed while building
+  for ref in pes-test/busybox:1 pes-test/app:1 pes-test/app:2 pes-test/app:3; do
+    image_is_current "$ref" && continue
+    log "building image $ref…"
+    if [[ -z $rootfs ]]; then
+      rootfs=$(mktemp -d "$ENV_DIR/rootfs.XXXXXX")
+      make_rootfs "$rootfs"
+    fi
+    rm -f "$rootfs/version" "$rootfs/health"
+    changes=(--change "LABEL pes.test.images=$IMAGES_VERSION" --change 'ENV PATH=/bin')
+    if [[ $ref == pes-test/app:* ]]; then
+      version=${ref##*:}
+      echo "$version" >"$rootfs/version"
+      if [[ $version == 3 ]]; then
+        printf '#!/bin/sh\necho "version 3 is broken" >&2\nexit 1\n' >"$rootfs/health"
+      else
+        printf '#!/bin/sh\nexit 0\n' >"$rootfs/health"
+      fi
+      chmod +x "$rootfs/health"
+      changes+=(--change 'CMD ["sleep", "86400"]'
+        --change 'HEALTHCHECK --interval=1s --timeout=5s --retries=2 CMD ["/health"]')
+    else
+      changes+=(--change 'CMD ["sh"]')
+    fi
+    tar --numeric-owner -C "$rootfs" -c . | docker_cli import "${changes[@]}" - "$ref" >/dev/null
+  done
+  [[ -z $rootfs ]] || rm -rf "$rootfs"
+}
+
+# shellcheck disable=SC2317 # called from leave, below
+remove_test_containers() {
+  local ids
+  engine_answers || return 0
+  ids=$(docker_cli ps -aq --filter label=pes.test=1 2>/dev/null) || return 0
+  [[ -z $ids ]] && return 0
+  log "removing $(wc -w <<<"$ids") test container(s)…"
+  # shellcheck disable=SC2086 # one id per word
+  docker_cli rm -fv $ids >/dev/null 2>&1 || log "could not remove some test containers"
+}
+
+# shellcheck disable=SC2317 # called from the EXIT trap, which shellcheck does not follow
+# Leaving: the last run out (no shared lock left) cleans up and stops the engine.
+leave() {
+  local rc=$?
+  trap - EXIT INT TERM
+  set +e
+  exec 9>&-
+  flock -x 8
+  # A probe: nobody holds a shared lock now, and nobody can take one while we hold fd 8.
+  if flock -xn 7 7>>"$ENV_DIR/users.lock"; then
+    remove_test_containers
+    stop_engine
+  else
+    log "engine still in use by another run; leaving it running"
+  fi
+  exit "$rc"
+}
+
+exec 8>>"$ENV_DIR/start.lock"
+flock -xn 8 || {
+  log "waiting for another run to finish starting or stopping the engine…"
+  flock -x 8
+}
+trap leave EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+install_missing_packages
+start_engine
+build_images
+exec 9>>"$ENV_DIR/users.lock"
+flock -s 9
+flock -u 8
+
+export PES_TEST_DOCKER=1
+log "running: $*"
+set +e
+"$@" 8>&- 9>&-
+rc=$?
+set -e
+exit "$rc"

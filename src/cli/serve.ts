@@ -1,0 +1,128 @@
+/**
+ * `pes serve`: the long-running bot. Starts the HTTP server, settles jobs a dead process
+ * left behind, and on a TTY offers a chat-like prompt that goes through the same invocation
+ * path a messenger uses.
+ */
+import { createInterface } from 'node:readline/promises';
+import { createApp } from '../app.ts';
+import type { LoadedConfig } from '../config/load.ts';
+import { exitCodes, isUserError } from '../core/errors.ts';
+import type { Locale } from '../core/i18n.ts';
+import { localize } from '../core/i18n.ts';
+import { renderForTerminal } from '../chat/terminal/render.ts';
+import { promptConfirm, terminalSink } from '../chat/terminal/sink.ts';
+import { startHttpServer } from '../server/http.ts';
+import { isProcessAlive } from '../store/jobs-repo.ts';
+
+const texts = {
+  listening: {
+    ru: 'pes-bot слушает http://{host}:{port}',
+    en: 'pes-bot listening on http://{host}:{port}',
+  },
+  interrupted: {
+    ru: 'Задача {id} ({text}) была прервана остановкой бота.',
+    en: 'Job {id} ({text}) was interrupted when the bot stopped.',
+  },
+  welcome: {
+    ru: 'Введите команду (help — список, exit — выход).',
+    en: 'Type a command (help for the list, exit to leave).',
+  },
+  badPort: { ru: 'Порт {port} недоступен: {reason}', en: 'Cannot listen on port {port}: {reason}' },
+} as const;
+
+export async function serve(
+  config: LoadedConfig,
+  options: { lang: Locale | undefined; username: string },
+): Promise<number> {
+  const app = createApp(config);
+  const locale = options.lang ?? config.catalog.locale;
+  const say = (line: string): void => void process.stdout.write(line + '\n');
+
+  for (const job of app.bot.recover(isProcessAlive)) {
+    say(
+      renderForTerminal(
+        {
+          severity: 'warning',
+          text: localize(texts.interrupted, locale, { id: job.id, text: job.text }),
+        },
+        { colour: process.stdout.isTTY },
+      ),
+    );
+  }
+
+  let http;
+  try {
+    http = await startHttpServer({
+      host: config.server.host,
+      port: config.server.port,
+      onError: (error) => app.log.error('http handler failed', { error }),
+      readiness: {
+        check: () => {
+          app.db.prepare('SELECT 1').get();
+          return Promise.resolve({ state: 'ok' });
+        },
+      },
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    process.stderr.write(
+      `pes: ${localize(texts.badPort, locale, { port: config.server.port, reason })}\n`,
+    );
+    app.close();
+    return exitCodes.usage;
+  }
+  app.log.info('listening', { host: config.server.host, port: http.port });
+  say(localize(texts.listening, locale, { host: config.server.host, port: http.port }));
+
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+
+  if (process.stdin.isTTY) {
+    const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'pes> ' });
+    say(localize(texts.welcome, locale));
+    const loop = (async () => {
+      rl.prompt();
+      for await (const line of rl) {
+        const text = line.trim().replace(/^(?:\/?pes|!pes)\s+/u, '');
+        if (text === 'exit' || text === 'quit' || text === 'выход') break;
+        if (text !== '') {
+          const sink = terminalSink({
+            streams: { out: process.stdout, err: process.stderr },
+            locale,
+            json: false,
+            confirm: promptConfirm(locale, rl),
+          });
+          try {
+            const outcome = await app.bot.invoke(
+              {
+                actorId: `local:${options.username}`,
+                displayName: options.username,
+                room: { id: 'terminal' },
+                source: 'terminal',
+                text,
+                locale,
+              },
+              sink,
+            );
+            sink.finish();
+            say(renderForTerminal(outcome.message, { colour: process.stdout.isTTY }));
+          } catch (error) {
+            // invoke turns every failure into an outcome; this is the last guard for the prompt.
+            app.log.error('prompt failed', { error: isUserError(error) ? error.code : error });
+          }
+        }
+        rl.prompt();
+      }
+      rl.close();
+    })();
+    await Promise.race([stopped, loop]);
+    rl.close();
+  } else {
+    await stopped;
+  }
+  await http.close();
+  app.close();
+  return exitCodes.ok;
+}

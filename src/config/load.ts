@@ -1,0 +1,123 @@
+/**
+ * Finds, reads, validates and resolves the configuration into what the rest of the bot
+ * uses. Every failure is a UserError naming the file, so `pes` can print it and exit 2.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import type { Catalog } from '../core/catalog.ts';
+import { UserError } from '../core/errors.ts';
+import { localeFromEnv } from '../core/i18n.ts';
+import { buildCatalog } from './catalog.ts';
+import { formatIssues } from './problems.ts';
+import { configSchema, portSchema, type ConfigLogLevel } from './schema.ts';
+
+export interface LoadedConfig {
+  /** The absolute path of the file that was loaded. */
+  readonly path: string;
+  readonly catalog: Catalog;
+  /** The SQLite file, absolute (resolved against the working directory), or `:memory:`. */
+  readonly statePath: string;
+  readonly server: { readonly host: string; readonly port: number };
+  /** From the file only; undefined lets the Docker client use DOCKER_HOST or its default. */
+  readonly docker: { readonly host: string | undefined };
+  readonly logLevel: ConfigLogLevel;
+  /** The top-level `secrets:` map, resolved. */
+  readonly secrets: ReadonlyMap<string, string>;
+  /** Database passwords, resolved, keyed `<service>/<database name>`. Kept out of the Catalog so
+   * that nothing which shows a service can show a password. */
+  readonly databasePasswords: ReadonlyMap<string, string>;
+}
+
+export interface ConfigSource {
+  /** The value of `--config`, if given. */
+  readonly flag?: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+/** `--config` > PES_CONFIG > config/pes.yaml > config/pes.example.yaml, relative to cwd. */
+export function resolveConfigPath(opts: ConfigSource): string {
+  if (opts.flag !== undefined && opts.flag !== '') return resolve(opts.cwd, opts.flag);
+  const fromEnv = opts.env['PES_CONFIG'];
+  if (fromEnv !== undefined && fromEnv !== '') return resolve(opts.cwd, fromEnv);
+  const local = resolve(opts.cwd, 'config/pes.yaml');
+  return existsSync(local) ? local : resolve(opts.cwd, 'config/pes.example.yaml');
+}
+
+const readReasons: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'it is a directory',
+};
+
+function readConfigFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const reason = readReasons[code] ?? (error instanceof Error ? error.message : String(error));
+    throw new UserError('config-unreadable', { path, reason }, { cause: error });
+  }
+}
+
+/** YAML → plain data; syntax errors carry their line and column. */
+function parseYaml(path: string, text: string): unknown {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((error) => {
+      const { line, col } = lineCounter.linePos(error.pos[0]);
+      return `line ${line}, column ${col}: ${error.message}`;
+    });
+    throw new UserError('config-invalid', { path, problems: problems.join('; ') });
+  }
+  // An empty file (or only comments) means "all defaults".
+  return doc.toJS() ?? {};
+}
+
+/** PES_PORT lets a deployment move the port without editing the file. */
+function portFromEnv(env: NodeJS.ProcessEnv, problems: string[]): number | undefined {
+  const raw = env['PES_PORT'];
+  if (raw === undefined || raw === '') return undefined;
+  const parsed = /^\d{1,5}$/.test(raw) ? portSchema.safeParse(Number(raw)) : undefined;
+  if (parsed?.success === true) return parsed.data;
+  problems.push(`PES_PORT: expected a port number 1..65535, got ${JSON.stringify(raw)}`);
+  return undefined;
+}
+
+export function loadConfig(opts: ConfigSource & { readonly username?: string }): LoadedConfig {
+  const path = resolveConfigPath(opts);
+  const data = parseYaml(path, readConfigFile(path));
+
+  // reportInput: the formatter tells a missing key ("required") from a wrong one.
+  const result = configSchema.safeParse(data, { reportInput: true });
+  const problems = result.success ? [] : formatIssues(result.error.issues);
+  const envPort = portFromEnv(opts.env, problems);
+  if (!result.success || problems.length > 0) {
+    throw new UserError('config-invalid', { path, problems: problems.join('; ') });
+  }
+  const file = result.data;
+
+  const built = buildCatalog(file, {
+    configPath: path,
+    configDir: dirname(path),
+    env: opts.env,
+    locale: file.locale ?? localeFromEnv(opts.env),
+    username: opts.username ?? userInfo().username,
+  });
+
+  const statePath =
+    file.state.path === ':memory:' ? ':memory:' : resolve(opts.cwd, file.state.path);
+  return {
+    path,
+    catalog: built.catalog,
+    statePath,
+    server: { host: file.server.host, port: envPort ?? file.server.port },
+    docker: { host: file.docker.host },
+    logLevel: file.log.level,
+    secrets: built.secrets,
+    databasePasswords: built.databasePasswords,
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * The shape of one configuration file (config/pes.yaml). Every object is strict, so a typo
+ * in a key is an error rather than a setting that silently does nothing. Names and other
+ * free text that later reach Docker or a command line are checked against patterns here.
+ */
+import { z } from 'zod';
+import { isActorId } from '../core/identity.ts';
+import { secretRef } from './secrets.ts';
+
+/** A string that must match `re`; the message says in words what is allowed. */
+function matching(re: RegExp, expected: string): z.ZodType<string> {
+  return z.string().refine((value) => re.test(value), { error: `expected ${expected}` });
+}
+
+const nameRe = /^[a-z][a-z0-9-]{0,39}$/;
+const nameText = 'a name of lowercase letters, digits and "-", starting with a letter (≤ 40)';
+const name = matching(nameRe, nameText);
+
+// Docker's own rules for container and volume names; compose projects are lowercase.
+const dockerName = matching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'a Docker name');
+const composeProject = matching(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a Compose project name');
+const sqlName = matching(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'an SQL identifier');
+
+/** The unix user running the bot; replaced at load time (see load.ts). */
+export const currentUserMember = 'local:@me';
+
+const member = z
+  .string()
+  .refine((id) => id === currentUserMember || (isActorId(id) && !id.startsWith('system:')), {
+    error: 'expected mattermost:<user id>, matrix:@user:server, local:<unix user> or local:@me',
+  });
+
+const commandName = matching(/^(\*|[a-z][a-z0-9-]{0,39})$/, 'a command name or "*"');
+
+// Room ids as the adapters produce them (see Room in src/core/identity.ts).
+const roomAddress = matching(
+  /^(terminal|mattermost:[a-z0-9]{1,64}|matrix:[!#][^:\s]{1,255}:[A-Za-z0-9.:-]{1,255})$/,
+  'terminal, mattermost:<channel id> or matrix:!room:server',
+);
+
+const locale = z.enum(['ru', 'en']);
+
+const containers = z
+  .strictObject({
+    names: z.array(dockerName).min(1).optional(),
+    compose: z.strictObject({ project: composeProject, service: dockerName }).optional(),
+  })
+  .refine((c) => c.names !== undefined || c.compose !== undefined, {
+    error: 'expected names or compose',
+  });
+
+const database = z.strictObject({
+  name,
+  engine: z.enum(['postgres', 'mysql']),
+  container: dockerName,
+  database: sqlName,
+  user: sqlName,
+  password: secretRef.optional(),
+});
+
+const service = z
+  .strictObject({
+    description: z.string().optional(),
+    platform: z.literal('docker').default('docker'),
+    containers,
+    scale: z
+      .strictObject({
+        min: z.int().min(0).default(1),
+        max: z.int().min(1).default(1),
+      })
+      .default({ min: 1, max: 1 })
+      .superRefine((s, ctx) => {
+        if (s.min > s.max)
+          ctx.addIssue({ code: 'custom', message: `min ${s.min} is greater than max ${s.max}` });
+      }),
+    health: z
+      .strictObject({
+        minRunning: z.int().min(0).default(1),
+        timeoutSeconds: z.int().min(1).default(60),
+      })
+      .default({ minRunning: 1, timeoutSeconds: 60 }),
+    volumes: z.array(dockerName).default([]),
+    databases: z.array(database).default([]),
+  })
+  .superRefine((s, ctx) => {
+    // A service that needs more running containers than it may ever have is never healthy.
+    // Only against a sane scale, so one mistake is not reported twice.
+    if (s.scale.max >= 1 && s.health.minRunning > s.scale.max) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['health', 'minRunning'],
+        message: `must not exceed scale.max (${s.scale.max})`,
+      });
+    }
+    const seen = new Set<string>();
+    s.databases.forEach((db, i) => {
+      if (seen.has(db.name)) {
+        ctx.addIssue({ code: 'custom', path: ['databases', i, 'name'], message: 'duplicate name' });
+      }
+      seen.add(db.name);
+    });
+  });
+
+const role = z.strictObject({
+  members: z.array(member).default([]),
+  commands: z.array(commandName).default([]),
+});
+
+const room = z.strictObject({ address: roomAddress, locale: locale.optional() });
+
+const port = z.int().min(1).max(65535);
+
+export const configSchema = z.strictObject({
+  /** Absent means: from PES_LANG / LANG, else Russian (see localeFromEnv). */
+  locale: locale.optional(),
+  state: z
+    .strictObject({ path: z.string().min(1).default('state/pes.db') })
+    .default({ path: 'state/pes.db' }),
+  server: z
+    .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: port.default(8080) })
+    .default({ host: '127.0.0.1', port: 8080 }),
+  docker: z
+    .strictObject({
+      host: matching(
+        // What the client supports today; TLS and ssh need certificates and keys by reference.
+        /^(unix|tcp|http):\/\/\S+$/,
+        'a unix://, tcp:// or http:// address',
+      ).optional(),
+    })
+    .default({}),
+  log: z
+    .strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') })
+    .default({ level: 'info' }),
+  services: z.record(name, service).default({}),
+  roles: z.record(name, role).default({}),
+  rooms: z.record(name, room).default({}),
+  /** Named secrets for later use (tokens, webhook keys); resolved at load like passwords. */
+  secrets: z
+    .record(matching(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a secret name'), secretRef)
+    .default({}),
+});
+
+export type ConfigFile = z.output<typeof configSchema>;
+export type ConfigLogLevel = ConfigFile['log']['level'];
+export { port as portSchema };

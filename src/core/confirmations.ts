@@ -1,0 +1,48 @@
+/** Pending confirmations: what a destructive command waits for before it runs. */
+import { randomInt } from 'node:crypto';
+
+export type ConfirmationState = 'pending' | 'confirmed' | 'declined' | 'expired';
+
+export interface Confirmation {
+  readonly code: string;
+  /** The command line to run once confirmed, as typed. */
+  readonly text: string;
+  readonly command: string;
+  readonly actor: string;
+  readonly room: string;
+  /** Exactly what will happen, in the room's language. */
+  readonly description: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly state: ConfirmationState;
+  readonly decidedBy: string | undefined;
+}
+
+export interface NewConfirmation {
+  readonly text: string;
+  readonly command: string;
+  readonly actor: string;
+  readonly room: string;
+  readonly description: string;
+  readonly ttlMs: number;
+}
+
+export interface ConfirmationStore {
+  create(confirmation: NewConfirmation): Confirmation;
+  get(code: string): Confirmation | undefined;
+  /** Closes a pending confirmation; false when it was not pending any more (a second click). */
+  decide(code: string, state: 'confirmed' | 'declined', by: string): boolean;
+}
+
+export const defaultConfirmationTtlMs = 5 * 60 * 1000;
+
+// No 0/O or 1/I: the code is read aloud and typed by tired people.
+const codeAlphabet = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+
+export function newConfirmationCode(length = 4): string {
+  let code = '';
+  for (let i = 0; i < length; i++) code += codeAlphabet.charAt(randomInt(codeAlphabet.length));
+  return code;
+}
+
+export const confirmationCodePattern = /^[2-9A-HJ-NP-Z]{4}$/;

@@ -1,0 +1,43 @@
+/** What a command gets to do its work. It never learns which messenger it came from. */
+import type { AuditLog } from './audit.ts';
+import type { Catalog, ServiceDefinition } from './catalog.ts';
+import type { AnyCommand, CommandResult } from './command.ts';
+import type { Actor, Room, Source } from './identity.ts';
+import type { Locale, Params, Text } from './i18n.ts';
+import type { JobStore } from './jobs.ts';
+import type { Logger } from './logger.ts';
+import type { Message } from './message.ts';
+import type { Platform } from './platform.ts';
+
+/** The read side of the registry, for `help`. */
+export interface RegistryView {
+  list(): readonly AnyCommand[];
+  find(name: string): AnyCommand | undefined;
+}
+
+export interface CommandContext {
+  readonly actor: Actor;
+  readonly room: Room;
+  readonly source: Source;
+  readonly locale: Locale;
+  readonly catalog: Catalog;
+  readonly registry: RegistryView;
+  readonly jobs: JobStore;
+  readonly audit: AuditLog;
+  /** The job this command runs as, when it is a mutating one. */
+  readonly jobId: number | undefined;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  t(text: Text, params?: Params): string;
+  /** Whether the actor may run a command: help uses it to show only what is allowed. */
+  may(command: string): boolean;
+  /** The service definition; throws unknown-service. */
+  service(name: string): ServiceDefinition;
+  platform(service: ServiceDefinition): Platform;
+  /** Reports progress of the job (0..1) and a short text; shown in place by the front end. */
+  progress(fraction: number, text: string): void;
+  /** Sends an extra message to the room while the command runs. */
+  reply(message: Message): void;
+  /** Decides on a pending confirmation; a confirmed one runs its command and returns its result. */
+  decide(code: string, decision: 'confirmed' | 'declined'): Promise<CommandResult>;
+}

@@ -1,0 +1,64 @@
+/**
+ * A small structured logger: one JSON object per line on stderr, every value passed through
+ * the redactor so that no configured secret reaches a log line.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+const order: Readonly<Record<LogLevel, number>> = {
+  debug: 10,
+  info: 20,
+  warn: 30,
+  error: 40,
+  silent: 99,
+};
+
+export type LogFields = Readonly<Record<string, unknown>>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+export type Redactor = (text: string) => string;
+
+/** Replaces every occurrence of a secret with a marker; short values are ignored as noise. */
+export function makeRedactor(secrets: readonly string[]): Redactor {
+  const values = [...new Set(secrets.filter((s) => s.length >= 4))].sort(
+    (a, b) => b.length - a.length,
+  );
+  if (values.length === 0) return (text) => text;
+  return (text) => values.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+}
+
+function serialize(value: unknown): unknown {
+  if (value instanceof Error)
+    return { name: value.name, message: value.message, stack: value.stack };
+  return value;
+}
+
+export function createLogger(options: {
+  level: LogLevel;
+  redact?: Redactor;
+  write?: (line: string) => void;
+  fields?: LogFields;
+}): Logger {
+  const redact = options.redact ?? ((t: string) => t);
+  const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const base = options.fields ?? {};
+  const emit = (level: LogLevel, msg: string, fields: LogFields = {}): void => {
+    if (order[level] < order[options.level]) return;
+    const record: Record<string, unknown> = { time: new Date().toISOString(), level, msg, ...base };
+    for (const [key, value] of Object.entries(fields)) record[key] = serialize(value);
+    write(redact(JSON.stringify(record)));
+  };
+  return {
+    debug: (msg, fields) => emit('debug', msg, fields),
+    info: (msg, fields) => emit('info', msg, fields),
+    warn: (msg, fields) => emit('warn', msg, fields),
+    error: (msg, fields) => emit('error', msg, fields),
+    child: (fields) => createLogger({ ...options, fields: { ...base, ...fields } }),
+  };
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { renderForTerminal } from '../../src/chat/terminal/render.ts';
+import type { Message } from '../../src/core/message.ts';
+
+const full: Message = {
+  severity: 'warning',
+  title: 'Confirmation 7F3K needed',
+  text: 'The service **moodle** will be restarted.\nUse `confirm 7F3K`.',
+  fields: [
+    { label: 'Service', value: 'moodle' },
+    { label: 'Containers', value: '2' },
+  ],
+  code: { content: 'name      state\npes-moodle-1  running' },
+  files: [{ name: 'moodle.log', content: 'line 1\nline 2\n' }],
+  actions: [
+    { label: 'Confirm', style: 'danger', command: 'confirm 7F3K' },
+    { label: 'Cancel', style: 'default', command: 'decline 7F3K' },
+  ],
+};
+
+describe('renderForTerminal', () => {
+  it('renders every part of a message as plain text without a TTY', async () => {
+    const text = renderForTerminal(full, { colour: false });
+    expect(text).not.toContain('\x1b[');
+    await expect(text).toMatchFileSnapshot('./golden/terminal-full.txt');
+  });
+
+  it('colours by severity on a TTY', () => {
+    const text = renderForTerminal({ severity: 'error', text: 'Docker is down' }, { colour: true });
+    expect(text).toContain('\x1b[31m');
+    expect(text).toContain('Docker is down');
+  });
+
+  it('puts the mark before the text when there is no title', () => {
+    expect(renderForTerminal({ severity: 'success', text: 'done' }, { colour: false })).toBe(
+      '✔ done',
+    );
+  });
+});

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../../src/core/errors.ts';
+import {
+  connectDocker,
+  parseDockerHost,
+  requestDocker,
+  resolveDockerHost,
+  toDockerError,
+} from '../../../src/platforms/docker/client.ts';
+
+function errno(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`connect ${code} /some/where`), { code });
+}
+
+/** The shape docker-modem gives an HTTP error status from the engine. */
+function engineError(statusCode: number, json: unknown): Error {
+  return Object.assign(new Error(`(HTTP code ${statusCode}) unexpected`), { statusCode, json });
+}
+
+function userError(value: unknown): UserError {
+  expect(value).toBeInstanceOf(UserError);
+  return value as UserError;
+}
+
+describe('resolveDockerHost', () => {
+  it('prefers the configuration, then DOCKER_HOST, then the default socket', () => {
+    const env = { DOCKER_HOST: 'unix:///env.sock' };
+    expect(resolveDockerHost('tcp://10.0.0.1:2375', env)).toBe('tcp://10.0.0.1:2375');
+    expect(resolveDockerHost(undefined, env)).toBe('unix:///env.sock');
+    expect(resolveDockerHost(undefined, {})).toBe('unix:///var/run/docker.sock');
+    expect(resolveDockerHost('', { DOCKER_HOST: '' })).toBe('unix:///var/run/docker.sock');
+  });
+});
+
+describe('parseDockerHost', () => {
+  it('reads unix sockets and tcp addresses', () => {
+    expect(parseDockerHost('unix:///run/d.sock')).toMatchObject({
+      host: 'unix:///run/d.sock',
+      options: { socketPath: '/run/d.sock', host: undefined, protocol: 'http' },
+    });
+    expect(parseDockerHost('tcp://127.0.0.1:2375')).toMatchObject({
+      host: 'tcp://127.0.0.1:2375',
+      options: { socketPath: undefined, host: '127.0.0.1', port: 2375, protocol: 'http' },
+    });
+    expect(parseDockerHost('tcp://docker.local').options.port).toBe(2375);
+    expect(parseDockerHost('tcp://[::1]:2375').options.host).toBe('::1');
+  });
+
+  it('refuses what it cannot talk to, without echoing credentials', () => {
+    const error = userError(
+      (() => {
+        try {
+          return parseDockerHost('ssh://admin:hunter2@box');
+        } catch (e) {
+          return e;
+        }
+      })(),
+    );
+    expect(error.code).toBe('docker-unreachable');
+    expect(error.message).toContain('ssh://box');
+    expect(error.message).not.toContain('hunter2');
+    expect(() => parseDockerHost('unix://relative.sock')).toThrow(UserError);
+  });
+
+  it('keeps DOCKER_HOST from overriding an explicit address', async () => {
+    // docker-modem merges its own reading of the environment under the options it is given.
+    const previous = process.env['DOCKER_HOST'];
+    process.env['DOCKER_HOST'] = 'tcp://127.0.0.1:1';
+    try {
+      const connection = connectDocker({ host: 'unix:///nonexistent/pes.sock' });
+      const error = await requestDocker(connection, (abortSignal) =>
+        connection.docker.listContainers({ abortSignal }),
+      ).catch((e: unknown) => e);
+      expect(userError(error).params).toEqual({
+        socket: 'unix:///nonexistent/pes.sock',
+        reason: 'no such socket',
+      });
+    } finally {
+      if (previous === undefined) delete process.env['DOCKER_HOST'];
+      else process.env['DOCKER_HOST'] = previous;
+    }
+  });
+});
+
+describe('toDockerError', () => {
+  it.each([
+    ['ENOENT', 'no such socket'],
+    ['ECONNREFUSED', 'connection refused'],
+    ['EACCES', 'permission denied'],
+    ['ETIMEDOUT', 'timed out'],
+    ['ECONNRESET', 'connection reset'],
+  ])('maps %s to docker-unreachable: %s', (code, reason) => {
+    const error = userError(toDockerError(errno(code), 'unix:///d.sock'));
+    expect(error.code).toBe('docker-unreachable');
+    expect(error.params).toEqual({ socket: 'unix:///d.sock', reason });
+  });
+
+  it("maps an engine error to docker-error with the engine's message", () => {
+    const error = userError(toDockerError(engineError(409, { message: 'Conflict. x' }), 'h'));
+    expect(error.code).toBe('docker-error');
+    expect(error.params).toEqual({ reason: 'Conflict. x' });
+    expect(userError(toDockerError(engineError(500, Buffer.from('')), 'h')).params).toEqual({
+      reason: 'HTTP 500',
+    });
+  });
+
+  it('leaves other errors alone', () => {
+    const bug = new TypeError('x is undefined');
+    expect(toDockerError(bug, 'h')).toBe(bug);
+    expect(toDockerError(errno('EMFILE'), 'h')).toBeInstanceOf(Error);
+    expect(toDockerError(errno('EMFILE'), 'h')).not.toBeInstanceOf(UserError);
+  });
+});
+
+describe('requestDocker', () => {
+  const connection = { ...connectDocker({ host: 'unix:///x.sock' }), timeoutMs: 50 };
+
+  function hang(signal: AbortSignal): Promise<never> {
+    return new Promise((_, reject) => {
+      signal.addEventListener('abort', () => {
+        reject(new Error('aborted'));
+      });
+    });
+  }
+
+  it('gives up on an engine that does not answer', async () => {
+    const error = userError(await requestDocker(connection, hang).catch((e: unknown) => e));
+    expect(error.code).toBe('docker-unreachable');
+    expect(error.params['reason']).toBe('no answer in 0.05 s');
+  });
+
+  it("passes the caller's abort on unchanged", async () => {
+    const controller = new AbortController();
+    const reason = new Error('cancelled by the user');
+    const pending = requestDocker(connection, hang, controller.signal);
+    controller.abort(reason);
+    await expect(pending).rejects.toBe(reason);
+  });
+});
