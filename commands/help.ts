@@ -18,7 +18,11 @@ const texts = {
 
 export function usage(command: AnyCommand): string {
   const args = command.args.map((a) =>
-    a.schema.safeParse(undefined).success ? `[${a.name}]` : `<${a.name}>`,
+    a.variadic === true
+      ? `[${a.name}…]`
+      : a.schema.safeParse(undefined).success
+        ? `[${a.name}]`
+        : `<${a.name}>`,
   );
   const options = command.options.map((o) => `[${o.flags}]`);
   return [command.name, ...args, ...options].join(' ');

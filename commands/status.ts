@@ -4,6 +4,7 @@ import type { CommandContext } from '../src/core/context.ts';
 import { formatDuration, formatTable } from '../src/core/format.ts';
 import type { Severity } from '../src/core/message.ts';
 import type { ServiceState, ServiceStatus } from '../src/core/platform.ts';
+import { backupFields } from './backup-status.ts';
 
 const stateTexts = {
   up: { ru: 'работает', en: 'up' },
@@ -77,6 +78,10 @@ export default defineCommand({
     const severity = statuses
       .map((s) => severityOf[s.state])
       .reduce<Severity>((worst, s) => (rank[s] > rank[worst] ? s : worst), 'success');
+    const backups = backupFields(
+      ctx,
+      statuses.map((s) => s.service),
+    );
     const table = formatTable(
       texts.headers[ctx.locale],
       statuses.flatMap((s) => rows(ctx, s, now)),
@@ -87,6 +92,7 @@ export default defineCommand({
         title: ctx.t(texts.title),
         text: statuses.map((s) => summaryLine(ctx, s)).join('\n'),
         ...(statuses.some((s) => s.containers.length > 0) ? { code: { content: table } } : {}),
+        ...(backups.length > 0 ? { fields: backups } : {}),
       },
       data: { services: statuses },
     };

@@ -5,6 +5,10 @@
 #
 #   bash scripts/test-env.sh CMD [ARG…]       e.g. bash scripts/test-env.sh npx vitest run
 #
+# It also starts a private PostgreSQL (Debian's packages) on 127.0.0.1, data in .test-env/pg,
+# and exports PES_TEST_PG_HOST/PORT/USER/PASSWORD; tests reach it over TCP. It is stopped
+# with the engine.
+#
 # The command gets DOCKER_HOST=unix://…/docker.sock and PES_TEST_DOCKER=1; its exit code is
 # this script's exit code. Several runs may share the engine at once (each holds a shared
 # lock while its command runs); the last one to leave removes the `pes.test=1` containers and
@@ -28,6 +32,12 @@ cd "$ROOT"
 # by hand so that `vitest` and `node` are the project's (Node 24), not the system's.
 # dockerd lives in /usr/sbin, which a CI job's PATH may leave out.
 export PATH="$ROOT/node_modules/.bin:$PATH:/usr/sbin:/sbin"
+# On a fresh clone `npm test` is the first command: install the pinned dependencies (and
+# with them Node 24) before anything needs them.
+if [[ ! -x $ROOT/node_modules/.bin/vitest ]]; then
+  log "installing dependencies (npm ci)…"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
 
 ENV_DIR=$ROOT/.test-env
 DATA_ROOT=$ENV_DIR/docker-data
@@ -93,6 +103,11 @@ install_missing_packages() {
   [[ $(dpkg-query -W -f='${db:Status-Status}' busybox-static 2>/dev/null) == installed ]] ||
     missing+=(busybox-static)
   command -v restic >/dev/null || missing+=(restic)
+  command -v borg >/dev/null || missing+=(borgbackup)
+  # The alert integration tests start their own Alertmanager on 127.0.0.1.
+  command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
+  pg_bindir >/dev/null || missing+=(postgresql)
+  command -v pg_dump >/dev/null && command -v psql >/dev/null || missing+=(postgresql-client)
   ((${#missing[@]} > 0)) || return 0
   ((EUID == 0)) || die "missing ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}"
   log "installing ${missing[*]}…"
@@ -153,6 +168,96 @@ start_engine() {
   tail -n 60 "$DOCKERD_LOG" >&2 || true
   echo "-----" >&2
   die "dockerd did not start (socket $SOCK)"
+}
+
+# A private PostgreSQL cluster for the backup tests: initdb refuses to run as root, so it
+# belongs to the `postgres` user (made by Debian's package), or `nobody`.
+PG_PORT=${PES_TEST_PG_PORT:-55432}
+PG_PASSWORD=pes-test-pg
+PG_OS_USER=postgres
+id -u "$PG_OS_USER" >/dev/null 2>&1 || PG_OS_USER=nobody
+PG_BIN=''
+PG_DIR=''
+
+pg_bindir() {
+  local dir
+  dir=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null |
+    sort -V | tail -n 1)
+  [[ -n $dir && -x $dir/initdb ]] && echo "$dir"
+}
+
+# The cluster's directory: .test-env/pg when the postgres user can reach it (not under a
+# home directory of mode 700), else a private directory in /tmp, remembered like RUN_DIR.
+pg_dir() {
+  local dir
+  if runuser -u "$PG_OS_USER" -- test -x "$ENV_DIR" 2>/dev/null; then
+    echo "$ENV_DIR/pg"
+    return
+  fi
+  dir=$(cat "$ENV_DIR/pg-dir" 2>/dev/null || true)
+  if [[ -z $dir || ! -d $dir ]]; then
+    dir=$(mktemp -d /tmp/pes-pg-XXXXXX)
+    chmod 755 "$dir"
+    echo "$dir" >"$ENV_DIR/pg-dir"
+  fi
+  echo "$dir/pg"
+}
+
+pg_alive() {
+  local pid
+  pid=$(head -n 1 "$PG_DIR/postmaster.pid" 2>/dev/null) || return 1
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+}
+
+pg_answers() { timeout 5 "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -t 3; }
+
+start_postgres() {
+  PG_BIN=$(pg_bindir) || die "PostgreSQL is not installed (apt-get install postgresql)"
+  PG_DIR=$(pg_dir)
+  if pg_alive && pg_answers; then
+    log "reusing PostgreSQL on 127.0.0.1:$PG_PORT"
+    return 0
+  fi
+  ((EUID == 0)) || die "starting PostgreSQL needs root (no cluster of a previous run is alive)"
+  if [[ ! -s $PG_DIR/PG_VERSION ]]; then
+    log "creating the PostgreSQL test cluster in $PG_DIR…"
+    rm -rf "$PG_DIR"
+    mkdir -p "$PG_DIR"
+    local pwfile=$PG_DIR.password
+    printf '%s\n' "$PG_PASSWORD" >"$pwfile"
+    chown "$PG_OS_USER" "$PG_DIR" "$pwfile"
+    chmod 700 "$PG_DIR"
+    chmod 600 "$pwfile"
+    runuser -u "$PG_OS_USER" -- "$PG_BIN/initdb" -D "$PG_DIR" -U postgres -E UTF8 --locale=C \
+      --auth-local=trust --auth-host=scram-sha-256 --pwfile="$pwfile" >"$ENV_DIR/initdb.log" 2>&1 ||
+      die "initdb failed, see $ENV_DIR/initdb.log"
+    rm -f "$pwfile"
+    # Loopback only, and a unix socket next to the data when its path fits the 108-byte
+    # limit. fsync off: test data, and nothing to keep after a crash.
+    local sockets=''
+    ((${#PG_DIR} <= 80)) && sockets=$PG_DIR
+    printf '%s\n' "listen_addresses = '127.0.0.1'" "port = $PG_PORT" \
+      "unix_socket_directories = '$sockets'" 'fsync = off' 'synchronous_commit = off' \
+      >>"$PG_DIR/postgresql.conf"
+  fi
+  log "starting PostgreSQL on 127.0.0.1:$PG_PORT…"
+  local pglog=$PG_DIR.log
+  touch "$pglog" && chown "$PG_OS_USER" "$pglog"
+  # setsid: a Ctrl-C must not reach the server other runs may share; fds 8/9 are our locks.
+  runuser -u "$PG_OS_USER" -- setsid "$PG_BIN/pg_ctl" -D "$PG_DIR" -l "$pglog" \
+    -w -t 60 start >/dev/null 8>&- 9>&- || {
+    tail -n 30 "$pglog" >&2 || true
+    die "PostgreSQL did not start (log: $pglog)"
+  }
+}
+
+# shellcheck disable=SC2317 # called from leave, below
+stop_postgres() {
+  [[ -n $PG_DIR ]] || return 0
+  pg_alive || return 0
+  log "stopping PostgreSQL…"
+  runuser -u "$PG_OS_USER" -- "$PG_BIN/pg_ctl" -D "$PG_DIR" -m fast -w -t 30 stop >/dev/null 2>&1 ||
+    log "PostgreSQL did not stop cleanly"
 }
 
 # Bump when the images below change: images built by an older script are then rebuilt.
@@ -233,6 +338,7 @@ leave() {
   if flock -xn 7 7>>"$ENV_DIR/users.lock"; then
     remove_test_containers
     stop_engine
+    stop_postgres
   else
     log "engine still in use by another run; leaving it running"
   fi
@@ -250,11 +356,14 @@ trap 'exit 143' TERM
 install_missing_packages
 start_engine
 build_images
+start_postgres
 exec 9>>"$ENV_DIR/users.lock"
 flock -s 9
 flock -u 8
 
 export PES_TEST_DOCKER=1
+export PES_TEST_PG_HOST=127.0.0.1 PES_TEST_PG_PORT=$PG_PORT PES_TEST_PG_USER=postgres
+export PES_TEST_PG_PASSWORD=$PG_PASSWORD
 log "running: $*"
 set +e
 "$@" 8>&- 9>&-

@@ -4,13 +4,20 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { commands } from '../commands/index.ts';
+import { createBackupEngine } from './backup/engines/factory.ts';
+import { createBackupService } from './backup/wire.ts';
+import { AlertmanagerClient } from './alerts/alertmanager-client.ts';
+import { provideAlertmanager } from './alerts/port.ts';
+import { MattermostAdapter } from './chat/mattermost/adapter.ts';
 import { Bot } from './core/bot.ts';
 import { createLogger, makeRedactor, type Logger } from './core/logger.ts';
 import type { Platform } from './core/platform.ts';
 import { Registry } from './core/registry.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { DockerPlatform } from './platforms/docker/docker-platform.ts';
+import { DirectoryTemplateCatalog } from './provision/templates.ts';
 import { SqliteAuditLog } from './store/audit-repo.ts';
+import { SqliteBackupLedger } from './store/backup-repo.ts';
 import { SqliteConfirmationStore } from './store/confirmations-repo.ts';
 import { openDatabase } from './store/database.ts';
 import { SqliteJobStore } from './store/jobs-repo.ts';
@@ -21,6 +28,8 @@ export interface App {
   readonly db: DatabaseSync;
   readonly docker: DockerPlatform;
   readonly log: Logger;
+  /** The Mattermost front end when configured; `pes serve` starts it. */
+  readonly mattermost: MattermostAdapter | undefined;
   close(): void;
 }
 
@@ -38,7 +47,22 @@ export function createApp(
     redact: makeRedactor(secrets),
   });
   const db = openDatabase(config.statePath);
-  const docker = new DockerPlatform({ host: config.docker.host });
+  const docker = new DockerPlatform({ host: config.docker.host, pull: config.docker.pull });
+  const backupLedger = new SqliteBackupLedger(db);
+  if (config.backup !== undefined) docker.helperImage = config.backup.helperImage;
+  const backups =
+    config.backup === undefined
+      ? undefined
+      : createBackupService({
+          engine: createBackupEngine(config.backup),
+          ledger: backupLedger,
+          log: log.child({ part: 'backup' }),
+          platform: () => docker,
+          databasePasswords: config.databasePasswords,
+        });
+  // The alert commands (alerts, silence, silences, unsilence) reach Alertmanager through this.
+  const amUrl = config.alerts?.alertmanagerUrl;
+  provideAlertmanager(amUrl === undefined ? undefined : new AlertmanagerClient(amUrl));
   const bot = new Bot({
     catalog: config.catalog,
     registry: new Registry(commands),
@@ -47,7 +71,19 @@ export function createApp(
     confirmations: new SqliteConfirmationStore(db),
     // Every service is on Docker for now; Kubernetes plugs in here by service.platform.
     platform: (): Platform => docker,
+    templates: new DirectoryTemplateCatalog(config.templatesDir, config.secrets),
+    ...(backups === undefined ? {} : { backups }),
+    backupLedger,
     log,
   });
-  return { config, bot, db, docker, log, close: () => db.close() };
+  const mattermost =
+    config.mattermost === undefined
+      ? undefined
+      : new MattermostAdapter({
+          settings: config.mattermost,
+          bot,
+          db,
+          log: log.child({ part: 'mattermost' }),
+        });
+  return { config, bot, db, docker, log, mattermost, close: () => db.close() };
 }

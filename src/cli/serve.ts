@@ -5,6 +5,10 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { createApp } from '../app.ts';
+import { scheduleEntries, scheduleRoom } from '../backup/schedule-entries.ts';
+import { BackupScheduler } from '../backup/schedules.ts';
+import { SqliteBackupLedger } from '../store/backup-repo.ts';
+import { terminalScheduleOutput } from './schedule-output.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { exitCodes, isUserError } from '../core/errors.ts';
 import type { Locale } from '../core/i18n.ts';
@@ -12,6 +16,8 @@ import { localize } from '../core/i18n.ts';
 import { renderForTerminal } from '../chat/terminal/render.ts';
 import { promptConfirm, terminalSink } from '../chat/terminal/sink.ts';
 import { startHttpServer } from '../server/http.ts';
+import { mattermostRoutes } from '../server/mattermost-routes.ts';
+import { wireAlerts } from '../alerts/wire.ts';
 import { isProcessAlive } from '../store/jobs-repo.ts';
 
 const texts = {
@@ -50,12 +56,28 @@ export async function serve(
     );
   }
 
+  // The Alertmanager receiver (alerts.path) and the delivery of alerts to their rooms.
+  const alerts =
+    config.alerts === undefined
+      ? undefined
+      : wireAlerts({
+          config: config.alerts,
+          db: app.db,
+          bot: app.bot,
+          mattermost: app.mattermost,
+          mattermostSettings: config.mattermost,
+          log: app.log.child({ part: 'alerts' }),
+        });
   let http;
   try {
     http = await startHttpServer({
       host: config.server.host,
       port: config.server.port,
       onError: (error) => app.log.error('http handler failed', { error }),
+      routes: [
+        ...(app.mattermost === undefined ? [] : mattermostRoutes(app.mattermost)),
+        ...(alerts?.routes ?? []),
+      ],
       readiness: {
         check: () => {
           app.db.prepare('SELECT 1').get();
@@ -73,6 +95,19 @@ export async function serve(
   }
   app.log.info('listening', { host: config.server.host, port: http.port });
   say(localize(texts.listening, locale, { host: config.server.host, port: http.port }));
+  app.mattermost?.start();
+  alerts?.delivery?.start();
+  // Backups and drills on their cron schedules (services.<name>.backup.schedule / drill).
+  const scheduler = new BackupScheduler({
+    entries: config.backup === undefined ? [] : scheduleEntries(config.catalog),
+    invoke: (invocation, sink) => app.bot.invoke(invocation, sink),
+    ledger: new SqliteBackupLedger(app.db),
+    log: app.log.child({ part: 'scheduler' }),
+    room: scheduleRoom(config.catalog),
+    locale,
+    output: terminalScheduleOutput(app.log, say),
+  });
+  scheduler.start();
 
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -122,6 +157,9 @@ export async function serve(
   } else {
     await stopped;
   }
+  scheduler.stop();
+  await alerts?.delivery?.stop();
+  await app.mattermost?.stop();
   await http.close();
   app.close();
   return exitCodes.ok;

@@ -9,7 +9,10 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { Catalog } from '../core/catalog.ts';
 import { UserError } from '../core/errors.ts';
 import { localeFromEnv } from '../core/i18n.ts';
+import { resolveBackup, type BackupConfig } from './backup.ts';
+import { resolveAlerts, type AlertsConfig } from '../alerts/config.ts';
 import { buildCatalog } from './catalog.ts';
+import { resolveMattermost, type MattermostConfig } from './mattermost.ts';
 import { formatIssues } from './problems.ts';
 import { configSchema, portSchema, type ConfigLogLevel } from './schema.ts';
 
@@ -21,13 +24,21 @@ export interface LoadedConfig {
   readonly statePath: string;
   readonly server: { readonly host: string; readonly port: number };
   /** From the file only; undefined lets the Docker client use DOCKER_HOST or its default. */
-  readonly docker: { readonly host: string | undefined };
+  readonly docker: { readonly host: string | undefined; readonly pull: boolean };
   readonly logLevel: ConfigLogLevel;
   /** The top-level `secrets:` map, resolved. */
   readonly secrets: ReadonlyMap<string, string>;
   /** Database passwords, resolved, keyed `<service>/<database name>`. Kept out of the Catalog so
    * that nothing which shows a service can show a password. */
   readonly databasePasswords: ReadonlyMap<string, string>;
+  /** The directory of the provisioning templates, absolute (`provision.templates`). */
+  readonly templatesDir: string;
+  /** The Mattermost front end, secrets resolved; undefined when not configured. */
+  readonly mattermost: MattermostConfig | undefined;
+  /** Engine, repository and password of backups, resolved; undefined when not configured. */
+  readonly backup: BackupConfig | undefined;
+  /** The Alertmanager receiver and alert routing, resolved; undefined when not configured. */
+  readonly alerts: AlertsConfig | undefined;
 }
 
 export interface ConfigSource {
@@ -108,16 +119,43 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
     username: opts.username ?? userInfo().username,
   });
 
+  const mm = resolveMattermost(file.mattermost, {
+    configPath: path,
+    configDir: dirname(path),
+    env: opts.env,
+  });
+  const backup = resolveBackup(file.backup, {
+    configPath: path,
+    configDir: dirname(path),
+    env: opts.env,
+  });
+  const alerts = resolveAlerts(file.alerts, {
+    configPath: path,
+    configDir: dirname(path),
+    env: opts.env,
+  });
+  // Its tokens join the redaction list, so no message or log line can show them.
+  const catalog = {
+    ...built.catalog,
+    secrets: [...built.catalog.secrets, ...mm.secrets, ...backup.secrets, ...alerts.secrets],
+  };
+
   const statePath =
     file.state.path === ':memory:' ? ':memory:' : resolve(opts.cwd, file.state.path);
   return {
     path,
-    catalog: built.catalog,
+    catalog,
     statePath,
     server: { host: file.server.host, port: envPort ?? file.server.port },
-    docker: { host: file.docker.host },
+    docker: { host: file.docker.host, pull: file.docker.pull },
     logLevel: file.log.level,
     secrets: built.secrets,
     databasePasswords: built.databasePasswords,
+    // Like secret files: relative to the configuration file, so the bot finds its templates
+    // whatever the working directory.
+    templatesDir: resolve(dirname(path), file.provision.templates),
+    mattermost: mm.settings,
+    backup: backup.settings,
+    alerts: alerts.settings,
   };
 }

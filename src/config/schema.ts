@@ -5,7 +5,9 @@
  */
 import { z } from 'zod';
 import { isActorId } from '../core/identity.ts';
+import { backupSection, databaseAccess, serviceBackup } from './backup-schema.ts';
 import { secretRef } from './secrets.ts';
+import { alertsSection } from '../alerts/config-schema.ts';
 
 /** A string that must match `re`; the message says in words what is allowed. */
 function matching(re: RegExp, expected: string): z.ZodType<string> {
@@ -56,6 +58,7 @@ const database = z.strictObject({
   database: sqlName,
   user: sqlName,
   password: secretRef.optional(),
+  ...databaseAccess,
 });
 
 const service = z
@@ -81,6 +84,8 @@ const service = z
       .default({ minRunning: 1, timeoutSeconds: 60 }),
     volumes: z.array(dockerName).default([]),
     databases: z.array(database).default([]),
+    /** Retention, hooks, schedules, command sources (backup-schema.ts). */
+    backup: serviceBackup.optional(),
   })
   .superRefine((s, ctx) => {
     // A service that needs more running containers than it may ever have is never healthy.
@@ -110,6 +115,28 @@ const room = z.strictObject({ address: roomAddress, locale: locale.optional() })
 
 const port = z.int().min(1).max(65535);
 
+const mattermostId = matching(
+  /^[a-z0-9]{26}$/,
+  'a Mattermost id (26 lowercase letters and digits)',
+);
+const httpUrl = matching(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'an http:// or https:// URL');
+
+/** The Mattermost front end (see README "Mattermost"); secrets only by reference. */
+const mattermost = z
+  .strictObject({
+    url: httpUrl,
+    botToken: secretRef,
+    slashTokens: z.array(secretRef).default([]),
+    actionSecret: secretRef.optional(),
+    publicUrl: httpUrl.optional(),
+    teams: z.array(mattermostId).default([]),
+    channels: z.array(mattermostId).default([]),
+  })
+  .refine((m) => (m.actionSecret === undefined) === (m.publicUrl === undefined), {
+    error: 'buttons need both actionSecret and publicUrl (or neither)',
+    path: ['publicUrl'],
+  });
+
 export const configSchema = z.strictObject({
   /** Absent means: from PES_LANG / LANG, else Russian (see localeFromEnv). */
   locale: locale.optional(),
@@ -126,18 +153,30 @@ export const configSchema = z.strictObject({
         /^(unix|tcp|http):\/\/\S+$/,
         'a unix://, tcp:// or http:// address',
       ).optional(),
+      /** May `update` pull an image that is not present locally? Off: no registry needed. */
+      pull: z.boolean().default(false),
     })
-    .default({}),
+    .default({ pull: false }),
   log: z
     .strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') })
     .default({ level: 'info' }),
   services: z.record(name, service).default({}),
   roles: z.record(name, role).default({}),
   rooms: z.record(name, room).default({}),
+  /** Where `provision` finds its templates; relative to this file (see load.ts). */
+  provision: z
+    .strictObject({ templates: z.string().min(1).default('templates') })
+    .default({ templates: 'templates' }),
+  /** Absent: no Mattermost front end. */
+  mattermost: mattermost.optional(),
   /** Named secrets for later use (tokens, webhook keys); resolved at load like passwords. */
   secrets: z
     .record(matching(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a secret name'), secretRef)
     .default({}),
+  /** Absent: no backups (backup-schema.ts). */
+  backup: backupSection.optional(),
+  /** Absent: no Alertmanager receiver (src/alerts/config-schema.ts). */
+  alerts: alertsSection.optional(),
 });
 
 export type ConfigFile = z.output<typeof configSchema>;

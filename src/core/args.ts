@@ -40,3 +40,14 @@ export function lastOption(fallback: number, max: number) {
       .transform((n) => n ?? fallback),
   } as const satisfies OptionSpec;
 }
+
+/** Every mutating command takes it: the exact plan, nothing changed, no confirmation. */
+export const dryRunOption = {
+  name: 'dryRun',
+  flags: '--dry-run',
+  description: { ru: 'показать план, ничего не меняя', en: 'show the plan, change nothing' },
+  schema: z
+    .boolean()
+    .optional()
+    .transform((v) => v === true),
+} as const satisfies OptionSpec;

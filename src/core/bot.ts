@@ -3,6 +3,7 @@
  * job when it mutates) → audit. Front ends only translate in and render out.
  */
 import type { AuditLog, Decision } from './audit.ts';
+import { noBackups, type BackupLedger, type BackupService } from './backup.ts';
 import type { Catalog, ServiceDefinition } from './catalog.ts';
 import type { AnyCommand, CommandResult } from './command.ts';
 import { defaultConfirmationTtlMs, type ConfirmationStore } from './confirmations.ts';
@@ -13,13 +14,14 @@ import { localize, type Locale } from './i18n.ts';
 import type { Invocation, InvocationSink } from './invocation.ts';
 import { JobRunner } from './job-runner.ts';
 import type { JobRecord, JobStore } from './jobs.ts';
-import { makeRedactor, type Logger, type Redactor } from './logger.ts';
+import { makeRedactor, redactDeep, type Logger, type Redactor } from './logger.ts';
 import type { Message } from './message.ts';
 import { DelegatedOutcome, outcomeFromError, type Outcome } from './outcome.ts';
 import { parseCommand, quoteValue, type ParsedCommand } from './parse.ts';
 import { isAllowed, rolesAllowing } from './permissions.ts';
 import type { Platform } from './platform.ts';
 import type { Registry } from './registry.ts';
+import { noTemplates, type TemplateCatalog } from './templates.ts';
 import { tokenize } from './tokenize.ts';
 import { confirmTexts } from './bot-texts.ts';
 
@@ -30,6 +32,11 @@ export interface BotDeps {
   readonly audit: AuditLog;
   readonly confirmations: ConfirmationStore;
   platform(service: ServiceDefinition): Platform;
+  /** For `provision`; none when absent. */
+  readonly templates?: TemplateCatalog;
+  /** For `backup`, `restore`, `verify`; refused when absent. */
+  readonly backups?: BackupService;
+  readonly backupLedger?: BackupLedger;
   readonly log: Logger;
   readonly now?: () => Date;
   readonly cancelPollMs?: number;
@@ -99,7 +106,8 @@ export class Bot {
       if (outcome.errorCode === 'confirmation-declined') decision = 'declined';
     }
     this.#audit(call, parsed, decision, outcome, started);
-    return { ...outcome, message: this.#redactMessage(outcome.message) };
+    // Data goes to --json output and, later, to chat: it is redacted like the message.
+    return redactDeep(outcome, this.#redact);
   }
 
   /** Marks jobs whose process died as interrupted; the caller reports them in their rooms. */
@@ -131,27 +139,33 @@ export class Bot {
   async #confirmAndRun(call: Call, parsed: ParsedCommand): Promise<Outcome> {
     const { command, input } = parsed;
     const ctx = this.#context(call, undefined, new AbortController().signal);
-    if (command.describe !== undefined && call.invocation.preconfirmed !== true) {
-      const description = this.#redact(await command.describe(ctx, input));
-      const mode = call.sink.confirm;
-      if (mode.kind === 'refuse')
-        throw new UserError('confirmation-required', { command: command.name });
-      if (mode.kind === 'prompt') {
+    // A dry run changes nothing, so it needs neither a confirmation nor the lock.
+    const dryRun = input['dryRun'] === true;
+    if (command.describe !== undefined && call.invocation.preconfirmed !== true && !dryRun) {
+      const described = await command.describe(ctx, input);
+      const steps =
+        described === undefined ? [] : typeof described === 'string' ? [described] : described;
+      for (let step = call.invocation.confirmedSteps ?? 0; step < steps.length; step++) {
+        const description = this.#redact(steps[step] ?? '');
+        const mode = call.sink.confirm;
+        if (mode.kind === 'refuse') {
+          throw new UserError('confirmation-required', { command: command.name });
+        }
+        if (mode.kind === 'pending') return this.#pend(call, command, description, step);
         if (!(await mode.ask(description))) throw new UserError('confirmation-declined');
-      } else {
-        return this.#pend(call, command, description);
       }
     }
-    return this.#run(call, parsed);
+    return dryRun ? this.#success(await command.run(ctx, input)) : this.#run(call, parsed);
   }
 
-  #pend(call: Call, command: AnyCommand, description: string): Outcome {
+  #pend(call: Call, command: AnyCommand, description: string, step: number): Outcome {
     const pending = this.#deps.confirmations.create({
       text: call.invocation.text,
       command: command.name,
       actor: call.actor.id,
       room: call.invocation.room.id,
       description,
+      step,
       ttlMs: this.#deps.confirmationTtlMs ?? defaultConfirmationTtlMs,
     });
     const t = (text: { ru: string; en: string }): string =>
@@ -269,7 +283,8 @@ export class Bot {
         source: call.invocation.source,
         text: pending.text,
         locale: call.locale,
-        preconfirmed: true,
+        // A command that asks twice gets its next question now, under a new code.
+        confirmedSteps: pending.step + 1,
       },
       call.sink,
     );
@@ -318,6 +333,9 @@ export class Bot {
         return service;
       },
       platform: (service) => this.#deps.platform(service),
+      templates: this.#deps.templates ?? noTemplates,
+      backups: this.#deps.backups ?? noBackups,
+      backupLedger: this.#deps.backupLedger,
       progress: (fraction, text) =>
         job?.progress(Math.min(1, Math.max(0, fraction)), this.#redact(text)),
       reply: (message) => call.sink.reply(message),
@@ -325,14 +343,10 @@ export class Bot {
     };
   }
 
-  #redactMessage(message: Message): Message {
-    return JSON.parse(this.#redact(JSON.stringify(message))) as Message;
-  }
-
   #redacting(sink: InvocationSink): InvocationSink {
     return {
       confirm: sink.confirm,
-      reply: (message) => sink.reply(this.#redactMessage(message)),
+      reply: (message) => sink.reply(redactDeep(message, this.#redact)),
       progress: (update) => sink.progress({ ...update, text: this.#redact(update.text) }),
     };
   }

@@ -25,6 +25,8 @@ export interface ServiceDefinition {
   };
   readonly volumes: readonly string[];
   readonly databases: readonly DatabaseDefinition[];
+  /** Retention, hooks, schedules and extra sources of its backups (`services.<name>.backup`). */
+  readonly backup?: ServiceBackupDefinition;
 }
 
 export interface DatabaseDefinition {
@@ -34,6 +36,53 @@ export interface DatabaseDefinition {
   readonly container: string;
   readonly database: string;
   readonly user: string;
+  /**
+   * How the bot dumps it: `exec` runs pg_dump / mysqldump inside `container` (default);
+   * `tcp` runs them on the bot's machine against host:port.
+   */
+  readonly via?: 'exec' | 'tcp';
+  readonly host?: string;
+  readonly port?: number;
+}
+
+/** `services.<name>.backup` in the configuration; every part is optional. */
+export interface ServiceBackupDefinition {
+  /** Applied to each source after each backup; none keeps every snapshot. */
+  readonly retention?: {
+    readonly keepLast?: number;
+    readonly keepDaily?: number;
+    readonly keepWeekly?: number;
+    readonly keepMonthly?: number;
+  };
+  /**
+   * argv commands run in `container` before a backup (e.g. maintenance mode on) and after it
+   * (off); the after-commands run even when the backup failed.
+   */
+  readonly hooks?: {
+    readonly container: string;
+    readonly user?: string;
+    readonly before: readonly (readonly string[])[];
+    readonly after: readonly (readonly string[])[];
+  };
+  /** Cron expressions (5 fields): when to back up, and when to run a restore drill. */
+  readonly schedule?: string;
+  readonly drill?: string;
+  /** Generic sources: a command whose stdout is the backup (and one that takes it back). */
+  readonly commands?: readonly CommandSourceDefinition[];
+}
+
+export interface CommandSourceDefinition {
+  /** The source is `command:<name>`. */
+  readonly name: string;
+  /** Runs inside this container; without it, on the bot's machine. */
+  readonly container?: string;
+  readonly user?: string;
+  /** Writes the data to stdout. */
+  readonly backup: readonly string[];
+  /** Reads the data from stdin; without it the source cannot be restored. */
+  readonly restore?: readonly string[];
+  /** The file name inside the snapshot; default `<name>.out`. */
+  readonly filename?: string;
 }
 
 export interface RoleDefinition {

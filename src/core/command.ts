@@ -10,8 +10,12 @@ import type { Message } from './message.ts';
 export interface ArgumentSpec {
   readonly name: string;
   readonly description: Text;
-  /** Validates and converts the raw token; `.optional()` makes the argument optional. */
-  readonly schema: z.ZodType<unknown, string | undefined>;
+  /**
+   * Validates and converts the raw token; `.optional()` makes the argument optional. A
+   * variadic argument (the last one) gets every remaining token as a string array.
+   */
+  readonly schema: z.ZodType<unknown, string | undefined> | z.ZodType<unknown, string[]>;
+  readonly variadic?: boolean;
   /** The value must name a service of the catalog; checked before the schema. */
   readonly service?: boolean;
 }
@@ -57,9 +61,14 @@ export interface CommandDefinition<
   readonly mutating?: { readonly lock?: A[number]['name'] };
   /**
    * A destructive command describes exactly what it will do and waits for a confirmation.
-   * Returns the description in the context's language.
+   * Returns the description in the context's language; several descriptions are asked one
+   * after another (a second, separate confirmation); undefined when this particular input
+   * needs none (scale to 3 does not, scale to 0 does). Not called for `--dry-run`.
    */
-  describe?(ctx: CommandContext, input: InputOf<A, O>): Promise<string>;
+  describe?(
+    ctx: CommandContext,
+    input: InputOf<A, O>,
+  ): Promise<string | readonly string[] | undefined>;
   run(ctx: CommandContext, input: InputOf<A, O>): Promise<CommandResult>;
 }
 

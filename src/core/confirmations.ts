@@ -12,6 +12,8 @@ export interface Confirmation {
   readonly room: string;
   /** Exactly what will happen, in the room's language. */
   readonly description: string;
+  /** A command may ask more than once; this is the index of the question (0 first). */
+  readonly step: number;
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly state: ConfirmationState;
@@ -24,6 +26,7 @@ export interface NewConfirmation {
   readonly actor: string;
   readonly room: string;
   readonly description: string;
+  readonly step?: number;
   readonly ttlMs: number;
 }
 

@@ -1,5 +1,6 @@
 /** What a command gets to do its work. It never learns which messenger it came from. */
 import type { AuditLog } from './audit.ts';
+import type { BackupLedger, BackupService } from './backup.ts';
 import type { Catalog, ServiceDefinition } from './catalog.ts';
 import type { AnyCommand, CommandResult } from './command.ts';
 import type { Actor, Room, Source } from './identity.ts';
@@ -8,6 +9,7 @@ import type { JobStore } from './jobs.ts';
 import type { Logger } from './logger.ts';
 import type { Message } from './message.ts';
 import type { Platform } from './platform.ts';
+import type { TemplateCatalog } from './templates.ts';
 
 /** The read side of the registry, for `help`. */
 export interface RegistryView {
@@ -34,6 +36,12 @@ export interface CommandContext {
   /** The service definition; throws unknown-service. */
   service(name: string): ServiceDefinition;
   platform(service: ServiceDefinition): Platform;
+  /** The provisioning templates. */
+  readonly templates: TemplateCatalog;
+  /** Backups: refuses with backup-not-configured when there is no `backup:` section. */
+  readonly backups: BackupService;
+  /** What backups recorded (manifests, last successes); undefined when nothing is kept. */
+  readonly backupLedger: BackupLedger | undefined;
   /** Reports progress of the job (0..1) and a short text; shown in place by the front end. */
   progress(fraction: number, text: string): void;
   /** Sends an extra message to the room while the command runs. */

@@ -13,6 +13,8 @@ export interface Invocation {
   readonly locale?: Locale;
   /** The caller confirmed in advance (the terminal's `--yes`). */
   readonly preconfirmed?: boolean;
+  /** How many of the command's confirmation questions were already answered yes. */
+  readonly confirmedSteps?: number;
 }
 
 export interface ProgressUpdate {

@@ -33,6 +33,22 @@ export function makeRedactor(secrets: readonly string[]): Redactor {
   return (text) => values.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
 }
 
+/** Redacts every string inside a value (messages, command data), keeping its shape. */
+export function redactDeep<T>(value: T, redact: Redactor): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => redactDeep(item, redact)) as T;
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, redactDeep(item, redact)]),
+    ) as T;
+  }
+  return value;
+}
+
 function serialize(value: unknown): unknown {
   if (value instanceof Error)
     return { name: value.name, message: value.message, stack: value.stack };
@@ -52,7 +68,9 @@ export function createLogger(options: {
     if (order[level] < order[options.level]) return;
     const record: Record<string, unknown> = { time: new Date().toISOString(), level, msg, ...base };
     for (const [key, value] of Object.entries(fields)) record[key] = serialize(value);
-    write(redact(JSON.stringify(record)));
+    // Each string is redacted before encoding: a secret with a quote or a backslash would
+    // no longer match once JSON has escaped it.
+    write(JSON.stringify(redactDeep(record, redact)));
   };
   return {
     debug: (msg, fields) => emit('debug', msg, fields),

@@ -32,8 +32,9 @@ function commanderFor(command: AnyCommand): Command {
     .helpOption(false)
     .action(() => undefined);
   for (const arg of command.args) {
-    const optional = arg.schema.safeParse(undefined).success;
-    parser.argument(optional ? `[${arg.name}]` : `<${arg.name}>`);
+    const optional = arg.variadic === true || arg.schema.safeParse(undefined).success;
+    const name = arg.variadic === true ? `${arg.name}...` : arg.name;
+    parser.argument(optional ? `[${name}]` : `<${name}>`);
   }
   for (const option of command.options) parser.option(option.flags);
   return parser;
@@ -74,7 +75,9 @@ function validate(schema: z.ZodType, value: unknown, name: string, locale: Local
   const reason = result.error.issues[0]?.message ?? '';
   throw new UserError('invalid-argument', {
     argument: name,
-    value: quoteValue(typeof value === 'string' ? value : String(value)),
+    value: quoteValue(
+      Array.isArray(value) ? value.join(' ') : typeof value === 'string' ? value : String(value),
+    ),
     reason,
   });
 }
@@ -101,6 +104,13 @@ export function parseCommand(
   const input: Record<string, unknown> = {};
   command.args.forEach((arg, index) => {
     const raw: unknown = parser.processedArgs[index];
+    if (arg.variadic === true) {
+      const values = Array.isArray(raw)
+        ? raw.filter((v): v is string => typeof v === 'string')
+        : [];
+      input[arg.name] = validate(arg.schema, values, arg.name, locale);
+      return;
+    }
     const value = typeof raw === 'string' ? raw : undefined;
     if (arg.service === true && value !== undefined && !catalog.services.has(value)) {
       throw new UserError('unknown-service', {

@@ -10,6 +10,13 @@ export const publicCommands: ReadonlySet<string> = new Set(['help', 'whoami']);
  */
 export const memberCommands: ReadonlySet<string> = new Set(['confirm', 'decline']);
 
+/**
+ * The scheduler of `pes serve` runs as this actor. No role can name it (the configuration
+ * refuses `system:` members), so its rights are built in: exactly the scheduled commands.
+ */
+export const schedulerActor = 'system:scheduler';
+export const scheduledCommands: ReadonlySet<string> = new Set(['backup', 'verify', 'backup-prune']);
+
 function roleGrants(commands: readonly string[], command: string): boolean {
   return commands.includes('*') || commands.includes(command);
 }
@@ -18,6 +25,7 @@ function roleGrants(commands: readonly string[], command: string): boolean {
 export function isAllowed(catalog: Catalog, actor: Actor, command: string): boolean {
   if (publicCommands.has(command)) return true;
   if (memberCommands.has(command)) return actor.roles.length > 0;
+  if (actor.id === schedulerActor) return scheduledCommands.has(command);
   return catalog.roles.some(
     (role) => actor.roles.includes(role.name) && roleGrants(role.commands, command),
   );

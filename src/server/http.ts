@@ -1,9 +1,16 @@
 /**
- * The bot's HTTP server. For now: liveness and readiness; the messenger and Alertmanager
- * endpoints mount here later.
+ * The bot's HTTP server: liveness and readiness, plus the routes it is given (the Mattermost
+ * endpoints; Alertmanager's later).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/** An extra endpoint mounted beside /healthz and /readyz (e.g. the Mattermost routes). */
+export interface Route {
+  readonly methods: readonly string[];
+  readonly path: string;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
 
 export interface Readiness {
   /** Throws when the bot cannot do its work (state store gone). */
@@ -23,8 +30,19 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   readiness: Readiness,
+  routes: readonly Route[] = [],
 ): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const route = routes.find((r) => r.path === path);
+  if (route !== undefined) {
+    if (!route.methods.includes(req.method ?? '')) {
+      res.setHeader('allow', route.methods.join(', '));
+      send(res, 405, { error: 'method-not-allowed' });
+      return;
+    }
+    await route.handle(req, res);
+    return;
+  }
   if (path !== '/healthz' && path !== '/readyz') {
     send(res, 404, { error: 'not-found' });
     return;
@@ -50,9 +68,10 @@ export async function startHttpServer(options: {
   port: number;
   readiness: Readiness;
   onError: (error: unknown) => void;
+  routes?: readonly Route[];
 }): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
-    handle(req, res, options.readiness).catch((error: unknown) => {
+    handle(req, res, options.readiness, options.routes).catch((error: unknown) => {
       options.onError(error);
       if (!res.headersSent) send(res, 500, { error: 'internal' });
     });

@@ -28,6 +28,7 @@ interface ConfirmationRow {
   readonly actor: string;
   readonly room: string;
   readonly description: string;
+  readonly step: number;
   readonly created_at: string;
   readonly expires_at: string;
   readonly state: string;
@@ -44,6 +45,7 @@ function toConfirmation(row: ConfirmationRow, now: string): Confirmation {
     actor: row.actor,
     room: row.room,
     description: row.description,
+    step: row.step,
     createdAt: fromIso(row.created_at),
     expiresAt: fromIso(row.expires_at),
     state: stored === 'pending' && row.expires_at <= now ? 'expired' : stored,
@@ -84,10 +86,10 @@ export class SqliteConfirmationStore implements ConfirmationStore {
       "SELECT 1 AS found FROM confirmations WHERE code = ? AND state = 'pending'",
     );
     this.insert = db.prepare(
-      `INSERT INTO confirmations (code, text, command, actor, room, description, created_at,
-                                  expires_at, state)
-       VALUES (:code, :text, :command, :actor, :room, :description, :createdAt, :expiresAt,
-               'pending')`,
+      `INSERT INTO confirmations (code, text, command, actor, room, description, step,
+                                  created_at, expires_at, state)
+       VALUES (:code, :text, :command, :actor, :room, :description, :step, :createdAt,
+               :expiresAt, 'pending')`,
     );
     // A code is reused once its confirmation is closed; the newest one is the one meant.
     this.latestWithCode = db.prepare(
@@ -113,6 +115,7 @@ export class SqliteConfirmationStore implements ConfirmationStore {
         actor: confirmation.actor,
         room: confirmation.room,
         description: confirmation.description,
+        step: confirmation.step ?? 0,
         createdAt: nowIso,
         expiresAt: toIso(new Date(now.getTime() + confirmation.ttlMs)),
       });

@@ -98,6 +98,8 @@ export const migrations: readonly Migration[] = [
         actor TEXT NOT NULL,
         room TEXT NOT NULL,
         description TEXT NOT NULL,
+        -- Which of the command's confirmations this is (deprovision --delete-data asks twice).
+        step INTEGER NOT NULL DEFAULT 0,
         created_at TEXT NOT NULL,
         expires_at TEXT NOT NULL,
         state TEXT NOT NULL DEFAULT 'pending',
@@ -108,6 +110,145 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX confirmations_pending_code ON confirmations (code)
         WHERE state = 'pending';
       CREATE INDEX confirmations_code ON confirmations (code, id);
+    `,
+  },
+  {
+    version: 4,
+    name: 'outbox',
+    sql: `
+      -- Every message a messenger adapter sends, written before it is sent, so that a restart
+      -- loses nothing and a retry never posts twice (the key also travels in the post).
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        room TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        -- For an edit: the key of the post it edits (its remote id is known once that is sent).
+        target_key TEXT,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        -- 1 while a send may have reached the messenger without us learning so (crash,
+        -- timeout): the next attempt first looks for the key among the room's posts.
+        uncertain INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        remote_id TEXT,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT
+      );
+      -- The head of each room's queue: rooms are delivered in order, each on its own.
+      CREATE INDEX outbox_open ON outbox (room, id) WHERE state IN ('pending', 'sending');
+      CREATE INDEX outbox_target ON outbox (target_key, id) WHERE target_key IS NOT NULL;
+    `,
+  },
+  {
+    version: 5,
+    name: 'mattermost_seen',
+    sql: `
+      -- Posts the Mattermost adapter took as commands: a command seen over the WebSocket and
+      -- again in the REST catch-up after a reconnect is answered once.
+      CREATE TABLE mattermost_seen (
+        post_id TEXT PRIMARY KEY,
+        channel_id TEXT NOT NULL,
+        create_at INTEGER NOT NULL,
+        seen_at TEXT NOT NULL
+      );
+      -- Per channel, the server time of the newest post seen: where a catch-up starts.
+      CREATE TABLE mattermost_channels (
+        channel_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        last_post_at INTEGER NOT NULL
+      );
+    `,
+  },
+  {
+    version: 6,
+    name: 'backup_ledger',
+    sql: `
+      -- What each snapshot held when it was made (src/backup/manifest.ts), so that a restore
+      -- drill can tell a good snapshot from a corrupted one; and what the last drill found.
+      CREATE TABLE backup_manifests (
+        snapshot_id TEXT PRIMARY KEY,
+        service TEXT NOT NULL,
+        source TEXT NOT NULL,
+        job TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        files INTEGER,
+        created_at TEXT NOT NULL,
+        verified_at TEXT,
+        verify_ok INTEGER,
+        verify_detail TEXT
+      );
+      CREATE INDEX backup_manifests_service ON backup_manifests (service, created_at);
+      -- The last successful backup and drill per service, for status.
+      CREATE TABLE backup_success (
+        service TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        job TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (service, kind)
+      );
+      -- Every run the scheduler started, and when each schedule is next due: a run missed
+      -- while the bot was down is logged at the next start, not replayed.
+      CREATE TABLE schedule_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        schedule TEXT NOT NULL,
+        service TEXT,
+        due_at TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        result TEXT
+      );
+      CREATE TABLE schedule_state (
+        schedule TEXT PRIMARY KEY,
+        next_due_at TEXT
+      );
+    `,
+  },
+  {
+    version: 7,
+    name: 'alerts',
+    sql: `
+      -- The durable inbox of Alertmanager notifications: stored before the receiver answers
+      -- 200, delivered later. The digest recognises a re-sent notification.
+      CREATE TABLE alert_batches (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        digest TEXT NOT NULL UNIQUE,
+        group_key TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        error TEXT
+      );
+      CREATE INDEX alert_batches_pending ON alert_batches (id) WHERE state = 'pending';
+      -- Per room, the thread of each alert group: the outbox key of its root post.
+      CREATE TABLE alert_threads (
+        room TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        root_key TEXT NOT NULL,
+        in_digest INTEGER NOT NULL DEFAULT 0,
+        -- Who pressed Acknowledge, shown on the root post.
+        acked_by TEXT,
+        acked_at TEXT,
+        -- The last silence made from the thread's button, shown on the root while it lasts.
+        silenced_until TEXT,
+        silenced_by TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (room, group_key)
+      );
+      CREATE INDEX alert_threads_recent ON alert_threads (room, created_at);
+      -- Non-critical notifications held in a room's quiet hours: the newest per group, posted
+      -- when the quiet hours end.
+      CREATE TABLE alert_held (
+        room TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        batch_id INTEGER NOT NULL,
+        held_at TEXT NOT NULL,
+        PRIMARY KEY (room, group_key)
+      );
     `,
   },
 ];

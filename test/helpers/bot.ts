@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { commands } from '../../commands/index.ts';
 import { serviceArg } from '../../src/core/args.ts';
+import type { BackupLedger, BackupService } from '../../src/core/backup.ts';
 import { Bot } from '../../src/core/bot.ts';
 import type { Catalog } from '../../src/core/catalog.ts';
 import { defineCommand, type AnyCommand } from '../../src/core/command.ts';
@@ -15,6 +16,7 @@ import { createLogger } from '../../src/core/logger.ts';
 import type { Message } from '../../src/core/message.ts';
 import type { Platform, ServiceStatus } from '../../src/core/platform.ts';
 import { Registry } from '../../src/core/registry.ts';
+import type { TemplateCatalog } from '../../src/core/templates.ts';
 import { SqliteAuditLog } from '../../src/store/audit-repo.ts';
 import { SqliteConfirmationStore } from '../../src/store/confirmations-repo.ts';
 import { openDatabase } from '../../src/store/database.ts';
@@ -40,9 +42,28 @@ export interface TestBot {
   readonly progress: ProgressUpdate[];
 }
 
+/** A Platform that only knows status; every other verb fails loudly if a test reaches it. */
 export function fakePlatform(statuses: Readonly<Record<string, ServiceStatus>>): Platform {
+  const unused = (): Promise<never> => Promise.reject(new Error('not part of this fake'));
   return {
     name: 'fake',
+    logs: unused,
+    restart: unused,
+    planScale: unused,
+    scale: unused,
+    planUpdate: unused,
+    update: unused,
+    planProvision: unused,
+    provision: unused,
+    planDeprovision: unused,
+    deprovision: unused,
+    readVolume: unused,
+    writeVolume: unused,
+    exec: unused,
+    stopService: unused,
+    startService: unused,
+    createScratchVolume: unused,
+    removeVolume: unused,
     status: (service) => {
       const status = statuses[service.name];
       return status === undefined
@@ -53,7 +74,18 @@ export function fakePlatform(statuses: Readonly<Record<string, ServiceStatus>>):
 }
 
 export function createTestBot(
-  options: { catalog?: Catalog; platform?: Platform; now?: () => Date } = {},
+  options: {
+    catalog?: Catalog;
+    platform?: Platform;
+    now?: () => Date;
+    /** For provision; none when absent. */
+    templates?: TemplateCatalog;
+    /** Test-only commands registered beside the real ones. */
+    extraCommands?: readonly AnyCommand[];
+    /** For backup, restore, verify; refused (backup-not-configured) when absent. */
+    backups?: BackupService;
+    backupLedger?: BackupLedger;
+  } = {},
 ): TestBot {
   const db = openDatabase(':memory:');
   const clock = options.now ?? (() => new Date());
@@ -98,7 +130,7 @@ export function createTestBot(
       return Promise.resolve({ message: { severity: 'success', text: `wiped ${input.service}` } });
     },
   });
-  const all: AnyCommand[] = [...commands, touch, wipe];
+  const all: AnyCommand[] = [...commands, touch, wipe, ...(options.extraCommands ?? [])];
   const replies: Message[] = [];
   const progress: ProgressUpdate[] = [];
   const bot = new Bot({
@@ -108,6 +140,9 @@ export function createTestBot(
     audit,
     confirmations,
     platform: () => options.platform ?? fakePlatform({}),
+    ...(options.templates === undefined ? {} : { templates: options.templates }),
+    ...(options.backups === undefined ? {} : { backups: options.backups }),
+    ...(options.backupLedger === undefined ? {} : { backupLedger: options.backupLedger }),
     log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
     now: clock,
     cancelPollMs: 10,

@@ -52,6 +52,8 @@ export interface TestContainerOptions {
     readonly retries?: number;
   };
   readonly hostConfig?: HostConfig;
+  /** Other create options, set last (e.g. `Tty`, `StopTimeout`). */
+  readonly config?: Partial<ContainerCreateOptions>;
   /** Default true. */
   readonly start?: boolean;
 }
@@ -112,6 +114,7 @@ export class DockerTestBed {
         StartPeriod: 0,
       };
     }
+    Object.assign(create, options.config);
     const container = await this.docker.createContainer(create);
     if (options.start ?? true) await container.start();
     return container;

@@ -19,6 +19,8 @@ export interface DockerConnection {
   /** Where the engine is, as shown to people: `unix:///path` or `tcp://host:port`. */
   readonly host: string;
   readonly timeoutMs: number;
+  /** May `update` pull an image that is not present locally (`docker.pull`)? Default no. */
+  readonly pull?: boolean | undefined;
 }
 
 export interface DockerConnectionOptions {
@@ -26,6 +28,7 @@ export interface DockerConnectionOptions {
   readonly host?: string | undefined;
   readonly timeoutMs?: number | undefined;
   readonly env?: NodeJS.ProcessEnv;
+  readonly pull?: boolean | undefined;
 }
 
 interface DockerEndpoint {
@@ -102,6 +105,7 @@ export function connectDocker(options: DockerConnectionOptions = {}): DockerConn
     docker,
     host: endpoint.host,
     timeoutMs: options.timeoutMs ?? defaultRequestTimeoutMs,
+    pull: options.pull === true,
   };
 }
 

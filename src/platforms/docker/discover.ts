@@ -10,6 +10,13 @@ export const composeLabels = {
   oneoff: 'com.docker.compose.oneoff',
 } as const;
 
+/**
+ * An update renames the container it replaces to `<name>.pes-old` until the new one is
+ * healthy (see update-apply.ts). Such a container is a backup, not a member of the service:
+ * it is never listed here, and update/rollback look for it on their own (leftovers.ts).
+ */
+export const leftoverSuffix = '.pes-old';
+
 export interface DiscoveredContainer {
   readonly id: string;
   readonly name: string;
@@ -45,7 +52,9 @@ export async function findServiceContainers(
       // `docker compose run` containers carry the service's labels too, but are one-off
       // tasks, not replicas of the service.
       if (info.Labels[composeLabels.oneoff]?.toLowerCase() === 'true') continue;
-      found.set(info.Id, toDiscovered(info, primaryName(info)));
+      const name = primaryName(info);
+      if (name.endsWith(leftoverSuffix)) continue;
+      found.set(info.Id, toDiscovered(info, name));
     }
   }
   return [...found.values()].sort(compareContainers);

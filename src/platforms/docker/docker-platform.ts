@@ -1,14 +1,37 @@
-/** The Platform port on a Docker engine (plain containers or Docker Compose). */
+/**
+ * The Platform port on a Docker engine (plain containers or Docker Compose). Each verb lives
+ * in a file of its own; this class only binds them to one connection.
+ */
 import type { ServiceDefinition } from '../../core/catalog.ts';
 import {
   serviceState,
+  type ContainerLogs,
+  type ContainerReport,
   type ContainerStatus,
+  type DeprovisionPlan,
+  type ImageTarget,
+  type LogsRequest,
   type Platform,
+  type ProvisionPlan,
+  type ScalePlan,
   type ServiceStatus,
+  type StepReporter,
+  type UpdatePlan,
+  type WorkloadSpec,
 } from '../../core/platform.ts';
 import { connectDocker, type DockerConnection, type DockerConnectionOptions } from './client.ts';
 import { findServiceContainers } from './discover.ts';
+import { readLogs } from './logs.ts';
+import { deprovision, planDeprovision, planProvision, provision } from './provision.ts';
+import { restartService } from './restart.ts';
+import { applyScale, planScale } from './scale.ts';
 import { inspectContainer } from './status.ts';
+import { applyUpdate, planUpdate } from './update.ts';
+import type { Readable } from 'node:stream';
+import type { ExecOptions, ExecResult, StreamedOutput } from '../../core/platform.ts';
+import { execStream } from './exec-stream.ts';
+import { startService, stopService } from './service-power.ts';
+import * as volumes from './volume-stream.ts';
 
 export class DockerPlatform implements Platform {
   readonly name = 'docker';
@@ -30,5 +53,114 @@ export class DockerPlatform implements Platform {
       state: serviceState(containers, service.health.minRunning),
       containers,
     };
+  }
+
+  logs(
+    service: ServiceDefinition,
+    request: LogsRequest,
+    signal?: AbortSignal,
+  ): Promise<ContainerLogs[]> {
+    return readLogs(this.connection, service, request, signal);
+  }
+
+  restart(
+    service: ServiceDefinition,
+    onStep: StepReporter,
+    signal?: AbortSignal,
+  ): Promise<ContainerReport[]> {
+    return restartService(this.connection, service, onStep, signal);
+  }
+
+  planScale(
+    service: ServiceDefinition,
+    replicas: number,
+    signal?: AbortSignal,
+  ): Promise<ScalePlan> {
+    return planScale(this.connection, service, replicas, signal);
+  }
+
+  scale(
+    service: ServiceDefinition,
+    plan: ScalePlan,
+    onStep: StepReporter,
+    signal?: AbortSignal,
+  ): Promise<ContainerReport[]> {
+    return applyScale(this.connection, service, plan, onStep, signal);
+  }
+
+  planUpdate(
+    service: ServiceDefinition,
+    target: ImageTarget,
+    signal?: AbortSignal,
+  ): Promise<UpdatePlan> {
+    return planUpdate(this.connection, service, target, signal);
+  }
+
+  update(
+    service: ServiceDefinition,
+    plan: UpdatePlan,
+    onStep: StepReporter,
+    signal?: AbortSignal,
+  ): Promise<ContainerReport[]> {
+    return applyUpdate(this.connection, service, plan, onStep, signal);
+  }
+
+  planProvision(spec: WorkloadSpec, signal?: AbortSignal): Promise<ProvisionPlan> {
+    return planProvision(this.connection, spec, signal);
+  }
+
+  provision(
+    spec: WorkloadSpec,
+    onStep: StepReporter,
+    signal?: AbortSignal,
+  ): Promise<ContainerReport[]> {
+    return provision(this.connection, spec, onStep, signal);
+  }
+
+  planDeprovision(
+    instance: string,
+    deleteData: boolean,
+    signal?: AbortSignal,
+  ): Promise<DeprovisionPlan> {
+    return planDeprovision(this.connection, instance, deleteData, signal);
+  }
+
+  deprovision(
+    plan: DeprovisionPlan,
+    onStep: StepReporter,
+    signal?: AbortSignal,
+  ): Promise<ContainerReport[]> {
+    return deprovision(this.connection, plan, onStep, signal);
+  }
+
+  /** The image of the helpers that stream volumes (`backup.helperImage`); needs tar, find, rm. */
+  helperImage: string = volumes.defaultHelperImage;
+
+  readVolume(volume: string, signal?: AbortSignal): Promise<StreamedOutput> {
+    return volumes.readVolume(this.connection, this.helperImage, volume, signal);
+  }
+
+  writeVolume(volume: string, input: Readable, signal?: AbortSignal): Promise<void> {
+    return volumes.writeVolume(this.connection, this.helperImage, volume, input, signal);
+  }
+
+  exec(c: string, argv: readonly string[], o: ExecOptions, s?: AbortSignal): Promise<ExecResult> {
+    return execStream(this.connection, c, argv, o, s);
+  }
+
+  stopService(service: ServiceDefinition, signal?: AbortSignal): Promise<string[]> {
+    return stopService(this.connection, service, signal);
+  }
+
+  startService(service: ServiceDefinition, signal?: AbortSignal): Promise<string[]> {
+    return startService(this.connection, service, signal);
+  }
+
+  createScratchVolume(labels: Readonly<Record<string, string>>, s?: AbortSignal): Promise<string> {
+    return volumes.createScratchVolume(this.connection, labels, s);
+  }
+
+  removeVolume(name: string, signal?: AbortSignal): Promise<void> {
+    return volumes.removeVolume(this.connection, name, signal);
   }
 }

@@ -1,0 +1,80 @@
+/** Words for the steps and results of scale, update and rollback, in both languages. */
+import type { CommandContext } from '../src/core/context.ts';
+import type { Text } from '../src/core/i18n.ts';
+import type { ContainerReport, ImageChange, StepEvent } from '../src/core/platform.ts';
+
+const phaseTexts: Readonly<Record<StepEvent['phase'], Text>> = {
+  pulling: { ru: 'загрузка образа', en: 'pulling the image' },
+  stopping: { ru: 'остановка', en: 'stopping' },
+  starting: { ru: 'запуск', en: 'starting' },
+  creating: { ru: 'создание', en: 'creating' },
+  removing: { ru: 'удаление', en: 'removing' },
+  waiting: { ru: 'ждём готовности', en: 'waiting until healthy' },
+  healthy: { ru: 'готов', en: 'healthy' },
+  failed: { ru: 'сбой', en: 'failed' },
+  'rolling-back': { ru: 'возврат прежнего', en: 'putting the old one back' },
+  'rolled-back': { ru: 'прежний возвращён', en: 'the old one is back' },
+};
+
+const actionTexts: Readonly<Record<ContainerReport['action'], Text>> = {
+  restarted: { ru: 'перезапущен', en: 'restarted' },
+  created: { ru: 'создан', en: 'created' },
+  removed: { ru: 'остановлен и удалён', en: 'stopped and removed' },
+  updated: { ru: 'обновлён', en: 'updated' },
+  'rolled-back': { ru: 'возвращён', en: 'put back' },
+};
+
+const healthTexts: Readonly<Record<ContainerReport['health'], Text>> = {
+  healthy: { ru: 'здоров', en: 'healthy' },
+  running: { ru: 'работает (без проверки здоровья)', en: 'running (no health check)' },
+  starting: { ru: 'запускается', en: 'starting' },
+  unhealthy: { ru: 'нездоров', en: 'unhealthy' },
+  none: { ru: 'без проверки здоровья', en: 'no health check' },
+  stopped: { ru: 'остановлен', en: 'stopped' },
+};
+
+const texts = {
+  seconds: { ru: '{n} с', en: '{n} s' },
+  toPull: { ru: 'будет загружен', en: 'to be pulled' },
+  none: { ru: 'нет', en: 'none' },
+} as const;
+
+/** `moodle-1: stopping` for the job's progress line. */
+export function stepText(ctx: CommandContext, event: StepEvent): string {
+  return `${event.container}: ${ctx.t(phaseTexts[event.phase])}`;
+}
+
+/** A reporter that turns platform steps into job progress. */
+export function progressReporter(ctx: CommandContext): (event: StepEvent) => void {
+  return (event) => ctx.progress(event.fraction, stepText(ctx, event));
+}
+
+/** `created · healthy · 2.1 s` */
+export function reportLine(ctx: CommandContext, report: ContainerReport): string {
+  const n = new Intl.NumberFormat(ctx.locale, {
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+  }).format(report.durationMs / 1000);
+  return [
+    ctx.t(actionTexts[report.action]),
+    ctx.t(healthTexts[report.health]),
+    ctx.t(texts.seconds, { n }),
+  ].join(' · ');
+}
+
+/** The short form of an image id, as `docker images` shows it. */
+export function shortImageId(id: string | undefined): string {
+  if (id === undefined || id === '') return '—';
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+/** `pes/app:1 (87589906b6a4) → pes/app:2 (55b1868fccda)` */
+export function changeLine(ctx: CommandContext, change: ImageChange): string {
+  const to = change.to.id === undefined ? ctx.t(texts.toPull) : shortImageId(change.to.id);
+  return `${change.from.reference} (${shortImageId(change.from.id)}) → ${change.to.reference} (${to})`;
+}
+
+/** Names as a list, or a word for none. */
+export function nameList(ctx: CommandContext, names: readonly string[]): string {
+  return names.length === 0 ? ctx.t(texts.none) : names.join(', ');
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { dryRunOption } from '../src/core/args.ts';
+import { defineCommand } from '../src/core/command.ts';
+import type { CommandContext } from '../src/core/context.ts';
+import type { DeprovisionPlan } from '../src/core/platform.ts';
+import { instanceService } from '../src/core/templates.ts';
+import { codeList, reportSteps } from './provision-shared.ts';
+
+const texts = {
+  remove: {
+    ru: 'Удалить **{instance}**: остановить и удалить контейнеры {containers}.',
+    en: 'Deprovision **{instance}**: stop and remove the containers {containers}.',
+  },
+  noContainers: {
+    ru: 'У **{instance}** не осталось контейнеров.',
+    en: '**{instance}** has no containers left.',
+  },
+  keep: {
+    ru: 'Тома сохраняются: {volumes}.',
+    en: 'The volumes are kept: {volumes}.',
+  },
+  deleteData: {
+    ru: 'Удалить тома {instance}: {volumes}. Все данные в них будут потеряны навсегда, восстановить их будет нельзя.',
+    en: 'Delete the volumes of {instance}: {volumes}. All their data will be lost forever; it cannot be recovered.',
+  },
+  dryRun: { ru: 'План (ничего не изменено)', en: 'Plan (nothing was changed)' },
+  removed: { ru: '{instance} удалён', en: '{instance} deprovisioned' },
+  removedContainers: { ru: 'Удалены контейнеры: {names}.', en: 'Removed containers: {names}.' },
+  keptVolumes: {
+    ru: 'Тома сохранены: {names} (удалить: deprovision {instance} --delete-data).',
+    en: 'Volumes kept: {names} (to delete: deprovision {instance} --delete-data).',
+  },
+  deletedVolumes: { ru: 'Удалены тома: {names}.', en: 'Deleted volumes: {names}.' },
+} as const;
+
+function keepText(ctx: CommandContext, plan: DeprovisionPlan): string {
+  return [
+    plan.containers.length === 0
+      ? ctx.t(texts.noContainers, { instance: plan.instance })
+      : ctx.t(texts.remove, { instance: plan.instance, containers: codeList(plan.containers) }),
+    ctx.t(texts.keep, { volumes: codeList(plan.volumes) }),
+  ].join('\n');
+}
+
+function deleteText(ctx: CommandContext, plan: DeprovisionPlan): string {
+  return ctx.t(texts.deleteData, { instance: plan.instance, volumes: codeList(plan.volumes) });
+}
+
+function plan(ctx: CommandContext, name: string, deleteData: boolean): Promise<DeprovisionPlan> {
+  return ctx.platform(instanceService(name)).planDeprovision(name, deleteData, ctx.signal);
+}
+
+export default defineCommand({
+  name: 'deprovision',
+  aliases: ['удалить'],
+  summary: {
+    ru: 'удалить сервис, созданный provision; тома остаются, если не указан --delete-data',
+    en: 'remove a service made by provision; volumes stay unless --delete-data',
+  },
+  args: [
+    {
+      name: 'name',
+      description: { ru: 'имя сервиса', en: 'name of the service' },
+      schema: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/),
+    },
+  ],
+  options: [
+    {
+      name: 'deleteData',
+      flags: '--delete-data',
+      description: {
+        ru: 'удалить и тома с данными (спросит отдельно)',
+        en: 'delete the data volumes too (asked separately)',
+      },
+      schema: z
+        .boolean()
+        .optional()
+        .transform((v) => v === true),
+    },
+    dryRunOption,
+  ],
+  mutating: { lock: 'name' },
+  async describe(ctx, input) {
+    const planned = await plan(ctx, input.name, input.deleteData);
+    // Deleting data is a decision of its own: asked second, with its own code, after the
+    // same question a plain deprovision asks.
+    if (!input.deleteData || planned.volumes.length === 0) return keepText(ctx, planned);
+    return [keepText(ctx, planned), deleteText(ctx, planned)];
+  },
+  async run(ctx, input) {
+    const planned = await plan(ctx, input.name, input.deleteData);
+    if (input.dryRun) {
+      const steps = [keepText(ctx, planned)];
+      if (input.deleteData && planned.volumes.length > 0) steps.push(deleteText(ctx, planned));
+      return {
+        message: { severity: 'info', title: ctx.t(texts.dryRun), text: steps.join('\n') },
+        data: { dryRun: true, plan: planned },
+      };
+    }
+    const platform = ctx.platform(instanceService(input.name));
+    const reports = await platform.deprovision(planned, reportSteps(ctx), ctx.signal);
+    const gone = new Set(reports.map((r) => r.container));
+    const containers = planned.containers.filter((c) => gone.has(c));
+    const deleted = planned.volumes.filter((v) => gone.has(v));
+    const kept = planned.volumes.filter((v) => !gone.has(v));
+    const lines = [
+      ctx.t(texts.removedContainers, { names: codeList(containers) }),
+      ...(deleted.length > 0 ? [ctx.t(texts.deletedVolumes, { names: codeList(deleted) })] : []),
+      ...(kept.length > 0
+        ? [ctx.t(texts.keptVolumes, { names: codeList(kept), instance: planned.instance })]
+        : []),
+    ];
+    return {
+      message: {
+        severity: 'success',
+        title: ctx.t(texts.removed, { instance: planned.instance }),
+        text: lines.join('\n'),
+      },
+      data: { plan: planned, reports, deletedVolumes: deleted, keptVolumes: kept },
+    };
+  },
+});

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { dryRunOption, serviceArg } from '../src/core/args.ts';
+import type { ServiceDefinition } from '../src/core/catalog.ts';
+import { defineCommand, type CommandResult } from '../src/core/command.ts';
+import type { CommandContext } from '../src/core/context.ts';
+import { UserError } from '../src/core/errors.ts';
+import type { ContainerReport, ScalePlan } from '../src/core/platform.ts';
+import { refuseIfBusy } from './busy.ts';
+import { nameList, progressReporter, reportLine } from './change-texts.ts';
+
+const texts = {
+  replicas: {
+    ru: 'сколько контейнеров должно быть (0…9999, в границах scale из конфигурации)',
+    en: 'how many containers there should be (0…9999, within the configured scale bounds)',
+  },
+  toZero: {
+    ru:
+      'Сервис {service} будет остановлен полностью: {count} контейнер(ов) будут корректно ' +
+      'остановлены и удалены ({names}). Тома сохранятся. Вернуть сервис командой scale ' +
+      'после этого нельзя — не останется контейнера, с которого копировать настройки; ' +
+      'его поднимет только docker compose up.',
+    en:
+      'Service {service} will be stopped completely: {count} container(s) will be stopped ' +
+      'gracefully and removed ({names}). Volumes are kept. scale cannot bring it back ' +
+      'afterwards — no container is left to copy the configuration from; only docker ' +
+      'compose up can.',
+  },
+  same: {
+    ru: '{service}: уже {count} контейнер(ов), ничего не изменено.',
+    en: '{service} already has {count} container(s); nothing was changed.',
+  },
+  title: { ru: '{service}: {before} → {after}', en: '{service}: {before} → {after}' },
+  planTitle: {
+    ru: 'План: {service} {before} → {after}',
+    en: 'Plan: {service} {before} → {after}',
+  },
+  planText: { ru: 'Ничего не изменено.', en: 'Nothing was changed.' },
+  create: { ru: 'Создать', en: 'Create' },
+  remove: {
+    ru: 'Остановить и удалить (тома сохранятся)',
+    en: 'Stop and remove (volumes are kept)',
+  },
+} as const;
+
+const replicasArg = {
+  name: 'replicas',
+  description: texts.replicas,
+  // Digits only: `-1`, `1e9`, `0x10` and `2.5` are refused before anything is looked at.
+  schema: z
+    .string()
+    .regex(/^\d{1,4}$/)
+    .transform(Number),
+} as const;
+
+/** The configured bounds; refused before anything reaches the engine. */
+function checkBounds(service: ServiceDefinition, replicas: number): void {
+  const { min, max } = service.scale;
+  if (replicas < min || replicas > max) {
+    throw new UserError('scale-out-of-bounds', {
+      service: service.name,
+      requested: replicas,
+      min,
+      max,
+    });
+  }
+}
+
+function counts(plan: ScalePlan): { service: string; before: number; after: number } {
+  return { service: plan.service, before: plan.before, after: plan.after };
+}
+
+function planFields(ctx: CommandContext, plan: ScalePlan): { label: string; value: string }[] {
+  return [
+    { label: ctx.t(texts.create), value: nameList(ctx, plan.create) },
+    { label: ctx.t(texts.remove), value: nameList(ctx, plan.remove) },
+  ];
+}
+
+function planResult(ctx: CommandContext, plan: ScalePlan): CommandResult {
+  return {
+    message: {
+      severity: 'info',
+      title: ctx.t(texts.planTitle, counts(plan)),
+      text: ctx.t(texts.planText),
+      fields: planFields(ctx, plan),
+    },
+    data: { dryRun: true, plan },
+  };
+}
+
+function doneResult(
+  ctx: CommandContext,
+  plan: ScalePlan,
+  reports: readonly ContainerReport[],
+): CommandResult {
+  return {
+    message: {
+      severity: 'success',
+      title: ctx.t(texts.title, counts(plan)),
+      fields: reports.map((r) => ({ label: r.container, value: reportLine(ctx, r) })),
+    },
+    data: { plan, containers: reports },
+  };
+}
+
+export default defineCommand({
+  name: 'scale',
+  aliases: ['масштаб'],
+  summary: {
+    ru: 'изменить число контейнеров сервиса (реплики Compose)',
+    en: 'change the number of containers of a service (Compose replicas)',
+  },
+  args: [serviceArg, replicasArg],
+  options: [dryRunOption],
+  mutating: { lock: 'service' },
+  // Only scaling to 0 asks: it takes the whole service down. Other counts keep it serving,
+  // and stay within the bounds the configuration allows.
+  async describe(ctx, input) {
+    const service = ctx.service(input.service);
+    checkBounds(service, input.replicas);
+    refuseIfBusy(ctx, service.name);
+    if (input.replicas !== 0) return undefined;
+    const plan = await ctx.platform(service).planScale(service, 0, ctx.signal);
+    return ctx.t(texts.toZero, {
+      service: service.name,
+      count: plan.remove.length,
+      names: plan.remove.join(', '),
+    });
+  },
+  async run(ctx, input) {
+    const service = ctx.service(input.service);
+    checkBounds(service, input.replicas);
+    refuseIfBusy(ctx, service.name);
+    const platform = ctx.platform(service);
+    const plan = await platform.planScale(service, input.replicas, ctx.signal);
+    if (plan.before === plan.after) {
+      return {
+        message: {
+          severity: 'info',
+          text: ctx.t(texts.same, { service: service.name, count: plan.before }),
+        },
+        data: { plan, containers: [] },
+      };
+    }
+    if (input.dryRun) return planResult(ctx, plan);
+    const reports = await platform.scale(service, plan, progressReporter(ctx), ctx.signal);
+    return doneResult(ctx, plan, reports);
+  },
+});
