@@ -1,0 +1,142 @@
+/**
+ * A click on a button (Interactive Messages reference: Mattermost POSTs the integration's
+ * context with the clicking user, channel and post, and shows the `update` and
+ * `ephemeral_text` of a 200 answer). The context must carry the bot's signature; the command
+ * then runs as the person who clicked, so the core decides whether they may confirm.
+ */
+import { randomUUID } from 'node:crypto';
+import { UserError } from '../../core/errors.ts';
+import { localize, type Locale } from '../../core/i18n.ts';
+import type { Outcome } from '../../core/outcome.ts';
+import { verifyActionContext, type ActionContext } from './action-context.ts';
+import { parseActionRequest, type ActionRequest } from './inbound.ts';
+import { severityColours } from './render.ts';
+import { MattermostSink, type ConversationTarget } from './sink.ts';
+import type { HttpAnswer, SlashDeps } from './slash.ts';
+import { mattermostTexts } from './texts.ts';
+
+/** Answers that mean the click decided nothing: the post stays as it is. */
+const refusals: ReadonlySet<string> = new Set([
+  'unknown-confirmation',
+  'confirmation-expired',
+  'confirmation-not-allowed',
+  'not-permitted',
+  'not-permitted-no-role',
+  'invalid-argument',
+]);
+
+function refused(outcome: Outcome | undefined): boolean {
+  return outcome !== undefined && outcome.status !== 'ok' && refusals.has(outcome.errorCode ?? '');
+}
+
+function ephemeral(outcome: Outcome): HttpAnswer {
+  const { title, text } = outcome.message;
+  return { status: 200, body: { ephemeral_text: [title, text].filter(Boolean).join('\n') } };
+}
+
+/** The clicked post as it should stay: no buttons, and who decided. */
+function decidedPost(
+  context: ActionContext,
+  who: string,
+  locale: Locale,
+  running: boolean,
+): unknown {
+  const declined = /^decline\b/i.test(context.command);
+  const line = localize(
+    declined ? mattermostTexts.cancelledBy : mattermostTexts.confirmedBy,
+    locale,
+    { who },
+  );
+  const text = running ? `${line}\n${localize(mattermostTexts.running, locale)}` : line;
+  return {
+    message: '',
+    props: {
+      attachments: [
+        {
+          fallback: `${context.title}: ${line}`.slice(0, 300),
+          color: declined ? '#8a8a8a' : severityColours.info,
+          ...(context.title === '' ? {} : { title: context.title }),
+          text,
+        },
+      ],
+    },
+  };
+}
+
+export async function answerAction(body: unknown, deps: SlashDeps): Promise<HttpAnswer> {
+  const request = parseActionRequest(body);
+  if (request === undefined) return { status: 400, body: { error: 'malformed action request' } };
+  const secret = deps.settings.actionSecret;
+  const context = secret === undefined ? undefined : verifyActionContext(secret, request.context);
+  if (context === undefined || context.channel !== request.channelId) {
+    deps.log.warn('button click with a bad signature refused', {
+      channel: request.channelId,
+      user: request.userId,
+    });
+    const locale = deps.bot.localeFor({ room: { id: `mattermost:${request.channelId}` } });
+    return {
+      status: 403,
+      body: { ephemeral_text: new UserError('mattermost-action-invalid').text(locale) },
+    };
+  }
+  return click(request, context, deps);
+}
+
+async function click(
+  request: ActionRequest,
+  context: ActionContext,
+  deps: SlashDeps,
+): Promise<HttpAnswer> {
+  const room = { id: `mattermost:${request.channelId}` };
+  const locale = deps.bot.localeFor({ room });
+  // Answers go to the thread of the clicked post.
+  const target: ConversationTarget = {
+    channelId: request.channelId,
+    root: context.root === '' ? request.postId : context.root,
+    userId: request.userId,
+    direct: false,
+  };
+  const sink = new MattermostSink({
+    outbox: deps.outbox,
+    target,
+    key: `action:${request.postId}:${randomUUID()}`,
+    locale,
+    render: deps.render,
+    ...(deps.progressIntervalMs === undefined
+      ? {}
+      : { progressIntervalMs: deps.progressIntervalMs }),
+  });
+  const running = deps.bot.invoke(
+    {
+      actorId: `mattermost:${request.userId}`,
+      displayName: request.userName,
+      room,
+      source: 'button',
+      text: context.command,
+    },
+    sink,
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), deps.replyWithinMs);
+  });
+  const quick = await Promise.race([running, late]);
+  clearTimeout(timer);
+  if (quick !== undefined && refused(quick)) {
+    sink.close();
+    return ephemeral(quick);
+  }
+  const decides = context.code !== '';
+  const declined = /^decline\b/i.test(context.command);
+  if (quick !== undefined && decides && declined) sink.close();
+  else if (quick !== undefined) sink.finish(quick);
+  else {
+    running.then(
+      (outcome) => sink.finish(outcome),
+      (error: unknown) => deps.log.error('button command failed', { error }),
+    );
+  }
+  if (!decides) return { status: 200, body: {} };
+  const who = `@${request.userName}`;
+  return { status: 200, body: { update: decidedPost(context, who, locale, quick === undefined) } };
+}

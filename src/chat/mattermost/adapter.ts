@@ -1,0 +1,232 @@
+/**
+ * The Mattermost front end, wired: the bot account's REST client, the outbox and its
+ * dispatcher, the WebSocket conversation with its catch-up, and the slash and button
+ * handlers the HTTP routes call.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import type { Bot } from '../../core/bot.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { Message } from '../../core/message.ts';
+import { SqliteMattermostSeen } from '../../store/mattermost-seen-repo.ts';
+import { SqliteOutboxStore } from '../../store/outbox-repo.ts';
+import { answerAction } from './actions.ts';
+import { catchUp } from './catch-up.ts';
+import { MattermostClient, type Fetch } from './client.ts';
+import { Conversation, type BotUser } from './conversation.ts';
+import { OutboxDispatcher } from './outbox-dispatch.ts';
+import { MattermostOutbox } from './outbox-writer.ts';
+import { renderMessage } from './render.ts';
+import type { ConversationTarget } from './sink.ts';
+import { answerSlash, type HttpAnswer, type SlashDeps } from './slash.ts';
+import type { MattermostSettings, RenderedPost } from './types.ts';
+import { MattermostSocket, type SocketTiming } from './websocket.ts';
+
+export interface AdapterTiming extends SocketTiming {
+  /** How long a slash or button answer waits for the result (Mattermost wants < ~200 ms). */
+  readonly replyWithinMs?: number;
+  readonly progressIntervalMs?: number;
+  readonly retryBaseMs?: number;
+  /** Commands older than this, found in a catch-up, are answered but not run. */
+  readonly maxCommandAgeMs?: number;
+}
+
+export interface AdapterDeps {
+  readonly settings: MattermostSettings;
+  readonly bot: Bot;
+  readonly db: DatabaseSync;
+  readonly log: Logger;
+  readonly fetch?: Fetch;
+  readonly newWebSocket?: (url: string) => WebSocket;
+  readonly timing?: AdapterTiming;
+}
+
+export const actionsPath = '/mattermost/actions';
+
+export class MattermostAdapter {
+  readonly client: MattermostClient;
+  readonly dispatcher: OutboxDispatcher;
+  readonly #d: AdapterDeps;
+  readonly #seen: SqliteMattermostSeen;
+  readonly #handlers: SlashDeps;
+  readonly #conversation: Conversation;
+  readonly #socket: MattermostSocket;
+  #me: BotUser | undefined;
+  #stopped = false;
+  #catchingUp: Promise<void> | undefined;
+  #catchUpAgain = false;
+  #lastConnectedAt = Date.now();
+
+  constructor(deps: AdapterDeps) {
+    this.#d = deps;
+    const { settings, log, timing = {} } = deps;
+    const store = new SqliteOutboxStore(deps.db);
+    this.client = new MattermostClient({
+      url: settings.url,
+      token: settings.botToken,
+      ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
+    });
+    this.dispatcher = new OutboxDispatcher({
+      store,
+      poster: this.client,
+      log: log.child({ part: 'mattermost-outbox' }),
+      ...(timing.retryBaseMs === undefined ? {} : { baseDelayMs: timing.retryBaseMs }),
+    });
+    const outbox = new MattermostOutbox(store, () => this.dispatcher.kick());
+    this.#seen = new SqliteMattermostSeen(deps.db);
+    const render = (message: Message, target: ConversationTarget): RenderedPost =>
+      renderMessage(
+        message,
+        deps.bot.localeFor({ room: { id: `mattermost:${target.channelId}` } }),
+        this.#binding(target),
+      );
+    const progress =
+      timing.progressIntervalMs === undefined
+        ? {}
+        : { progressIntervalMs: timing.progressIntervalMs };
+    this.#handlers = {
+      settings,
+      bot: deps.bot,
+      outbox,
+      render,
+      log,
+      replyWithinMs: timing.replyWithinMs ?? 150,
+      ...progress,
+    };
+    this.#conversation = new Conversation({
+      settings,
+      bot: deps.bot,
+      outbox,
+      seen: this.#seen,
+      render,
+      log,
+      maxAgeMs: timing.maxCommandAgeMs ?? 15 * 60 * 1000,
+      ...progress,
+    });
+    this.#socket = new MattermostSocket({
+      url: settings.url,
+      token: settings.botToken,
+      log,
+      ...timing,
+      ...(deps.newWebSocket === undefined ? {} : { newWebSocket: deps.newWebSocket }),
+      onPost: (post, meta) => this.#onPost(post, meta),
+      onHello: () => this.#resync(),
+    });
+  }
+
+  slash(form: URLSearchParams, headerToken: string | undefined): Promise<HttpAnswer> {
+    return answerSlash(form, headerToken, this.#handlers);
+  }
+
+  action(body: unknown): Promise<HttpAnswer> {
+    return answerAction(body, this.#handlers);
+  }
+
+  /** Starts delivering and listening; returns at once (the server may be down for now). */
+  start(): void {
+    this.dispatcher.start();
+    void this.#connect();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#socket.stop();
+    await this.#catchingUp;
+    await this.dispatcher.stop();
+  }
+
+  /** Resolves once a catch-up that is running (if any) has finished. */
+  async settled(): Promise<void> {
+    while (this.#catchingUp !== undefined) await this.#catchingUp;
+  }
+
+  get me(): BotUser | undefined {
+    return this.#me;
+  }
+
+  #binding(target: ConversationTarget): Parameters<typeof renderMessage>[2] {
+    const { publicUrl, actionSecret } = this.#d.settings;
+    if (publicUrl === undefined || actionSecret === undefined) return undefined;
+    return {
+      url: publicUrl.replace(/\/+$/, '') + actionsPath,
+      secret: actionSecret,
+      channel: target.channelId,
+      root: target.root ?? '',
+    };
+  }
+
+  /** Who the bot is, asked once with backoff (a token login; no password, no login storm). */
+  async #connect(): Promise<void> {
+    for (let attempt = 0; !this.#stopped; attempt++) {
+      try {
+        const me = await this.client.getMe();
+        this.#me = { id: me.id, username: me.username };
+        this.dispatcher.botId = me.id;
+        break;
+      } catch (error) {
+        const wait = Math.min(60_000, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2);
+        this.#d.log.warn('cannot reach mattermost; retrying', { error, waitMs: Math.round(wait) });
+        await new Promise((resolve) => setTimeout(resolve, wait).unref());
+      }
+    }
+    if (this.#stopped) return;
+    // The catch-up starts at the socket's `hello`, so nothing falls between the two.
+    this.#socket.start();
+  }
+
+  #onPost(
+    post: Parameters<Conversation['handle']>[0],
+    meta: Parameters<Conversation['handle']>[1],
+  ): void {
+    this.#lastConnectedAt = Date.now();
+    this.#handle(post, meta);
+  }
+
+  /** Starts handling a post; its claim is taken at once, the command runs on. */
+  #handle(
+    post: Parameters<Conversation['handle']>[0],
+    meta: Parameters<Conversation['handle']>[1],
+  ): void {
+    const me = this.#me;
+    if (me === undefined) return;
+    this.#conversation.handle(post, meta, me).catch((error: unknown) => {
+      this.#d.log.error('handling a post failed', { error, post: post.id });
+    });
+  }
+
+  /** One catch-up at a time; a request during one runs another right after it. */
+  #resync(): void {
+    if (this.#catchingUp !== undefined) {
+      this.#catchUpAgain = true;
+      return;
+    }
+    this.#catchingUp = this.#runCatchUp().finally(() => {
+      this.#catchingUp = undefined;
+      if (this.#catchUpAgain && !this.#stopped) {
+        this.#catchUpAgain = false;
+        this.#resync();
+      }
+    });
+  }
+
+  async #runCatchUp(): Promise<void> {
+    const me = this.#me;
+    if (me === undefined || this.#stopped) return;
+    const now = Date.now();
+    const handled = await catchUp(
+      {
+        client: this.client,
+        settings: this.#d.settings,
+        channels: () => this.#seen.channels(),
+        handle: (post, direct) => {
+          this.#handle(post, { direct });
+          return Promise.resolve();
+        },
+        log: this.#d.log,
+      },
+      now,
+      this.#lastConnectedAt - 60_000,
+    );
+    this.#seen.prune(now - 2 * 24 * 60 * 60 * 1000);
+    this.#d.log.info('mattermost catch-up done', { posts: handled });
+  }
+}

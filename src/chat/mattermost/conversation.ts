@@ -1,0 +1,124 @@
+/**
+ * Posts as commands: a direct message to the bot, or a post that mentions it. Each post is
+ * taken once (a durable claim by post id), whether it arrives over the WebSocket or in a
+ * catch-up after a reconnect; the bot's own posts and those of integrations are ignored.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Bot } from '../../core/bot.ts';
+import { exitCodes, UserError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { Message } from '../../core/message.ts';
+import type { SeenChannelKind } from '../../store/mattermost-seen-repo.ts';
+import { commandInPost, isServed, type InboundPost } from './inbound.ts';
+import type { MattermostOutbox } from './outbox-writer.ts';
+import { MattermostSink, type ConversationTarget } from './sink.ts';
+import type { MattermostSettings, RenderedPost } from './types.ts';
+
+/** The durable record of what was read (src/store/mattermost-seen-repo.ts). */
+export interface SeenPosts {
+  claim(postId: string, channelId: string, createAt: number): boolean;
+  touch(channelId: string, kind: SeenChannelKind, postAt: number): void;
+}
+
+export interface BotUser {
+  readonly id: string;
+  readonly username: string;
+}
+
+export interface ConversationDeps {
+  readonly settings: MattermostSettings;
+  readonly bot: Bot;
+  readonly outbox: MattermostOutbox;
+  readonly seen: SeenPosts;
+  readonly render: (message: Message, target: ConversationTarget) => RenderedPost;
+  readonly log: Logger;
+  readonly now?: () => number;
+  /** A command older than this (typed while the bot was away) is answered, not run. */
+  readonly maxAgeMs: number;
+  readonly progressIntervalMs?: number;
+}
+
+export interface PostMeta {
+  readonly direct: boolean;
+  /** From the `posted` event (`sender_name`); absent for posts read over REST. */
+  readonly senderName?: string;
+}
+
+function fromIntegration(post: InboundPost): boolean {
+  const props = post.props ?? {};
+  return props['from_webhook'] === 'true' || props['from_bot'] === 'true';
+}
+
+export class Conversation {
+  readonly #d: ConversationDeps;
+  readonly #now: () => number;
+
+  constructor(deps: ConversationDeps) {
+    this.#d = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  /** Handles one post; resolves when its answer is in the outbox. */
+  async handle(post: InboundPost, meta: PostMeta, me: BotUser): Promise<void> {
+    // The bot's own posts (its answers) must never be read as commands: that would loop.
+    if (post.user_id === me.id || post.type !== '' || fromIntegration(post)) return;
+    if ((post.delete_at ?? 0) > 0) return;
+    const { seen, settings, log } = this.#d;
+    seen.touch(post.channel_id, meta.direct ? 'direct' : 'served', post.create_at);
+    const command = commandInPost(post.message, me.username, meta.direct);
+    if (command === undefined) return;
+    if (!seen.claim(post.id, post.channel_id, post.create_at)) return;
+    const target: ConversationTarget = {
+      channelId: post.channel_id,
+      // In a channel the answer is a reply, so the channel stays readable; a direct message
+      // is answered in place.
+      root: post.root_id !== '' ? post.root_id : meta.direct ? undefined : post.id,
+      userId: post.user_id,
+      direct: meta.direct,
+    };
+    const room = { id: `mattermost:${post.channel_id}` };
+    const locale = this.#d.bot.localeFor({ room });
+    const sink = new MattermostSink({
+      outbox: this.#d.outbox,
+      target,
+      key: `post:${post.id}:${randomUUID()}`,
+      locale,
+      render: this.#d.render,
+      ...(this.#d.progressIntervalMs === undefined
+        ? {}
+        : { progressIntervalMs: this.#d.progressIntervalMs }),
+    });
+    const refuse = (error: UserError): void =>
+      sink.finish({
+        status: error.kind,
+        exitCode: exitCodes[error.kind],
+        errorCode: error.code,
+        message: {
+          severity: 'warning',
+          text: [error.text(locale), error.hint(locale)].filter(Boolean).join('\n'),
+        },
+      });
+    if (!isServed(settings, post.channel_id, meta.direct)) {
+      log.warn('command in a channel not served', { channel: post.channel_id });
+      refuse(new UserError('mattermost-channel-not-served'));
+      return;
+    }
+    const ageMs = this.#now() - post.create_at;
+    if (ageMs > this.#d.maxAgeMs) {
+      const params = { command: command.slice(0, 100), minutes: Math.round(ageMs / 60000) };
+      refuse(new UserError('mattermost-command-too-old', params));
+      return;
+    }
+    const outcome = await this.#d.bot.invoke(
+      {
+        actorId: `mattermost:${post.user_id}`,
+        displayName: meta.senderName?.replace(/^@/, '') ?? post.user_id,
+        room,
+        source: 'mattermost',
+        text: command === '' ? 'help' : command,
+      },
+      sink,
+    );
+    sink.finish(outcome);
+  }
+}

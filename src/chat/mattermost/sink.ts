@@ -1,0 +1,147 @@
+/**
+ * Where a command's replies, progress and result go in Mattermost: all through the outbox.
+ * Progress is one post, created on the first update, edited at most every 2 s, and finally
+ * replaced by the result.
+ */
+import type { InvocationSink, ProgressUpdate } from '../../core/invocation.ts';
+import { localize, type Locale } from '../../core/i18n.ts';
+import type { Message } from '../../core/message.ts';
+import type { Outcome } from '../../core/outcome.ts';
+import type { MattermostOutbox } from './outbox-writer.ts';
+import { mattermostTexts } from './texts.ts';
+import type { RenderedPost } from './types.ts';
+
+/** Where in Mattermost a conversation happens. */
+export interface ConversationTarget {
+  readonly channelId: string;
+  /** The thread to answer in; undefined for the channel itself. */
+  readonly root: string | undefined;
+  /** The person who typed the command: refusals are shown to them only. */
+  readonly userId: string;
+  /** A direct-message channel: nobody else is there, so nothing needs to be ephemeral. */
+  readonly direct: boolean;
+}
+
+export interface SinkOptions {
+  readonly outbox: MattermostOutbox;
+  readonly target: ConversationTarget;
+  /** Unique per invocation; every outbox key of this conversation starts with it. */
+  readonly key: string;
+  readonly locale: Locale;
+  readonly render: (message: Message, target: ConversationTarget) => RenderedPost;
+  readonly now?: () => number;
+  readonly progressIntervalMs?: number;
+}
+
+/** Refusals and usage errors concern only the person who typed the command. */
+export function isPrivateAnswer(outcome: Outcome): boolean {
+  return outcome.status === 'denied' || outcome.status === 'usage';
+}
+
+export class MattermostSink implements InvocationSink {
+  readonly confirm = { kind: 'pending' } as const;
+  readonly #o: SinkOptions;
+  readonly #now: () => number;
+  readonly #interval: number;
+  #replies = 0;
+  #edits = 0;
+  #progressKey: string | undefined;
+  #lastEdit = 0;
+  #pending: ProgressUpdate | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: SinkOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    this.#interval = options.progressIntervalMs ?? 2000;
+  }
+
+  /** Whether anything of this invocation went out through the outbox already. */
+  get usedOutbox(): boolean {
+    return this.#replies > 0 || this.#progressKey !== undefined;
+  }
+
+  reply(message: Message): void {
+    if (this.#closed) return;
+    const { outbox, target, key } = this.#o;
+    outbox.post(
+      `${key}:reply:${++this.#replies}`,
+      target.channelId,
+      this.#render(message),
+      target.root,
+    );
+  }
+
+  progress(update: ProgressUpdate): void {
+    if (this.#closed) return;
+    const { outbox, target, key } = this.#o;
+    if (this.#progressKey === undefined) {
+      this.#progressKey = `${key}:progress`;
+      outbox.post(this.#progressKey, target.channelId, this.#renderProgress(update), target.root);
+      this.#lastEdit = this.#now();
+      return;
+    }
+    this.#pending = update;
+    if (this.#timer !== undefined) return;
+    const wait = this.#lastEdit + this.#interval - this.#now();
+    if (wait <= 0) {
+      this.#flush();
+      return;
+    }
+    this.#timer = setTimeout(() => this.#flush(), wait);
+    this.#timer.unref();
+  }
+
+  /** Sends the result: in place of the progress post, else as a post (ephemeral if private). */
+  finish(outcome: Outcome): void {
+    if (this.#closed) return;
+    this.close();
+    const { outbox, target, key } = this.#o;
+    const rendered = this.#render(outcome.message);
+    if (this.#progressKey !== undefined) {
+      outbox.patch(`${key}:result`, this.#progressKey, target.channelId, rendered);
+    } else if (isPrivateAnswer(outcome) && !target.direct) {
+      outbox.ephemeral(`${key}:result`, target.userId, target.channelId, rendered, target.root);
+    } else {
+      outbox.post(`${key}:result`, target.channelId, rendered, target.root);
+    }
+  }
+
+  /** Nothing more goes out (the result went in the HTTP answer, or was already sent). */
+  close(): void {
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#pending = undefined;
+  }
+
+  #flush(): void {
+    this.#timer = undefined;
+    const update = this.#pending;
+    const progressKey = this.#progressKey;
+    if (this.#closed || update === undefined || progressKey === undefined) return;
+    this.#pending = undefined;
+    const { outbox, target, key } = this.#o;
+    outbox.patch(
+      `${key}:progress:${++this.#edits}`,
+      progressKey,
+      target.channelId,
+      this.#renderProgress(update),
+    );
+    this.#lastEdit = this.#now();
+  }
+
+  #render(message: Message): RenderedPost {
+    return this.#o.render(message, this.#o.target);
+  }
+
+  #renderProgress(update: ProgressUpdate): RenderedPost {
+    const text = localize(mattermostTexts.progress, this.#o.locale, {
+      job: update.jobId,
+      percent: Math.round(update.fraction * 100),
+      text: update.text,
+    });
+    return this.#render({ severity: 'info', text });
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * A slash command (`/pes backup moodle`). Mattermost waits for the HTTP answer and shows it
+ * (Slash Commands reference: 200 with `response_type` ephemeral or in_channel), so the
+ * answer comes within a short deadline: the result itself when the command is quick, else
+ * an ephemeral acknowledgement, and the result is posted by the bot through the outbox.
+ */
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Bot } from '../../core/bot.ts';
+import { UserError } from '../../core/errors.ts';
+import { localize } from '../../core/i18n.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { Message } from '../../core/message.ts';
+import type { Outcome } from '../../core/outcome.ts';
+import { isDirectChannelName, isServed, parseSlashRequest, type SlashRequest } from './inbound.ts';
+import type { MattermostOutbox } from './outbox-writer.ts';
+import { isPrivateAnswer, MattermostSink, type ConversationTarget } from './sink.ts';
+import { mattermostTexts } from './texts.ts';
+import type { MattermostSettings, RenderedPost } from './types.ts';
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export interface SlashDeps {
+  readonly settings: MattermostSettings;
+  readonly bot: Bot;
+  readonly outbox: MattermostOutbox;
+  readonly render: (message: Message, target: ConversationTarget) => RenderedPost;
+  readonly log: Logger;
+  /** How long the answer may wait for the result before acknowledging instead. */
+  readonly replyWithinMs: number;
+  readonly progressIntervalMs?: number;
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/**
+ * Whether `given` is one of the configured tokens. Equal-length digests make the comparison
+ * constant-time whatever the lengths, and every token is compared, so timing tells nothing.
+ */
+export function isKnownToken(given: string, tokens: readonly string[]): boolean {
+  const mine = digest(given);
+  let found = false;
+  for (const token of tokens) found = timingSafeEqual(mine, digest(token)) || found;
+  return found && given !== '';
+}
+
+function answerBody(rendered: RenderedPost, responseType: 'ephemeral' | 'in_channel'): unknown {
+  return { response_type: responseType, text: rendered.message, attachments: rendered.attachments };
+}
+
+function timeout(ms: number): { promise: Promise<undefined>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+export async function answerSlash(
+  form: URLSearchParams,
+  headerToken: string | undefined,
+  deps: SlashDeps,
+): Promise<HttpAnswer> {
+  const request = parseSlashRequest(form, headerToken);
+  // The token is checked before anything else is looked at: a wrong one runs nothing.
+  const token = form.get('token') ?? headerToken ?? '';
+  if (!isKnownToken(token, deps.settings.slashTokens)) {
+    return { status: 401, body: { text: mattermostTexts.badToken.en } };
+  }
+  if (request === undefined)
+    return { status: 400, body: { text: 'malformed slash command request' } };
+  const room = { id: `mattermost:${request.channelId}`, name: request.channelName };
+  const locale = deps.bot.localeFor({ room });
+  const direct = isDirectChannelName(request.channelName);
+  const target: ConversationTarget = {
+    channelId: request.channelId,
+    root: request.rootId,
+    userId: request.userId,
+    direct,
+  };
+  if (!isServed(deps.settings, request.channelId, direct)) {
+    deps.log.warn('slash command from a channel not served', { channel: request.channelId });
+    const error = new UserError('mattermost-channel-not-served');
+    const text = [error.text(locale), error.hint(locale)].join('\n');
+    return { status: 200, body: { response_type: 'ephemeral', text } };
+  }
+  return run(request, target, deps);
+}
+
+async function run(
+  request: SlashRequest,
+  target: ConversationTarget,
+  deps: SlashDeps,
+): Promise<HttpAnswer> {
+  const room = { id: `mattermost:${request.channelId}`, name: request.channelName };
+  const locale = deps.bot.localeFor({ room });
+  const sink = new MattermostSink({
+    outbox: deps.outbox,
+    target,
+    key: `slash:${randomUUID()}`,
+    locale,
+    render: deps.render,
+    ...(deps.progressIntervalMs === undefined
+      ? {}
+      : { progressIntervalMs: deps.progressIntervalMs }),
+  });
+  const text = request.text === '' ? 'help' : request.text;
+  const running = deps.bot.invoke(
+    {
+      actorId: `mattermost:${request.userId}`,
+      displayName: request.userName,
+      room,
+      source: 'mattermost',
+      text,
+    },
+    sink,
+  );
+  const deadline = timeout(deps.replyWithinMs);
+  const quick: Outcome | undefined = await Promise.race([running, deadline.promise]);
+  deadline.cancel();
+  if (quick !== undefined && !sink.usedOutbox) {
+    const rendered = deps.render(quick.message, target);
+    // Files can only be attached by the bot's own post.
+    if (rendered.files.length === 0) {
+      sink.close();
+      return {
+        status: 200,
+        body: answerBody(rendered, isPrivateAnswer(quick) ? 'ephemeral' : 'in_channel'),
+      };
+    }
+  }
+  running.then(
+    (outcome) => sink.finish(outcome),
+    (error: unknown) => deps.log.error('slash command failed', { error }),
+  );
+  const ack = localize(mattermostTexts.working, locale, {
+    command: text.slice(0, 200).replace(/`/g, "'"),
+  });
+  return { status: 200, body: { response_type: 'ephemeral', text: ack } };
+}

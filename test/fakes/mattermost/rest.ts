@@ -1,0 +1,329 @@
+/**
+ * The fake's REST API, after the Mattermost API v4 reference (https://api.mattermost.com/):
+ * `Authorization: Bearer <token>`; POST /api/v4/posts (201), POST /api/v4/posts/ephemeral,
+ * PUT /api/v4/posts/{id}/patch, POST /api/v4/files (multipart, 201 with file_infos),
+ * GET /api/v4/channels/{id}/posts?since=… (posts changed after `since`), GET /api/v4/users/me,
+ * GET /api/v4/users/me/teams/{id}/channels. Errors are Mattermost's JSON error objects,
+ * except a 429 from the rate limiter, which is text/plain "limit exceeded" with Retry-After
+ * and X-RateLimit-* headers (the server's throttled middleware).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FakeSocketServer } from './websocket.ts';
+import { newId, publicPost, type FakeData, type FakePost, type FakeUser } from './state.ts';
+
+/** What the next write request suffers, for fault injection. */
+export type Fault = 'http-500' | 'created-then-502' | 'created-then-drop';
+
+export interface Limiter {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+export interface Edit {
+  readonly postId: string;
+  readonly at: number;
+  readonly text: string;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+function error(res: ServerResponse, status: number, id: string, message: string): void {
+  json(res, status, { id, message, detailed_error: '', request_id: newId(), status_code: status });
+}
+
+async function body(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/** The text a person sees in a post: its message and its attachments' titles and texts. */
+export function visibleText(post: { message: string; props: Record<string, unknown> }): string {
+  const attachments = Array.isArray(post.props['attachments'])
+    ? (post.props['attachments'] as { title?: string; text?: string }[])
+    : [];
+  return [post.message, ...attachments.flatMap((a) => [a.title ?? '', a.text ?? ''])]
+    .filter(Boolean)
+    .join('\n');
+}
+
+export class FakeRest {
+  readonly #data: FakeData;
+  readonly #sockets: FakeSocketServer;
+  readonly faults: Fault[] = [];
+  limiter: Limiter | undefined;
+  #tokens = 0;
+  #refilled = Date.now();
+  readonly edits: Edit[] = [];
+  /** Every request, `METHOD /path` with its status, in order. */
+  readonly log: { readonly route: string; readonly status: number; readonly at: number }[] = [];
+
+  constructor(data: FakeData, sockets: FakeSocketServer) {
+    this.#data = data;
+    this.#sockets = sockets;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const route = `${req.method ?? ''} ${url.pathname}`;
+    res.on('finish', () => this.log.push({ route, status: res.statusCode, at: Date.now() }));
+    const auth = /^bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const user = auth === undefined ? undefined : this.#data.userByToken(auth);
+    if (user === undefined) {
+      error(res, 401, 'api.context.session_expired.app_error', 'Invalid or expired session.');
+      return;
+    }
+    const write = req.method === 'POST' || req.method === 'PUT';
+    if (write && this.#limited(res)) return;
+    const fault = write ? this.faults.shift() : undefined;
+    if (fault === 'http-500') {
+      error(res, 500, 'app.internal', 'internal error');
+      return;
+    }
+    const payload = write ? await body(req) : Buffer.alloc(0);
+    const sent = await this.#route(req, url, user, payload, res, fault);
+    if (!sent) error(res, 404, 'api.context.404.app_error', 'Sorry, we could not find the page.');
+  }
+
+  /** A token bucket like the server's rate limiter: 429 with the time to wait. */
+  #limited(res: ServerResponse): boolean {
+    const limit = this.limiter;
+    if (limit === undefined) return false;
+    const now = Date.now();
+    this.#tokens = Math.min(
+      limit.burst,
+      this.#tokens + ((now - this.#refilled) / 1000) * limit.perSecond,
+    );
+    this.#refilled = now;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      res.setHeader('x-ratelimit-limit', String(limit.perSecond));
+      res.setHeader('x-ratelimit-remaining', String(Math.floor(this.#tokens)));
+      return false;
+    }
+    const wait = Math.max(1, Math.ceil((1 - this.#tokens) / limit.perSecond));
+    res.writeHead(429, {
+      'content-type': 'text/plain; charset=utf-8',
+      'retry-after': String(wait),
+      'x-ratelimit-limit': String(limit.perSecond),
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': String(wait),
+    });
+    res.end('limit exceeded\n');
+    return true;
+  }
+
+  /** Resets the bucket to full, e.g. when a test turns the limiter on. */
+  fillBucket(): void {
+    this.#tokens = this.limiter?.burst ?? 0;
+    this.#refilled = Date.now();
+  }
+
+  async #route(
+    req: IncomingMessage,
+    url: URL,
+    user: FakeUser,
+    payload: Buffer,
+    res: ServerResponse,
+    fault: Fault | undefined,
+  ): Promise<boolean> {
+    const path = url.pathname;
+    let m: RegExpExecArray | null;
+    if (req.method === 'GET' && path === '/api/v4/users/me') {
+      json(res, 200, { id: user.id, username: user.username, is_bot: user.isBot });
+    } else if (req.method === 'POST' && path === '/api/v4/posts') {
+      this.#createPost(
+        user,
+        JSON.parse(payload.toString('utf8')) as Record<string, unknown>,
+        res,
+        fault,
+      );
+    } else if (req.method === 'POST' && path === '/api/v4/posts/ephemeral') {
+      const b = JSON.parse(payload.toString('utf8')) as {
+        user_id: string;
+        post: Record<string, unknown>;
+      };
+      this.#data.ephemerals.push({ userId: b.user_id, post: b.post });
+      json(res, 201, { id: newId(), ...b.post, user_id: user.id, create_at: this.#data.now() });
+    } else if (
+      req.method === 'PUT' &&
+      (m = /^\/api\/v4\/posts\/(\w+)\/patch$/.exec(path)) !== null
+    ) {
+      this.#patchPost(
+        user,
+        m[1] ?? '',
+        JSON.parse(payload.toString('utf8')) as Record<string, unknown>,
+        res,
+      );
+    } else if (req.method === 'POST' && path === '/api/v4/files') {
+      await this.#upload(req, payload, res);
+    } else if (
+      req.method === 'GET' &&
+      (m = /^\/api\/v4\/channels\/(\w+)\/posts$/.exec(path)) !== null
+    ) {
+      const since = Number(url.searchParams.get('since') ?? 0);
+      const posts = this.#data.channelPosts(m[1] ?? '').filter((p) => p.update_at > since);
+      posts.reverse();
+      json(res, 200, {
+        order: posts.map((p) => p.id),
+        posts: Object.fromEntries(posts.map((p) => [p.id, publicPost(p)])),
+        next_post_id: '',
+        prev_post_id: '',
+      });
+    } else if (
+      req.method === 'GET' &&
+      (m = /^\/api\/v4\/users\/me\/teams\/(\w+)\/channels$/.exec(path)) !== null
+    ) {
+      const team = m[1] ?? '';
+      const mine = [...this.#data.channels.values()].filter(
+        (c) => c.members.has(user.id) && (c.team_id === team || c.type === 'D' || c.type === 'G'),
+      );
+      json(
+        res,
+        200,
+        mine.map((c) => ({
+          id: c.id,
+          name: c.name,
+          display_name: c.display_name,
+          type: c.type,
+          team_id: c.team_id,
+          total_msg_count: 0,
+        })),
+      );
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  #createPost(
+    user: FakeUser,
+    b: Record<string, unknown>,
+    res: ServerResponse,
+    fault: Fault | undefined,
+  ): void {
+    const channel = this.#data.channels.get(
+      typeof b['channel_id'] === 'string' ? b['channel_id'] : '',
+    );
+    if (channel === undefined || !channel.members.has(user.id)) {
+      error(
+        res,
+        403,
+        'api.context.permissions.app_error',
+        'You do not have the appropriate permissions.',
+      );
+      return;
+    }
+    const message = typeof b['message'] === 'string' ? b['message'] : '';
+    const rootId = typeof b['root_id'] === 'string' ? b['root_id'] : '';
+    const root = rootId === '' ? undefined : this.#data.post(rootId);
+    if (
+      rootId !== '' &&
+      (root === undefined || root.root_id !== '' || root.channel_id !== channel.id)
+    ) {
+      error(res, 400, 'api.post.create_post.root_id.app_error', 'Invalid RootId parameter.');
+      return;
+    }
+    if (message.length > 16383) {
+      error(res, 400, 'model.post.is_valid.msg.app_error', 'Invalid Message.');
+      return;
+    }
+    const post = this.addPost(user, channel.id, message, {
+      rootId,
+      props: (b['props'] as Record<string, unknown> | undefined) ?? {},
+      fileIds: Array.isArray(b['file_ids']) ? (b['file_ids'] as string[]) : [],
+    });
+    if (fault === 'created-then-502') {
+      error(res, 502, 'proxy', 'bad gateway');
+    } else if (fault === 'created-then-drop') {
+      res.socket?.destroy();
+    } else {
+      json(res, 201, publicPost(post));
+    }
+  }
+
+  /** Stores a post and tells the WebSocket clients (`posted`). */
+  addPost(
+    user: FakeUser,
+    channelId: string,
+    message: string,
+    extra: { rootId?: string; props?: Record<string, unknown>; fileIds?: string[] } = {},
+  ): FakePost {
+    const now = this.#data.now();
+    const post: FakePost = {
+      id: newId(),
+      create_at: now,
+      update_at: now,
+      edit_at: 0,
+      delete_at: 0,
+      user_id: user.id,
+      channel_id: channelId,
+      root_id: extra.rootId ?? '',
+      message,
+      type: '',
+      props: extra.props ?? {},
+      file_ids: extra.fileIds ?? [],
+    };
+    this.#data.posts.push(post);
+    this.#sockets.posted(post);
+    return post;
+  }
+
+  #patchPost(user: FakeUser, id: string, b: Record<string, unknown>, res: ServerResponse): void {
+    const post = this.#data.post(id);
+    if (post === undefined) {
+      error(res, 404, 'app.post.get.app_error', 'Unable to get the post.');
+      return;
+    }
+    if (post.user_id !== user.id) {
+      error(
+        res,
+        403,
+        'api.context.permissions.app_error',
+        'You do not have the appropriate permissions.',
+      );
+      return;
+    }
+    if (typeof b['message'] === 'string') post.message = b['message'];
+    if (b['props'] !== undefined) post.props = b['props'] as Record<string, unknown>;
+    if (Array.isArray(b['file_ids'])) post.file_ids = b['file_ids'] as string[];
+    post.edit_at = post.update_at = this.#data.now();
+    this.edits.push({ postId: id, at: Date.now(), text: visibleText(post) });
+    this.#sockets.edited(post);
+    json(res, 200, publicPost(post));
+  }
+
+  async #upload(req: IncomingMessage, payload: Buffer, res: ServerResponse): Promise<void> {
+    // The WHATWG multipart parser of Node's fetch, so the form is read as the real server would
+    // (its deprecation is about untrusted input in production servers; this is a test fake).
+    const request = new Request('http://fake/', {
+      method: 'POST',
+      headers: { 'content-type': req.headers['content-type'] ?? '' },
+      body: new Uint8Array(payload),
+    });
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    const form = await request.formData();
+    const field = form.get('channel_id');
+    const channelId = typeof field === 'string' ? field : '';
+    const infos = [];
+    for (const entry of form.getAll('files')) {
+      if (typeof entry === 'string') continue;
+      const file = { id: newId(), name: entry.name, content: await entry.text(), channelId };
+      this.#data.files.set(file.id, file);
+      infos.push({
+        id: file.id,
+        name: file.name,
+        size: file.content.length,
+        channel_id: channelId,
+      });
+    }
+    json(res, 201, { file_infos: infos, client_ids: [] });
+  }
+}
