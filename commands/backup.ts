@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { dryRunOption } from '../src/core/args.ts';
+import type { BackupReport, BackupScope } from '../src/core/backup.ts';
+import { defineCommand, type CommandResult } from '../src/core/command.ts';
+import type { CommandContext } from '../src/core/context.ts';
+import { UserError } from '../src/core/errors.ts';
+import { codeList } from './provision-shared.ts';
+import { formatBytes, formatSeconds, jobTag, onlyOption, reportSteps } from './backup-shared.ts';
+import { runPrune, runUnlock } from './backup-repository.ts';
+
+const texts = {
+  done: { ru: '{service}: копия сделана', en: '{service}: backup done' },
+  doneText: {
+    ru: 'Снимков: {count}, за {duration}. Метка задачи: `{job}`.',
+    en: '{count} snapshot(s) in {duration}. Job tag: `{job}`.',
+  },
+  removed: {
+    ru: 'Политика хранения удалила старых снимков: {count}.',
+    en: 'The retention policy removed {count} old snapshot(s).',
+  },
+  retentionFailed: {
+    ru: 'Политику хранения применить не удалось ({reason}); копия сохранена.',
+    en: 'The retention policy could not be applied ({reason}); the backup is kept.',
+  },
+  field: {
+    ru: 'снимок `{id}` · {bytes} · добавлено {added} · {duration}',
+    en: 'snapshot `{id}` · {bytes} · {added} added · {duration}',
+  },
+  files: { ru: 'файлов: {n}', en: '{n} files' },
+  planTitle: { ru: 'План: копия {service}', en: 'Plan: backup of {service}' },
+  planText: {
+    ru: 'Будут скопированы: {sources}. Ничего не изменено.',
+    en: 'Would back up: {sources}. Nothing was changed.',
+  },
+} as const;
+
+const tagOption = {
+  name: 'tag',
+  flags: '--tag <tag>',
+  description: { ru: 'своя метка снимков', en: 'a tag of your own for the snapshots' },
+  schema: z.string().optional(),
+} as const;
+
+/** Free tags end up in the engine's command line: a strict pattern, and `safety` is ours. */
+function checkTag(tag: string | undefined): string[] {
+  if (tag === undefined) return [];
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/.test(tag) || tag === 'safety') {
+    throw new UserError('backup-tag-invalid', { tag: tag.slice(0, 60) });
+  }
+  return [tag];
+}
+
+function result(ctx: CommandContext, report: BackupReport): CommandResult {
+  const lines = [
+    ctx.t(texts.doneText, {
+      count: report.sources.length,
+      duration: formatSeconds(ctx, report.durationMs),
+      job: report.job,
+    }),
+  ];
+  if (report.removed.length > 0) lines.push(ctx.t(texts.removed, { count: report.removed.length }));
+  if (report.retentionError !== undefined) {
+    lines.push(ctx.t(texts.retentionFailed, { reason: report.retentionError }));
+  }
+  return {
+    message: {
+      severity: report.retentionError === undefined ? 'success' : 'warning',
+      title: ctx.t(texts.done, { service: report.service }),
+      text: lines.join('\n'),
+      fields: report.sources.map((s) => ({
+        label: s.source,
+        value: [
+          ctx.t(texts.field, {
+            id: s.snapshotId,
+            bytes: formatBytes(ctx, s.bytes),
+            added: formatBytes(ctx, s.bytesAdded),
+            duration: formatSeconds(ctx, s.durationMs),
+          }),
+          ...(s.files === undefined ? [] : [ctx.t(texts.files, { n: s.files })]),
+        ].join(' · '),
+      })),
+    },
+    data: report,
+  };
+}
+
+export default defineCommand({
+  name: 'backup',
+  aliases: ['бэкап'],
+  summary: {
+    ru: 'резервная копия томов и баз сервиса; backup unlock — снять зависшую блокировку хранилища',
+    en: 'back up the volumes and databases of a service; backup unlock clears a stale repository lock',
+  },
+  args: [
+    {
+      name: 'service',
+      description: {
+        ru: 'сервис из каталога, или unlock / prune (для администраторов)',
+        en: 'a service of the catalog, or unlock / prune (for admins)',
+      },
+      // Checked in run against the catalog (ctx.service), after `unlock` and `prune`.
+      schema: z.string(),
+    },
+  ],
+  options: [onlyOption, tagOption, dryRunOption],
+  mutating: { lock: 'service' },
+  async run(ctx, input) {
+    // `backup unlock` as people type it; the permission is that of backup-unlock.
+    if (input.service === 'unlock') return runUnlock(ctx, input.dryRun);
+    if (input.service === 'prune') return runPrune(ctx, input.dryRun);
+    const service = ctx.service(input.service);
+    const tags = checkTag(input.tag);
+    const only: BackupScope | undefined = input.only;
+    if (input.dryRun) {
+      const sources = ctx.backups.sources(service, only).map((s) => s.id);
+      return {
+        message: {
+          severity: 'info',
+          title: ctx.t(texts.planTitle, { service: service.name }),
+          text: ctx.t(texts.planText, { sources: codeList(sources) }),
+        },
+        data: { service: service.name, dryRun: true, sources, tags },
+      };
+    }
+    const report = await ctx.backups.backup(
+      service,
+      { only, tags, job: jobTag(ctx) },
+      reportSteps(ctx),
+      ctx.signal,
+    );
+    return result(ctx, report);
+  },
+});

@@ -1,0 +1,82 @@
+import { lastOption, serviceArg } from '../src/core/args.ts';
+import { safetyTag, type SnapshotEntry } from '../src/core/backup.ts';
+import { defineCommand } from '../src/core/command.ts';
+import type { CommandContext } from '../src/core/context.ts';
+import { formatTable, formatTime } from '../src/core/format.ts';
+import { formatBytes } from './backup-shared.ts';
+
+const texts = {
+  title: { ru: 'Снимки {service}', en: 'Snapshots of {service}' },
+  count: {
+    ru: 'Показано {shown} из {total}; проверены пробным восстановлением: {verified}.',
+    en: 'Showing {shown} of {total}; checked by a restore drill: {verified}.',
+  },
+  none: { ru: 'У {service} ещё нет снимков.', en: '{service} has no snapshots yet.' },
+  headers: {
+    ru: ['id', 'время (UTC)', 'источник', 'размер', 'файлов', 'проверен', 'метки'],
+    en: ['id', 'time (UTC)', 'source', 'size', 'files', 'verified', 'tags'],
+  },
+  ok: { ru: 'да', en: 'yes' },
+  failed: { ru: 'ОШИБКА', en: 'FAILED' },
+  no: { ru: 'нет', en: 'no' },
+} as const;
+
+function verifiedText(ctx: CommandContext, entry: SnapshotEntry): string {
+  if (entry.verified === undefined) return ctx.t(texts.no);
+  const when = formatTime(entry.verified.at).slice(0, 10);
+  return `${ctx.t(entry.verified.ok ? texts.ok : texts.failed)} ${when}`;
+}
+
+function row(ctx: CommandContext, entry: SnapshotEntry): string[] {
+  const tags = [`job ${entry.job}`, ...entry.extra.filter((t) => t !== safetyTag)];
+  if (entry.extra.includes(safetyTag)) tags.unshift(safetyTag);
+  return [
+    entry.id,
+    formatTime(entry.time),
+    entry.source,
+    formatBytes(ctx, entry.manifest?.bytes),
+    entry.manifest?.files === undefined ? '—' : String(entry.manifest.files),
+    verifiedText(ctx, entry),
+    tags.join(', '),
+  ];
+}
+
+export default defineCommand({
+  name: 'backups',
+  aliases: ['бэкапы', 'снимки'],
+  summary: {
+    ru: 'снимки сервиса: время, источник, размер, проверен ли',
+    en: 'the snapshots of a service: time, source, size, whether verified',
+  },
+  args: [serviceArg],
+  options: [lastOption(20, 1000)],
+  async run(ctx, input) {
+    const service = ctx.service(input.service);
+    const all = await ctx.backups.snapshots(service, ctx.signal);
+    const shown = all.slice(0, input.last);
+    if (shown.length === 0) {
+      return {
+        message: { severity: 'info', text: ctx.t(texts.none, { service: service.name }) },
+        data: { service: service.name, snapshots: [] },
+      };
+    }
+    return {
+      message: {
+        severity: 'info',
+        title: ctx.t(texts.title, { service: service.name }),
+        text: ctx.t(texts.count, {
+          shown: shown.length,
+          total: all.length,
+          verified: all.filter((s) => s.verified?.ok === true).length,
+        }),
+        code: {
+          content: formatTable(
+            texts.headers[ctx.locale],
+            shown.map((s) => row(ctx, s)),
+          ),
+        },
+      },
+      data: { service: service.name, snapshots: shown },
+    };
+  },
+});

@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import { dryRunOption, serviceArg } from '../src/core/args.ts';
+import type { RestoreItem, RestorePlan } from '../src/core/backup.ts';
+import { defineCommand } from '../src/core/command.ts';
+import type { CommandContext } from '../src/core/context.ts';
+import { UserError } from '../src/core/errors.ts';
+import { formatTime } from '../src/core/format.ts';
+import { refuseIfBusy } from './busy.ts';
+import { codeList } from './provision-shared.ts';
+import { formatBytes, formatSeconds, jobTag, onlyOption, reportSteps } from './backup-shared.ts';
+
+const texts = {
+  intro: {
+    ru: 'Восстановить **{service}** из копии `{job}` ({ref}). Будет перезаписано:',
+    en: 'Restore **{service}** from backup `{job}` ({ref}). This overwrites:',
+  },
+  volume: {
+    ru: '• том `{name}` — очищается и заполняется из снимка `{id}` от {time} UTC ({bytes})',
+    en: '• volume `{name}`: emptied, then filled from snapshot `{id}` of {time} UTC ({bytes})',
+  },
+  database: {
+    ru: '• база `{name}` — заменяется дампом ({how}) из снимка `{id}` от {time} UTC ({bytes})',
+    en: '• database `{name}`: replaced by the dump ({how}) from snapshot `{id}` of {time} UTC ({bytes})',
+  },
+  other: {
+    ru: '• `{name}` — из снимка `{id}` от {time} UTC ({bytes})',
+    en: '• `{name}`: from snapshot `{id}` of {time} UTC ({bytes})',
+  },
+  untouched: {
+    ru: 'Не трогаются (их нет в этой копии): {names}.',
+    en: 'Left as they are (not in this backup): {names}.',
+  },
+  steps: {
+    ru: 'Сначала делается страховочная копия текущего состояния; на время восстановления {service} останавливается.',
+    en: 'A safety backup of the current state is taken first; {service} is stopped during the restore.',
+  },
+  dryRun: { ru: 'План (ничего не изменено)', en: 'Plan (nothing was changed)' },
+  done: { ru: '{service} восстановлен', en: '{service} restored' },
+  doneText: {
+    ru: 'Из копии `{job}` за {duration}; сервис запущен и здоров.',
+    en: 'From backup `{job}` in {duration}; the service is running and healthy.',
+  },
+  back: {
+    ru: 'Вернуть состояние до восстановления: restore {service} {safety}',
+    en: 'To return to the state before this restore: restore {service} {safety}',
+  },
+} as const;
+
+/** The name people know a source by: `volume:moodledata` → `moodledata`. */
+function targetName(source: string): string {
+  return source.slice(source.indexOf(':') + 1);
+}
+
+function itemLine(ctx: CommandContext, item: RestoreItem): string {
+  const template =
+    item.kind === 'volume' ? texts.volume : item.kind === 'database' ? texts.database : texts.other;
+  return ctx.t(template, {
+    name: item.kind === 'other' ? item.source : targetName(item.source),
+    id: item.snapshotId,
+    time: formatTime(item.time),
+    bytes: formatBytes(ctx, item.bytes),
+    how: item.source.startsWith('postgres:') ? 'pg_restore --clean --if-exists' : 'mysql',
+  });
+}
+
+function describePlan(ctx: CommandContext, plan: RestorePlan): string {
+  return [
+    ctx.t(texts.intro, { service: plan.service, job: plan.job, ref: plan.ref }),
+    ...plan.items.map((item) => itemLine(ctx, item)),
+    ...(plan.untouched.length > 0
+      ? [ctx.t(texts.untouched, { names: codeList(plan.untouched) })]
+      : []),
+    ctx.t(texts.steps, { service: plan.service }),
+  ].join('\n');
+}
+
+export default defineCommand({
+  name: 'restore',
+  aliases: ['восстановить'],
+  summary: {
+    ru: 'восстановить сервис из снимка; сначала страховочная копия',
+    en: 'restore a service from a snapshot; a safety backup is taken first',
+  },
+  args: [
+    serviceArg,
+    {
+      name: 'snapshot',
+      description: { ru: 'id снимка или latest', en: 'a snapshot id or latest' },
+      // Checked (pattern, owner) by planRestore, which says what is allowed when it refuses.
+      schema: z.string(),
+    },
+  ],
+  options: [onlyOption, dryRunOption],
+  mutating: { lock: 'service' },
+  async describe(ctx, input) {
+    const service = ctx.service(input.service);
+    refuseIfBusy(ctx, service.name);
+    const plan = await ctx.backups.planRestore(service, input.snapshot, input.only, ctx.signal);
+    return describePlan(ctx, plan);
+  },
+  async run(ctx, input) {
+    const service = ctx.service(input.service);
+    const plan = await ctx.backups.planRestore(service, input.snapshot, input.only, ctx.signal);
+    if (input.dryRun) {
+      return {
+        message: { severity: 'info', title: ctx.t(texts.dryRun), text: describePlan(ctx, plan) },
+        data: { dryRun: true, plan },
+      };
+    }
+    let report;
+    try {
+      report = await ctx.backups.restore(
+        service,
+        plan,
+        { job: jobTag(ctx) },
+        reportSteps(ctx),
+        ctx.signal,
+      );
+    } catch (error) {
+      // A cancelled job is reported as "cancelled" by the job runner, which would drop the
+      // way back to the safety snapshot: that part is sent on its own first.
+      if (ctx.signal.aborted && error instanceof UserError) {
+        const hint = error.hint(ctx.locale);
+        ctx.reply({
+          severity: 'error',
+          text: [error.text(ctx.locale), hint].filter(Boolean).join('\n'),
+        });
+      }
+      throw error;
+    }
+    return {
+      message: {
+        severity: 'success',
+        title: ctx.t(texts.done, { service: service.name }),
+        text: [
+          ctx.t(texts.doneText, { job: plan.job, duration: formatSeconds(ctx, report.durationMs) }),
+          ...(report.safetySnapshot === undefined
+            ? []
+            : [ctx.t(texts.back, { service: service.name, safety: report.safetySnapshot })]),
+        ].join('\n'),
+        fields: report.restored.map((r) => ({
+          label: r.source,
+          value: formatBytes(ctx, r.bytes),
+          short: true,
+        })),
+      },
+      data: report,
+    };
+  },
+});

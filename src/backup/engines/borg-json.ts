@@ -1,0 +1,135 @@
+/**
+ * borg 1.2's machine output. With `--log-json` every stderr line is a JSON object: log
+ * messages (errors carry a stable `msgid` such as `PassphraseWrong` or `LockTimeout`) and,
+ * with `--progress`, `archive_progress` lines. `create --json` and `list --json` print one
+ * JSON document on stdout; `list` times are local and without a zone.
+ */
+import { UserError } from '../../core/errors.ts';
+import type { Snapshot } from '../types.ts';
+import { parseArchive } from './borg-names.ts';
+import type { SpawnResult } from './spawn.ts';
+import { displayRepository, quoteArg, reasonFrom } from './tags.ts';
+
+export interface BorgLogMessage {
+  readonly level: string;
+  readonly message: string;
+  readonly msgid: string | undefined;
+}
+
+export type BorgLogLine =
+  | { readonly kind: 'progress'; readonly bytesDone: number }
+  | { readonly kind: 'log'; readonly log: BorgLogMessage }
+  | { readonly kind: 'other' };
+
+export function parseBorgLogLine(line: string): BorgLogLine {
+  const value = parseJson(line);
+  if (!isRecord(value)) return { kind: 'other' };
+  if (value['type'] === 'archive_progress') {
+    const size = value['original_size'];
+    return typeof size === 'number' ? { kind: 'progress', bytesDone: size } : { kind: 'other' };
+  }
+  if (value['type'] === 'log_message' && typeof value['message'] === 'string') {
+    return {
+      kind: 'log',
+      log: {
+        level: typeof value['levelname'] === 'string' ? value['levelname'] : 'INFO',
+        message: value['message'],
+        msgid: typeof value['msgid'] === 'string' ? value['msgid'] : undefined,
+      },
+    };
+  }
+  return { kind: 'other' };
+}
+
+/** `create --json`: the bytes read and what the repository grew by. */
+export function parseCreateResult(
+  stdout: string,
+): { name: string; bytesProcessed: number; bytesAdded: number | undefined } | undefined {
+  const value = parseJson(stdout);
+  const archive = isRecord(value) ? value['archive'] : undefined;
+  if (!isRecord(archive) || typeof archive['name'] !== 'string') return undefined;
+  const stats = isRecord(archive['stats']) ? archive['stats'] : {};
+  const original = stats['original_size'];
+  const added = stats['deduplicated_size'];
+  return {
+    name: archive['name'],
+    bytesProcessed: typeof original === 'number' ? original : 0,
+    bytesAdded: typeof added === 'number' ? added : undefined,
+  };
+}
+
+/** `list --json --format '{comment}'`: the bot's archives, newest first. */
+export function parseArchiveList(stdout: string): Snapshot[] {
+  const value = parseJson(stdout);
+  const archives = isRecord(value) && Array.isArray(value['archives']) ? value['archives'] : [];
+  const snapshots: Snapshot[] = [];
+  for (const archive of archives) {
+    if (!isRecord(archive)) continue;
+    const { name, time, comment } = archive;
+    if (typeof name !== 'string' || typeof time !== 'string') continue;
+    const parsed = parseArchive(name, typeof comment === 'string' ? comment : '');
+    // Local time without a zone; Date reads such a string as local time too. Microseconds
+    // are cut to milliseconds, which is what Date keeps.
+    const date = new Date(time.slice(0, 23));
+    if (parsed === undefined || Number.isNaN(date.getTime())) continue;
+    snapshots.push({ id: name, time: date, tags: parsed.tags, filename: parsed.filename });
+  }
+  return snapshots.sort((a, b) => b.time.getTime() - a.time.getTime());
+}
+
+export interface BorgErrorContext {
+  readonly repository: string;
+  readonly operation: string;
+  readonly secrets: readonly string[];
+}
+
+export function borgBreakLockCommand(repository: string): string {
+  return `borg break-lock ${quoteArg(displayRepository(repository))}`;
+}
+
+/** The error of a failed borg run, from the msgid of its error messages. */
+export function borgError(
+  result: SpawnResult,
+  logs: readonly BorgLogMessage[],
+  context: BorgErrorContext,
+): UserError {
+  const errors = logs.filter((l) => l.level === 'ERROR' || l.level === 'CRITICAL');
+  const ids = new Set(errors.map((l) => l.msgid));
+  const repository = displayRepository(context.repository);
+  if (ids.has('PassphraseWrong')) {
+    return new UserError('backup-repo-wrong-password', { engine: 'borg', repository });
+  }
+  if (ids.has('Repository.DoesNotExist') || ids.has('Repository.InvalidRepository')) {
+    return new UserError('backup-repo-missing', { engine: 'borg', repository });
+  }
+  if (ids.has('LockTimeout') || ids.has('LockFailed') || ids.has('LockError')) {
+    return new UserError('backup-repo-locked', {
+      repository,
+      holder: 'borg',
+      command: borgBreakLockCommand(context.repository),
+    });
+  }
+  if (ids.has('Archive.DoesNotExist')) {
+    const name = /Archive (\S+) does not exist/.exec(errors[0]?.message ?? '')?.[1] ?? '';
+    return new UserError('backup-snapshot-not-found', { snapshot: name, repository });
+  }
+  const text = errors.length > 0 ? errors.map((l) => l.message).join('\n') : result.stderr;
+  return new UserError('backup-engine-failed', {
+    engine: 'borg',
+    operation: context.operation,
+    code: result.exitCode ?? result.exitSignal ?? 'unknown',
+    reason: reasonFrom(text, context.secrets) || 'no message',
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

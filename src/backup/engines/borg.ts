@@ -1,0 +1,303 @@
+/**
+ * The BackupEngine on borg 1.2 (Debian's borgbackup): each stream is one archive made with
+ * `create … -` from stdin, named after service, time, job and source (borg-names.ts), read
+ * back with `extract --stdout`. Every call runs with `--log-json`, so errors are told apart
+ * by their msgid rather than by their text.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { UserError } from '../../core/errors.ts';
+import type {
+  BackupEngine,
+  BackupProgress,
+  BackupResult,
+  RetentionPolicy,
+  Snapshot,
+  SnapshotTags,
+} from '../types.ts';
+import {
+  borgBreakLockCommand,
+  borgError,
+  parseArchiveList,
+  parseBorgLogLine,
+  parseCreateResult,
+  type BorgLogMessage,
+} from './borg-json.ts';
+import { archiveComment, archiveGlob, archiveName } from './borg-names.ts';
+import { repositoryQueue, type RepositoryQueue } from './repo-lock.ts';
+import { runProcess, type SpawnOptions, type SpawnResult } from './spawn.ts';
+import { checkFilename, checkTags, displayRepository, keepArgs } from './tags.ts';
+
+export interface BorgSettings {
+  /** A path or `ssh://user@host/./repo`. */
+  readonly repository: string;
+  readonly password: string;
+  /** Further environment, e.g. BORG_RSH for a key file. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly binary?: string;
+  /** How long borg waits for a lock another process holds (`--lock-wait`). */
+  readonly lockWaitSeconds?: number;
+}
+
+export interface BorgBackupOptions {
+  readonly filename: string;
+  readonly tags: SnapshotTags;
+  readonly producer: Promise<void>;
+  readonly onProgress: (progress: BackupProgress) => void;
+  readonly signal?: AbortSignal;
+  /** The archive's time instead of now (`--timestamp`): tests of retention use it. */
+  readonly time?: Date;
+}
+
+interface BorgRun {
+  readonly result: SpawnResult;
+  readonly logs: readonly BorgLogMessage[];
+}
+
+/** Progress is reported this often at most: borg prints a line per chunk of input. */
+const progressIntervalMs = 500;
+const archivePattern = /^[A-Za-z0-9][A-Za-z0-9_:.-]{0,200}$/;
+
+export class BorgEngine implements BackupEngine {
+  readonly name = 'borg';
+  readonly #settings: BorgSettings;
+  readonly #queue: RepositoryQueue;
+
+  constructor(settings: BorgSettings) {
+    this.#settings = settings;
+    this.#queue = repositoryQueue('borg', settings.repository);
+  }
+
+  async init(signal?: AbortSignal): Promise<void> {
+    const run = await this.#queue.exclusive(
+      () => this.#run(['init', '--encryption=repokey-blake2'], { signal }),
+      signal,
+    );
+    if (run.result.exitCode === 0) return;
+    if (run.logs.some((l) => l.msgid === 'Repository.AlreadyExists')) return;
+    throw this.#error(run, 'init');
+  }
+
+  async backup(input: Readable, options: BorgBackupOptions): Promise<BackupResult> {
+    const { tags, signal } = options;
+    checkTags(tags);
+    checkFilename(options.filename);
+    const producerFailure = options.producer.then(
+      () => undefined,
+      (error: unknown) => {
+        // borg must see the end of its stdin; what it stored is deleted below.
+        input.destroy();
+        return { error };
+      },
+    );
+    const name = archiveName(tags, options.time ?? new Date());
+    const args = ['create', '--json', '--progress', '--stdin-name', options.filename];
+    args.push('--comment', archiveComment(tags, options.filename));
+    if (options.time !== undefined) {
+      args.push('--timestamp', options.time.toISOString().slice(0, 19));
+    }
+    args.push(`::${name}`, '-');
+    let lastReport = 0;
+    let run: BorgRun;
+    try {
+      run = await this.#queue.exclusive(
+        () =>
+          this.#run(args, {
+            stdin: input,
+            signal,
+            onProgress: (bytesDone) => {
+              const now = Date.now();
+              if (now - lastReport < progressIntervalMs) return;
+              lastReport = now;
+              options.onProgress({
+                fraction: undefined,
+                bytesDone,
+                bytesTotal: undefined,
+                etaSeconds: undefined,
+              });
+            },
+          }),
+        signal,
+      );
+    } catch (error) {
+      // Cancelled: borg saves a `.checkpoint` archive on SIGINT; it must not stay.
+      if (signal?.aborted === true) await this.#removePartial(name, tags).catch(() => undefined);
+      throw error;
+    }
+    const failed = await producerFailure;
+    const { exitCode } = run.result;
+    // 1 is a warning: the archive was made.
+    const made = exitCode === 0 || exitCode === 1;
+    // A repository problem (password, lock…) means nothing was written, and is the news.
+    // So does a name already taken: the archive under it is another one, and must stay.
+    const mapped = made ? undefined : this.#error(run, 'create');
+    const taken = run.logs.some((l) => l.msgid === 'Archive.AlreadyExists');
+    if (mapped !== undefined && (mapped.code !== 'backup-engine-failed' || taken)) throw mapped;
+    // Otherwise the archive, or a `.checkpoint` of a long one, may be there: it must go.
+    if (failed !== undefined) {
+      await this.#removePartial(name, tags);
+      throw failed.error;
+    }
+    const created = parseCreateResult(run.result.stdout);
+    if (mapped !== undefined || created === undefined) {
+      await this.#removePartial(name, tags).catch(() => undefined);
+      throw mapped ?? this.#error(run, 'create');
+    }
+    return {
+      snapshotId: created.name,
+      bytesProcessed: created.bytesProcessed,
+      bytesAdded: created.bytesAdded,
+    };
+  }
+
+  async restore(snapshot: Snapshot, output: Writable, signal?: AbortSignal): Promise<void> {
+    this.#checkArchive(snapshot.id);
+    // The archive holds one file, the stream: extracting everything is extracting it.
+    const run = await this.#queue.shared(
+      () => this.#run(['extract', '--stdout', `::${snapshot.id}`], { stdout: output, signal }),
+      signal,
+    );
+    if (run.result.stdoutError !== undefined) throw run.result.stdoutError;
+    if (run.result.exitCode !== 0 && run.result.exitCode !== 1) throw this.#error(run, 'extract');
+  }
+
+  async list(service: string | undefined, signal?: AbortSignal): Promise<Snapshot[]> {
+    const args = ['list', '--json', '--format', '{comment}'];
+    if (service !== undefined) args.push('--glob-archives', archiveGlob(service));
+    const run = await this.#queue.shared(() => this.#run(args, { signal }), signal);
+    if (run.result.exitCode !== 0 && run.result.exitCode !== 1) throw this.#error(run, 'list');
+    const all = parseArchiveList(run.result.stdout);
+    return service === undefined ? all : all.filter((s) => s.tags.service === service);
+  }
+
+  async forget(ids: readonly string[], signal?: AbortSignal): Promise<void> {
+    if (ids.length === 0) return;
+    for (const id of ids) this.#checkArchive(id);
+    const run = await this.#queue.exclusive(
+      () => this.#run(['delete', '::', ...ids], { signal }),
+      signal,
+    );
+    if (run.result.exitCode !== 0 && run.result.exitCode !== 1) throw this.#error(run, 'delete');
+  }
+
+  async applyRetention(
+    service: string,
+    source: string,
+    policy: RetentionPolicy,
+    signal?: AbortSignal,
+  ): Promise<{ readonly kept: readonly string[]; readonly removed: readonly string[] }> {
+    checkTags({ service, source, job: 'retention', extra: [] });
+    const keep = keepArgs(policy);
+    const ofSource = async (): Promise<string[]> =>
+      (await this.list(service, signal)).filter((s) => s.tags.source === source).map((s) => s.id);
+    const before = await ofSource();
+    if (keep.length > 0) {
+      const args = ['prune', '--glob-archives', archiveGlob(service, source), ...keep];
+      const run = await this.#queue.exclusive(() => this.#run(args, { signal }), signal);
+      if (run.result.exitCode !== 0 && run.result.exitCode !== 1) throw this.#error(run, 'prune');
+    }
+    // What prune did, read back rather than parsed from its log lines.
+    const after = new Set(await ofSource());
+    return {
+      kept: before.filter((id) => after.has(id)),
+      removed: before.filter((id) => !after.has(id)),
+    };
+  }
+
+  /** borg 1.2 frees the space of deleted archives only on `compact`. */
+  async prune(signal?: AbortSignal): Promise<void> {
+    const run = await this.#queue.exclusive(() => this.#run(['compact'], { signal }), signal);
+    if (run.result.exitCode !== 0 && run.result.exitCode !== 1) throw this.#error(run, 'compact');
+  }
+
+  /** borg 1.2 has no partial data check: any subset means `--verify-data`, all of it. */
+  async check(readDataSubset: string | undefined, signal?: AbortSignal): Promise<void> {
+    const args = readDataSubset === undefined ? ['check'] : ['check', '--verify-data'];
+    const run = await this.#queue.exclusive(() => this.#run(args, { signal }), signal);
+    if (run.result.exitCode === 0) return;
+    const mapped = this.#error(run, 'check');
+    if (mapped.code !== 'backup-engine-failed') throw mapped;
+    throw new UserError('backup-check-failed', {
+      engine: 'borg',
+      reason: mapped.params['reason'] ?? '',
+    });
+  }
+
+  /**
+   * `break-lock` removes every lock, also one of a borg that still runs elsewhere (borg has
+   * no stale-only unlock); this process's own operations are waited for first.
+   */
+  async unlock(signal?: AbortSignal): Promise<void> {
+    const run = await this.#queue.exclusive(() => this.#run(['break-lock'], { signal }), signal);
+    if (run.result.exitCode !== 0) throw this.#error(run, 'break-lock');
+  }
+
+  get unlockCommand(): string {
+    return borgBreakLockCommand(this.#settings.repository);
+  }
+
+  #checkArchive(id: string): void {
+    if (!archivePattern.test(id)) {
+      throw new UserError('backup-snapshot-not-found', {
+        snapshot: id,
+        repository: displayRepository(this.#settings.repository),
+      });
+    }
+  }
+
+  /** Deletes a failed archive and any `.checkpoint` of it; not cancellable. */
+  async #removePartial(name: string, tags: SnapshotTags): Promise<void> {
+    const run = await this.#queue.exclusive(() =>
+      this.#run(['delete', '--glob-archives', `${name}*`], {}),
+    );
+    if (run.result.exitCode === 0 || run.result.exitCode === 1) return;
+    throw new UserError('backup-partial-left', {
+      source: tags.source,
+      job: tags.job,
+      reason: this.#error(run, 'delete').message,
+      command: this.unlockCommand,
+    });
+  }
+
+  async #run(
+    args: readonly string[],
+    options: SpawnOptions & { readonly onProgress?: (bytesDone: number) => void },
+  ): Promise<BorgRun> {
+    const logs: BorgLogMessage[] = [];
+    const { onProgress, ...spawnOptions } = options;
+    const [command = '', ...rest] = args;
+    const lockWait = String(this.#settings.lockWaitSeconds ?? 10);
+    const result = await runProcess(
+      this.#settings.binary ?? 'borg',
+      [command, '--log-json', '--lock-wait', lockWait, ...rest],
+      {
+        ...spawnOptions,
+        dropEnv: ['BORG_PASSPHRASE', 'BORG_PASSCOMMAND', 'BORG_NEW_PASSPHRASE', 'BORG_REPO'],
+        env: {
+          ...this.#settings.env,
+          BORG_REPO: this.#settings.repository,
+          BORG_PASSPHRASE: this.#settings.password,
+          // Never a question: borg would read the answer from stdin, which is the data.
+          BORG_RELOCATED_REPO_ACCESS_IS_OK: 'no',
+          BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'no',
+          BORG_CHECK_I_KNOW_WHAT_I_AM_DOING: 'NO',
+          BORG_DELETE_I_KNOW_WHAT_I_AM_DOING: 'NO',
+          BORG_DISPLAY_PASSPHRASE: 'no',
+        },
+        onStderrLine: (line) => {
+          const parsed = parseBorgLogLine(line);
+          if (parsed.kind === 'progress') onProgress?.(parsed.bytesDone);
+          else if (parsed.kind === 'log') logs.push(parsed.log);
+        },
+      },
+    );
+    return { result, logs };
+  }
+
+  #error(run: BorgRun, operation: string): UserError {
+    return borgError(run.result, run.logs, {
+      repository: this.#settings.repository,
+      operation,
+      secrets: [this.#settings.password, ...Object.values(this.#settings.env ?? {})],
+    });
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * restic 0.14's JSON output. `backup --json` prints NDJSON: `status` lines (fields that are
+ * zero are left out; totals grow while scanning; with --stdin there is no total at all and
+ * `seconds_remaining` is a meaningless huge number), `error` lines, and one `summary` line
+ * with the short snapshot id. `snapshots --json` and `forget --json` print one array; with
+ * `--prune`, prune's plain text follows it (FIELD-NOTES "restic").
+ */
+import type { BackupProgress, Snapshot, SnapshotTags } from '../types.ts';
+import { tagPrefixes } from './tags.ts';
+
+export interface BackupSummary {
+  readonly kind: 'summary';
+  readonly shortId: string;
+  readonly bytesProcessed: number;
+  readonly bytesAdded: number | undefined;
+}
+
+export type BackupLine =
+  | { readonly kind: 'status'; readonly progress: BackupProgress }
+  | BackupSummary
+  | { readonly kind: 'error'; readonly message: string }
+  | { readonly kind: 'other' };
+
+/** An ETA beyond this many seconds (a year) is restic not knowing, not a real estimate. */
+const maxEtaSeconds = 365 * 24 * 3600;
+
+export function parseBackupLine(line: string): BackupLine {
+  const value = parseJson(line);
+  if (!isRecord(value)) return { kind: 'other' };
+  switch (value['message_type']) {
+    case 'status': {
+      const total = positive(value['total_bytes']);
+      const percent = num(value['percent_done']);
+      const eta = num(value['seconds_remaining']);
+      return {
+        kind: 'status',
+        progress: {
+          bytesDone: num(value['bytes_done']) ?? 0,
+          bytesTotal: total,
+          fraction:
+            total !== undefined && percent !== undefined
+              ? Math.min(1, Math.max(0, percent))
+              : undefined,
+          etaSeconds:
+            total !== undefined && eta !== undefined && eta >= 0 && eta < maxEtaSeconds
+              ? Math.round(eta)
+              : undefined,
+        },
+      };
+    }
+    case 'summary': {
+      const shortId = value['snapshot_id'];
+      if (typeof shortId !== 'string') return { kind: 'other' };
+      return {
+        kind: 'summary',
+        shortId,
+        bytesProcessed: num(value['total_bytes_processed']) ?? 0,
+        bytesAdded: num(value['data_added']),
+      };
+    }
+    case 'error': {
+      const error = value['error'];
+      const item = typeof value['item'] === 'string' ? value['item'] : '';
+      const message =
+        isRecord(error) && typeof error['message'] === 'string'
+          ? error['message']
+          : `${typeof value['during'] === 'string' ? value['during'] : 'error'} ${item}`.trim();
+      return { kind: 'error', message };
+    }
+    default:
+      return { kind: 'other' };
+  }
+}
+
+/** A snapshot as restic lists it, or undefined when it is not one the bot made. */
+export function toSnapshot(value: unknown): Snapshot | undefined {
+  if (!isRecord(value)) return undefined;
+  const { id, time, paths, tags } = value;
+  if (typeof id !== 'string' || typeof time !== 'string') return undefined;
+  const parsedTags = parseTags(Array.isArray(tags) ? tags : []);
+  if (parsedTags === undefined) return undefined;
+  const firstPath = Array.isArray(paths) && typeof paths[0] === 'string' ? paths[0] : '';
+  const date = new Date(time);
+  if (Number.isNaN(date.getTime())) return undefined;
+  return { id, time: date, tags: parsedTags, filename: firstPath.replace(/^\/+/, '') };
+}
+
+/** `snapshots --json`: the bot's snapshots, newest first. */
+export function parseSnapshots(stdout: string): Snapshot[] {
+  const value = parseJson(firstJsonLine(stdout, '['));
+  const list = Array.isArray(value) ? value : [];
+  return list
+    .map(toSnapshot)
+    .filter((s): s is Snapshot => s !== undefined)
+    .sort((a, b) => b.time.getTime() - a.time.getTime());
+}
+
+/** `forget --json`: the ids kept and removed, over every group. */
+export function parseForget(stdout: string): { kept: string[]; removed: string[] } {
+  const value = parseJson(firstJsonLine(stdout, '['));
+  const kept: string[] = [];
+  const removed: string[] = [];
+  for (const group of Array.isArray(value) ? value : []) {
+    if (!isRecord(group)) continue;
+    kept.push(...ids(group['keep']));
+    removed.push(...ids(group['remove']));
+  }
+  return { kept, removed };
+}
+
+/** The `--tag` values of a snapshot (each one tag: restic splits a value at commas). */
+export function tagArgs(tags: SnapshotTags): string[] {
+  return [
+    `${tagPrefixes.service}${tags.service}`,
+    `${tagPrefixes.source}${tags.source}`,
+    `${tagPrefixes.job}${tags.job}`,
+    ...tags.extra,
+  ];
+}
+
+function parseTags(raw: readonly unknown[]): SnapshotTags | undefined {
+  let service: string | undefined;
+  let source: string | undefined;
+  let job: string | undefined;
+  const extra: string[] = [];
+  for (const tag of raw) {
+    if (typeof tag !== 'string') continue;
+    if (tag.startsWith(tagPrefixes.service)) service = tag.slice(tagPrefixes.service.length);
+    else if (tag.startsWith(tagPrefixes.source)) source = tag.slice(tagPrefixes.source.length);
+    else if (tag.startsWith(tagPrefixes.job)) job = tag.slice(tagPrefixes.job.length);
+    else extra.push(tag);
+  }
+  if (service === undefined || source === undefined || job === undefined) return undefined;
+  return { service, source, job, extra };
+}
+
+function ids(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((s: unknown) =>
+    isRecord(s) && typeof s['id'] === 'string' ? [s['id']] : [],
+  );
+}
+
+/** The first line that starts a JSON value: restic may print warnings or text around it. */
+function firstJsonLine(stdout: string, opener: string): string {
+  const start = stdout.indexOf(opener);
+  if (start === -1) return '';
+  const end = stdout.indexOf('\n', start);
+  return end === -1 ? stdout.slice(start) : stdout.slice(start, end);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function num(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function positive(value: unknown): number | undefined {
+  const n = num(value);
+  return n !== undefined && n > 0 ? n : undefined;
+}

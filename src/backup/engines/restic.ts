@@ -1,0 +1,299 @@
+/**
+ * The BackupEngine on restic (Debian's 0.14): each stream is one snapshot made with
+ * `backup --stdin`, tagged with service, source and job, read back with `dump`.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { UserError } from '../../core/errors.ts';
+import type {
+  BackupEngine,
+  BackupProgress,
+  BackupResult,
+  RetentionPolicy,
+  Snapshot,
+  SnapshotTags,
+} from '../types.ts';
+import { repositoryQueue, type RepositoryQueue } from './repo-lock.ts';
+import { resticError, resticUnlockCommand } from './restic-errors.ts';
+import {
+  parseBackupLine,
+  parseForget,
+  parseSnapshots,
+  tagArgs,
+  type BackupSummary,
+} from './restic-json.ts';
+import { runProcess, type SpawnOptions, type SpawnResult } from './spawn.ts';
+import {
+  checkFilename,
+  checkTags,
+  displayRepository,
+  keepArgs,
+  reasonFrom,
+  tagPrefixes,
+} from './tags.ts';
+
+export interface ResticSettings {
+  /** A path, or a restic location such as `sftp:user@host:/srv/restic`, `s3:https://…/bucket`. */
+  readonly repository: string;
+  readonly password: string;
+  /** Further environment, e.g. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for S3 or MinIO. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly binary?: string;
+  /** Status lines per second during a backup (RESTIC_PROGRESS_FPS). */
+  readonly progressFps?: number;
+}
+
+export interface ResticBackupOptions {
+  readonly filename: string;
+  readonly tags: SnapshotTags;
+  readonly producer: Promise<void>;
+  readonly onProgress: (progress: BackupProgress) => void;
+  readonly signal?: AbortSignal;
+  /** The snapshot's time instead of now (`--time`): tests of retention use it. */
+  readonly time?: Date;
+}
+
+export class ResticEngine implements BackupEngine {
+  readonly name = 'restic';
+  readonly #settings: ResticSettings;
+  readonly #queue: RepositoryQueue;
+
+  constructor(settings: ResticSettings) {
+    this.#settings = settings;
+    this.#queue = repositoryQueue('restic', settings.repository);
+  }
+
+  async init(signal?: AbortSignal): Promise<void> {
+    const result = await this.#run(['init'], { signal });
+    // "config file already exists" (0.14, every backend): the repository is there already.
+    if (result.exitCode !== 0 && !/already exists|already initialized/i.test(result.stderr)) {
+      throw this.#error(result, 'init');
+    }
+  }
+
+  async backup(input: Readable, options: ResticBackupOptions): Promise<BackupResult> {
+    const { tags, signal } = options;
+    checkTags(tags);
+    checkFilename(options.filename);
+    // Never unhandled, and as soon as the producer fails restic must see the end of its stdin.
+    const producerFailure = options.producer.then(
+      () => undefined,
+      (error: unknown) => {
+        input.destroy();
+        return { error };
+      },
+    );
+    const args = ['backup', '--stdin', '--stdin-filename', options.filename, '--json'];
+    for (const tag of tagArgs(tags)) args.push('--tag', tag);
+    if (options.time !== undefined) args.push('--time', resticTime(options.time));
+    let summary: BackupSummary | undefined;
+    let result: SpawnResult;
+    try {
+      result = await this.#queue.shared(
+        () =>
+          this.#run(args, {
+            stdin: input,
+            signal,
+            env: { RESTIC_PROGRESS_FPS: String(this.#settings.progressFps ?? 1) },
+            onStdoutLine: (line) => {
+              const parsed = parseBackupLine(line);
+              if (parsed.kind === 'status') options.onProgress(parsed.progress);
+              else if (parsed.kind === 'summary') summary = parsed;
+            },
+          }),
+        signal,
+      );
+    } catch (error) {
+      // Cancelled: restic stops without a snapshot, unless it had just finished one.
+      if (signal?.aborted === true) {
+        await this.#removePartial(tags, undefined).catch(() => undefined);
+      }
+      throw error;
+    }
+    const failed = await producerFailure;
+    if (failed !== undefined) {
+      if (result.exitCode === 0 || summary !== undefined) {
+        // restic stored whatever came before the producer broke off (FIELD-NOTES "restic").
+        await this.#removePartial(tags, options.producer);
+        throw failed.error;
+      }
+      // No snapshot. A repository problem is the news; anything else (an empty stream, a
+      // broken pipe) follows from the producer's failure.
+      const mapped = this.#error(result, 'backup');
+      throw mapped.code === 'backup-engine-failed' ? failed.error : mapped;
+    }
+    if (result.exitCode === 3 && summary !== undefined) {
+      await this.#removePartial(tags, undefined);
+      throw new UserError('backup-stream-unreadable', { source: tags.source });
+    }
+    if (result.exitCode !== 0 || summary === undefined) {
+      if (/snapshot is empty/i.test(result.stderr)) {
+        throw new UserError('backup-stream-empty', { source: tags.source });
+      }
+      throw this.#error(result, 'backup');
+    }
+    // The summary names the short id; lists give the long one, and both must agree.
+    const { shortId } = summary;
+    const made = await this.#jobSnapshots(tags, signal);
+    const full = made.find((s) => s.id.startsWith(shortId));
+    return {
+      snapshotId: full?.id ?? shortId,
+      bytesProcessed: summary.bytesProcessed,
+      bytesAdded: summary.bytesAdded,
+    };
+  }
+
+  async restore(snapshot: Snapshot, output: Writable, signal?: AbortSignal): Promise<void> {
+    checkFilename(snapshot.filename);
+    const result = await this.#queue.shared(
+      () => this.#run(['dump', snapshot.id, `/${snapshot.filename}`], { stdout: output, signal }),
+      signal,
+    );
+    if (result.exitCode !== 0) throw result.stdoutError ?? this.#error(result, 'dump');
+    if (result.stdoutError !== undefined) throw result.stdoutError;
+  }
+
+  async list(service: string | undefined, signal?: AbortSignal): Promise<Snapshot[]> {
+    const args = ['snapshots', '--json'];
+    if (service !== undefined) args.push('--tag', `${tagPrefixes.service}${service}`);
+    const result = await this.#queue.shared(() => this.#run(args, { signal }), signal);
+    if (result.exitCode !== 0) throw this.#error(result, 'snapshots');
+    return parseSnapshots(result.stdout);
+  }
+
+  async forget(ids: readonly string[], signal?: AbortSignal): Promise<void> {
+    if (ids.length === 0) return;
+    for (const id of ids) {
+      if (!/^[0-9a-f]{6,64}$/.test(id))
+        throw new UserError('backup-snapshot-not-found', { snapshot: id, repository: this.#shown });
+    }
+    const result = await this.#queue.exclusive(
+      () => this.#run(['forget', ...ids], { signal }),
+      signal,
+    );
+    if (result.exitCode !== 0) throw this.#error(result, 'forget');
+  }
+
+  async applyRetention(
+    service: string,
+    source: string,
+    policy: RetentionPolicy,
+    signal?: AbortSignal,
+  ): Promise<{ readonly kept: readonly string[]; readonly removed: readonly string[] }> {
+    checkTags({ service, source, job: 'retention', extra: [] });
+    const keep = keepArgs(policy);
+    const filter = `${tagPrefixes.service}${service},${tagPrefixes.source}${source}`;
+    if (keep.length === 0) {
+      // No rule at all: restic would keep everything too, after a warning.
+      const all = await this.list(service, signal);
+      return { kept: all.filter((s) => s.tags.source === source).map((s) => s.id), removed: [] };
+    }
+    // The filter already picks one service and source; one group then, whatever host or
+    // file name a snapshot was made with.
+    const args = ['forget', '--json', '--tag', filter, '--group-by', '', ...keep];
+    const result = await this.#queue.exclusive(() => this.#run(args, { signal }), signal);
+    if (result.exitCode !== 0) throw this.#error(result, 'forget');
+    return parseForget(result.stdout);
+  }
+
+  async prune(signal?: AbortSignal): Promise<void> {
+    const result = await this.#queue.exclusive(() => this.#run(['prune'], { signal }), signal);
+    if (result.exitCode !== 0) throw this.#error(result, 'prune');
+  }
+
+  async check(readDataSubset: string | undefined, signal?: AbortSignal): Promise<void> {
+    const args = ['check'];
+    if (readDataSubset !== undefined) {
+      if (!/^(\d{1,3}(\.\d{1,3})?%|\d{1,6}\/\d{1,6}|\d{1,9}[KMGT]?)$/.test(readDataSubset)) {
+        throw new UserError('backup-check-subset-invalid', { subset: readDataSubset });
+      }
+      args.push(`--read-data-subset=${readDataSubset}`);
+    }
+    const result = await this.#queue.exclusive(() => this.#run(args, { signal }), signal);
+    if (result.exitCode === 0) return;
+    const mapped = this.#error(result, 'check');
+    if (mapped.code !== 'backup-engine-failed') throw mapped;
+    throw new UserError('backup-check-failed', {
+      engine: 'restic',
+      reason: reasonFrom(result.stderr + result.stdout, [this.#settings.password]),
+    });
+  }
+
+  /** Removes stale locks only: a lock of a restic that is still running stays. */
+  async unlock(signal?: AbortSignal): Promise<void> {
+    const result = await this.#run(['unlock'], { signal });
+    if (result.exitCode !== 0) throw this.#error(result, 'unlock');
+  }
+
+  /** What an admin types to clear a stale lock by hand. */
+  get unlockCommand(): string {
+    return resticUnlockCommand(this.#settings.repository);
+  }
+
+  get #shown(): string {
+    return displayRepository(this.#settings.repository);
+  }
+
+  /** The snapshots of one job and source (normally one). */
+  #jobSnapshots(tags: SnapshotTags, signal?: AbortSignal): Promise<Snapshot[]> {
+    const filter = [
+      `${tagPrefixes.service}${tags.service}`,
+      `${tagPrefixes.source}${tags.source}`,
+      `${tagPrefixes.job}${tags.job}`,
+    ].join(',');
+    return this.#queue.shared(async () => {
+      const result = await this.#run(['snapshots', '--json', '--tag', filter], { signal });
+      if (result.exitCode !== 0) throw this.#error(result, 'snapshots');
+      return parseSnapshots(result.stdout);
+    }, signal);
+  }
+
+  /**
+   * Forgets what a failed backup left. Found by its tags rather than by the summary line, so
+   * that nothing is left even when restic's output was cut. Not cancellable: a cancelled job
+   * must not leave a partial snapshot behind.
+   */
+  async #removePartial(tags: SnapshotTags, producer: Promise<void> | undefined): Promise<void> {
+    try {
+      const left = await this.#jobSnapshots(tags);
+      await this.forget(left.map((s) => s.id));
+    } catch (error) {
+      const reason = error instanceof UserError ? error.message : String(error);
+      const cause = producer === undefined ? error : await producer.catch((e: unknown) => e);
+      throw new UserError(
+        'backup-partial-left',
+        { source: tags.source, job: tags.job, reason, command: this.unlockCommand },
+        { cause },
+      );
+    }
+  }
+
+  #run(args: readonly string[], options: SpawnOptions): Promise<SpawnResult> {
+    return runProcess(this.#settings.binary ?? 'restic', args, {
+      ...options,
+      dropEnv: ['RESTIC_'],
+      env: {
+        ...this.#settings.env,
+        ...options.env,
+        RESTIC_REPOSITORY: this.#settings.repository,
+        RESTIC_PASSWORD: this.#settings.password,
+      },
+    });
+  }
+
+  #error(result: SpawnResult, operation: string): UserError {
+    return resticError(result, {
+      repository: this.#settings.repository,
+      operation,
+      secrets: [this.#settings.password, ...Object.values(this.#settings.env ?? {})],
+    });
+  }
+}
+
+/** `--time` takes local time as "2006-01-02 15:04:05" (Go's layout), like restic shows it. */
+function resticTime(date: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return (
+    `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())} ` +
+    `${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}`
+  );
+}

@@ -1,0 +1,266 @@
+/**
+ * Runs an engine or dump program: an argv array (never a shell), secrets in its environment
+ * (never in argv, where `ps` shows them), stdin fed from a stream and stdout written to one
+ * with backpressure, stdout optionally split into lines, stderr kept up to a cap.
+ *
+ * A cancel sends SIGINT first: restic and borg then remove their repository lock, while a
+ * SIGKILLed one leaves a stale lock that blocks prune and check (FIELD-NOTES "restic").
+ */
+import { spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
+import { UserError } from '../../core/errors.ts';
+
+export interface SpawnOptions {
+  /** Set on top of the bot's environment: passwords go here. */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Variables of the bot's own environment to leave out, by prefix: a stray
+   * RESTIC_PASSWORD_COMMAND or BORG_REPO there must not redirect what the engine does.
+   */
+  readonly dropEnv?: readonly string[];
+  /** Fed to the program's stdin; without it stdin is empty (a prompt reads EOF, never hangs). */
+  readonly stdin?: Readable;
+  /** Receives stdout; it is ended when the program's stdout ends. */
+  readonly stdout?: Writable;
+  /** Called for each line of stdout (when no `stdout` stream is given). */
+  readonly onStdoutLine?: (line: string) => void;
+  readonly onStderrLine?: (line: string) => void;
+  /** Bytes of stdout kept when it is neither streamed nor split (e.g. `snapshots --json`). */
+  readonly stdoutLimit?: number;
+  /** Bytes of stderr kept: the newest ones, where the fatal message is. */
+  readonly stderrLimit?: number;
+  readonly signal?: AbortSignal;
+  /** How long a program may take to exit after SIGINT before it is killed. */
+  readonly killGraceMs?: number;
+}
+
+export interface SpawnResult {
+  /** null when the program was ended by a signal. */
+  readonly exitCode: number | null;
+  readonly exitSignal: NodeJS.Signals | null;
+  /** Collected stdout (empty when it was streamed or split into lines). */
+  readonly stdout: string;
+  /** The tail of stderr. */
+  readonly stderr: string;
+  /**
+   * The input's own error, if it failed (the program then saw its stdin closed, and may
+   * have taken a cut stream for the whole). A program that quit reading is not an error
+   * here: after a success the rest of the input is left to the caller (`drain`).
+   */
+  readonly stdinError: Error | undefined;
+  /** Why writing stdout to `options.stdout` failed (the consumer broke off), if it did. */
+  readonly stdoutError: Error | undefined;
+}
+
+const defaultStdoutLimit = 64 * 1024 * 1024;
+const defaultStderrLimit = 64 * 1024;
+const defaultKillGraceMs = 15_000;
+/** A line longer than this (no engine prints one) is cut, so memory stays bounded. */
+const maxLineBytes = 1024 * 1024;
+
+export function runProcess(
+  file: string,
+  args: readonly string[],
+  options: SpawnOptions = {},
+): Promise<SpawnResult> {
+  const { signal } = options;
+  if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+  const child = spawn(file, [...args], {
+    env: buildEnv(options),
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+  const { stdout: childStdout, stderr: childStderr } = child;
+  if (childStdout === null || childStderr === null) throw new Error('spawn gave no stdio pipes');
+
+  const stderr = tailKeeper(options.stderrLimit ?? defaultStderrLimit);
+  const stderrLines =
+    options.onStderrLine === undefined ? undefined : lineSplitter(options.onStderrLine);
+  childStderr.on('data', (chunk: Buffer) => {
+    stderr.push(chunk);
+    stderrLines?.push(chunk);
+  });
+
+  let stdoutText = '';
+  let stdoutError: Error | undefined;
+  let stdoutDone: Promise<void>;
+  if (options.stdout !== undefined) {
+    stdoutDone = pipeline(childStdout, options.stdout).catch((error: unknown) => {
+      stdoutError = asError(error);
+      // The consumer is gone: stop the program rather than let it block on a full pipe.
+      childStdout.destroy();
+    });
+  } else {
+    const lines =
+      options.onStdoutLine === undefined ? undefined : lineSplitter(options.onStdoutLine);
+    const limit = options.stdoutLimit ?? defaultStdoutLimit;
+    const kept: Buffer[] = [];
+    let size = 0;
+    childStdout.on('data', (chunk: Buffer) => {
+      if (lines !== undefined) {
+        lines.push(chunk);
+      } else {
+        if (size < limit) kept.push(chunk.subarray(0, limit - size));
+        size += chunk.length;
+      }
+    });
+    stdoutDone = new Promise<void>((resolve) => {
+      childStdout.on('close', () => {
+        lines?.end();
+        stdoutText = Buffer.concat(kept).toString('utf8');
+        resolve();
+      });
+    });
+  }
+
+  let stdinError: Error | undefined;
+  let stdinCut = false;
+  const stdinDone =
+    options.stdin === undefined || child.stdin === null
+      ? Promise.resolve()
+      : feed(options.stdin, child.stdin).then((outcome) => {
+          stdinError = outcome.inputError;
+          stdinCut = outcome.targetError !== undefined;
+        });
+
+  let killTimer: NodeJS.Timeout | undefined;
+  // Its stdin is closed too: borg does not act on SIGINT while it waits for input. Should
+  // the EOF win the race and the engine store what it got, the engines remove that snapshot.
+  const onAbort = (): void => {
+    child.kill('SIGINT');
+    killTimer = setTimeout(() => child.kill('SIGKILL'), options.killGraceMs ?? defaultKillGraceMs);
+    options.stdin?.destroy();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  return new Promise<SpawnResult>((resolve, reject) => {
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      signal?.removeEventListener('abort', onAbort);
+      options.stdin?.destroy();
+      if (error.code === 'ENOENT')
+        reject(new UserError('backup-program-missing', { program: file }));
+      else reject(error);
+    });
+    child.once('close', (exitCode, exitSignal) => {
+      signal?.removeEventListener('abort', onAbort);
+      clearTimeout(killTimer);
+      stderrLines?.end();
+      void Promise.all([stdinDone, stdoutDone]).then(() => {
+        // It quit reading and failed: whoever feeds the input must stop. (After a success
+        // the rest is the caller's to drain: see `drain`.)
+        if ((stdinCut && exitCode !== 0) || signal?.aborted === true) options.stdin?.destroy();
+        if (signal?.aborted === true) {
+          reject(signal.reason as Error);
+          return;
+        }
+        resolve({
+          exitCode,
+          exitSignal,
+          stdout: stdoutText,
+          stderr: stderr.text(),
+          stdinError,
+          stdoutError,
+        });
+      });
+    });
+  });
+}
+
+/** How feeding a stream stopped, when it did not simply end. */
+export interface FeedOutcome {
+  /** The input failed; the target was closed. */
+  readonly inputError?: Error;
+  /** The target went away (EPIPE: the program stopped reading); the input is untouched. */
+  readonly targetError?: Error;
+}
+
+/**
+ * Pipes `input` into `target` with backpressure. Unlike `pipeline`, a target that goes away
+ * leaves the input as it is, so that a consumer that finished early (pg_restore, or tar
+ * before the archive's zero padding) can still succeed and the rest be drained. An input
+ * that fails closes the target: the program must not take a cut stream for the whole.
+ */
+export function feed(input: Readable, target: Writable): Promise<FeedOutcome> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (outcome: FeedOutcome): void => {
+      if (settled) return;
+      settled = true;
+      input.off('error', onInputError).off('close', onInputClose);
+      target.off('error', onTargetError).off('close', onTargetClose).off('finish', onFinish);
+      input.unpipe(target);
+      resolve(outcome);
+    };
+    const onInputError = (error: Error): void => {
+      target.destroy();
+      done({ inputError: error });
+    };
+    // Destroyed without an error (a cancel) is still a cut stream.
+    const onInputClose = (): void => {
+      if (!input.readableEnded) onInputError(new Error('the input stream was closed early'));
+    };
+    const onTargetError = (error: Error): void => done({ targetError: error });
+    const onTargetClose = (): void => done({ targetError: new Error('closed before the end') });
+    const onFinish = (): void => done({});
+    input.once('error', onInputError).once('close', onInputClose);
+    target.once('error', onTargetError).once('close', onTargetClose).once('finish', onFinish);
+    input.pipe(target);
+  });
+}
+
+/** Reads what is left of a stream and drops it, so that its writer can finish. */
+export async function drain(input: Readable): Promise<void> {
+  if (input.destroyed || input.readableEnded) return;
+  await finished(input.resume()).catch(() => undefined);
+}
+
+function buildEnv(options: SpawnOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  const drop = options.dropEnv ?? [];
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!drop.some((prefix) => key.startsWith(prefix))) env[key] = value;
+  }
+  // Messages are matched by their English text (restic 0.14 has no codes for most errors).
+  env['LC_ALL'] = 'C';
+  env['LANG'] = 'C';
+  return { ...env, ...options.env };
+}
+
+/** Keeps the newest `limit` bytes pushed into it. */
+function tailKeeper(limit: number): { push(chunk: Buffer): void; text(): string } {
+  let kept: Buffer = Buffer.alloc(0);
+  return {
+    push(chunk) {
+      kept = Buffer.concat([kept, chunk]);
+      if (kept.length > limit) kept = kept.subarray(kept.length - limit);
+    },
+    text: () => kept.toString('utf8'),
+  };
+}
+
+/** Splits a byte stream into UTF-8 lines; a multi-byte character may span chunks. */
+function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
+  let pending: Buffer = Buffer.alloc(0);
+  const emit = (bytes: Buffer): void => {
+    const line = bytes.toString('utf8').replace(/\r$/, '');
+    if (line !== '') onLine(line);
+  };
+  return {
+    push(chunk) {
+      let data: Buffer = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a)) {
+        emit(data.subarray(0, nl));
+        data = data.subarray(nl + 1);
+      }
+      pending = data.length > maxLineBytes ? data.subarray(0, maxLineBytes) : Buffer.from(data);
+    },
+    end() {
+      if (pending.length > 0) emit(pending);
+      pending = Buffer.alloc(0);
+    },
+  };
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,140 @@
+/**
+ * A restore: a safety backup of what is there now; stop; each source emptied and filled from
+ * its snapshot; start; wait until healthy. Once the service is stopped, any failure starts it
+ * again and the error names the safety snapshot that returns to the state before.
+ */
+import {
+  safetyTag,
+  sourceKind,
+  type BackupStepReporter,
+  type RestoreReport,
+} from '../core/backup.ts';
+import type { ServiceDefinition } from '../core/catalog.ts';
+import { UserError } from '../core/errors.ts';
+import { compareManifests } from './manifest.ts';
+import type { BackupHooks, Orchestra, ServiceControl } from './plan.ts';
+import { pumpSnapshot } from './pump.ts';
+import { runBackup } from './run-backup.ts';
+import type { SelectedRestore } from './select.ts';
+import type { BackupSource } from './types.ts';
+
+export interface RestoreRun {
+  readonly service: ServiceDefinition;
+  readonly selected: SelectedRestore;
+  readonly sources: readonly BackupSource[];
+  readonly hooks: BackupHooks | undefined;
+  readonly job: string;
+  readonly onStep: BackupStepReporter;
+  readonly signal: AbortSignal;
+}
+
+function reasons(error: unknown): { reasonRu: string; reasonEn: string } {
+  if (error instanceof UserError) return { reasonRu: error.text('ru'), reasonEn: error.text('en') };
+  const text = error instanceof Error ? error.message : String(error);
+  return { reasonRu: text, reasonEn: text };
+}
+
+export async function runRestore(
+  o: Orchestra,
+  control: ServiceControl,
+  run: RestoreRun,
+): Promise<RestoreReport> {
+  const started = o.now().getTime();
+  const { plan, snapshots } = run.selected;
+  const name = run.service.name;
+  const bySource = new Map(run.sources.map((s) => [s.id, s]));
+  const targets = plan.items.map((item) => {
+    const source = bySource.get(item.source);
+    if (source === undefined)
+      throw new UserError('backup-source-gone', { service: name, source: item.source });
+    return source;
+  });
+
+  // Nothing is touched when this fails: the service keeps running as it is.
+  let safetySnapshot: string | undefined;
+  try {
+    const safety = await runBackup(o, {
+      service: name,
+      sources: targets,
+      job: run.job,
+      extra: [safetyTag],
+      retention: undefined,
+      hooks: run.hooks,
+      onStep: (step) => run.onStep({ ...step, phase: 'safety' }),
+      signal: run.signal,
+      span: [0, 0.35],
+      recordSuccess: false,
+    });
+    safetySnapshot = safety.sources[0]?.snapshotId;
+  } catch (error) {
+    if (run.signal.aborted) throw error;
+    throw new UserError(
+      'backup-safety-failed',
+      { service: name, ...reasons(error) },
+      { cause: error },
+    );
+  }
+
+  const restored: { source: string; bytes: number }[] = [];
+  let running = true;
+  try {
+    run.onStep({ fraction: 0.37, phase: 'stopping' });
+    running = false;
+    await control.stop(run.service, run.signal);
+    const share = 0.5 / targets.length;
+    for (const [index, source] of targets.entries()) {
+      const snapshot = snapshots.get(source.id);
+      if (snapshot === undefined) continue;
+      run.onStep({ fraction: 0.4 + index * share, phase: 'restoring', source: source.id });
+      const actual = await pumpSnapshot(
+        (output) => o.engine.restore(snapshot, output, run.signal),
+        (input) => source.consume(input, run.signal),
+        { tar: sourceKind(source.id) === 'volume' },
+      );
+      // What came out must be what went in; a difference is a corrupted snapshot.
+      const expected = o.ledger.manifest(snapshot.id);
+      const problems = expected === undefined ? [] : compareManifests(expected, actual);
+      if (problems.length > 0) {
+        throw new UserError('backup-restore-mismatch', {
+          source: source.id,
+          problems: problems.join('; '),
+        });
+      }
+      restored.push({ source: source.id, bytes: actual.bytes });
+    }
+    run.onStep({ fraction: 0.92, phase: 'starting' });
+    await control.start(run.service, run.signal);
+    running = true;
+    run.onStep({ fraction: 0.95, phase: 'waiting' });
+    await control.waitHealthy(run.service, run.signal);
+  } catch (error) {
+    o.log.error('restore failed after the stop', { service: name, error });
+    throw await recover(o, control, run, error, running, safetySnapshot);
+  }
+  return { plan, safetySnapshot, restored, durationMs: o.now().getTime() - started };
+}
+
+/** Starts the service again (without the job's signal: a cancel must not leave it down). */
+async function recover(
+  o: Orchestra,
+  control: ServiceControl,
+  run: RestoreRun,
+  error: unknown,
+  running: boolean,
+  safety: string | undefined,
+): Promise<UserError> {
+  const name = run.service.name;
+  const params = { service: name, safety: safety ?? '?', ...reasons(error) };
+  if (!running) {
+    try {
+      await control.start(run.service);
+    } catch (startError) {
+      o.log.error('could not start the service after a failed restore', {
+        service: name,
+        error: startError,
+      });
+      return new UserError('backup-restore-failed-down', params, { cause: error });
+    }
+  }
+  return new UserError('backup-restore-failed', params, { cause: error });
+}

@@ -1,0 +1,221 @@
+/**
+ * The BackupService port (src/core/backup.ts) on an engine, the configured sources of each
+ * service, the ledger and the platform. Commands call this; it never formats text.
+ */
+import {
+  inScope,
+  sourceKind,
+  type BackupLedger,
+  type BackupReport,
+  type BackupScope,
+  type BackupService,
+  type BackupSourceView,
+  type BackupStepReporter,
+  type RestorePlan,
+  type RestoreReport,
+  type SnapshotEntry,
+  type VerifyReport,
+} from '../core/backup.ts';
+import type { ServiceDefinition } from '../core/catalog.ts';
+import { UserError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { DrillTarget, Orchestra, ServiceBackupPlan, ServiceControl } from './plan.ts';
+import { runBackup } from './run-backup.ts';
+import { runRestore } from './run-restore.ts';
+import { runVerify } from './run-verify.ts';
+import { selectRestore } from './select.ts';
+import type { BackupEngine, BackupSource } from './types.ts';
+
+export interface BackupServiceDeps {
+  readonly engine: BackupEngine;
+  readonly ledger: BackupLedger;
+  readonly log: Logger;
+  /** The sources, retention and hooks of a service, from the configuration. */
+  plan(service: ServiceDefinition): ServiceBackupPlan;
+  readonly control: ServiceControl;
+  /** A scratch place to unpack a volume's snapshot in a drill; undefined: stream only. */
+  drillTarget(service: ServiceDefinition, source: BackupSource): Promise<DrillTarget | undefined>;
+  /** The share of the repository data `verify` reads (restic `--read-data-subset`). */
+  readonly checkSubset?: string;
+  readonly now?: () => Date;
+}
+
+const defaultSubset = '10%';
+
+export class EngineBackupService implements BackupService {
+  readonly #deps: BackupServiceDeps;
+  readonly #o: Orchestra;
+  #ready: Promise<void> | undefined;
+
+  constructor(deps: BackupServiceDeps) {
+    this.#deps = deps;
+    this.#o = {
+      engine: deps.engine,
+      ledger: deps.ledger,
+      log: deps.log,
+      now: deps.now ?? (() => new Date()),
+    };
+  }
+
+  /** The repository is created on first use; a failure is retried next time. */
+  #init(signal: AbortSignal): Promise<void> {
+    this.#ready ??= this.#deps.engine.init(signal).catch((error: unknown) => {
+      this.#ready = undefined;
+      throw error;
+    });
+    return this.#ready;
+  }
+
+  #sources(service: ServiceDefinition, only: BackupScope | undefined): BackupSource[] {
+    const sources = this.#deps.plan(service).sources.filter((s) => inScope(s.id, only));
+    if (sources.length === 0) {
+      throw new UserError('backup-nothing-to-back-up', {
+        service: service.name,
+        only: only ?? '—',
+      });
+    }
+    return sources;
+  }
+
+  sources(service: ServiceDefinition, only: BackupScope | undefined): readonly BackupSourceView[] {
+    return this.#deps
+      .plan(service)
+      .sources.filter((s) => inScope(s.id, only))
+      .map((s) => ({ id: s.id, kind: sourceKind(s.id) }));
+  }
+
+  async backup(
+    service: ServiceDefinition,
+    options: {
+      readonly only: BackupScope | undefined;
+      readonly tags: readonly string[];
+      readonly job: string;
+    },
+    onStep: BackupStepReporter,
+    signal: AbortSignal,
+  ): Promise<BackupReport> {
+    const plan = this.#deps.plan(service);
+    const sources = this.#sources(service, options.only);
+    await this.#init(signal);
+    return runBackup(this.#o, {
+      service: service.name,
+      sources,
+      job: options.job,
+      extra: options.tags,
+      retention: plan.retention,
+      hooks: plan.hooks,
+      onStep,
+      signal,
+      recordSuccess: true,
+    });
+  }
+
+  async snapshots(service: ServiceDefinition, signal: AbortSignal): Promise<SnapshotEntry[]> {
+    await this.#init(signal);
+    const list = await this.#deps.engine.list(service.name, signal);
+    return list
+      .filter((s) => s.tags.service === service.name)
+      .sort((a, b) => b.time.getTime() - a.time.getTime())
+      .map((s) => {
+        const m = this.#deps.ledger.manifest(s.id);
+        return {
+          id: s.id,
+          time: s.time,
+          source: s.tags.source,
+          job: s.tags.job,
+          extra: s.tags.extra,
+          manifest:
+            m === undefined ? undefined : { bytes: m.bytes, sha256: m.sha256, files: m.files },
+          verified:
+            m?.verifiedAt === undefined || m.verifyOk === undefined
+              ? undefined
+              : { at: m.verifiedAt, ok: m.verifyOk },
+        };
+      });
+  }
+
+  async planRestore(
+    service: ServiceDefinition,
+    ref: string,
+    only: BackupScope | undefined,
+    signal: AbortSignal,
+  ): Promise<RestorePlan> {
+    const sources = this.#sources(service, only);
+    await this.#init(signal);
+    const selected = await selectRestore(
+      this.#deps.engine,
+      this.#deps.ledger,
+      service.name,
+      sources,
+      ref,
+      only,
+      signal,
+    );
+    return selected.plan;
+  }
+
+  async restore(
+    service: ServiceDefinition,
+    plan: RestorePlan,
+    options: { readonly job: string },
+    onStep: BackupStepReporter,
+    signal: AbortSignal,
+  ): Promise<RestoreReport> {
+    const config = this.#deps.plan(service);
+    await this.#init(signal);
+    // Chosen again from the engine, by the plan's own ids, so the snapshots restored are the
+    // ones the plan (and the confirmation) named, and still belong to this service.
+    const selected = await selectRestore(
+      this.#deps.engine,
+      this.#deps.ledger,
+      service.name,
+      config.sources.filter((s) => plan.items.some((i) => i.source === s.id)),
+      plan.ref,
+      undefined,
+      signal,
+    );
+    const same = selected.plan.items.every((item) =>
+      plan.items.some((p) => p.source === item.source && p.snapshotId === item.snapshotId),
+    );
+    if (!same || selected.plan.items.length !== plan.items.length) {
+      throw new UserError('backup-plan-changed', { service: service.name, ref: plan.ref });
+    }
+    return runRestore(this.#o, this.#deps.control, {
+      service,
+      selected,
+      sources: config.sources,
+      hooks: config.hooks,
+      job: options.job,
+      onStep,
+      signal,
+    });
+  }
+
+  async verify(
+    service: ServiceDefinition,
+    options: { readonly job: string },
+    onStep: BackupStepReporter,
+    signal: AbortSignal,
+  ): Promise<VerifyReport> {
+    const sources = this.#sources(service, undefined);
+    await this.#init(signal);
+    return runVerify(this.#o, {
+      service: service.name,
+      sources,
+      job: options.job,
+      subset: this.#deps.checkSubset ?? defaultSubset,
+      drillTarget: (source) => this.#deps.drillTarget(service, source),
+      onStep,
+      signal,
+    });
+  }
+
+  unlock(signal: AbortSignal): Promise<void> {
+    return this.#deps.engine.unlock(signal);
+  }
+
+  async prune(signal: AbortSignal): Promise<void> {
+    await this.#init(signal);
+    await this.#deps.engine.prune(signal);
+  }
+}

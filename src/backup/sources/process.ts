@@ -1,0 +1,120 @@
+/**
+ * A program as a producer (its stdout is the stream) or a consumer (the stream is its
+ * stdin), run either inside a container through the Platform's exec or on the bot's own
+ * machine (e.g. pg_dump over TCP). Always an argv array; passwords only in the environment.
+ */
+import { PassThrough, type Readable } from 'node:stream';
+import { UserError } from '../../core/errors.ts';
+import type { Platform } from '../../core/platform.ts';
+import { drain, runProcess } from '../engines/spawn.ts';
+import type { ProducedStream } from '../types.ts';
+
+/** Where a program runs. */
+export type Runner =
+  | {
+      readonly kind: 'exec';
+      readonly platform: Platform;
+      readonly container: string;
+      readonly user?: string;
+    }
+  | { readonly kind: 'host' };
+
+export interface ProgramSpec {
+  readonly runner: Runner;
+  readonly argv: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  /** The source id, for messages (`postgres:moodle`). */
+  readonly source: string;
+}
+
+interface Outcome {
+  readonly exitCode: number | null;
+  readonly stderr: string;
+}
+
+/** Starts the program; its stdout is the stream, `done` rejects on a non-zero exit. */
+export function produce(spec: ProgramSpec, signal?: AbortSignal): ProducedStream {
+  const stream = new PassThrough();
+  const done = run(spec, { stdout: stream }, signal).then(
+    (outcome) => {
+      if (outcome.exitCode !== 0) {
+        throw new UserError('backup-producer-failed', {
+          source: spec.source,
+          code: outcome.exitCode ?? 'signal',
+          reason: lastLines(outcome.stderr),
+        });
+      }
+    },
+    (error: unknown) => {
+      // The consumer must not wait for an end that never comes; it sees a premature close,
+      // the reason is `done`'s (an error event nobody listens to would crash the process).
+      stream.destroy();
+      throw error;
+    },
+  );
+  // Observed by the caller through `done`; never an unhandled rejection in between.
+  done.catch(() => undefined);
+  return { stream, done };
+}
+
+/** Runs the program with the stream as its stdin; rejects on a non-zero exit. */
+export async function consume(
+  spec: ProgramSpec,
+  input: Readable,
+  signal?: AbortSignal,
+): Promise<void> {
+  const outcome = await run(spec, { stdin: input }, signal);
+  if (outcome.exitCode === 0) {
+    // It took what it needed (pg_restore stops before the end of its input): the engine
+    // that writes the rest must still be able to finish.
+    await drain(input);
+  } else {
+    input.destroy();
+    throw new UserError('backup-consumer-failed', {
+      source: spec.source,
+      code: outcome.exitCode ?? 'signal',
+      reason: lastLines(outcome.stderr),
+    });
+  }
+}
+
+async function run(
+  spec: ProgramSpec,
+  streams: { readonly stdin?: Readable; readonly stdout?: PassThrough },
+  signal?: AbortSignal,
+): Promise<Outcome> {
+  const { runner } = spec;
+  if (runner.kind === 'exec') {
+    const result = await runner.platform.exec(
+      runner.container,
+      spec.argv,
+      {
+        ...streams,
+        ...(runner.user === undefined ? {} : { user: runner.user }),
+        ...(spec.env === undefined ? {} : { env: spec.env }),
+      },
+      signal,
+    );
+    return result;
+  }
+  const [file = '', ...args] = spec.argv;
+  const result = await runProcess(file, args, {
+    ...streams,
+    ...(spec.env === undefined ? {} : { env: spec.env }),
+    ...(signal === undefined ? {} : { signal }),
+  });
+  if (result.stdinError !== undefined) {
+    // The input broke off: whatever the program made of it is incomplete.
+    throw result.stdinError;
+  }
+  if (result.stdoutError !== undefined) throw result.stdoutError;
+  return result;
+}
+
+function lastLines(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  return lines.slice(-3).join(' — ').slice(-300) || 'no message';
+}

@@ -1,0 +1,18 @@
+/**
+ * A Docker volume as a source: streamed as tar straight from the volume into the engine by
+ * a helper container, with no temporary copy on disk; restored by emptying the volume and
+ * unpacking into it (the Platform's readVolume / writeVolume).
+ */
+import type { Readable } from 'node:stream';
+import type { Platform } from '../../core/platform.ts';
+import type { BackupSource, ProducedStream } from '../types.ts';
+
+export function volumeSource(platform: Platform, volume: string): BackupSource {
+  return {
+    id: `volume:${volume}`,
+    filename: `${volume}.tar`,
+    produce: (signal?: AbortSignal): Promise<ProducedStream> => platform.readVolume(volume, signal),
+    consume: (input: Readable, signal?: AbortSignal): Promise<void> =>
+      platform.writeVolume(volume, input, signal),
+  };
+}

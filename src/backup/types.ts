@@ -1,0 +1,101 @@
+/**
+ * The contracts of the backup subsystem: engines (restic, borg) store streams as snapshots;
+ * sources (a volume, a database, a command) produce and consume those streams. Commands and
+ * schedules combine them; none of them spawns a shell.
+ */
+import type { Readable, Writable } from 'node:stream';
+
+/** Tags every snapshot carries, so that a snapshot is found by service and checked on restore. */
+export interface SnapshotTags {
+  readonly service: string;
+  /** The source inside the service, e.g. `volume:moodledata` or `postgres:moodle`. */
+  readonly source: string;
+  readonly job: string;
+  /** Free tags given with `backup --tag`. */
+  readonly extra: readonly string[];
+}
+
+export interface Snapshot {
+  /** The engine's id: restic's short/long id, borg's archive name. */
+  readonly id: string;
+  readonly time: Date;
+  readonly tags: SnapshotTags;
+  /** The file name of the stream inside the snapshot. */
+  readonly filename: string;
+}
+
+export interface BackupProgress {
+  /** 0..1 when the engine knows the total, else undefined. */
+  readonly fraction: number | undefined;
+  readonly bytesDone: number;
+  readonly bytesTotal: number | undefined;
+  readonly etaSeconds: number | undefined;
+}
+
+export interface BackupResult {
+  readonly snapshotId: string;
+  /** Bytes read from the stream. */
+  readonly bytesProcessed: number;
+  /** Bytes the repository grew by (after deduplication and compression), when known. */
+  readonly bytesAdded: number | undefined;
+}
+
+export interface RetentionPolicy {
+  readonly keepLast?: number;
+  readonly keepDaily?: number;
+  readonly keepWeekly?: number;
+  readonly keepMonthly?: number;
+}
+
+export interface BackupEngine {
+  readonly name: 'restic' | 'borg';
+  /** Creates the repository when it does not exist yet (idempotent). */
+  init(signal?: AbortSignal): Promise<void>;
+  /**
+   * Stores `input` as one snapshot. When `producer` rejects (tar or pg_dump failed), the
+   * snapshot the engine made anyway is removed and the producer's error is thrown.
+   */
+  backup(
+    input: Readable,
+    options: {
+      readonly filename: string;
+      readonly tags: SnapshotTags;
+      readonly producer: Promise<void>;
+      readonly onProgress: (progress: BackupProgress) => void;
+      readonly signal?: AbortSignal;
+    },
+  ): Promise<BackupResult>;
+  /** Writes the stream stored in a snapshot to `output`. */
+  restore(snapshot: Snapshot, output: Writable, signal?: AbortSignal): Promise<void>;
+  /** Snapshots of a service (all services when undefined), newest first. */
+  list(service: string | undefined, signal?: AbortSignal): Promise<Snapshot[]>;
+  forget(ids: readonly string[], signal?: AbortSignal): Promise<void>;
+  /** Applies a policy to the snapshots of one service and source; returns what it removed. */
+  applyRetention(
+    service: string,
+    source: string,
+    policy: RetentionPolicy,
+    signal?: AbortSignal,
+  ): Promise<{ readonly kept: readonly string[]; readonly removed: readonly string[] }>;
+  prune(signal?: AbortSignal): Promise<void>;
+  /** Checks the repository; with a subset (e.g. `10%`) reads that much of the data too. */
+  check(readDataSubset: string | undefined, signal?: AbortSignal): Promise<void>;
+  unlock(signal?: AbortSignal): Promise<void>;
+}
+
+/** What a source produces for a backup: a stream, and the producer's completion. */
+export interface ProducedStream {
+  readonly stream: Readable;
+  /** Rejects when the producer failed (non-zero exit of tar or pg_dump). */
+  readonly done: Promise<void>;
+}
+
+export interface BackupSource {
+  /** `volume:moodledata`, `postgres:moodle`, … — also the snapshot's source tag. */
+  readonly id: string;
+  /** The file name of the stream inside the snapshot, e.g. `moodledata.tar`. */
+  readonly filename: string;
+  produce(signal?: AbortSignal): Promise<ProducedStream>;
+  /** Replaces the current data with the stream (a volume is emptied first). */
+  consume(input: Readable, signal?: AbortSignal): Promise<void>;
+}

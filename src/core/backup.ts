@@ -1,0 +1,262 @@
+/**
+ * The backup port as commands see it: what to back up, the snapshots, restore, verify. The
+ * engines and sources live in src/backup; commands reach them only through this interface.
+ */
+import type { ServiceDefinition } from './catalog.ts';
+import { UserError } from './errors.ts';
+
+/** `--only`: one kind of source of a service. */
+export type BackupScope = 'volumes' | 'databases';
+
+export type SourceKind = 'volume' | 'database' | 'other';
+
+export interface BackupSourceView {
+  /** `volume:moodledata`, `postgres:moodle`: also the snapshot's source tag. */
+  readonly id: string;
+  readonly kind: SourceKind;
+}
+
+/** A source id's kind, from its prefix (see BackupSource.id). */
+export function sourceKind(id: string): SourceKind {
+  if (id.startsWith('volume:')) return 'volume';
+  if (id.startsWith('postgres:') || id.startsWith('mysql:')) return 'database';
+  return 'other';
+}
+
+export function inScope(id: string, only: BackupScope | undefined): boolean {
+  if (only === undefined) return true;
+  return sourceKind(id) === (only === 'volumes' ? 'volume' : 'database');
+}
+
+/** The extra tag of the backup a restore takes of the current state first. */
+export const safetyTag = 'safety';
+
+/**
+ * What may name a snapshot: `latest`, a restic id (8 or 64 hex digits, or a prefix of at
+ * least 6) or a borg archive name. No `/`, no `..`, nothing a shell or a path would read.
+ */
+const snapshotRefPattern = /^(?:latest|[0-9a-f]{6,64}|[A-Za-z0-9][A-Za-z0-9_:.-]{0,127})$/;
+
+export function isSnapshotRef(ref: string): boolean {
+  return snapshotRefPattern.test(ref) && !ref.includes('..');
+}
+
+/** A step of a backup, restore or verify, reported as it happens; the command words it. */
+export interface BackupStep {
+  /** 0..1 over the whole run. */
+  readonly fraction: number;
+  readonly phase:
+    | 'hooks-before'
+    | 'backup'
+    | 'retention'
+    | 'hooks-after'
+    | 'safety'
+    | 'stopping'
+    | 'restoring'
+    | 'starting'
+    | 'waiting'
+    | 'check'
+    | 'drill';
+  readonly source?: string;
+  readonly bytesDone?: number;
+  readonly bytesTotal?: number;
+  readonly etaSeconds?: number;
+}
+
+export type BackupStepReporter = (step: BackupStep) => void;
+
+/** What a stream held, recorded at backup and compared by a restore drill. */
+export interface StreamManifest {
+  readonly bytes: number;
+  readonly sha256: string;
+  /** Members of a tar stream; undefined for a stream that is not a tar (a database dump). */
+  readonly files: number | undefined;
+}
+
+export interface SourceBackupReport extends StreamManifest {
+  readonly source: string;
+  readonly snapshotId: string;
+  /** What the repository grew by, when the engine knows. */
+  readonly bytesAdded: number | undefined;
+  readonly durationMs: number;
+}
+
+export interface BackupReport {
+  readonly service: string;
+  /** The job tag every snapshot of this run carries. */
+  readonly job: string;
+  readonly sources: readonly SourceBackupReport[];
+  /** Snapshots the retention policy removed after the backup. */
+  readonly removed: readonly string[];
+  /** Why the retention policy could not be applied; the backup itself is kept. */
+  readonly retentionError: string | undefined;
+  readonly durationMs: number;
+}
+
+export interface SnapshotEntry {
+  readonly id: string;
+  readonly time: Date;
+  readonly source: string;
+  readonly job: string;
+  readonly extra: readonly string[];
+  /** From the manifest recorded at backup; undefined for a snapshot the bot did not record. */
+  readonly manifest: StreamManifest | undefined;
+  readonly verified: { readonly at: Date; readonly ok: boolean } | undefined;
+}
+
+export interface RestoreItem {
+  readonly source: string;
+  readonly kind: SourceKind;
+  readonly snapshotId: string;
+  readonly time: Date;
+  readonly bytes: number | undefined;
+}
+
+/** Exactly what a restore will overwrite, decided before anything is touched. */
+export interface RestorePlan {
+  readonly service: string;
+  /** As typed: an id or `latest`. */
+  readonly ref: string;
+  readonly job: string;
+  readonly items: readonly RestoreItem[];
+  /** Sources in scope that the chosen backup does not hold: left as they are. */
+  readonly untouched: readonly string[];
+}
+
+export interface RestoreReport {
+  readonly plan: RestorePlan;
+  /** The snapshot to give `restore` to return to the state before this one. */
+  readonly safetySnapshot: string | undefined;
+  readonly restored: readonly { readonly source: string; readonly bytes: number }[];
+  readonly durationMs: number;
+}
+
+export interface DrillResult {
+  readonly source: string;
+  readonly snapshotId: string;
+  readonly time: Date;
+  readonly ok: boolean;
+  /** Why it failed: what differed, no manifest, or the error reading the snapshot. */
+  readonly problem: 'mismatch' | 'no-manifest' | 'unreadable' | undefined;
+  readonly expected: StreamManifest | undefined;
+  readonly actual: StreamManifest | undefined;
+  readonly reason: string | undefined;
+}
+
+export interface VerifyReport {
+  readonly service: string;
+  /** The share of the repository's data the engine's check read, e.g. `10%`. */
+  readonly subset: string;
+  /** What the engine's check found wrong; undefined when it passed. */
+  readonly checkError: string | undefined;
+  readonly drills: readonly DrillResult[];
+  readonly ok: boolean;
+  readonly durationMs: number;
+}
+
+export interface BackupService {
+  /** The sources of a service in scope; empty when it has nothing to back up. */
+  sources(service: ServiceDefinition, only: BackupScope | undefined): readonly BackupSourceView[];
+  backup(
+    service: ServiceDefinition,
+    options: {
+      readonly only: BackupScope | undefined;
+      readonly tags: readonly string[];
+      readonly job: string;
+    },
+    onStep: BackupStepReporter,
+    signal: AbortSignal,
+  ): Promise<BackupReport>;
+  /** Newest first. */
+  snapshots(service: ServiceDefinition, signal: AbortSignal): Promise<SnapshotEntry[]>;
+  /** Checks the reference and chooses the snapshots; touches nothing. */
+  planRestore(
+    service: ServiceDefinition,
+    ref: string,
+    only: BackupScope | undefined,
+    signal: AbortSignal,
+  ): Promise<RestorePlan>;
+  restore(
+    service: ServiceDefinition,
+    plan: RestorePlan,
+    options: { readonly job: string },
+    onStep: BackupStepReporter,
+    signal: AbortSignal,
+  ): Promise<RestoreReport>;
+  verify(
+    service: ServiceDefinition,
+    options: { readonly job: string },
+    onStep: BackupStepReporter,
+    signal: AbortSignal,
+  ): Promise<VerifyReport>;
+  /** Removes stale repository locks. */
+  unlock(signal: AbortSignal): Promise<void>;
+  /** Frees the space of forgotten snapshots. */
+  prune(signal: AbortSignal): Promise<void>;
+}
+
+/** When no `backup:` section is configured: every verb refuses with one clear error. */
+export const noBackups: BackupService = {
+  sources: () => {
+    throw new UserError('backup-not-configured');
+  },
+  backup: refuse,
+  snapshots: refuse,
+  planRestore: refuse,
+  restore: refuse,
+  verify: refuse,
+  unlock: refuse,
+  prune: refuse,
+};
+
+function refuse(): Promise<never> {
+  return Promise.reject(new UserError('backup-not-configured'));
+}
+
+export type SuccessKind = 'backup' | 'drill';
+
+export interface LastSuccess {
+  readonly at: Date;
+  readonly job: string;
+}
+
+export interface ManifestRecord extends StreamManifest {
+  readonly snapshotId: string;
+  readonly service: string;
+  readonly source: string;
+  readonly job: string;
+  readonly createdAt: Date;
+  readonly verifiedAt: Date | undefined;
+  readonly verifyOk: boolean | undefined;
+  readonly verifyDetail: string | undefined;
+}
+
+export interface ScheduleRun {
+  readonly schedule: string;
+  readonly service: string | undefined;
+  readonly dueAt: Date;
+  readonly startedAt: Date;
+  readonly finishedAt: Date | undefined;
+  readonly result: string | undefined;
+}
+
+/**
+ * What backups remember in the state database: a manifest per snapshot, the last success per
+ * service and kind, and the runs of the schedules.
+ */
+export interface BackupLedger {
+  recordManifest(manifest: Omit<ManifestRecord, 'verifiedAt' | 'verifyOk' | 'verifyDetail'>): void;
+  manifest(snapshotId: string): ManifestRecord | undefined;
+  manifests(service: string): ManifestRecord[];
+  forgetManifests(snapshotIds: readonly string[]): void;
+  recordVerification(snapshotId: string, ok: boolean, detail: string | undefined, at: Date): void;
+  recordSuccess(service: string, kind: SuccessKind, job: string, at: Date): void;
+  lastSuccess(service: string): Partial<Record<SuccessKind, LastSuccess>>;
+  /** Opens a schedule run and returns its id. */
+  startScheduleRun(schedule: string, service: string | undefined, dueAt: Date, at: Date): number;
+  finishScheduleRun(id: number, result: string, at: Date): void;
+  scheduleRuns(limit: number): ScheduleRun[];
+  /** When a schedule is next due, kept so that a run missed while the bot was down shows. */
+  nextDue(schedule: string): Date | undefined;
+  setNextDue(schedule: string, at: Date | undefined): void;
+}

@@ -1,0 +1,106 @@
+/** restic 0.14's JSON output, as captured from the real program (FIELD-NOTES "restic"). */
+import { describe, expect, it } from 'vitest';
+import {
+  parseBackupLine,
+  parseForget,
+  parseSnapshots,
+  tagArgs,
+} from '../../src/backup/engines/restic-json.ts';
+
+describe('parseBackupLine', () => {
+  it('reads a stdin status line: no total, so no fraction and no ETA (restic prints 2^63)', () => {
+    const line =
+      '{"message_type":"status","seconds_elapsed":2,"seconds_remaining":9223372036854775808,' +
+      '"percent_done":0,"total_files":1,"bytes_done":5037520,"current_files":["/vol.tar"]}';
+    expect(parseBackupLine(line)).toEqual({
+      kind: 'status',
+      progress: {
+        bytesDone: 5037520,
+        bytesTotal: undefined,
+        fraction: undefined,
+        etaSeconds: undefined,
+      },
+    });
+  });
+
+  it('reads a status line with a total, and fields left out when zero', () => {
+    expect(
+      parseBackupLine(
+        '{"message_type":"status","percent_done":0.25,"total_bytes":400,"bytes_done":100,"seconds_remaining":3}',
+      ),
+    ).toEqual({
+      kind: 'status',
+      progress: { bytesDone: 100, bytesTotal: 400, fraction: 0.25, etaSeconds: 3 },
+    });
+    expect(parseBackupLine('{"message_type":"status","percent_done":0,"total_files":1}')).toEqual({
+      kind: 'status',
+      progress: { bytesDone: 0, bytesTotal: undefined, fraction: undefined, etaSeconds: undefined },
+    });
+  });
+
+  it('reads the summary with the short snapshot id', () => {
+    const line =
+      '{"message_type":"summary","files_new":1,"data_blobs":2,"tree_blobs":1,"data_added":3000326,' +
+      '"total_files_processed":1,"total_bytes_processed":3000000,"total_duration":0.29,"snapshot_id":"84467d6e"}';
+    expect(parseBackupLine(line)).toEqual({
+      kind: 'summary',
+      shortId: '84467d6e',
+      bytesProcessed: 3000000,
+      bytesAdded: 3000326,
+    });
+  });
+
+  it('reads an error line and ignores text and broken JSON', () => {
+    const line =
+      '{"message_type":"error","error":{"Op":"read","Path":"/e","Err":{}},"during":"archival","item":"/e"}';
+    expect(parseBackupLine(line)).toEqual({ kind: 'error', message: 'archival /e' });
+    expect(parseBackupLine('Fatal: unable to save snapshot: snapshot is empty')).toEqual({
+      kind: 'other',
+    });
+    expect(parseBackupLine('{"message_type":"summary"')).toEqual({ kind: 'other' });
+  });
+});
+
+const snapshotsJson =
+  '[{"time":"2024-01-02T12:00:00Z","tree":"f06a","paths":["/v.tar"],"hostname":"h02","username":"root",' +
+  '"tags":["pes-service=m","pes-source=volume:x","pes-job=02","safety"],"id":"4d10728df2061a80d358ad8bedd7d27af3069b3f12acbf52ebcb2a1e6fb534a2","short_id":"4d10728d"},' +
+  '{"time":"2024-01-03T12:00:00.123456789+01:00","tree":"9c94","paths":["/db.pgdump"],"hostname":"h03","username":"root",' +
+  '"tags":["pes-service=m","pes-source=postgres:db","pes-job=03"],"id":"880f5cb09f8a22188615528af1ca24c0543b93bfb986d223b4060dd7af47030a","short_id":"880f5cb0"},' +
+  '{"time":"2024-01-04T12:00:00Z","tree":"aaaa","paths":["/etc"],"hostname":"x","username":"root","id":"ffff","short_id":"ffff"}]';
+
+describe('parseSnapshots', () => {
+  it("keeps the bot's snapshots (those with its tags), newest first", () => {
+    const list = parseSnapshots(snapshotsJson);
+    expect(list.map((s) => s.id.slice(0, 8))).toEqual(['880f5cb0', '4d10728d']);
+    expect(list[1]).toEqual({
+      id: '4d10728df2061a80d358ad8bedd7d27af3069b3f12acbf52ebcb2a1e6fb534a2',
+      time: new Date('2024-01-02T12:00:00Z'),
+      tags: { service: 'm', source: 'volume:x', job: '02', extra: ['safety'] },
+      filename: 'v.tar',
+    });
+    expect(list[0]?.time.toISOString()).toBe('2024-01-03T11:00:00.123Z');
+  });
+
+  it('gives nothing for an empty repository or output that is not JSON', () => {
+    expect(parseSnapshots('[]\n')).toEqual([]);
+    expect(parseSnapshots('')).toEqual([]);
+  });
+});
+
+describe('parseForget', () => {
+  it("reads kept and removed ids over the groups, ignoring prune's text after the array", () => {
+    const out =
+      '[{"tags":null,"host":"","paths":null,"keep":[{"id":"k1"},{"id":"k2"}],"remove":[{"id":"r1"}],"reasons":[]},' +
+      '{"keep":[{"id":"k3"}],"remove":null}]\n' +
+      'loading indexes...\nfound 1 of 3 data packs\nremoving 1 old packs\ndone\n';
+    expect(parseForget(out)).toEqual({ kept: ['k1', 'k2', 'k3'], removed: ['r1'] });
+  });
+});
+
+describe('tagArgs', () => {
+  it('one tag per value, prefixed, extras as they are', () => {
+    expect(
+      tagArgs({ service: 'moodle', source: 'volume:data', job: '17', extra: ['safety'] }),
+    ).toEqual(['pes-service=moodle', 'pes-source=volume:data', 'pes-job=17', 'safety']);
+  });
+});
