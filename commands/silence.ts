@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { formatMatcher, parseSilenceWords } from '../src/alerts/silence-spec.ts';
+import { alertmanager, noteSilence } from '../src/alerts/port.ts';
+import { defineCommand } from '../src/core/command.ts';
+import { formatTime } from '../src/core/format.ts';
+
+const texts = {
+  done: { ru: 'Тишина {id} до {until}', en: 'Silence {id} until {until}' },
+  matchers: { ru: 'Условия', en: 'Matchers' },
+  by: { ru: 'Кто', en: 'By' },
+  expire: { ru: 'Снять тишину', en: 'Expire silence' },
+} as const;
+
+export default defineCommand({
+  name: 'silence',
+  aliases: ['заглушить'],
+  summary: {
+    ru: 'тишина в Alertmanager: silence <метка=значение …> <срок> [комментарий]',
+    en: 'an Alertmanager silence: silence <label=value …> <duration> [comment]',
+  },
+  args: [
+    {
+      name: 'words',
+      description: {
+        ru: 'условия, срок (30m, 1h, 1d) и комментарий',
+        en: 'matchers, duration (30m, 1h, 1d) and comment',
+      },
+      schema: z.array(z.string()),
+      variadic: true,
+    },
+  ],
+  options: [
+    {
+      name: 'thread',
+      flags: '--thread <id>',
+      description: {
+        ru: 'алерт-пост, на котором показать тишину (кнопки ставят сами)',
+        en: 'the alert post to show the silence on (the buttons set it)',
+      },
+      schema: z
+        .string()
+        .regex(/^\d{1,12}$/)
+        .transform(Number)
+        .optional(),
+    },
+  ],
+  async run(ctx, input) {
+    const request = parseSilenceWords(input.words);
+    const startsAt = new Date();
+    const endsAt = new Date(startsAt.getTime() + request.durationMs);
+    const createdBy = `${ctx.actor.displayName} (${ctx.actor.id})`;
+    const id = await alertmanager().createSilence({
+      matchers: request.matchers,
+      startsAt,
+      endsAt,
+      createdBy,
+      comment: request.comment === '' ? `pes-bot: ${ctx.source}` : request.comment,
+    });
+    if (input.thread !== undefined) noteSilence(input.thread, endsAt, createdBy);
+    const matchers = request.matchers.map(formatMatcher).join(' ');
+    return {
+      message: {
+        severity: 'success',
+        title: ctx.t(texts.done, { id, until: formatTime(endsAt) }),
+        fields: [
+          { label: ctx.t(texts.matchers), value: matchers },
+          { label: ctx.t(texts.by), value: createdBy, short: true },
+        ],
+        actions: [{ label: ctx.t(texts.expire), style: 'default', command: `unsilence ${id}` }],
+      },
+      data: { id, endsAt: endsAt.toISOString(), matchers: request.matchers },
+    };
+  },
+});

@@ -1,0 +1,34 @@
+/**
+ * The receiver's credential check. Alertmanager's `http_config` sends either
+ * `Authorization: Bearer …` or basic auth (FIELD-NOTES "Alertmanager"); both are compared in
+ * constant time, over SHA-256 digests so that the lengths never differ either.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+export type ReceiverCredentials =
+  | { readonly kind: 'bearer'; readonly token: string }
+  | { readonly kind: 'basic'; readonly username: string; readonly password: string };
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+function same(a: string, b: string): boolean {
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+/** Whether the Authorization header carries the configured credentials. */
+export function authorized(header: string | undefined, expected: ReceiverCredentials): boolean {
+  if (header === undefined) return false;
+  const match = /^(\S+)\s+(\S+)$/.exec(header.trim());
+  const scheme = match?.[1]?.toLowerCase();
+  const value = match?.[2] ?? '';
+  if (expected.kind === 'bearer') {
+    // Both sides are always compared, so a wrong scheme takes as long as a wrong token.
+    const ok = same(value, expected.token);
+    return ok && scheme === 'bearer';
+  }
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const ok = same(decoded, `${expected.username}:${expected.password}`);
+  return ok && scheme === 'basic';
+}

@@ -1,0 +1,395 @@
+/**
+ * Delivers stored notifications to their rooms through the Mattermost outbox. A pass takes
+ * the pending notifications in order and, in ONE transaction with marking them delivered,
+ * writes every post and edit they cause: a crash before the commit leaves them pending (and
+ * writes nothing), a crash after it leaves the outbox to finish; nothing is lost, nothing
+ * posted twice (the outbox keys are derived from the notification id as well).
+ *
+ * Per room and group: the first notification posts a root; later ones reply in its thread
+ * and edit the root to the current state. More than `stormThreshold` new groups within a
+ * minute in one room are listed in one digest post instead of a root each.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { formatTime } from '../core/format.ts';
+import type { Locale } from '../core/i18n.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Message } from '../core/message.ts';
+import type { OutboxStore } from '../core/outbox.ts';
+import { keyProp, roomOf } from '../chat/mattermost/outbox-writer.ts';
+import { renderMessage, type ButtonBinding } from '../chat/mattermost/render.ts';
+import type { OutboxPayload } from '../chat/mattermost/types.ts';
+import { immediate } from '../store/transactions.ts';
+import type { AlertsConfig } from './config.ts';
+import type { AlertCounters } from './counters.ts';
+import { renderDigest } from './digest.ts';
+import type { AlertInbox, AlertThread, AlertThreads, StoredBatch } from './inbox.ts';
+import type { WebhookPayload } from './payload.ts';
+import { isCritical, mentionLine, renderAlertGroup } from './render.ts';
+import { inQuietHours, routeAlert, runbooksFor, type RouteTarget } from './router.ts';
+
+export interface DeliveryDeps {
+  readonly config: Pick<
+    AlertsConfig,
+    'routes' | 'defaultRoom' | 'runbooks' | 'stormThreshold' | 'alertmanagerUrl'
+  >;
+  readonly db: DatabaseSync;
+  readonly inbox: AlertInbox;
+  readonly threads: AlertThreads;
+  readonly outbox: OutboxStore;
+  /** Wakes the outbox dispatcher. */
+  readonly kick: () => void;
+  readonly locale: (room: string) => Locale;
+  /** Where buttons point, for a post in `channelId`; undefined: no buttons. */
+  readonly binding: (channelId: string) => ButtonBinding | undefined;
+  readonly counters: AlertCounters;
+  readonly log: Logger;
+  readonly now?: () => Date;
+}
+
+/** Notifications taken per pass (and per transaction). */
+const passSize = 100;
+
+interface PassState {
+  /** Per room: the new groups beyond the storm threshold, for the digest of this pass. */
+  readonly storms: Map<
+    string,
+    { readonly key: string; readonly isNew: boolean; readonly batch: number }
+  >;
+  /** Per room: how many threads were started within the last minute. */
+  readonly started: Map<string, number>;
+}
+
+function channelOf(room: string): string {
+  return room.slice('mattermost:'.length);
+}
+
+export class AlertDelivery {
+  readonly #d: DeliveryDeps;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #again = false;
+
+  constructor(deps: DeliveryDeps) {
+    this.#d = deps;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.kick();
+    await this.#loop;
+  }
+
+  /** A notification was stored: deliver now rather than at the next tick. */
+  kick(): void {
+    this.#again = true;
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      this.#again = false;
+      let delivered = 0;
+      try {
+        delivered = this.deliverPending();
+      } catch (error) {
+        this.#d.log.error('alert delivery pass failed', { error });
+      }
+      if (delivered > 0 || this.#again) continue;
+      // Stored notifications kick; the timer only covers a kick that was lost.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5000);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** One pass: delivers up to `passSize` pending notifications; returns how many. */
+  deliverPending(): number {
+    const { db, inbox, log, counters } = this.#d;
+    const batches = inbox.pending(passSize);
+    const released = this.#releasable();
+    if (batches.length === 0 && released.length === 0) return 0;
+    const written = immediate(db, () => {
+      const pass: PassState = { storms: new Map(), started: new Map() };
+      let items = 0;
+      // Held over quiet hours that have ended: the group's newest state goes out now.
+      for (const r of released) {
+        this.#d.threads.release(r.target.room, r.payload.groupKey);
+        items += this.#toRoom(r.batch, r.payload, r.target, r.labels, pass, true);
+      }
+      for (const batch of batches) {
+        try {
+          items += immediate(db, () => this.#deliver(batch, pass));
+          inbox.settle(batch.id, 'delivered');
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          // A locked database passes: the whole pass is rolled back and tried again. Anything
+          // else is this notification's own problem and must not block the ones after it.
+          if (/database is (locked|busy)/i.test(message)) throw error;
+          inbox.settle(batch.id, 'failed', message);
+          counters.add('failed');
+          log.error('alert notification not delivered', { id: batch.id, error });
+        }
+      }
+      return items + this.#digests(pass);
+    });
+    counters.add('posted', written);
+    if (written > 0) this.#d.kick();
+    return batches.length + released.length;
+  }
+
+  /** Held notifications whose room's quiet hours are over (or that no longer route there). */
+  #releasable(): {
+    batch: StoredBatch;
+    payload: WebhookPayload;
+    target: RouteTarget;
+    labels: Record<string, string>;
+  }[] {
+    const { threads, inbox, config } = this.#d;
+    const now = this.#now();
+    const out = [];
+    for (const h of threads.held()) {
+      const batch = inbox.byId(h.batchId);
+      const payload =
+        batch === undefined ? undefined : (JSON.parse(batch.payload) as WebhookPayload);
+      const labels = { ...payload?.groupLabels, ...payload?.commonLabels };
+      const target = routeAlert(config, labels).find((t) => t.room === h.room);
+      if (batch === undefined || payload === undefined || target === undefined) {
+        threads.release(h.room, h.groupKey);
+        continue;
+      }
+      if (!inQuietHours(target.quietHours, now)) out.push({ batch, payload, target, labels });
+    }
+    return out;
+  }
+
+  /** Writes the posts and edits of one notification; returns how many outbox items. */
+  #deliver(batch: StoredBatch, pass: PassState): number {
+    const payload = JSON.parse(batch.payload) as WebhookPayload;
+    const labels = { ...payload.groupLabels, ...payload.commonLabels };
+    let items = 0;
+    for (const target of routeAlert(this.#d.config, labels)) {
+      items += this.#toRoom(batch, payload, target, labels, pass);
+    }
+    return items;
+  }
+
+  #toRoom(
+    batch: StoredBatch,
+    payload: WebhookPayload,
+    target: RouteTarget,
+    labels: Readonly<Record<string, string>>,
+    pass: PassState,
+    fromHold = false,
+  ): number {
+    const { threads, config } = this.#d;
+    const room = target.room;
+    if (!fromHold) {
+      // Quiet hours hold what is not critical until they end (the newest state per group);
+      // a critical notification goes out at once and replaces what was held.
+      if (!isCritical(payload) && inQuietHours(target.quietHours, this.#now())) {
+        threads.hold(room, payload.groupKey, batch.id);
+        return 0;
+      }
+      threads.release(room, payload.groupKey);
+    }
+    const locale = this.#d.locale(room);
+    const resolved = payload.status === 'resolved';
+    const thread = threads.get(room, payload.groupKey);
+    const base = `alert:${batch.id}:${room}`;
+    if (thread === undefined) {
+      // A group first seen resolved (or whose room wants no resolved posts) starts nothing.
+      if (resolved && !target.sendResolved) return 0;
+      if (this.#startedLastMinute(room, pass) >= config.stormThreshold) {
+        // One digest per storm: groups join the open digest of the room, whose post is
+        // edited to list them (only the newest pending edit is ever sent).
+        let storm = pass.storms.get(room);
+        if (storm === undefined) {
+          const open = threads.openDigest(room, new Date(this.#now().getTime() - 60_000));
+          storm = {
+            key: open ?? `alert-digest:${batch.id}:${room}`,
+            isNew: open === undefined,
+            batch: batch.id,
+          };
+          pass.storms.set(room, storm);
+        }
+        threads.add({ room, groupKey: payload.groupKey, rootKey: storm.key, inDigest: true });
+        return 0;
+      }
+      const rootKey = `${base}:root`;
+      const id = threads.add({ room, groupKey: payload.groupKey, rootKey, inDigest: false });
+      const message = this.#rootMessage(payload, labels, locale, {
+        id,
+        ackedBy: undefined,
+        silencedUntil: undefined,
+        silencedBy: undefined,
+      });
+      this.#post(rootKey, room, message, mentionLine(payload, target), locale);
+      pass.started.set(room, this.#startedLastMinute(room, pass) + 1);
+      return 1;
+    }
+    let items = 0;
+    const current = renderAlertGroup(payload, { locale });
+    if (!resolved || target.sendResolved) {
+      this.#post(`${base}:reply`, room, current, '', locale, thread.rootKey);
+      items++;
+    }
+    if (!thread.inDigest) {
+      // The root shows the group's current state, with its buttons while it still fires.
+      const root = this.#rootMessage(payload, labels, locale, thread);
+      this.#patch(`${base}:edit`, thread.rootKey, room, root, mentionLine(payload, target), locale);
+      items++;
+    }
+    return items;
+  }
+
+  #rootMessage(
+    payload: WebhookPayload,
+    labels: Readonly<Record<string, string>>,
+    locale: Locale,
+    thread: Pick<AlertThread, 'id' | 'ackedBy' | 'silencedUntil' | 'silencedBy'>,
+  ): Message {
+    const { config } = this.#d;
+    const firing = payload.status === 'firing';
+    const until = thread.silencedUntil;
+    const silenced =
+      firing && until !== undefined && until.getTime() > this.#now().getTime()
+        ? { until: formatTime(until), by: thread.silencedBy ?? '' }
+        : undefined;
+    return renderAlertGroup(payload, {
+      locale,
+      runbooks: firing ? runbooksFor(config.runbooks, labels) : [],
+      silenceButtons: config.alertmanagerUrl !== undefined,
+      acknowledge: { threadId: thread.id, by: thread.ackedBy },
+      ...(silenced === undefined ? {} : { silenced }),
+    });
+  }
+
+  /**
+   * Records who acknowledged the group of thread `id` and edits its root to say so; the
+   * thread, or undefined when there is none with this id.
+   */
+  acknowledge(id: number, who: string): AlertThread | undefined {
+    return this.#noteOnRoot(id, 'ack', () => this.#d.threads.acknowledge(id, who));
+  }
+
+  /** Records a silence made from the thread's button and shows it on the root. */
+  silenced(id: number, until: Date, who: string): AlertThread | undefined {
+    return this.#noteOnRoot(id, 'silence', () => this.#d.threads.silenced(id, until, who));
+  }
+
+  /** Runs `record` and re-renders the thread's root from the group's newest notification. */
+  #noteOnRoot(id: number, what: string, record: () => boolean): AlertThread | undefined {
+    const { db, threads, inbox, config } = this.#d;
+    const thread = immediate(db, () => {
+      if (!record()) return undefined;
+      const noted = threads.byId(id);
+      const [text] = noted === undefined ? [] : inbox.latest([noted.groupKey]);
+      if (noted === undefined || noted.inDigest || text === undefined) return noted;
+      const payload = JSON.parse(text) as WebhookPayload;
+      const labels = { ...payload.groupLabels, ...payload.commonLabels };
+      const target = routeAlert(config, labels).find((t) => t.room === noted.room);
+      const locale = this.#d.locale(noted.room);
+      const message = this.#rootMessage(payload, labels, locale, noted);
+      const mentions = target === undefined ? '' : mentionLine(payload, target);
+      const key = `alert-${what}:${id}:${this.#now().getTime()}`;
+      this.#patch(key, noted.rootKey, noted.room, message, mentions, locale);
+      return noted;
+    });
+    if (thread !== undefined) this.#d.kick();
+    return thread;
+  }
+
+  #startedLastMinute(room: string, pass: PassState): number {
+    const known = pass.started.get(room);
+    if (known !== undefined) return known;
+    const now = this.#now();
+    const count = this.#d.threads.startedSince(room, new Date(now.getTime() - 60_000));
+    pass.started.set(room, count);
+    return count;
+  }
+
+  #digests(pass: PassState): number {
+    const { threads, inbox } = this.#d;
+    for (const [room, storm] of pass.storms) {
+      const locale = this.#d.locale(room);
+      const groups = inbox
+        .latest(threads.groupsOf(room, storm.key))
+        .map((text) => JSON.parse(text) as WebhookPayload);
+      const message = renderDigest(groups, locale);
+      if (storm.isNew) this.#post(storm.key, room, message, '', locale);
+      else this.#patch(`${storm.key}:edit:${storm.batch}`, storm.key, room, message, '', locale);
+    }
+    return pass.storms.size;
+  }
+
+  #now(): Date {
+    return (this.#d.now ?? (() => new Date()))();
+  }
+
+  #rendered(message: Message, locale: Locale, channelId: string, withButtons: boolean) {
+    return renderMessage(message, locale, withButtons ? this.#d.binding(channelId) : undefined);
+  }
+
+  #post(
+    key: string,
+    room: string,
+    message: Message,
+    text: string,
+    locale: Locale,
+    rootKey?: string,
+  ): void {
+    const channelId = channelOf(room);
+    const rendered = this.#rendered(message, locale, channelId, rootKey === undefined);
+    const payload: OutboxPayload = {
+      channel_id: channelId,
+      ...(rootKey === undefined ? {} : { root_key: rootKey }),
+      message: text,
+      props: { attachments: rendered.attachments, [keyProp]: key },
+      ...(rendered.files.length === 0 ? {} : { files: rendered.files }),
+    };
+    this.#d.outbox.enqueue({
+      key,
+      room: roomOf(channelId),
+      kind: 'post',
+      payload: JSON.stringify(payload),
+    });
+  }
+
+  #patch(
+    key: string,
+    targetKey: string,
+    room: string,
+    message: Message,
+    text: string,
+    locale: Locale,
+  ): void {
+    const channelId = channelOf(room);
+    const rendered = this.#rendered(message, locale, channelId, true);
+    const payload: OutboxPayload = {
+      channel_id: channelId,
+      message: text,
+      // The root keeps its own key, so a search for it after an uncertain send still works.
+      props: { attachments: rendered.attachments, [keyProp]: targetKey },
+    };
+    this.#d.outbox.enqueue({
+      key,
+      room: roomOf(channelId),
+      kind: 'patch',
+      targetKey,
+      payload: JSON.stringify(payload),
+    });
+  }
+}

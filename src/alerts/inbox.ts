@@ -1,0 +1,67 @@
+/**
+ * The ports of the alert path's state: the durable inbox of notifications and the thread of
+ * each alert group per room. SQLite implements them in src/store/alerts-repo.ts.
+ */
+export type BatchState = 'pending' | 'delivered' | 'failed';
+
+export interface StoredBatch {
+  readonly id: number;
+  readonly digest: string;
+  readonly groupKey: string;
+  /** The validated payload as JSON. */
+  readonly payload: string;
+  readonly receivedAt: Date;
+  readonly state: BatchState;
+}
+
+export interface AlertInbox {
+  /** Stores a notification; `duplicate` when one with the same digest is already there. */
+  add(batch: { digest: string; groupKey: string; payload: string }): {
+    readonly id: number;
+    readonly duplicate: boolean;
+  };
+  /** Stores several in one transaction: all of them, or none (then it throws). */
+  addMany(
+    batches: readonly { digest: string; groupKey: string; payload: string }[],
+  ): { readonly id: number; readonly duplicate: boolean }[];
+  byId(id: number): StoredBatch | undefined;
+  /** Notifications not delivered yet, oldest first. */
+  pending(limit: number): StoredBatch[];
+  settle(id: number, state: 'delivered' | 'failed', error?: string): void;
+  /** The newest stored payload of each of these groups (for a digest's list). */
+  latest(groupKeys: readonly string[]): string[];
+}
+
+export interface AlertThread {
+  /** Stable and short: what the Acknowledge button names. 0 before the thread is stored. */
+  readonly id: number;
+  readonly room: string;
+  readonly groupKey: string;
+  /** The outbox key of the root post (or of the digest post the group was listed in). */
+  readonly rootKey: string;
+  readonly inDigest: boolean;
+  readonly ackedBy: string | undefined;
+  readonly silencedUntil: Date | undefined;
+  readonly silencedBy: string | undefined;
+}
+
+export interface AlertThreads {
+  get(room: string, groupKey: string): AlertThread | undefined;
+  /** Stores a new thread and returns its id (the existing one's when already there). */
+  add(thread: Pick<AlertThread, 'room' | 'groupKey' | 'rootKey' | 'inDigest'>): number;
+  byId(id: number): AlertThread | undefined;
+  /** Records who acknowledged; false when the thread does not exist. */
+  acknowledge(id: number, by: string): boolean;
+  /** Records a silence made from the thread; false when the thread does not exist. */
+  silenced(id: number, until: Date, by: string): boolean;
+  /** How many threads were started in the room since `since` (for the storm threshold). */
+  startedSince(room: string, since: Date): number;
+  /** Holds the group's newest notification for the room (quiet hours); replaces an older one. */
+  hold(room: string, groupKey: string, batchId: number): void;
+  held(): { readonly room: string; readonly groupKey: string; readonly batchId: number }[];
+  release(room: string, groupKey: string): void;
+  /** The digest post of the room that still takes groups: its first group joined after `since`. */
+  openDigest(room: string, since: Date): string | undefined;
+  /** The groups listed in a digest post. */
+  groupsOf(room: string, rootKey: string): string[];
+}

@@ -1,0 +1,113 @@
+/**
+ * The Alertmanager webhook receiver. The order of the checks follows Alertmanager's retry
+ * rule (FIELD-NOTES "Alertmanager": 5xx and connection errors are retried, 4xx never):
+ * a request that can never succeed (credentials, size, JSON, schema) gets a 4xx; only a
+ * notification that was valid but could not be stored gets a 5xx, so it comes again. The
+ * notification is committed to the inbox before the 200 leaves.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../core/logger.ts';
+import { BodyTooLarge, readBody, sendJson, sendTooLarge } from '../server/body.ts';
+import { authorized, type ReceiverCredentials } from './auth.ts';
+import type { AlertCounters } from './counters.ts';
+import { GroupCommit } from './group-commit.ts';
+import type { AlertInbox } from './inbox.ts';
+import { describeIssues, notificationDigest, webhookPayload } from './payload.ts';
+
+export interface ReceiverDeps {
+  readonly credentials: ReceiverCredentials;
+  readonly maxBodyBytes: number;
+  readonly inbox: AlertInbox;
+  /** Shares commits between concurrent requests (made from `inbox` when absent). */
+  readonly commit?: GroupCommit;
+  readonly counters: AlertCounters;
+  readonly log: Logger;
+  /** Called after a new notification was stored (wakes the delivery). */
+  readonly stored?: () => void;
+}
+
+/** Answers and stops reading: the rest of the body is discarded, the connection closed. */
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, body: object): void {
+  res.setHeader('connection', 'close');
+  sendJson(res, status, body);
+  req.resume();
+}
+
+const commits = new WeakMap<AlertInbox, GroupCommit>();
+
+function commitOf(deps: ReceiverDeps): GroupCommit {
+  if (deps.commit !== undefined) return deps.commit;
+  let commit = commits.get(deps.inbox);
+  if (commit === undefined) {
+    commit = new GroupCommit(deps.inbox);
+    commits.set(deps.inbox, commit);
+  }
+  return commit;
+}
+
+export async function receiveAlerts(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: ReceiverDeps,
+): Promise<void> {
+  const { counters, log } = deps;
+  // Credentials first: an unauthenticated sender must not make the bot read megabytes.
+  if (!authorized(req.headers.authorization, deps.credentials)) {
+    counters.add('rejected');
+    log.warn('alertmanager request with wrong credentials refused');
+    res.setHeader('www-authenticate', deps.credentials.kind === 'bearer' ? 'Bearer' : 'Basic');
+    refuse(req, res, 401, { error: 'unauthorized' });
+    return;
+  }
+  let body: Buffer;
+  try {
+    body = await readBody(req, deps.maxBodyBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) {
+      counters.add('rejected');
+      log.warn('alertmanager body too large', { limit: deps.maxBodyBytes });
+      sendTooLarge(req, res);
+      return;
+    }
+    throw error;
+  }
+  if (body.length === 0) {
+    counters.add('rejected');
+    sendJson(res, 400, { error: 'empty-body' });
+    return;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    counters.add('rejected');
+    sendJson(res, 400, { error: 'malformed-json' });
+    return;
+  }
+  const parsed = webhookPayload.safeParse(json);
+  if (!parsed.success) {
+    counters.add('rejected');
+    const problems = describeIssues(parsed.error);
+    log.warn('invalid alertmanager payload', { problems });
+    sendJson(res, 400, { error: 'invalid-payload', problems });
+    return;
+  }
+  const payload = parsed.data;
+  let outcome: { id: number; duplicate: boolean };
+  try {
+    outcome = await commitOf(deps).store({
+      digest: notificationDigest(payload),
+      groupKey: payload.groupKey,
+      payload: JSON.stringify(payload),
+    });
+  } catch (error) {
+    // The one case worth a retry: the notification is valid and only storage failed.
+    counters.add('failed');
+    log.error('cannot store an alertmanager notification', { error });
+    sendJson(res, 503, { error: 'not-stored' });
+    return;
+  }
+  counters.add(outcome.duplicate ? 'deduplicated' : 'received');
+  if (!outcome.duplicate) deps.stored?.();
+  sendJson(res, 200, { status: outcome.duplicate ? 'duplicate' : 'stored', id: outcome.id });
+}

@@ -1,0 +1,31 @@
+/** The words of alert posts and of the receiver's answers, in Russian and English. */
+export const alertTexts = {
+  firing: { ru: 'Сработало', en: 'Firing' },
+  resolved: { ru: 'Решено', en: 'Resolved' },
+  firingCount: {
+    ru: '{firing} активно, {resolved} решено',
+    en: '{firing} firing, {resolved} resolved',
+  },
+  more: { ru: '…и ещё {count}', en: '…and {count} more' },
+  truncated: {
+    ru: 'Alertmanager не прислал ещё {count} алертов группы.',
+    en: 'Alertmanager left out {count} more alerts of the group.',
+  },
+  source: { ru: 'источник', en: 'source' },
+  runbook: { ru: 'инструкция', en: 'runbook' },
+  dashboard: { ru: 'дашборд', en: 'dashboard' },
+  alertmanager: { ru: 'в Alertmanager', en: 'in Alertmanager' },
+  update: { ru: 'Обновление', en: 'Update' },
+  acknowledge: { ru: 'Беру', en: 'Acknowledge' },
+  ackedBy: { ru: '✋ Взял(а): {who}', en: '✋ Acknowledged by {who}' },
+  silencedUntil: { ru: '🔕 Тишина до {until} ({who})', en: '🔕 Silenced until {until} by {who}' },
+  silenceFor: { ru: 'Тишина {duration}', en: 'Silence {duration}' },
+  storm: {
+    ru: 'Лавина алертов: {count} новых групп за минуту',
+    en: 'Alert storm: {count} new groups within a minute',
+  },
+  stormHint: {
+    ru: 'Обновления этих групп идут в ветку этого сообщения.',
+    en: 'Updates of these groups go to the thread of this post.',
+  },
+} as const;

@@ -1,0 +1,250 @@
+/** Delivery into the outbox: root, thread reply and root edit; storms; no duplicates. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AlertCounters } from '../../src/alerts/counters.ts';
+import { AlertDelivery } from '../../src/alerts/delivery.ts';
+import { notificationDigest, type WebhookPayload } from '../../src/alerts/payload.ts';
+import type { OutboxPayload } from '../../src/chat/mattermost/types.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import { SqliteAlertInbox, SqliteAlertThreads } from '../../src/store/alerts-repo.ts';
+import { openDatabase } from '../../src/store/database.ts';
+import { SqliteOutboxStore } from '../../src/store/outbox-repo.ts';
+import { fixture, payloadOf } from './fixtures.ts';
+
+const ops = 'o'.repeat(26);
+const db2 = 'b'.repeat(26);
+
+let dir: string;
+let db: DatabaseSync;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pes-alerts-'));
+  db = openDatabase(join(dir, 'pes.db'));
+});
+
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function delivery(
+  stormThreshold = 20,
+  now?: () => Date,
+): { d: AlertDelivery; counters: AlertCounters } {
+  const counters = new AlertCounters();
+  const d = new AlertDelivery({
+    config: {
+      defaultRoom: `mattermost:${ops}`,
+      routes: [
+        {
+          match: { team: 'db' },
+          matchRe: {},
+          rooms: [`mattermost:${db2}`],
+          mentions: ['@dba'],
+          channelOnCritical: true,
+          continue: false,
+          sendResolved: false,
+        },
+        {
+          match: { team: 'night' },
+          matchRe: {},
+          rooms: [`mattermost:${ops}`],
+          mentions: [],
+          channelOnCritical: false,
+          continue: false,
+          sendResolved: true,
+          quietHours: { start: 22, end: 7, timeZone: 'Europe/Moscow' },
+        },
+      ],
+      runbooks: [
+        {
+          match: { alertname: 'BackupFailed' },
+          matchRe: {},
+          label: 'Retry',
+          command: 'backup restic',
+        },
+      ],
+      stormThreshold,
+    },
+    db,
+    inbox: new SqliteAlertInbox(db),
+    threads: new SqliteAlertThreads(db),
+    outbox: new SqliteOutboxStore(db),
+    kick: () => undefined,
+    locale: () => 'en',
+    binding: (channel) => ({
+      url: 'http://bot/mattermost/actions',
+      secret: 's',
+      channel,
+      root: '',
+    }),
+    counters,
+    log: createLogger({ level: 'error', write: () => undefined }),
+    ...(now === undefined ? {} : { now }),
+  });
+  return { d, counters };
+}
+
+function store(payload: WebhookPayload): void {
+  new SqliteAlertInbox(db).add({
+    digest: notificationDigest(payload),
+    groupKey: payload.groupKey,
+    payload: JSON.stringify(payload),
+  });
+}
+
+interface Row {
+  readonly idempotency_key: string;
+  readonly kind: string;
+  readonly target_key: string | null;
+  readonly payload: string;
+}
+
+function outbox(): { key: string; kind: string; target: string | null; body: OutboxPayload }[] {
+  const rows = db.prepare('SELECT * FROM outbox ORDER BY id').all() as unknown as Row[];
+  return rows.map((r) => ({
+    key: r.idempotency_key,
+    kind: r.kind,
+    target: r.target_key,
+    body: JSON.parse(r.payload) as OutboxPayload,
+  }));
+}
+
+describe('alert delivery', () => {
+  it('posts a root, then replies in its thread and edits the root', () => {
+    const { d, counters } = delivery();
+    store(fixture('firing'));
+    expect(d.deliverPending()).toBe(1);
+    const [root] = outbox();
+    expect(root?.kind).toBe('post');
+    expect(root?.body.root_key).toBeUndefined();
+    const attachment = (root?.body.props['attachments'] as { actions?: { name: string }[] }[])[0];
+    expect(attachment?.actions?.map((a) => a.name)).toEqual(['Acknowledge', 'Retry']);
+
+    store(fixture('resolved'));
+    expect(d.deliverPending()).toBe(1);
+    const [, reply, edit] = outbox();
+    expect(reply?.kind).toBe('post');
+    expect(reply?.body.root_key).toBe(root?.key);
+    expect(edit?.kind).toBe('patch');
+    expect(edit?.target).toBe(root?.key);
+    expect(JSON.stringify(edit?.body)).toContain('Resolved');
+    expect(counters.snapshot().posted).toBe(3);
+    // Nothing left: a second pass (or a restarted bot) writes nothing more.
+    expect(delivery().d.deliverPending()).toBe(0);
+    expect(outbox()).toHaveLength(3);
+  });
+
+  it('routes by labels, mentions on critical, and skips resolved replies when asked', () => {
+    const { d } = delivery();
+    const labels = { alertname: 'PgDown', team: 'db', severity: 'critical' };
+    store(payloadOf('g-db', [{ labels }]));
+    d.deliverPending();
+    store(payloadOf('g-db', [{ labels, status: 'resolved' }], 'resolved'));
+    d.deliverPending();
+    const items = outbox();
+    expect(items.map((i) => i.kind)).toEqual(['post', 'patch']);
+    expect(items[0]?.body.channel_id).toBe(db2);
+    expect(items[0]?.body.message).toBe('@channel @dba');
+    expect(items[1]?.body.message).toBe('');
+  });
+
+  it('lists the groups of a storm in one digest post, and threads their updates there', () => {
+    const { d } = delivery(2);
+    for (let i = 0; i < 6; i++) {
+      store(payloadOf(`g${i}`, [{ labels: { alertname: `A${i}`, severity: 'warning' } }]));
+    }
+    d.deliverPending();
+    const items = outbox();
+    expect(items).toHaveLength(3);
+    const digest = items[2];
+    expect(digest?.key).toMatch(/^alert-digest:/);
+    expect(JSON.stringify(digest?.body)).toContain('4 new groups');
+    store(payloadOf('g5', [{ labels: { alertname: 'A5' }, status: 'resolved' }], 'resolved'));
+    d.deliverPending();
+    const after = outbox();
+    expect(after).toHaveLength(4);
+    expect(after[3]?.body.root_key).toBe(digest?.key);
+    // Two more new groups a pass later join the same digest: its post is edited, not repeated.
+    store(payloadOf('g6', [{ labels: { alertname: 'A6' } }]));
+    store(payloadOf('g7', [{ labels: { alertname: 'A7' } }]));
+    d.deliverPending();
+    const last = outbox().at(-1);
+    expect(
+      outbox().filter((i) => i.key.startsWith('alert-digest:') && i.kind === 'post'),
+    ).toHaveLength(1);
+    expect(last?.kind).toBe('patch');
+    expect(last?.target).toBe(digest?.key);
+    expect(JSON.stringify(last?.body)).toContain('6 new groups');
+  });
+
+  it('acknowledges: records who, and edits the root to say so without the button', () => {
+    const { d } = delivery();
+    store(fixture('firing'));
+    d.deliverPending();
+    const threadId = new SqliteAlertThreads(db).get(
+      `mattermost:${ops}`,
+      fixture('firing').groupKey,
+    )?.id;
+    expect(threadId).toBeGreaterThan(0);
+    expect(d.acknowledge(threadId ?? 0, 'anna')?.ackedBy).toBe('anna');
+    const edit = outbox().at(-1);
+    expect(edit?.kind).toBe('patch');
+    expect(JSON.stringify(edit?.body)).toContain('Acknowledged by anna');
+    expect(JSON.stringify(edit?.body)).not.toContain('"Acknowledge"');
+    expect(d.acknowledge(9999, 'anna')).toBeUndefined();
+    // Later updates keep showing who acknowledged.
+    store(fixture('resolved'));
+    d.deliverPending();
+    expect(JSON.stringify(outbox().at(-1)?.body)).toContain('Acknowledged by anna');
+  });
+
+  it('shows a silence made from the post on its root while it lasts', () => {
+    const { d } = delivery();
+    store(fixture('firing'));
+    d.deliverPending();
+    const threadId =
+      new SqliteAlertThreads(db).get(`mattermost:${ops}`, fixture('firing').groupKey)?.id ?? 0;
+    expect(
+      d.silenced(threadId, new Date(Date.now() + 3_600_000), 'oleg (mattermost:x)'),
+    ).toBeDefined();
+    const edit = JSON.stringify(outbox().at(-1)?.body);
+    expect(edit).toContain('Silenced until');
+    expect(edit).toContain('oleg \\\\(mattermost\\\\:x\\\\)');
+  });
+
+  it('holds non-critical alerts over quiet hours, and posts the newest state after', () => {
+    let clock = new Date('2026-11-26T20:30:00Z'); // 23:30 in Moscow
+    const { d } = delivery(20, () => clock);
+    const labels = { alertname: 'SlowDisk', team: 'night', severity: 'warning' };
+    store(payloadOf('g-night', [{ labels }]));
+    store(payloadOf('g-night', [{ labels }, { labels: { ...labels, instance: 'b' } }]));
+    store(
+      payloadOf('g-crit', [{ labels: { ...labels, alertname: 'Down', severity: 'critical' } }]),
+    );
+    d.deliverPending();
+    // Only the critical one went out.
+    expect(outbox()).toHaveLength(1);
+    expect(JSON.stringify(outbox()[0]?.body)).toContain('Down');
+    clock = new Date('2026-11-26T03:59:00Z'); // 06:59 in Moscow: still quiet
+    expect(d.deliverPending()).toBe(0);
+    clock = new Date('2026-11-27T04:01:00Z'); // 07:01: morning
+    expect(d.deliverPending()).toBe(1);
+    const items = outbox();
+    expect(items).toHaveLength(2);
+    expect(JSON.stringify(items[1]?.body)).toContain('Firing 2');
+    expect(d.deliverPending()).toBe(0);
+  });
+
+  it('marks an unreadable notification failed without blocking the next', () => {
+    const { d, counters } = delivery();
+    new SqliteAlertInbox(db).add({ digest: 'x', groupKey: 'g', payload: '{not json' });
+    store(fixture('firing'));
+    expect(d.deliverPending()).toBe(2);
+    expect(outbox()).toHaveLength(1);
+    expect(counters.snapshot().failed).toBe(1);
+  });
+});
