@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { formatMatcher, parseMatcher } from '../src/alerts/silence-spec.ts';
-import { acknowledgeAlert, alertmanager } from '../src/alerts/port.ts';
 import { defineCommand } from '../src/core/command.ts';
 import { UserError } from '../src/core/errors.ts';
 import { formatTable, formatTime } from '../src/core/format.ts';
@@ -43,7 +42,9 @@ export default defineCommand({
     if (input.filter[0] === 'ack') {
       const raw = input.filter[1] ?? '';
       const id = /^\d{1,12}$/.test(raw) ? Number(raw) : NaN;
-      const group = Number.isNaN(id) ? undefined : acknowledgeAlert(id, ctx.actor.displayName);
+      const group = Number.isNaN(id)
+        ? undefined
+        : ctx.alerts.acknowledge(id, ctx.actor.displayName);
       if (group === undefined) {
         throw new UserError('invalid-argument', {
           argument: 'id',
@@ -64,7 +65,7 @@ export default defineCommand({
       if (matcher === undefined) throw new UserError('silence-invalid', { word });
       return formatMatcher(matcher);
     });
-    const alerts = await alertmanager().alerts(filters);
+    const alerts = await ctx.alerts.alertmanager().alerts(filters);
     if (alerts.length === 0) {
       return { message: { severity: 'info', text: ctx.t(texts.none) }, data: { alerts } };
     }

@@ -1,4 +1,4 @@
-/** Words for the steps and results of scale, update and rollback, in both languages. */
+/** Words for the steps and results of restart, scale, update and rollback, in both languages. */
 import type { CommandContext } from '../src/core/context.ts';
 import type { Text } from '../src/core/i18n.ts';
 import type { ContainerReport, ImageChange, StepEvent } from '../src/core/platform.ts';

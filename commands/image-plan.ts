@@ -7,7 +7,6 @@ import type { ServiceDefinition } from '../src/core/catalog.ts';
 import type { CommandResult } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import type { ImageTarget, UpdatePlan } from '../src/core/platform.ts';
-import { refuseIfBusy } from './busy.ts';
 import { changeLine, progressReporter, reportLine } from './change-texts.ts';
 
 export type ImageVerb = 'update' | 'rollback';
@@ -74,7 +73,6 @@ export async function runImageChange(
   verb: ImageVerb,
   dryRun: boolean,
 ): Promise<CommandResult> {
-  refuseIfBusy(ctx, service.name);
   const platform = ctx.platform(service);
   const plan = await platform.planUpdate(service, target, ctx.signal);
   if (plan.changes.length === 0) {

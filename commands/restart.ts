@@ -3,30 +3,8 @@ import type { ServiceDefinition } from '../src/core/catalog.ts';
 import { defineCommand, type CommandResult } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import { UserError } from '../src/core/errors.ts';
-import type { Text } from '../src/core/i18n.ts';
-import type { ContainerReport, ServiceStatus, StepEvent } from '../src/core/platform.ts';
-
-const phaseTexts: Readonly<Record<StepEvent['phase'], Text>> = {
-  pulling: { ru: 'загрузка образа', en: 'pulling the image' },
-  stopping: { ru: 'остановка', en: 'stopping' },
-  starting: { ru: 'запуск', en: 'starting' },
-  creating: { ru: 'создание', en: 'creating' },
-  removing: { ru: 'удаление', en: 'removing' },
-  waiting: { ru: 'ждём готовности', en: 'waiting until healthy' },
-  healthy: { ru: 'готов', en: 'healthy' },
-  failed: { ru: 'не стал здоровым', en: 'failed' },
-  'rolling-back': { ru: 'откат', en: 'rolling back' },
-  'rolled-back': { ru: 'откачен', en: 'rolled back' },
-};
-
-const healthTexts: Readonly<Record<ContainerReport['health'], Text>> = {
-  healthy: { ru: 'здоров', en: 'healthy' },
-  running: { ru: 'работает (без проверки здоровья)', en: 'running (no health check)' },
-  starting: { ru: 'запускается', en: 'starting' },
-  unhealthy: { ru: 'нездоров', en: 'unhealthy' },
-  none: { ru: 'без проверки здоровья', en: 'no health check' },
-  stopped: { ru: 'остановлен', en: 'stopped' },
-};
+import type { ServiceStatus } from '../src/core/platform.ts';
+import { progressReporter, reportLine } from './change-texts.ts';
 
 const texts = {
   done: { ru: '{service} перезапущен', en: '{service} restarted' },
@@ -39,20 +17,7 @@ const texts = {
     ru: 'Контейнеры будут перезапущены по одному в этом порядке. Ничего не изменено.',
     en: 'The containers would be restarted one at a time in this order. Nothing was changed.',
   },
-  seconds: { ru: '{n} с', en: '{n} s' },
 } as const;
-
-function seconds(ctx: CommandContext, ms: number): string {
-  const n = new Intl.NumberFormat(ctx.locale, {
-    minimumFractionDigits: 1,
-    maximumFractionDigits: 1,
-  }).format(ms / 1000);
-  return ctx.t(texts.seconds, { n });
-}
-
-function stepText(ctx: CommandContext, event: StepEvent): string {
-  return `${event.container}: ${ctx.t(phaseTexts[event.phase])}`;
-}
 
 function plan(
   ctx: CommandContext,
@@ -94,11 +59,7 @@ export default defineCommand({
     const service = ctx.service(input.service);
     const platform = ctx.platform(service);
     if (input.dryRun) return plan(ctx, service, await platform.status(service, ctx.signal));
-    const reports = await platform.restart(
-      service,
-      (event) => ctx.progress(event.fraction, stepText(ctx, event)),
-      ctx.signal,
-    );
+    const reports = await platform.restart(service, progressReporter(ctx), ctx.signal);
     return {
       message: {
         severity: 'success',
@@ -106,7 +67,7 @@ export default defineCommand({
         text: ctx.t(texts.doneText, { count: reports.length }),
         fields: reports.map((r) => ({
           label: r.container,
-          value: `${ctx.t(healthTexts[r.health])} · ${seconds(ctx, r.durationMs)}`,
+          value: reportLine(ctx, r),
           short: true,
         })),
       },

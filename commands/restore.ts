@@ -5,7 +5,6 @@ import { defineCommand } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import { UserError } from '../src/core/errors.ts';
 import { formatTime } from '../src/core/format.ts';
-import { refuseIfBusy } from './busy.ts';
 import { codeList } from './provision-shared.ts';
 import { formatBytes, formatSeconds, jobTag, onlyOption, reportSteps } from './backup-shared.ts';
 
@@ -94,7 +93,6 @@ export default defineCommand({
   mutating: { lock: 'service' },
   async describe(ctx, input) {
     const service = ctx.service(input.service);
-    refuseIfBusy(ctx, service.name);
     const plan = await ctx.backups.planRestore(service, input.snapshot, input.only, ctx.signal);
     return describePlan(ctx, plan);
   },

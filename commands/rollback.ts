@@ -1,6 +1,5 @@
 import { dryRunOption, serviceArg } from '../src/core/args.ts';
 import { defineCommand } from '../src/core/command.ts';
-import { refuseIfBusy } from './busy.ts';
 import { describeImagePlan, runImageChange } from './image-plan.ts';
 
 export default defineCommand({
@@ -15,7 +14,6 @@ export default defineCommand({
   mutating: { lock: 'service' },
   async describe(ctx, input) {
     const service = ctx.service(input.service);
-    refuseIfBusy(ctx, service.name);
     const plan = await ctx.platform(service).planUpdate(service, { kind: 'previous' }, ctx.signal);
     return describeImagePlan(ctx, plan, 'rollback');
   },

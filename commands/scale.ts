@@ -5,7 +5,6 @@ import { defineCommand, type CommandResult } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import { UserError } from '../src/core/errors.ts';
 import type { ContainerReport, ScalePlan } from '../src/core/platform.ts';
-import { refuseIfBusy } from './busy.ts';
 import { nameList, progressReporter, reportLine } from './change-texts.ts';
 
 const texts = {
@@ -118,7 +117,6 @@ export default defineCommand({
   async describe(ctx, input) {
     const service = ctx.service(input.service);
     checkBounds(service, input.replicas);
-    refuseIfBusy(ctx, service.name);
     if (input.replicas !== 0) return undefined;
     const plan = await ctx.platform(service).planScale(service, 0, ctx.signal);
     return ctx.t(texts.toZero, {
@@ -130,7 +128,6 @@ export default defineCommand({
   async run(ctx, input) {
     const service = ctx.service(input.service);
     checkBounds(service, input.replicas);
-    refuseIfBusy(ctx, service.name);
     const platform = ctx.platform(service);
     const plan = await platform.planScale(service, input.replicas, ctx.signal);
     if (plan.before === plan.after) {

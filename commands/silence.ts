@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { formatMatcher, parseSilenceWords } from '../src/alerts/silence-spec.ts';
-import { alertmanager, noteSilence } from '../src/alerts/port.ts';
 import { defineCommand } from '../src/core/command.ts';
 import { formatTime } from '../src/core/format.ts';
 
@@ -49,14 +48,14 @@ export default defineCommand({
     const startsAt = new Date();
     const endsAt = new Date(startsAt.getTime() + request.durationMs);
     const createdBy = `${ctx.actor.displayName} (${ctx.actor.id})`;
-    const id = await alertmanager().createSilence({
+    const id = await ctx.alerts.alertmanager().createSilence({
       matchers: request.matchers,
       startsAt,
       endsAt,
       createdBy,
       comment: request.comment === '' ? `pes-bot: ${ctx.source}` : request.comment,
     });
-    if (input.thread !== undefined) noteSilence(input.thread, endsAt, createdBy);
+    if (input.thread !== undefined) ctx.alerts.noteSilence(input.thread, endsAt, createdBy);
     const matchers = request.matchers.map(formatMatcher).join(' ');
     return {
       message: {

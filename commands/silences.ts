@@ -1,5 +1,4 @@
 import { formatMatcher } from '../src/alerts/silence-spec.ts';
-import { alertmanager } from '../src/alerts/port.ts';
 import { defineCommand } from '../src/core/command.ts';
 import { formatTable, formatTime } from '../src/core/format.ts';
 
@@ -19,7 +18,9 @@ export default defineCommand({
   args: [],
   options: [],
   async run(ctx) {
-    const silences = (await alertmanager().silences()).filter((s) => s.status.state !== 'expired');
+    const silences = (await ctx.alerts.alertmanager().silences()).filter(
+      (s) => s.status.state !== 'expired',
+    );
     if (silences.length === 0) {
       return { message: { severity: 'info', text: ctx.t(texts.none) }, data: { silences } };
     }

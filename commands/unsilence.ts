@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { alertmanager } from '../src/alerts/port.ts';
 import { defineCommand } from '../src/core/command.ts';
 
 const texts = {
@@ -19,7 +18,7 @@ export default defineCommand({
   ],
   options: [],
   async run(ctx, input) {
-    await alertmanager().expireSilence(input.id);
+    await ctx.alerts.alertmanager().expireSilence(input.id);
     return {
       message: { severity: 'success', text: ctx.t(texts.done, { id: input.id }) },
       data: { id: input.id },

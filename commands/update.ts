@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { dryRunOption, serviceArg } from '../src/core/args.ts';
 import { defineCommand } from '../src/core/command.ts';
-import { refuseIfBusy } from './busy.ts';
 import { describeImagePlan, runImageChange } from './image-plan.ts';
 import { parseImageTarget } from './image-target.ts';
 
@@ -29,7 +28,6 @@ export default defineCommand({
   async describe(ctx, input) {
     const target = parseImageTarget(input.target);
     const service = ctx.service(input.service);
-    refuseIfBusy(ctx, service.name);
     const plan = await ctx.platform(service).planUpdate(service, target, ctx.signal);
     return describeImagePlan(ctx, plan, 'update');
   },

@@ -7,7 +7,7 @@ import { commands } from '../commands/index.ts';
 import { createBackupEngine } from './backup/engines/factory.ts';
 import { createBackupService } from './backup/wire.ts';
 import { AlertmanagerClient } from './alerts/alertmanager-client.ts';
-import { provideAlertmanager } from './alerts/port.ts';
+import { AlertsHub } from './alerts/port.ts';
 import { MattermostAdapter } from './chat/mattermost/adapter.ts';
 import { Bot } from './core/bot.ts';
 import { createLogger, makeRedactor, type Logger } from './core/logger.ts';
@@ -30,6 +30,8 @@ export interface App {
   readonly log: Logger;
   /** The Mattermost front end when configured; `pes serve` starts it. */
   readonly mattermost: MattermostAdapter | undefined;
+  /** The alert commands' port; `pes serve` connects the alert delivery to it. */
+  readonly alerts: AlertsHub;
   close(): void;
 }
 
@@ -62,10 +64,11 @@ export function createApp(
         });
   // The alert commands (alerts, silence, silences, unsilence) reach Alertmanager through this.
   const amUrl = config.alerts?.alertmanagerUrl;
-  provideAlertmanager(amUrl === undefined ? undefined : new AlertmanagerClient(amUrl));
+  const alerts = new AlertsHub(amUrl === undefined ? undefined : new AlertmanagerClient(amUrl));
   const bot = new Bot({
     catalog: config.catalog,
     registry: new Registry(commands),
+    alerts,
     jobs: new SqliteJobStore(db),
     audit: new SqliteAuditLog(db),
     confirmations: new SqliteConfirmationStore(db),
@@ -85,5 +88,5 @@ export function createApp(
           db,
           log: log.child({ part: 'mattermost' }),
         });
-  return { config, bot, db, docker, log, mattermost, close: () => db.close() };
+  return { config, bot, db, docker, log, mattermost, alerts, close: () => db.close() };
 }

@@ -4,44 +4,14 @@
  * `DELETE /api/v2/silence/{id}` (singular; an unknown id answers 500, not 404, so the list is
  * consulted to tell "unknown" from a real failure), `GET /api/v2/alerts`.
  */
+import type { ActiveAlert, AlertmanagerApi, NewSilence, Silence } from '../core/alerts.ts';
 import { UserError } from '../core/errors.ts';
 
-export interface Matcher {
-  readonly name: string;
-  readonly value: string;
-  readonly isRegex: boolean;
-  readonly isEqual: boolean;
-}
-
-export interface Silence {
-  readonly id: string;
-  readonly matchers: readonly Matcher[];
-  readonly startsAt: string;
-  readonly endsAt: string;
-  readonly createdBy: string;
-  readonly comment: string;
-  readonly status: { readonly state: string };
-}
-
-export interface ActiveAlert {
-  readonly labels: Readonly<Record<string, string>>;
-  readonly annotations: Readonly<Record<string, string>>;
-  readonly startsAt: string;
-  readonly fingerprint: string;
-  readonly status: { readonly state: string; readonly silencedBy?: readonly string[] };
-}
-
-export interface NewSilence {
-  readonly matchers: readonly Matcher[];
-  readonly startsAt: Date;
-  readonly endsAt: Date;
-  readonly createdBy: string;
-  readonly comment: string;
-}
+export type { ActiveAlert, Matcher, NewSilence, Silence } from '../core/alerts.ts';
 
 type Fetch = typeof fetch;
 
-export class AlertmanagerClient {
+export class AlertmanagerClient implements AlertmanagerApi {
   readonly #url: string;
   readonly #fetch: Fetch;
   readonly #timeoutMs: number;

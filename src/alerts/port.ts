@@ -1,47 +1,46 @@
 /**
- * How the alert commands reach Alertmanager. The command context has no slot for it (that is
- * core, shared by every command), so the app provides the client here once at start-up
- * (src/app.ts); without `alerts.alertmanagerUrl` the commands answer `alerts-not-configured`.
+ * One bot's connection between the alert commands and the rest of the alert path: the
+ * Alertmanager client (from the config) and, in `pes serve`, the delivery that owns the
+ * alert posts. Kept per app, so two bots in one process (tests) never share it.
  */
+import type { AlertmanagerApi, AlertsPort } from '../core/alerts.ts';
 import { UserError } from '../core/errors.ts';
-import type { AlertmanagerClient } from './alertmanager-client.ts';
 
-let provided: AlertmanagerClient | undefined;
-
-/** Records an acknowledgement and edits the root; the group key, or undefined if unknown. */
-export type Acknowledger = (threadId: number, who: string) => string | undefined;
-
-let acknowledger: Acknowledger | undefined;
-
-/** Set by the alert delivery of `pes serve` (src/alerts/wire.ts). */
-export function provideAcknowledger(fn: Acknowledger | undefined): void {
-  acknowledger = fn;
+export interface DeliveryHooks {
+  acknowledge(threadId: number, who: string): string | undefined;
+  noteSilence(threadId: number, until: Date, who: string): boolean;
 }
 
-/** Shows a silence on the alert post it was made from; false when there is no such thread. */
-export type SilenceNoter = (threadId: number, until: Date, who: string) => boolean;
+export class AlertsHub implements AlertsPort {
+  #client: AlertmanagerApi | undefined;
+  #delivery: DeliveryHooks | undefined;
 
-let silenceNoter: SilenceNoter | undefined;
+  constructor(client: AlertmanagerApi | undefined) {
+    this.#client = client;
+  }
 
-export function provideSilenceNoter(fn: SilenceNoter | undefined): void {
-  silenceNoter = fn;
-}
+  /** The Alertmanager to talk to; tests point it at the one they started. */
+  useAlertmanager(client: AlertmanagerApi | undefined): void {
+    this.#client = client;
+  }
 
-/** Best effort: without a delivery (one-shot `pes`) the silence stands, unshown on the post. */
-export function noteSilence(threadId: number, until: Date, who: string): boolean {
-  return silenceNoter?.(threadId, until, who) ?? false;
-}
+  /** Set by the alert delivery of `pes serve` (src/alerts/wire.ts). */
+  connectDelivery(delivery: DeliveryHooks | undefined): void {
+    this.#delivery = delivery;
+  }
 
-export function acknowledgeAlert(threadId: number, who: string): string | undefined {
-  if (acknowledger === undefined) throw new UserError('alerts-not-configured');
-  return acknowledger(threadId, who);
-}
+  alertmanager(): AlertmanagerApi {
+    if (this.#client === undefined) throw new UserError('alerts-not-configured');
+    return this.#client;
+  }
 
-export function provideAlertmanager(client: AlertmanagerClient | undefined): void {
-  provided = client;
-}
+  acknowledge(threadId: number, who: string): string | undefined {
+    if (this.#delivery === undefined) throw new UserError('alerts-not-configured');
+    return this.#delivery.acknowledge(threadId, who);
+  }
 
-export function alertmanager(): AlertmanagerClient {
-  if (provided === undefined) throw new UserError('alerts-not-configured');
-  return provided;
+  /** Best effort: without a delivery (one-shot `pes`) the silence stands, unshown on the post. */
+  noteSilence(threadId: number, until: Date, who: string): boolean {
+    return this.#delivery?.noteSilence(threadId, until, who) ?? false;
+  }
 }

@@ -15,7 +15,7 @@ import { SqliteOutboxStore } from '../store/outbox-repo.ts';
 import type { AlertsConfig } from './config.ts';
 import { AlertCounters } from './counters.ts';
 import { AlertDelivery } from './delivery.ts';
-import { provideAcknowledger, provideSilenceNoter } from './port.ts';
+import type { AlertsHub } from './port.ts';
 
 export interface AlertsWiring {
   readonly routes: Route[];
@@ -30,6 +30,8 @@ export function wireAlerts(options: {
   readonly bot: Bot;
   readonly mattermost: MattermostAdapter | undefined;
   readonly mattermostSettings: MattermostSettings | undefined;
+  /** The bot's alerts port: the Acknowledge and Silence buttons reach the delivery through it. */
+  readonly hub: AlertsHub;
   readonly log: Logger;
 }): AlertsWiring {
   const { config, db, log } = options;
@@ -61,13 +63,13 @@ export function wireAlerts(options: {
           log,
         });
   // The Acknowledge button runs `alerts ack <id>`, which reaches the delivery through this.
-  provideAcknowledger(
-    delivery === undefined ? undefined : (id, who) => delivery.acknowledge(id, who)?.groupKey,
-  );
-  provideSilenceNoter(
+  options.hub.connectDelivery(
     delivery === undefined
       ? undefined
-      : (id, until, who) => delivery.silenced(id, until, who) !== undefined,
+      : {
+          acknowledge: (id, who) => delivery.acknowledge(id, who)?.groupKey,
+          noteSilence: (id, until, who) => delivery.silenced(id, until, who) !== undefined,
+        },
   );
   if (delivery === undefined) {
     log.warn('alerts are stored but not delivered: no mattermost section in the config');

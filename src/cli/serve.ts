@@ -66,6 +66,7 @@ export async function serve(
           bot: app.bot,
           mattermost: app.mattermost,
           mattermostSettings: config.mattermost,
+          hub: app.alerts,
           log: app.log.child({ part: 'alerts' }),
         });
   let http;

@@ -2,6 +2,7 @@
  * The one path every invocation takes: identify → parse → authorize → confirm? → run (as a
  * job when it mutates) → audit. Front ends only translate in and render out.
  */
+import { noAlerts, type AlertsPort } from './alerts.ts';
 import type { AuditLog, Decision } from './audit.ts';
 import { noBackups, type BackupLedger, type BackupService } from './backup.ts';
 import type { Catalog, ServiceDefinition } from './catalog.ts';
@@ -30,6 +31,8 @@ export interface BotDeps {
   readonly registry: Registry;
   readonly jobs: JobStore;
   readonly audit: AuditLog;
+  /** For the alert commands; refused (alerts-not-configured) when absent. */
+  readonly alerts?: AlertsPort;
   readonly confirmations: ConfirmationStore;
   platform(service: ServiceDefinition): Platform;
   /** For `provision`; none when absent. */
@@ -141,6 +144,8 @@ export class Bot {
     const ctx = this.#context(call, undefined, new AbortController().signal);
     // A dry run changes nothing, so it needs neither a confirmation nor the lock.
     const dryRun = input['dryRun'] === true;
+    const lockKey = this.#lockKey(parsed);
+    if (lockKey !== undefined) this.#runner.refuseIfBusy(lockKey);
     if (command.describe !== undefined && call.invocation.preconfirmed !== true && !dryRun) {
       const described = await command.describe(ctx, input);
       const steps =
@@ -198,9 +203,7 @@ export class Bot {
       );
       return this.#success(result);
     }
-    const lockArg = command.mutating.lock;
-    const lockValue = lockArg === undefined ? undefined : input[lockArg];
-    const lockKey = typeof lockValue === 'string' ? lockValue : undefined;
+    const lockKey = this.#lockKey(parsed);
     const job = this.#runner.open({
       command: command.name,
       text: call.invocation.text,
@@ -222,6 +225,13 @@ export class Bot {
     } catch (error) {
       return outcomeFromError(error, call.locale, this.#deps.log, job.id);
     }
+  }
+
+  /** The value of the argument a mutating command locks on (its service), if any. */
+  #lockKey({ command, input }: ParsedCommand): string | undefined {
+    const lockArg = command.mutating?.lock;
+    const value = lockArg === undefined ? undefined : input[lockArg];
+    return typeof value === 'string' ? value : undefined;
   }
 
   #success(result: CommandResult): Outcome {
@@ -314,6 +324,7 @@ export class Bot {
       registry: this.#deps.registry,
       jobs: this.#deps.jobs,
       audit: this.#deps.audit,
+      alerts: this.#deps.alerts ?? noAlerts,
       jobId: job?.job.id,
       signal,
       log: this.#deps.log.child({

@@ -1,4 +1,5 @@
 /** What a command gets to do its work. It never learns which messenger it came from. */
+import type { AlertsPort } from './alerts.ts';
 import type { AuditLog } from './audit.ts';
 import type { BackupLedger, BackupService } from './backup.ts';
 import type { Catalog, ServiceDefinition } from './catalog.ts';
@@ -26,6 +27,8 @@ export interface CommandContext {
   readonly registry: RegistryView;
   readonly jobs: JobStore;
   readonly audit: AuditLog;
+  /** Alertmanager and the alert posts; refuses with alerts-not-configured when absent. */
+  readonly alerts: AlertsPort;
   /** The job this command runs as, when it is a mutating one. */
   readonly jobId: number | undefined;
   readonly signal: AbortSignal;

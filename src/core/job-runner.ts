@@ -11,6 +11,19 @@ export interface JobHandle {
   progress(fraction: number, text: string): void;
 }
 
+/** Active jobs are few; this bounds the read, it never cuts a real list short. */
+const activeLimit = 1000;
+
+function busy(lockKey: string, holder: JobRecord): UserError {
+  return new UserError('service-busy', {
+    service: lockKey,
+    job: holder.id,
+    command: holder.command,
+    actor: holder.actor,
+    percent: Math.round(holder.progress * 100),
+  });
+}
+
 export class JobRunner {
   readonly #jobs: JobStore;
   readonly #pollMs: number;
@@ -23,17 +36,21 @@ export class JobRunner {
   /** Creates the job or throws service-busy naming the job that holds the lock. */
   open(job: NewJob): JobRecord {
     const created = this.#jobs.create(job);
-    if ('holder' in created) {
-      const { holder } = created;
-      throw new UserError('service-busy', {
-        service: job.lockKey ?? '',
-        job: holder.id,
-        command: holder.command,
-        actor: holder.actor,
-        percent: Math.round(holder.progress * 100),
-      });
-    }
+    if ('holder' in created) throw busy(job.lockKey ?? '', created.holder);
     return created;
+  }
+
+  /**
+   * Refuses early when another job holds the lock: a confirmation or a dry run would
+   * otherwise look at a service in the middle of a change (an update's renamed containers
+   * look like an interrupted one) and ask the wrong question. The lock itself is still taken
+   * atomically by `open`.
+   */
+  refuseIfBusy(lockKey: string): void {
+    const holder = this.#jobs
+      .list({ limit: activeLimit, activeOnly: true })
+      .find((job) => job.lockKey === lockKey);
+    if (holder !== undefined) throw busy(lockKey, holder);
   }
 
   /**

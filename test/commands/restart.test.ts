@@ -62,10 +62,10 @@ describe('restart command', () => {
     ]);
     expect(outcome.message.title).toBe('moodle перезапущен');
     expect(outcome.message.fields).toEqual([
-      { label: 'pes-moodle-1', value: 'здоров · 2,3 с', short: true },
+      { label: 'pes-moodle-1', value: 'перезапущен · здоров · 2,3 с', short: true },
       {
         label: 'pes-moodle-2',
-        value: 'работает (без проверки здоровья) · 2,0 с',
+        value: 'перезапущен · работает (без проверки здоровья) · 2,0 с',
         short: true,
       },
     ]);

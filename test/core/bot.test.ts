@@ -91,6 +91,19 @@ describe('Bot.invoke', () => {
     expect((await t.run(admin, 'touch keycloak')).status).toBe('ok');
   });
 
+  it('refuses a destructive command on a busy service before asking anything', async () => {
+    const t = createTestBot();
+    const first = t.run(operator, 'touch moodle');
+    await sleep(30);
+    const wipe = await t.run(admin, 'wipe moodle');
+    expect(wipe.errorCode).toBe('service-busy');
+    expect(wipe.message.actions).toBeUndefined();
+    const dry = await t.run(admin, 'scale moodle 2 --dry-run');
+    expect(dry.errorCode).toBe('service-busy');
+    t.release();
+    await first;
+  });
+
   it('cancels a running job through its AbortSignal', async () => {
     const t = createTestBot();
     const running = t.run(operator, 'touch moodle');

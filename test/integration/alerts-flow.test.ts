@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../fakes/mattermost/harness.ts';
 import type { FakePost } from '../fakes/mattermost/index.ts';
 import {
-  haveAlertmanager,
+  requireAlertmanager,
   startAlertBot,
   startAlertmanager,
   type AlertBot,
@@ -38,7 +38,9 @@ function alert(name: string, instance: string, endsAt?: Date): Record<string, un
   };
 }
 
-describe.skipIf(!haveAlertmanager())('alerts from a real Alertmanager', () => {
+requireAlertmanager();
+
+describe('alerts from a real Alertmanager', () => {
   it('posts a root, replies in its thread and edits the root when resolved', async () => {
     bot = await startAlertBot();
     bot.wire();

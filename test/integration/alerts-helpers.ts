@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { alertsSection } from '../../src/alerts/config-schema.ts';
 import { resolveAlerts, type AlertsConfig } from '../../src/alerts/config.ts';
+import { AlertsHub } from '../../src/alerts/port.ts';
 import { wireAlerts, type AlertsWiring } from '../../src/alerts/wire.ts';
 import { sendJson } from '../../src/server/body.ts';
 import type { Route } from '../../src/server/http.ts';
@@ -24,8 +25,17 @@ import { createLogger } from '../../src/core/logger.ts';
 export const alertToken = 'alertmanager-token-for-tests-0123';
 export const alertmanagerBinary = 'prometheus-alertmanager';
 
-export function haveAlertmanager(): boolean {
-  return spawnSync(alertmanagerBinary, ['--version'], { stdio: 'ignore' }).status === 0;
+/**
+ * Fails (never skips) when Alertmanager is missing: scripts/test-env.sh installs Debian's
+ * prometheus-alertmanager, so its absence means a broken test environment.
+ */
+export function requireAlertmanager(): void {
+  if (spawnSync(alertmanagerBinary, ['--version'], { stdio: 'ignore' }).status !== 0) {
+    throw new Error(
+      `${alertmanagerBinary} does not run: run the tests through \`npm test\` ` +
+        '(scripts/test-env.sh installs prometheus-alertmanager).',
+    );
+  }
 }
 
 async function freePort(): Promise<number> {
@@ -127,6 +137,8 @@ export async function startAlertmanager(receiverUrl: string): Promise<Alertmanag
 
 export interface AlertBot {
   readonly harness: Harness;
+  /** The bot's alerts port: point it at the Alertmanager a test started. */
+  readonly hub: AlertsHub;
   readonly receiverUrl: string;
   readonly wiring: () => AlertsWiring | undefined;
   /** Wires the alert path onto the harness's current state (after a restart, again). */
@@ -170,10 +182,12 @@ export async function startAlertBot(): Promise<AlertBot> {
       await handler.handle(req, res);
     },
   };
-  const harness = await startHarness({ extraRoutes: [route] });
+  const hub = new AlertsHub(undefined);
+  const harness = await startHarness({ extraRoutes: [route], alerts: hub });
   const log = createLogger({ level: 'debug', write: (line) => harness.logs.push(line) });
   const bot: AlertBot = {
     harness,
+    hub,
     receiverUrl: `${harness.baseUrl}/alertmanager`,
     wiring: () => current,
     wire(options = {}) {
@@ -198,6 +212,7 @@ export async function startAlertBot(): Promise<AlertBot> {
           teams: [],
           channels: [harness.ops.id],
         },
+        hub,
         log,
       });
       if (options.deliver !== false) current.delivery?.start();

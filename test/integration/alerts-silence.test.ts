@@ -5,11 +5,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertmanagerClient } from '../../src/alerts/alertmanager-client.ts';
-import { provideAlertmanager } from '../../src/alerts/port.ts';
 import { waitFor } from '../fakes/mattermost/harness.ts';
 import type { FakePost } from '../fakes/mattermost/index.ts';
 import {
-  haveAlertmanager,
+  requireAlertmanager,
   startAlertBot,
   startAlertmanager,
   type AlertBot,
@@ -20,7 +19,6 @@ let bot: AlertBot | undefined;
 let am: Alertmanager | undefined;
 
 afterEach(async () => {
-  provideAlertmanager(undefined);
   await am?.stop();
   await bot?.close();
   am = undefined;
@@ -32,12 +30,14 @@ function actionNames(post: FakePost | undefined): string[] {
   return (attachments?.[0]?.actions ?? []).map((a) => a.name);
 }
 
-describe.skipIf(!haveAlertmanager())('silence buttons against a real Alertmanager', () => {
+requireAlertmanager();
+
+describe('silence buttons against a real Alertmanager', () => {
   it('silences the alert group as the clicking person, and unsilence expires it', async () => {
     bot = await startAlertBot();
     am = await startAlertmanager(bot.receiverUrl);
     bot.wire({ alertmanagerUrl: am.url });
-    provideAlertmanager(new AlertmanagerClient(am.url));
+    bot.hub.useAlertmanager(new AlertmanagerClient(am.url));
     const { fake, ops, admin } = bot.harness;
 
     await am.post([

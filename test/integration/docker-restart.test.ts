@@ -136,7 +136,7 @@ describe('restart (real engine)', () => {
     );
     expect(outcome.message.fields?.map((f) => f.label)).toEqual(names);
     for (const field of outcome.message.fields ?? []) {
-      expect(field.value).toMatch(/^healthy · \d+\.\d s$/);
+      expect(field.value).toMatch(/^restarted · healthy · \d+\.\d s$/);
     }
 
     const progress = t.progress.slice(progressFrom);
@@ -183,14 +183,18 @@ describe('restart (real engine)', () => {
     expect(second.status).toBe('failed');
     expect(second.errorCode).toBe('service-busy');
     expect(second.message.text).toMatch(/^plain is busy: job \d+, restart by local:root/);
-    // Reading is never blocked by the lock.
-    expect((await t.run(admin, 'restart plain --dry-run')).status).toBe('ok');
+    // A plan made now would describe a service in the middle of a change: the holder is
+    // named instead. Reading is never blocked by the lock.
+    expect((await t.run(admin, 'restart plain --dry-run')).errorCode).toBe('service-busy');
+    expect((await t.run(admin, 'status plain')).status).toBe('ok');
 
     const outcome = await first;
     expect(outcome.status).toBe('ok');
     const reports = (outcome.data as { containers: ContainerReport[] }).containers;
     expect(reports.map((r) => [r.container, r.health])).toEqual(names.map((n) => [n, 'running']));
-    expect(outcome.message.fields?.[0]?.value).toMatch(/^running \(no health check\) · /);
+    expect(outcome.message.fields?.[0]?.value).toMatch(
+      /^restarted · running \(no health check\) · /,
+    );
   });
 
   it('stops at the first container that does not come back, leaving the rest untouched', async () => {

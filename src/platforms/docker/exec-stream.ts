@@ -11,13 +11,12 @@ import type { ExecOptions, ExecResult } from '../../core/platform.ts';
 import { requestDocker, type DockerConnection } from './client.ts';
 import {
   asError,
-  feed,
   settleInput,
-  type FeedOutcome,
   openHijacked,
   socketWriter,
   StdoutDemuxer,
 } from './attach-stream.ts';
+import { feed, type FeedOutcome } from '../../streams/feed.ts';
 import { terminateExec } from './exec-kill.ts';
 import { TailBuffer } from './log-stream.ts';
 

@@ -11,13 +11,12 @@ import { pipeline } from 'node:stream/promises';
 import { requestDocker, toDockerError, type DockerConnection } from './client.ts';
 import {
   asError,
-  feed,
   settleInput,
-  type FeedOutcome,
   openHijacked,
   socketWriter,
   StdoutDemuxer,
 } from './attach-stream.ts';
+import { feed, type FeedOutcome } from '../../streams/feed.ts';
 import { hasEngineStatus, removeContainer } from './container-ops.ts';
 
 /** Every helper carries it, so a helper left by a crash is easy to find and remove. */

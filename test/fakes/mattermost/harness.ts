@@ -15,6 +15,7 @@ import { commands } from '../../../commands/index.ts';
 import { MattermostAdapter, type AdapterTiming } from '../../../src/chat/mattermost/adapter.ts';
 import type { MattermostSettings } from '../../../src/chat/mattermost/types.ts';
 import { serviceArg } from '../../../src/core/args.ts';
+import type { AlertsPort } from '../../../src/core/alerts.ts';
 import { Bot } from '../../../src/core/bot.ts';
 import { defineCommand } from '../../../src/core/command.ts';
 import { createLogger } from '../../../src/core/logger.ts';
@@ -129,6 +130,8 @@ export interface HarnessOptions {
   readonly extraRoutes?: readonly Route[];
   /** Do not start the adapter (for tests that only use the HTTP routes). */
   readonly noStart?: boolean;
+  /** The alert commands' port (the alert tests give one). */
+  readonly alerts?: AlertsPort;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -196,6 +199,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       audit: new SqliteAuditLog(db),
       confirmations: new SqliteConfirmationStore(db),
       platform: () => fakePlatform({}),
+      ...(options.alerts === undefined ? {} : { alerts: options.alerts }),
       log,
     });
     return { bot, adapter: new MattermostAdapter({ settings, bot, db, log, timing }) };
