@@ -8,7 +8,8 @@ import { createApp } from '../app.ts';
 import { scheduleEntries, scheduleRoom } from '../backup/schedule-entries.ts';
 import { BackupScheduler } from '../backup/schedules.ts';
 import { SqliteBackupLedger } from '../store/backup-repo.ts';
-import { terminalScheduleOutput } from './schedule-output.ts';
+import { reportInterrupted, type Announce } from './interrupted.ts';
+import { scheduleOutput } from './schedule-output.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { exitCodes, isUserError } from '../core/errors.ts';
 import type { Locale } from '../core/i18n.ts';
@@ -25,10 +26,6 @@ const texts = {
     ru: 'pes-bot слушает http://{host}:{port}',
     en: 'pes-bot listening on http://{host}:{port}',
   },
-  interrupted: {
-    ru: 'Задача {id} ({text}) была прервана остановкой бота.',
-    en: 'Job {id} ({text}) was interrupted when the bot stopped.',
-  },
   welcome: {
     ru: 'Введите команду (help — список, exit — выход).',
     en: 'Type a command (help for the list, exit to leave).',
@@ -44,17 +41,19 @@ export async function serve(
   const locale = options.lang ?? config.catalog.locale;
   const say = (line: string): void => void process.stdout.write(line + '\n');
 
-  for (const job of app.bot.recover(isProcessAlive)) {
-    say(
-      renderForTerminal(
-        {
-          severity: 'warning',
-          text: localize(texts.interrupted, locale, { id: job.id, text: job.text }),
-        },
-        { colour: process.stdout.isTTY },
-      ),
-    );
-  }
+  const mattermost = app.mattermost;
+  // Messages nobody asked for (interrupted jobs, scheduled results) reach Mattermost rooms
+  // through the adapter's outbox; queued now, they are sent once it starts.
+  const announce: Announce | undefined =
+    mattermost === undefined
+      ? undefined
+      : (room, message, key) => mattermost.announce(room, message, key);
+  reportInterrupted(app.bot.recover(isProcessAlive), {
+    say: (message) => say(renderForTerminal(message, { colour: process.stdout.isTTY })),
+    locale,
+    localeFor: (room) => app.bot.localeFor({ room: { id: room } }),
+    announce,
+  });
 
   // The Alertmanager receiver (alerts.path) and the delivery of alerts to their rooms.
   const alerts =
@@ -106,7 +105,7 @@ export async function serve(
     log: app.log.child({ part: 'scheduler' }),
     room: scheduleRoom(config.catalog),
     locale,
-    output: terminalScheduleOutput(app.log, say),
+    output: scheduleOutput(app.log, say, announce),
   });
   scheduler.start();
 

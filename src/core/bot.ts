@@ -2,56 +2,27 @@
  * The one path every invocation takes: identify → parse → authorize → confirm? → run (as a
  * job when it mutates) → audit. Front ends only translate in and render out.
  */
-import { noAlerts, type AlertsPort } from './alerts.ts';
-import type { AuditLog, Decision } from './audit.ts';
-import { noBackups, type BackupLedger, type BackupService } from './backup.ts';
-import type { Catalog, ServiceDefinition } from './catalog.ts';
+import type { Decision } from './audit.ts';
+import type { BotDeps, Call } from './bot-deps.ts';
+import type { Catalog } from './catalog.ts';
 import type { AnyCommand, CommandResult } from './command.ts';
-import { defaultConfirmationTtlMs, type ConfirmationStore } from './confirmations.ts';
+import { decideConfirmation, pendingOutcome } from './confirmation-flow.ts';
+import { buildContext, type JobBinding } from './context-factory.ts';
 import type { CommandContext } from './context.ts';
 import { UserError, exitCodes } from './errors.ts';
 import { identify, type Actor } from './identity.ts';
-import { localize, type Locale } from './i18n.ts';
+import type { Locale } from './i18n.ts';
 import type { Invocation, InvocationSink } from './invocation.ts';
 import { JobRunner } from './job-runner.ts';
-import type { JobRecord, JobStore } from './jobs.ts';
-import { makeRedactor, redactDeep, type Logger, type Redactor } from './logger.ts';
+import type { JobRecord } from './jobs.ts';
+import { makeRedactor, redactDeep, type Redactor } from './logger.ts';
 import type { Message } from './message.ts';
-import { DelegatedOutcome, outcomeFromError, type Outcome } from './outcome.ts';
-import { parseCommand, quoteValue, type ParsedCommand } from './parse.ts';
+import { outcomeFromError, type Outcome } from './outcome.ts';
+import { parseCommand, type ParsedCommand } from './parse.ts';
 import { isAllowed, rolesAllowing } from './permissions.ts';
-import type { Platform } from './platform.ts';
-import type { Registry } from './registry.ts';
-import { noTemplates, type TemplateCatalog } from './templates.ts';
 import { tokenize } from './tokenize.ts';
-import { confirmTexts } from './bot-texts.ts';
 
-export interface BotDeps {
-  readonly catalog: Catalog;
-  readonly registry: Registry;
-  readonly jobs: JobStore;
-  readonly audit: AuditLog;
-  /** For the alert commands; refused (alerts-not-configured) when absent. */
-  readonly alerts?: AlertsPort;
-  readonly confirmations: ConfirmationStore;
-  platform(service: ServiceDefinition): Platform;
-  /** For `provision`; none when absent. */
-  readonly templates?: TemplateCatalog;
-  /** For `backup`, `restore`, `verify`; refused when absent. */
-  readonly backups?: BackupService;
-  readonly backupLedger?: BackupLedger;
-  readonly log: Logger;
-  readonly now?: () => Date;
-  readonly cancelPollMs?: number;
-  readonly confirmationTtlMs?: number;
-}
-
-interface Call {
-  readonly invocation: Invocation;
-  readonly actor: Actor;
-  readonly locale: Locale;
-  readonly sink: InvocationSink;
-}
+export type { BotDeps } from './bot-deps.ts';
 
 export class Bot {
   readonly #deps: BotDeps;
@@ -156,42 +127,12 @@ export class Bot {
         if (mode.kind === 'refuse') {
           throw new UserError('confirmation-required', { command: command.name });
         }
-        if (mode.kind === 'pending') return this.#pend(call, command, description, step);
+        if (mode.kind === 'pending')
+          return pendingOutcome(this.#deps, call, command, description, step);
         if (!(await mode.ask(description))) throw new UserError('confirmation-declined');
       }
     }
     return dryRun ? this.#success(await command.run(ctx, input)) : this.#run(call, parsed);
-  }
-
-  #pend(call: Call, command: AnyCommand, description: string, step: number): Outcome {
-    const pending = this.#deps.confirmations.create({
-      text: call.invocation.text,
-      command: command.name,
-      actor: call.actor.id,
-      room: call.invocation.room.id,
-      description,
-      step,
-      ttlMs: this.#deps.confirmationTtlMs ?? defaultConfirmationTtlMs,
-    });
-    const t = (text: { ru: string; en: string }): string =>
-      localize(text, call.locale, {
-        code: pending.code,
-        minutes: Math.round((pending.expiresAt.getTime() - pending.createdAt.getTime()) / 60000),
-      });
-    return {
-      status: 'pending',
-      exitCode: exitCodes.ok,
-      message: {
-        severity: 'warning',
-        title: t(confirmTexts.title),
-        text: `${description}\n${t(confirmTexts.how)}`,
-        actions: [
-          { label: t(confirmTexts.confirm), style: 'danger', command: `confirm ${pending.code}` },
-          { label: t(confirmTexts.cancel), style: 'default', command: `decline ${pending.code}` },
-        ],
-      },
-      data: { confirmation: pending.code, expiresAt: pending.expiresAt.toISOString() },
-    };
   }
 
   async #run(call: Call, parsed: ParsedCommand): Promise<Outcome> {
@@ -252,106 +193,16 @@ export class Bot {
     return 'internal error';
   }
 
-  async #decide(
-    call: Call,
-    code: string,
-    decision: 'confirmed' | 'declined',
-  ): Promise<CommandResult> {
-    const { confirmations, catalog } = this.#deps;
-    const pending = confirmations.get(code.toUpperCase());
-    if (pending === undefined)
-      throw new UserError('unknown-confirmation', { code: quoteValue(code) });
-    if (pending.state === 'expired')
-      throw new UserError('confirmation-expired', { code: pending.code });
-    if (pending.state !== 'pending')
-      throw new UserError('unknown-confirmation', { code: pending.code });
-    const requester = identify(catalog, pending.actor);
-    const mayDecide =
-      (call.actor.id === pending.actor && isAllowed(catalog, requester, pending.command)) ||
-      isAllowed(catalog, call.actor, pending.command);
-    if (!mayDecide) {
-      throw new UserError('confirmation-not-allowed', {
-        actor: call.actor.displayName,
-        code: pending.code,
-        allowed: [pending.actor, ...rolesAllowing(catalog, pending.command)].join(', '),
-      });
-    }
-    if (!confirmations.decide(pending.code, decision, call.actor.id)) {
-      throw new UserError('unknown-confirmation', { code: pending.code });
-    }
-    const who = { who: call.actor.displayName, code: pending.code };
-    if (decision === 'declined') {
-      return {
-        message: { severity: 'info', text: localize(confirmTexts.declinedBy, call.locale, who) },
-      };
-    }
-    // The released command runs as the person who asked for it, in their room.
-    const outcome = await this.invoke(
-      {
-        actorId: pending.actor,
-        room: { id: pending.room },
-        source: call.invocation.source,
-        text: pending.text,
-        locale: call.locale,
-        // A command that asks twice gets its next question now, under a new code.
-        confirmedSteps: pending.step + 1,
-      },
-      call.sink,
-    );
-    if (outcome.status !== 'ok') throw new DelegatedOutcome(outcome);
-    const note = localize(confirmTexts.confirmedBy, call.locale, who);
-    return {
-      message: {
-        ...outcome.message,
-        text: [outcome.message.text, note].filter(Boolean).join('\n'),
-      },
-      data: outcome.data,
-    };
-  }
-
-  #context(
-    call: Call,
-    job: { job: JobRecord; progress(f: number, t: string): void } | undefined,
-    signal: AbortSignal,
-  ): CommandContext {
-    const { catalog } = this.#deps;
-    return {
-      actor: call.actor,
-      room: call.invocation.room,
-      source: call.invocation.source,
-      locale: call.locale,
-      catalog,
-      registry: this.#deps.registry,
-      jobs: this.#deps.jobs,
-      audit: this.#deps.audit,
-      alerts: this.#deps.alerts ?? noAlerts,
-      jobId: job?.job.id,
+  #context(call: Call, job: JobBinding | undefined, signal: AbortSignal): CommandContext {
+    return buildContext({
+      deps: this.#deps,
+      call,
+      job,
       signal,
-      log: this.#deps.log.child({
-        actor: call.actor.id,
-        ...(job === undefined ? {} : { job: job.job.id }),
-      }),
-      t: (text, params) => localize(text, call.locale, params),
-      may: (command) => isAllowed(catalog, call.actor, command),
-      service: (name) => {
-        const service = catalog.services.get(name);
-        if (service === undefined) {
-          throw new UserError('unknown-service', {
-            name: quoteValue(name),
-            known: [...catalog.services.keys()].join(', '),
-          });
-        }
-        return service;
-      },
-      platform: (service) => this.#deps.platform(service),
-      templates: this.#deps.templates ?? noTemplates,
-      backups: this.#deps.backups ?? noBackups,
-      backupLedger: this.#deps.backupLedger,
-      progress: (fraction, text) =>
-        job?.progress(Math.min(1, Math.max(0, fraction)), this.#redact(text)),
-      reply: (message) => call.sink.reply(message),
-      decide: (code, decision) => this.#decide(call, code, decision),
-    };
+      redact: this.#redact,
+      decide: (code, decision) =>
+        decideConfirmation(this.#deps, call, code, decision, (inv, sink) => this.invoke(inv, sink)),
+    });
   }
 
   #redacting(sink: InvocationSink): InvocationSink {

@@ -14,11 +14,11 @@ import { catchUp } from './catch-up.ts';
 import { MattermostClient, type Fetch } from './client.ts';
 import { Conversation, type BotUser } from './conversation.ts';
 import { OutboxDispatcher } from './outbox-dispatch.ts';
-import { MattermostOutbox } from './outbox-writer.ts';
+import { MattermostOutbox, roomPrefix } from './outbox-writer.ts';
 import { renderMessage } from './render.ts';
 import type { ConversationTarget } from './sink.ts';
 import { answerSlash, type HttpAnswer, type SlashDeps } from './slash.ts';
-import type { MattermostSettings, RenderedPost } from './types.ts';
+import { mattermostIdPattern, type MattermostSettings, type RenderedPost } from './types.ts';
 import { MattermostSocket, type SocketTiming } from './websocket.ts';
 
 export interface AdapterTiming extends SocketTiming {
@@ -47,6 +47,8 @@ export class MattermostAdapter {
   readonly dispatcher: OutboxDispatcher;
   readonly #d: AdapterDeps;
   readonly #seen: SqliteMattermostSeen;
+  readonly #outbox: MattermostOutbox;
+  readonly #render: (message: Message, target: ConversationTarget) => RenderedPost;
   readonly #handlers: SlashDeps;
   readonly #conversation: Conversation;
   readonly #socket: MattermostSocket;
@@ -72,6 +74,7 @@ export class MattermostAdapter {
       ...(timing.retryBaseMs === undefined ? {} : { baseDelayMs: timing.retryBaseMs }),
     });
     const outbox = new MattermostOutbox(store, () => this.dispatcher.kick());
+    this.#outbox = outbox;
     this.#seen = new SqliteMattermostSeen(deps.db);
     const render = (message: Message, target: ConversationTarget): RenderedPost =>
       renderMessage(
@@ -79,6 +82,7 @@ export class MattermostAdapter {
         deps.bot.localeFor({ room: { id: `mattermost:${target.channelId}` } }),
         this.#binding(target),
       );
+    this.#render = render;
     const progress =
       timing.progressIntervalMs === undefined
         ? {}
@@ -119,6 +123,44 @@ export class MattermostAdapter {
 
   action(body: unknown): Promise<HttpAnswer> {
     return answerAction(body, this.#handlers);
+  }
+
+  /**
+   * Posts a message nobody asked for (an interrupted job, a scheduled result) into the room
+   * `mattermost:<channel id>`, through the outbox: durable, and posted once per `key` even
+   * when the caller repeats it after a restart. Works before `start` (it is sent once the
+   * dispatcher runs). A room of another kind or a channel the bot does not serve is refused
+   * (false) and logged, never thrown: the caller's own work must not fail for a notice.
+   */
+  announce(room: string, message: Message, key: string): boolean {
+    const channelId = room.startsWith(roomPrefix) ? room.slice(roomPrefix.length) : undefined;
+    if (channelId === undefined || !mattermostIdPattern.test(channelId)) {
+      this.#d.log.warn('announcement refused: not a mattermost channel room', { room, key });
+      return false;
+    }
+    if (!this.#serves(channelId)) {
+      this.#d.log.warn('announcement refused: the bot does not serve this channel', { room, key });
+      return false;
+    }
+    try {
+      const target = { channelId, root: undefined, userId: '', direct: false };
+      // Namespaced so that a caller's key cannot collide with the keys of replies and edits.
+      this.#outbox.post(`announce:${key}`, channelId, this.#render(message, target));
+      return true;
+    } catch (error) {
+      this.#d.log.error('announcement could not be queued', { room, key, error });
+      return false;
+    }
+  }
+
+  /**
+   * A channel of `channels` (all when it is empty), or one where the bot has taken commands
+   * (direct messages included), so that a job typed in a DM can be reported there.
+   */
+  #serves(channelId: string): boolean {
+    const { channels } = this.#d.settings;
+    if (channels.length === 0 || channels.includes(channelId)) return true;
+    return this.#seen.channels().some((c) => c.channelId === channelId);
   }
 
   /** Starts delivering and listening; returns at once (the server may be down for now). */

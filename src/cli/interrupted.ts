@@ -1,0 +1,50 @@
+/**
+ * What `pes serve` says at start-up about the jobs a dead process left behind: a line in the
+ * terminal, and for a job typed in Mattermost a post in its own room, since the person who
+ * started it is waiting there and never looks at the bot's terminal.
+ */
+import { roomPrefix } from '../chat/mattermost/outbox-writer.ts';
+import type { Locale } from '../core/i18n.ts';
+import { localize } from '../core/i18n.ts';
+import type { JobRecord } from '../core/jobs.ts';
+import type { Message } from '../core/message.ts';
+
+export const interruptedText = {
+  ru: 'Задача {id} ({text}) была прервана остановкой бота.',
+  en: 'Job {id} ({text}) was interrupted when the bot stopped.',
+} as const;
+
+/** Posts a message nobody asked for into a room; false when refused (and logged). */
+export type Announce = (room: string, message: Message, key: string) => boolean;
+
+export interface InterruptedReport {
+  /** Shows a message in the terminal. */
+  readonly say: (message: Message) => void;
+  /** The terminal's language. */
+  readonly locale: Locale;
+  /** The language of a room, for the post there. */
+  readonly localeFor: (room: string) => Locale;
+  /** Absent when no messenger is configured. */
+  readonly announce: Announce | undefined;
+}
+
+function interruptedMessage(job: JobRecord, locale: Locale): Message {
+  return {
+    severity: 'warning',
+    text: localize(interruptedText, locale, { id: job.id, text: job.text }),
+  };
+}
+
+export function reportInterrupted(jobs: readonly JobRecord[], report: InterruptedReport): void {
+  for (const job of jobs) {
+    report.say(interruptedMessage(job, report.locale));
+    if (report.announce === undefined || !job.room.startsWith(roomPrefix)) continue;
+    // Keyed by the job: a restart right after this one (the post still queued) cannot post
+    // it twice.
+    report.announce(
+      job.room,
+      interruptedMessage(job, report.localeFor(job.room)),
+      `interrupted:${job.id}`,
+    );
+  }
+}

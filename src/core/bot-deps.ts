@@ -1,0 +1,41 @@
+/** What the Bot is built from, and the state of one invocation on its way through. */
+import type { AlertsPort } from './alerts.ts';
+import type { AuditLog } from './audit.ts';
+import type { BackupLedger, BackupService } from './backup.ts';
+import type { Catalog, ServiceDefinition } from './catalog.ts';
+import type { ConfirmationStore } from './confirmations.ts';
+import type { Actor } from './identity.ts';
+import type { Locale } from './i18n.ts';
+import type { Invocation, InvocationSink } from './invocation.ts';
+import type { JobStore } from './jobs.ts';
+import type { Logger } from './logger.ts';
+import type { Platform } from './platform.ts';
+import type { Registry } from './registry.ts';
+import type { TemplateCatalog } from './templates.ts';
+
+export interface BotDeps {
+  readonly catalog: Catalog;
+  readonly registry: Registry;
+  readonly jobs: JobStore;
+  readonly audit: AuditLog;
+  /** For the alert commands; refused (alerts-not-configured) when absent. */
+  readonly alerts?: AlertsPort;
+  readonly confirmations: ConfirmationStore;
+  platform(service: ServiceDefinition): Platform;
+  /** For `provision`; none when absent. */
+  readonly templates?: TemplateCatalog;
+  /** For `backup`, `restore`, `verify`; refused when absent. */
+  readonly backups?: BackupService;
+  readonly backupLedger?: BackupLedger;
+  readonly log: Logger;
+  readonly now?: () => Date;
+  readonly cancelPollMs?: number;
+  readonly confirmationTtlMs?: number;
+}
+
+export interface Call {
+  readonly invocation: Invocation;
+  readonly actor: Actor;
+  readonly locale: Locale;
+  readonly sink: InvocationSink;
+}

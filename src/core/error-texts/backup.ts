@@ -1,0 +1,337 @@
+import type { ErrorText } from './error-text.ts';
+
+/** Errors of backups: commands, engines and sources. */
+export const backupErrorTexts = {
+  // — backup commands —
+  'backup-not-configured': {
+    kind: 'usage',
+    message: {
+      ru: 'Резервное копирование не настроено: в конфигурации нет раздела backup.',
+      en: 'Backups are not configured: the configuration has no backup section.',
+    },
+  },
+  'backup-nothing-to-back-up': {
+    kind: 'usage',
+    message: {
+      ru: 'У {service} нет источников для копирования (--only {only}) — ничего не сделано.',
+      en: '{service} has nothing to back up (--only {only}); nothing was done.',
+    },
+    hint: {
+      ru: 'Тома и базы сервиса задаются в services.{service}.volumes / databases.',
+      en: 'A service’s volumes and databases are set in services.{service}.volumes / databases.',
+    },
+  },
+  'backup-tag-invalid': {
+    kind: 'usage',
+    message: {
+      ru: 'Недопустимая метка «{tag}»: буквы, цифры, _ . - (до 40), не «safety».',
+      en: 'Invalid tag "{tag}": letters, digits, _ . - (up to 40), not "safety".',
+    },
+  },
+  'backup-source-failed': {
+    kind: 'failed',
+    message: {
+      ru: 'Копирование {service} не удалось на {source}: {reason}. Неполные снимки этого запуска удалены.',
+      en: 'Backup of {service} failed at {source}: {reason}. The partial snapshots of this run were removed.',
+    },
+  },
+  'backup-hook-failed': {
+    kind: 'failed',
+    message: {
+      ru: 'Команда после копирования {service} не удалась: {reason}.',
+      en: 'The hook after the backup of {service} failed: {reason}.',
+    },
+    hint: {
+      ru: 'Проверьте сервис (например, режим обслуживания): status {service}',
+      en: 'Check the service (maintenance mode, for one): status {service}',
+    },
+  },
+  'backup-snapshot-invalid': {
+    kind: 'usage',
+    message: {
+      ru: '«{ref}» — не снимок: нужен latest или id снимка — ничего не изменено.',
+      en: '"{ref}" is not a snapshot: expected latest or a snapshot id; nothing was changed.',
+    },
+    hint: {
+      ru: 'Снимки сервиса: backups <сервис>',
+      en: 'The snapshots of a service: backups <service>',
+    },
+  },
+  'backup-snapshot-unknown': {
+    kind: 'usage',
+    message: {
+      ru: 'Снимка {ref} у {service} нет — ничего не изменено.',
+      en: '{service} has no snapshot {ref}; nothing was changed.',
+    },
+    hint: { ru: 'Снимки: backups {service}', en: 'Its snapshots: backups {service}' },
+  },
+  'backup-snapshot-other-service': {
+    kind: 'usage',
+    message: {
+      ru: 'Снимок {ref} принадлежит {owner}, а не {service} — ничего не изменено.',
+      en: 'Snapshot {ref} belongs to {owner}, not to {service}; nothing was changed.',
+    },
+    hint: { ru: 'Снимки: backups {service}', en: 'Its snapshots: backups {service}' },
+  },
+  'backup-snapshot-ambiguous': {
+    kind: 'usage',
+    message: {
+      ru: 'Начало id {ref} подходит к нескольким снимкам {service} — ничего не изменено.',
+      en: 'The id prefix {ref} matches several snapshots of {service}; nothing was changed.',
+    },
+    hint: {
+      ru: 'Укажите id полностью: backups {service}',
+      en: 'Give the whole id: backups {service}',
+    },
+  },
+  'backup-snapshot-out-of-scope': {
+    kind: 'usage',
+    message: {
+      ru: 'В снимке {ref} нет ничего из выбранного (он содержит: {sources}) — ничего не изменено.',
+      en: 'Snapshot {ref} holds none of the chosen sources (it holds: {sources}); nothing was changed.',
+    },
+  },
+  'backup-no-snapshots': {
+    kind: 'usage',
+    message: {
+      ru: 'У {service} ещё нет снимков.',
+      en: '{service} has no snapshots yet.',
+    },
+    hint: { ru: 'Сделать: backup {service}', en: 'Make one: backup {service}' },
+  },
+  'backup-source-gone': {
+    kind: 'usage',
+    message: {
+      ru: 'Источника {source} больше нет в настройках {service} — восстанавливать некуда.',
+      en: 'The source {source} is no longer configured for {service}; there is nowhere to restore it.',
+    },
+  },
+  'backup-plan-changed': {
+    kind: 'failed',
+    message: {
+      ru: 'Снимки {service} для «{ref}» изменились после подтверждения — ничего не изменено.',
+      en: 'The snapshots of {service} for "{ref}" changed after the confirmation; nothing was changed.',
+    },
+    hint: { ru: 'Запустите команду ещё раз.', en: 'Run the command again.' },
+  },
+  'backup-safety-failed': {
+    kind: 'failed',
+    message: {
+      ru: 'Страховочная копия {service} перед восстановлением не удалась: {reasonRu}. Сервис не тронут.',
+      en: 'The safety backup of {service} before the restore failed: {reasonEn}. The service was not touched.',
+    },
+  },
+  'backup-restore-mismatch': {
+    kind: 'failed',
+    message: {
+      ru: 'Данные {source} из снимка не совпали с записанными при копировании ({problems}).',
+      en: 'The data of {source} read from the snapshot differs from what was recorded at backup ({problems}).',
+    },
+  },
+  'backup-restore-failed': {
+    kind: 'failed',
+    message: {
+      ru: 'Восстановление {service} не удалось: {reasonRu}. Сервис снова запущен.',
+      en: 'Restoring {service} failed: {reasonEn}. The service was started again.',
+    },
+    hint: {
+      ru: 'Вернуть состояние до восстановления: restore {service} {safety}',
+      en: 'To return to the state before the restore: restore {service} {safety}',
+    },
+  },
+  'backup-restore-failed-down': {
+    kind: 'failed',
+    message: {
+      ru: 'Восстановление {service} не удалось: {reasonRu}. Запустить сервис снова НЕ удалось.',
+      en: 'Restoring {service} failed: {reasonEn}. The service could NOT be started again.',
+    },
+    hint: {
+      ru: 'Вернуть состояние до восстановления: restore {service} {safety}; затем status {service}',
+      en: 'To return to the state before the restore: restore {service} {safety}; then status {service}',
+    },
+  },
+  'backup-service-unhealthy': {
+    kind: 'failed',
+    message: {
+      ru: '{service} не стал здоровым за {seconds} с (состояние: {state}).',
+      en: '{service} did not become healthy within {seconds} s (state: {state}).',
+    },
+  },
+  'backup-verify-failed': {
+    kind: 'failed',
+    message: {
+      ru: 'Проверка копий {service} не прошла: {problems}.',
+      en: 'Verification of the backups of {service} failed: {problems}.',
+    },
+    hint: {
+      ru: 'Сделайте новую копию (backup {service}) и проверьте хранилище.',
+      en: 'Make a new backup (backup {service}) and look into the repository.',
+    },
+  },
+  // — backup engines & sources —
+  'backup-program-missing': {
+    kind: 'failed',
+    message: {
+      ru: 'Программа {program} не установлена на машине бота.',
+      en: 'The program {program} is not installed on the bot’s machine.',
+    },
+    hint: {
+      ru: 'Установите пакет Debian: restic, borgbackup или postgresql-client.',
+      en: 'Install the Debian package: restic, borgbackup or postgresql-client.',
+    },
+  },
+  'backup-repo-wrong-password': {
+    kind: 'failed',
+    message: {
+      ru: 'Неверный пароль репозитория {engine} {repository}; ничего не изменено.',
+      en: 'Wrong password for the {engine} repository {repository}; nothing was changed.',
+    },
+    hint: {
+      ru: 'Проверьте секрет, на который ссылается backup.password.',
+      en: 'Check the secret that backup.password refers to.',
+    },
+  },
+  'backup-repo-missing': {
+    kind: 'failed',
+    message: {
+      ru: 'Репозитория {engine} по адресу {repository} нет.',
+      en: 'There is no {engine} repository at {repository}.',
+    },
+    hint: {
+      ru: 'Проверьте backup.repository; новый репозиторий бот создаёт сам при первом копировании.',
+      en: 'Check backup.repository; the bot creates a new repository itself at the first backup.',
+    },
+  },
+  'backup-repo-locked': {
+    kind: 'failed',
+    message: {
+      ru: 'Репозиторий {repository} заблокирован ({holder}); ничего не изменено.',
+      en: 'The repository {repository} is locked ({holder}); nothing was changed.',
+    },
+    hint: {
+      ru: 'Если никакое копирование сейчас не идёт, блокировка осталась от прерванного процесса. Снять её: backup unlock (администратор) или вручную: {command}',
+      en: 'If no backup is running now, the lock is left from an interrupted process. To clear it: backup unlock (admins), or by hand: {command}',
+    },
+  },
+  'backup-engine-failed': {
+    kind: 'failed',
+    message: {
+      ru: '{engine} {operation} завершился с ошибкой (код {code}): {reason}',
+      en: '{engine} {operation} failed (exit {code}): {reason}',
+    },
+  },
+  'backup-engine-tag-invalid': {
+    kind: 'usage',
+    message: {
+      ru: 'Недопустимое имя или метка снимка: «{tag}».',
+      en: 'Invalid snapshot name or tag: "{tag}".',
+    },
+  },
+  'backup-stream-unreadable': {
+    kind: 'failed',
+    message: {
+      ru: 'Данные {source} прочитаны не полностью; неполный снимок удалён.',
+      en: 'The data of {source} could not be read completely; the incomplete snapshot was removed.',
+    },
+  },
+  'backup-stream-empty': {
+    kind: 'failed',
+    message: {
+      ru: 'Источник {source} не выдал ни байта; снимок не сделан.',
+      en: 'The source {source} produced no data; no snapshot was made.',
+    },
+  },
+  'backup-producer-failed': {
+    kind: 'failed',
+    message: {
+      ru: 'Чтение {source} не удалось (код {code}): {reason}',
+      en: 'Reading {source} failed (exit {code}): {reason}',
+    },
+  },
+  'backup-partial-left': {
+    kind: 'failed',
+    message: {
+      ru: 'Копирование {source} не удалось, и неполный снимок задания {job} удалить тоже не вышло: {reason}',
+      en: 'The backup of {source} failed, and its partial snapshot (job {job}) could not be removed either: {reason}',
+    },
+    hint: {
+      ru: 'Не восстанавливайте снимки задания {job}. Если репозиторий заблокирован: {command}',
+      en: 'Do not restore the snapshots of job {job}. If the repository is locked: {command}',
+    },
+  },
+  'backup-snapshot-not-found': {
+    kind: 'usage',
+    message: {
+      ru: 'В репозитории {repository} нет снимка {snapshot}.',
+      en: 'The repository {repository} has no snapshot {snapshot}.',
+    },
+  },
+  'backup-check-subset-invalid': {
+    kind: 'usage',
+    message: {
+      ru: 'Доля данных для проверки «{subset}» не понята: нужно, например, 10%, 1/5 или 500M.',
+      en: 'The share of data to check "{subset}" is not understood: expected e.g. 10%, 1/5 or 500M.',
+    },
+  },
+  'backup-check-failed': {
+    kind: 'failed',
+    message: {
+      ru: 'Проверка репозитория {engine} нашла ошибки: {reason}',
+      en: 'The {engine} repository check found errors: {reason}',
+    },
+  },
+  'backup-volume-missing': {
+    kind: 'failed',
+    message: {
+      ru: 'Тома {volume} нет на Docker-хосте.',
+      en: 'There is no volume {volume} on the Docker host.',
+    },
+    hint: {
+      ru: 'Проверьте services.<сервис>.volumes: docker volume ls',
+      en: 'Check services.<service>.volumes: docker volume ls',
+    },
+  },
+  'backup-volume-full': {
+    kind: 'failed',
+    message: {
+      ru: 'На томе {volume} кончилось место при восстановлении: {reason}. Снимок цел.',
+      en: 'The volume {volume} ran out of space during the restore: {reason}. The snapshot is intact.',
+    },
+    hint: {
+      ru: 'Освободите или увеличьте место тома и повторите восстановление.',
+      en: 'Free or add space for the volume and run the restore again.',
+    },
+  },
+  'backup-consumer-failed': {
+    kind: 'failed',
+    message: {
+      ru: 'Запись {source} из снимка не удалась (код {code}): {reason}',
+      en: 'Writing {source} from the snapshot failed (exit {code}): {reason}',
+    },
+  },
+  'backup-restore-unsupported': {
+    kind: 'usage',
+    message: {
+      ru: 'Для {source} не задана команда восстановления (restore) — его можно только копировать.',
+      en: '{source} has no restore command configured; it can only be backed up.',
+    },
+  },
+  'backup-helper-image-missing': {
+    kind: 'failed',
+    message: {
+      ru: 'Образа {image} для работы с томами нет на Docker-хосте.',
+      en: 'The image {image} that streams volumes is not on the Docker host.',
+    },
+    hint: {
+      ru: 'Загрузите его (docker pull {image}) или укажите другой в backup.helperImage: нужны tar, find и rm.',
+      en: 'Pull it (docker pull {image}) or name another in backup.helperImage: it needs tar, find and rm.',
+    },
+  },
+  'backup-hook-command-failed': {
+    kind: 'failed',
+    message: {
+      ru: 'Команда «{command}» в контейнере {container} завершилась с кодом {code}: {reason}',
+      en: 'The command "{command}" in the container {container} exited with {code}: {reason}',
+    },
+  },
+} satisfies Record<string, ErrorText>;
