@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Catalog } from './catalog.ts';
 import type { AnyCommand } from './command.ts';
 import { UserError } from './errors.ts';
-import type { Locale } from './i18n.ts';
+import { localize, type Locale, type Text } from './i18n.ts';
 import type { RegistryView } from './context.ts';
 
 export interface ParsedCommand {
@@ -69,10 +69,26 @@ function translateCommanderError(
   }
 }
 
-function validate(schema: z.ZodType, value: unknown, name: string, locale: Locale): unknown {
+const expectedText: Text = { ru: 'ожидается {what}', en: 'expected: {what}' };
+
+/**
+ * A pattern mismatch is explained by the argument's own description: zod's default would
+ * show the regular expression, which tells a person at 3 a.m. nothing.
+ */
+function validate(
+  schema: z.ZodType,
+  value: unknown,
+  name: string,
+  description: Text,
+  locale: Locale,
+): unknown {
   const result = schema.safeParse(value, { error: zodLocales[locale].localeError });
   if (result.success) return result.data;
-  const reason = result.error.issues[0]?.message ?? '';
+  const issue = result.error.issues[0];
+  const reason =
+    issue?.code === 'invalid_format'
+      ? localize(expectedText, locale, { what: description[locale] })
+      : (issue?.message ?? '');
   throw new UserError('invalid-argument', {
     argument: name,
     value: quoteValue(
@@ -108,7 +124,7 @@ export function parseCommand(
       const values = Array.isArray(raw)
         ? raw.filter((v): v is string => typeof v === 'string')
         : [];
-      input[arg.name] = validate(arg.schema, values, arg.name, locale);
+      input[arg.name] = validate(arg.schema, values, arg.name, arg.description, locale);
       return;
     }
     const value = typeof raw === 'string' ? raw : undefined;
@@ -118,14 +134,14 @@ export function parseCommand(
         known: [...catalog.services.keys()].join(', ') || '—',
       });
     }
-    input[arg.name] = validate(arg.schema, value, arg.name, locale);
+    input[arg.name] = validate(arg.schema, value, arg.name, arg.description, locale);
   });
   const values = parser.opts<Record<string, unknown>>();
   command.options.forEach((option, index) => {
     // commander keys options by its own camel-cased attribute name (`--dry-run` → dryRun).
     const key = parser.options[index]?.attributeName() ?? option.name;
     const flag = option.flags.split(/[ ,]/)[0] ?? option.name;
-    input[option.name] = validate(option.schema, values[key], flag, locale);
+    input[option.name] = validate(option.schema, values[key], flag, option.description, locale);
   });
   return { command, input };
 }

@@ -56,7 +56,8 @@ describe('Mattermost announcements', () => {
 
     const terminal: Message[] = [];
     await t.restart(() => {
-      // Recovered while the dispatcher is down, as in `pes serve` before the adapter starts.
+      // On the same state file while no dispatcher runs, as `pes serve` does before it
+      // starts the adapter: the post waits in the outbox.
       expect(recoverAndReport(t, terminal)).toEqual([job.id]);
     });
     const wanted = `Job ${job.id} (crunch moodle 5) was interrupted when the bot stopped.`;
