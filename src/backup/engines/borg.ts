@@ -26,6 +26,7 @@ import { archiveComment, archiveGlob, archiveName } from './borg-names.ts';
 import { repositoryQueue, type RepositoryQueue } from './repo-lock.ts';
 import { runProcess, type SpawnOptions, type SpawnResult } from './spawn.ts';
 import { checkFilename, checkTags, displayRepository, keepArgs } from './tags.ts';
+import { watchProducer } from './producer.ts';
 
 export interface BorgSettings {
   /** A path or `ssh://user@host/./repo`. */
@@ -81,14 +82,7 @@ export class BorgEngine implements BackupEngine {
     const { tags, signal } = options;
     checkTags(tags);
     checkFilename(options.filename);
-    const producerFailure = options.producer.then(
-      () => undefined,
-      (error: unknown) => {
-        // borg must see the end of its stdin; what it stored is deleted below.
-        input.destroy();
-        return { error };
-      },
-    );
+    const producerFailure = watchProducer(options.producer, input);
     const name = archiveName(tags, options.time ?? new Date());
     const args = ['create', '--json', '--progress', '--stdin-name', options.filename];
     args.push('--comment', archiveComment(tags, options.filename));

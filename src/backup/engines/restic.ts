@@ -30,6 +30,7 @@ import {
   reasonFrom,
   tagPrefixes,
 } from './tags.ts';
+import { watchProducer } from './producer.ts';
 
 export interface ResticSettings {
   /** A path, or a restic location such as `sftp:user@host:/srv/restic`, `s3:https://…/bucket`. */
@@ -74,14 +75,7 @@ export class ResticEngine implements BackupEngine {
     const { tags, signal } = options;
     checkTags(tags);
     checkFilename(options.filename);
-    // Never unhandled, and as soon as the producer fails restic must see the end of its stdin.
-    const producerFailure = options.producer.then(
-      () => undefined,
-      (error: unknown) => {
-        input.destroy();
-        return { error };
-      },
-    );
+    const producerFailure = watchProducer(options.producer, input);
     const args = ['backup', '--stdin', '--stdin-filename', options.filename, '--json'];
     for (const tag of tagArgs(tags)) args.push('--tag', tag);
     if (options.time !== undefined) args.push('--time', resticTime(options.time));
