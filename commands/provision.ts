@@ -68,6 +68,12 @@ async function prepare(
   }
 }
 
+/** `password=hunter2` → `password=…` */
+function maskValue(word: string): string {
+  const eq = word.indexOf('=');
+  return eq === -1 ? '…' : `${word.slice(0, eq + 1)}…`;
+}
+
 export default defineCommand({
   name: 'provision',
   aliases: ['создать'],
@@ -98,6 +104,10 @@ export default defineCommand({
   ],
   options: [dryRunOption],
   mutating: { lock: 'name' },
+  // Parameter values stay out of the audit log and the job list: a secret typed by mistake
+  // is refused, but it was typed, and which keys are secret is only known from the template.
+  recordedText: (input) =>
+    ['provision', input.template, input.name, ...input.params.map(maskValue)].join(' '),
   async describe(ctx, input) {
     const { rendered, plan } = await prepare(ctx, input);
     return planText(ctx, rendered, plan);

@@ -147,7 +147,7 @@ export class Bot {
     const lockKey = this.#lockKey(parsed);
     const job = this.#runner.open({
       command: command.name,
-      text: call.invocation.text,
+      text: this.#redact(this.#recorded(call, parsed)),
       actor: call.actor.id,
       room: call.invocation.room.id,
       service: lockKey,
@@ -173,6 +173,11 @@ export class Bot {
     const lockArg = command.mutating?.lock;
     const value = lockArg === undefined ? undefined : input[lockArg];
     return typeof value === 'string' ? value : undefined;
+  }
+
+  /** The text kept in the audit log and the job list (see CommandDefinition.recordedText). */
+  #recorded(call: Call, parsed: ParsedCommand | undefined): string {
+    return parsed?.command.recordedText?.(parsed.input) ?? call.invocation.text;
   }
 
   #success(result: CommandResult): Outcome {
@@ -226,8 +231,13 @@ export class Bot {
       actor: call.actor.id,
       room: call.invocation.room.id,
       source: call.invocation.source,
-      raw: this.#redact(call.invocation.text),
-      command: parsed === undefined ? '' : `${parsed.command.name} ${JSON.stringify(parsed.input)}`,
+      raw: this.#redact(this.#recorded(call, parsed)),
+      command:
+        parsed === undefined
+          ? ''
+          : parsed.command.recordedText === undefined
+            ? `${parsed.command.name} ${JSON.stringify(parsed.input)}`
+            : parsed.command.name,
       decision,
       result: outcome.jobId === undefined ? result : `${result} (job ${outcome.jobId})`,
       durationMs: this.#now().getTime() - started.getTime(),

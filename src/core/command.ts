@@ -70,6 +70,12 @@ export interface CommandDefinition<
     input: InputOf<A, O>,
   ): Promise<string | readonly string[] | undefined>;
   run(ctx: CommandContext, input: InputOf<A, O>): Promise<CommandResult>;
+  /**
+   * How the invocation is written into the audit log and the job list, when the text as
+   * typed may hold something that must not be kept (a password typed into `provision`,
+   * refused, but typed all the same). Absent: the text as typed.
+   */
+  recordedText?(input: InputOf<A, O>): string;
 }
 
 /** Keeps the literal argument and option names so that `run` gets a typed input. */

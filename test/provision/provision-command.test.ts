@@ -161,6 +161,24 @@ describe('provision command', () => {
   });
 });
 
+describe('provision command and typed secrets', () => {
+  it('keeps a typed secret out of the audit log, the job list and the answer', async () => {
+    const { t, planned } = setup();
+    const typed = await t.run(admin, 'provision testapp files run=r1 password=Hunter2Typed');
+    expect(typed.errorCode).toBe('provision-secret-inline');
+    expect(JSON.stringify(typed)).not.toContain('Hunter2Typed');
+    expect(planned).toEqual([]);
+    const [row] = t.audit.last(1);
+    expect(row?.raw).toBe('provision testapp files run=… password=…');
+    expect(row?.command).toBe('provision');
+
+    t.release();
+    const ok = await t.run(admin, 'provision testapp files run=r1', { preconfirmed: true });
+    expect(ok.status).toBe('ok');
+    expect(t.jobs.get(ok.jobId ?? 0)?.text).toBe('provision testapp files run=…');
+  });
+});
+
 describe('deprovision command', () => {
   it('asks once without --delete-data and keeps the volumes', async () => {
     const { t, deprovisioned } = setup();
