@@ -47,6 +47,19 @@ export interface RetentionPolicy {
   readonly keepMonthly?: number;
 }
 
+export interface BackupOptions {
+  readonly filename: string;
+  readonly tags: SnapshotTags;
+  readonly producer: Promise<void>;
+  readonly onProgress: (progress: BackupProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** What an engine also takes in tests of retention: the snapshot's time instead of now. */
+export interface TimedBackupOptions extends BackupOptions {
+  readonly time?: Date;
+}
+
 export interface BackupEngine {
   readonly name: 'restic' | 'borg';
   /** Creates the repository when it does not exist yet (idempotent). */
@@ -55,16 +68,7 @@ export interface BackupEngine {
    * Stores `input` as one snapshot. When `producer` rejects (tar or pg_dump failed), the
    * snapshot the engine made anyway is removed and the producer's error is thrown.
    */
-  backup(
-    input: Readable,
-    options: {
-      readonly filename: string;
-      readonly tags: SnapshotTags;
-      readonly producer: Promise<void>;
-      readonly onProgress: (progress: BackupProgress) => void;
-      readonly signal?: AbortSignal;
-    },
-  ): Promise<BackupResult>;
+  backup(input: Readable, options: BackupOptions): Promise<BackupResult>;
   /** Writes the stream stored in a snapshot to `output`. */
   restore(snapshot: Snapshot, output: Writable, signal?: AbortSignal): Promise<void>;
   /** Snapshots of a service (all services when undefined), newest first. */

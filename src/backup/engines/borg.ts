@@ -8,11 +8,11 @@ import type { Readable, Writable } from 'node:stream';
 import { UserError } from '../../core/errors.ts';
 import type {
   BackupEngine,
-  BackupProgress,
   BackupResult,
   RetentionPolicy,
   Snapshot,
   SnapshotTags,
+  TimedBackupOptions,
 } from '../types.ts';
 import {
   borgBreakLockCommand,
@@ -39,15 +39,7 @@ export interface BorgSettings {
   readonly lockWaitSeconds?: number;
 }
 
-export interface BorgBackupOptions {
-  readonly filename: string;
-  readonly tags: SnapshotTags;
-  readonly producer: Promise<void>;
-  readonly onProgress: (progress: BackupProgress) => void;
-  readonly signal?: AbortSignal;
-  /** The archive's time instead of now (`--timestamp`): tests of retention use it. */
-  readonly time?: Date;
-}
+export type BorgBackupOptions = TimedBackupOptions;
 
 interface BorgRun {
   readonly result: SpawnResult;

@@ -6,11 +6,11 @@ import type { Readable, Writable } from 'node:stream';
 import { UserError } from '../../core/errors.ts';
 import type {
   BackupEngine,
-  BackupProgress,
   BackupResult,
   RetentionPolicy,
   Snapshot,
   SnapshotTags,
+  TimedBackupOptions,
 } from '../types.ts';
 import { repositoryQueue, type RepositoryQueue } from './repo-lock.ts';
 import { resticError, resticUnlockCommand } from './restic-errors.ts';
@@ -43,15 +43,7 @@ export interface ResticSettings {
   readonly progressFps?: number;
 }
 
-export interface ResticBackupOptions {
-  readonly filename: string;
-  readonly tags: SnapshotTags;
-  readonly producer: Promise<void>;
-  readonly onProgress: (progress: BackupProgress) => void;
-  readonly signal?: AbortSignal;
-  /** The snapshot's time instead of now (`--time`): tests of retention use it. */
-  readonly time?: Date;
-}
+export type ResticBackupOptions = TimedBackupOptions;
 
 export class ResticEngine implements BackupEngine {
   readonly name = 'restic';

@@ -8,6 +8,7 @@ import { UserError } from '../../core/errors.ts';
 import type { Platform } from '../../core/platform.ts';
 import { drain, runProcess } from '../engines/spawn.ts';
 import type { ProducedStream } from '../types.ts';
+import { lastLines, producedStream } from '../../streams/produced.ts';
 
 /** Where a program runs. */
 export type Runner =
@@ -35,26 +36,7 @@ interface Outcome {
 /** Starts the program; its stdout is the stream, `done` rejects on a non-zero exit. */
 export function produce(spec: ProgramSpec, signal?: AbortSignal): ProducedStream {
   const stream = new PassThrough();
-  const done = run(spec, { stdout: stream }, signal).then(
-    (outcome) => {
-      if (outcome.exitCode !== 0) {
-        throw new UserError('backup-producer-failed', {
-          source: spec.source,
-          code: outcome.exitCode ?? 'signal',
-          reason: lastLines(outcome.stderr),
-        });
-      }
-    },
-    (error: unknown) => {
-      // The consumer must not wait for an end that never comes; it sees a premature close,
-      // the reason is `done`'s (an error event nobody listens to would crash the process).
-      stream.destroy();
-      throw error;
-    },
-  );
-  // Observed by the caller through `done`; never an unhandled rejection in between.
-  done.catch(() => undefined);
-  return { stream, done };
+  return producedStream(stream, run(spec, { stdout: stream }, signal), spec.source);
 }
 
 /** Runs the program with the stream as its stdin; rejects on a non-zero exit. */
@@ -109,12 +91,4 @@ async function run(
   }
   if (result.stdoutError !== undefined) throw result.stdoutError;
   return result;
-}
-
-function lastLines(stderr: string): string {
-  const lines = stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-  return lines.slice(-3).join(' — ').slice(-300) || 'no message';
 }

@@ -11,6 +11,7 @@ import type { StreamedOutput } from '../../core/platform.ts';
 import { requestDocker, type DockerConnection } from './client.ts';
 import { hasEngineStatus } from './container-ops.ts';
 import { runHelper } from './helper-container.ts';
+import { lastLines, producedStream } from '../../streams/produced.ts';
 
 /** Where the helper sees the volume. */
 const mountPoint = '/volume';
@@ -30,7 +31,7 @@ export async function readVolume(
   // A mount of a missing volume would create it empty, and back up nothing as if it were all.
   await requireVolume(connection, volume, signal);
   const stream = new PassThrough();
-  const done = runHelper(
+  const finished = runHelper(
     connection,
     {
       image,
@@ -40,26 +41,8 @@ export async function readVolume(
       purpose: 'read-volume',
     },
     signal,
-  ).then(
-    (result) => {
-      if (result.exitCode !== 0) {
-        throw new UserError('backup-producer-failed', {
-          source: `volume:${volume}`,
-          code: result.exitCode,
-          reason: lastLines(result.stderr),
-        });
-      }
-    },
-    (error: unknown) => {
-      // The consumer must not wait for an end that never comes; it sees a premature close,
-      // the reason is `done`'s (an error event nobody listens to would crash the process).
-      stream.destroy();
-      throw error;
-    },
   );
-  // Observed by the caller through `done`; never an unhandled rejection in between.
-  done.catch(() => undefined);
-  return { stream, done };
+  return producedStream(stream, finished, `volume:${volume}`);
 }
 
 export async function writeVolume(
@@ -168,12 +151,4 @@ function writeFailed(volume: string, code: number, stderr: string): UserError {
     return new UserError('backup-volume-full', { volume, reason });
   }
   return new UserError('backup-consumer-failed', { source: `volume:${volume}`, code, reason });
-}
-
-function lastLines(stderr: string): string {
-  const lines = stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-  return lines.slice(-3).join(' — ').slice(-300) || 'no message';
 }
