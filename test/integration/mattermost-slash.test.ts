@@ -86,6 +86,22 @@ describe('Mattermost slash command', () => {
     expect(edits.at(-1)?.text).toContain('crunched moodle');
   }, 20_000);
 
+  it("posts a long command's result in the thread it was typed in, when Mattermost names it", async () => {
+    const root = h.fake.say(h.operator, h.ops, 'moodle is slow again');
+    const result = await h.fake.slash(h.commandUrl, tokenA, h.operator, h.ops, 'crunch moodle 3', {
+      rootId: root.id,
+    });
+    expect(result.body['response_type']).toBe('ephemeral');
+    await waitFor(
+      () => h.fake.data.botPosts(h.ops.id).some((p) => visibleText(p).includes('crunched moodle')),
+      'the result',
+      15_000,
+    );
+    const posts = h.fake.data.botPosts(h.ops.id);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.root_id).toBe(root.id);
+  }, 20_000);
+
   it('refuses a person without a role politely, naming the role, and audits it', async () => {
     const result = await h.fake.slash(h.commandUrl, tokenA, h.stranger, h.ops, 'crunch moodle');
     expect(result.status).toBe(200);

@@ -95,7 +95,15 @@ export class FakeMattermost {
     user: FakeUser,
     channel: FakeChannel,
     text: string,
-    options: { method?: 'POST' | 'GET'; tokenIn?: 'form' | 'header' | 'both' } = {},
+    options: {
+      method?: 'POST' | 'GET';
+      tokenIn?: 'form' | 'header' | 'both';
+      /**
+       * Typed in a thread. Mattermost sends `root_id` with the command from its master
+       * branch on (after 10.11); older servers send no thread id at all.
+       */
+      rootId?: string;
+    } = {},
   ): Promise<HttpResult> {
     const tokenIn = options.tokenIn ?? 'both';
     const form = new URLSearchParams({
@@ -110,6 +118,7 @@ export class FakeMattermost {
       text,
       trigger_id: newId(),
       response_url: `${this.url}/hooks/commands/${newId()}`,
+      ...(options.rootId === undefined ? {} : { root_id: options.rootId }),
     });
     const headers: Record<string, string> =
       tokenIn === 'form' ? {} : { authorization: `Token ${token}` };
