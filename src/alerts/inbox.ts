@@ -14,16 +14,24 @@ export interface StoredBatch {
   readonly state: BatchState;
 }
 
+/** A notification as the receiver stores it. */
+export interface IncomingBatch {
+  readonly digest: string;
+  readonly groupKey: string;
+  readonly payload: string;
+}
+
+/** `duplicate` when a notification with the same digest was already stored. */
+export interface StoreOutcome {
+  readonly id: number;
+  readonly duplicate: boolean;
+}
+
 export interface AlertInbox {
-  /** Stores a notification; `duplicate` when one with the same digest is already there. */
-  add(batch: { digest: string; groupKey: string; payload: string }): {
-    readonly id: number;
-    readonly duplicate: boolean;
-  };
+  /** Stores a notification. */
+  add(batch: IncomingBatch): StoreOutcome;
   /** Stores several in one transaction: all of them, or none (then it throws). */
-  addMany(
-    batches: readonly { digest: string; groupKey: string; payload: string }[],
-  ): { readonly id: number; readonly duplicate: boolean }[];
+  addMany(batches: readonly IncomingBatch[]): StoreOutcome[];
   byId(id: number): StoredBatch | undefined;
   /** Notifications not delivered yet, oldest first. */
   pending(limit: number): StoredBatch[];

@@ -6,12 +6,12 @@
  * notification is committed to the inbox before the 200 leaves.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GroupCommit } from '../core/group-commit.ts';
 import type { Logger } from '../core/logger.ts';
 import { BodyTooLarge, readBody, sendJson, sendTooLarge } from '../server/body.ts';
 import { authorized, type ReceiverCredentials } from './auth.ts';
 import type { AlertCounters } from './counters.ts';
-import { GroupCommit } from './group-commit.ts';
-import type { AlertInbox } from './inbox.ts';
+import type { AlertInbox, IncomingBatch, StoreOutcome } from './inbox.ts';
 import { describeIssues, notificationDigest, webhookPayload } from './payload.ts';
 
 export interface ReceiverDeps {
@@ -19,7 +19,7 @@ export interface ReceiverDeps {
   readonly maxBodyBytes: number;
   readonly inbox: AlertInbox;
   /** Shares commits between concurrent requests (made from `inbox` when absent). */
-  readonly commit?: GroupCommit;
+  readonly commit?: StoreCommit;
   readonly counters: AlertCounters;
   readonly log: Logger;
   /** Called after a new notification was stored (wakes the delivery). */
@@ -33,13 +33,15 @@ function refuse(req: IncomingMessage, res: ServerResponse, status: number, body:
   req.resume();
 }
 
-const commits = new WeakMap<AlertInbox, GroupCommit>();
+type StoreCommit = GroupCommit<IncomingBatch, StoreOutcome>;
 
-function commitOf(deps: ReceiverDeps): GroupCommit {
+const commits = new WeakMap<AlertInbox, StoreCommit>();
+
+function commitOf(deps: ReceiverDeps): StoreCommit {
   if (deps.commit !== undefined) return deps.commit;
   let commit = commits.get(deps.inbox);
   if (commit === undefined) {
-    commit = new GroupCommit(deps.inbox);
+    commit = new GroupCommit((batches) => deps.inbox.addMany(batches));
     commits.set(deps.inbox, commit);
   }
   return commit;
@@ -93,9 +95,9 @@ export async function receiveAlerts(
     return;
   }
   const payload = parsed.data;
-  let outcome: { id: number; duplicate: boolean };
+  let outcome: StoreOutcome;
   try {
-    outcome = await commitOf(deps).store({
+    outcome = await commitOf(deps).add({
       digest: notificationDigest(payload),
       groupKey: payload.groupKey,
       payload: JSON.stringify(payload),

@@ -31,6 +31,8 @@ export interface AuditProblem {
 
 export interface AuditLog {
   append(entry: AuditEntry): AuditRecord;
+  /** Appends in order, all or nothing, in one transaction. */
+  appendMany(entries: readonly AuditEntry[]): AuditRecord[];
   last(limit: number): AuditRecord[];
   verify(): AuditProblem[];
 }

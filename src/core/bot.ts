@@ -2,7 +2,7 @@
  * The one path every invocation takes: identify → parse → authorize → confirm? → run (as a
  * job when it mutates) → audit. Front ends only translate in and render out.
  */
-import type { Decision } from './audit.ts';
+import type { AuditEntry, AuditRecord, Decision } from './audit.ts';
 import type { BotDeps, Call } from './bot-deps.ts';
 import type { Catalog } from './catalog.ts';
 import type { AnyCommand, CommandResult } from './command.ts';
@@ -10,6 +10,7 @@ import { decideConfirmation, pendingOutcome } from './confirmation-flow.ts';
 import { buildContext, type JobBinding } from './context-factory.ts';
 import type { CommandContext } from './context.ts';
 import { UserError, exitCodes } from './errors.ts';
+import { GroupCommit } from './group-commit.ts';
 import { identify, type Actor } from './identity.ts';
 import type { Locale } from './i18n.ts';
 import type { Invocation, InvocationSink } from './invocation.ts';
@@ -29,9 +30,15 @@ export class Bot {
   readonly #runner: JobRunner;
   readonly #redact: Redactor;
   readonly #now: () => Date;
+  /**
+   * Invocations finishing in the same loop turn share one audit transaction: under a burst
+   * of chat commands, one commit per command was the largest cost of an answer.
+   */
+  readonly #auditCommit: GroupCommit<AuditEntry, AuditRecord>;
 
   constructor(deps: BotDeps) {
     this.#deps = deps;
+    this.#auditCommit = new GroupCommit((entries) => deps.audit.appendMany(entries));
     this.#runner = new JobRunner(
       deps.jobs,
       deps.cancelPollMs === undefined ? {} : { cancelPollMs: deps.cancelPollMs },
@@ -79,7 +86,8 @@ export class Bot {
       if (outcome.status === 'denied' && decision === 'invalid') decision = 'denied';
       if (outcome.errorCode === 'confirmation-declined') decision = 'declined';
     }
-    this.#audit(call, parsed, decision, outcome, started);
+    // Recorded before the answer leaves: nobody hears an outcome that is not in the log.
+    await this.#audit(call, parsed, decision, outcome, started);
     // Data goes to --json output and, later, to chat: it is redacted like the message.
     return redactDeep(outcome, this.#redact);
   }
@@ -224,9 +232,9 @@ export class Bot {
     decision: Decision,
     outcome: Outcome,
     started: Date,
-  ): void {
+  ): Promise<AuditRecord> {
     const result = outcome.status === 'ok' ? 'ok' : (outcome.errorCode ?? outcome.status);
-    this.#deps.audit.append({
+    return this.#auditCommit.add({
       at: started,
       actor: call.actor.id,
       room: call.invocation.room.id,

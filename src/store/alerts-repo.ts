@@ -1,6 +1,8 @@
 /** The alert inbox and the alert-group threads in SQLite (migration `alerts`). */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type {
+  IncomingBatch,
+  StoreOutcome,
   AlertInbox,
   AlertThread,
   AlertThreads,
@@ -76,10 +78,7 @@ export class SqliteAlertInbox implements AlertInbox {
     );
   }
 
-  add(batch: { digest: string; groupKey: string; payload: string }): {
-    id: number;
-    duplicate: boolean;
-  } {
+  add(batch: IncomingBatch): StoreOutcome {
     // One statement is its own transaction: the row is committed (WAL) when run() returns.
     const result = this.#insert.run(
       batch.digest,
@@ -92,9 +91,7 @@ export class SqliteAlertInbox implements AlertInbox {
     return { id: row?.id ?? 0, duplicate: true };
   }
 
-  addMany(
-    batches: readonly { digest: string; groupKey: string; payload: string }[],
-  ): { id: number; duplicate: boolean }[] {
+  addMany(batches: readonly IncomingBatch[]): StoreOutcome[] {
     return immediate(this.#db, () => batches.map((batch) => this.add(batch)));
   }
 

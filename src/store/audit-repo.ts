@@ -131,33 +131,49 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   append(entry: AuditEntry): AuditRecord {
+    const [record] = this.appendMany([entry]);
+    if (record === undefined) throw new Error('no audit record appended');
+    return record;
+  }
+
+  appendMany(entries: readonly AuditEntry[]): AuditRecord[] {
+    if (entries.length === 0) return [];
     // IMMEDIATE: two processes appending at once must not both chain onto the same head.
     return immediate(this.db, () => {
       const head = this.readHead();
       // Past the maximum id too, so that a tampered table (a row inserted behind the head's
       // back) does not stop auditing with a key conflict; verify() still reports it.
       const maxId = (this.maxId.get() as MaxIdRow | undefined)?.max_id ?? 0;
-      const fields: HashedFields = {
-        id: Math.max(head.last_id, maxId) + 1,
-        at: toIso(entry.at),
-        actor: entry.actor,
-        room: entry.room,
-        source: entry.source,
-        raw: entry.raw,
-        command: entry.command,
-        decision: entry.decision,
-        result: entry.result,
-        durationMs: Math.max(0, Math.round(entry.durationMs)),
-      };
-      const hash = auditHash(head.last_hash, fields);
-      this.insert.run({ ...fields, prevHash: head.last_hash, hash });
-      this.setHead.run(fields.id, hash);
-      return toRecord({
-        ...fields,
-        duration_ms: fields.durationMs,
-        prev_hash: head.last_hash,
-        hash,
+      let lastId = Math.max(head.last_id, maxId);
+      let lastHash = head.last_hash;
+      const records = entries.map((entry) => {
+        const fields: HashedFields = {
+          id: lastId + 1,
+          at: toIso(entry.at),
+          actor: entry.actor,
+          room: entry.room,
+          source: entry.source,
+          raw: entry.raw,
+          command: entry.command,
+          decision: entry.decision,
+          result: entry.result,
+          durationMs: Math.max(0, Math.round(entry.durationMs)),
+        };
+        const hash = auditHash(lastHash, fields);
+        this.insert.run({ ...fields, prevHash: lastHash, hash });
+        const record = toRecord({
+          ...fields,
+          duration_ms: fields.durationMs,
+          prev_hash: lastHash,
+          hash,
+        });
+        lastId = fields.id;
+        lastHash = hash;
+        return record;
       });
+      // The head moves once per batch, in the same transaction as the rows.
+      this.setHead.run(lastId, lastHash);
+      return records;
     });
   }
 

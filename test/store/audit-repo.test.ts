@@ -50,6 +50,24 @@ describe('SqliteAuditLog', () => {
     expect(log.verify()).toEqual([]);
   });
 
+  it('appends a batch in order, chained to what came before, as one transaction', () => {
+    const first = log.append(entry(1));
+    const batch = log.appendMany([entry(2), entry(3), entry(4)]);
+    expect(batch.map((r) => r.id)).toEqual([2, 3, 4]);
+    expect(batch[0]?.prevHash).toBe(first.hash);
+    expect(batch[2]?.prevHash).toBe(batch[1]?.hash);
+    expect(log.append(entry(5)).prevHash).toBe(batch[2]?.hash);
+    expect(log.verify()).toEqual([]);
+  });
+
+  it('appends nothing of a batch when one row cannot be stored', () => {
+    log.append(entry(1));
+    const broken = { ...entry(3), raw: null } as unknown as AuditEntry;
+    expect(() => log.appendMany([entry(2), broken])).toThrow();
+    expect(log.last(10).map((r) => r.id)).toEqual([1]);
+    expect(log.verify()).toEqual([]);
+  });
+
   it('verifies an empty log clean', () => {
     expect(log.verify()).toEqual([]);
   });
