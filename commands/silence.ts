@@ -7,6 +7,7 @@ const texts = {
   done: { ru: 'Тишина {id} до {until}', en: 'Silence {id} until {until}' },
   matchers: { ru: 'Условия', en: 'Matchers' },
   by: { ru: 'Кто', en: 'By' },
+  posts: { ru: 'Отмечено на алерт-постах', en: 'Shown on alert posts' },
   expire: { ru: 'Снять тишину', en: 'Expire silence' },
 } as const;
 
@@ -55,7 +56,11 @@ export default defineCommand({
       createdBy,
       comment: request.comment === '' ? `pes-bot: ${ctx.source}` : request.comment,
     });
-    if (input.thread !== undefined) ctx.alerts.noteSilence(input.thread, endsAt, createdBy);
+    // A button names its post; a typed silence is shown on every firing group it covers.
+    const shown =
+      input.thread !== undefined
+        ? Number(ctx.alerts.noteSilence(input.thread, endsAt, createdBy))
+        : ctx.alerts.noteSilenceMatching(request.matchers, endsAt, createdBy);
     const matchers = request.matchers.map(formatMatcher).join(' ');
     return {
       message: {
@@ -64,6 +69,7 @@ export default defineCommand({
         fields: [
           { label: ctx.t(texts.matchers), value: matchers },
           { label: ctx.t(texts.by), value: createdBy, short: true },
+          ...(shown > 0 ? [{ label: ctx.t(texts.posts), value: String(shown), short: true }] : []),
         ],
         actions: [{ label: ctx.t(texts.expire), style: 'default', command: `unsilence ${id}` }],
       },

@@ -24,6 +24,8 @@ import type { AlertCounters } from './counters.ts';
 import { renderDigest } from './digest.ts';
 import type { AlertInbox, AlertThread, AlertThreads, StoredBatch } from './inbox.ts';
 import type { WebhookPayload } from './payload.ts';
+import { silenceCovers } from './silence-match.ts';
+import type { Matcher } from '../core/alerts.ts';
 import { isCritical, mentionLine, renderAlertGroup } from './render.ts';
 import { inQuietHours, routeAlert, runbooksFor, type RouteTarget } from './router.ts';
 
@@ -285,9 +287,30 @@ export class AlertDelivery {
     return this.#noteOnRoot(id, 'ack', () => this.#d.threads.acknowledge(id, who));
   }
 
-  /** Records a silence made from the thread's button and shows it on the root. */
+  /** Records a silence made for the thread (its button) and shows it on the root. */
   silenced(id: number, until: Date, who: string): AlertThread | undefined {
     return this.#noteOnRoot(id, 'silence', () => this.#d.threads.silenced(id, until, who));
+  }
+
+  /**
+   * Shows a silence made by the `silence` command on the posts of the firing groups it
+   * covers: those whose common labels satisfy every matcher (then each alert of the group
+   * is silenced). Groups quiet for longer than a week are left alone. How many were marked.
+   */
+  silencedMatching(matchers: readonly Matcher[], until: Date, who: string): number {
+    const { threads, inbox } = this.#d;
+    const since = new Date(this.#now().getTime() - 7 * 86_400_000);
+    let marked = 0;
+    for (const thread of threads.activeSince(since)) {
+      const [text] = inbox.latest([thread.groupKey]);
+      if (text === undefined) continue;
+      const payload = JSON.parse(text) as WebhookPayload;
+      if (payload.status !== 'firing') continue;
+      const labels = { ...payload.groupLabels, ...payload.commonLabels };
+      if (!silenceCovers(matchers, labels)) continue;
+      if (this.silenced(thread.id, until, who) !== undefined) marked++;
+    }
+    return marked;
   }
 
   /** Runs `record` and re-renders the thread's root from the group's newest notification. */

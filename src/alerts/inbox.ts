@@ -60,8 +60,10 @@ export interface AlertThreads {
   byId(id: number): AlertThread | undefined;
   /** Records who acknowledged; false when the thread does not exist. */
   acknowledge(id: number, by: string): boolean;
-  /** Records a silence made from the thread; false when the thread does not exist. */
+  /** Records a silence shown on the thread; false when the thread does not exist. */
   silenced(id: number, until: Date, by: string): boolean;
+  /** Threads with a root post of their own (not in a digest) updated since `since`. */
+  activeSince(since: Date): AlertThread[];
   /** How many threads were started in the room since `since` (for the storm threshold). */
   startedSince(room: string, since: Date): number;
   /** Holds the group's newest notification for the room (quiet hours); replaces an older one. */

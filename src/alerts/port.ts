@@ -3,12 +3,13 @@
  * Alertmanager client (from the config) and, in `pes serve`, the delivery that owns the
  * alert posts. Kept per app, so two bots in one process (tests) never share it.
  */
-import type { AlertmanagerApi, AlertsPort } from '../core/alerts.ts';
+import type { AlertmanagerApi, AlertsPort, Matcher } from '../core/alerts.ts';
 import { UserError } from '../core/errors.ts';
 
 export interface DeliveryHooks {
   acknowledge(threadId: number, who: string): string | undefined;
   noteSilence(threadId: number, until: Date, who: string): boolean;
+  noteSilenceMatching(matchers: readonly Matcher[], until: Date, who: string): number;
 }
 
 export class AlertsHub implements AlertsPort {
@@ -42,5 +43,10 @@ export class AlertsHub implements AlertsPort {
   /** Best effort: without a delivery (one-shot `pes`) the silence stands, unshown on the post. */
   noteSilence(threadId: number, until: Date, who: string): boolean {
     return this.#delivery?.noteSilence(threadId, until, who) ?? false;
+  }
+
+  /** Best effort, like noteSilence: the number of alert posts now showing the silence. */
+  noteSilenceMatching(matchers: readonly Matcher[], until: Date, who: string): number {
+    return this.#delivery?.noteSilenceMatching(matchers, until, who) ?? 0;
   }
 }

@@ -69,6 +69,8 @@ export function wireAlerts(options: {
       : {
           acknowledge: (id, who) => delivery.acknowledge(id, who)?.groupKey,
           noteSilence: (id, until, who) => delivery.silenced(id, until, who) !== undefined,
+          noteSilenceMatching: (matchers, until, who) =>
+            delivery.silencedMatching(matchers, until, who),
         },
   );
   if (delivery === undefined) {

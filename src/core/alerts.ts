@@ -52,6 +52,8 @@ export interface AlertsPort {
   acknowledge(threadId: number, who: string): string | undefined;
   /** Shows a silence on the alert post it was made from; false when there is no such post. */
   noteSilence(threadId: number, until: Date, who: string): boolean;
+  /** Shows a silence on the posts of the firing alert groups it covers; how many. */
+  noteSilenceMatching(matchers: readonly Matcher[], until: Date, who: string): number;
 }
 
 /** For a bot without an `alerts:` section. */
@@ -63,4 +65,5 @@ export const noAlerts: AlertsPort = {
     throw new UserError('alerts-not-configured');
   },
   noteSilence: () => false,
+  noteSilenceMatching: () => 0,
 };

@@ -158,6 +158,16 @@ export class SqliteAlertThreads implements AlertThreads {
     });
   }
 
+  activeSince(since: Date): AlertThread[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT rowid AS id, * FROM alert_threads
+          WHERE in_digest = 0 AND updated_at >= ? ORDER BY rowid`,
+      )
+      .all(toIso(since)) as unknown as ThreadRow[];
+    return rows.map(toThread);
+  }
+
   acknowledge(id: number, by: string): boolean {
     return immediate(this.#db, () => {
       const result = this.#db

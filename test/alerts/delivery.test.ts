@@ -216,6 +216,42 @@ describe('alert delivery', () => {
     expect(edit).toContain('oleg \\\\(mattermost\\\\:x\\\\)');
   });
 
+  it('shows a typed silence on the firing groups it covers, and only on those', () => {
+    const { d } = delivery();
+    const disk = (host: string): WebhookPayload =>
+      payloadOf(`{}:{alertname="DiskFull",instance="${host}"}`, [
+        { labels: { alertname: 'DiskFull', instance: host, severity: 'warning' } },
+      ]);
+    store(disk('db-1'));
+    store(disk('web-1'));
+    store(
+      payloadOf(
+        '{}:{alertname="DiskFull",instance="db-2"}',
+        [{ labels: { alertname: 'DiskFull', instance: 'db-2', severity: 'warning' } }],
+        'resolved',
+      ),
+    );
+    d.deliverPending();
+    const before = outbox().length;
+    const until = new Date(Date.now() + 3_600_000);
+    const alertname = { name: 'alertname', value: 'DiskFull', isRegex: false, isEqual: true };
+    const matchers = [
+      alertname,
+      { name: 'instance', value: 'db-.*', isRegex: true, isEqual: true },
+    ];
+    // db-1 is covered; web-1 is not; db-2 is covered but already resolved.
+    expect(d.silencedMatching(matchers, until, 'oleg')).toBe(1);
+    const edits = outbox().slice(before);
+    expect(edits).toHaveLength(1);
+    expect(JSON.stringify(edits[0]?.body)).toContain('Silenced until');
+    const db1 = new SqliteAlertThreads(db).get(
+      `mattermost:${ops}`,
+      '{}:{alertname="DiskFull",instance="db-1"}',
+    );
+    expect(edits[0]?.target).toBe(db1?.rootKey);
+    expect(d.silencedMatching([{ ...alertname, value: 'Other' }], until, 'oleg')).toBe(0);
+  });
+
   it('holds non-critical alerts over quiet hours, and posts the newest state after', () => {
     let clock = new Date('2026-11-26T20:30:00Z'); // 23:30 in Moscow
     const { d } = delivery(20, () => clock);

@@ -103,4 +103,39 @@ describe('silence buttons against a real Alertmanager', () => {
     expect(outcome.status).toBe('ok');
     expect((await am.silences()).find((s) => s.id === silence.id)?.status.state).toBe('expired');
   }, 90_000);
+
+  it('shows a silence typed as a command on the alert post it covers', async () => {
+    bot = await startAlertBot();
+    am = await startAlertmanager(bot.receiverUrl);
+    bot.wire({ alertmanagerUrl: am.url });
+    bot.hub.useAlertmanager(new AlertmanagerClient(am.url));
+    const { fake, ops, admin } = bot.harness;
+    await am.post([{ labels: { alertname: 'DiskFull', instance: 'db-1', severity: 'warning' } }]);
+    await waitFor(() => fake.data.botPosts(ops.id).length >= 1, 'the root post', 20_000);
+    const root = fake.data.botPosts(ops.id)[0];
+    if (root === undefined) throw new Error('no root');
+
+    const outcome = await bot.harness.bot.invoke(
+      {
+        actorId: `mattermost:${admin.id}`,
+        displayName: admin.username,
+        room: { id: `mattermost:${ops.id}` },
+        source: 'mattermost',
+        text: 'silence alertname=DiskFull instance=~"db-.*" 2h disk swap planned',
+      },
+      { reply: () => undefined, progress: () => undefined, confirm: { kind: 'refuse' } },
+    );
+    expect(outcome.status).toBe('ok');
+    expect(outcome.message.fields?.find((f) => f.label === 'Shown on alert posts')?.value).toBe(
+      '1',
+    );
+    const alerts = await am.alerts();
+    expect(alerts.find((a) => a.labels['alertname'] === 'DiskFull')?.status.state).toBe(
+      'suppressed',
+    );
+    await waitFor(
+      () => JSON.stringify(fake.data.post(root.id)?.props).includes('Silenced until'),
+      'the silenced root',
+    );
+  }, 90_000);
 });
