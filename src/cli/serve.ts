@@ -18,6 +18,8 @@ import { renderForTerminal } from '../chat/terminal/render.ts';
 import { promptConfirm, terminalSink } from '../chat/terminal/sink.ts';
 import { startHttpServer } from '../server/http.ts';
 import { mattermostRoutes } from '../server/mattermost-routes.ts';
+import { metricsRoute } from '../server/metrics-route.ts';
+import { storeGauges } from '../store/gauges.ts';
 import { wireAlerts } from '../alerts/wire.ts';
 import { isProcessAlive } from '../store/jobs-repo.ts';
 
@@ -77,6 +79,14 @@ export async function serve(
       routes: [
         ...(app.mattermost === undefined ? [] : mattermostRoutes(app.mattermost)),
         ...(alerts?.routes ?? []),
+        ...(config.server.metricsToken === undefined
+          ? []
+          : [
+              metricsRoute(config.server.metricsToken, [
+                storeGauges(app.db),
+                ...(alerts === undefined ? [] : [() => alerts.counters.exposition()]),
+              ]),
+            ]),
       ],
       readiness: {
         check: () => {

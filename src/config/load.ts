@@ -12,6 +12,7 @@ import { localeFromEnv } from '../core/i18n.ts';
 import { resolveBackup, type BackupConfig } from './backup.ts';
 import { resolveAlerts, type AlertsConfig } from '../alerts/config.ts';
 import { buildCatalog } from './catalog.ts';
+import { resolveSecret } from './secrets.ts';
 import { resolveMattermost, type MattermostConfig } from './mattermost.ts';
 import { formatIssues } from './problems.ts';
 import { configSchema, portSchema, type ConfigLogLevel } from './schema.ts';
@@ -22,7 +23,12 @@ export interface LoadedConfig {
   readonly catalog: Catalog;
   /** The SQLite file, absolute (resolved against the working directory), or `:memory:`. */
   readonly statePath: string;
-  readonly server: { readonly host: string; readonly port: number };
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    /** Resolved; undefined: no /metrics route. */
+    readonly metricsToken: string | undefined;
+  };
   /** From the file only; undefined lets the Docker client use DOCKER_HOST or its default. */
   readonly docker: { readonly host: string | undefined; readonly pull: boolean };
   readonly logLevel: ConfigLogLevel;
@@ -134,10 +140,24 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
     configDir: dirname(path),
     env: opts.env,
   });
+  const metricsToken =
+    file.server.metricsToken === undefined
+      ? undefined
+      : resolveSecret(file.server.metricsToken, 'server.metricsToken', {
+          configPath: path,
+          configDir: dirname(path),
+          env: opts.env,
+        });
   // Its tokens join the redaction list, so no message or log line can show them.
   const catalog = {
     ...built.catalog,
-    secrets: [...built.catalog.secrets, ...mm.secrets, ...backup.secrets, ...alerts.secrets],
+    secrets: [
+      ...built.catalog.secrets,
+      ...mm.secrets,
+      ...backup.secrets,
+      ...alerts.secrets,
+      ...(metricsToken === undefined ? [] : [metricsToken]),
+    ],
   };
 
   const statePath =
@@ -146,7 +166,7 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
     path,
     catalog,
     statePath,
-    server: { host: file.server.host, port: envPort ?? file.server.port },
+    server: { host: file.server.host, port: envPort ?? file.server.port, metricsToken },
     docker: { host: file.docker.host, pull: file.docker.pull },
     logLevel: file.log.level,
     secrets: built.secrets,

@@ -144,7 +144,12 @@ export const configSchema = z.strictObject({
     .strictObject({ path: z.string().min(1).default('state/pes.db') })
     .default({ path: 'state/pes.db' }),
   server: z
-    .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: port.default(8080) })
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(8080),
+      /** Bearer token Prometheus scrapes /metrics with; absent: no /metrics route. */
+      metricsToken: secretRef.optional(),
+    })
     .default({ host: '127.0.0.1', port: 8080 }),
   docker: z
     .strictObject({
