@@ -19,10 +19,10 @@ const tokenA = slashTokens[0] ?? '';
 const tokenB = slashTokens[1] ?? '';
 
 describe('Mattermost slash command', () => {
-  it('answers a quick command with the whole result, in the channel, within 200 ms', async () => {
+  // How fast the answers come is measured by `npm run bench:mattermost`, not here.
+  it('answers a quick command with the whole result, in the channel', async () => {
     const result = await h.fake.slash(h.commandUrl, tokenA, h.operator, h.ops, 'echo hello world');
     expect(result.status).toBe(200);
-    expect(result.ms).toBeLessThan(200);
     expect(result.body['response_type']).toBe('in_channel');
     const attachments = result.body['attachments'] as { text: string; color: string }[];
     expect(attachments[0]?.text).toBe('hello world');
@@ -62,7 +62,10 @@ describe('Mattermost slash command', () => {
   it('acknowledges a long command at once, then the bot edits one post with progress and the result', async () => {
     const result = await h.fake.slash(h.commandUrl, tokenA, h.operator, h.ops, 'crunch moodle 25');
     expect(result.status).toBe(200);
-    expect(result.ms).toBeLessThan(200);
+    // Acknowledged without waiting for the job: its result is not there yet.
+    expect(
+      h.fake.data.botPosts(h.ops.id).some((p) => visibleText(p).includes('crunched moodle')),
+    ).toBe(false);
     expect(result.body['response_type']).toBe('ephemeral');
     expect(String(result.body['text'])).toContain('crunch moodle 25');
 
