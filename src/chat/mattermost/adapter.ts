@@ -1,6 +1,6 @@
 /**
  * The Mattermost front end, wired: the bot account's REST client, the outbox and its
- * dispatcher, the WebSocket conversation with its catch-up, and the slash and button
+ * dispatcher, the listener (WebSocket and catch-up, listener.ts), and the slash and button
  * handlers the HTTP routes call.
  */
 import type { DatabaseSync } from 'node:sqlite';
@@ -10,16 +10,16 @@ import type { Message } from '../../core/message.ts';
 import { SqliteMattermostSeen } from '../../store/mattermost-seen-repo.ts';
 import { SqliteOutboxStore } from '../../store/outbox-repo.ts';
 import { answerAction } from './actions.ts';
-import { catchUp } from './catch-up.ts';
 import { MattermostClient, type Fetch } from './client.ts';
 import { Conversation, type BotUser } from './conversation.ts';
+import { MattermostListener } from './listener.ts';
 import { OutboxDispatcher } from './outbox-dispatch.ts';
 import { MattermostOutbox, roomPrefix } from './outbox-writer.ts';
 import { renderMessage } from './render.ts';
 import type { ConversationTarget } from './sink.ts';
 import { answerSlash, type HttpAnswer, type SlashDeps } from './slash.ts';
 import { mattermostIdPattern, type MattermostSettings, type RenderedPost } from './types.ts';
-import { MattermostSocket, type SocketTiming } from './websocket.ts';
+import type { SocketTiming } from './websocket.ts';
 
 export interface AdapterTiming extends SocketTiming {
   /** How long a slash or button answer waits for the result (Mattermost wants < ~200 ms). */
@@ -50,13 +50,7 @@ export class MattermostAdapter {
   readonly #outbox: MattermostOutbox;
   readonly #render: (message: Message, target: ConversationTarget) => RenderedPost;
   readonly #handlers: SlashDeps;
-  readonly #conversation: Conversation;
-  readonly #socket: MattermostSocket;
-  #me: BotUser | undefined;
-  #stopped = false;
-  #catchingUp: Promise<void> | undefined;
-  #catchUpAgain = false;
-  #lastConnectedAt = Date.now();
+  readonly #listener: MattermostListener;
 
   constructor(deps: AdapterDeps) {
     this.#d = deps;
@@ -96,7 +90,7 @@ export class MattermostAdapter {
       replyWithinMs: timing.replyWithinMs ?? 150,
       ...progress,
     };
-    this.#conversation = new Conversation({
+    const conversation = new Conversation({
       settings,
       bot: deps.bot,
       outbox,
@@ -106,14 +100,17 @@ export class MattermostAdapter {
       maxAgeMs: timing.maxCommandAgeMs ?? 15 * 60 * 1000,
       ...progress,
     });
-    this.#socket = new MattermostSocket({
-      url: settings.url,
-      token: settings.botToken,
+    this.#listener = new MattermostListener({
+      settings,
+      client: this.client,
+      conversation,
+      seen: this.#seen,
       log,
-      ...timing,
+      timing,
       ...(deps.newWebSocket === undefined ? {} : { newWebSocket: deps.newWebSocket }),
-      onPost: (post, meta) => this.#onPost(post, meta),
-      onHello: () => this.#resync(),
+      identified: (me) => {
+        this.dispatcher.botId = me.id;
+      },
     });
   }
 
@@ -166,23 +163,21 @@ export class MattermostAdapter {
   /** Starts delivering and listening; returns at once (the server may be down for now). */
   start(): void {
     this.dispatcher.start();
-    void this.#connect();
+    this.#listener.start();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#socket.stop();
-    await this.#catchingUp;
+    await this.#listener.stop();
     await this.dispatcher.stop();
   }
 
   /** Resolves once a catch-up that is running (if any) has finished. */
-  async settled(): Promise<void> {
-    while (this.#catchingUp !== undefined) await this.#catchingUp;
+  settled(): Promise<void> {
+    return this.#listener.settled();
   }
 
   get me(): BotUser | undefined {
-    return this.#me;
+    return this.#listener.me;
   }
 
   #binding(target: ConversationTarget): Parameters<typeof renderMessage>[2] {
@@ -194,81 +189,5 @@ export class MattermostAdapter {
       channel: target.channelId,
       root: target.root ?? '',
     };
-  }
-
-  /** Who the bot is, asked once with backoff (a token login; no password, no login storm). */
-  async #connect(): Promise<void> {
-    for (let attempt = 0; !this.#stopped; attempt++) {
-      try {
-        const me = await this.client.getMe();
-        this.#me = { id: me.id, username: me.username };
-        this.dispatcher.botId = me.id;
-        break;
-      } catch (error) {
-        const wait = Math.min(60_000, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2);
-        this.#d.log.warn('cannot reach mattermost; retrying', { error, waitMs: Math.round(wait) });
-        await new Promise((resolve) => setTimeout(resolve, wait).unref());
-      }
-    }
-    if (this.#stopped) return;
-    // The catch-up starts at the socket's `hello`, so nothing falls between the two.
-    this.#socket.start();
-  }
-
-  #onPost(
-    post: Parameters<Conversation['handle']>[0],
-    meta: Parameters<Conversation['handle']>[1],
-  ): void {
-    this.#lastConnectedAt = Date.now();
-    this.#handle(post, meta);
-  }
-
-  /** Starts handling a post; its claim is taken at once, the command runs on. */
-  #handle(
-    post: Parameters<Conversation['handle']>[0],
-    meta: Parameters<Conversation['handle']>[1],
-  ): void {
-    const me = this.#me;
-    if (me === undefined) return;
-    this.#conversation.handle(post, meta, me).catch((error: unknown) => {
-      this.#d.log.error('handling a post failed', { error, post: post.id });
-    });
-  }
-
-  /** One catch-up at a time; a request during one runs another right after it. */
-  #resync(): void {
-    if (this.#catchingUp !== undefined) {
-      this.#catchUpAgain = true;
-      return;
-    }
-    this.#catchingUp = this.#runCatchUp().finally(() => {
-      this.#catchingUp = undefined;
-      if (this.#catchUpAgain && !this.#stopped) {
-        this.#catchUpAgain = false;
-        this.#resync();
-      }
-    });
-  }
-
-  async #runCatchUp(): Promise<void> {
-    const me = this.#me;
-    if (me === undefined || this.#stopped) return;
-    const now = Date.now();
-    const handled = await catchUp(
-      {
-        client: this.client,
-        settings: this.#d.settings,
-        channels: () => this.#seen.channels(),
-        handle: (post, direct) => {
-          this.#handle(post, { direct });
-          return Promise.resolve();
-        },
-        log: this.#d.log,
-      },
-      now,
-      this.#lastConnectedAt - 60_000,
-    );
-    this.#seen.prune(now - 2 * 24 * 60 * 60 * 1000);
-    this.#d.log.info('mattermost catch-up done', { posts: handled });
   }
 }
