@@ -13,8 +13,16 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-function same(a: string, b: string): boolean {
-  return timingSafeEqual(digest(a), digest(b));
+// The expected side's digest, computed once per configured credential.
+const expectedDigests = new Map<string, Buffer>();
+
+function same(given: string, expected: string): boolean {
+  let want = expectedDigests.get(expected);
+  if (want === undefined) {
+    want = digest(expected);
+    expectedDigests.set(expected, want);
+  }
+  return timingSafeEqual(digest(given), want);
 }
 
 /** Whether the Authorization header carries the configured credentials. */

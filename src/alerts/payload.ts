@@ -48,9 +48,15 @@ export function describeIssues(error: z.ZodError): string {
  * same state on `repeat_interval`; neither may post again.
  */
 export function notificationDigest(payload: WebhookPayload): string {
+  // Sorted by a key computed once per alert; the hashed form is unchanged, so notifications
+  // stored by an earlier version are still recognised when re-sent.
   const alerts = payload.alerts
-    .map((a) => [a.fingerprint, a.status, a.startsAt, a.endsAt])
-    .sort((a, b) => (a.join('\0') < b.join('\0') ? -1 : 1));
+    .map((a) => {
+      const fields = [a.fingerprint, a.status, a.startsAt, a.endsAt];
+      return { fields, key: fields.join('\0') };
+    })
+    .sort((a, b) => (a.key < b.key ? -1 : 1))
+    .map((a) => a.fields);
   return createHash('sha256')
     .update(JSON.stringify([payload.groupKey, payload.receiver, payload.status, alerts]))
     .digest('hex');

@@ -1,7 +1,7 @@
 /** The webhook schema and the digest that recognises a re-sent notification. */
 import { describe, expect, it } from 'vitest';
 import { notificationDigest, webhookPayload } from '../../src/alerts/payload.ts';
-import { fixture, rawFixture } from './fixtures.ts';
+import { fixture, payloadOf, rawFixture } from './fixtures.ts';
 
 describe('webhook payload', () => {
   it('accepts the real firing and resolved payloads', () => {
@@ -28,5 +28,19 @@ describe('webhook payload', () => {
     const again = webhookPayload.parse(JSON.parse(rawFixture('firing')));
     expect(notificationDigest(again)).toBe(notificationDigest(a));
     expect(notificationDigest(fixture('resolved'))).not.toBe(notificationDigest(a));
+  });
+
+  it('keeps the digest of a stored notification stable across versions, whatever the alert order', () => {
+    const a = fixture('firing');
+    // The digests of notifications already stored: a change here would post re-sends twice.
+    expect(notificationDigest(a)).toBe(
+      '0be062f3b321186b6ebf08e568cb61866802d1fa50763d9b902cb94023fbfc69',
+    );
+    const two = payloadOf('g', [
+      { labels: { alertname: 'A' }, fingerprint: 'b' },
+      { labels: { alertname: 'A' }, fingerprint: 'a' },
+    ]);
+    const swapped = { ...two, alerts: [...two.alerts].reverse() };
+    expect(notificationDigest(swapped)).toBe(notificationDigest(two));
   });
 });
