@@ -24,6 +24,7 @@ import { alertmanagerRoutes } from '../src/server/alertmanager-routes.ts';
 import { readBody, sendJson } from '../src/server/body.ts';
 import { startHttpServer } from '../src/server/http.ts';
 import { SqliteAlertInbox } from '../src/store/alerts-repo.ts';
+import { startCheckpointer } from '../src/store/checkpointer.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { waitFor } from '../test/fakes/mattermost/harness.ts';
 import { alertToken, startAlertBot } from '../test/integration/alerts-helpers.ts';
@@ -215,6 +216,8 @@ async function serveForBench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pes-bench-alerts-'));
   const db = openDatabase(join(dir, 'pes.db'));
   const log = createLogger({ level: 'error', write: () => undefined });
+  // As in `pes serve`.
+  const checkpointer = startCheckpointer(db, join(dir, 'pes.db'), log);
   const http = await startHttpServer({
     host: '127.0.0.1',
     port: 0,
@@ -241,7 +244,8 @@ async function serveForBench(): Promise<void> {
   process.stdout.write(JSON.stringify({ base: `http://127.0.0.1:${http.port}` }) + '\n');
   process.stdin.resume();
   process.stdin.on('end', () => {
-    void http.close().then(() => {
+    void http.close().then(async () => {
+      await checkpointer.stop();
       db.close();
       rmSync(dir, { recursive: true, force: true });
       process.exit(0);

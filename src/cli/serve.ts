@@ -20,6 +20,7 @@ import { startHttpServer } from '../server/http.ts';
 import { mattermostRoutes } from '../server/mattermost-routes.ts';
 import { metricsRoute } from '../server/metrics-route.ts';
 import { storeGauges } from '../store/gauges.ts';
+import { startCheckpointer } from '../store/checkpointer.ts';
 import { wireAlerts } from '../alerts/wire.ts';
 import { isProcessAlive } from '../store/jobs-repo.ts';
 
@@ -104,6 +105,8 @@ export async function serve(
     return exitCodes.usage;
   }
   app.log.info('listening', { host: config.server.host, port: http.port });
+  // From here on the commits of chat answers and alerts never wait for a checkpoint.
+  const checkpointer = startCheckpointer(app.db, config.statePath, app.log);
   say(localize(texts.listening, locale, { host: config.server.host, port: http.port }));
   app.mattermost?.start();
   alerts?.delivery?.start();
@@ -171,6 +174,7 @@ export async function serve(
   await alerts?.delivery?.stop();
   await app.mattermost?.stop();
   await http.close();
+  await checkpointer.stop();
   app.close();
   return exitCodes.ok;
 }
