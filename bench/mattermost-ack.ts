@@ -13,6 +13,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { readBody, sendJson } from '../src/server/body.ts';
 import type { Route } from '../src/server/http.ts';
+import { createLogger } from '../src/core/logger.ts';
+import { startCheckpointer } from '../src/store/checkpointer.ts';
 import { slashTokens, startHarness } from '../test/fakes/mattermost/harness.ts';
 
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 10);
@@ -71,6 +73,12 @@ async function batch(url: string, body: () => string): Promise<number[]> {
  */
 if (process.argv[2] === '--server') {
   const h = await startHarness({ extraRoutes: [bare], noStart: true });
+  // As in `pes serve`.
+  const checkpointer = startCheckpointer(
+    h.db,
+    h.dbPath,
+    createLogger({ level: 'error', write: () => undefined }),
+  );
   const info = {
     base: h.baseUrl,
     fake: h.fake.url,
@@ -80,7 +88,14 @@ if (process.argv[2] === '--server') {
   };
   process.stdout.write(JSON.stringify(info) + '\n');
   process.stdin.resume();
-  process.stdin.on('end', () => void h.close().then(() => process.exit(0)));
+  process.stdin.on(
+    'end',
+    () =>
+      void checkpointer
+        .stop()
+        .then(() => h.close())
+        .then(() => process.exit(0)),
+  );
 } else {
   await runClient();
 }

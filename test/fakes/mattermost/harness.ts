@@ -110,6 +110,8 @@ export interface Harness {
   readonly adapter: MattermostAdapter;
   readonly bot: Bot;
   readonly db: DatabaseSync;
+  /** The state database's file (for what `pes serve` runs beside it, e.g. the checkpointer). */
+  readonly dbPath: string;
   readonly audit: SqliteAuditLog;
   readonly confirmations: SqliteConfirmationStore;
   readonly admin: FakeUser;
@@ -230,6 +232,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ops,
     commandUrl: `${baseUrl}${commandPath}`,
     baseUrl,
+    dbPath: join(dir, 'pes.db'),
     logs,
     restart: async (whileStopped?: () => void | Promise<void>) => {
       await built.adapter.stop();
