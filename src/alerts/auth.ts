@@ -1,29 +1,13 @@
 /**
  * The receiver's credential check. Alertmanager's `http_config` sends either
  * `Authorization: Bearer …` or basic auth (FIELD-NOTES "Alertmanager"); both are compared in
- * constant time, over SHA-256 digests so that the lengths never differ either.
+ * constant time (src/core/secret-compare.ts).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { sameSecret as same } from '../core/secret-compare.ts';
 
 export type ReceiverCredentials =
   | { readonly kind: 'bearer'; readonly token: string }
   | { readonly kind: 'basic'; readonly username: string; readonly password: string };
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
-}
-
-// The expected side's digest, computed once per configured credential.
-const expectedDigests = new Map<string, Buffer>();
-
-function same(given: string, expected: string): boolean {
-  let want = expectedDigests.get(expected);
-  if (want === undefined) {
-    want = digest(expected);
-    expectedDigests.set(expected, want);
-  }
-  return timingSafeEqual(digest(given), want);
-}
 
 /** Whether the Authorization header carries the configured credentials. */
 export function authorized(header: string | undefined, expected: ReceiverCredentials): boolean {

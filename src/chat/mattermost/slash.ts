@@ -4,11 +4,12 @@
  * answer comes within a short deadline: the result itself when the command is quick, else
  * an ephemeral acknowledgement, and the result is posted by the bot through the outbox.
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Bot } from '../../core/bot.ts';
 import { UserError } from '../../core/errors.ts';
 import { localize } from '../../core/i18n.ts';
 import type { Logger } from '../../core/logger.ts';
+import { knownSecret } from '../../core/secret-compare.ts';
 import type { Message } from '../../core/message.ts';
 import type { Outcome } from '../../core/outcome.ts';
 import { isDirectChannelName, isServed, parseSlashRequest, type SlashRequest } from './inbound.ts';
@@ -33,17 +34,9 @@ export interface SlashDeps {
   readonly progressIntervalMs?: number;
 }
 
-const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
-
-/**
- * Whether `given` is one of the configured tokens. Equal-length digests make the comparison
- * constant-time whatever the lengths, and every token is compared, so timing tells nothing.
- */
+/** Whether `given` is one of the configured slash tokens (in constant time). */
 export function isKnownToken(given: string, tokens: readonly string[]): boolean {
-  const mine = digest(given);
-  let found = false;
-  for (const token of tokens) found = timingSafeEqual(mine, digest(token)) || found;
-  return found && given !== '';
+  return knownSecret(given, tokens);
 }
 
 function answerBody(rendered: RenderedPost, responseType: 'ephemeral' | 'in_channel'): unknown {
