@@ -16,6 +16,15 @@ afterEach(async () => {
 });
 
 const tokenA = slashTokens[0] ?? '';
+
+const crunched = (): boolean =>
+  h.fake.data.botPosts(h.ops.id).some((p) => visibleText(p).includes('crunched moodle'));
+
+/** The bot's posts in the ops channel, once the crunch job's result is among them. */
+async function afterCrunch(): Promise<ReturnType<typeof h.fake.data.botPosts>> {
+  await waitFor(crunched, 'the result', 15_000);
+  return h.fake.data.botPosts(h.ops.id);
+}
 const tokenB = slashTokens[1] ?? '';
 
 describe('Mattermost slash command', () => {
@@ -63,18 +72,11 @@ describe('Mattermost slash command', () => {
     const result = await h.fake.slash(h.commandUrl, tokenA, h.operator, h.ops, 'crunch moodle 25');
     expect(result.status).toBe(200);
     // Acknowledged without waiting for the job: its result is not there yet.
-    expect(
-      h.fake.data.botPosts(h.ops.id).some((p) => visibleText(p).includes('crunched moodle')),
-    ).toBe(false);
+    expect(crunched()).toBe(false);
     expect(result.body['response_type']).toBe('ephemeral');
     expect(String(result.body['text'])).toContain('crunch moodle 25');
 
-    await waitFor(
-      () => h.fake.data.botPosts(h.ops.id).some((p) => visibleText(p).includes('crunched moodle')),
-      'the result',
-      15_000,
-    );
-    const posts = h.fake.data.botPosts(h.ops.id);
+    const posts = await afterCrunch();
     expect(posts).toHaveLength(1);
     const post = posts[0];
     if (post === undefined) throw new Error('no post');
@@ -95,12 +97,7 @@ describe('Mattermost slash command', () => {
       rootId: root.id,
     });
     expect(result.body['response_type']).toBe('ephemeral');
-    await waitFor(
-      () => h.fake.data.botPosts(h.ops.id).some((p) => visibleText(p).includes('crunched moodle')),
-      'the result',
-      15_000,
-    );
-    const posts = h.fake.data.botPosts(h.ops.id);
+    const posts = await afterCrunch();
     expect(posts).toHaveLength(1);
     expect(posts[0]?.root_id).toBe(root.id);
   }, 20_000);

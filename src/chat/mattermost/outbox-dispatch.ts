@@ -5,9 +5,8 @@
  * errors are retried with exponential backoff and jitter; a refused thread root posts in the
  * channel instead; any other 4xx fails the item and is logged.
  */
-import type { Logger } from '../../core/logger.ts';
-import type { OutboxItem, OutboxStore } from '../../core/outbox.ts';
-import { OutboxLoop } from '../outbox-loop.ts';
+import type { OutboxItem } from '../../core/outbox.ts';
+import { OutboxLoop, type LoopOptions } from '../outbox-loop.ts';
 import { MattermostHttpError, MattermostNetworkError } from './client.ts';
 import { sendItem, type MattermostPoster } from './outbox-send.ts';
 import { roomPrefix } from './outbox-writer.ts';
@@ -15,16 +14,8 @@ import type { OutboxPayload } from './types.ts';
 
 export type { MattermostPoster } from './outbox-send.ts';
 
-export interface DispatchOptions {
-  readonly store: OutboxStore;
+export interface DispatchOptions extends Omit<LoopOptions, 'roomPrefix'> {
   readonly poster: MattermostPoster;
-  readonly log: Logger;
-  readonly now?: () => Date;
-  readonly random?: () => number;
-  readonly baseDelayMs?: number;
-  readonly maxDelayMs?: number;
-  /** An item still undelivered after this long is given up (and logged). */
-  readonly maxAgeMs?: number;
 }
 
 export class OutboxDispatcher {
