@@ -28,7 +28,7 @@ describe('startCheckpointer', () => {
     dirs.push(dir);
     const path = join(dir, 'pes.db');
     const db = openDatabase(path);
-    const checkpointer = startCheckpointer(db, path, quiet, 100);
+    const checkpointer = startCheckpointer(db, path, quiet, { tickMs: 50 });
     const before = statSync(path).size;
     db.exec('CREATE TABLE filler (data BLOB)');
     const insert = db.prepare('INSERT INTO filler VALUES (randomblob(4000))');
