@@ -25,7 +25,7 @@ const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 // Changes whenever another connection commits (https://sqlite.org/pragma.html#pragma_data_version).
 const dataVersion = db.prepare('PRAGMA data_version');
 
-const version = (): number => Number((dataVersion.get() as { data_version: number }).data_version);
+const version = (): number => (dataVersion.get() as { data_version: number }).data_version;
 
 let seen = version();
 // Unknown at start: commits may have come before this thread did.
