@@ -13,6 +13,7 @@ import { resolveBackup, type BackupConfig } from './backup.ts';
 import { resolveAlerts, type AlertsConfig } from '../alerts/config.ts';
 import { buildCatalog } from './catalog.ts';
 import { resolveMattermost, type MattermostConfig } from './mattermost.ts';
+import { resolveMatrix, type MatrixConfig } from './matrix.ts';
 import { formatIssues } from './problems.ts';
 import { configSchema, portSchema, type ConfigLogLevel } from './schema.ts';
 
@@ -35,6 +36,8 @@ export interface LoadedConfig {
   readonly templatesDir: string;
   /** The Mattermost front end, secrets resolved; undefined when not configured. */
   readonly mattermost: MattermostConfig | undefined;
+  /** The Matrix front end, secrets resolved; undefined when not configured. */
+  readonly matrix: MatrixConfig | undefined;
   /** Engine, repository and password of backups, resolved; undefined when not configured. */
   readonly backup: BackupConfig | undefined;
   /** The Alertmanager receiver and alert routing, resolved; undefined when not configured. */
@@ -124,6 +127,11 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
     configDir: dirname(path),
     env: opts.env,
   });
+  const mx = resolveMatrix(file.matrix, {
+    configPath: path,
+    configDir: dirname(path),
+    env: opts.env,
+  });
   const backup = resolveBackup(file.backup, {
     configPath: path,
     configDir: dirname(path),
@@ -137,7 +145,13 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
   // Its tokens join the redaction list, so no message or log line can show them.
   const catalog = {
     ...built.catalog,
-    secrets: [...built.catalog.secrets, ...mm.secrets, ...backup.secrets, ...alerts.secrets],
+    secrets: [
+      ...built.catalog.secrets,
+      ...mm.secrets,
+      ...mx.secrets,
+      ...backup.secrets,
+      ...alerts.secrets,
+    ],
   };
 
   const statePath =
@@ -155,6 +169,7 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
     // whatever the working directory.
     templatesDir: resolve(dirname(path), file.provision.templates),
     mattermost: mm.settings,
+    matrix: mx.settings,
     backup: backup.settings,
     alerts: alerts.settings,
   };
