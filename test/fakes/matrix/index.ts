@@ -1,0 +1,488 @@
+/**
+ * A fake Matrix homeserver for tests, on 127.0.0.1 only, speaking the client-server API v1.13
+ * (https://spec.matrix.org/v1.13/client-server-api/) closely enough for matrix-js-sdk 43:
+ *
+ * - #get_matrixclientversions, #get_matrixclientv3login, #get_matrixclientv3accountwhoami,
+ *   #get_matrixclientv3capabilities, #get_matrixclientv3pushrules (empty rule sets),
+ *   #post_matrixclientv3useruseridfilter, #profiles, #client-config (account data);
+ * - #syncing / #get_matrixclientv3sync: `since` tokens, long poll up to `timeout`, `filter`
+ *   (id or inline JSON; `room.timeline.limit` is honoured), `full_state`; rooms.join
+ *   (timeline with `limited`/`prev_batch`, state, ephemeral, account_data), rooms.invite
+ *   (stripped `invite_state`), rooms.leave;
+ * - #transaction-identifiers: a repeated `PUT …/send/{type}/{txnId}` from the same device
+ *   returns the first event id and stores nothing new;
+ * - #forming-relationships-between-events, #get_matrixclientv1roomsroomidrelationseventid,
+ *   #event-replacements (`m.replace`), #threading (`m.thread`), #event-annotations-and-reactions;
+ * - #rate-limiting: 429 `M_LIMIT_EXCEEDED` with `retry_after_ms` and `Retry-After` (v1.10+);
+ * - #client-authentication: `Authorization: Bearer` or `access_token`, 401 `M_MISSING_TOKEN` /
+ *   `M_UNKNOWN_TOKEN`; #standard-error-response, unknown endpoints 404 `M_UNRECOGNIZED`;
+ * - #content-repository (v3 upload, v1 authenticated download and config);
+ * - #end-to-end-encryption as a relay only: keys upload/query/claim, send-to-device, and the
+ *   sync fields `to_device`, `device_lists`, `device_one_time_keys_count`.
+ *
+ * Simplifications, where the spec leaves room or a single server makes no difference: one
+ * server name, no federation; every joined member sees the whole room history (visibility
+ * `shared`); members are never lazy-loaded; presence is always empty.
+ *
+ * Tests act as the people in the rooms through this class (`say`, `react`, `edit`,
+ * `threadReply`, `createRoom`, `invite`…), read back everything a room holds (`roomEvents`),
+ * and inject faults (`rateLimit`, `fail`, `dropSyncs`, `stop`/`start`).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MatrixHttpError } from './errors.ts';
+import { FakeHttp } from './http.ts';
+import { relatesTo, type StoredEvent } from './room.ts';
+import { RoomOps } from './room-ops.ts';
+import { HomeserverState } from './state.ts';
+import { viewEvent } from './views.ts';
+import type {
+  ClientEvent,
+  CreateRoomOptions,
+  EventRef,
+  FakeMatrixUser,
+  FakeRoom,
+  FaultRule,
+  JsonObject,
+  Membership,
+  RateLimitRule,
+  RequestRecord,
+  RoomRef,
+  TextOptions,
+} from './types.ts';
+
+export { MatrixHttpError } from './errors.ts';
+export type {
+  ClientEvent,
+  CreateRoomOptions,
+  Endpoint,
+  EventRef,
+  FakeMatrixUser,
+  FakeRoom,
+  FaultRule,
+  JsonObject,
+  Membership,
+  RateLimitRule,
+  RequestRecord,
+  RoomRef,
+  TextOptions,
+} from './types.ts';
+
+export interface FakeHomeserverOptions {
+  /** The server part of every id; default `pes.test`. */
+  readonly serverName?: string;
+  /**
+   * The most timeline events one room gets in one `/sync`, whatever the filter asks (so tests
+   * can force `limited: true`). Default: the filter's `room.timeline.limit`, else 10.
+   */
+  readonly timelineLimit?: number;
+  /** Longest long poll, whatever `timeout` the client asks; default 30 000 ms. */
+  readonly maxSyncTimeoutMs?: number;
+}
+
+const roomIdOf = (room: RoomRef): string => (typeof room === 'string' ? room : room.roomId);
+const eventIdOf = (event: EventRef): string => (typeof event === 'string' ? event : event.event_id);
+
+export class FakeHomeserver {
+  readonly state: HomeserverState;
+  readonly ops: RoomOps;
+  readonly #http: FakeHttp;
+  #server: Server | undefined;
+  #port = 0;
+
+  constructor(options: FakeHomeserverOptions = {}) {
+    this.state = new HomeserverState(options.serverName ?? 'pes.test');
+    this.ops = new RoomOps(this.state);
+    this.#http = new FakeHttp(this.state, this.ops, {
+      timelineLimit: options.timelineLimit,
+      maxSyncTimeoutMs: options.maxSyncTimeoutMs ?? 30_000,
+    });
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  /** Listens on 127.0.0.1: a free port the first time, the same port after `stop()`. */
+  async start(): Promise<this> {
+    if (this.#server !== undefined) return this;
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      this.#http.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ errcode: 'M_UNKNOWN', error: String(error) }));
+        }
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.#port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#port = (server.address() as AddressInfo).port;
+    this.#server = server;
+    return this;
+  }
+
+  /** Closes the port and every connection (long polls included); all state is kept. */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (server === undefined) return;
+    this.#server = undefined;
+    this.#http.dropSyncs();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** `stop()` then `start()` on the same port: a homeserver restart that keeps its data. */
+  async restart(downForMs = 0): Promise<void> {
+    await this.stop();
+    if (downForMs > 0) await sleep(downForMs);
+    await this.start();
+  }
+
+  /** Same as `stop()`; for `afterEach`. */
+  async close(): Promise<void> {
+    await this.stop();
+  }
+
+  get running(): boolean {
+    return this.#server !== undefined;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /** The homeserver base URL for `createClient({ baseUrl })`. */
+  get url(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+
+  get serverName(): string {
+    return this.state.serverName;
+  }
+
+  // ---- users ------------------------------------------------------------------------------
+
+  /** Registers `@localpart:serverName`, logged in on one device with its own access token. */
+  addUser(localpart: string, options: { displayName?: string; deviceId?: string } = {}) {
+    return this.state.addUser(localpart, options.displayName, options.deviceId);
+  }
+
+  /** Logs the user in on another device (a second session with its own token). */
+  login(user: FakeMatrixUser, deviceId?: string): FakeMatrixUser {
+    const device = this.state.addDevice(user.userId, deviceId);
+    return { ...user, deviceId: device.deviceId, accessToken: device.accessToken };
+  }
+
+  // ---- rooms, as the people's clients would change them -------------------------------------
+
+  /**
+   * Creates a room as `creator`'s client would with `POST /createRoom`; `members` are invited
+   * and then join, `invite` are only invited (e.g. the bot, to test invite handling).
+   */
+  createRoom(creator: FakeMatrixUser, options: CreateRoomOptions = {}): FakeRoom {
+    const members = options.members ?? [];
+    const invitees = [...members, ...(options.invite ?? [])].map((u) => u.userId);
+    const room = this.ops.createRoom(creator.userId, {
+      ...options,
+      invite: invitees,
+      isDirect: options.direct === true,
+    });
+    for (const member of members)
+      this.ops.membership(member.userId, room.roomId, member.userId, 'join');
+    if (options.direct === true) {
+      const direct = { ...(this.state.getAccountData(creator.userId, '', 'm.direct') ?? {}) };
+      for (const other of invitees) {
+        const list = Array.isArray(direct[other]) ? (direct[other] as string[]) : [];
+        direct[other] = [...list, room.roomId];
+      }
+      this.state.setAccountData(creator.userId, '', 'm.direct', direct);
+    }
+    return { roomId: room.roomId };
+  }
+
+  invite(inviter: FakeMatrixUser, room: RoomRef, invitee: FakeMatrixUser, isDirect = false) {
+    return this.#view(
+      this.ops.membership(inviter.userId, roomIdOf(room), invitee.userId, 'invite', isDirect),
+    );
+  }
+
+  join(user: FakeMatrixUser, room: RoomRef): ClientEvent {
+    return this.#view(this.ops.membership(user.userId, roomIdOf(room), user.userId, 'join'));
+  }
+
+  leave(user: FakeMatrixUser, room: RoomRef): ClientEvent {
+    return this.#view(this.ops.membership(user.userId, roomIdOf(room), user.userId, 'leave'));
+  }
+
+  kick(by: FakeMatrixUser, room: RoomRef, target: FakeMatrixUser, reason?: string): ClientEvent {
+    return this.#view(
+      this.ops.membership(by.userId, roomIdOf(room), target.userId, 'leave', false, reason),
+    );
+  }
+
+  /** The user's current membership, or undefined when they never had one. */
+  membership(room: RoomRef, user: FakeMatrixUser | string): Membership | undefined {
+    const userId = typeof user === 'string' ? user : user.userId;
+    return this.ops.room(roomIdOf(room)).membership(userId);
+  }
+
+  setState(
+    sender: FakeMatrixUser,
+    room: RoomRef,
+    type: string,
+    stateKey: string,
+    content: JsonObject,
+  ): ClientEvent {
+    return this.#view(this.ops.setState(sender.userId, roomIdOf(room), type, stateKey, content));
+  }
+
+  /** The current content of a state event, or undefined. */
+  stateContent(room: RoomRef, type: string, stateKey = ''): JsonObject | undefined {
+    return this.ops.room(roomIdOf(room)).currentState(type, stateKey)?.event.content;
+  }
+
+  // ---- messages, as a person types them -----------------------------------------------------
+
+  /** Any room event with any content, exactly as given. */
+  send(sender: FakeMatrixUser, room: RoomRef, type: string, content: JsonObject): ClientEvent {
+    return this.#view(this.ops.send(sender.userId, roomIdOf(room), type, content));
+  }
+
+  /** An `m.room.message` (`m.text` unless `msgtype`), with HTML, mentions or a reply if asked. */
+  say(sender: FakeMatrixUser, room: RoomRef, body: string, options: TextOptions = {}): ClientEvent {
+    return this.send(sender, room, 'm.room.message', textContent(body, options));
+  }
+
+  /** An `m.reaction` annotating `target` with `key` (e.g. "✅"). */
+  react(sender: FakeMatrixUser, room: RoomRef, target: EventRef, key: string): ClientEvent {
+    return this.send(sender, room, 'm.reaction', {
+      'm.relates_to': { rel_type: 'm.annotation', event_id: eventIdOf(target), key },
+    });
+  }
+
+  /** An edit of `target`: `m.replace` with `m.new_content` and a `* ` fallback body. */
+  edit(
+    sender: FakeMatrixUser,
+    room: RoomRef,
+    target: EventRef,
+    body: string,
+    options: TextOptions = {},
+  ): ClientEvent {
+    const newContent = textContent(body, { ...options, replyTo: undefined });
+    const fallback = textContent(`* ${body}`, {
+      ...options,
+      replyTo: undefined,
+      ...(options.html === undefined ? {} : { html: `* ${options.html}` }),
+    });
+    return this.send(sender, room, 'm.room.message', {
+      ...fallback,
+      'm.new_content': newContent,
+      'm.relates_to': { rel_type: 'm.replace', event_id: eventIdOf(target) },
+    });
+  }
+
+  /** A reply in the thread of `root` (`m.thread`, with the spec's `is_falling_back` reply). */
+  threadReply(
+    sender: FakeMatrixUser,
+    room: RoomRef,
+    root: EventRef,
+    body: string,
+    options: TextOptions = {},
+  ): ClientEvent {
+    const rootId = eventIdOf(root);
+    const thread = this.ops
+      .room(roomIdOf(room))
+      .relationsOf(rootId, 'm.thread')
+      .map((s) => s.event.event_id);
+    const latest = thread.at(-1) ?? rootId;
+    return this.send(sender, room, 'm.room.message', {
+      ...textContent(body, { ...options, replyTo: undefined }),
+      'm.relates_to': {
+        rel_type: 'm.thread',
+        event_id: rootId,
+        is_falling_back: options.replyTo === undefined,
+        'm.in_reply_to': {
+          event_id: options.replyTo === undefined ? latest : eventIdOf(options.replyTo),
+        },
+      },
+    });
+  }
+
+  redact(sender: FakeMatrixUser, room: RoomRef, target: EventRef, reason?: string): ClientEvent {
+    return this.#view(this.ops.redact(sender.userId, roomIdOf(room), eventIdOf(target), reason));
+  }
+
+  /** Sets `m.typing` for a user in a room (ephemeral, seen in sync). */
+  typing(user: FakeMatrixUser, room: RoomRef, typing: boolean, timeoutMs = 30_000): void {
+    const target = this.ops.room(roomIdOf(room));
+    if (typing) target.typing.set(user.userId, Date.now() + timeoutMs);
+    else target.typing.delete(user.userId);
+    target.typingStream = this.state.advance();
+  }
+
+  // ---- reading back what the rooms hold -----------------------------------------------------
+
+  /** Every event of the room in order, state included, as `GET /event` would return them. */
+  roomEvents(room: RoomRef): ClientEvent[] {
+    return this.ops.room(roomIdOf(room)).events.map((s) => this.#view(s));
+  }
+
+  /** The room's events sent by `user` (e.g. the bot), optionally of one type. */
+  eventsBy(room: RoomRef, user: FakeMatrixUser | string, type?: string): ClientEvent[] {
+    const userId = typeof user === 'string' ? user : user.userId;
+    return this.roomEvents(room).filter(
+      (e) => e.sender === userId && (type === undefined || e.type === type),
+    );
+  }
+
+  /**
+   * The bot's visible messages: `m.room.message` events that are not edits (`m.replace`), with
+   * their content after the latest edit by the same sender applied (`m.new_content`).
+   */
+  messagesBy(room: RoomRef, user: FakeMatrixUser | string): ClientEvent[] {
+    return this.eventsBy(room, user, 'm.room.message')
+      .filter((e) => relatesTo(e)?.relType !== 'm.replace')
+      .map((e) => ({ ...e, content: this.currentContent(room, e) }));
+  }
+
+  event(room: RoomRef, eventId: string): ClientEvent | undefined {
+    const stored = this.ops.room(roomIdOf(room)).find(eventId);
+    return stored === undefined ? undefined : this.#view(stored);
+  }
+
+  /** Events relating to `target`, oldest first (redacted ones left out), by relation type. */
+  relations(room: RoomRef, target: EventRef, relType?: string): ClientEvent[] {
+    return this.ops
+      .room(roomIdOf(room))
+      .relationsOf(eventIdOf(target), relType)
+      .map((s) => this.#view(s));
+  }
+
+  /** Edits (`m.replace`) of `target` by its own sender, oldest first (spec #validity-of-replacement-events). */
+  edits(room: RoomRef, target: EventRef): ClientEvent[] {
+    const original = this.event(room, eventIdOf(target));
+    if (original === undefined) return [];
+    return this.relations(room, original, 'm.replace').filter((e) => e.sender === original.sender);
+  }
+
+  /** The content a client shows for `target`: the latest valid edit's `m.new_content`, else its own. */
+  currentContent(room: RoomRef, target: EventRef): JsonObject {
+    const original = this.event(room, eventIdOf(target));
+    if (original === undefined) throw new Error(`no event ${eventIdOf(target)}`);
+    const latest = this.edits(room, original).at(-1);
+    const replacement = latest?.content['m.new_content'];
+    return typeof replacement === 'object' && replacement !== null
+      ? (replacement as JsonObject)
+      : original.content;
+  }
+
+  /** Resolves with the first event of the room (from now on or already there) that matches. */
+  async waitForEvent(
+    room: RoomRef,
+    match: (event: ClientEvent) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<ClientEvent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.roomEvents(room).find(match);
+      if (found !== undefined) return found;
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(`no matching event in ${roomIdOf(room)} within ${timeoutMs} ms`);
+      const change = this.state.changed();
+      await Promise.race([change.promise, sleep(left)]);
+      change.cancel();
+    }
+  }
+
+  accountData(user: FakeMatrixUser, type: string, room?: RoomRef): JsonObject | undefined {
+    return this.state.getAccountData(user.userId, room === undefined ? '' : roomIdOf(room), type);
+  }
+
+  setAccountData(user: FakeMatrixUser, type: string, content: JsonObject, room?: RoomRef): void {
+    this.state.setAccountData(user.userId, room === undefined ? '' : roomIdOf(room), type, content);
+  }
+
+  /** An uploaded file by its `mxc://server/id` URI. */
+  media(
+    mxc: string,
+  ): { contentType: string; filename: string | undefined; body: Buffer } | undefined {
+    const id = /^mxc:\/\/[^/]+\/(.+)$/.exec(mxc)?.[1];
+    return id === undefined ? undefined : this.state.media.get(id);
+  }
+
+  // ---- faults --------------------------------------------------------------------------------
+
+  /** Adds a 429 rule: the next `times` matching requests get `M_LIMIT_EXCEEDED`. */
+  rateLimit(rule: RateLimitRule): void {
+    this.#http.rateLimits.push({ ...rule, left: rule.times });
+  }
+
+  /** Adds a failure rule for the next `times` requests to one endpoint. */
+  fail(rule: FaultRule): void {
+    this.#http.faults.push({ ...rule, left: rule.times });
+  }
+
+  /** Removes every rate-limit and failure rule. */
+  clearFaults(): void {
+    this.#http.rateLimits.length = 0;
+    this.#http.faults.length = 0;
+  }
+
+  /** Cuts every pending `/sync` long poll (its socket is destroyed); returns how many. */
+  dropSyncs(): number {
+    return this.#http.dropSyncs();
+  }
+
+  /** Caps the timeline of each room per `/sync` from now on (undefined: the filter decides). */
+  set timelineLimit(limit: number | undefined) {
+    this.#http.timelineLimit = limit;
+  }
+
+  get timelineLimit(): number | undefined {
+    return this.#http.timelineLimit;
+  }
+
+  /** Every request answered so far, in order. */
+  get requests(): readonly RequestRecord[] {
+    return this.#http.log;
+  }
+
+  /** How many requests a status had (e.g. 429s), for an endpoint or all. */
+  count(status: number, endpoint?: RequestRecord['endpoint']): number {
+    return this.#http.log.filter(
+      (r) => r.status === status && (endpoint === undefined || r.endpoint === endpoint),
+    ).length;
+  }
+
+  #view(stored: StoredEvent): ClientEvent {
+    return viewEvent(stored, { now: this.state.now(), device: undefined, roomId: true });
+  }
+}
+
+/** The content of an `m.room.message` as clients send it (spec #mroommessage, #mtext). */
+export function textContent(body: string, options: TextOptions = {}): JsonObject {
+  const content: JsonObject = { msgtype: options.msgtype ?? 'm.text', body };
+  if (options.html !== undefined) {
+    content['format'] = 'org.matrix.custom.html';
+    content['formatted_body'] = options.html;
+  }
+  if (options.mentions !== undefined) {
+    content['m.mentions'] = {
+      ...(options.mentions.user_ids === undefined
+        ? {}
+        : { user_ids: [...options.mentions.user_ids] }),
+      ...(options.mentions.room === undefined ? {} : { room: options.mentions.room }),
+    };
+  }
+  if (options.replyTo !== undefined) {
+    content['m.relates_to'] = { 'm.in_reply_to': { event_id: eventIdOf(options.replyTo) } };
+  }
+  return content;
+}
+
+export { MatrixHttpError as FakeMatrixError };
