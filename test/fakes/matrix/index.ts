@@ -433,6 +433,11 @@ export class FakeHomeserver {
     this.#http.faults.length = 0;
   }
 
+  /** How many `/sync` long polls are waiting now. */
+  get pendingSyncCount(): number {
+    return this.#http.pendingSyncs.size;
+  }
+
   /** Cuts every pending `/sync` long poll (its socket is destroyed); returns how many. */
   dropSyncs(): number {
     return this.#http.dropSyncs();
