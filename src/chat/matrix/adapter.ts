@@ -1,0 +1,303 @@
+/**
+ * The Matrix front end, wired: the matrix-js-sdk client syncing with its state in SQLite, the
+ * outbox and its dispatcher, invitations, the conversation (commands and reactions), the
+ * confirmation prompts, and the notice for encrypted rooms it cannot read.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import {
+  ClientEvent,
+  EventType,
+  RoomEvent,
+  RoomMemberEvent,
+  SyncState,
+  type MatrixClient,
+  type MatrixEvent,
+  type Room,
+  type RoomMember,
+} from 'matrix-js-sdk';
+import type { IRoomTimelineData } from 'matrix-js-sdk/lib/models/event-timeline-set.js';
+import type { Bot } from '../../core/bot.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { Message } from '../../core/message.ts';
+import { SqliteConfirmationStore } from '../../store/confirmations-repo.ts';
+import { SqliteMatrixState } from '../../store/matrix-repo.ts';
+import { SqliteOutboxStore } from '../../store/outbox-repo.ts';
+import { createMatrixClient, matrixSender } from './client.ts';
+import { Conversation } from './conversation.ts';
+import { acceptsInvite, type InboundEvent } from './inbound.ts';
+import { MatrixOutboxDispatcher } from './outbox-dispatch.ts';
+import { MatrixOutbox } from './outbox-writer.ts';
+import { settlePrompts } from './prompts.ts';
+import { renderMessage } from './render.ts';
+import { SqliteSyncStore } from './sync-store.ts';
+import { matrixTexts } from './texts.ts';
+import { roomOf, roomPrefix, type MatrixSettings, type RenderedEvent } from './types.ts';
+
+export interface MatrixTiming {
+  readonly progressIntervalMs?: number;
+  readonly retryBaseMs?: number;
+  /** Commands older than this, found after a restart, are answered but not run. */
+  readonly maxCommandAgeMs?: number;
+  /** The /sync long-poll timeout asked of the homeserver. */
+  readonly pollTimeoutMs?: number;
+  /** How often expired prompts are looked for. */
+  readonly housekeepingMs?: number;
+}
+
+export interface MatrixAdapterDeps {
+  readonly settings: MatrixSettings;
+  readonly bot: Bot;
+  readonly db: DatabaseSync;
+  readonly log: Logger;
+  readonly fetch?: typeof fetch;
+  readonly timing?: MatrixTiming;
+}
+
+/** An encrypted room is told once when joined, then at most this often when people write. */
+const encryptedNoticeEveryMs = 60 * 60 * 1000;
+
+export class MatrixAdapter {
+  readonly dispatcher: MatrixOutboxDispatcher;
+  readonly outbox: MatrixOutbox;
+  readonly client: MatrixClient;
+  readonly #d: MatrixAdapterDeps;
+  readonly #state: SqliteMatrixState;
+  readonly #conversation: Conversation;
+  readonly #confirmations: SqliteConfirmationStore;
+  readonly #handling = new Set<Promise<void>>();
+  #prepared = false;
+  #started = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(deps: MatrixAdapterDeps) {
+    this.#d = deps;
+    const { settings, log, db, timing = {} } = deps;
+    const store = new SqliteOutboxStore(db);
+    this.#state = new SqliteMatrixState(db);
+    this.#confirmations = new SqliteConfirmationStore(db);
+    this.client = createMatrixClient(
+      settings,
+      new SqliteSyncStore(this.#state, settings.userId),
+      log,
+      deps.fetch,
+    );
+    this.dispatcher = new MatrixOutboxDispatcher({
+      store,
+      sender: matrixSender(this.client),
+      log: log.child({ part: 'matrix-outbox' }),
+      ...(timing.retryBaseMs === undefined ? {} : { baseDelayMs: timing.retryBaseMs }),
+    });
+    this.outbox = new MatrixOutbox(store, () => this.dispatcher.kick());
+    this.#conversation = new Conversation({
+      settings,
+      bot: deps.bot,
+      outbox: this.outbox,
+      state: this.#state,
+      render: (message, roomId) => this.render(message, roomId),
+      isDirect: (roomId) => this.#isDirect(roomId),
+      settlePrompts: (roomId) => this.#settle(roomId),
+      log,
+      maxAgeMs: timing.maxCommandAgeMs ?? 15 * 60 * 1000,
+      ...(timing.progressIntervalMs === undefined
+        ? {}
+        : { progressIntervalMs: timing.progressIntervalMs }),
+    });
+  }
+
+  /** A neutral message for a room, in the room's language. */
+  render(message: Message, roomId: string): RenderedEvent {
+    return renderMessage(message, this.#d.bot.localeFor({ room: { id: roomOf(roomId) } }));
+  }
+
+  /**
+   * Posts a message nobody asked for (an interrupted job, a scheduled result) into the room
+   * `matrix:<room id>`, through the outbox, once per `key`. A room of another kind or one the
+   * bot does not serve is refused (false) and logged, never thrown.
+   */
+  announce(room: string, message: Message, key: string): boolean {
+    if (!room.startsWith(roomPrefix)) return false;
+    const roomId = room.slice(roomPrefix.length);
+    const { rooms } = this.#d.settings;
+    if (rooms.length > 0 && !rooms.includes(roomId) && !this.#isDirect(roomId)) {
+      this.#d.log.warn('announcement refused: the bot does not serve this room', { room, key });
+      return false;
+    }
+    try {
+      this.outbox.post(`announce:${key}`, roomId, this.render(message, roomId));
+      return true;
+    } catch (error) {
+      this.#d.log.error('announcement could not be queued', { room, key, error });
+      return false;
+    }
+  }
+
+  /** Starts delivering and syncing; returns at once (the homeserver may be down for now). */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.dispatcher.start();
+    const c = this.client;
+    c.on(ClientEvent.Sync, (state, _prev, data) => this.#onSync(state, data?.error));
+    c.on(RoomEvent.Timeline, (event, room, toStart, _removed, data) =>
+      this.#onTimeline(event, room, toStart, data),
+    );
+    c.on(RoomMemberEvent.Membership, (event, member) => this.#onMembership(event, member));
+    const every = this.#d.timing?.housekeepingMs ?? 30_000;
+    this.#timer = setInterval(() => this.#housekeeping(), every);
+    this.#timer.unref();
+    c.startClient({
+      initialSyncLimit: 10,
+      disablePresence: true,
+      lazyLoadMembers: false,
+      pollTimeout: this.#d.timing?.pollTimeoutMs ?? 30_000,
+    }).catch((error: unknown) => this.#d.log.error('matrix client did not start', { error }));
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.client.stopClient();
+    this.client.removeAllListeners();
+    await this.settled();
+    await this.dispatcher.stop();
+  }
+
+  /** Resolves once every event being handled has its answer in the outbox. */
+  async settled(): Promise<void> {
+    while (this.#handling.size > 0) await Promise.allSettled([...this.#handling]);
+  }
+
+  /** Whether the first sync is done: events from before it are history, not commands. */
+  get prepared(): boolean {
+    return this.#prepared;
+  }
+
+  #track(work: Promise<void>, what: string): void {
+    const p = work.catch((error: unknown) => this.#d.log.error(what, { error }));
+    this.#handling.add(p);
+    void p.finally(() => this.#handling.delete(p));
+  }
+
+  #onSync(state: SyncState, error: Error | undefined): void {
+    if (state === SyncState.Prepared && !this.#prepared) {
+      this.#prepared = true;
+      this.#d.log.info('matrix sync ready', { rooms: this.client.getRooms().length });
+      for (const room of this.client.getRooms()) {
+        if (room.getMyMembership() === 'invite') this.#invited(room.roomId);
+      }
+    }
+    if (state === SyncState.Error) {
+      this.#d.log.warn('matrix sync failed; the client retries', { error: error?.message });
+    }
+    if (this.#prepared && (state === SyncState.Prepared || state === SyncState.Syncing)) {
+      this.#checkEncryptedRooms();
+    }
+  }
+
+  #onTimeline(
+    event: MatrixEvent,
+    room: Room | undefined,
+    toStart: boolean | undefined,
+    data: IRoomTimelineData,
+  ): void {
+    // History (the first sync, the saved sync replayed at start, back-pagination) is not
+    // a command: only events that arrive live after the client was PREPARED are.
+    if (!this.#prepared || toStart === true || !data.liveEvent || room === undefined) return;
+    const me = this.#d.settings.userId;
+    if (event.getSender() === me) return;
+    if (event.getWireType() === 'm.room.encrypted') {
+      this.#encryptedNotice(room.roomId, encryptedNoticeEveryMs);
+      return;
+    }
+    const inbound: InboundEvent = {
+      eventId: event.getId() ?? '',
+      roomId: room.roomId,
+      sender: event.getSender() ?? '',
+      type: event.getType(),
+      originTs: event.getTs(),
+      content: event.getWireContent(),
+    };
+    if (inbound.eventId === '' || inbound.sender === '') return;
+    this.#track(this.#conversation.handle(inbound, me), 'handling a matrix event failed');
+  }
+
+  #onMembership(_event: MatrixEvent | null, member: RoomMember): void {
+    if (!this.#prepared || member.userId !== this.#d.settings.userId) return;
+    if (member.membership === 'invite') this.#invited(member.roomId);
+  }
+
+  /** Accepts the invitation when the inviter or the room is allowed; otherwise ignores it. */
+  #invited(roomId: string): void {
+    const me = this.client.getRoom(roomId)?.getMember(this.#d.settings.userId);
+    const invite = me?.events.member;
+    const inviter = invite?.getSender();
+    const direct = invite?.getContent().is_direct === true;
+    if (!acceptsInvite(this.#d.settings, inviter, roomId)) {
+      // Ignored, not declined: a stranger learns nothing, and an admin can still allow it.
+      this.#d.log.warn('matrix invitation ignored: inviter and room not allowed', {
+        room: roomId,
+        inviter,
+      });
+      return;
+    }
+    if (direct) this.#state.markDirect(roomId);
+    this.#track(
+      this.client.joinRoom(roomId).then(() => {
+        this.#d.log.info('matrix invitation accepted', { room: roomId, inviter, direct });
+      }),
+      'joining a matrix room failed',
+    );
+  }
+
+  #isDirect(roomId: string): boolean {
+    if (this.#state.isDirect(roomId)) return true;
+    // The bot's own m.direct account data, when an admin tool set it.
+    const direct = this.client.getAccountData(EventType.Direct)?.getContent();
+    return Object.values(direct ?? {}).some((ids) => Array.isArray(ids) && ids.includes(roomId));
+  }
+
+  /** Joined rooms that are encrypted are told once that the bot cannot read them. */
+  #checkEncryptedRooms(): void {
+    for (const room of this.client.getRooms()) {
+      if (room.getMyMembership() !== 'join' || !room.hasEncryptionStateEvent()) continue;
+      this.#encryptedNotice(room.roomId, Number.POSITIVE_INFINITY);
+    }
+  }
+
+  /**
+   * Without end-to-end encryption the bot can neither read nor encrypt: it says so in plain
+   * text (clients show it marked as unencrypted), and logs it.
+   */
+  #encryptedNotice(roomId: string, everyMs: number): void {
+    if (!this.#state.takeEncryptedNotice(roomId, everyMs)) return;
+    this.#d.log.warn('encrypted matrix room: the bot cannot read it', { room: roomId });
+    const locale = this.#d.bot.localeFor({ room: { id: roomOf(roomId) } });
+    const body = matrixTexts.encrypted[locale];
+    this.outbox.notice(`encrypted:${roomId}:${Date.now()}`, roomId, {
+      msgtype: 'm.notice',
+      body,
+      'm.mentions': {},
+    });
+  }
+
+  #settle(roomId?: string): void {
+    settlePrompts(
+      {
+        state: this.#state,
+        confirmations: this.#confirmations,
+        outbox: this.outbox,
+        locale: (id) => this.#d.bot.localeFor({ room: { id: roomOf(id) } }),
+        render: (message, id) => this.render(message, id),
+      },
+      roomId,
+    );
+  }
+
+  #housekeeping(): void {
+    try {
+      this.#settle();
+      this.#state.pruneSeen(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    } catch (error) {
+      this.#d.log.error('matrix housekeeping failed', { error });
+    }
+  }
+}
