@@ -11,6 +11,7 @@ import { accountRoutes } from './account-routes.ts';
 import { MatrixHttpError } from './errors.ts';
 import { keyRoutes } from './key-routes.ts';
 import { mediaRoutes } from './media-routes.ts';
+import { membershipRoutes } from './membership-routes.ts';
 import { paginationRoutes } from './pagination-routes.ts';
 import { roomRoutes } from './room-routes.ts';
 import type { RoomOps } from './room-ops.ts';
@@ -83,6 +84,7 @@ export class FakeHttp {
     this.maxSyncTimeoutMs = options.maxSyncTimeoutMs;
     this.#routes = [
       ...accountRoutes,
+      ...membershipRoutes,
       ...roomRoutes,
       ...paginationRoutes,
       ...syncRoutes,

@@ -26,16 +26,12 @@
  *
  * Tests act as the people in the rooms through this class (`say`, `react`, `edit`,
  * `threadReply`, `createRoom`, `invite`…), read back everything a room holds (`roomEvents`),
- * and inject faults (`rateLimit`, `fail`, `dropSyncs`, `stop`/`start`).
+ * and inject faults (`rateLimit`, `fail`, `dropSyncs`, `stop`/`start`; see server.ts).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MatrixHttpError } from './errors.ts';
-import { FakeHttp } from './http.ts';
+import { editContent, eventIdOf, reactionContent, textContent, threadContent } from './contents.ts';
 import { relatesTo, type StoredEvent } from './room.ts';
-import { RoomOps } from './room-ops.ts';
-import { HomeserverState } from './state.ts';
+import { HomeserverProcess } from './server.ts';
 import { viewEvent } from './views.ts';
 import type {
   ClientEvent,
@@ -43,16 +39,15 @@ import type {
   EventRef,
   FakeMatrixUser,
   FakeRoom,
-  FaultRule,
   JsonObject,
   Membership,
-  RateLimitRule,
-  RequestRecord,
   RoomRef,
   TextOptions,
 } from './types.ts';
 
+export { textContent } from './contents.ts';
 export { MatrixHttpError } from './errors.ts';
+export type { FakeHomeserverOptions } from './server.ts';
 export type {
   ClientEvent,
   CreateRoomOptions,
@@ -69,101 +64,10 @@ export type {
   TextOptions,
 } from './types.ts';
 
-export interface FakeHomeserverOptions {
-  /** The server part of every id; default `pes.test`. */
-  readonly serverName?: string;
-  /**
-   * The most timeline events one room gets in one `/sync`, whatever the filter asks (so tests
-   * can force `limited: true`). Default: the filter's `room.timeline.limit`, else 10.
-   */
-  readonly timelineLimit?: number;
-  /** Longest long poll, whatever `timeout` the client asks; default 30 000 ms. */
-  readonly maxSyncTimeoutMs?: number;
-}
-
 const roomIdOf = (room: RoomRef): string => (typeof room === 'string' ? room : room.roomId);
-const eventIdOf = (event: EventRef): string => (typeof event === 'string' ? event : event.event_id);
 
-export class FakeHomeserver {
-  readonly state: HomeserverState;
-  readonly ops: RoomOps;
-  readonly #http: FakeHttp;
-  #server: Server | undefined;
-  #port = 0;
-
-  constructor(options: FakeHomeserverOptions = {}) {
-    this.state = new HomeserverState(options.serverName ?? 'pes.test');
-    this.ops = new RoomOps(this.state);
-    this.#http = new FakeHttp(this.state, this.ops, {
-      timelineLimit: options.timelineLimit,
-      maxSyncTimeoutMs: options.maxSyncTimeoutMs ?? 30_000,
-    });
-  }
-
-  // ---- lifecycle -------------------------------------------------------------------------
-
-  /** Listens on 127.0.0.1: a free port the first time, the same port after `stop()`. */
-  async start(): Promise<this> {
-    if (this.#server !== undefined) return this;
-    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      this.#http.handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) {
-          res.writeHead(500, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ errcode: 'M_UNKNOWN', error: String(error) }));
-        }
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.#port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.#port = (server.address() as AddressInfo).port;
-    this.#server = server;
-    return this;
-  }
-
-  /** Closes the port and every connection (long polls included); all state is kept. */
-  async stop(): Promise<void> {
-    const server = this.#server;
-    if (server === undefined) return;
-    this.#server = undefined;
-    this.#http.dropSyncs();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  /** `stop()` then `start()` on the same port: a homeserver restart that keeps its data. */
-  async restart(downForMs = 0): Promise<void> {
-    await this.stop();
-    if (downForMs > 0) await sleep(downForMs);
-    await this.start();
-  }
-
-  /** Same as `stop()`; for `afterEach`. */
-  async close(): Promise<void> {
-    await this.stop();
-  }
-
-  get running(): boolean {
-    return this.#server !== undefined;
-  }
-
-  get port(): number {
-    return this.#port;
-  }
-
-  /** The homeserver base URL for `createClient({ baseUrl })`. */
-  get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
-  }
-
-  get serverName(): string {
-    return this.state.serverName;
-  }
-
+/** The fake homeserver with the test-side API: people acting in rooms, and reading back. */
+export class FakeHomeserver extends HomeserverProcess {
   // ---- users ------------------------------------------------------------------------------
 
   /** Registers `@localpart:serverName`, logged in on one device with its own access token. */
@@ -259,9 +163,7 @@ export class FakeHomeserver {
 
   /** An `m.reaction` annotating `target` with `key` (e.g. "✅"). */
   react(sender: FakeMatrixUser, room: RoomRef, target: EventRef, key: string): ClientEvent {
-    return this.send(sender, room, 'm.reaction', {
-      'm.relates_to': { rel_type: 'm.annotation', event_id: eventIdOf(target), key },
-    });
+    return this.send(sender, room, 'm.reaction', reactionContent(target, key));
   }
 
   /** An edit of `target`: `m.replace` with `m.new_content` and a `* ` fallback body. */
@@ -272,17 +174,7 @@ export class FakeHomeserver {
     body: string,
     options: TextOptions = {},
   ): ClientEvent {
-    const newContent = textContent(body, { ...options, replyTo: undefined });
-    const fallback = textContent(`* ${body}`, {
-      ...options,
-      replyTo: undefined,
-      ...(options.html === undefined ? {} : { html: `* ${options.html}` }),
-    });
-    return this.send(sender, room, 'm.room.message', {
-      ...fallback,
-      'm.new_content': newContent,
-      'm.relates_to': { rel_type: 'm.replace', event_id: eventIdOf(target) },
-    });
+    return this.send(sender, room, 'm.room.message', editContent(target, body, options));
   }
 
   /** A reply in the thread of `root` (`m.thread`, with the spec's `is_falling_back` reply). */
@@ -294,22 +186,9 @@ export class FakeHomeserver {
     options: TextOptions = {},
   ): ClientEvent {
     const rootId = eventIdOf(root);
-    const thread = this.ops
-      .room(roomIdOf(room))
-      .relationsOf(rootId, 'm.thread')
-      .map((s) => s.event.event_id);
-    const latest = thread.at(-1) ?? rootId;
-    return this.send(sender, room, 'm.room.message', {
-      ...textContent(body, { ...options, replyTo: undefined }),
-      'm.relates_to': {
-        rel_type: 'm.thread',
-        event_id: rootId,
-        is_falling_back: options.replyTo === undefined,
-        'm.in_reply_to': {
-          event_id: options.replyTo === undefined ? latest : eventIdOf(options.replyTo),
-        },
-      },
-    });
+    const latest = this.ops.room(roomIdOf(room)).relationsOf(rootId, 'm.thread').at(-1);
+    const content = threadContent(rootId, latest?.event.event_id ?? rootId, body, options);
+    return this.send(sender, room, 'm.room.message', content);
   }
 
   redact(sender: FakeMatrixUser, room: RoomRef, target: EventRef, reason?: string): ClientEvent {
@@ -415,79 +294,7 @@ export class FakeHomeserver {
     return id === undefined ? undefined : this.state.media.get(id);
   }
 
-  // ---- faults --------------------------------------------------------------------------------
-
-  /** Adds a 429 rule: the next `times` matching requests get `M_LIMIT_EXCEEDED`. */
-  rateLimit(rule: RateLimitRule): void {
-    this.#http.rateLimits.push({ ...rule, left: rule.times });
-  }
-
-  /** Adds a failure rule for the next `times` requests to one endpoint. */
-  fail(rule: FaultRule): void {
-    this.#http.faults.push({ ...rule, left: rule.times });
-  }
-
-  /** Removes every rate-limit and failure rule. */
-  clearFaults(): void {
-    this.#http.rateLimits.length = 0;
-    this.#http.faults.length = 0;
-  }
-
-  /** How many `/sync` long polls are waiting now. */
-  get pendingSyncCount(): number {
-    return this.#http.pendingSyncs.size;
-  }
-
-  /** Cuts every pending `/sync` long poll (its socket is destroyed); returns how many. */
-  dropSyncs(): number {
-    return this.#http.dropSyncs();
-  }
-
-  /** Caps the timeline of each room per `/sync` from now on (undefined: the filter decides). */
-  set timelineLimit(limit: number | undefined) {
-    this.#http.timelineLimit = limit;
-  }
-
-  get timelineLimit(): number | undefined {
-    return this.#http.timelineLimit;
-  }
-
-  /** Every request answered so far, in order. */
-  get requests(): readonly RequestRecord[] {
-    return this.#http.log;
-  }
-
-  /** How many requests a status had (e.g. 429s), for an endpoint or all. */
-  count(status: number, endpoint?: RequestRecord['endpoint']): number {
-    return this.#http.log.filter(
-      (r) => r.status === status && (endpoint === undefined || r.endpoint === endpoint),
-    ).length;
-  }
-
   #view(stored: StoredEvent): ClientEvent {
     return viewEvent(stored, { now: this.state.now(), device: undefined, roomId: true });
   }
 }
-
-/** The content of an `m.room.message` as clients send it (spec #mroommessage, #mtext). */
-export function textContent(body: string, options: TextOptions = {}): JsonObject {
-  const content: JsonObject = { msgtype: options.msgtype ?? 'm.text', body };
-  if (options.html !== undefined) {
-    content['format'] = 'org.matrix.custom.html';
-    content['formatted_body'] = options.html;
-  }
-  if (options.mentions !== undefined) {
-    content['m.mentions'] = {
-      ...(options.mentions.user_ids === undefined
-        ? {}
-        : { user_ids: [...options.mentions.user_ids] }),
-      ...(options.mentions.room === undefined ? {} : { room: options.mentions.room }),
-    };
-  }
-  if (options.replyTo !== undefined) {
-    content['m.relates_to'] = { 'm.in_reply_to': { event_id: eventIdOf(options.replyTo) } };
-  }
-  return content;
-}
-
-export { MatrixHttpError as FakeMatrixError };

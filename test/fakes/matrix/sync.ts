@@ -294,7 +294,7 @@ function deviceLists(ctx: RequestContext, since: number): { changed: string[]; l
     (u) => (ctx.hs.keyChanges.get(u) ?? 0) > since || joinedSince.has(u),
   );
   const left = new Set<string>();
-  for (const room of ctx.hs.rooms.values()) {
+  for (const room of ctx.hs.roomsWith(me, 'join')) {
     for (const userId of [...room.membersWith('leave'), ...room.membersWith('ban')]) {
       if (room.membershipStream(userId) > since && !shared.has(userId)) left.add(userId);
     }
