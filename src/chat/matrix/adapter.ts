@@ -182,7 +182,8 @@ export class MatrixAdapter {
       this.#prepared = true;
       this.#d.log.info('matrix sync ready', { rooms: this.client.getRooms().length });
       for (const room of this.client.getRooms()) {
-        if (room.getMyMembership() === 'invite') this.#invited(room.roomId);
+        if (room.getMyMembership() !== 'invite') continue;
+        this.#invited(room.roomId, room.getMember(this.#d.settings.userId)?.events.member);
       }
     }
     if (state === SyncState.Error) {
@@ -220,15 +221,15 @@ export class MatrixAdapter {
     this.#track(this.#conversation.handle(inbound, me), 'handling a matrix event failed');
   }
 
-  #onMembership(_event: MatrixEvent | null, member: RoomMember): void {
+  #onMembership(event: MatrixEvent | null, member: RoomMember): void {
     if (!this.#prepared || member.userId !== this.#d.settings.userId) return;
-    if (member.membership === 'invite') this.#invited(member.roomId);
+    // The room may not be in the client's store yet while its invitation is processed: the
+    // member event itself says who invited.
+    if (member.membership === 'invite') this.#invited(member.roomId, event ?? member.events.member);
   }
 
   /** Accepts the invitation when the inviter or the room is allowed; otherwise ignores it. */
-  #invited(roomId: string): void {
-    const me = this.client.getRoom(roomId)?.getMember(this.#d.settings.userId);
-    const invite = me?.events.member;
+  #invited(roomId: string, invite: MatrixEvent | undefined): void {
     const inviter = invite?.getSender();
     const direct = invite?.getContent().is_direct === true;
     if (!acceptsInvite(this.#d.settings, inviter, roomId)) {

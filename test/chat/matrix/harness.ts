@@ -3,7 +3,7 @@
  * adapter (matrix-js-sdk client, SQLite sync store, outbox) and a bot with real SQLite stores
  * on a state file that survives `restart()`, plus test commands: `crunch <service> [steps]`
  * (a job that reports progress every 200 ms), `wipe <service>` (destructive: asks for a
- * confirmation) and `echo <words…>` (quick, read-only).
+ * confirmation), `echo <words…>` (quick, read-only) and `dump <lines>` (long output).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,6 +92,36 @@ const echo = defineCommand({
     Promise.resolve({ message: { severity: 'info', text: input.words.join(' ') } }),
 });
 
+/** Output of `lines` lines: too long for one event, so it becomes a file. */
+const dump = defineCommand({
+  name: 'dump',
+  summary: { ru: 'тест', en: 'test' },
+  args: [
+    {
+      name: 'lines',
+      description: { ru: 'x', en: 'x' },
+      schema: z
+        .string()
+        .regex(/^\d{1,5}$/)
+        .transform(Number),
+    },
+  ],
+  options: [],
+  run: (_ctx, input) =>
+    Promise.resolve({
+      message: {
+        severity: 'info',
+        title: 'dump',
+        code: {
+          content: Array.from(
+            { length: input.lines },
+            (_, i) => `line ${i} ${'x'.repeat(30)}`,
+          ).join('\n'),
+        },
+      },
+    }),
+});
+
 export interface Harness {
   readonly hs: FakeHomeserver;
   readonly adapter: MatrixAdapter;
@@ -139,7 +169,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       {
         name: 'operator',
         members: [`matrix:${operator.userId}`],
-        commands: ['status', 'echo', 'crunch'],
+        commands: ['status', 'echo', 'crunch', 'dump'],
       },
     ],
     rooms: [],
@@ -166,7 +196,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const build = (): MatrixAdapter => {
     const bot = new Bot({
       catalog,
-      registry: new Registry([...commands, crunch, wipe, echo]),
+      registry: new Registry([...commands, crunch, wipe, echo, dump]),
       jobs: new SqliteJobStore(db),
       audit: new SqliteAuditLog(db),
       confirmations: new SqliteConfirmationStore(db),
