@@ -45,9 +45,16 @@ export const keyRoutes: readonly Route[] = [
         device.keys = k;
         ctx.hs.keyChanges.set(device.userId, ctx.hs.advance());
       }
-      for (const [id, key] of Object.entries(objectOf(ctx.body['one_time_keys']))) {
-        device.oneTimeKeys.set(id, key);
+      const otks = Object.entries(objectOf(ctx.body['one_time_keys']));
+      // A key id may not be reused for another key (Synapse answers 400 as well): a client
+      // that lost its crypto store and starts a new account on the same device shows up here.
+      for (const [id, key] of otks) {
+        const known = device.oneTimeKeys.get(id);
+        if (known !== undefined && JSON.stringify(known) !== JSON.stringify(key)) {
+          throw new MatrixHttpError(400, 'M_INVALID_PARAM', `One time key ${id} already exists`);
+        }
       }
+      for (const [id, key] of otks) device.oneTimeKeys.set(id, key);
       const fallback = objectOf(ctx.body['fallback_keys']);
       if (Object.keys(fallback).length > 0) {
         device.fallbackKeys.clear();

@@ -4,7 +4,7 @@
  * (idempotent per device and request path, #transaction-identifiers),
  * #put_matrixclientv3roomsroomidstateeventtypestatekey, #get_matrixclientv3roomsroomidstate,
  * #get_matrixclientv3roomsroomidmembers, #get_matrixclientv3roomsroomidjoined_members,
- * #get_matrixclientv3roomsroomideventeventid, #get_matrixclientv3roomsroomidcontexteventid,
+ * #get_matrixclientv3roomsroomideventeventid,
  * #post_matrixclientv3roomsroomidreceiptreceipttypeeventid, #post_matrixclientv3roomsroomidread_markers,
  * #put_matrixclientv3roomsroomidtypinguserid. Membership is in membership-routes.ts,
  * pagination (`/messages`, `/context`, `/relations`, `/threads`) is in pagination-routes.ts.
