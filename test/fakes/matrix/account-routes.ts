@@ -3,15 +3,15 @@
  * (https://spec.matrix.org/v1.13/client-server-api/): #get_matrixclientversions,
  * #get_matrixclientv3login / #post_matrixclientv3login (`m.login.password` with a user
  * identifier), #post_matrixclientv3logout, #get_matrixclientv3accountwhoami,
- * #get_matrixclientv3capabilities, #get_matrixclientv3pushrules (the fake has no push rules:
- * five empty kinds under `global`), #post_matrixclientv3useruseridfilter and
- * #get_matrixclientv3useruseridfilterfilterid, #get_matrixclientv3profileuserid,
+ * #get_matrixclientv3capabilities, #get_matrixclientv3pushrules (the predefined rules),
+ * #post_matrixclientv3useruseridfilter and #get_matrixclientv3useruseridfilterfilterid, #get_matrixclientv3profileuserid,
  * #put_matrixclientv3useruseridaccount_datatype (and the per-room variant), presence, and
  * #get_matrixclientv1auth_metadata, answered 404 M_UNRECOGNIZED as a server without OAuth 2.0
  * must.
  */
 import { forbidden, MatrixHttpError, notFound } from './errors.ts';
 import { ok, type RequestContext, type Route } from './http.ts';
+import { defaultPushRules } from './push-rules.ts';
 import type { JsonObject } from './types.ts';
 
 const v3 = '/_matrix/client/(?:v3|r0)';
@@ -137,8 +137,7 @@ export const accountRoutes: readonly Route[] = [
     method: 'GET',
     path: new RegExp(`^${v3}/pushrules/?$`),
     endpoint: 'pushrules',
-    handle: () =>
-      ok({ global: { override: [], content: [], room: [], sender: [], underride: [] } }),
+    handle: (ctx) => ok(defaultPushRules(ctx.device.userId)),
   },
   {
     method: 'POST',

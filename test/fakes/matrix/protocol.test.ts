@@ -67,6 +67,23 @@ describe('discovery and authentication', () => {
     expect(hs.roomEvents(room).filter((e) => e.type === 'm.room.message')).toHaveLength(0);
   });
 
+  it('serves the predefined push rules, with the user in the rules that name them', async () => {
+    const res = await call(hs, bot, 'GET', v3('/pushrules/'));
+    const global = res.json['global'] as Record<string, { rule_id: string; enabled: boolean }[]>;
+    expect(global['override']?.map((r) => r.rule_id).slice(0, 3)).toEqual([
+      '.m.rule.master',
+      '.m.rule.suppress_notices',
+      '.m.rule.invite_for_me',
+    ]);
+    expect(global['override']?.[0]?.enabled).toBe(false);
+    expect(JSON.stringify(global['override']?.[2])).toContain(bot.userId);
+    expect(global['content']?.[0]).toMatchObject({
+      rule_id: '.m.rule.contains_user_name',
+      pattern: 'pes',
+    });
+    expect(global['underride']?.map((r) => r.rule_id)).toContain('.m.rule.message');
+  });
+
   it('logs in with a password on a new device and logs out', async () => {
     const login = await call(hs, undefined, 'POST', v3('/login'), {
       type: 'm.login.password',
