@@ -88,8 +88,11 @@ export class FakeHomeserver extends HomeserverProcess {
    * and then join, `invite` are only invited (e.g. the bot, to test invite handling).
    */
   createRoom(creator: FakeMatrixUser, options: CreateRoomOptions = {}): FakeRoom {
-    const members = options.members ?? [];
-    const invitees = [...members, ...(options.invite ?? [])].map((u) => u.userId);
+    // The creator is in the room already; listing them again changes nothing.
+    const others = (list: readonly FakeMatrixUser[] = []) =>
+      list.filter((u) => u.userId !== creator.userId);
+    const members = others(options.members);
+    const invitees = [...members, ...others(options.invite)].map((u) => u.userId);
     const room = this.ops.createRoom(creator.userId, {
       ...options,
       invite: invitees,

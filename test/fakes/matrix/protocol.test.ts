@@ -252,6 +252,8 @@ describe('rooms and state', () => {
   });
 
   it('creates direct and encrypted rooms as a client would', () => {
+    const withSelf = hs.createRoom(anna, { members: [anna, bot] });
+    expect(hs.eventsBy(withSelf, anna, 'm.room.member')).toHaveLength(2);
     const dm = hs.createRoom(anna, { direct: true, invite: [bot] });
     expect(hs.accountData(anna, 'm.direct')).toEqual({ [bot.userId]: [dm.roomId] });
     const invite = hs.roomEvents(dm).find((e) => e.state_key === bot.userId);
