@@ -24,18 +24,107 @@ export function neutralizeMentions(text: string): string {
   return text.replace(/@room\b/gi, (m) => `@\u200b${m.slice(1)}`);
 }
 
-/** The neutral markdown subset (`**bold**`, `` `code` ``, line breaks) as HTML. */
-export function inlineHtml(text: string): string {
-  const parts = text.split(/(`[^`\n]+`)/);
-  return parts
-    .map((part) => {
-      if (part.length > 2 && part.startsWith('`') && part.endsWith('`')) {
-        return `<code>${escapeHtml(part.slice(1, -1))}</code>`;
+type Inline =
+  | { readonly kind: 'text'; readonly text: string; readonly bold: boolean }
+  | { readonly kind: 'code'; readonly text: string }
+  | { readonly kind: 'link'; readonly text: string; readonly url: string; readonly bold: boolean }
+  | { readonly kind: 'break' };
+
+const escapable = /[\\`*_{}[\]()#+\-.!<>:|~@&]/;
+
+/**
+ * Reads the neutral markdown subset: `**bold**`, `` `code` ``, `[text](https://…)` links,
+ * backslash escapes of markdown punctuation (as the alert texts write them), line breaks.
+ * Anything else is text.
+ */
+export function parseInline(source: string): Inline[] {
+  const out: Inline[] = [];
+  let text = '';
+  let bold = false;
+  const flush = (): void => {
+    if (text !== '') out.push({ kind: 'text', text, bold });
+    text = '';
+  };
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charAt(i);
+    const next = source.charAt(i + 1);
+    if (c === '\\' && escapable.test(next)) {
+      text += next;
+      i++;
+    } else if (c === '\n') {
+      flush();
+      out.push({ kind: 'break' });
+    } else if (c === '`') {
+      const end = source.indexOf('`', i + 1);
+      const code = end < 0 ? '' : source.slice(i + 1, end);
+      if (end < 0 || code.includes('\n') || code === '') {
+        text += c;
+        continue;
       }
-      return escapeHtml(part).replace(/\*\*([^*\n]+)\*\*/g, '<strong>$1</strong>');
+      flush();
+      out.push({ kind: 'code', text: code });
+      i = end;
+    } else if (c === '*' && next === '*') {
+      flush();
+      bold = !bold;
+      i++;
+    } else if (c === '[') {
+      const link = /^\[((?:\\.|[^\]\\\n])+)\]\((https?:\/\/[^\s)]+)\)/.exec(source.slice(i));
+      if (link === null) {
+        text += c;
+        continue;
+      }
+      flush();
+      const label = (link[1] ?? '').replace(/\\(.)/g, '$1');
+      out.push({ kind: 'link', text: label, url: link[2] ?? '', bold });
+      i += link[0].length - 1;
+    } else {
+      text += c;
+    }
+  }
+  flush();
+  return out;
+}
+
+/** The markdown subset as HTML; links only to http(s) URLs, every value escaped. */
+export function inlineHtml(source: string): string {
+  return parseInline(source)
+    .map((t) => {
+      switch (t.kind) {
+        case 'break':
+          return '<br>';
+        case 'code':
+          return `<code>${escapeHtml(t.text)}</code>`;
+        case 'link': {
+          // A matrix.to link to a user or room is shown by clients as a mention pill.
+          const a = /^https?:\/\/matrix\.to\b/i.test(t.url)
+            ? escapeHtml(`${t.text} (${t.url})`)
+            : `<a href="${escapeHtml(t.url)}">${escapeHtml(t.text)}</a>`;
+          return t.bold ? `<strong>${a}</strong>` : a;
+        }
+        case 'text':
+          return t.bold ? `<strong>${escapeHtml(t.text)}</strong>` : escapeHtml(t.text);
+      }
     })
-    .join('')
-    .replace(/\n/g, '<br>');
+    .join('');
+}
+
+/** The markdown subset as plain text for `body`: escapes resolved, links as "text (url)". */
+export function inlinePlain(source: string): string {
+  return parseInline(source)
+    .map((t) => {
+      switch (t.kind) {
+        case 'break':
+          return '\n';
+        case 'code':
+          return `\`${t.text}\``;
+        case 'link':
+          return `${t.text} (${t.url})`;
+        case 'text':
+          return t.text;
+      }
+    })
+    .join('');
 }
 
 /** A code block; the language only if it is a plain word (it becomes a class name). */

@@ -6,7 +6,7 @@
  */
 import { localize, type Locale } from '../../core/i18n.ts';
 import type { Action, Message, Severity } from '../../core/message.ts';
-import { codeHtml, escapeHtml, inlineHtml, neutralizeMentions } from './html.ts';
+import { codeHtml, escapeHtml, inlineHtml, inlinePlain, neutralizeMentions } from './html.ts';
 import { matrixTexts } from './texts.ts';
 import type { Content, FileToUpload, ReactionAction, RenderedEvent } from './types.ts';
 
@@ -77,14 +77,14 @@ export function renderMessage(message: Message, locale: Locale): RenderedEvent {
     html.push(`<strong>${escapeHtml(`${emoji} ${title}`)}</strong>`);
   }
   if (text !== '') {
-    plain.push(title === undefined ? `${emoji} ${text}` : text);
+    plain.push((title === undefined ? `${emoji} ` : '') + inlinePlain(text));
     html.push((title === undefined ? `${escapeHtml(emoji)} ` : '') + inlineHtml(text));
   }
   for (const field of message.fields ?? []) {
     const label = neutralizeMentions(field.label);
     const value = neutralizeMentions(field.value);
-    plain.push(`${label}: ${value}`);
-    html.push(`<strong>${escapeHtml(label)}</strong>: ${inlineHtml(value)}`);
+    plain.push(`${inlinePlain(label)}: ${inlinePlain(value)}`);
+    html.push(`<strong>${inlineHtml(label)}</strong>: ${inlineHtml(value)}`);
   }
   const actions = reactionKeys(message.actions ?? []);
   if (actions.length > 0) {

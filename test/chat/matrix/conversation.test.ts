@@ -56,6 +56,27 @@ describe('matrix conversation', () => {
     expect(answer.content['m.relates_to']).toBeUndefined();
   });
 
+  it('says plainly in an encrypted room that it cannot read it, once', async () => {
+    const room = h.hs.createRoom(h.admin, { encrypted: true, invite: [h.botUser] });
+    const notice = await h.botSays(room, /cannot read encrypted messages/);
+    expect(notice.type).toBe('m.room.message');
+    expect(notice.content['msgtype']).toBe('m.notice');
+    expect(h.logs.some((l) => l.includes('encrypted matrix room: the bot cannot read it'))).toBe(
+      true,
+    );
+    // A person's encrypted message: the room was told already within the hour.
+    h.hs.send(h.admin, room, 'm.room.encrypted', {
+      algorithm: 'm.megolm.v1.aes-sha2',
+      ciphertext: 'AwgAEn...',
+      session_id: 's1',
+      device_id: 'ANNA',
+      sender_key: 'k',
+    });
+    h.hs.say(h.admin, h.ops, '!pes echo later');
+    await h.botSays(h.ops, /later/);
+    expect(h.botMessages(room)).toHaveLength(1);
+  });
+
   it('ignores an invitation from a stranger', async () => {
     const room = h.hs.createRoom(h.stranger, { name: 'lure', invite: [h.botUser] });
     await waitFor(

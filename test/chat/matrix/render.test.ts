@@ -1,6 +1,6 @@
 /** The neutral Message as a Matrix m.notice (body + HTML), checked against golden files. */
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, inlineHtml } from '../../../src/chat/matrix/html.ts';
+import { escapeHtml, inlineHtml, inlinePlain } from '../../../src/chat/matrix/html.ts';
 import {
   maxContentBytes,
   reactionKeys,
@@ -48,7 +48,7 @@ describe('matrix renderMessage', () => {
     const hostile: Message = {
       severity: 'error',
       title: '<img src=x onerror=alert(1)> @room',
-      text: 'unknown command "<b>x</b>" <a href="https://evil.example">click</a> @room',
+      text: 'unknown command "<b>x</b>" <a href="https://evil.example">click</a> @room [pill](https://matrix.to/#/@anna:example.org) [x](javascript:alert(1))',
       fields: [{ label: '<i>label</i>', value: '<script>alert(1)</script> **<u>b</u>**' }],
       code: { language: '"><script>', content: '</code></pre><h1>big</h1>' },
     };
@@ -58,6 +58,7 @@ describe('matrix renderMessage', () => {
     const tags = [...html.matchAll(/<\/?([a-z0-9]+)/gi)].map((m) => m[1]);
     expect(new Set(tags)).toEqual(new Set(['strong', 'br', 'pre', 'code']));
     expect(html).not.toContain('class=');
+    expect(html).not.toMatch(/<a\s/);
     expect(String(rendered.content['body'])).not.toMatch(/@room/);
     expect(rendered.content['m.mentions']).toEqual({});
     await expect(golden(rendered)).toMatchFileSnapshot('./golden/hostile.json');
@@ -102,6 +103,12 @@ describe('matrix renderMessage', () => {
     );
     expect(inlineHtml('**bold** and `<code>` and\nnext')).toBe(
       '<strong>bold</strong> and <code>&lt;code&gt;</code> and<br>next',
+    );
+    expect(inlineHtml('[source](https://p.example/g?a=1&b="2") \\*not bold\\* a\\:b')).toBe(
+      '<a href="https://p.example/g?a=1&amp;b=&quot;2&quot;">source</a> *not bold* a:b',
+    );
+    expect(inlinePlain('**b** [source](https://p.example/) \\<x\\>')).toBe(
+      'b source (https://p.example/) <x>',
     );
   });
 });
