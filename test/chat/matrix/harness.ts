@@ -15,6 +15,7 @@ import { commands } from '../../../commands/index.ts';
 import { MatrixAdapter, type MatrixTiming } from '../../../src/chat/matrix/adapter.ts';
 import type { MatrixSettings } from '../../../src/chat/matrix/types.ts';
 import { serviceArg } from '../../../src/core/args.ts';
+import type { AlertsPort } from '../../../src/core/alerts.ts';
 import { Bot } from '../../../src/core/bot.ts';
 import { defineCommand } from '../../../src/core/command.ts';
 import { createLogger } from '../../../src/core/logger.ts';
@@ -144,6 +145,8 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
+  /** The alert commands' port (the alert tests give one). */
+  readonly alerts?: AlertsPort;
   readonly timing?: MatrixTiming;
   readonly settings?: Partial<MatrixSettings>;
 }
@@ -201,6 +204,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       audit: new SqliteAuditLog(db),
       confirmations: new SqliteConfirmationStore(db),
       platform: () => fakePlatform({}),
+      ...(options.alerts === undefined ? {} : { alerts: options.alerts }),
       log,
     });
     return new MatrixAdapter({ settings, bot, db, log, timing });
