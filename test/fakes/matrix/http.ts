@@ -74,6 +74,8 @@ export class FakeHttp {
   readonly log: RequestRecord[] = [];
   /** Pending long polls, so that `dropSyncs` can cut them. */
   readonly pendingSyncs = new Set<ServerResponse>();
+  /** The highest `since` each device (`userId|deviceId`) has sent to `/sync`. */
+  readonly syncedUpTo = new Map<string, number>();
   timelineLimit: number | undefined;
   readonly maxSyncTimeoutMs: number;
 

@@ -78,6 +78,18 @@ describe('stop and restart', () => {
   });
 });
 
+describe('syncedPast', () => {
+  it('waits for a /sync whose since token covers the position', async () => {
+    const first = await sync(hs, bot);
+    hs.say(anna, room, 'new');
+    await expect(hs.syncedPast(bot, hs.state.position, 100)).rejects.toThrow(/did not sync past/);
+    const waiting = hs.syncedPast(bot);
+    const next = await sync(hs, bot, { since: first.body.next_batch });
+    await sync(hs, bot, { since: next.body.next_batch });
+    await waiting;
+  });
+});
+
 async function waitUntil(check: () => boolean): Promise<void> {
   const deadline = Date.now() + 5000;
   while (!check()) {

@@ -112,6 +112,15 @@ describe('matrix-js-sdk against the fake', () => {
     });
   });
 
+  it('tells when the client has handled everything said so far', async () => {
+    const { bodies } = await startBot();
+    for (let i = 1; i <= 20; i++) {
+      hs.say(anna, room, `line ${i}`);
+      await hs.syncedPast(bot);
+      expect(bodies.at(-1)).toBe(`line ${i}`);
+    }
+  });
+
   it('retries a 429 storm with the same transaction id and posts once', async () => {
     const { c } = await startBot();
     hs.rateLimit({ endpoint: 'send', times: 3, retryAfterMs: 50, omitHeader: true });

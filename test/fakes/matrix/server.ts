@@ -117,6 +117,26 @@ export class HomeserverProcess {
     this.#http.faults.length = 0;
   }
 
+  /**
+   * Resolves once `user`'s client has handled everything up to now (or `position`): that is,
+   * once it asks `/sync` with a `since` at or past it, which clients do only after processing
+   * the previous answer. Lets a test assert that something was ignored without sleeping.
+   */
+  async syncedPast(
+    user: { userId: string; deviceId: string },
+    position = this.state.position,
+    timeoutMs = 10_000,
+  ): Promise<void> {
+    const key = `${user.userId}|${user.deviceId}`;
+    const deadline = Date.now() + timeoutMs;
+    while ((this.#http.syncedUpTo.get(key) ?? -1) < position) {
+      if (Date.now() > deadline) {
+        throw new Error(`${user.userId} did not sync past ${position} within ${timeoutMs} ms`);
+      }
+      await sleep(10);
+    }
+  }
+
   /** How many `/sync` long polls are waiting now. */
   get pendingSyncCount(): number {
     return this.#http.pendingSyncs.size;

@@ -54,6 +54,7 @@ export const syncRoutes: readonly Route[] = [
       );
       const deadline = Date.now() + timeout;
       acknowledgeToDevice(ctx, params.since);
+      noteProgress(ctx, params.since);
       for (;;) {
         const body = build(ctx, params);
         if (params.since === undefined || params.fullState || !isEmpty(body)) return ok(body);
@@ -83,6 +84,13 @@ async function waitForChange(ctx: RequestContext, ms: number): Promise<void> {
     if (onClose !== undefined) ctx.res.off('close', onClose);
     ctx.http.pendingSyncs.delete(ctx.res);
   }
+}
+
+/** A client sends `since` only after it has handled the answer that gave it the token. */
+function noteProgress(ctx: RequestContext, since: number | undefined): void {
+  if (since === undefined) return;
+  const key = `${ctx.device.userId}|${ctx.device.deviceId}`;
+  ctx.http.syncedUpTo.set(key, Math.max(since, ctx.http.syncedUpTo.get(key) ?? 0));
 }
 
 function acknowledgeToDevice(ctx: RequestContext, since: number | undefined): void {
