@@ -48,6 +48,17 @@ describe('matrix outbox and sync', () => {
     expect(row?.next_batch).toBeTruthy();
   });
 
+  it('announces once per key into a matrix room, and refuses other rooms', async () => {
+    const message = { severity: 'warning' as const, text: 'job 7 was interrupted' };
+    const room = `matrix:${h.ops.roomId}`;
+    expect(h.adapter.announce(room, message, 'interrupted:7')).toBe(true);
+    expect(h.adapter.announce(room, message, 'interrupted:7')).toBe(true);
+    expect(h.adapter.announce('mattermost:' + 'c'.repeat(26), message, 'x')).toBe(false);
+    await h.botSays(h.ops, /job 7 was interrupted/);
+    await sleep(300);
+    expect(count('job 7 was interrupted')).toBe(1);
+  });
+
   it('posts every message exactly once through a 429 storm', async () => {
     // retry_after_ms only (a server before v1.10 sends no Retry-After header).
     h.hs.rateLimit({ endpoint: 'send', times: 25, retryAfterMs: 150, omitHeader: true });
