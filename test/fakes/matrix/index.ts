@@ -3,7 +3,7 @@
  * (https://spec.matrix.org/v1.13/client-server-api/) closely enough for matrix-js-sdk 43:
  *
  * - #get_matrixclientversions, #get_matrixclientv3login, #get_matrixclientv3accountwhoami,
- *   #get_matrixclientv3capabilities, #get_matrixclientv3pushrules (empty rule sets),
+ *   #get_matrixclientv3capabilities, #get_matrixclientv3pushrules (the predefined rules),
  *   #post_matrixclientv3useruseridfilter, #profiles, #client-config (account data);
  * - #syncing / #get_matrixclientv3sync: `since` tokens, long poll up to `timeout`, `filter`
  *   (id or inline JSON; `room.timeline.limit` is honoured), `full_state`; rooms.join
@@ -26,7 +26,8 @@
  *
  * Tests act as the people in the rooms through this class (`say`, `react`, `edit`,
  * `threadReply`, `createRoom`, `invite`…), read back everything a room holds (`roomEvents`),
- * and inject faults (`rateLimit`, `fail`, `dropSyncs`, `stop`/`start`; see server.ts).
+ * wait for a client to have handled everything so far (`syncedPast`), and inject faults
+ * (`rateLimit`, `fail`, `dropSyncs`, `stop`/`start`; see server.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { editContent, eventIdOf, reactionContent, textContent, threadContent } from './contents.ts';
@@ -71,7 +72,10 @@ export class FakeHomeserver extends HomeserverProcess {
   // ---- users ------------------------------------------------------------------------------
 
   /** Registers `@localpart:serverName`, logged in on one device with its own access token. */
-  addUser(localpart: string, options: { displayName?: string; deviceId?: string } = {}) {
+  addUser(
+    localpart: string,
+    options: { displayName?: string; deviceId?: string } = {},
+  ): FakeMatrixUser {
     return this.state.addUser(localpart, options.displayName, options.deviceId);
   }
 
@@ -111,7 +115,13 @@ export class FakeHomeserver extends HomeserverProcess {
     return { roomId: room.roomId };
   }
 
-  invite(inviter: FakeMatrixUser, room: RoomRef, invitee: FakeMatrixUser, isDirect = false) {
+  /** An invite; `isDirect` marks it as a direct chat (`is_direct` in the member event). */
+  invite(
+    inviter: FakeMatrixUser,
+    room: RoomRef,
+    invitee: FakeMatrixUser,
+    isDirect = false,
+  ): ClientEvent {
     return this.#view(
       this.ops.membership(inviter.userId, roomIdOf(room), invitee.userId, 'invite', isDirect),
     );
@@ -244,14 +254,17 @@ export class FakeHomeserver extends HomeserverProcess {
       .map((s) => this.#view(s));
   }
 
-  /** Edits (`m.replace`) of `target` by its own sender, oldest first (spec #validity-of-replacement-events). */
+  /**
+   * Edits (`m.replace`) of `target` by its own sender, oldest first; edits by anyone else are
+   * invalid (spec #validity-of-replacement-events).
+   */
   edits(room: RoomRef, target: EventRef): ClientEvent[] {
     const original = this.event(room, eventIdOf(target));
     if (original === undefined) return [];
     return this.relations(room, original, 'm.replace').filter((e) => e.sender === original.sender);
   }
 
-  /** The content a client shows for `target`: the latest valid edit's `m.new_content`, else its own. */
+  /** What a client shows for `target`: the latest valid edit's `m.new_content`, else its content. */
   currentContent(room: RoomRef, target: EventRef): JsonObject {
     const original = this.event(room, eventIdOf(target));
     if (original === undefined) throw new Error(`no event ${eventIdOf(target)}`);
@@ -276,7 +289,12 @@ export class FakeHomeserver extends HomeserverProcess {
       if (left <= 0)
         throw new Error(`no matching event in ${roomIdOf(room)} within ${timeoutMs} ms`);
       const change = this.state.changed();
-      await Promise.race([change.promise, sleep(left)]);
+      const timer = new AbortController();
+      await Promise.race([
+        change.promise,
+        sleep(left, undefined, { signal: timer.signal }).catch(() => undefined),
+      ]);
+      timer.abort();
       change.cancel();
     }
   }
