@@ -34,6 +34,11 @@ export const matrixSection = z.strictObject({
   allowedRooms: z.array(roomId).default([]),
   /** Rooms where `!pes` commands are taken; empty means every room the bot is in. */
   rooms: z.array(roomId).default([]),
+  /**
+   * End-to-end encryption: present, the bot reads and writes encrypted rooms; its keys are
+   * kept in the state database, encrypted with this passphrase.
+   */
+  encryption: z.strictObject({ passphrase: secretRef }).optional(),
 });
 
 export type MatrixSection = z.output<typeof matrixSection>;

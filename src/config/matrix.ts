@@ -10,6 +10,8 @@ export interface MatrixConfig {
   readonly allowedInviters: readonly string[];
   readonly allowedRooms: readonly string[];
   readonly rooms: readonly string[];
+  /** Set when end-to-end encryption is on: encrypts the crypto store at rest. */
+  readonly cryptoPassphrase: string | undefined;
 }
 
 /** The settings, and the secret values in them (for the redaction list). */
@@ -20,6 +22,10 @@ export function resolveMatrix(
   if (section === undefined) return { settings: undefined, secrets: [] };
   const accessToken = resolveSecret(section.accessToken, 'matrix.accessToken', ctx);
   const deviceId = resolveSecret(section.deviceId, 'matrix.deviceId', ctx).trim();
+  const cryptoPassphrase =
+    section.encryption === undefined
+      ? undefined
+      : resolveSecret(section.encryption.passphrase, 'matrix.encryption.passphrase', ctx);
   return {
     settings: {
       homeserverUrl: section.homeserverUrl.replace(/\/+$/, ''),
@@ -29,9 +35,10 @@ export function resolveMatrix(
       allowedInviters: section.allowedInviters,
       allowedRooms: section.allowedRooms,
       rooms: section.rooms,
+      cryptoPassphrase,
     },
     // The device id is not a credential by itself, but it is given by reference like the
     // token it belongs to, so it is kept out of logs the same way.
-    secrets: [accessToken],
+    secrets: [accessToken, ...(cryptoPassphrase === undefined ? [] : [cryptoPassphrase])],
   };
 }

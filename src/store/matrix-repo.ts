@@ -54,6 +54,27 @@ export class SqliteMatrixState {
     this.db.prepare('DELETE FROM matrix_sync WHERE user_id = ?').run(userId);
   }
 
+  // ---- end-to-end encryption ----
+
+  loadCrypto(userId: string): Buffer | undefined {
+    const row = this.db
+      .prepare('SELECT snapshot FROM matrix_crypto WHERE user_id = ?')
+      .get(userId) as { snapshot: Uint8Array } | undefined;
+    return row === undefined ? undefined : Buffer.from(row.snapshot);
+  }
+
+  saveCrypto(userId: string, snapshot: Buffer): void {
+    immediate(this.db, () => {
+      this.db
+        .prepare(
+          `INSERT INTO matrix_crypto (user_id, snapshot, saved_at) VALUES (?, ?, ?)
+           ON CONFLICT (user_id) DO UPDATE SET snapshot = excluded.snapshot,
+             saved_at = excluded.saved_at`,
+        )
+        .run(userId, snapshot, toIso(this.now()));
+    });
+  }
+
   // ---- events taken ----
 
   /** True exactly once per event id, across restarts. */

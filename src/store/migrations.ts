@@ -290,6 +290,14 @@ export const migrations: readonly Migration[] = [
         closed_at TEXT
       );
       CREATE INDEX matrix_prompts_open ON matrix_prompts (room_id) WHERE closed_at IS NULL;
+      -- The end-to-end encryption store (device keys, Olm and Megolm sessions), copied out of
+      -- the in-memory IndexedDB after every sync; its values are encrypted by the crypto
+      -- store with the configured passphrase.
+      CREATE TABLE matrix_crypto (
+        user_id TEXT PRIMARY KEY,
+        snapshot BLOB NOT NULL,
+        saved_at TEXT NOT NULL
+      );
     `,
   },
 ];

@@ -24,6 +24,7 @@ import { SqliteMatrixState } from '../../store/matrix-repo.ts';
 import { SqliteOutboxStore } from '../../store/outbox-repo.ts';
 import { createMatrixClient, matrixSender } from './client.ts';
 import { Conversation } from './conversation.ts';
+import { startCrypto, type BotCrypto } from './crypto.ts';
 import { acceptsInvite, type InboundEvent } from './inbound.ts';
 import { MatrixOutboxDispatcher } from './outbox-dispatch.ts';
 import { MatrixOutbox } from './outbox-writer.ts';
@@ -65,6 +66,8 @@ export class MatrixAdapter {
   readonly #conversation: Conversation;
   readonly #confirmations: SqliteConfirmationStore;
   readonly #handling = new Set<Promise<void>>();
+  readonly #syncStore: SqliteSyncStore;
+  #crypto: BotCrypto | undefined;
   #prepared = false;
   #started = false;
   #timer: NodeJS.Timeout | undefined;
@@ -75,15 +78,14 @@ export class MatrixAdapter {
     const store = new SqliteOutboxStore(db);
     this.#state = new SqliteMatrixState(db);
     this.#confirmations = new SqliteConfirmationStore(db);
-    this.client = createMatrixClient(
-      settings,
-      new SqliteSyncStore(this.#state, settings.userId),
-      log,
-      deps.fetch,
-    );
+    this.#syncStore = new SqliteSyncStore(this.#state, settings.userId);
+    this.client = createMatrixClient(settings, this.#syncStore, log, deps.fetch);
     this.dispatcher = new MatrixOutboxDispatcher({
       store,
-      sender: matrixSender(this.client),
+      sender: matrixSender(this.client, () => {
+        const crypto = this.#crypto;
+        return crypto === undefined ? undefined : (...args) => crypto.seal(...args);
+      }),
       log: log.child({ part: 'matrix-outbox' }),
       ...(timing.retryBaseMs === undefined ? {} : { baseDelayMs: timing.retryBaseMs }),
     });
@@ -145,20 +147,52 @@ export class MatrixAdapter {
     const every = this.#d.timing?.housekeepingMs ?? 30_000;
     this.#timer = setInterval(() => this.#housekeeping(), every);
     this.#timer.unref();
-    c.startClient({
+    this.#booting = this.#boot().catch((error: unknown) =>
+      this.#d.log.error('matrix client did not start', { error }),
+    );
+  }
+
+  #booting: Promise<void> | undefined;
+
+  async #boot(): Promise<void> {
+    const passphrase = this.#d.settings.cryptoPassphrase;
+    if (passphrase !== undefined) {
+      try {
+        const crypto = await startCrypto(this.client, {
+          userId: this.#d.settings.userId,
+          passphrase,
+          persistence: this.#state,
+          log: this.#d.log,
+        });
+        this.#crypto = crypto;
+        this.#syncStore.onSave = () => crypto.save();
+      } catch (error) {
+        // Without its keys the bot still works in unencrypted rooms, and says so in the others.
+        this.#d.log.error('matrix end-to-end encryption could not start', { error });
+      }
+    }
+    await this.client.startClient({
       initialSyncLimit: 10,
       disablePresence: true,
       lazyLoadMembers: false,
       pollTimeout: this.#d.timing?.pollTimeoutMs ?? 30_000,
-    }).catch((error: unknown) => this.#d.log.error('matrix client did not start', { error }));
+    });
+  }
+
+  /** Whether the bot can read and write encrypted rooms. */
+  get encryption(): boolean {
+    return this.#crypto !== undefined;
   }
 
   async stop(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    await this.#booting;
     this.client.stopClient();
     this.client.removeAllListeners();
     await this.settled();
     await this.dispatcher.stop();
+    // Keys made since the last sync (e.g. for a message just encrypted) are kept too.
+    await this.#crypto?.save();
   }
 
   /** Resolves once every event being handled has its answer in the outbox. */
@@ -206,19 +240,48 @@ export class MatrixAdapter {
     const me = this.#d.settings.userId;
     if (event.getSender() === me) return;
     if (event.getWireType() === 'm.room.encrypted') {
-      this.#encryptedNotice(room.roomId, encryptedNoticeEveryMs);
+      if (this.#crypto === undefined) {
+        this.#encryptedNotice(room.roomId, encryptedNoticeEveryMs);
+        return;
+      }
+      this.#track(this.#decrypted(event, room.roomId, me), 'handling a matrix event failed');
       return;
     }
+    this.#track(
+      this.#handle(event, room.roomId, me, event.getWireContent()),
+      'handling a matrix event failed',
+    );
+  }
+
+  async #decrypted(event: MatrixEvent, roomId: string, me: string): Promise<void> {
+    await this.client.decryptEventIfNeeded(event);
+    if (event.isDecryptionFailure()) {
+      this.#d.log.warn('a matrix message could not be decrypted', {
+        room: roomId,
+        event: event.getId(),
+        reason: event.decryptionFailureReason,
+      });
+      return;
+    }
+    await this.#handle(event, roomId, me, event.getContent());
+  }
+
+  #handle(
+    event: MatrixEvent,
+    roomId: string,
+    me: string,
+    content: InboundEvent['content'],
+  ): Promise<void> {
     const inbound: InboundEvent = {
       eventId: event.getId() ?? '',
-      roomId: room.roomId,
+      roomId,
       sender: event.getSender() ?? '',
       type: event.getType(),
       originTs: event.getTs(),
-      content: event.getWireContent(),
+      content,
     };
-    if (inbound.eventId === '' || inbound.sender === '') return;
-    this.#track(this.#conversation.handle(inbound, me), 'handling a matrix event failed');
+    if (inbound.eventId === '' || inbound.sender === '') return Promise.resolve();
+    return this.#conversation.handle(inbound, me);
   }
 
   #onMembership(event: MatrixEvent | null, member: RoomMember): void {
@@ -258,6 +321,7 @@ export class MatrixAdapter {
 
   /** Joined rooms that are encrypted are told once that the bot cannot read them. */
   #checkEncryptedRooms(): void {
+    if (this.#crypto !== undefined) return;
     for (const room of this.client.getRooms()) {
       if (room.getMyMembership() !== 'join' || !room.hasEncryptionStateEvent()) continue;
       this.#encryptedNotice(room.roomId, Number.POSITIVE_INFINITY);

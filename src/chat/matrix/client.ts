@@ -87,9 +87,22 @@ export interface MatrixSender {
   upload(file: FileToUpload): Promise<string>;
 }
 
-export function matrixSender(client: MatrixClient): MatrixSender {
+/** Turns an event into what is sent: encrypted in an encrypted room when crypto is on. */
+export type Seal = (
+  roomId: string,
+  type: string,
+  content: Content,
+  txnId: string,
+) => Promise<{ type: string; content: Content }>;
+
+export function matrixSender(client: MatrixClient, seal?: () => Seal | undefined): MatrixSender {
   return {
-    async send(roomId, type, txnId, content) {
+    async send(roomId, clearType, txnId, clearContent) {
+      const sealed = (await seal?.()?.(roomId, clearType, clearContent, txnId)) ?? {
+        type: clearType,
+        content: clearContent,
+      };
+      const { type, content } = sealed;
       const path = `/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(type)}/${encodeURIComponent(txnId)}`;
       const res = await client.http.authedRequest<{ event_id: string }>(
         Method.Put,

@@ -20,6 +20,8 @@ export class SqliteSyncStore extends MemoryStore {
   readonly #userId: string;
   readonly #accumulator = new SyncAccumulator();
   #dirty = false;
+  /** Runs after each save, e.g. to save the crypto store with the token it belongs to. */
+  onSave: (() => Promise<void>) | undefined;
 
   constructor(persist: SyncPersistence, userId: string) {
     super();
@@ -75,13 +77,14 @@ export class SqliteSyncStore extends MemoryStore {
 
   override save(): Promise<void> {
     if (!this.#dirty) return Promise.resolve();
+    // The token is saved only after the sync was processed (crypto included).
     const json = this.#accumulator.getJSON(true);
     this.#persist.saveSync(this.#userId, {
       nextBatch: json.nextBatch,
       data: JSON.stringify({ roomsData: json.roomsData, accountData: json.accountData }),
     });
     this.#dirty = false;
-    return Promise.resolve();
+    return this.onSave?.() ?? Promise.resolve();
   }
 
   override deleteAllData(): Promise<void> {

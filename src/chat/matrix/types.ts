@@ -11,6 +11,8 @@ export interface MatrixSettings {
   readonly allowedRooms: readonly string[];
   /** Rooms where `!pes` commands are taken; empty means every joined room. */
   readonly rooms: readonly string[];
+  /** Set: end-to-end encryption is on, its store encrypted with this passphrase. */
+  readonly cryptoPassphrase?: string | undefined;
 }
 
 /** Event content as JSON. */

@@ -39,6 +39,7 @@ describe('matrix configuration', () => {
       allowedInviters: ['@anna:example.org'],
       allowedRooms: ['!ops:example.org'],
       rooms: ['!ops:example.org'],
+      cryptoPassphrase: undefined,
     });
     expect(config.catalog.secrets).toContain('syt_cGVz_secret_token_1234');
   });
