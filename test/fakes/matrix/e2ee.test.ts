@@ -128,4 +128,23 @@ describe('end-to-end encryption through the fake', () => {
     expect(hs.count(200, 'send_to_device')).toBeGreaterThan(0);
     expect(hs.count(200, 'keys_claim')).toBeGreaterThan(0);
   });
+
+  it('refuses the keys of a device that lost its crypto store, so it cannot read on', async () => {
+    const a = await start(anna);
+    const b = await start(bot);
+    await knows(a.c, bot);
+    await knows(b.c, anna);
+    await a.c.sendMessage(room.roomId, { msgtype: MsgType.Text, body: 'first' });
+    await until(() => b.texts.includes('first'), 'the bot to decrypt');
+    b.c.stopClient();
+    // Same device id, new (empty) crypto store: a new account whose one-time key ids collide
+    // with the ones still on the server, which refuses them as Synapse does.
+    const fresh = await start(bot);
+    await until(() => hs.count(400, 'keys_upload') > 0, 'the refused key upload');
+    await a.c.sendMessage(room.roomId, { msgtype: MsgType.Text, body: 'second' });
+    const undecryptable = (): number =>
+      fresh.texts.filter((t) => t.startsWith('** Unable to decrypt')).length;
+    await until(() => undecryptable() === 2, 'both messages to stay unreadable');
+    expect(fresh.texts).not.toContain('second');
+  });
 });
