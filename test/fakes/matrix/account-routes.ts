@@ -5,16 +5,25 @@
  * identifier), #post_matrixclientv3logout, #get_matrixclientv3accountwhoami,
  * #get_matrixclientv3capabilities, #get_matrixclientv3pushrules (the predefined rules),
  * #post_matrixclientv3useruseridfilter and #get_matrixclientv3useruseridfilterfilterid, #get_matrixclientv3profileuserid,
- * #put_matrixclientv3useruseridaccount_datatype (and the per-room variant), presence, and
+ * #put_matrixclientv3useruseridaccount_datatype (and the per-room variant), presence,
+ * #get_matrixclientv3devices (and one device, and its display name), and
  * #get_matrixclientv1auth_metadata, answered 404 M_UNRECOGNIZED as a server without OAuth 2.0
  * must.
  */
 import { forbidden, MatrixHttpError, notFound } from './errors.ts';
 import { ok, type RequestContext, type Route } from './http.ts';
 import { defaultPushRules } from './push-rules.ts';
+import type { Device } from './state.ts';
 import type { JsonObject } from './types.ts';
 
 const v3 = '/_matrix/client/(?:v3|r0)';
+
+const deviceInfo = (d: Device): JsonObject => ({
+  device_id: d.deviceId,
+  display_name: d.displayName === '' ? null : d.displayName,
+  last_seen_ip: '127.0.0.1',
+  last_seen_ts: null,
+});
 
 /** Only the owner may touch `/user/{userId}/…` paths. */
 function own(ctx: RequestContext): string {
@@ -215,6 +224,34 @@ export const accountRoutes: readonly Route[] = [
         throw new MatrixHttpError(400, 'M_INVALID_PARAM', 'Unknown room');
       }
       ctx.hs.setAccountData(userId, roomId, ctx.params[2] ?? '', ctx.body);
+      return ok({});
+    },
+  },
+  {
+    method: 'GET',
+    path: new RegExp(`^${v3}/devices$`),
+    endpoint: 'devices',
+    handle: (ctx) => ok({ devices: ctx.hs.devicesOf(ctx.device.userId).map(deviceInfo) }),
+  },
+  {
+    method: 'GET',
+    path: new RegExp(`^${v3}/devices/([^/]+)$`),
+    endpoint: 'devices',
+    handle: (ctx) => {
+      const found = ctx.hs.devicesOf(ctx.device.userId).find((d) => d.deviceId === ctx.params[0]);
+      if (found === undefined) throw notFound('Device not found');
+      return ok(deviceInfo(found));
+    },
+  },
+  {
+    method: 'PUT',
+    path: new RegExp(`^${v3}/devices/([^/]+)$`),
+    endpoint: 'devices',
+    handle: (ctx) => {
+      const found = ctx.hs.devicesOf(ctx.device.userId).find((d) => d.deviceId === ctx.params[0]);
+      if (found === undefined) throw notFound('Device not found');
+      const name = ctx.body['display_name'];
+      if (typeof name === 'string') found.displayName = name;
       return ok({});
     },
   },

@@ -84,6 +84,20 @@ describe('discovery and authentication', () => {
     expect(global['underride']?.map((r) => r.rule_id)).toContain('.m.rule.message');
   });
 
+  it('lists the devices of the caller and names one', async () => {
+    const second = hs.login(bot, 'SECONDDEV');
+    const put = await call(hs, bot, 'PUT', v3('/devices/{}', 'SECONDDEV'), { display_name: 'ops' });
+    expect(put.status).toBe(200);
+    const list = await call(hs, second, 'GET', v3('/devices'));
+    const devices = list.json['devices'] as { device_id: string; display_name: string | null }[];
+    expect(devices.map((d) => [d.device_id, d.display_name])).toEqual([
+      [bot.deviceId, null],
+      ['SECONDDEV', 'ops'],
+    ]);
+    const missing = await call(hs, bot, 'GET', v3('/devices/{}', 'NOPE'));
+    expect([missing.status, missing.json['errcode']]).toEqual([404, 'M_NOT_FOUND']);
+  });
+
   it('logs in with a password on a new device and logs out', async () => {
     const login = await call(hs, undefined, 'POST', v3('/login'), {
       type: 'm.login.password',

@@ -93,6 +93,23 @@ describe('/sync', () => {
       v3(`/rooms/{}/messages?dir=b&limit=1&from=${String(before.json['end'])}`, room.roomId),
     );
     expect((older.json['chunk'] as SyncEvent[])[0]?.type).toBe('m.room.topic');
+    // Filling the gap exactly: back from prev_batch down to the old since token.
+    const gap = await call(
+      hs,
+      bot,
+      'GET',
+      v3(
+        `/rooms/{}/messages?dir=b&limit=50&from=${joined?.timeline.prev_batch ?? ''}&to=${first.body.next_batch}`,
+        room.roomId,
+      ),
+    );
+    expect((gap.json['chunk'] as SyncEvent[]).map((e) => e.content['body'] ?? e.type)).toEqual([
+      'm3',
+      'm2',
+      'm1',
+      'm.room.topic',
+    ]);
+    expect(gap.json['end']).toBeUndefined();
   });
 
   it('honours the timeline limit of a stored or an inline filter, and full_state', async () => {

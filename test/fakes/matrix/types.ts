@@ -57,6 +57,7 @@ export type Endpoint =
   | 'profile'
   | 'account_data'
   | 'presence'
+  | 'devices'
   | 'joined_rooms'
   | 'create_room'
   | 'join'
