@@ -168,5 +168,9 @@ export async function serve(
   await app.matrix?.stop();
   await http.close();
   app.close();
+  // Everything is stopped and saved. matrix-js-sdk leaves a referenced timer behind for
+  // each request it made (its AbortSignal.timeout ponyfill; up to 80 s for a /sync), which
+  // would keep the process alive that long: it may linger 2 s at most, then exits.
+  setTimeout(() => process.exit(exitCodes.ok), 2000).unref();
   return exitCodes.ok;
 }
