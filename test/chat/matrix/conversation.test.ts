@@ -21,6 +21,17 @@ afterEach(async () => {
 const body = (e: { content: Record<string, unknown> }): string => String(e.content['body']);
 
 describe('matrix conversation', () => {
+  it('refuses commands in a room it does not serve', async () => {
+    await h.close();
+    h = await startHarness({ settings: { rooms: ['!elsewhere:pes.test'] } });
+    await h.ready();
+    h.hs.say(h.operator, h.ops, '!pes echo not here');
+    const answer = await h.botSays(h.ops, /does not take commands in this room/);
+    expect(body(answer)).toContain('matrix.rooms');
+    await h.adapter.settled();
+    expect(h.botMessages(h.ops).some((e) => body(e).includes('not here'))).toBe(false);
+  });
+
   it('answers !pes in a room with an m.notice reply, and ignores other messages', async () => {
     h.hs.say(h.operator, h.ops, 'echo not for the bot');
     const command = h.hs.say(h.operator, h.ops, '!pes echo hello world');
