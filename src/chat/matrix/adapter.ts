@@ -6,6 +6,8 @@
 import type { DatabaseSync } from 'node:sqlite';
 import {
   ClientEvent,
+  Direction,
+  EventTimeline,
   EventType,
   RoomEvent,
   RoomMemberEvent,
@@ -53,6 +55,9 @@ export interface MatrixAdapterDeps {
   readonly fetch?: typeof fetch;
   readonly timing?: MatrixTiming;
 }
+
+/** How far back the events of a gap (a limited sync) are read. */
+const gapLookBackMs = 60 * 60 * 1000;
 
 /** An encrypted room is told once when joined, then at most this often when people write. */
 const encryptedNoticeEveryMs = 60 * 60 * 1000;
@@ -144,6 +149,13 @@ export class MatrixAdapter {
       this.#onTimeline(event, room, toStart, data),
     );
     c.on(RoomMemberEvent.Membership, (event, member) => this.#onMembership(event, member));
+    c.on(RoomEvent.TimelineReset, (room, timelineSet) => {
+      // A limited sync: more happened in the room than one sync returns. The events in
+      // between are read back page by page, so no command typed meanwhile is missed.
+      const token = timelineSet.getLiveTimeline().getPaginationToken(EventTimeline.BACKWARDS);
+      if (!this.#prepared || room === undefined || token === null) return;
+      this.#track(this.#fillGap(room.roomId, token), 'reading a matrix gap failed');
+    });
     const every = this.#d.timing?.housekeepingMs ?? 30_000;
     this.#timer = setInterval(() => this.#housekeeping(), every);
     this.#timer.unref();
@@ -251,6 +263,37 @@ export class MatrixAdapter {
       this.#handle(event, room.roomId, me, event.getWireContent()),
       'handling a matrix event failed',
     );
+  }
+
+  /**
+   * Reads the events of a gap back to `gapLookBackMs` ago, oldest first, and handles them
+   * like live ones (each is claimed once, so one also seen live is not handled twice).
+   */
+  async #fillGap(roomId: string, from: string): Promise<void> {
+    const oldest = Date.now() - gapLookBackMs;
+    const me = this.#d.settings.userId;
+    const found: InboundEvent[] = [];
+    let token: string | undefined = from;
+    for (let page = 0; page < 20 && token !== undefined; page++) {
+      const res = await this.client.createMessagesRequest(roomId, token, 100, Direction.Backward);
+      let done = res.chunk.length === 0;
+      for (const raw of res.chunk) {
+        if (raw.origin_server_ts < oldest) done = true;
+        else if (raw.type !== 'm.room.encrypted' && raw.sender !== me) {
+          found.push({
+            eventId: raw.event_id,
+            roomId,
+            sender: raw.sender,
+            type: raw.type,
+            originTs: raw.origin_server_ts,
+            content: raw.content,
+          });
+        }
+      }
+      token = done ? undefined : res.end;
+    }
+    this.#d.log.info('matrix gap read', { room: roomId, events: found.length });
+    for (const event of found.reverse()) await this.#conversation.handle(event, me);
   }
 
   async #decrypted(event: MatrixEvent, roomId: string, me: string): Promise<void> {

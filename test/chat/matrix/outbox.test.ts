@@ -48,6 +48,24 @@ describe('matrix outbox and sync', () => {
     expect(row?.next_batch).toBeTruthy();
   });
 
+  it('reads back a gap after a restart: commands beyond one sync are answered once', async () => {
+    await h.restart(() => {
+      h.hs.timelineLimit = 3;
+      h.hs.say(h.admin, h.ops, '!pes echo gap-first');
+      for (let i = 0; i < 8; i++) h.hs.say(h.operator, h.ops, `chatter ${i}`);
+      h.hs.say(h.admin, h.ops, '!pes echo gap-second');
+      for (let i = 0; i < 5; i++) h.hs.say(h.operator, h.ops, `more chatter ${i}`);
+    });
+    await h.botSays(h.ops, /gap-first/);
+    await h.botSays(h.ops, /gap-second/);
+    h.hs.say(h.admin, h.ops, '!pes echo gap-after');
+    await h.botSays(h.ops, /gap-after/);
+    await h.adapter.settled();
+    expect(count('gap-first')).toBe(1);
+    expect(count('gap-second')).toBe(1);
+    expect(h.hs.requests.some((r) => r.endpoint === 'messages')).toBe(true);
+  });
+
   it('announces once per key into a matrix room, and refuses other rooms', async () => {
     const message = { severity: 'warning' as const, text: 'job 7 was interrupted' };
     const room = `matrix:${h.ops.roomId}`;
