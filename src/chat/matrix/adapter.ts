@@ -6,9 +6,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import {
   ClientEvent,
-  Direction,
   EventTimeline,
-  EventType,
   RoomEvent,
   RoomMemberEvent,
   SyncState,
@@ -27,13 +25,14 @@ import { SqliteOutboxStore } from '../../store/outbox-repo.ts';
 import { createMatrixClient, matrixSender } from './client.ts';
 import { Conversation } from './conversation.ts';
 import { startCrypto, type BotCrypto } from './crypto.ts';
-import { acceptsInvite, type InboundEvent } from './inbound.ts';
+import type { InboundEvent } from './inbound.ts';
+import { readGap } from './gap.ts';
 import { MatrixOutboxDispatcher } from './outbox-dispatch.ts';
 import { MatrixOutbox } from './outbox-writer.ts';
 import { settlePrompts } from './prompts.ts';
 import { renderMessage } from './render.ts';
 import { SqliteSyncStore } from './sync-store.ts';
-import { matrixTexts } from './texts.ts';
+import { RoomKeeper } from './rooms.ts';
 import { roomOf, roomPrefix, type MatrixSettings, type RenderedEvent } from './types.ts';
 
 export interface MatrixTiming {
@@ -72,6 +71,7 @@ export class MatrixAdapter {
   readonly #confirmations: SqliteConfirmationStore;
   readonly #handling = new Set<Promise<void>>();
   readonly #syncStore: SqliteSyncStore;
+  readonly #rooms: RoomKeeper;
   #crypto: BotCrypto | undefined;
   #prepared = false;
   #started = false;
@@ -95,13 +95,22 @@ export class MatrixAdapter {
       ...(timing.retryBaseMs === undefined ? {} : { baseDelayMs: timing.retryBaseMs }),
     });
     this.outbox = new MatrixOutbox(store, () => this.dispatcher.kick());
+    this.#rooms = new RoomKeeper({
+      client: this.client,
+      settings,
+      state: this.#state,
+      outbox: this.outbox,
+      locale: (roomId) => deps.bot.localeFor({ room: { id: roomOf(roomId) } }),
+      log,
+      track: (work, what) => this.#track(work, what),
+    });
     this.#conversation = new Conversation({
       settings,
       bot: deps.bot,
       outbox: this.outbox,
       state: this.#state,
       render: (message, roomId) => this.render(message, roomId),
-      isDirect: (roomId) => this.#isDirect(roomId),
+      isDirect: (roomId) => this.#rooms.isDirect(roomId),
       settlePrompts: (roomId) => this.#settle(roomId),
       log,
       maxAgeMs: timing.maxCommandAgeMs ?? 15 * 60 * 1000,
@@ -125,7 +134,7 @@ export class MatrixAdapter {
     if (!room.startsWith(roomPrefix)) return false;
     const roomId = room.slice(roomPrefix.length);
     const { rooms } = this.#d.settings;
-    if (rooms.length > 0 && !rooms.includes(roomId) && !this.#isDirect(roomId)) {
+    if (rooms.length > 0 && !rooms.includes(roomId) && !this.#rooms.isDirect(roomId)) {
       this.#d.log.warn('announcement refused: the bot does not serve this room', { room, key });
       return false;
     }
@@ -227,17 +236,13 @@ export class MatrixAdapter {
     if (state === SyncState.Prepared && !this.#prepared) {
       this.#prepared = true;
       this.#d.log.info('matrix sync ready', { rooms: this.client.getRooms().length });
-      for (const room of this.client.getRooms()) {
-        if (room.getMyMembership() !== 'invite') continue;
-        this.#invited(room.roomId, room.getMember(this.#d.settings.userId)?.events.member);
-      }
+      this.#rooms.pendingInvitations();
     }
     if (state === SyncState.Error) {
       this.#d.log.warn('matrix sync failed; the client retries', { error: error?.message });
     }
-    if (this.#prepared && (state === SyncState.Prepared || state === SyncState.Syncing)) {
-      this.#checkEncryptedRooms();
-    }
+    const synced = state === SyncState.Prepared || state === SyncState.Syncing;
+    if (this.#prepared && synced && this.#crypto === undefined) this.#rooms.checkEncryptedRooms();
   }
 
   #onTimeline(
@@ -253,7 +258,7 @@ export class MatrixAdapter {
     if (event.getSender() === me) return;
     if (event.getWireType() === 'm.room.encrypted') {
       if (this.#crypto === undefined) {
-        this.#encryptedNotice(room.roomId, encryptedNoticeEveryMs);
+        this.#rooms.encryptedNotice(room.roomId, encryptedNoticeEveryMs);
         return;
       }
       this.#track(this.#decrypted(event, room.roomId, me), 'handling a matrix event failed');
@@ -265,35 +270,12 @@ export class MatrixAdapter {
     );
   }
 
-  /**
-   * Reads the events of a gap back to `gapLookBackMs` ago, oldest first, and handles them
-   * like live ones (each is claimed once, so one also seen live is not handled twice).
-   */
+  /** Handles the events of a gap like live ones (each is claimed once, so none twice). */
   async #fillGap(roomId: string, from: string): Promise<void> {
-    const oldest = Date.now() - gapLookBackMs;
     const me = this.#d.settings.userId;
-    const found: InboundEvent[] = [];
-    let token: string | undefined = from;
-    for (let page = 0; page < 20 && token !== undefined; page++) {
-      const res = await this.client.createMessagesRequest(roomId, token, 100, Direction.Backward);
-      let done = res.chunk.length === 0;
-      for (const raw of res.chunk) {
-        if (raw.origin_server_ts < oldest) done = true;
-        else if (raw.type !== 'm.room.encrypted' && raw.sender !== me) {
-          found.push({
-            eventId: raw.event_id,
-            roomId,
-            sender: raw.sender,
-            type: raw.type,
-            originTs: raw.origin_server_ts,
-            content: raw.content,
-          });
-        }
-      }
-      token = done ? undefined : res.end;
-    }
-    this.#d.log.info('matrix gap read', { room: roomId, events: found.length });
-    for (const event of found.reverse()) await this.#conversation.handle(event, me);
+    const events = await readGap(this.client, roomId, from, me, gapLookBackMs);
+    this.#d.log.info('matrix gap read', { room: roomId, events: events.length });
+    for (const event of events) await this.#conversation.handle(event, me);
   }
 
   async #decrypted(event: MatrixEvent, roomId: string, me: string): Promise<void> {
@@ -331,60 +313,9 @@ export class MatrixAdapter {
     if (!this.#prepared || member.userId !== this.#d.settings.userId) return;
     // The room may not be in the client's store yet while its invitation is processed: the
     // member event itself says who invited.
-    if (member.membership === 'invite') this.#invited(member.roomId, event ?? member.events.member);
-  }
-
-  /** Accepts the invitation when the inviter or the room is allowed; otherwise ignores it. */
-  #invited(roomId: string, invite: MatrixEvent | undefined): void {
-    const inviter = invite?.getSender();
-    const direct = invite?.getContent().is_direct === true;
-    if (!acceptsInvite(this.#d.settings, inviter, roomId)) {
-      // Ignored, not declined: a stranger learns nothing, and an admin can still allow it.
-      this.#d.log.warn('matrix invitation ignored: inviter and room not allowed', {
-        room: roomId,
-        inviter,
-      });
-      return;
+    if (member.membership === 'invite') {
+      this.#rooms.invited(member.roomId, event ?? member.events.member);
     }
-    if (direct) this.#state.markDirect(roomId);
-    this.#track(
-      this.client.joinRoom(roomId).then(() => {
-        this.#d.log.info('matrix invitation accepted', { room: roomId, inviter, direct });
-      }),
-      'joining a matrix room failed',
-    );
-  }
-
-  #isDirect(roomId: string): boolean {
-    if (this.#state.isDirect(roomId)) return true;
-    // The bot's own m.direct account data, when an admin tool set it.
-    const direct = this.client.getAccountData(EventType.Direct)?.getContent();
-    return Object.values(direct ?? {}).some((ids) => Array.isArray(ids) && ids.includes(roomId));
-  }
-
-  /** Joined rooms that are encrypted are told once that the bot cannot read them. */
-  #checkEncryptedRooms(): void {
-    if (this.#crypto !== undefined) return;
-    for (const room of this.client.getRooms()) {
-      if (room.getMyMembership() !== 'join' || !room.hasEncryptionStateEvent()) continue;
-      this.#encryptedNotice(room.roomId, Number.POSITIVE_INFINITY);
-    }
-  }
-
-  /**
-   * Without end-to-end encryption the bot can neither read nor encrypt: it says so in plain
-   * text (clients show it marked as unencrypted), and logs it.
-   */
-  #encryptedNotice(roomId: string, everyMs: number): void {
-    if (!this.#state.takeEncryptedNotice(roomId, everyMs)) return;
-    this.#d.log.warn('encrypted matrix room: the bot cannot read it', { room: roomId });
-    const locale = this.#d.bot.localeFor({ room: { id: roomOf(roomId) } });
-    const body = matrixTexts.encrypted[locale];
-    this.outbox.notice(`encrypted:${roomId}:${Date.now()}`, roomId, {
-      msgtype: 'm.notice',
-      body,
-      'm.mentions': {},
-    });
   }
 
   #settle(roomId?: string): void {
