@@ -56,22 +56,23 @@ export class SqliteMatrixState {
 
   // ---- end-to-end encryption ----
 
-  loadCrypto(userId: string): Buffer | undefined {
+  /** `account` is the user id and the device id (crypto.ts). */
+  loadCrypto(account: string): Buffer | undefined {
     const row = this.db
-      .prepare('SELECT snapshot FROM matrix_crypto WHERE user_id = ?')
-      .get(userId) as { snapshot: Uint8Array } | undefined;
+      .prepare('SELECT snapshot FROM matrix_crypto WHERE account = ?')
+      .get(account) as { snapshot: Uint8Array } | undefined;
     return row === undefined ? undefined : Buffer.from(row.snapshot);
   }
 
-  saveCrypto(userId: string, snapshot: Buffer): void {
+  saveCrypto(account: string, snapshot: Buffer): void {
     immediate(this.db, () => {
       this.db
         .prepare(
-          `INSERT INTO matrix_crypto (user_id, snapshot, saved_at) VALUES (?, ?, ?)
-           ON CONFLICT (user_id) DO UPDATE SET snapshot = excluded.snapshot,
+          `INSERT INTO matrix_crypto (account, snapshot, saved_at) VALUES (?, ?, ?)
+           ON CONFLICT (account) DO UPDATE SET snapshot = excluded.snapshot,
              saved_at = excluded.saved_at`,
         )
-        .run(userId, snapshot, toIso(this.now()));
+        .run(account, snapshot, toIso(this.now()));
     });
   }
 

@@ -294,7 +294,8 @@ export const migrations: readonly Migration[] = [
       -- the in-memory IndexedDB after every sync; its values are encrypted by the crypto
       -- store with the configured passphrase.
       CREATE TABLE matrix_crypto (
-        user_id TEXT PRIMARY KEY,
+        -- user id and device id: a new device starts with new keys
+        account TEXT PRIMARY KEY,
         snapshot BLOB NOT NULL,
         saved_at TEXT NOT NULL
       );

@@ -181,6 +181,7 @@ export class MatrixAdapter {
       try {
         const crypto = await startCrypto(this.client, {
           userId: this.#d.settings.userId,
+          deviceId: this.#d.settings.deviceId,
           passphrase,
           persistence: this.#state,
           log: this.#d.log,

@@ -9,6 +9,7 @@ import { createClient, HTTPError, MatrixError, Method, type MatrixClient } from 
 import { logger as sdkRootLogger } from 'matrix-js-sdk/lib/logger.js';
 import type { Logger as SdkLogger } from 'matrix-js-sdk/lib/logger.js';
 import type { Logger } from '../../core/logger.ts';
+import { encryptAttachment, type EncryptedFile } from './attachment.ts';
 import type { SqliteSyncStore } from './sync-store.ts';
 import type { Content, FileToUpload, MatrixSettings } from './types.ts';
 
@@ -84,7 +85,8 @@ export function createMatrixClient(
 /** What the outbox dispatcher needs of the homeserver. */
 export interface MatrixSender {
   send(roomId: string, type: string, txnId: string, content: Content): Promise<string>;
-  upload(file: FileToUpload): Promise<string>;
+  /** Uploads a file for a room: encrypted (attachment.ts) when the room's messages are. */
+  upload(roomId: string, file: FileToUpload): Promise<{ url: string } | { file: EncryptedFile }>;
 }
 
 /** Turns an event into what is sent: encrypted in an encrypted room when crypto is on. */
@@ -112,14 +114,23 @@ export function matrixSender(client: MatrixClient, seal?: () => Seal | undefined
       );
       return res.event_id;
     },
-    async upload(file) {
-      const blob = new Blob([file.content], { type: file.mimetype });
-      const res = await client.uploadContent(blob, {
+    async upload(roomId, file) {
+      const plain = Buffer.from(file.content, 'utf8');
+      const room = client.getRoom(roomId);
+      if (client.getCrypto() !== undefined && room?.hasEncryptionStateEvent() === true) {
+        const { ciphertext, file: encrypted } = encryptAttachment(plain);
+        const res = await client.uploadContent(new Blob([ciphertext]), {
+          type: 'application/octet-stream',
+          includeFilename: false,
+        });
+        return { file: encrypted(res.content_uri) };
+      }
+      const res = await client.uploadContent(new Blob([plain], { type: file.mimetype }), {
         name: file.name,
         type: file.mimetype,
         includeFilename: true,
       });
-      return res.content_uri;
+      return { url: res.content_uri };
     },
   };
 }

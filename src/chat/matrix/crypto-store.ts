@@ -62,8 +62,8 @@ export interface IdbFactory {
 
 /** Where the copy is kept (a row of matrix_crypto). */
 export interface CryptoPersistence {
-  loadCrypto(userId: string): Buffer | undefined;
-  saveCrypto(userId: string, snapshot: Buffer): void;
+  loadCrypto(account: string): Buffer | undefined;
+  saveCrypto(account: string, snapshot: Buffer): void;
 }
 
 interface IndexSnapshot {
@@ -153,6 +153,13 @@ export async function snapshotDatabases(factory: IdbFactory, prefix: string): Pr
     }
   }
   return serialize(out);
+}
+
+/** Deletes the databases whose names start with `prefix` (a fresh start must be fresh). */
+export async function dropDatabases(factory: IdbFactory, prefix: string): Promise<void> {
+  for (const { name } of await factory.databases()) {
+    if (name !== undefined && name.startsWith(prefix)) await request(factory.deleteDatabase(name));
+  }
 }
 
 /** Recreates the databases of a snapshot (before anything has opened them). */

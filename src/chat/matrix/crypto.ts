@@ -9,6 +9,7 @@ import { MatrixEvent, type MatrixClient } from 'matrix-js-sdk';
 import type { CryptoBackend } from 'matrix-js-sdk/lib/common-crypto/CryptoBackend.js';
 import type { Logger } from '../../core/logger.ts';
 import {
+  dropDatabases,
   restoreDatabases,
   snapshotDatabases,
   type CryptoPersistence,
@@ -45,7 +46,13 @@ export interface BotCrypto {
 
 export async function startCrypto(
   client: MatrixClient,
-  options: { userId: string; passphrase: string; persistence: CryptoPersistence; log: Logger },
+  options: {
+    userId: string;
+    deviceId: string;
+    passphrase: string;
+    persistence: CryptoPersistence;
+    log: Logger;
+  },
 ): Promise<BotCrypto> {
   // The Rust crypto's store looks for the IndexedDB API on globalThis (what
   // fake-indexeddb/auto does, done here to keep its types).
@@ -56,9 +63,13 @@ export async function startCrypto(
     for (const name of idbGlobals) globals[name] = fake[name];
   }
   const factory = globals['indexedDB'] as IdbFactory;
-  const prefix = `pes-crypto-${options.userId}`;
-  const saved = options.persistence.loadCrypto(options.userId);
-  if (saved !== undefined) await restoreDatabases(factory, saved);
+  // Per device: a new login (a new device id) starts with new keys rather than failing on
+  // the keys of the old one.
+  const account = `${options.userId}/${options.deviceId}`;
+  const prefix = `pes-crypto-${account}`;
+  const saved = options.persistence.loadCrypto(account);
+  if (saved === undefined) await dropDatabases(factory, prefix);
+  else await restoreDatabases(factory, saved);
   await client.initRustCrypto({
     useIndexedDB: true,
     cryptoDatabasePrefix: prefix,
@@ -72,7 +83,7 @@ export async function startCrypto(
   const backend = client.getCrypto() as unknown as CryptoBackend;
   return {
     async save() {
-      options.persistence.saveCrypto(options.userId, await snapshotDatabases(factory, prefix));
+      options.persistence.saveCrypto(account, await snapshotDatabases(factory, prefix));
     },
     async seal(roomId, type, content, txnId) {
       const room = client.getRoom(roomId);

@@ -159,9 +159,9 @@ export class MatrixOutboxDispatcher {
     }
     if (payload.upload !== undefined) {
       // Uploaded once; the stored row then carries the mxc URI, so a retry does not upload again.
-      const url = await sender.upload(payload.upload);
+      const ref = await sender.upload(payload.room_id, payload.upload);
       const { upload, ...rest } = payload;
-      payload = { ...rest, content: fileContent(upload, url) };
+      payload = { ...rest, content: fileContent(upload, ref) };
       store.updatePayload(item.id, JSON.stringify(payload));
     }
     store.markSending(item.id);

@@ -7,6 +7,7 @@
 import { localize, type Locale } from '../../core/i18n.ts';
 import type { Action, Message, Severity } from '../../core/message.ts';
 import { codeHtml, escapeHtml, inlineHtml, inlinePlain, neutralizeMentions } from './html.ts';
+import type { EncryptedFile } from './attachment.ts';
 import { matrixTexts } from './texts.ts';
 import type { Content, FileToUpload, ReactionAction, RenderedEvent } from './types.ts';
 
@@ -147,13 +148,19 @@ export function renderMessage(message: Message, locale: Locale): RenderedEvent {
   return { content, files, actions };
 }
 
-/** The `m.file` content for an uploaded file (spec: m.file). */
-export function fileContent(file: FileToUpload, url: string): Content {
+/**
+ * The `m.file` content for an uploaded file (spec: m.file): a plain `url`, or in an
+ * encrypted room the `file` object with its key (attachment.ts).
+ */
+export function fileContent(
+  file: FileToUpload,
+  ref: { url: string } | { file: EncryptedFile },
+): Content {
   return {
     msgtype: 'm.file',
     body: file.name,
     filename: file.name,
-    url,
+    ...ref,
     info: { mimetype: file.mimetype, size: Buffer.byteLength(file.content, 'utf8') },
     'm.mentions': {},
   };

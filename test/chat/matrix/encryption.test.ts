@@ -4,6 +4,7 @@
  * answers encrypted, and after a restart has the same device keys and still reads the
  * person's Megolm session. Everything goes through the fake homeserver, which only relays keys.
  */
+import { createDecipheriv, createHash } from 'node:crypto';
 import {
   ClientEvent,
   createClient,
@@ -31,9 +32,12 @@ let anna: MatrixClient;
 let room: FakeRoom;
 /** What Anna's client shows of the bot's messages, decrypted. */
 const seen: string[] = [];
+/** The files among them. */
+const files: Record<string, unknown>[] = [];
 
 beforeEach(async () => {
   seen.length = 0;
+  files.length = 0;
   h = await startHarness({ settings: { cryptoPassphrase: 'passphrase-for-the-test-store' } });
   await h.ready();
   expect(h.adapter.encryption).toBe(true);
@@ -49,7 +53,9 @@ beforeEach(async () => {
   anna.on(RoomEvent.Timeline, (event: MatrixEvent) => {
     if (event.getSender() !== h.botUser.userId) return;
     void anna.decryptEventIfNeeded(event).then(() => {
-      if (event.getType() === 'm.room.message') seen.push(String(event.getContent()['body']));
+      if (event.getType() !== 'm.room.message') return;
+      seen.push(String(event.getContent()['body']));
+      if (event.getContent()['msgtype'] === 'm.file') files.push(event.getContent());
     });
   });
   await new Promise<void>((resolve) => {
@@ -91,6 +97,31 @@ async function annaSays(text: string): Promise<void> {
 }
 
 describe('matrix end-to-end encryption', () => {
+  it('sends long output as an encrypted attachment', async () => {
+    await annaSays('!pes dump 3000');
+    await waitFor(() => files.length === 1, 'the file in Anna’s client');
+    const file = files[0]?.['file'] as {
+      url: string;
+      key: { k: string };
+      iv: string;
+      hashes: { sha256: string };
+    };
+    expect(files[0]?.['url']).toBeUndefined();
+    const stored = h.hs.media(file.url)?.body ?? Buffer.alloc(0);
+    // The server holds ciphertext only.
+    expect(stored.toString('utf8')).not.toContain('line 2999');
+    expect(createHash('sha256').update(stored).digest('base64').replace(/=+$/, '')).toBe(
+      file.hashes.sha256,
+    );
+    const decipher = createDecipheriv(
+      'aes-256-ctr',
+      Buffer.from(file.key.k, 'base64url'),
+      Buffer.from(file.iv, 'base64'),
+    );
+    const plain = Buffer.concat([decipher.update(stored), decipher.final()]).toString('utf8');
+    expect(plain).toContain('line 2999 ');
+  });
+
   it('reads an encrypted command and answers encrypted; same keys after a restart', async () => {
     await annaSays('!pes echo secret words');
     await waitFor(() => seen.some((b) => b.includes('secret words')), 'the decrypted answer');
