@@ -9,6 +9,7 @@ import { createBackupService } from './backup/wire.ts';
 import { AlertmanagerClient } from './alerts/alertmanager-client.ts';
 import { AlertsHub } from './alerts/port.ts';
 import { MattermostAdapter } from './chat/mattermost/adapter.ts';
+import { MatrixAdapter } from './chat/matrix/adapter.ts';
 import { Bot } from './core/bot.ts';
 import { createLogger, makeRedactor, type Logger } from './core/logger.ts';
 import type { Platform } from './core/platform.ts';
@@ -30,6 +31,8 @@ export interface App {
   readonly log: Logger;
   /** The Mattermost front end when configured; `pes serve` starts it. */
   readonly mattermost: MattermostAdapter | undefined;
+  /** The Matrix front end when configured; `pes serve` starts it. */
+  readonly matrix: MatrixAdapter | undefined;
   /** The alert commands' port; `pes serve` connects the alert delivery to it. */
   readonly alerts: AlertsHub;
   close(): void;
@@ -88,5 +91,14 @@ export function createApp(
           db,
           log: log.child({ part: 'mattermost' }),
         });
-  return { config, bot, db, docker, log, mattermost, alerts, close: () => db.close() };
+  const matrix =
+    config.matrix === undefined
+      ? undefined
+      : new MatrixAdapter({
+          settings: config.matrix,
+          bot,
+          db,
+          log: log.child({ part: 'matrix' }),
+        });
+  return { config, bot, db, docker, log, mattermost, matrix, alerts, close: () => db.close() };
 }

@@ -20,21 +20,29 @@ const regexText = z.string().refine(
   { error: 'expected a regular expression' },
 );
 
-/**
- * Alerts are delivered to Mattermost rooms only for now. A Matrix room is refused here with
- * a clear message rather than accepted and silently never posted to.
- */
+/** A Mattermost channel or a Matrix room, as the adapters name rooms. */
 const alertRoom = z
   .string()
-  .refine((r) => !r.startsWith('matrix:'), {
-    error: 'Matrix rooms do not receive alerts yet; use a mattermost:<channel id> room',
-  })
-  .refine((r) => /^mattermost:[a-z0-9]{26}$/.test(r), {
-    error: 'expected mattermost:<channel id> (26 lowercase letters and digits)',
-  });
+  .refine(
+    (r) =>
+      /^mattermost:[a-z0-9]{26}$/.test(r) ||
+      /^matrix:![^:\s]{1,255}:[A-Za-z0-9.:-]{1,255}$/.test(r),
+    {
+      error:
+        'expected mattermost:<channel id> (26 lowercase letters and digits) or matrix:!room:server',
+    },
+  );
 
-/** Users (`@name`) or groups (`@group`) to mention; `@channel` etc. only via `critical`. */
-const mention = z.string().regex(/^@[a-z0-9._-]{1,64}$/, 'expected @username or @group');
+/**
+ * Users (`@name`) or groups (`@group`) to mention in Mattermost, Matrix users
+ * (`@name:server`); `@channel` etc. only via `channelOnCritical`.
+ */
+const mention = z
+  .string()
+  .regex(
+    /^@[a-z0-9._-]{1,64}(:[A-Za-z0-9.:-]{1,255})?$/,
+    'expected @username, @group or @user:server',
+  );
 
 const matchers = {
   /** Label = value, all of them. */

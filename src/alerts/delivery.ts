@@ -19,6 +19,7 @@ import { keyProp, roomOf } from '../chat/mattermost/outbox-writer.ts';
 import { renderMessage, type ButtonBinding } from '../chat/mattermost/render.ts';
 import type { OutboxPayload } from '../chat/mattermost/types.ts';
 import { immediate } from '../store/transactions.ts';
+import type { MatrixAlertWriter } from './matrix-writer.ts';
 import type { AlertsConfig } from './config.ts';
 import type { AlertCounters } from './counters.ts';
 import { renderDigest } from './digest.ts';
@@ -46,6 +47,8 @@ export interface DeliveryDeps {
   readonly counters: AlertCounters;
   readonly log: Logger;
   readonly now?: () => Date;
+  /** Posts and edits for `matrix:` rooms (matrix-writer.ts); absent: Mattermost only. */
+  readonly matrix?: Pick<MatrixAlertWriter, 'post' | 'patch'>;
 }
 
 /** Notifications taken per pass (and per transaction). */
@@ -358,6 +361,12 @@ export class AlertDelivery {
     return pass.storms.size;
   }
 
+  #matrix(room: string): Pick<MatrixAlertWriter, 'post' | 'patch'> {
+    // Thrown inside the pass's transaction: this notification is marked failed, not lost.
+    if (this.#d.matrix === undefined) throw new Error(`no matrix section for alert room ${room}`);
+    return this.#d.matrix;
+  }
+
   #now(): Date {
     return (this.#d.now ?? (() => new Date()))();
   }
@@ -374,6 +383,10 @@ export class AlertDelivery {
     locale: Locale,
     rootKey?: string,
   ): void {
+    if (room.startsWith('matrix:')) {
+      this.#matrix(room).post(key, room, message, text, locale, rootKey);
+      return;
+    }
     const channelId = channelOf(room);
     const rendered = this.#rendered(message, locale, channelId, rootKey === undefined);
     const payload: OutboxPayload = {
@@ -399,6 +412,10 @@ export class AlertDelivery {
     text: string,
     locale: Locale,
   ): void {
+    if (room.startsWith('matrix:')) {
+      this.#matrix(room).patch(key, targetKey, room, message, text, locale);
+      return;
+    }
     const channelId = channelOf(room);
     const rendered = this.#rendered(message, locale, channelId, true);
     const payload: OutboxPayload = {

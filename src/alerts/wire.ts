@@ -1,11 +1,12 @@
 /**
- * The alert path, wired for `pes serve`: the receiver route and, when Mattermost is
- * configured, the delivery into its outbox. Without Mattermost the notifications are still
- * stored (and answered 200), and delivered once Mattermost is configured.
+ * The alert path, wired for `pes serve`: the receiver route and, when Mattermost or Matrix is
+ * configured, the delivery into their outboxes. Without either the notifications are still
+ * stored (and answered 200), and delivered once one is configured.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { actionsPath, type MattermostAdapter } from '../chat/mattermost/adapter.ts';
 import type { MattermostSettings } from '../chat/mattermost/types.ts';
+import type { MatrixAdapter } from '../chat/matrix/adapter.ts';
 import type { Bot } from '../core/bot.ts';
 import type { Logger } from '../core/logger.ts';
 import { alertmanagerRoutes } from '../server/alertmanager-routes.ts';
@@ -15,7 +16,8 @@ import { SqliteOutboxStore } from '../store/outbox-repo.ts';
 import type { AlertsConfig } from './config.ts';
 import { AlertCounters } from './counters.ts';
 import { AlertDelivery } from './delivery.ts';
-import type { AlertsHub } from './port.ts';
+import { MatrixAlertWriter } from './matrix-writer.ts';
+import type { AlertsHub, DeliveryHooks } from './port.ts';
 
 export interface AlertsWiring {
   readonly routes: Route[];
@@ -30,6 +32,8 @@ export function wireAlerts(options: {
   readonly bot: Bot;
   readonly mattermost: MattermostAdapter | undefined;
   readonly mattermostSettings: MattermostSettings | undefined;
+  /** Delivers to `matrix:` rooms when configured. */
+  readonly matrix?: MatrixAdapter | undefined;
   /** The bot's alerts port: the Acknowledge and Silence buttons reach the delivery through it. */
   readonly hub: AlertsHub;
   readonly log: Logger;
@@ -38,20 +42,26 @@ export function wireAlerts(options: {
   const counters = new AlertCounters();
   const inbox = new SqliteAlertInbox(db);
   const mm = options.mattermost;
+  const mx = options.matrix;
   const settings = options.mattermostSettings;
+  const outbox = new SqliteOutboxStore(db);
   const delivery =
-    mm === undefined || settings === undefined
+    (mm === undefined || settings === undefined) && mx === undefined
       ? undefined
       : new AlertDelivery({
           config,
           db,
           inbox,
           threads: new SqliteAlertThreads(db),
-          outbox: new SqliteOutboxStore(db),
-          kick: () => mm.dispatcher.kick(),
+          outbox,
+          kick: () => {
+            mm?.dispatcher.kick();
+            mx?.dispatcher.kick();
+          },
+          ...(mx === undefined ? {} : { matrix: new MatrixAlertWriter(outbox) }),
           locale: (room) => options.bot.localeFor({ room: { id: room } }),
           binding: (channel) =>
-            settings.publicUrl === undefined || settings.actionSecret === undefined
+            settings?.publicUrl === undefined || settings.actionSecret === undefined
               ? undefined
               : {
                   url: settings.publicUrl + actionsPath,
@@ -63,18 +73,9 @@ export function wireAlerts(options: {
           log,
         });
   // The Acknowledge button runs `alerts ack <id>`, which reaches the delivery through this.
-  options.hub.connectDelivery(
-    delivery === undefined
-      ? undefined
-      : {
-          acknowledge: (id, who) => delivery.acknowledge(id, who)?.groupKey,
-          noteSilence: (id, until, who) => delivery.silenced(id, until, who) !== undefined,
-          noteSilenceMatching: (matchers, until, who) =>
-            delivery.silencedMatching(matchers, until, who),
-        },
-  );
+  options.hub.connectDelivery(delivery === undefined ? undefined : deliveryHooks(delivery));
   if (delivery === undefined) {
-    log.warn('alerts are stored but not delivered: no mattermost section in the config');
+    log.warn('alerts are stored but not delivered: no mattermost or matrix section in the config');
   }
   const routes = alertmanagerRoutes(config.path, {
     credentials: config.credentials,
@@ -85,4 +86,13 @@ export function wireAlerts(options: {
     ...(delivery === undefined ? {} : { stored: () => delivery.kick() }),
   });
   return { routes, counters, delivery };
+}
+
+/** What the alert commands (`alerts ack`, `silence`) reach the delivery through. */
+export function deliveryHooks(delivery: AlertDelivery): DeliveryHooks {
+  return {
+    acknowledge: (id, who) => delivery.acknowledge(id, who)?.groupKey,
+    noteSilence: (id, until, who) => delivery.silenced(id, until, who) !== undefined,
+    noteSilenceMatching: (matchers, until, who) => delivery.silencedMatching(matchers, until, who),
+  };
 }

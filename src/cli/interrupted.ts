@@ -4,6 +4,7 @@
  * started it is waiting there and never looks at the bot's terminal.
  */
 import { roomPrefix } from '../chat/mattermost/outbox-writer.ts';
+import { roomPrefix as matrixRoomPrefix } from '../chat/matrix/types.ts';
 import type { Locale } from '../core/i18n.ts';
 import { localize } from '../core/i18n.ts';
 import type { JobRecord } from '../core/jobs.ts';
@@ -35,10 +36,15 @@ function interruptedMessage(job: JobRecord, locale: Locale): Message {
   };
 }
 
+/** A room a messenger adapter can post to (Mattermost channel or Matrix room). */
+export function isChatRoom(room: string): boolean {
+  return room.startsWith(roomPrefix) || room.startsWith(matrixRoomPrefix);
+}
+
 export function reportInterrupted(jobs: readonly JobRecord[], report: InterruptedReport): void {
   for (const job of jobs) {
     report.say(interruptedMessage(job, report.locale));
-    if (report.announce === undefined || !job.room.startsWith(roomPrefix)) continue;
+    if (report.announce === undefined || !isChatRoom(job.room)) continue;
     // Keyed by the job: a restart right after this one (the post still queued) cannot post
     // it twice.
     report.announce(

@@ -1,16 +1,15 @@
 /**
  * Where `pes serve` shows what the scheduler ran: always in the terminal (the operator's log
- * of it), and for a `mattermost:` room also as posts there, through the adapter's durable
- * outbox. Another kind of room (or Mattermost not configured) gets the terminal only, with a
- * log line.
+ * of it), and for a `mattermost:` or `matrix:` room also as posts there, through the
+ * adapter's durable outbox. Another kind of room (or no adapter for it) gets the terminal
+ * only, with a log line.
  */
 import { randomUUID } from 'node:crypto';
 import type { ScheduleOutput } from '../backup/schedules.ts';
-import { roomPrefix } from '../chat/mattermost/outbox-writer.ts';
 import { renderForTerminal } from '../chat/terminal/render.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Message } from '../core/message.ts';
-import type { Announce } from './interrupted.ts';
+import { isChatRoom, type Announce } from './interrupted.ts';
 
 export function scheduleOutput(
   log: Logger,
@@ -19,7 +18,7 @@ export function scheduleOutput(
 ): ScheduleOutput {
   return {
     open: (room) => {
-      const toChat = announce !== undefined && room.startsWith(roomPrefix) ? announce : undefined;
+      const toChat = announce !== undefined && isChatRoom(room) ? announce : undefined;
       if (room !== 'terminal' && toChat === undefined)
         log.warn('scheduled results are shown in the terminal only', { room });
       // A run is never replayed after a restart, so a fresh id per run is key enough.

@@ -44,13 +44,16 @@ export async function serve(
   const locale = options.lang ?? config.catalog.locale;
   const say = (line: string): void => void process.stdout.write(line + '\n');
 
-  const mattermost = app.mattermost;
-  // Messages nobody asked for (interrupted jobs, scheduled results) reach Mattermost rooms
-  // through the adapter's outbox; queued now, they are sent once it starts.
+  const { mattermost, matrix } = app;
+  // Messages nobody asked for (interrupted jobs, scheduled results) reach Mattermost and
+  // Matrix rooms through the adapters' outboxes; queued now, they are sent once they start.
   const announce: Announce | undefined =
-    mattermost === undefined
+    mattermost === undefined && matrix === undefined
       ? undefined
-      : (room, message, key) => mattermost.announce(room, message, key);
+      : (room, message, key) =>
+          room.startsWith('matrix:')
+            ? (matrix?.announce(room, message, key) ?? false)
+            : (mattermost?.announce(room, message, key) ?? false);
   reportInterrupted(app.bot.recover(isProcessAlive), {
     say: (message) => say(renderForTerminal(message, { colour: process.stdout.isTTY })),
     locale,
@@ -68,6 +71,7 @@ export async function serve(
           bot: app.bot,
           mattermost: app.mattermost,
           mattermostSettings: config.mattermost,
+          matrix: app.matrix,
           hub: app.alerts,
           log: app.log.child({ part: 'alerts' }),
         });
@@ -109,6 +113,7 @@ export async function serve(
   const checkpointer = startCheckpointer(app.db, config.statePath, app.log);
   say(localize(texts.listening, locale, { host: config.server.host, port: http.port }));
   app.mattermost?.start();
+  app.matrix?.start();
   alerts?.delivery?.start();
   // Backups and drills on their cron schedules (services.<name>.backup.schedule / drill).
   const scheduler = new BackupScheduler({
@@ -173,8 +178,13 @@ export async function serve(
   scheduler.stop();
   await alerts?.delivery?.stop();
   await app.mattermost?.stop();
+  await app.matrix?.stop();
   await http.close();
   await checkpointer.stop();
   app.close();
+  // Everything is stopped and saved. matrix-js-sdk leaves a referenced timer behind for
+  // each request it made (its AbortSignal.timeout ponyfill; up to 80 s for a /sync), which
+  // would keep the process alive that long: it may linger 2 s at most, then exits.
+  setTimeout(() => process.exit(exitCodes.ok), 2000).unref();
   return exitCodes.ok;
 }

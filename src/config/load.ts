@@ -14,6 +14,7 @@ import { resolveAlerts, type AlertsConfig } from '../alerts/config.ts';
 import { buildCatalog } from './catalog.ts';
 import { resolveSecret } from './secrets.ts';
 import { resolveMattermost, type MattermostConfig } from './mattermost.ts';
+import { resolveMatrix, type MatrixConfig } from './matrix.ts';
 import { formatIssues } from './problems.ts';
 import { configSchema, portSchema, type ConfigLogLevel } from './schema.ts';
 
@@ -41,6 +42,8 @@ export interface LoadedConfig {
   readonly templatesDir: string;
   /** The Mattermost front end, secrets resolved; undefined when not configured. */
   readonly mattermost: MattermostConfig | undefined;
+  /** The Matrix front end, secrets resolved; undefined when not configured. */
+  readonly matrix: MatrixConfig | undefined;
   /** Engine, repository and password of backups, resolved; undefined when not configured. */
   readonly backup: BackupConfig | undefined;
   /** The Alertmanager receiver and alert routing, resolved; undefined when not configured. */
@@ -130,6 +133,11 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
     configDir: dirname(path),
     env: opts.env,
   });
+  const mx = resolveMatrix(file.matrix, {
+    configPath: path,
+    configDir: dirname(path),
+    env: opts.env,
+  });
   const backup = resolveBackup(file.backup, {
     configPath: path,
     configDir: dirname(path),
@@ -154,6 +162,7 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
     secrets: [
       ...built.catalog.secrets,
       ...mm.secrets,
+      ...mx.secrets,
       ...backup.secrets,
       ...alerts.secrets,
       ...(metricsToken === undefined ? [] : [metricsToken]),
@@ -175,6 +184,7 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
     // whatever the working directory.
     templatesDir: resolve(dirname(path), file.provision.templates),
     mattermost: mm.settings,
+    matrix: mx.settings,
     backup: backup.settings,
     alerts: alerts.settings,
   };

@@ -8,6 +8,7 @@ import { isActorId } from '../core/identity.ts';
 import { backupSection, databaseAccess, serviceBackup } from './backup-schema.ts';
 import { secretRef } from './secrets.ts';
 import { alertsSection } from '../alerts/config-schema.ts';
+import { matrixSection } from './matrix-schema.ts';
 
 /** A string that must match `re`; the message says in words what is allowed. */
 function matching(re: RegExp, expected: string): z.ZodType<string> {
@@ -174,6 +175,8 @@ export const configSchema = z.strictObject({
     .default({ templates: 'templates' }),
   /** Absent: no Mattermost front end. */
   mattermost: mattermost.optional(),
+  /** Absent: no Matrix front end (matrix-schema.ts). */
+  matrix: matrixSection.optional(),
   /** Named secrets for later use (tokens, webhook keys); resolved at load like passwords. */
   secrets: z
     .record(matching(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a secret name'), secretRef)

@@ -7,6 +7,7 @@ import { backupErrorTexts } from './error-texts/backup.ts';
 import { coreErrorTexts } from './error-texts/core.ts';
 import { dockerErrorTexts } from './error-texts/docker.ts';
 import { mattermostErrorTexts } from './error-texts/mattermost.ts';
+import { matrixErrorTexts } from './error-texts/matrix.ts';
 import { provisionErrorTexts } from './error-texts/provision.ts';
 
 export type { ErrorText } from './error-texts/error-text.ts';
@@ -16,6 +17,7 @@ export const errorTexts = {
   ...dockerErrorTexts,
   ...provisionErrorTexts,
   ...mattermostErrorTexts,
+  ...matrixErrorTexts,
   ...backupErrorTexts,
   ...alertsErrorTexts,
 };

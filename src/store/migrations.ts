@@ -251,6 +251,56 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'matrix',
+    sql: `
+      -- The Matrix client's sync state: the since token and the accumulated room state it
+      -- belongs to (matrix-js-sdk's SyncAccumulator), so a restart resumes from the token
+      -- and old commands are not seen again.
+      CREATE TABLE matrix_sync (
+        user_id TEXT PRIMARY KEY,
+        next_batch TEXT NOT NULL,
+        data TEXT NOT NULL,
+        saved_at TEXT NOT NULL
+      );
+      -- Events taken as commands or reactions: each is handled once, even when a sync whose
+      -- token was not saved yet is received again after a crash.
+      CREATE TABLE matrix_seen (
+        event_id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        origin_ts INTEGER NOT NULL,
+        seen_at TEXT NOT NULL
+      );
+      -- Rooms the bot joined: whether it is a direct chat (known from the invitation), and
+      -- when the bot last said it cannot read the room's encrypted messages.
+      CREATE TABLE matrix_rooms (
+        room_id TEXT PRIMARY KEY,
+        direct INTEGER NOT NULL DEFAULT 0,
+        encrypted_notice_at TEXT
+      );
+      -- Confirmation prompts the bot posted (the outbox key of the message), edited to show
+      -- who decided once the confirmation is no longer pending.
+      CREATE TABLE matrix_prompts (
+        prompt_key TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        code TEXT NOT NULL,
+        title TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        closed_at TEXT
+      );
+      CREATE INDEX matrix_prompts_open ON matrix_prompts (room_id) WHERE closed_at IS NULL;
+      -- The end-to-end encryption store (device keys, Olm and Megolm sessions), copied out of
+      -- the in-memory IndexedDB after every sync; its values are encrypted by the crypto
+      -- store with the configured passphrase.
+      CREATE TABLE matrix_crypto (
+        -- user id and device id: a new device starts with new keys
+        account TEXT PRIMARY KEY,
+        snapshot BLOB NOT NULL,
+        saved_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 interface UserVersionRow {

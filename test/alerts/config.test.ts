@@ -28,14 +28,16 @@ describe('alerts config', () => {
     expect(config.catalog.secrets).toContain('sekret-alert-token');
   });
 
-  it('refuses a plain-text token, both credentials, and a Matrix room', () => {
+  it('refuses a plain-text token and a malformed room, and takes a Matrix room', () => {
     const plain = catchUserError(
       load(`alerts:\n  token: plain\n  defaultRoom: mattermost:${channel}\n`),
     );
     expect(problemsOf(plain).join(' ')).toContain('secret');
-    const matrix = catchUserError(
-      load("alerts:\n  token: '${T}'\n  defaultRoom: 'matrix:!room:example.org'\n"),
-    );
-    expect(problemsOf(matrix).join(' ')).toContain('Matrix rooms do not receive alerts yet');
+    const matrix = load("alerts:\n  token: '${T}'\n  defaultRoom: 'matrix:!room:example.org'\n", {
+      T: 'sekret-alert-token',
+    });
+    expect(matrix().alerts?.defaultRoom).toBe('matrix:!room:example.org');
+    const bad = catchUserError(load("alerts:\n  token: '${T}'\n  defaultRoom: 'matrix:#ops'\n"));
+    expect(problemsOf(bad).join(' ')).toContain('or matrix:!room:server');
   });
 });

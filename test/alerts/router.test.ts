@@ -53,12 +53,14 @@ describe('routing', () => {
     expect(bad.success).toBe(false);
   });
 
-  it('refuses Matrix rooms with a clear message, and a config without credentials', () => {
-    const matrix = alertsSection.safeParse({ token: '${T}', defaultRoom: 'matrix:!a:b.org' });
-    expect(matrix.success).toBe(false);
-    expect(JSON.stringify(matrix.error?.issues)).toContain(
-      'Matrix rooms do not receive alerts yet',
-    );
+  it('takes Matrix rooms and user mentions, and refuses a config without credentials', () => {
+    const matrix = alertsSection.safeParse({
+      token: '${T}',
+      routes: [{ rooms: ['matrix:!a:b.org'], mentions: ['@oncall:b.org'] }],
+    });
+    expect(matrix.success).toBe(true);
+    const alias = alertsSection.safeParse({ token: '${T}', defaultRoom: 'matrix:#ops:b.org' });
+    expect(JSON.stringify(alias.error?.issues)).toContain('or matrix:!room:server');
     expect(alertsSection.safeParse({ defaultRoom: room('d') }).success).toBe(false);
   });
 });
