@@ -1,13 +1,14 @@
 /**
- * Backup and restore of a volume through the bot (parse, permission, job, lock, audit, the
- * helper container, the manifest meter, restic) against the same data piped by hand:
+ * Backup and restore of a volume through the bot as a person runs it — `./pes serve` (the
+ * launcher, its Node flags and everything it loads), the commands typed at its prompt on a
+ * pseudo-terminal — against the same data piped by hand:
  * `docker run … tar c | restic backup --stdin` and `restic dump … | docker run … tar x`,
- * in the same run, on the same engine, each into a repository of its own. Each size runs in
- * a child process of its own, so its peak RSS (`process.resourceUsage().maxRSS`) is the
- * bot's at that size alone; the piped baseline runs in other processes and is not counted.
+ * in the same run, on the same engine, each into a repository of its own. The bot's peak
+ * memory is its own process's VmHWM (proc(5)): everything it loaded and every buffer, from
+ * its start to the end of the round; the piped baseline runs in other processes.
  *
  *   npm run bench:backup            (through scripts/test-env.sh)
- *   BENCH_SIZES_MB=100 npm run bench:backup
+ *   BENCH_SIZES_MB=100 BENCH_ROUNDS=1 npm run bench:backup
  *
  * The bot's `restore` also takes a safety backup of the current state and stops and starts
  * the service; the baseline does neither. So two figures are printed for a restore: the
@@ -15,24 +16,12 @@
  * baseline does.
  */
 import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { commands } from '../commands/index.ts';
-import { createBackupEngine } from '../src/backup/engines/factory.ts';
-import { createBackupService } from '../src/backup/wire.ts';
-import { Bot } from '../src/core/bot.ts';
-import type { Catalog } from '../src/core/catalog.ts';
-import type { ProgressUpdate } from '../src/core/invocation.ts';
-import { createLogger } from '../src/core/logger.ts';
-import { Registry } from '../src/core/registry.ts';
-import { DockerPlatform } from '../src/platforms/docker/docker-platform.ts';
-import { SqliteAuditLog } from '../src/store/audit-repo.ts';
-import { SqliteBackupLedger } from '../src/store/backup-repo.ts';
-import { SqliteConfirmationStore } from '../src/store/confirmations-repo.ts';
-import { openDatabase } from '../src/store/database.ts';
-import { SqliteJobStore } from '../src/store/jobs-repo.ts';
+import { freePort, ServeSession } from './serve-session.ts';
 
 const run = promisify(execFile);
 const busybox = 'pes-test/busybox:1';
@@ -93,88 +82,60 @@ async function pipe(
   await Promise.all([exit(a, left[0]), exit(b, right[0])]);
 }
 
-/** With BENCH_TRACE=1, the peak RSS so far, on stderr. */
-function trace(what: string): void {
-  if (process.env['BENCH_TRACE'] === '1') {
-    process.stderr.write(
-      `${what}: maxRSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`,
-    );
-  }
-}
-
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
   await work();
   return performance.now() - started;
 }
 
-function createBot(service: string, container: string, volume: string, repository: string): Bot {
-  const catalog: Catalog = {
-    locale: 'en',
-    services: new Map([
-      [
-        service,
-        {
-          name: service,
-          platform: 'docker',
-          containers: { names: [container] },
-          scale: { min: 1, max: 1 },
-          health: { minRunning: 1, timeoutSeconds: 120 },
-          volumes: [volume],
-          databases: [],
-        },
-      ],
-    ]),
-    roles: [{ name: 'admin', members: ['local:bench'], commands: ['*'] }],
-    rooms: [],
-    secrets: [],
-  };
-  const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'pes-bench-')), 'pes.db'));
-  const platform = new DockerPlatform({});
-  platform.helperImage = busybox;
-  const ledger = new SqliteBackupLedger(db);
-  const backups = createBackupService({
-    engine: createBackupEngine({
-      engine: 'restic',
-      repository,
-      password,
-      env: { RESTIC_CACHE_DIR: `${repository}.cache` },
-    }),
-    ledger,
-    log: createLogger({ level: 'silent' }),
-    platform: () => platform,
-    databasePasswords: new Map(),
-  });
-  return new Bot({
-    catalog,
-    registry: new Registry(commands),
-    jobs: new SqliteJobStore(db),
-    audit: new SqliteAuditLog(db),
-    confirmations: new SqliteConfirmationStore(db),
-    platform: () => platform,
-    backups,
-    backupLedger: ledger,
-    log: createLogger({ level: 'silent' }),
-  });
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The configuration a person would write for this service; the password by reference. */
+function botConfig(container: string, volume: string, repository: string): string {
+  return [
+    'locale: en',
+    'state: { path: state/pes.db }',
+    'log: { level: warn }',
+    'backup:',
+    '  engine: restic',
+    `  repository: ${JSON.stringify(repository)}`,
+    "  password: '${PES_BENCH_PASSWORD}'",
+    `  helperImage: ${busybox}`,
+    'services:',
+    '  bench:',
+    `    containers: { names: [${JSON.stringify(container)}] }`,
+    '    health: { minRunning: 1, timeoutSeconds: 120 }',
+    `    volumes: [${JSON.stringify(volume)}]`,
+    'roles:',
+    "  admin: { members: ['local:@me'], commands: ['*'] }",
+    '',
+  ].join('\n');
 }
 
-async function invoke(
-  bot: Bot,
-  text: string,
-  progress: (p: ProgressUpdate) => void,
-): Promise<void> {
-  const outcome = await bot.invoke(
-    {
-      actorId: 'local:bench',
-      room: { id: 'terminal' },
-      source: 'terminal',
-      text,
-      preconfirmed: true,
-    },
-    { reply: () => undefined, progress, confirm: { kind: 'refuse' } },
+/** With BENCH_TRACE=1: the bot's peak memory and CPU time so far, on stderr. */
+function trace(what: string, bot: ServeSession): void {
+  if (process.env['BENCH_TRACE'] !== '1') return;
+  const { peakMb, cpuSeconds } = bot.usage();
+  process.stderr.write(
+    `${what}: bot peak RSS ${peakMb.toFixed(0)} MB, CPU ${cpuSeconds.toFixed(1)} s\n`,
   );
-  if (outcome.status !== 'ok')
-    throw new Error(`${text}: ${outcome.message.text ?? outcome.status}`);
+}
+
+async function startBot(dir: string, config: string): Promise<ServeSession> {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'pes.yaml');
+  writeFileSync(file, config);
+  const bot = new ServeSession([join(root, 'pes'), '--config', file, 'serve'], {
+    cwd: dir,
+    env: { ...process.env, PES_BENCH_PASSWORD: password, PES_PORT: String(await freePort()) },
+  });
+  try {
+    await bot.started();
+  } catch (error) {
+    bot.kill();
+    throw error;
+  }
+  return bot;
 }
 
 interface Round {
@@ -183,6 +144,7 @@ interface Round {
   readonly cliRestoreMs: number;
   readonly botRestoreMs: number;
   readonly botRestorePhaseMs: number;
+  readonly maxRssMb: number;
 }
 
 /** `find … -exec rm`: busybox's find has no -delete; the same as the bot's helper does. */
@@ -214,70 +176,86 @@ async function measureRound(
   const cliRepo = join(dir, `cli${round}`);
   const env = { ...process.env, RESTIC_PASSWORD: password, RESTIC_CACHE_DIR: `${cliRepo}.cache` };
   await run('restic', ['-r', cliRepo, 'init', '-q'], { env });
-  const bot = createBot('bench', container, volume, join(dir, `bot${round}`));
-  // Steady state: the repository exists (the bot creates it on its first use).
-  await invoke(bot, 'backups bench', () => undefined);
+  const bot = await startBot(
+    join(dir, `bot${round}.d`),
+    botConfig(container, volume, join(dir, `bot${round}`)),
+  );
+  try {
+    // Steady state: the repository exists (the bot creates it on its first use).
+    await bot.run('backups bench', 'bench');
 
-  const cliBackup = (): Promise<number> =>
-    timed(() =>
-      pipe(
-        ['docker', helperArgs(volume, false, 'tar', 'c', '-f', '-', '-C', '/v', '.')],
-        ['restic', ['-r', cliRepo, 'backup', '--stdin', '--stdin-filename', filename, '-q']],
-        env,
-      ),
-    );
-  const botBackup = (): Promise<number> =>
-    timed(() => invoke(bot, 'backup bench', () => undefined));
-  const cliRestore = (): Promise<number> =>
-    timed(async () => {
-      // As the bot does: the volume is emptied first, then unpacked.
-      await docker(...helperArgs(volume, false, ...emptyVolume));
-      await pipe(
-        ['restic', ['-r', cliRepo, 'dump', 'latest', filename]],
-        ['docker', helperArgs(volume, true, 'tar', 'x', '-f', '-', '-C', '/v')],
-        env,
+    const cliBackup = (): Promise<number> =>
+      timed(() =>
+        pipe(
+          ['docker', helperArgs(volume, false, 'tar', 'c', '-f', '-', '-C', '/v', '.')],
+          ['restic', ['-r', cliRepo, 'backup', '--stdin', '--stdin-filename', filename, '-q']],
+          env,
+        ),
       );
-    });
-  let phaseStart = 0;
-  let phaseEnd = 0;
-  const botRestore = (): Promise<number> =>
-    timed(() =>
-      invoke(bot, 'restore bench latest', (p) => {
-        if (phaseStart === 0 && p.text.startsWith('restoring')) phaseStart = performance.now();
-        if (phaseEnd === 0 && p.text.startsWith('starting')) phaseEnd = performance.now();
-      }),
-    );
-  const cliFirst = round % 2 === 0;
-  let cliBackupMs: number;
-  let botBackupMs: number;
-  if (cliFirst) {
-    cliBackupMs = await cliBackup();
-    botBackupMs = await botBackup();
-  } else {
-    botBackupMs = await botBackup();
-    cliBackupMs = await cliBackup();
-  }
-  trace(`round ${round} after backups`);
-  let cliRestoreMs: number;
-  let botRestoreMs: number;
-  if (cliFirst) {
-    cliRestoreMs = await cliRestore();
+    const botBackup = async (): Promise<number> => {
+      const ms = await timed(() => bot.run('backup bench', 'bench: backup done'));
+      trace(`round ${round} backup`, bot);
+      return ms;
+    };
+    const cliRestore = (): Promise<number> =>
+      timed(async () => {
+        // As the bot does: the volume is emptied first, then unpacked.
+        await docker(...helperArgs(volume, false, ...emptyVolume));
+        await pipe(
+          ['restic', ['-r', cliRepo, 'dump', 'latest', filename]],
+          ['docker', helperArgs(volume, true, 'tar', 'x', '-f', '-', '-C', '/v')],
+          env,
+        );
+      });
+    let phaseMs = 0;
+    const botRestore = (): Promise<number> =>
+      timed(async () => {
+        const from = bot.mark;
+        bot.type('restore bench latest');
+        await bot.waitFor('Proceed? [y/N]', from);
+        // The phase markers are the progress lines the terminal shows as the steps change.
+        const phaseStart = bot.waitFor('restoring volume:', bot.mark);
+        const phaseEnd = bot.waitFor('starting the service', bot.mark);
+        await bot.run('y', 'bench restored');
+        phaseMs = (await phaseEnd) - (await phaseStart);
+        trace(`round ${round} restore`, bot);
+      });
+    const cliFirst = round % 2 === 0;
+    let cliBackupMs: number;
+    let botBackupMs: number;
+    if (cliFirst) {
+      cliBackupMs = await cliBackup();
+      botBackupMs = await botBackup();
+    } else {
+      botBackupMs = await botBackup();
+      cliBackupMs = await cliBackup();
+    }
+    let cliRestoreMs: number;
+    let botRestoreMs: number;
+    if (cliFirst) {
+      cliRestoreMs = await cliRestore();
+      await check();
+      botRestoreMs = await botRestore();
+    } else {
+      botRestoreMs = await botRestore();
+      await check();
+      cliRestoreMs = await cliRestore();
+    }
     await check();
-    botRestoreMs = await botRestore();
-  } else {
-    botRestoreMs = await botRestore();
-    await check();
-    cliRestoreMs = await cliRestore();
+    const maxRssMb = bot.usage().peakMb;
+    await bot.exit();
+    return {
+      cliBackupMs,
+      botBackupMs,
+      cliRestoreMs,
+      botRestoreMs,
+      botRestorePhaseMs: phaseMs,
+      maxRssMb,
+    };
+  } catch (error) {
+    bot.kill();
+    throw error;
   }
-  await check();
-  trace(`round ${round} after restores`);
-  return {
-    cliBackupMs,
-    botBackupMs,
-    cliRestoreMs,
-    botRestoreMs,
-    botRestorePhaseMs: phaseEnd - phaseStart,
-  };
 }
 
 function median(values: readonly number[]): number {
@@ -332,7 +310,7 @@ async function measure(sizeMb: number, rounds: number): Promise<Figures> {
     for (let round = 0; round < rounds; round++) {
       results.push(await measureRound(round, dir, volume, container, check));
     }
-    const m = (key: keyof Round): number => median(results.map((r) => r[key]));
+    const m = (key: Exclude<keyof Round, 'maxRssMb'>): number => median(results.map((r) => r[key]));
     return {
       sizeMb,
       cliBackupMs: m('cliBackupMs'),
@@ -340,7 +318,8 @@ async function measure(sizeMb: number, rounds: number): Promise<Figures> {
       cliRestoreMs: m('cliRestoreMs'),
       botRestoreMs: m('botRestoreMs'),
       botRestorePhaseMs: m('botRestorePhaseMs'),
-      maxRssMb: process.resourceUsage().maxRSS / 1024,
+      // The highest of the rounds: each round is a bot process of its own.
+      maxRssMb: Math.max(...results.map((r) => r.maxRssMb)),
     };
   } finally {
     await docker('rm', '-f', container).catch(() => '');
@@ -362,33 +341,14 @@ function row(f: Figures): string {
 }
 
 async function main(): Promise<void> {
-  const sizeArg = process.argv.indexOf('--size');
-  if (sizeArg >= 0) {
-    // A child: one size, figures as one JSON line on stdout.
-    const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
-    const figures = await measure(Number(process.argv[sizeArg + 1]), rounds);
-    process.stdout.write(JSON.stringify(figures) + '\n');
-    return;
-  }
   const sizes = (process.env['BENCH_SIZES_MB'] ?? '100,1024').split(',').map(Number);
+  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
   console.log(
-    'backup & restore of a volume of random data, medians of BENCH_ROUNDS (default 3) rounds ' +
-      'on fresh repositories: piped restic vs the bot (ratio = bot / piped)',
+    `backup & restore of a volume of random data, medians of ${rounds} rounds (BENCH_ROUNDS) ` +
+      'on fresh repositories: piped restic vs the bot (./pes serve; ratio = bot / piped)',
   );
-  for (const size of sizes) {
-    const { stdout } = await run(
-      process.execPath,
-      [
-        '--disable-warning=ExperimentalWarning',
-        process.argv[1] ?? 'bench/backup.ts',
-        '--size',
-        String(size),
-      ],
-      { maxBuffer: 1 << 20 },
-    );
-    console.log(row(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Figures));
-  }
-  console.log('targets: ratio ≤ 1.25 both ways, peak RSS ≤ 150 MB');
+  for (const size of sizes) console.log(row(await measure(size, rounds)));
+  console.log('targets: ratio ≤ 1.25 both ways, peak RSS of the bot process ≤ 150 MB');
 }
 
 await main();

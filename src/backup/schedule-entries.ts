@@ -1,8 +1,8 @@
 /**
  * The schedules a configuration asks for: per service `backup.schedule` (a backup) and
- * `backup.drill` (verify: check and restore drill), and a weekly prune of the repository
- * whenever anything is scheduled, since retention only forgets snapshots and their space is
- * freed by prune. Results go to the room named `backups` in `rooms:`, else the terminal.
+ * `backup.drill` (verify: check and restore drill), and the prune of the repository
+ * (`backup.prune`), since retention only forgets snapshots and their space is freed by
+ * prune. Results go to the room named `backups` in `rooms:`, else the terminal.
  */
 import type { Catalog } from '../core/catalog.ts';
 import type { ScheduleEntry } from './schedules.ts';
@@ -13,7 +13,11 @@ export const pruneCron = '0 4 * * 0';
 /** The name of the room in `rooms:` that gets the results of scheduled runs. */
 export const scheduleRoomName = 'backups';
 
-export function scheduleEntries(catalog: Catalog): ScheduleEntry[] {
+/**
+ * `prune` is `backup.prune`: a cron expression prunes on it whatever else is scheduled;
+ * `false` never; undefined is the default, `pruneCron` once anything else is scheduled.
+ */
+export function scheduleEntries(catalog: Catalog, prune?: string | false): ScheduleEntry[] {
   const entries: ScheduleEntry[] = [];
   for (const service of catalog.services.values()) {
     const { schedule, drill } = service.backup ?? {};
@@ -34,8 +38,9 @@ export function scheduleEntries(catalog: Catalog): ScheduleEntry[] {
       });
     }
   }
-  if (entries.length > 0) {
-    entries.push({ key: 'prune', cron: pruneCron, command: 'backup-prune', service: undefined });
+  const cron = prune ?? (entries.length > 0 ? pruneCron : false);
+  if (cron !== false) {
+    entries.push({ key: 'prune', cron, command: 'backup-prune', service: undefined });
   }
   return entries;
 }

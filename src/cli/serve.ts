@@ -117,7 +117,8 @@ export async function serve(
   alerts?.delivery?.start();
   // Backups and drills on their cron schedules (services.<name>.backup.schedule / drill).
   const scheduler = new BackupScheduler({
-    entries: config.backup === undefined ? [] : scheduleEntries(config.catalog),
+    entries:
+      config.backup === undefined ? [] : scheduleEntries(config.catalog, config.backup.prune),
     invoke: (invocation, sink) => app.bot.invoke(invocation, sink),
     ledger: new SqliteBackupLedger(app.db),
     log: app.log.child({ part: 'scheduler' }),

@@ -128,4 +128,9 @@ export const backupSection = z.strictObject({
     }),
   /** The helper image that streams volumes: needs tar, find and rm; must be on the host. */
   helperImage: imageRef.default('busybox:1.36'),
+  /**
+   * When `pes serve` prunes the repository: a cron expression, or `false` for never (an
+   * admin runs `backup prune`). Absent: weekly, Sunday 04:00, once anything is scheduled.
+   */
+  prune: z.union([cron, z.literal(false)]).optional(),
 });

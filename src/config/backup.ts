@@ -10,6 +10,8 @@ export interface BackupConfig {
   readonly env: Readonly<Record<string, string>>;
   /** The image of the helper containers that stream volumes. */
   readonly helperImage: string;
+  /** `backup.prune`: a cron expression, false for never, undefined for the default. */
+  readonly prune: string | false | undefined;
 }
 
 /** The settings, and every secret value in them (for the redaction list). */
@@ -30,6 +32,7 @@ export function resolveBackup(
       password,
       env,
       helperImage: section.helperImage,
+      prune: section.prune,
     },
     secrets: [password, ...Object.values(env)],
   };

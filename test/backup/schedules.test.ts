@@ -120,6 +120,23 @@ describe('schedule entries', () => {
     expect(scheduleRoom(testCatalog())).toBe('terminal');
   });
 
+  it('prune on backup.prune: its own cron whatever else is scheduled, or never with false', () => {
+    const scheduled = testCatalog({
+      services: new Map([['moodle', service('moodle', { backup: { schedule: '0 2 * * *' } })]]),
+    });
+    const prune = (cron: string) => ({
+      key: 'prune',
+      cron,
+      command: 'backup-prune',
+      service: undefined,
+    });
+    expect(scheduleEntries(scheduled, '30 3 * * 6').at(-1)).toEqual(prune('30 3 * * 6'));
+    expect(scheduleEntries(testCatalog(), '30 3 * * 6')).toEqual([prune('30 3 * * 6')]);
+    expect(scheduleEntries(scheduled, false).map((e) => e.key)).toEqual(['backup:moodle']);
+    expect(scheduleEntries(testCatalog(), false)).toEqual([]);
+    expect(scheduleEntries(scheduled, undefined).at(-1)).toEqual(prune('0 4 * * 0'));
+  });
+
   it('an invalid cron is reported in the room and the other schedules still start', () => {
     const { finished, scheduler, ledger } = setup([
       { key: 'backup:moodle', cron: '99 * * * *', command: 'backup moodle', service: 'moodle' },

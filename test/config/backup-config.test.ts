@@ -54,6 +54,7 @@ describe('backup configuration', () => {
       password: 'repo-pass-123',
       env: { BORG_RSH: 'ssh -i /keys/id' },
       helperImage: 'busybox:1.36',
+      prune: undefined,
     });
     expect(loaded.catalog.secrets).toEqual(
       expect.arrayContaining(['repo-pass-123', 'ssh -i /keys/id']),
@@ -92,6 +93,17 @@ describe('backup configuration', () => {
       load(`backup: {repository: /srv/r, password: '\${P}', env: {lower-case: '\${Y}'}}`),
     );
     expect(problemsOf(error).join('\n')).toContain('backup.env.lower-case');
+  });
+
+  it('takes backup.prune as a cron expression or false, and nothing else', () => {
+    const section = (prune: string): string =>
+      `backup: {repository: /srv/r, password: '\${P}', prune: ${prune}}\nservices: {}`;
+    expect(load(section("'30 3 * * 6'"), { P: 'x' }).backup?.prune).toBe('30 3 * * 6');
+    expect(load(section('false'), { P: 'x' }).backup?.prune).toBe(false);
+    for (const bad of ['weekly', 'true', "'0 4 * *'"]) {
+      const problems = problemsOf(catchUserError(() => load(section(bad), { P: 'x' })));
+      expect(problems.join('\n')).toContain('backup.prune');
+    }
   });
 
   it('is optional: no section, no backups', () => {

@@ -148,6 +148,13 @@ describe.each(engineKinds)('%s engine (real program, real volumes)', (kind) => {
     const restoreStarted = Date.now();
     await restoreInto(repo.engine, snapshot, (input) => source.consume(input));
     const restoreMs = Date.now() - restoreStarted;
+    // Both helpers (the one that empties and the one that unpacks) are gone by the time the
+    // restore returns, though the first one's removal overlaps the unpacking.
+    const helpers = await bed.docker.listContainers({
+      all: true,
+      filters: { label: ['pes.bot/helper'] },
+    });
+    expect(helpers.filter((h) => h.Mounts.some((m) => m.Name === volume))).toEqual([]);
     expect(await volumeListing(bed, platform, volume)).toBe(original);
     console.info(`${kind}: 3 MB volume backup ${backupMs} ms, restore ${restoreMs} ms`);
   });

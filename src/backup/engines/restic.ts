@@ -31,6 +31,7 @@ import {
   tagPrefixes,
 } from './tags.ts';
 import { watchProducer } from './producer.ts';
+import { fullSnapshotId, localRepositoryExists, localRepositoryPath } from './restic-local.ts';
 
 export interface ResticSettings {
   /** A path, or a restic location such as `sftp:user@host:/srv/restic`, `s3:https://…/bucket`. */
@@ -56,6 +57,10 @@ export class ResticEngine implements BackupEngine {
   }
 
   async init(signal?: AbortSignal): Promise<void> {
+    // A local repository that is there already needs no restic run (a one-shot `pes backup`
+    // would otherwise pay a key derivation for nothing).
+    const local = localRepositoryPath(this.#settings.repository);
+    if (local !== undefined && (await localRepositoryExists(local))) return;
     const result = await this.#run(['init'], { signal });
     // "config file already exists" (0.14, every backend): the repository is there already.
     if (result.exitCode !== 0 && !/already exists|already initialized/i.test(result.stderr)) {
@@ -117,12 +122,8 @@ export class ResticEngine implements BackupEngine {
       }
       throw this.#error(result, 'backup');
     }
-    // The summary names the short id; lists give the long one, and both must agree.
-    const { shortId } = summary;
-    const made = await this.#jobSnapshots(tags, signal);
-    const full = made.find((s) => s.id.startsWith(shortId));
     return {
-      snapshotId: full?.id ?? shortId,
+      snapshotId: await this.#fullId(summary.shortId, tags, signal),
       bytesProcessed: summary.bytesProcessed,
       bytesAdded: summary.bytesAdded,
     };
@@ -217,6 +218,18 @@ export class ResticEngine implements BackupEngine {
 
   get #shown(): string {
     return displayRepository(this.#settings.repository);
+  }
+
+  /**
+   * restic 0.14's summary names the short id only. In a local repository the full one is a
+   * file name in `snapshots/`; elsewhere it is asked of restic by the job's tags.
+   */
+  async #fullId(shortId: string, tags: SnapshotTags, signal?: AbortSignal): Promise<string> {
+    const local = localRepositoryPath(this.#settings.repository);
+    const found = local === undefined ? undefined : await fullSnapshotId(local, shortId);
+    if (found !== undefined) return found;
+    const made = await this.#jobSnapshots(tags, signal);
+    return made.find((s) => s.id.startsWith(shortId))?.id ?? shortId;
   }
 
   /** The snapshots of one job and source (normally one). */

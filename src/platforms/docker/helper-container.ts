@@ -32,6 +32,12 @@ export interface HelperRun {
   readonly stdout?: Writable;
   /** What the helper is for, e.g. `read-volume` (the label's value). */
   readonly purpose: string;
+  /**
+   * Given: the helper's removal is not waited for but handed over here (it never fails), so
+   * that the caller can go on while the engine removes an exited helper, and wait for it at
+   * the end. Without it, runHelper returns once the helper is gone.
+   */
+  readonly removing?: (removal: Promise<void>) => void;
 }
 
 export interface HelperResult {
@@ -107,7 +113,8 @@ export async function runHelper(
     }
   } finally {
     waiting.abort();
-    await remove();
+    if (run.removing === undefined) await remove();
+    else run.removing(remove());
   }
 }
 

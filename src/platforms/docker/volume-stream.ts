@@ -5,6 +5,7 @@
  * /etc/passwd is not the application's.
  */
 import { randomBytes } from 'node:crypto';
+import type { MountSettings } from 'dockerode';
 import { PassThrough, type Readable } from 'node:stream';
 import { UserError } from '../../core/errors.ts';
 import type { StreamedOutput } from '../../core/platform.ts';
@@ -54,6 +55,25 @@ export async function writeVolume(
 ): Promise<void> {
   await requireVolume(connection, volume, signal);
   const mounts = [{ Type: 'volume' as const, Source: volume, Target: mountPoint }];
+  // The emptying helper has exited when runHelper returns; its removal (a few hundred
+  // milliseconds) goes on while the unpacking starts, and is waited for at the end.
+  const removals: Promise<void>[] = [];
+  try {
+    await emptyAndUnpack(connection, image, volume, mounts, input, removals, signal);
+  } finally {
+    await Promise.all(removals);
+  }
+}
+
+async function emptyAndUnpack(
+  connection: DockerConnection,
+  image: string,
+  volume: string,
+  mounts: MountSettings[],
+  input: Readable,
+  removals: Promise<void>[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
   // Emptied first, so that files deleted since the backup do not come back mixed with it.
   const emptied = await runHelper(
     connection,
@@ -74,6 +94,7 @@ export async function writeVolume(
       ],
       mounts,
       purpose: 'empty-volume',
+      removing: (removal) => removals.push(removal),
     },
     signal,
   );
