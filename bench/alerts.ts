@@ -3,21 +3,21 @@
  *
  * 1. Ingest: payloads of 10 alerts from 50 concurrent senders (BENCH_PAYLOADS in all, default
  *    20,000) to the Alertmanager receiver with durable storage (SQLite file, WAL), against a
- *    bare 200 route of the same server in the same run. The server runs in a child process,
- *    as `pes serve` runs apart from Alertmanager. Target: ≥ 2,000 payloads/s, p99 ≤ 25 ms.
+ *    bare 200 route of the same server in the same run. The server runs in a child process
+ *    started like the bot (bench/bot-process.ts), as `pes serve` runs apart from Alertmanager. Target: ≥ 2,000 payloads/s, p99 ≤ 25 ms.
  * 2. Burst: 1,000 alerts in 300 groups delivered to a fake Mattermost that allows 10 posts
  *    per second (stormThreshold BENCH_STORM, default 20). Target: every group delivered,
  *    no post twice, within 60 s.
  *
  *   npm run bench:alerts
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { spawnBotLike } from './bot-process.ts';
 import { AlertCounters } from '../src/alerts/counters.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { alertmanagerRoutes } from '../src/server/alertmanager-routes.ts';
@@ -111,13 +111,8 @@ async function load(
 }
 
 async function ingest(): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), '--server'],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
+  const child = spawnBotLike(fileURLToPath(import.meta.url));
+  child.stderr.pipe(process.stderr);
   let base = '';
   for await (const line of createInterface({ input: child.stdout })) {
     if (line.startsWith('{')) {

@@ -7,10 +7,10 @@
  *
  *   npm run bench:mattermost        (BENCH_ROUNDS, default 10)
  */
-import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { spawnBotLike } from './bot-process.ts';
 import { readBody, sendJson } from '../src/server/body.ts';
 import type { Route } from '../src/server/http.ts';
 import { createLogger } from '../src/core/logger.ts';
@@ -68,7 +68,8 @@ async function batch(url: string, body: () => string): Promise<number[]> {
 }
 
 /**
- * The server runs in a child process, as `pes serve` runs apart from Mattermost: the client's
+ * The server runs in a child process started like the bot (bench/bot-process.ts), as
+ * `pes serve` runs apart from Mattermost: the client's
  * 100 sockets do not compete with the server for one event loop (the machine has 2 cores).
  */
 if (process.argv[2] === '--server') {
@@ -109,13 +110,8 @@ interface ServerInfo {
 }
 
 async function startServer(): Promise<{ info: ServerInfo; stop(): void }> {
-  const child = spawn(
-    process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), '--server'],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
+  const child = spawnBotLike(fileURLToPath(import.meta.url));
+  child.stderr.pipe(process.stderr);
   const lines = createInterface({ input: child.stdout });
   for await (const line of lines) {
     if (line.startsWith('{'))
