@@ -9,7 +9,7 @@ import { createBackupService } from './backup/wire.ts';
 import { AlertmanagerClient } from './alerts/alertmanager-client.ts';
 import { AlertsHub } from './alerts/port.ts';
 import { MattermostAdapter } from './chat/mattermost/adapter.ts';
-import { MatrixAdapter } from './chat/matrix/adapter.ts';
+import type { MatrixAdapter } from './chat/matrix/adapter.ts';
 import { Bot } from './core/bot.ts';
 import { createLogger, makeRedactor, type Logger } from './core/logger.ts';
 import type { Platform } from './core/platform.ts';
@@ -38,10 +38,10 @@ export interface App {
   close(): void;
 }
 
-export function createApp(
+export async function createApp(
   config: LoadedConfig,
   options: { logLevel?: LoadedConfig['logLevel'] | 'silent' } = {},
-): App {
+): Promise<App> {
   const secrets = [
     ...config.catalog.secrets,
     ...config.secrets.values(),
@@ -91,10 +91,12 @@ export function createApp(
           db,
           log: log.child({ part: 'mattermost' }),
         });
+  // Loaded only when configured: matrix-js-sdk and its crypto weigh ~40 MB of memory that
+  // a bot without Matrix (and every one-shot `pes` command) should not carry.
   const matrix =
     config.matrix === undefined
       ? undefined
-      : new MatrixAdapter({
+      : new (await import('./chat/matrix/adapter.ts')).MatrixAdapter({
           settings: config.matrix,
           bot,
           db,

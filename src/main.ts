@@ -38,7 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const words = flags.words.length === 0 ? ['help'] : flags.words;
   if (words[0] === 'serve') return serve(config, { lang: flags.lang, username });
-  const app = createApp(config, { logLevel: 'warn' });
+  const app = await createApp(config, { logLevel: 'warn' });
   try {
     return await runOnce(app, {
       text: joinWords(words),

@@ -40,7 +40,7 @@ export async function serve(
   config: LoadedConfig,
   options: { lang: Locale | undefined; username: string },
 ): Promise<number> {
-  const app = createApp(config);
+  const app = await createApp(config);
   const locale = options.lang ?? config.catalog.locale;
   const say = (line: string): void => void process.stdout.write(line + '\n');
 
