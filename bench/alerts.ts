@@ -239,8 +239,8 @@ async function serveForBench(): Promise<void> {
   process.stdout.write(JSON.stringify({ base: `http://127.0.0.1:${http.port}` }) + '\n');
   process.stdin.resume();
   process.stdin.on('end', () => {
-    void http.close().then(async () => {
-      await checkpointer.stop();
+    checkpointer.stop();
+    void http.close().then(() => {
       db.close();
       rmSync(dir, { recursive: true, force: true });
       process.exit(0);

@@ -89,14 +89,10 @@ if (process.argv[2] === '--server') {
   };
   process.stdout.write(JSON.stringify(info) + '\n');
   process.stdin.resume();
-  process.stdin.on(
-    'end',
-    () =>
-      void checkpointer
-        .stop()
-        .then(() => h.close())
-        .then(() => process.exit(0)),
-  );
+  process.stdin.on('end', () => {
+    checkpointer.stop();
+    void h.close().then(() => process.exit(0));
+  });
 } else {
   await runClient();
 }

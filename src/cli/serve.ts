@@ -181,7 +181,7 @@ export async function serve(
   await app.mattermost?.stop();
   await app.matrix?.stop();
   await http.close();
-  await checkpointer.stop();
+  checkpointer.stop();
   app.close();
   // Everything is stopped and saved. matrix-js-sdk leaves a referenced timer behind for
   // each request it made (its AbortSignal.timeout ponyfill; up to 80 s for a /sync), which

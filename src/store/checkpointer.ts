@@ -1,25 +1,26 @@
 /**
- * WAL checkpoints off the event loop, for `pes serve`.
+ * WAL checkpoints at quiet moments, for `pes serve`.
  *
  * With SQLite's automatic checkpoint every ~1,000 pages, the commit that crosses the
- * threshold copies the WAL into the database and fsyncs it, on the thread that commits: an
- * alert or a chat answer then waits for the disk. Measured in bench/alerts.ts, those commits
- * took about 60 % of the receiver's database time. Here a worker thread with its own
- * connection checkpoints when the bot is quiet (checkpoint-worker.ts); the main connection
- * keeps an automatic checkpoint only as a backstop (at ~160 MB of WAL), should a storm
- * never pause or the worker be stuck or gone, and the WAL file is cut back to 64 MB after.
+ * threshold copies the WAL into the database file and fsyncs both, while an alert or a chat
+ * answer waits for it: in bench/alerts.ts those commits took ~60 % of the receiver's
+ * database time, and on ext4 a WAL write was held up to 64 ms by a concurrent fsync
+ * (strace). So the automatic checkpoint is only a backstop (~160 MB of WAL, cut back to
+ * 64 MB after), and this timer checkpoints when nothing was committed since its last look,
+ * or at the latest `maxDelayMs` after the first commit it has not copied. It runs on the main
+ * thread on purpose: a worker thread did the same ~20 MB of memory dearer, and the fsync's
+ * hold-up of WAL writes is the same from any thread.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { Worker } from 'node:worker_threads';
 import type { Logger } from '../core/logger.ts';
 
-/** Pages (4 KiB) of WAL after which the main connection checkpoints by itself. */
+/** Pages (4 KiB) of WAL after which a commit checkpoints by itself. */
 const backstopPages = 40_000;
 /** What is left of the WAL file after a checkpoint (it is reused, not shrunk, otherwise). */
 const walLimitBytes = 64 * 1024 * 1024;
 
 export interface Checkpointer {
-  stop(): Promise<void>;
+  stop(): void;
 }
 
 export function startCheckpointer(
@@ -28,36 +29,48 @@ export function startCheckpointer(
   log: Logger,
   timing: { tickMs?: number; maxDelayMs?: number } = {},
 ): Checkpointer {
-  if (path === ':memory:') return { stop: () => Promise.resolve() };
-  const worker = new Worker(new URL('./checkpoint-worker.ts', import.meta.url), {
-    workerData: { path, tickMs: timing.tickMs ?? 250, maxDelayMs: timing.maxDelayMs ?? 10_000 },
-  });
-  // The timer of the worker alone must not keep a finished process alive.
-  worker.unref();
+  if (path === ':memory:') return { stop: () => undefined };
+  const tickMs = timing.tickMs ?? 250;
+  const maxDelayMs = timing.maxDelayMs ?? 10_000;
   db.exec(`PRAGMA wal_autocheckpoint = ${backstopPages}`);
   db.exec(`PRAGMA journal_size_limit = ${walLimitBytes}`);
-  worker.on('message', (message: { error?: string }) => {
-    if (message.error !== undefined) log.warn('wal checkpoint failed', { error: message.error });
-  });
-  let exited = false;
-  const gone = new Promise<void>((resolve) =>
-    worker.once('exit', () => {
-      exited = true;
-      resolve();
-    }),
-  );
-  worker.on('error', (error) => {
-    log.error('wal checkpoint thread failed; the main connection checkpoints', { error });
-    db.exec('PRAGMA wal_autocheckpoint = 1000');
-  });
+  const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+  // This connection's own commits count in total_changes(); those of other processes (a
+  // one-shot `pes`) change data_version (https://sqlite.org/pragma.html#pragma_data_version).
+  const ownChanges = db.prepare('SELECT total_changes() AS n');
+  const dataVersion = db.prepare('PRAGMA data_version');
+  const version = (): string =>
+    `${(ownChanges.get() as { n: number }).n}:${(dataVersion.get() as { data_version: number }).data_version}`;
+
+  let seen = version();
+  // Unknown at start: the WAL may hold commits of an earlier run.
+  let copied: string | undefined;
+  let pendingSince: number | undefined;
+  const run = (current: string): void => {
+    try {
+      checkpoint.get();
+      copied = current;
+      pendingSince = undefined;
+    } catch (error) {
+      // Busy or I/O: the next tick tries again; the backstop keeps the WAL bounded.
+      log.warn('wal checkpoint failed', { error });
+    }
+  };
+  const timer = setInterval(() => {
+    const current = version();
+    const quiet = current === seen;
+    seen = current;
+    if (current === copied) return;
+    const now = Date.now();
+    pendingSince ??= now;
+    if (quiet || now - pendingSince >= maxDelayMs) run(current);
+  }, tickMs);
+  // The timer alone must not keep a finished process alive.
+  timer.unref();
   return {
     stop: () => {
-      if (!exited) {
-        // Held again: the process must wait for the last checkpoint and the close.
-        worker.ref();
-        worker.postMessage('stop');
-      }
-      return gone;
+      clearInterval(timer);
+      run(version());
     },
   };
 }

@@ -1,4 +1,4 @@
-/** WAL checkpoints from the worker thread: the database file catches up without the main thread. */
+/** WAL checkpoints at quiet moments, and at the latest after a while during a storm. */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ async function until(check: () => boolean, ms: number): Promise<boolean> {
 }
 
 describe('startCheckpointer', () => {
-  it('copies committed pages into the database file from its own thread', async () => {
+  it('copies committed pages into the database file once the writes pause', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pes-ckpt-'));
     dirs.push(dir);
     const path = join(dir, 'pes.db');
@@ -32,19 +32,39 @@ describe('startCheckpointer', () => {
     const before = statSync(path).size;
     db.exec('CREATE TABLE filler (data BLOB)');
     const insert = db.prepare('INSERT INTO filler VALUES (randomblob(4000))');
-    // ~2 MB: below the main connection's backstop, so only the worker checkpoints it.
+    // ~2 MB: below the automatic checkpoint, so only the timer copies it.
     for (let i = 0; i < 500; i++) insert.run();
     expect(statSync(join(dir, 'pes.db-wal')).size).toBeGreaterThan(1_000_000);
     expect(await until(() => statSync(path).size > before + 1_000_000, 5000)).toBe(true);
-    await checkpointer.stop();
+    checkpointer.stop();
     // Stopping twice is harmless (shutdown paths may overlap).
-    await checkpointer.stop();
+    checkpointer.stop();
     db.close();
   });
 
-  it('does nothing for an in-memory database', async () => {
+  it('checkpoints during a storm that never pauses, after maxDelayMs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pes-ckpt-'));
+    dirs.push(dir);
+    const path = join(dir, 'pes.db');
+    const db = openDatabase(path);
+    const checkpointer = startCheckpointer(db, path, quiet, { tickMs: 20, maxDelayMs: 300 });
+    const before = statSync(path).size;
+    db.exec('CREATE TABLE filler (data BLOB)');
+    const insert = db.prepare('INSERT INTO filler VALUES (randomblob(4000))');
+    // A write before every tick: never quiet, so only the delay can let a checkpoint run.
+    const storm = setInterval(() => {
+      for (let i = 0; i < 20; i++) insert.run();
+    }, 5);
+    const copied = await until(() => statSync(path).size > before + 200_000, 5000);
+    clearInterval(storm);
+    expect(copied).toBe(true);
+    checkpointer.stop();
+    db.close();
+  });
+
+  it('does nothing for an in-memory database', () => {
     const db = openDatabase(':memory:');
-    await startCheckpointer(db, ':memory:', quiet).stop();
+    startCheckpointer(db, ':memory:', quiet).stop();
     db.close();
   });
 });
