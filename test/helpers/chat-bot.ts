@@ -3,7 +3,7 @@
  * test/fakes/mattermost/harness.ts): the test commands `crunch <service> [steps]` (a job
  * that reports progress every 200 ms), `wipe <service>` (destructive: asks for a
  * confirmation) and `echo <words…>` (quick, read-only); a catalog of two services with an
- * admin and an operator; the bot on real SQLite stores; and polling.
+ * admin and an operator; and the bot on real SQLite stores.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -130,17 +130,4 @@ export function chatBot(o: ChatBotOptions): Bot {
     ...(o.alerts === undefined ? {} : { alerts: o.alerts }),
     log: o.log,
   });
-}
-
-/** Polls until `check` holds. */
-export async function waitFor(
-  check: () => boolean,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }

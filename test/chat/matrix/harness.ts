@@ -21,9 +21,11 @@ import {
   type FakeMatrixUser,
   type FakeRoom,
 } from '../../fakes/matrix/index.ts';
-import { chatBot, chatCatalog, crunch, echo, waitFor, wipe } from '../../helpers/chat-bot.ts';
+import { chatBot, chatCatalog, crunch, echo, wipe } from '../../helpers/chat-bot.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
-export { waitFor, wiped } from '../../helpers/chat-bot.ts';
+export { wiped } from '../../helpers/chat-bot.ts';
+export { waitFor } from '../../helpers/wait.ts';
 
 /** Output of `lines` lines: too long for one event, so it becomes a file. */
 const dump = defineCommand({

@@ -23,7 +23,8 @@ import { openDatabase } from '../../../src/store/database.ts';
 import { chatBot, chatCatalog, crunch, echo, wipe } from '../../helpers/chat-bot.ts';
 import { FakeMattermost, type FakeChannel, type FakeUser } from './index.ts';
 
-export { waitFor, wiped } from '../../helpers/chat-bot.ts';
+export { wiped } from '../../helpers/chat-bot.ts';
+export { waitFor } from '../../helpers/wait.ts';
 
 export const slashTokens = ['slash-token-team-a-0001', 'slash-token-team-b-0002'];
 export const actionSecret = 'action-secret-for-tests-0123456789';
