@@ -1,10 +1,28 @@
 /**
- * A job's progress as one chat message, for every messenger: posted on the first update,
+ * A job's progress as one chat message, for every messenger: what it says
+ * (`progressMessage`), and when it changes (`ProgressThrottle`): posted on the first update,
  * then edited at most once per interval (the newest update wins; those in between are
  * dropped, since only the latest state is worth showing), until the result takes its place.
  * Keys are derived from the invocation's key, so a retried write is the same outbox row.
  */
 import type { ProgressUpdate } from '../core/invocation.ts';
+import { localize, type Locale } from '../core/i18n.ts';
+import type { Message } from '../core/message.ts';
+
+const progressText = {
+  ru: '⏳ Задача {job}: {percent} % — {text}',
+  en: '⏳ Job {job}: {percent} % — {text}',
+};
+
+/** What the progress message says: the job, how far it is in whole percent, and its note. */
+export function progressMessage(update: ProgressUpdate, locale: Locale): Message {
+  const text = localize(progressText, locale, {
+    job: update.jobId,
+    percent: Math.round(update.fraction * 100),
+    text: update.text,
+  });
+  return { severity: 'info', text };
+}
 
 export interface ProgressWriter {
   /** Posts the progress message under `progressKey`. */

@@ -20,6 +20,22 @@ export function refusalOutcome(error: UserError, locale: Locale): Outcome {
   };
 }
 
+/** Quoted at most, of a command that is refused for its age. */
+const quotedChars = 100;
+
+/**
+ * The parameters of a `…-command-too-old` refusal when a command is older than `maxAgeMs`
+ * (typed while the bot was away: answered, not run), else undefined.
+ */
+export function staleCommand(
+  command: string,
+  ageMs: number,
+  maxAgeMs: number,
+): { command: string; minutes: number } | undefined {
+  if (ageMs <= maxAgeMs) return undefined;
+  return { command: command.slice(0, quotedChars), minutes: Math.round(ageMs / 60000) };
+}
+
 /** Answers that mean a decision changed nothing: the prompt stays as it is. */
 const decisionRefusals: ReadonlySet<string> = new Set([
   'unknown-confirmation',

@@ -1,7 +1,7 @@
 /** Progress as one message: posted once, edited at most once per interval, newest update wins. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ProgressUpdate } from '../../src/core/invocation.ts';
-import { ProgressThrottle } from '../../src/chat/progress-throttle.ts';
+import { ProgressThrottle, progressMessage } from '../../src/chat/progress-throttle.ts';
 
 function setup() {
   const writes: string[] = [];
@@ -58,5 +58,16 @@ describe('ProgressThrottle', () => {
     vi.advanceTimersByTime(5000);
     throttle.update(at(0.9, 'c'));
     expect(writes).toEqual(['post k:progress 0.1:a']);
+  });
+});
+
+describe('progressMessage', () => {
+  it('says the job, whole percent and the note, in the locale', () => {
+    const update = { jobId: 7, fraction: 0.426, text: 'copying' };
+    expect(progressMessage(update, 'en')).toEqual({
+      severity: 'info',
+      text: '⏳ Job 7: 43 % — copying',
+    });
+    expect(progressMessage(update, 'ru').text).toBe('⏳ Задача 7: 43 % — copying');
   });
 });

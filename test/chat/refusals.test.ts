@@ -1,6 +1,6 @@
 /** The refusals both chat front ends answer alike. */
 import { describe, expect, it } from 'vitest';
-import { decidedNothing, refusalOutcome } from '../../src/chat/refusals.ts';
+import { decidedNothing, refusalOutcome, staleCommand } from '../../src/chat/refusals.ts';
 import { UserError } from '../../src/core/errors.ts';
 import type { Outcome } from '../../src/core/outcome.ts';
 
@@ -44,5 +44,21 @@ describe('decidedNothing', () => {
     const ok: Outcome = { status: 'ok', exitCode: 0, message: { severity: 'success', text: 'ok' } };
     expect(decidedNothing(ok)).toBe(false);
     expect(decidedNothing(refused('internal'))).toBe(false);
+  });
+});
+
+describe('staleCommand', () => {
+  const minute = 60_000;
+
+  it('lets a command up to the limit run', () => {
+    expect(staleCommand('status moodle', 15 * minute, 15 * minute)).toBeUndefined();
+  });
+
+  it('quotes an older command, cut at 100 characters, with its age in whole minutes', () => {
+    const long = `echo ${'x'.repeat(200)}`;
+    expect(staleCommand(long, 20.4 * minute, 15 * minute)).toEqual({
+      command: long.slice(0, 100),
+      minutes: 20,
+    });
   });
 });

@@ -10,7 +10,7 @@ import { UserError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Message } from '../../core/message.ts';
 import type { SqliteMatrixState } from '../../store/matrix-repo.ts';
-import { decidedNothing, refusalOutcome } from '../refusals.ts';
+import { decidedNothing, refusalOutcome, staleCommand } from '../refusals.ts';
 import {
   commandIn,
   isServed,
@@ -113,10 +113,9 @@ export class Conversation {
       refuse(new UserError('matrix-room-not-served'));
       return;
     }
-    const ageMs = this.#now() - event.originTs;
-    if (ageMs > this.#d.maxAgeMs) {
-      const params = { command: command.slice(0, 100), minutes: Math.round(ageMs / 60000) };
-      refuse(new UserError('matrix-command-too-old', params));
+    const stale = staleCommand(command, this.#now() - event.originTs, this.#d.maxAgeMs);
+    if (stale !== undefined) {
+      refuse(new UserError('matrix-command-too-old', stale));
       return;
     }
     const outcome = await bot.invoke(

@@ -4,12 +4,11 @@
  * finally replaced by the result.
  */
 import type { InvocationSink, ProgressUpdate } from '../../core/invocation.ts';
-import { localize, type Locale } from '../../core/i18n.ts';
+import type { Locale } from '../../core/i18n.ts';
 import type { Message } from '../../core/message.ts';
 import type { Outcome } from '../../core/outcome.ts';
-import { ProgressThrottle } from '../progress-throttle.ts';
+import { ProgressThrottle, progressMessage } from '../progress-throttle.ts';
 import type { MatrixOutbox } from './outbox-writer.ts';
-import { matrixTexts } from './texts.ts';
 import type { Relation, RenderedEvent } from './types.ts';
 
 /** A confirmation prompt the bot posted: edited later to show who decided. */
@@ -114,11 +113,6 @@ export class MatrixSink implements InvocationSink {
   }
 
   #renderProgress(update: ProgressUpdate): RenderedEvent {
-    const text = localize(matrixTexts.progress, this.#o.locale, {
-      job: update.jobId,
-      percent: Math.round(update.fraction * 100),
-      text: update.text,
-    });
-    return this.#o.render({ severity: 'info', text });
+    return this.#o.render(progressMessage(update, this.#o.locale));
   }
 }

@@ -9,7 +9,7 @@ import { UserError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Message } from '../../core/message.ts';
 import type { SeenChannelKind } from '../../store/mattermost-seen-repo.ts';
-import { refusalOutcome } from '../refusals.ts';
+import { refusalOutcome, staleCommand } from '../refusals.ts';
 import { commandInPost, isServed, type InboundPost } from './inbound.ts';
 import type { MattermostOutbox } from './outbox-writer.ts';
 import { MattermostSink, type ConversationTarget } from './sink.ts';
@@ -95,10 +95,9 @@ export class Conversation {
       refuse(new UserError('mattermost-channel-not-served'));
       return;
     }
-    const ageMs = this.#now() - post.create_at;
-    if (ageMs > this.#d.maxAgeMs) {
-      const params = { command: command.slice(0, 100), minutes: Math.round(ageMs / 60000) };
-      refuse(new UserError('mattermost-command-too-old', params));
+    const stale = staleCommand(command, this.#now() - post.create_at, this.#d.maxAgeMs);
+    if (stale !== undefined) {
+      refuse(new UserError('mattermost-command-too-old', stale));
       return;
     }
     const outcome = await this.#d.bot.invoke(

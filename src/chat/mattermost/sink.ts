@@ -4,12 +4,11 @@
  * replaced by the result.
  */
 import type { InvocationSink, ProgressUpdate } from '../../core/invocation.ts';
-import { localize, type Locale } from '../../core/i18n.ts';
+import type { Locale } from '../../core/i18n.ts';
 import type { Message } from '../../core/message.ts';
 import type { Outcome } from '../../core/outcome.ts';
-import { ProgressThrottle } from '../progress-throttle.ts';
+import { ProgressThrottle, progressMessage } from '../progress-throttle.ts';
 import type { MattermostOutbox } from './outbox-writer.ts';
-import { mattermostTexts } from './texts.ts';
 import type { RenderedPost } from './types.ts';
 
 /** Where in Mattermost a conversation happens. */
@@ -112,11 +111,6 @@ export class MattermostSink implements InvocationSink {
   }
 
   #renderProgress(update: ProgressUpdate): RenderedPost {
-    const text = localize(mattermostTexts.progress, this.#o.locale, {
-      job: update.jobId,
-      percent: Math.round(update.fraction * 100),
-      text: update.text,
-    });
-    return this.#render({ severity: 'info', text });
+    return this.#render(progressMessage(update, this.#o.locale));
   }
 }
