@@ -3,15 +3,12 @@
  * the token and device id come from the environment, a job interrupted in a Matrix room is
  * reported there, `!pes whoami` is answered, and SIGTERM stops it cleanly.
  */
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/store/database.ts';
-import { SqliteJobStore } from '../../src/store/jobs-repo.ts';
 import { FakeHomeserver } from '../fakes/matrix/index.ts';
-import { pesBin, tempWorkdir } from '../helpers/cli.ts';
+import { tempWorkdir } from '../helpers/cli.ts';
+import { freePort, leaveInterruptedJob, startServe } from '../helpers/serve.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let hs: FakeHomeserver | undefined;
 
@@ -19,22 +16,9 @@ afterEach(async () => {
   await hs?.close();
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** A whole process starting a homeserver client: more time than the default. */
+const waitLong = (check: () => boolean, what: string): Promise<void> =>
+  waitFor(check, what, 15_000);
 
 describe('pes serve with matrix', () => {
   it('answers in a Matrix room and reports a job interrupted there', async () => {
@@ -55,45 +39,23 @@ matrix:
   deviceId: '\${PES_MATRIX_DEVICE}'
   allowedInviters: ['${anna.userId}']
 `);
-    const db = openDatabase(join(w.dir, 'state/pes.db'));
-    const dead = new SqliteJobStore(db, { pid: 999_999, ownerToken: 'gone' });
-    const job = dead.create({
-      command: 'restart',
-      text: 'restart moodle',
-      actor: `matrix:${anna.userId}`,
-      room: `matrix:${ops.roomId}`,
-      service: 'moodle',
-      lockKey: 'moodle',
+    leaveInterruptedJob(w.dir, { actor: `matrix:${anna.userId}`, room: `matrix:${ops.roomId}` });
+    const { child, output, exited } = startServe(w, {
+      PES_PORT: String(await freePort()),
+      PES_MATRIX_TOKEN: bot.accessToken,
+      PES_MATRIX_DEVICE: bot.deviceId,
     });
-    if ('holder' in job) throw new Error('unexpected lock');
-    dead.transition(job.id, 'running');
-    db.close();
-
-    const child = spawn(process.execPath, [pesBin, '--config', w.config, 'serve'], {
-      cwd: w.dir,
-      env: {
-        PATH: process.env['PATH'],
-        PES_PORT: String(await freePort()),
-        PES_MATRIX_TOKEN: bot.accessToken,
-        PES_MATRIX_DEVICE: bot.deviceId,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     try {
-      await waitFor(() => out.includes('listening'), 'the server to listen');
+      await waitLong(() => output().includes('listening'), 'the server to listen');
       const said = (pattern: RegExp): boolean =>
         hs?.messagesBy(ops, bot).some((e) => pattern.test(String(e.content['body']))) ?? false;
-      await waitFor(() => said(/restart moodle/), 'the interrupted job in the room');
-      await waitFor(() => hs?.requests.some((r) => r.endpoint === 'sync') ?? false, 'a sync');
+      await waitLong(() => said(/restart moodle/), 'the interrupted job in the room');
+      await waitLong(() => hs?.requests.some((r) => r.endpoint === 'sync') ?? false, 'a sync');
       // Said once the client is syncing: the first sync's history is not taken as commands.
       await sleep(500);
       hs.say(anna, ops, '!pes whoami');
-      await waitFor(() => said(/@anna:pes\.test/), 'the answer to whoami');
-      expect(out).not.toContain(bot.accessToken);
+      await waitLong(() => said(/@anna:pes\.test/), 'the answer to whoami');
+      expect(output()).not.toContain(bot.accessToken);
     } finally {
       child.kill('SIGTERM');
     }

@@ -5,12 +5,13 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { SqliteAuditLog } from '../../src/store/audit-repo.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { SqliteJobStore } from '../../src/store/jobs-repo.ts';
 import { pesBin, tempWorkdir } from '../helpers/cli.ts';
+import { freePort, leaveInterruptedJob, startServe } from '../helpers/serve.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const config = `
 locale: en
@@ -23,57 +24,21 @@ roles:
   admin: { members: ['local:@me'], commands: ['*'] }
 `;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 describe('pes serve', () => {
   it('serves /healthz and /readyz, reports interrupted jobs, and stops cleanly on SIGTERM', async () => {
     const w = tempWorkdir(config);
-    // A job left running by a process that no longer exists.
-    const db = openDatabase(join(w.dir, 'state/pes.db'));
-    const dead = new SqliteJobStore(db, { pid: 999_999, ownerToken: 'gone' });
-    const job = dead.create({
-      command: 'restart',
-      text: 'restart moodle',
-      actor: 'local:root',
-      room: 'terminal',
-      service: 'moodle',
-      lockKey: 'moodle',
-    });
-    if ('holder' in job) throw new Error('unexpected lock');
-    dead.transition(job.id, 'running');
-    db.close();
-
+    const jobId = leaveInterruptedJob(w.dir, { actor: 'local:root', room: 'terminal' });
     const port = await freePort();
-    const child = spawn(process.execPath, [pesBin, '--config', w.config, 'serve'], {
-      cwd: w.dir,
-      env: { PATH: process.env['PATH'], PES_PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await waitFor(() => out.includes('listening'), 'the server to listen');
+    const { child, output, exited } = startServe(w, { PES_PORT: String(port) });
+    await waitFor(() => output().includes('listening'), 'the server to listen');
 
-    expect(out).toContain(`Job ${job.id} (restart moodle) was interrupted when the bot stopped.`);
+    expect(output()).toContain(
+      `Job ${jobId} (restart moodle) was interrupted when the bot stopped.`,
+    );
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     const check = new SqliteJobStore(openDatabase(join(w.dir, 'state/pes.db')));
-    expect(check.get(job.id)?.state).toBe('interrupted');
+    expect(check.get(jobId)?.state).toBe('interrupted');
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

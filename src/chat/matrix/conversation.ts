@@ -6,11 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Bot } from '../../core/bot.ts';
-import { exitCodes, UserError } from '../../core/errors.ts';
+import { UserError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Message } from '../../core/message.ts';
-import type { Outcome } from '../../core/outcome.ts';
 import type { SqliteMatrixState } from '../../store/matrix-repo.ts';
+import { decidedNothing, refusalOutcome, staleCommand } from '../refusals.ts';
 import {
   commandIn,
   isServed,
@@ -47,16 +47,6 @@ export interface ConversationDeps {
   /** How long a reaction's command may take before its prompt is edited anyway. */
   readonly decisionWaitMs?: number;
 }
-
-/** Answers that mean a reaction decided nothing: it is ignored, as if it were not there. */
-const refusals: ReadonlySet<string> = new Set([
-  'unknown-confirmation',
-  'confirmation-expired',
-  'confirmation-not-allowed',
-  'not-permitted',
-  'not-permitted-no-role',
-  'invalid-argument',
-]);
 
 export class Conversation {
   readonly #d: ConversationDeps;
@@ -111,16 +101,7 @@ export class Conversation {
           };
     const sink = this.#sink(event, `event:${event.eventId}:${randomUUID()}`, relation);
     const locale = bot.localeFor({ room: { id: roomOf(event.roomId) } });
-    const refuse = (error: UserError): void =>
-      sink.finish({
-        status: error.kind,
-        exitCode: exitCodes[error.kind],
-        errorCode: error.code,
-        message: {
-          severity: 'warning',
-          text: [error.text(locale), error.hint(locale)].filter(Boolean).join('\n'),
-        },
-      });
+    const refuse = (error: UserError): void => sink.finish(refusalOutcome(error, locale));
     const size = Buffer.byteLength(text.body, 'utf8');
     if (size > maxCommandBytes) {
       log.warn('matrix message too long for a command', { room: event.roomId, size });
@@ -132,10 +113,9 @@ export class Conversation {
       refuse(new UserError('matrix-room-not-served'));
       return;
     }
-    const ageMs = this.#now() - event.originTs;
-    if (ageMs > this.#d.maxAgeMs) {
-      const params = { command: command.slice(0, 100), minutes: Math.round(ageMs / 60000) };
-      refuse(new UserError('matrix-command-too-old', params));
+    const stale = staleCommand(command, this.#now() - event.originTs, this.#d.maxAgeMs);
+    if (stale !== undefined) {
+      refuse(new UserError('matrix-command-too-old', stale));
       return;
     }
     const outcome = await bot.invoke(
@@ -193,7 +173,7 @@ export class Conversation {
     // job runs.
     if (quick === undefined) this.#d.settlePrompts(event.roomId);
     const outcome = quick ?? (await running);
-    if (refused(outcome)) {
+    if (decidedNothing(outcome)) {
       // Not allowed, already decided, expired: the reaction changes nothing and says nothing
       // (the core audited it), so nobody can make the bot talk by reacting.
       sink.close();
@@ -210,10 +190,6 @@ export class Conversation {
     else sink.finish(outcome);
     this.#d.settlePrompts(event.roomId);
   }
-}
-
-function refused(outcome: Outcome): boolean {
-  return outcome.status !== 'ok' && refusals.has(outcome.errorCode ?? '');
 }
 
 function wait(ms: number): Promise<undefined> {

@@ -1,14 +1,14 @@
 /**
  * Where a command's replies, progress and result go in Matrix: all through the outbox.
- * Progress is one message, posted on the first update, edited (`m.replace`) at most every
- * 2 s, and finally replaced by the result.
+ * Progress is one message (src/chat/progress-throttle.ts), edited with `m.replace`, and
+ * finally replaced by the result.
  */
 import type { InvocationSink, ProgressUpdate } from '../../core/invocation.ts';
-import { localize, type Locale } from '../../core/i18n.ts';
+import type { Locale } from '../../core/i18n.ts';
 import type { Message } from '../../core/message.ts';
 import type { Outcome } from '../../core/outcome.ts';
+import { ProgressThrottle, progressMessage } from '../progress-throttle.ts';
 import type { MatrixOutbox } from './outbox-writer.ts';
-import { matrixTexts } from './texts.ts';
 import type { Relation, RenderedEvent } from './types.ts';
 
 /** A confirmation prompt the bot posted: edited later to show who decided. */
@@ -42,19 +42,27 @@ export class MatrixSink implements InvocationSink {
   readonly confirm = { kind: 'pending' } as const;
   readonly #o: SinkOptions;
   readonly #now: () => number;
-  readonly #interval: number;
+  readonly #progress: ProgressThrottle;
   #replies = 0;
-  #edits = 0;
-  #progressKey: string | undefined;
-  #lastEdit = 0;
-  #pending: ProgressUpdate | undefined;
-  #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(options: SinkOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
-    this.#interval = options.progressIntervalMs ?? 2000;
+    const { outbox, roomId, relation } = options;
+    this.#progress = new ProgressThrottle({
+      key: options.key,
+      writer: {
+        post: (progressKey, update) =>
+          outbox.post(progressKey, roomId, this.#renderProgress(update), relation),
+        edit: (editKey, progressKey, update) =>
+          outbox.edit(editKey, progressKey, roomId, this.#renderProgress(update)),
+      },
+      now: this.#now,
+      ...(options.progressIntervalMs === undefined
+        ? {}
+        : { intervalMs: options.progressIntervalMs }),
+    });
   }
 
   reply(message: Message): void {
@@ -66,22 +74,7 @@ export class MatrixSink implements InvocationSink {
 
   progress(update: ProgressUpdate): void {
     if (this.#closed) return;
-    const { outbox, roomId, key, relation } = this.#o;
-    if (this.#progressKey === undefined) {
-      this.#progressKey = `${key}:progress`;
-      outbox.post(this.#progressKey, roomId, this.#renderProgress(update), relation);
-      this.#lastEdit = this.#now();
-      return;
-    }
-    this.#pending = update;
-    if (this.#timer !== undefined) return;
-    const wait = this.#lastEdit + this.#interval - this.#now();
-    if (wait <= 0) {
-      this.#flush();
-      return;
-    }
-    this.#timer = setTimeout(() => this.#flush(), wait);
-    this.#timer.unref();
+    this.#progress.update(update);
   }
 
   /** Sends the result: in place of the progress message, else as a new message. */
@@ -91,14 +84,15 @@ export class MatrixSink implements InvocationSink {
     const { outbox, roomId, key, relation } = this.#o;
     const rendered = this.#o.render(outcome.message);
     let messageKey = `${key}:result`;
-    if (this.#progressKey !== undefined) {
+    const progressKey = this.#progress.progressKey;
+    if (progressKey !== undefined) {
       // The last edit still keeps the 2 s spacing, so a quick job does not flash.
-      const notBefore = new Date(Math.max(this.#now(), this.#lastEdit + this.#interval));
-      outbox.edit(messageKey, this.#progressKey, roomId, rendered, {
+      const notBefore = new Date(Math.max(this.#now(), this.#progress.nextEditAt));
+      outbox.edit(messageKey, progressKey, roomId, rendered, {
         notBefore,
         ...(relation === undefined ? {} : { relation }),
       });
-      messageKey = this.#progressKey;
+      messageKey = progressKey;
     } else {
       outbox.post(messageKey, roomId, rendered, relation);
     }
@@ -115,33 +109,10 @@ export class MatrixSink implements InvocationSink {
 
   close(): void {
     this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#pending = undefined;
-  }
-
-  #flush(): void {
-    this.#timer = undefined;
-    const update = this.#pending;
-    const progressKey = this.#progressKey;
-    if (this.#closed || update === undefined || progressKey === undefined) return;
-    this.#pending = undefined;
-    const { outbox, roomId, key } = this.#o;
-    outbox.edit(
-      `${key}:progress:${++this.#edits}`,
-      progressKey,
-      roomId,
-      this.#renderProgress(update),
-    );
-    this.#lastEdit = this.#now();
+    this.#progress.close();
   }
 
   #renderProgress(update: ProgressUpdate): RenderedEvent {
-    const text = localize(matrixTexts.progress, this.#o.locale, {
-      job: update.jobId,
-      percent: Math.round(update.fraction * 100),
-      text: update.text,
-    });
-    return this.#o.render({ severity: 'info', text });
+    return this.#o.render(progressMessage(update, this.#o.locale));
   }
 }

@@ -1,9 +1,5 @@
 /** What the Matrix adapter itself says (not a command), in every language. */
 export const matrixTexts = {
-  progress: {
-    ru: '⏳ Задача {job}: {percent} % — {text}',
-    en: '⏳ Job {job}: {percent} % — {text}',
-  },
   reactions: {
     ru: 'Реакции: {menu} — или напишите {commands}',
     en: 'React: {menu} — or type {commands}',

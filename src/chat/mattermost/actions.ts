@@ -8,26 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { UserError } from '../../core/errors.ts';
 import { localize, type Locale } from '../../core/i18n.ts';
 import type { Outcome } from '../../core/outcome.ts';
+import { decidedNothing } from '../refusals.ts';
 import { verifyActionContext, type ActionContext } from './action-context.ts';
 import { parseActionRequest, type ActionRequest } from './inbound.ts';
 import { severityColours } from './render.ts';
 import { MattermostSink, type ConversationTarget } from './sink.ts';
 import type { HttpAnswer, SlashDeps } from './slash.ts';
 import { mattermostTexts } from './texts.ts';
-
-/** Answers that mean the click decided nothing: the post stays as it is. */
-const refusals: ReadonlySet<string> = new Set([
-  'unknown-confirmation',
-  'confirmation-expired',
-  'confirmation-not-allowed',
-  'not-permitted',
-  'not-permitted-no-role',
-  'invalid-argument',
-]);
-
-function refused(outcome: Outcome | undefined): boolean {
-  return outcome !== undefined && outcome.status !== 'ok' && refusals.has(outcome.errorCode ?? '');
-}
 
 function ephemeral(outcome: Outcome): HttpAnswer {
   const { title, text } = outcome.message;
@@ -122,7 +109,7 @@ async function click(
   });
   const quick = await Promise.race([running, late]);
   clearTimeout(timer);
-  if (quick !== undefined && refused(quick)) {
+  if (quick !== undefined && decidedNothing(quick)) {
     sink.close();
     return ephemeral(quick);
   }

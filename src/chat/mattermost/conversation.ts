@@ -5,10 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Bot } from '../../core/bot.ts';
-import { exitCodes, UserError } from '../../core/errors.ts';
+import { UserError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Message } from '../../core/message.ts';
 import type { SeenChannelKind } from '../../store/mattermost-seen-repo.ts';
+import { refusalOutcome, staleCommand } from '../refusals.ts';
 import { commandInPost, isServed, type InboundPost } from './inbound.ts';
 import type { MattermostOutbox } from './outbox-writer.ts';
 import { MattermostSink, type ConversationTarget } from './sink.ts';
@@ -88,25 +89,15 @@ export class Conversation {
         ? {}
         : { progressIntervalMs: this.#d.progressIntervalMs }),
     });
-    const refuse = (error: UserError): void =>
-      sink.finish({
-        status: error.kind,
-        exitCode: exitCodes[error.kind],
-        errorCode: error.code,
-        message: {
-          severity: 'warning',
-          text: [error.text(locale), error.hint(locale)].filter(Boolean).join('\n'),
-        },
-      });
+    const refuse = (error: UserError): void => sink.finish(refusalOutcome(error, locale));
     if (!isServed(settings, post.channel_id, meta.direct)) {
       log.warn('command in a channel not served', { channel: post.channel_id });
       refuse(new UserError('mattermost-channel-not-served'));
       return;
     }
-    const ageMs = this.#now() - post.create_at;
-    if (ageMs > this.#d.maxAgeMs) {
-      const params = { command: command.slice(0, 100), minutes: Math.round(ageMs / 60000) };
-      refuse(new UserError('mattermost-command-too-old', params));
+    const stale = staleCommand(command, this.#now() - post.create_at, this.#d.maxAgeMs);
+    if (stale !== undefined) {
+      refuse(new UserError('mattermost-command-too-old', stale));
       return;
     }
     const outcome = await this.#d.bot.invoke(

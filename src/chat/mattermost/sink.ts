@@ -1,14 +1,14 @@
 /**
  * Where a command's replies, progress and result go in Mattermost: all through the outbox.
- * Progress is one post, created on the first update, edited at most every 2 s, and finally
+ * Progress is one post (src/chat/progress-throttle.ts), edited in place, and finally
  * replaced by the result.
  */
 import type { InvocationSink, ProgressUpdate } from '../../core/invocation.ts';
-import { localize, type Locale } from '../../core/i18n.ts';
+import type { Locale } from '../../core/i18n.ts';
 import type { Message } from '../../core/message.ts';
 import type { Outcome } from '../../core/outcome.ts';
+import { ProgressThrottle, progressMessage } from '../progress-throttle.ts';
 import type { MattermostOutbox } from './outbox-writer.ts';
-import { mattermostTexts } from './texts.ts';
 import type { RenderedPost } from './types.ts';
 
 /** Where in Mattermost a conversation happens. */
@@ -41,25 +41,31 @@ export function isPrivateAnswer(outcome: Outcome): boolean {
 export class MattermostSink implements InvocationSink {
   readonly confirm = { kind: 'pending' } as const;
   readonly #o: SinkOptions;
-  readonly #now: () => number;
-  readonly #interval: number;
+  readonly #progress: ProgressThrottle;
   #replies = 0;
-  #edits = 0;
-  #progressKey: string | undefined;
-  #lastEdit = 0;
-  #pending: ProgressUpdate | undefined;
-  #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(options: SinkOptions) {
     this.#o = options;
-    this.#now = options.now ?? Date.now;
-    this.#interval = options.progressIntervalMs ?? 2000;
+    const { outbox, target } = options;
+    this.#progress = new ProgressThrottle({
+      key: options.key,
+      writer: {
+        post: (progressKey, update) =>
+          outbox.post(progressKey, target.channelId, this.#renderProgress(update), target.root),
+        edit: (editKey, progressKey, update) =>
+          outbox.patch(editKey, progressKey, target.channelId, this.#renderProgress(update)),
+      },
+      ...(options.now === undefined ? {} : { now: options.now }),
+      ...(options.progressIntervalMs === undefined
+        ? {}
+        : { intervalMs: options.progressIntervalMs }),
+    });
   }
 
   /** Whether anything of this invocation went out through the outbox already. */
   get usedOutbox(): boolean {
-    return this.#replies > 0 || this.#progressKey !== undefined;
+    return this.#replies > 0 || this.#progress.progressKey !== undefined;
   }
 
   reply(message: Message): void {
@@ -75,22 +81,7 @@ export class MattermostSink implements InvocationSink {
 
   progress(update: ProgressUpdate): void {
     if (this.#closed) return;
-    const { outbox, target, key } = this.#o;
-    if (this.#progressKey === undefined) {
-      this.#progressKey = `${key}:progress`;
-      outbox.post(this.#progressKey, target.channelId, this.#renderProgress(update), target.root);
-      this.#lastEdit = this.#now();
-      return;
-    }
-    this.#pending = update;
-    if (this.#timer !== undefined) return;
-    const wait = this.#lastEdit + this.#interval - this.#now();
-    if (wait <= 0) {
-      this.#flush();
-      return;
-    }
-    this.#timer = setTimeout(() => this.#flush(), wait);
-    this.#timer.unref();
+    this.#progress.update(update);
   }
 
   /** Sends the result: in place of the progress post, else as a post (ephemeral if private). */
@@ -99,8 +90,9 @@ export class MattermostSink implements InvocationSink {
     this.close();
     const { outbox, target, key } = this.#o;
     const rendered = this.#render(outcome.message);
-    if (this.#progressKey !== undefined) {
-      outbox.patch(`${key}:result`, this.#progressKey, target.channelId, rendered);
+    const progressKey = this.#progress.progressKey;
+    if (progressKey !== undefined) {
+      outbox.patch(`${key}:result`, progressKey, target.channelId, rendered);
     } else if (isPrivateAnswer(outcome) && !target.direct) {
       outbox.ephemeral(`${key}:result`, target.userId, target.channelId, rendered, target.root);
     } else {
@@ -111,25 +103,7 @@ export class MattermostSink implements InvocationSink {
   /** Nothing more goes out (the result went in the HTTP answer, or was already sent). */
   close(): void {
     this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#pending = undefined;
-  }
-
-  #flush(): void {
-    this.#timer = undefined;
-    const update = this.#pending;
-    const progressKey = this.#progressKey;
-    if (this.#closed || update === undefined || progressKey === undefined) return;
-    this.#pending = undefined;
-    const { outbox, target, key } = this.#o;
-    outbox.patch(
-      `${key}:progress:${++this.#edits}`,
-      progressKey,
-      target.channelId,
-      this.#renderProgress(update),
-    );
-    this.#lastEdit = this.#now();
+    this.#progress.close();
   }
 
   #render(message: Message): RenderedPost {
@@ -137,11 +111,6 @@ export class MattermostSink implements InvocationSink {
   }
 
   #renderProgress(update: ProgressUpdate): RenderedPost {
-    const text = localize(mattermostTexts.progress, this.#o.locale, {
-      job: update.jobId,
-      percent: Math.round(update.fraction * 100),
-      text: update.text,
-    });
-    return this.#render({ severity: 'info', text });
+    return this.#render(progressMessage(update, this.#o.locale));
   }
 }

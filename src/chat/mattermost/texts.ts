@@ -4,10 +4,6 @@ export const mattermostTexts = {
     ru: '⏳ Выполняю `{command}`… Результат появится в этом канале.',
     en: '⏳ Working on `{command}`… The result will be posted in this channel.',
   },
-  progress: {
-    ru: '⏳ Задача {job}: {percent} % — {text}',
-    en: '⏳ Job {job}: {percent} % — {text}',
-  },
   confirmedBy: { ru: '✅ Подтвердил(а) {who}', en: '✅ Confirmed by {who}' },
   cancelledBy: { ru: '✖ Отменил(а) {who}', en: '✖ Cancelled by {who}' },
   running: {

@@ -5,27 +5,11 @@
  * person's Megolm session. Everything goes through the fake homeserver, which only relays keys.
  */
 import { createDecipheriv, createHash } from 'node:crypto';
-import {
-  ClientEvent,
-  createClient,
-  RoomEvent,
-  SyncState,
-  type MatrixClient,
-  type MatrixEvent,
-} from 'matrix-js-sdk';
+import type { MatrixClient } from 'matrix-js-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeRoom } from '../../fakes/matrix/index.ts';
+import { startSdkClient } from '../../fakes/matrix/sdk-client.ts';
 import { startHarness, waitFor, type Harness } from './harness.ts';
-
-const silent = (): void => undefined;
-const quiet = {
-  trace: silent,
-  debug: silent,
-  info: silent,
-  warn: silent,
-  error: silent,
-  getChild: () => quiet,
-};
 
 let h: Harness;
 let anna: MatrixClient;
@@ -42,27 +26,19 @@ beforeEach(async () => {
   await h.ready();
   expect(h.adapter.encryption).toBe(true);
   room = h.hs.createRoom(h.admin, { encrypted: true, members: [h.botUser] });
-  anna = createClient({
-    baseUrl: h.hs.url,
-    userId: h.admin.userId,
-    accessToken: h.admin.accessToken,
-    deviceId: h.admin.deviceId,
-    logger: quiet,
-  });
-  await anna.initRustCrypto({ useIndexedDB: false });
-  anna.on(RoomEvent.Timeline, (event: MatrixEvent) => {
-    if (event.getSender() !== h.botUser.userId) return;
-    void anna.decryptEventIfNeeded(event).then(() => {
-      if (event.getType() !== 'm.room.message') return;
-      seen.push(String(event.getContent()['body']));
-      if (event.getContent()['msgtype'] === 'm.file') files.push(event.getContent());
-    });
-  });
-  await new Promise<void>((resolve) => {
-    anna.on(ClientEvent.Sync, (state) => {
-      if (state === SyncState.Prepared) resolve();
-    });
-    void anna.startClient({ initialSyncLimit: 5 });
+  await startSdkClient(h.hs, h.admin, {
+    crypto: true,
+    created: (client) => {
+      anna = client;
+    },
+    onEvent: (event, client) => {
+      if (event.getSender() !== h.botUser.userId) return;
+      void client.decryptEventIfNeeded(event).then(() => {
+        if (event.getType() !== 'm.room.message') return;
+        seen.push(String(event.getContent()['body']));
+        if (event.getContent()['msgtype'] === 'm.file') files.push(event.getContent());
+      });
+    },
   });
 });
 

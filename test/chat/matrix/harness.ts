@@ -1,97 +1,31 @@
 /**
  * The bot's Matrix front end wired to the FakeHomeserver of test/fakes/matrix: the real
  * adapter (matrix-js-sdk client, SQLite sync store, outbox) and a bot with real SQLite stores
- * on a state file that survives `restart()`, plus test commands: `crunch <service> [steps]`
- * (a job that reports progress every 200 ms), `wipe <service>` (destructive: asks for a
- * confirmation), `echo <words…>` (quick, read-only) and `dump <lines>` (long output).
+ * on a state file that survives `restart()`, with the test commands of
+ * test/helpers/chat-bot.ts (`crunch`, `wipe`, `echo`) and `dump <lines>` (long output).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { commands } from '../../../commands/index.ts';
 import { MatrixAdapter, type MatrixTiming } from '../../../src/chat/matrix/adapter.ts';
 import type { MatrixSettings } from '../../../src/chat/matrix/types.ts';
-import { serviceArg } from '../../../src/core/args.ts';
 import type { AlertsPort } from '../../../src/core/alerts.ts';
-import { Bot } from '../../../src/core/bot.ts';
 import { defineCommand } from '../../../src/core/command.ts';
 import { createLogger } from '../../../src/core/logger.ts';
-import { Registry } from '../../../src/core/registry.ts';
-import { SqliteAuditLog } from '../../../src/store/audit-repo.ts';
-import { SqliteConfirmationStore } from '../../../src/store/confirmations-repo.ts';
 import { openDatabase } from '../../../src/store/database.ts';
-import { SqliteJobStore } from '../../../src/store/jobs-repo.ts';
 import {
   FakeHomeserver,
   type ClientEvent,
   type FakeMatrixUser,
   type FakeRoom,
 } from '../../fakes/matrix/index.ts';
-import { fakePlatform } from '../../helpers/bot.ts';
-import { service } from '../../helpers/catalog.ts';
+import { chatBot, chatCatalog, crunch, echo, wipe } from '../../helpers/chat-bot.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
-export const wiped: string[] = [];
-
-const crunch = defineCommand({
-  name: 'crunch',
-  summary: { ru: 'тест', en: 'test' },
-  args: [
-    serviceArg,
-    {
-      name: 'steps',
-      description: { ru: 'x', en: 'x' },
-      schema: z
-        .string()
-        .regex(/^\d{1,2}$/)
-        .transform(Number)
-        .optional(),
-    },
-  ],
-  options: [],
-  mutating: { lock: 'service' },
-  async run(ctx, input) {
-    const steps = input.steps ?? 0;
-    for (let i = 1; i <= steps; i++) {
-      await sleep(200);
-      ctx.progress(i / steps, `step ${i} of ${steps}`);
-    }
-    return {
-      message: { severity: 'success', title: `crunched ${input.service}`, text: `${steps} steps` },
-    };
-  },
-});
-
-const wipe = defineCommand({
-  name: 'wipe',
-  summary: { ru: 'тест', en: 'test' },
-  args: [serviceArg],
-  options: [],
-  mutating: { lock: 'service' },
-  describe: (_ctx, input) => Promise.resolve(`All data of ${input.service} will be deleted.`),
-  run: (_ctx, input) => {
-    wiped.push(input.service);
-    return Promise.resolve({ message: { severity: 'success', text: `wiped ${input.service}` } });
-  },
-});
-
-const echo = defineCommand({
-  name: 'echo',
-  summary: { ru: 'тест', en: 'test' },
-  args: [
-    {
-      name: 'words',
-      description: { ru: 'x', en: 'x' },
-      variadic: true,
-      schema: z.array(z.string()),
-    },
-  ],
-  options: [],
-  run: (_ctx, input) =>
-    Promise.resolve({ message: { severity: 'info', text: input.words.join(' ') } }),
-});
+export { wiped } from '../../helpers/chat-bot.ts';
+export { waitFor } from '../../helpers/wait.ts';
 
 /** Output of `lines` lines: too long for one event, so it becomes a file. */
 const dump = defineCommand({
@@ -161,23 +95,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dir = mkdtempSync(join(tmpdir(), 'pes-mx-'));
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
-  const catalog = {
-    locale: 'en' as const,
-    services: new Map([
-      ['moodle', service('moodle')],
-      ['keycloak', service('keycloak')],
-    ]),
-    roles: [
-      { name: 'admin', members: [`matrix:${admin.userId}`], commands: ['*'] },
-      {
-        name: 'operator',
-        members: [`matrix:${operator.userId}`],
-        commands: ['status', 'echo', 'crunch', 'dump'],
-      },
-    ],
-    rooms: [],
+  const catalog = chatCatalog({
+    admin: `matrix:${admin.userId}`,
+    operator: `matrix:${operator.userId}`,
+    operatorCommands: ['status', 'echo', 'crunch', 'dump'],
     secrets: [botUser.accessToken],
-  };
+  });
   const settings: MatrixSettings = {
     homeserverUrl: hs.url,
     userId: botUser.userId,
@@ -197,16 +120,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const path = join(dir, 'pes.db');
   let db = openDatabase(path);
   const build = (): MatrixAdapter => {
-    const bot = new Bot({
-      catalog,
-      registry: new Registry([...commands, crunch, wipe, echo, dump]),
-      jobs: new SqliteJobStore(db),
-      audit: new SqliteAuditLog(db),
-      confirmations: new SqliteConfirmationStore(db),
-      platform: () => fakePlatform({}),
-      ...(options.alerts === undefined ? {} : { alerts: options.alerts }),
-      log,
-    });
+    const extra = [crunch, wipe, echo, dump];
+    const bot = chatBot({ db, catalog, log, extra, alerts: options.alerts });
     return new MatrixAdapter({ settings, bot, db, log, timing });
   };
   let adapter = build();
@@ -255,17 +170,4 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Polls until `check` holds. */
-export async function waitFor(
-  check: () => boolean,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }

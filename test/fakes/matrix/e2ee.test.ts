@@ -4,36 +4,12 @@
  * only stores and forwards keys and to-device messages; everything secret happens in the
  * clients, so the room holds nothing but `m.room.encrypted` events.
  */
-import {
-  ClientEvent,
-  createClient,
-  MatrixEventEvent,
-  MsgType,
-  RoomEvent,
-  SyncState,
-  type MatrixClient,
-  type MatrixEvent,
-} from 'matrix-js-sdk';
-import { logger as sdkRootLogger } from 'matrix-js-sdk/lib/logger.js';
+import { MatrixEventEvent, MsgType, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeHomeserver, type FakeMatrixUser, type FakeRoom } from './index.ts';
+import { silenceSdkRootLogger, startSdkClient } from './sdk-client.ts';
 
-const silent = (): void => undefined;
-const quiet = {
-  trace: silent,
-  debug: silent,
-  info: silent,
-  warn: silent,
-  error: silent,
-  getChild: () => quiet,
-};
-// eslint-disable-next-line @typescript-eslint/no-deprecated
-const root = sdkRootLogger as unknown as {
-  setLevel: (level: string, persist: boolean) => void;
-  getChild: (namespace: string) => typeof quiet;
-};
-root.setLevel('silent', false);
-root.getChild = () => quiet;
+silenceSdkRootLogger();
 
 let hs: FakeHomeserver;
 let anna: FakeMatrixUser;
@@ -55,15 +31,6 @@ afterEach(async () => {
 
 /** A started client with Rust crypto; `texts` collects decrypted message bodies. */
 async function start(user: FakeMatrixUser): Promise<{ c: MatrixClient; texts: string[] }> {
-  const c = createClient({
-    baseUrl: hs.url,
-    accessToken: user.accessToken,
-    userId: user.userId,
-    deviceId: user.deviceId,
-    logger: quiet,
-  });
-  clients.push(c);
-  await c.initRustCrypto({ useIndexedDB: false });
   const texts: string[] = [];
   const collect = (event: MatrixEvent): void => {
     const content: Record<string, unknown> = event.getContent();
@@ -71,19 +38,16 @@ async function start(user: FakeMatrixUser): Promise<{ c: MatrixClient; texts: st
       texts.push(content['body']);
     }
   };
-  c.on(RoomEvent.Timeline, (event: MatrixEvent) => {
-    if (event.isBeingDecrypted() || event.isEncrypted()) {
-      event.once(MatrixEventEvent.Decrypted, collect);
-    }
-    collect(event);
+  const c = await startSdkClient(hs, user, {
+    crypto: true,
+    created: (created) => clients.push(created),
+    onEvent: (event) => {
+      if (event.isBeingDecrypted() || event.isEncrypted()) {
+        event.once(MatrixEventEvent.Decrypted, collect);
+      }
+      collect(event);
+    },
   });
-  const prepared = new Promise<void>((resolve) => {
-    c.on(ClientEvent.Sync, (state: SyncState) => {
-      if (state === SyncState.Prepared) resolve();
-    });
-  });
-  await c.startClient({ initialSyncLimit: 5 });
-  await prepared;
   return { c, texts };
 }
 

@@ -4,38 +4,12 @@
  * real server also answers 404 M_UNRECOGNIZED), messages flow both ways, a 429 storm is
  * retried by the SDK with the same transaction id, and a homeserver restart is survived.
  */
-import {
-  ClientEvent,
-  createClient,
-  MsgType,
-  RoomEvent,
-  SyncState,
-  type MatrixClient,
-  type MatrixEvent,
-} from 'matrix-js-sdk';
-import { logger as sdkRootLogger } from 'matrix-js-sdk/lib/logger.js';
+import { MsgType, type MatrixClient } from 'matrix-js-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeHomeserver, type FakeMatrixUser, type FakeRoom } from './index.ts';
+import { silenceSdkRootLogger, startSdkClient } from './sdk-client.ts';
 
-const silent = (): void => undefined;
-const quiet = {
-  trace: silent,
-  debug: silent,
-  info: silent,
-  warn: silent,
-  error: silent,
-  getChild: () => quiet,
-};
-// The module-level logger: `setLevel` alone does not reach the child loggers made later
-// (loglevel children take the default level, e.g. MatrixRTCSession's), so they are replaced too.
-// It is deprecated for use by applications, but some SDK modules still log through it.
-// eslint-disable-next-line @typescript-eslint/no-deprecated
-const root = sdkRootLogger as unknown as {
-  setLevel: (level: string, persist: boolean) => void;
-  getChild: (namespace: string) => typeof quiet;
-};
-root.setLevel('silent', false);
-root.getChild = () => quiet;
+silenceSdkRootLogger();
 
 let hs: FakeHomeserver;
 let anna: FakeMatrixUser;
@@ -57,29 +31,19 @@ afterEach(async () => {
 });
 
 async function startBot(): Promise<{ c: MatrixClient; bodies: string[]; states: string[] }> {
-  const c = createClient({
-    baseUrl: hs.url,
-    accessToken: bot.accessToken,
-    userId: bot.userId,
-    deviceId: bot.deviceId,
-    logger: quiet,
-  });
-  client = c;
   const bodies: string[] = [];
   const states: string[] = [];
-  c.on(RoomEvent.Timeline, (event: MatrixEvent) => {
-    const content: Record<string, unknown> = event.getContent();
-    const body = content['body'];
-    if (event.getType() === 'm.room.message' && typeof body === 'string') bodies.push(body);
+  const c = await startSdkClient(hs, bot, {
+    created: (created) => {
+      client = created;
+    },
+    onEvent: (event) => {
+      const content: Record<string, unknown> = event.getContent();
+      const body = content['body'];
+      if (event.getType() === 'm.room.message' && typeof body === 'string') bodies.push(body);
+    },
+    onSync: (state) => states.push(state),
   });
-  const prepared = new Promise<void>((resolve) => {
-    c.on(ClientEvent.Sync, (state: SyncState) => {
-      states.push(state);
-      if (state === SyncState.Prepared) resolve();
-    });
-  });
-  await c.startClient({ initialSyncLimit: 5 });
-  await prepared;
   return { c, bodies, states };
 }
 

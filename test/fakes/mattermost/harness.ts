@@ -1,8 +1,7 @@
 /**
  * The bot's Mattermost front end wired to a FakeMattermost: the real adapter, outbox,
- * WebSocket client and HTTP routes on 127.0.0.1, a bot with real SQLite stores, and three
- * test commands: `crunch <service> [steps]` (a job that reports progress), `wipe <service>`
- * (destructive: needs a confirmation), `echo <words…>` (quick, read-only) and `nap` (read-only,
+ * WebSocket client and HTTP routes on 127.0.0.1, a bot with real SQLite stores, the test
+ * commands of test/helpers/chat-bot.ts (`crunch`, `wipe`, `echo`) and `nap` (read-only,
  * 400 ms).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,86 +9,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
-import { commands } from '../../../commands/index.ts';
 import { MattermostAdapter, type AdapterTiming } from '../../../src/chat/mattermost/adapter.ts';
 import type { MattermostSettings } from '../../../src/chat/mattermost/types.ts';
-import { serviceArg } from '../../../src/core/args.ts';
 import type { AlertsPort } from '../../../src/core/alerts.ts';
 import { Bot } from '../../../src/core/bot.ts';
 import { defineCommand } from '../../../src/core/command.ts';
 import { createLogger } from '../../../src/core/logger.ts';
-import { Registry } from '../../../src/core/registry.ts';
 import { startHttpServer, type Route } from '../../../src/server/http.ts';
 import { commandPath, mattermostRoutes } from '../../../src/server/mattermost-routes.ts';
 import { SqliteAuditLog } from '../../../src/store/audit-repo.ts';
 import { SqliteConfirmationStore } from '../../../src/store/confirmations-repo.ts';
 import { openDatabase } from '../../../src/store/database.ts';
-import { SqliteJobStore } from '../../../src/store/jobs-repo.ts';
-import { fakePlatform } from '../../helpers/bot.ts';
-import { service } from '../../helpers/catalog.ts';
+import { chatBot, chatCatalog, crunch, echo, wipe } from '../../helpers/chat-bot.ts';
 import { FakeMattermost, type FakeChannel, type FakeUser } from './index.ts';
+
+export { wiped } from '../../helpers/chat-bot.ts';
+export { waitFor } from '../../helpers/wait.ts';
 
 export const slashTokens = ['slash-token-team-a-0001', 'slash-token-team-b-0002'];
 export const actionSecret = 'action-secret-for-tests-0123456789';
-
-const crunch = defineCommand({
-  name: 'crunch',
-  summary: { ru: 'тест', en: 'test' },
-  args: [
-    serviceArg,
-    {
-      name: 'steps',
-      description: { ru: 'x', en: 'x' },
-      schema: z
-        .string()
-        .regex(/^\d{1,2}$/)
-        .transform(Number)
-        .optional(),
-    },
-  ],
-  options: [],
-  mutating: { lock: 'service' },
-  async run(ctx, input) {
-    const steps = input.steps ?? 0;
-    for (let i = 1; i <= steps; i++) {
-      await sleep(200);
-      ctx.progress(i / steps, `step ${i} of ${steps}`);
-    }
-    return {
-      message: { severity: 'success', title: `crunched ${input.service}`, text: `${steps} steps` },
-    };
-  },
-});
-
-const wipe = defineCommand({
-  name: 'wipe',
-  summary: { ru: 'тест', en: 'test' },
-  args: [serviceArg],
-  options: [],
-  mutating: { lock: 'service' },
-  describe: (_ctx, input) => Promise.resolve(`All data of ${input.service} will be deleted.`),
-  run: (_ctx, input) => {
-    wiped.push(input.service);
-    return Promise.resolve({ message: { severity: 'success', text: `wiped ${input.service}` } });
-  },
-});
-
-const echo = defineCommand({
-  name: 'echo',
-  summary: { ru: 'тест', en: 'test' },
-  args: [
-    {
-      name: 'words',
-      description: { ru: 'x', en: 'x' },
-      variadic: true,
-      schema: z.array(z.string()),
-    },
-  ],
-  options: [],
-  run: (_ctx, input) =>
-    Promise.resolve({ message: { severity: 'info', text: input.words.join(' ') } }),
-});
 
 /** A read-only command that takes a while (for the acknowledgement path). */
 const nap = defineCommand({
@@ -102,8 +40,6 @@ const nap = defineCommand({
     return { message: { severity: 'info', text: 'rested' } };
   },
 });
-
-export const wiped: string[] = [];
 
 export interface Harness {
   readonly fake: FakeMattermost;
@@ -145,23 +81,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dir = mkdtempSync(join(tmpdir(), 'pes-mm-'));
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
-  const catalog = {
-    locale: 'en' as const,
-    services: new Map([
-      ['moodle', service('moodle')],
-      ['keycloak', service('keycloak')],
-    ]),
-    roles: [
-      { name: 'admin', members: [`mattermost:${admin.id}`], commands: ['*'] },
-      {
-        name: 'operator',
-        members: [`mattermost:${operator.id}`],
-        commands: ['status', 'echo', 'crunch', 'nap'],
-      },
-    ],
-    rooms: [],
+  const catalog = chatCatalog({
+    admin: `mattermost:${admin.id}`,
+    operator: `mattermost:${operator.id}`,
+    operatorCommands: ['status', 'echo', 'crunch', 'nap'],
     secrets: [...slashTokens, actionSecret, fake.bot.token],
-  };
+  });
   let adapter: MattermostAdapter | undefined;
   const routes = mattermostRoutes({
     slash: (form, token) => (adapter as MattermostAdapter).slash(form, token),
@@ -194,16 +119,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   let db = openDatabase(join(dir, 'pes.db'));
   const build = (): { bot: Bot; adapter: MattermostAdapter } => {
-    const bot = new Bot({
-      catalog,
-      registry: new Registry([...commands, crunch, wipe, echo, nap]),
-      jobs: new SqliteJobStore(db),
-      audit: new SqliteAuditLog(db),
-      confirmations: new SqliteConfirmationStore(db),
-      platform: () => fakePlatform({}),
-      ...(options.alerts === undefined ? {} : { alerts: options.alerts }),
-      log,
-    });
+    const extra = [crunch, wipe, echo, nap];
+    const bot = chatBot({ db, catalog, log, extra, alerts: options.alerts });
     return { bot, adapter: new MattermostAdapter({ settings, bot, db, log, timing }) };
   };
   let built = build();
@@ -252,17 +169,4 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
   return harness;
-}
-
-/** Polls until `check` holds. */
-export async function waitFor(
-  check: () => boolean,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
