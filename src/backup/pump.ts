@@ -6,13 +6,28 @@
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { StreamManifest } from '../core/backup.ts';
-import { ManifestMeter } from './manifest.ts';
+import { ManifestMeter, type MeasuredStream } from './manifest.ts';
 
+type Write = (output: Writable) => Promise<void>;
+type Read = (input: Readable) => Promise<void>;
+
+/** With the digest (the default): the full manifest. */
+export function pumpSnapshot(
+  write: Write,
+  read: Read,
+  options: { readonly tar: boolean; readonly digest?: true },
+): Promise<StreamManifest>;
+/** Without it: bytes and members only. */
+export function pumpSnapshot(
+  write: Write,
+  read: Read,
+  options: { readonly tar: boolean; readonly digest: false },
+): Promise<MeasuredStream>;
 export async function pumpSnapshot(
-  write: (output: Writable) => Promise<void>,
-  read: (input: Readable) => Promise<void>,
-  options: { readonly tar: boolean },
-): Promise<StreamManifest> {
+  write: Write,
+  read: Read,
+  options: { readonly tar: boolean; readonly digest?: boolean },
+): Promise<MeasuredStream> {
   const meter = new ManifestMeter(options);
   let first: { error: unknown } | undefined;
   const fail = (error: unknown): never => {
@@ -36,7 +51,7 @@ export async function pumpSnapshot(
     meter.resume();
     await finished(meter);
   }
-  return meter.manifest();
+  return options.digest === false ? meter.measured() : meter.manifest();
 }
 
 /** A consumer that only reads: for a drill of a database dump, where the manifest is the check. */

@@ -28,10 +28,15 @@ function makeTar(format: 'gnu' | 'posix'): { tar: Buffer; members: number } {
   return { tar: tar.stdout, members: list.stdout.trim().split('\n').length };
 }
 
-async function measure(data: Buffer, chunk: number, tar: boolean): Promise<ManifestMeter> {
+async function measure(
+  data: Buffer,
+  chunk: number,
+  tar: boolean,
+  digest = true,
+): Promise<ManifestMeter> {
   const chunks: Buffer[] = [];
   for (let i = 0; i < data.length; i += chunk) chunks.push(data.subarray(i, i + chunk));
-  const meter = new ManifestMeter({ tar });
+  const meter = new ManifestMeter({ tar, digest });
   const sink = new Writable({ write: (_c, _e, done) => done() });
   await pipeline(Readable.from(chunks), meter, sink);
   return meter;
@@ -73,5 +78,21 @@ describe('ManifestMeter', () => {
       'sha256: aaaaaaaaaaaa… → bbbbbbbbbbbb…',
       'files: 3 → 2',
     ]);
+  });
+
+  it('counts without digesting when asked (a restore), and compares what it has', async () => {
+    const { tar, members } = makeTar('gnu');
+    const meter = await measure(tar, 4096, true, false);
+    expect(meter.measured()).toEqual({ bytes: tar.length, sha256: undefined, files: members });
+    expect(() => meter.manifest()).toThrow('not digested');
+    const expected = (await measure(tar, 4096, true)).manifest();
+    expect(compareManifests(expected, meter.measured())).toEqual([]);
+    expect(compareManifests(expected, { ...meter.measured(), bytes: tar.length - 1 })).toEqual([
+      `bytes: ${tar.length} → ${tar.length - 1}`,
+    ]);
+  });
+
+  it('refuses to be read before the stream ended', () => {
+    expect(() => new ManifestMeter({ tar: false }).measured()).toThrow('before it ended');
   });
 });
