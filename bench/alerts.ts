@@ -12,12 +12,12 @@
  *   npm run bench:alerts
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { spawnBotLike } from './bot-process.ts';
+import { percentile, TimedPoster } from './http-timing.ts';
 import { AlertCounters } from '../src/alerts/counters.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { alertmanagerRoutes } from '../src/server/alertmanager-routes.ts';
@@ -56,38 +56,10 @@ function payload(group: number, seq: number, alerts: number): string {
   });
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
-const agent = new Agent({ keepAlive: true, maxSockets: senders });
-
-function timed(url: string, body: string): Promise<number> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          authorization: `Bearer ${alertToken}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode ?? 0} from ${url}`));
-          else resolve(performance.now() - started);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const poster = new TimedPoster(senders, {
+  authorization: `Bearer ${alertToken}`,
+  'content-type': 'application/json',
+});
 
 /** `count` payloads from 50 senders, each sending its next one when the last was answered. */
 async function load(
@@ -103,7 +75,7 @@ async function load(
     Array.from({ length: senders }, async () => {
       while (next < bodies.length) {
         const body = bodies[next++] ?? '';
-        ms.push(await timed(url, body));
+        ms.push(await poster.post(url, body));
       }
     }),
   );
@@ -203,7 +175,7 @@ async function burst(): Promise<void> {
   console.log(
     `target: complete, no duplicate, ≤ 60 s → ${ok && duplicates === 0 && seconds <= 60 ? 'met' : 'NOT met'}`,
   );
-  agent.destroy();
+  poster.close();
   await bot.close();
 }
 

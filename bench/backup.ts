@@ -22,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort, ServeSession } from './serve-session.ts';
+import { emptyingCommand } from '../src/platforms/docker/volume-stream.ts';
 
 const run = promisify(execFile);
 const busybox = 'pes-test/busybox:1';
@@ -147,21 +148,6 @@ interface Round {
   readonly maxRssMb: number;
 }
 
-/** `find … -exec rm`: busybox's find has no -delete; the same as the bot's helper does. */
-const emptyVolume = [
-  'find',
-  '/v',
-  '-mindepth',
-  '1',
-  '-maxdepth',
-  '1',
-  '-exec',
-  'rm',
-  '-rf',
-  '{}',
-  '+',
-];
-
 /**
  * One round on fresh repositories (the first backup writes everything, as a first backup
  * does); which side goes first alternates, so neither always finds the page cache warm.
@@ -200,7 +186,7 @@ async function measureRound(
     const cliRestore = (): Promise<number> =>
       timed(async () => {
         // As the bot does: the volume is emptied first, then unpacked.
-        await docker(...helperArgs(volume, false, ...emptyVolume));
+        await docker(...helperArgs(volume, false, ...emptyingCommand('/v')));
         await pipe(
           ['restic', ['-r', cliRepo, 'dump', 'latest', filename]],
           ['docker', helperArgs(volume, true, 'tar', 'x', '-f', '-', '-C', '/v')],

@@ -7,10 +7,10 @@
  *
  *   npm run bench:mattermost        (BENCH_ROUNDS, default 10)
  */
-import { Agent, request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { spawnBotLike } from './bot-process.ts';
+import { percentile, TimedPoster } from './http-timing.ts';
 import { readBody, sendJson } from '../src/server/body.ts';
 import type { Route } from '../src/server/http.ts';
 import { createLogger } from '../src/core/logger.ts';
@@ -29,42 +29,12 @@ const bare: Route = {
   },
 };
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
-// node:http with a keep-alive pool: far lighter than fetch, so the client's own work does not
-// swamp what is measured (client and server share this process).
-const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-
-function timed(url: string, body: string): Promise<number> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode ?? 0} from ${url}`));
-          else resolve(performance.now() - started);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const poster = new TimedPoster(concurrency, {
+  'content-type': 'application/x-www-form-urlencoded',
+});
 
 async function batch(url: string, body: () => string): Promise<number[]> {
-  return Promise.all(Array.from({ length: concurrency }, () => timed(url, body())));
+  return Promise.all(Array.from({ length: concurrency }, () => poster.post(url, body())));
 }
 
 /**
@@ -176,6 +146,6 @@ async function runClient(): Promise<void> {
   console.log(
     `slash/bare p99 ratio ${ratio.toFixed(2)}×  target: p99 ≤ 50 ms and ≤ 3×  → ${s.p99 <= 50 && ratio <= 3 ? 'met' : 'NOT met'}`,
   );
-  agent.destroy();
+  poster.close();
   server.stop();
 }

@@ -23,6 +23,14 @@ export const defaultHelperImage = 'busybox:1.36';
 /** Labels of a restore drill's scratch volume, besides the caller's. */
 export const scratchLabel = 'pes.bot/scratch';
 
+/**
+ * What empties a directory in the helper image, itself kept: busybox's find has no -delete.
+ * Exported for bench/backup.ts, which does by hand what the bot does.
+ */
+export function emptyingCommand(directory: string): string[] {
+  return ['find', directory, '-mindepth', '1', '-maxdepth', '1', '-exec', 'rm', '-rf', '{}', '+'];
+}
+
 export async function readVolume(
   connection: DockerConnection,
   image: string,
@@ -79,19 +87,7 @@ async function emptyAndUnpack(
     connection,
     {
       image,
-      cmd: [
-        'find',
-        mountPoint,
-        '-mindepth',
-        '1',
-        '-maxdepth',
-        '1',
-        '-exec',
-        'rm',
-        '-rf',
-        '{}',
-        '+',
-      ],
+      cmd: emptyingCommand(mountPoint),
       mounts,
       purpose: 'empty-volume',
       removing: (removal) => removals.push(removal),
