@@ -45,12 +45,12 @@ export async function inVolume(
   return output.replace(/\r\n/g, '\n');
 }
 
-/** Names, modes, owners, types and checksums: equal listings mean equal content. */
+/** Names, modes, owners, link counts, types and checksums: equal listings, equal content. */
 export function listing(bed: DockerTestBed, volume: string): Promise<string> {
   return inVolume(
     bed,
     volume,
-    'cd /v && find . | sort | while read -r f; do stat -c "%n %a %u:%g %F" "$f"; done && ' +
+    'cd /v && find . | sort | while read -r f; do stat -c "%n %a %u:%g %h %F" "$f"; done && ' +
       'find . -type f | sort | xargs md5sum',
   );
 }

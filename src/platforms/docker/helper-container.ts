@@ -118,10 +118,34 @@ export async function runHelper(
   }
 }
 
+/** A helper that is never started: the engine reads or writes its mounts (archive-stream.ts). */
+export interface IdleHelper {
+  readonly image: string;
+  readonly mounts: readonly MountSettings[];
+  readonly purpose: string;
+}
+
+/** Creates an idle helper, hands its id to `use`, and removes it whatever happens. */
+export async function withIdleHelper<T>(
+  connection: DockerConnection,
+  helper: IdleHelper,
+  use: (container: string) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  // The command is never run; the engine wants one all the same when the image has none.
+  const container = await createHelper(connection, { ...helper, cmd: ['true'] }, false, signal);
+  try {
+    return await use(container.id);
+  } finally {
+    // Never the job's signal: a cancelled helper must still be removed.
+    await removeContainer(connection, container.id).catch(() => undefined);
+  }
+}
+
 /** Creates the helper; an image that is not on the host gets a message that says so. */
 async function createHelper(
   connection: DockerConnection,
-  run: HelperRun,
+  run: Pick<HelperRun, 'image' | 'cmd' | 'mounts' | 'purpose'>,
   withStdin: boolean,
   signal?: AbortSignal,
 ): Promise<Container> {

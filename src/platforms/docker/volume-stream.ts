@@ -1,7 +1,9 @@
 /**
- * Volumes as tar streams, through a helper container (helper-container.ts) that mounts the
- * volume: no temporary copy on disk. The helper image needs only `tar`, `find` and `rm`
- * (busybox has them); `--numeric-owner` keeps owners by number, since the helper's
+ * Volumes as tar streams, with no temporary copy on disk: read by `tar` in a helper container
+ * that mounts the volume (helper-container.ts); written back by the engine itself into an
+ * idle helper (archive-stream.ts) after a helper has emptied it. The helper image needs only
+ * `tar`, `find` and `rm` (busybox has them). Owners are kept by number both ways
+ * (`--numeric-owner`; the engine's unpacking uses the numbers), since the helper's
  * /etc/passwd is not the application's.
  */
 import { randomBytes } from 'node:crypto';
@@ -9,9 +11,10 @@ import type { MountSettings } from 'dockerode';
 import { PassThrough, type Readable } from 'node:stream';
 import { UserError } from '../../core/errors.ts';
 import type { StreamedOutput } from '../../core/platform.ts';
+import { writeArchive } from './archive-stream.ts';
 import { requestDocker, type DockerConnection } from './client.ts';
 import { hasEngineStatus } from './container-ops.ts';
-import { runHelper } from './helper-container.ts';
+import { runHelper, withIdleHelper } from './helper-container.ts';
 import { lastLines, producedStream } from '../../streams/produced.ts';
 
 /** Where the helper sees the volume. */
@@ -40,6 +43,8 @@ export async function readVolume(
   // A mount of a missing volume would create it empty, and back up nothing as if it were all.
   await requireVolume(connection, volume, signal);
   const stream = new PassThrough();
+  // A helper's tar, not the engine's archive endpoint: the engine leaves out, with only a
+  // line in its own log, a file it cannot read, and the snapshot would look whole.
   const finished = runHelper(
     connection,
     {
@@ -62,28 +67,12 @@ export async function writeVolume(
   signal?: AbortSignal,
 ): Promise<void> {
   await requireVolume(connection, volume, signal);
-  const mounts = [{ Type: 'volume' as const, Source: volume, Target: mountPoint }];
-  // The emptying helper has exited when runHelper returns; its removal (a few hundred
-  // milliseconds) goes on while the unpacking starts, and is waited for at the end.
-  const removals: Promise<void>[] = [];
-  try {
-    await emptyAndUnpack(connection, image, volume, mounts, input, removals, signal);
-  } finally {
-    await Promise.all(removals);
-  }
-}
-
-async function emptyAndUnpack(
-  connection: DockerConnection,
-  image: string,
-  volume: string,
-  mounts: MountSettings[],
-  input: Readable,
-  removals: Promise<void>[],
-  signal: AbortSignal | undefined,
-): Promise<void> {
+  const mounts: MountSettings[] = [{ Type: 'volume', Source: volume, Target: mountPoint }];
   // Emptied first, so that files deleted since the backup do not come back mixed with it.
-  const emptied = await runHelper(
+  // The helper that receives the tar is created meanwhile; the emptying helper's removal (a
+  // few hundred milliseconds) goes on while the tar is unpacked, and is waited for at the end.
+  const removals: Promise<void>[] = [];
+  const emptying = runHelper(
     connection,
     {
       image,
@@ -94,19 +83,28 @@ async function emptyAndUnpack(
     },
     signal,
   );
-  if (emptied.exitCode !== 0) throw writeFailed(volume, emptied.exitCode, emptied.stderr);
-  const unpacked = await runHelper(
-    connection,
-    {
-      image,
-      cmd: ['tar', '-x', '-f', '-', '--numeric-owner', '-C', mountPoint],
-      mounts,
-      stdin: input,
-      purpose: 'write-volume',
-    },
-    signal,
-  );
-  if (unpacked.exitCode !== 0) throw writeFailed(volume, unpacked.exitCode, unpacked.stderr);
+  // Observed below; a failure while the other helper is being created is not unhandled.
+  emptying.catch(() => undefined);
+  try {
+    await withIdleHelper(
+      connection,
+      { image, mounts, purpose: 'write-volume' },
+      async (container) => {
+        const emptied = await emptying;
+        if (emptied.exitCode !== 0) throw emptyFailed(volume, emptied.exitCode, emptied.stderr);
+        try {
+          await writeArchive(connection, container, mountPoint, input, signal);
+        } catch (error) {
+          throw writeFailed(volume, error);
+        }
+      },
+      signal,
+    );
+  } finally {
+    // Nothing goes on in the background once this returns, even after a failure.
+    await Promise.allSettled([emptying]);
+    await Promise.all(removals);
+  }
 }
 
 export async function createScratchVolume(
@@ -161,11 +159,22 @@ async function requireVolume(
   }
 }
 
-function writeFailed(volume: string, code: number, stderr: string): UserError {
-  const reason = lastLines(stderr);
-  // tar's own words (busybox and GNU alike) for ENOSPC.
-  if (/no space left on device/i.test(stderr)) {
-    return new UserError('backup-volume-full', { volume, reason });
-  }
-  return new UserError('backup-consumer-failed', { source: `volume:${volume}`, code, reason });
+function emptyFailed(volume: string, code: number, stderr: string): UserError {
+  return new UserError('backup-consumer-failed', {
+    source: `volume:${volume}`,
+    code,
+    reason: lastLines(stderr),
+  });
+}
+
+/** The engine's words for ENOSPC while unpacking; any other failure is passed on as is. */
+function writeFailed(volume: string, error: unknown): unknown {
+  if (!(error instanceof UserError) || error.code !== 'docker-error') return error;
+  const reason = String(error.params['reason'] ?? '');
+  if (!/no space left on device/i.test(reason)) return error;
+  return new UserError(
+    'backup-volume-full',
+    { volume, reason: lastLines(reason) },
+    { cause: error },
+  );
 }
