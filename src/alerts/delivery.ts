@@ -24,7 +24,7 @@ import type { AlertsConfig } from './config.ts';
 import type { AlertCounters } from './counters.ts';
 import { renderDigest } from './digest.ts';
 import type { AlertInbox, AlertThread, AlertThreads, StoredBatch } from './inbox.ts';
-import type { WebhookPayload } from './payload.ts';
+import { storedPayload, type WebhookPayload } from './payload.ts';
 import { silenceCovers } from './silence-match.ts';
 import type { Matcher } from '../core/alerts.ts';
 import { isCritical, mentionLine, renderAlertGroup } from './render.ts';
@@ -167,8 +167,7 @@ export class AlertDelivery {
     const out = [];
     for (const h of threads.held()) {
       const batch = inbox.byId(h.batchId);
-      const payload =
-        batch === undefined ? undefined : (JSON.parse(batch.payload) as WebhookPayload);
+      const payload = batch === undefined ? undefined : storedPayload(batch.payload);
       const labels = { ...payload?.groupLabels, ...payload?.commonLabels };
       const target = routeAlert(config, labels).find((t) => t.room === h.room);
       if (batch === undefined || payload === undefined || target === undefined) {
@@ -182,7 +181,7 @@ export class AlertDelivery {
 
   /** Writes the posts and edits of one notification; returns how many outbox items. */
   #deliver(batch: StoredBatch, pass: PassState): number {
-    const payload = JSON.parse(batch.payload) as WebhookPayload;
+    const payload = storedPayload(batch.payload);
     const labels = { ...payload.groupLabels, ...payload.commonLabels };
     let items = 0;
     for (const target of routeAlert(this.#d.config, labels)) {
@@ -307,7 +306,7 @@ export class AlertDelivery {
     for (const thread of threads.activeSince(since)) {
       const [text] = inbox.latest([thread.groupKey]);
       if (text === undefined) continue;
-      const payload = JSON.parse(text) as WebhookPayload;
+      const payload = storedPayload(text);
       if (payload.status !== 'firing') continue;
       const labels = { ...payload.groupLabels, ...payload.commonLabels };
       if (!silenceCovers(matchers, labels)) continue;
@@ -324,7 +323,7 @@ export class AlertDelivery {
       const noted = threads.byId(id);
       const [text] = noted === undefined ? [] : inbox.latest([noted.groupKey]);
       if (noted === undefined || noted.inDigest || text === undefined) return noted;
-      const payload = JSON.parse(text) as WebhookPayload;
+      const payload = storedPayload(text);
       const labels = { ...payload.groupLabels, ...payload.commonLabels };
       const target = routeAlert(config, labels).find((t) => t.room === noted.room);
       const locale = this.#d.locale(noted.room);
@@ -351,9 +350,7 @@ export class AlertDelivery {
     const { threads, inbox } = this.#d;
     for (const [room, storm] of pass.storms) {
       const locale = this.#d.locale(room);
-      const groups = inbox
-        .latest(threads.groupsOf(room, storm.key))
-        .map((text) => JSON.parse(text) as WebhookPayload);
+      const groups = inbox.latest(threads.groupsOf(room, storm.key)).map(storedPayload);
       const message = renderDigest(groups, locale);
       if (storm.isNew) this.#post(storm.key, room, message, '', locale);
       else this.#patch(`${storm.key}:edit:${storm.batch}`, storm.key, room, message, '', locale);

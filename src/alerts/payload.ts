@@ -34,6 +34,15 @@ export const webhookPayload = z.object({
 export type WebhookPayload = z.output<typeof webhookPayload>;
 export type WebhookAlert = WebhookPayload['alerts'][number];
 
+/**
+ * A notification as the inbox keeps it: the body Alertmanager sent, as it came (the
+ * receiver validated it before storing it), or the normalised form earlier versions stored.
+ * Read through the schema again, so that defaults are filled in and nothing is taken on trust.
+ */
+export function storedPayload(text: string): WebhookPayload {
+  return webhookPayload.parse(JSON.parse(text));
+}
+
 /** The problems of an invalid payload, short enough for a 400 answer and a log line. */
 export function describeIssues(error: z.ZodError): string {
   return error.issues

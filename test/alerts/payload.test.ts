@@ -1,6 +1,6 @@
 /** The webhook schema and the digest that recognises a re-sent notification. */
 import { describe, expect, it } from 'vitest';
-import { notificationDigest, webhookPayload } from '../../src/alerts/payload.ts';
+import { notificationDigest, storedPayload, webhookPayload } from '../../src/alerts/payload.ts';
 import { fixture, payloadOf, rawFixture } from './fixtures.ts';
 
 describe('webhook payload', () => {
@@ -15,6 +15,13 @@ describe('webhook payload', () => {
     const raw = JSON.parse(rawFixture('firing')) as Record<string, unknown>;
     const parsed = webhookPayload.safeParse({ ...raw, orgId: 1, newThing: { a: 1 } });
     expect(parsed.success).toBe(true);
+  });
+
+  it('reads a stored notification in the form this version stores and the one earlier ones did', () => {
+    const raw = rawFixture('firing');
+    const normalised = JSON.stringify(webhookPayload.parse(JSON.parse(raw)));
+    expect(storedPayload(raw)).toEqual(storedPayload(normalised));
+    expect(storedPayload(raw)).toEqual(fixture('firing'));
   });
 
   it('refuses another version and a missing groupKey', () => {

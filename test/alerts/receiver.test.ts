@@ -1,6 +1,7 @@
 /** The receiver over HTTP: credentials, size, JSON, schema, dedup, storage failures. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { authorized } from '../../src/alerts/auth.ts';
+import { storedPayload } from '../../src/alerts/payload.ts';
 import { SqliteAlertInbox } from '../../src/store/alerts-repo.ts';
 import { rawFixture } from './fixtures.ts';
 import { startReceiver, token, type Receiver } from './helpers.ts';
@@ -26,6 +27,22 @@ describe('alertmanager receiver', () => {
     expect(again).toMatchObject({ status: 200, body: { status: 'duplicate' } });
     expect(pending(receiver)).toBe(1);
     expect(receiver.counters.snapshot()).toMatchObject({ received: 1, deduplicated: 1 });
+  });
+
+  it('stores the body as it came, read back through the schema', async () => {
+    receiver = await startReceiver();
+    const raw = JSON.parse(rawFixture('firing')) as Record<string, unknown>;
+    // A field a newer Alertmanager might add, and no `receiver` (the schema's default fills it).
+    const body = JSON.stringify({ ...raw, receiver: undefined, orgId: 7 });
+    expect((await receiver.send(body)).status).toBe(200);
+    const row = receiver.db.prepare('SELECT payload FROM alert_batches').get() as {
+      payload: string;
+    };
+    expect(row.payload).toBe(body);
+    const read = storedPayload(row.payload);
+    expect(read.receiver).toBe('');
+    expect(read.groupKey).toBe(raw['groupKey']);
+    expect('orgId' in read).toBe(false);
   });
 
   it('stores concurrent notifications in shared commits, each once', async () => {
