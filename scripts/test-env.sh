@@ -104,6 +104,8 @@ install_missing_packages() {
     missing+=(busybox-static)
   command -v restic >/dev/null || missing+=(restic)
   command -v borg >/dev/null || missing+=(borgbackup)
+  # restic starts it itself for the sftp: repository test (no SSH daemon involved).
+  [[ -x /usr/lib/openssh/sftp-server ]] || missing+=(openssh-sftp-server)
   # The alert integration tests start their own Alertmanager on 127.0.0.1.
   command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
   pg_bindir >/dev/null || missing+=(postgresql)
