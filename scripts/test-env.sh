@@ -6,8 +6,9 @@
 #   bash scripts/test-env.sh CMD [ARG…]       e.g. bash scripts/test-env.sh npx vitest run
 #
 # It also starts a private PostgreSQL (Debian's packages) on 127.0.0.1, data in .test-env/pg,
-# and exports PES_TEST_PG_HOST/PORT/USER/PASSWORD; tests reach it over TCP. It is stopped
-# with the engine.
+# and exports PES_TEST_PG_HOST/PORT/USER/PASSWORD, and a private MariaDB (data in
+# .test-env/mariadb) with PES_TEST_MYSQL_HOST/PORT/USER/PASSWORD; tests reach both over TCP.
+# They are stopped with the engine.
 #
 # The command gets DOCKER_HOST=unix://…/docker.sock and PES_TEST_DOCKER=1; its exit code is
 # this script's exit code. Several runs may share the engine at once (each holds a shared
@@ -110,6 +111,8 @@ install_missing_packages() {
   command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
   pg_bindir >/dev/null || missing+=(postgresql)
   command -v pg_dump >/dev/null && command -v psql >/dev/null || missing+=(postgresql-client)
+  command -v mariadbd >/dev/null || missing+=(mariadb-server)
+  command -v mysqldump >/dev/null && command -v mysql >/dev/null || missing+=(mariadb-client)
   ((${#missing[@]} > 0)) || return 0
   ((EUID == 0)) || die "missing ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}"
   log "installing ${missing[*]}…"
@@ -262,6 +265,68 @@ stop_postgres() {
     log "PostgreSQL did not stop cleanly"
 }
 
+MYSQL_PORT=${PES_TEST_MYSQL_PORT:-53306}
+MYSQL_USER=pes
+MYSQL_PASSWORD=pes-test-mysql
+MYSQL_DIR=$ENV_DIR/mariadb
+# The socket (root's way in, to create the test user) sits in RUN_DIR: short enough.
+MYSQL_SOCK=$RUN_DIR/mariadb.sock
+
+mysql_answers() {
+  timeout 5 mysqladmin --no-defaults --protocol=TCP -h 127.0.0.1 -P "$MYSQL_PORT" \
+    -u "$MYSQL_USER" --password="$MYSQL_PASSWORD" ping >/dev/null 2>&1
+}
+
+start_mariadb() {
+  if mysql_answers; then
+    log "reusing MariaDB on 127.0.0.1:$MYSQL_PORT"
+    return 0
+  fi
+  ((EUID == 0)) || die "starting MariaDB needs root (no server of a previous run is alive)"
+  if [[ ! -d $MYSQL_DIR/data/mysql ]]; then
+    log "creating the MariaDB test data directory in $MYSQL_DIR…"
+    rm -rf "$MYSQL_DIR"
+    mkdir -p "$MYSQL_DIR"
+    mariadb-install-db --no-defaults --datadir="$MYSQL_DIR/data" --user=root \
+      --auth-root-authentication-method=normal --skip-test-db >"$MYSQL_DIR/install.log" 2>&1 ||
+      die "mariadb-install-db failed, see $MYSQL_DIR/install.log"
+  fi
+  log "starting MariaDB on 127.0.0.1:$MYSQL_PORT…"
+  # Loopback only; no binary log and lazy log flushes: test data, nothing to keep after a
+  # crash. setsid and closed lock fds, as for PostgreSQL.
+  setsid mariadbd --no-defaults --datadir="$MYSQL_DIR/data" --user=root \
+    --bind-address=127.0.0.1 --port="$MYSQL_PORT" --socket="$MYSQL_SOCK" \
+    --pid-file="$MYSQL_DIR/mariadbd.pid" --log-error="$MYSQL_DIR/error.log" \
+    --skip-name-resolve --skip-log-bin --innodb-buffer-pool-size=32M \
+    --innodb-flush-log-at-trx-commit=0 </dev/null >/dev/null 2>&1 8>&- 9>&- &
+  local i
+  for ((i = 0; i < 300; i++)); do
+    mysqladmin --no-defaults -S "$MYSQL_SOCK" -u root ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  mysql --no-defaults -S "$MYSQL_SOCK" -u root -e \
+    "CREATE USER IF NOT EXISTS '$MYSQL_USER'@'127.0.0.1' IDENTIFIED BY '$MYSQL_PASSWORD';
+     GRANT ALL ON *.* TO '$MYSQL_USER'@'127.0.0.1';" >/dev/null 2>&1 || {
+    tail -n 30 "$MYSQL_DIR/error.log" >&2 || true
+    die "MariaDB did not start (log: $MYSQL_DIR/error.log)"
+  }
+}
+
+# shellcheck disable=SC2317 # called from leave, below
+stop_mariadb() {
+  local pid i
+  pid=$(cat "$MYSQL_DIR/mariadbd.pid" 2>/dev/null) || return 0
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 0
+  log "stopping MariaDB…"
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 300; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  log "MariaDB did not stop in 30 s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
 # Bump when the images below change: images built by an older script are then rebuilt.
 IMAGES_VERSION=1
 
@@ -341,6 +406,7 @@ leave() {
     remove_test_containers
     stop_engine
     stop_postgres
+    stop_mariadb
   else
     log "engine still in use by another run; leaving it running"
   fi
@@ -359,6 +425,7 @@ install_missing_packages
 start_engine
 build_images
 start_postgres
+start_mariadb
 exec 9>>"$ENV_DIR/users.lock"
 flock -s 9
 flock -u 8
@@ -366,6 +433,8 @@ flock -u 8
 export PES_TEST_DOCKER=1
 export PES_TEST_PG_HOST=127.0.0.1 PES_TEST_PG_PORT=$PG_PORT PES_TEST_PG_USER=postgres
 export PES_TEST_PG_PASSWORD=$PG_PASSWORD
+export PES_TEST_MYSQL_HOST=127.0.0.1 PES_TEST_MYSQL_PORT=$MYSQL_PORT PES_TEST_MYSQL_USER=$MYSQL_USER
+export PES_TEST_MYSQL_PASSWORD=$MYSQL_PASSWORD
 log "running: $*"
 set +e
 "$@" 8>&- 9>&-

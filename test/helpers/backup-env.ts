@@ -273,3 +273,39 @@ export async function psql(pg: TestPostgres, database: string, sql: string): Pro
   if (result.exitCode !== 0) throw new Error(`psql failed: ${result.stderr}`);
   return result.stdout.trim();
 }
+
+export type TestMysql = TestPostgres;
+
+/** The MariaDB of scripts/test-env.sh; fails (never skips) without it. */
+export function requireTestMysql(): TestMysql {
+  const {
+    PES_TEST_MYSQL_HOST: host,
+    PES_TEST_MYSQL_PORT: port,
+    PES_TEST_MYSQL_USER: user,
+    PES_TEST_MYSQL_PASSWORD: password,
+  } = process.env;
+  if (host === undefined || port === undefined || user === undefined || password === undefined) {
+    throw new Error('These tests need the MariaDB of scripts/test-env.sh (PES_TEST_MYSQL_*).');
+  }
+  return { host, port: Number(port), user, password };
+}
+
+/** Runs SQL with the mysql client over TCP; returns its tab-separated rows, no headers. */
+export async function mysqlQuery(db: TestMysql, sql: string): Promise<string> {
+  const result = await runProcess(
+    'mysql',
+    [
+      '--protocol=TCP',
+      `--host=${db.host}`,
+      `--port=${db.port}`,
+      `--user=${db.user}`,
+      '--batch',
+      '--skip-column-names',
+      '-e',
+      sql,
+    ],
+    { env: { MYSQL_PWD: db.password } },
+  );
+  if (result.exitCode !== 0) throw new Error(`mysql failed: ${result.stderr}`);
+  return result.stdout.trim();
+}

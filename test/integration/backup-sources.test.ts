@@ -1,6 +1,6 @@
 /**
- * Sources and the Platform verbs under them, for real: PostgreSQL from Debian's packages on
- * 127.0.0.1 (scripts/test-env.sh) dumped over TCP and restored with both engines; exec with
+ * Sources and the Platform verbs under them, for real: PostgreSQL and MariaDB from Debian's
+ * packages on 127.0.0.1 (scripts/test-env.sh) dumped over TCP and restored with both engines; exec with
  * binary streams; volumes that do not exist; hooks in a container; a service stopped and
  * started around a restore; scratch volumes for drills.
  */
@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execHooks, withHooks } from '../../src/backup/sources/hooks.ts';
+import { mysqlSource } from '../../src/backup/sources/mysql.ts';
 import { postgresSource } from '../../src/backup/sources/postgres.ts';
 import type { DatabaseDefinition } from '../../src/core/catalog.ts';
 import { UserError } from '../../src/core/errors.ts';
@@ -20,11 +21,14 @@ import {
   dockerPlatform,
   engineKinds,
   findSnapshot,
+  mysqlQuery,
   psql,
   removeVolumes,
+  requireTestMysql,
   requireTestPostgres,
   restoreInto,
   tagsFor,
+  type TestMysql,
   type TestPostgres,
   type TestRepo,
 } from '../helpers/backup-env.ts';
@@ -138,6 +142,100 @@ describe.each(engineKinds)('PostgreSQL over TCP with %s', (kind) => {
     );
     expect(error.text('en')).toContain('no_such_db');
     expect(error.text('en')).not.toContain(pg.password);
+    expect(await repo.engine.list('nodb')).toEqual([]);
+  });
+});
+
+const mysqlRows =
+  "select group_concat(concat_ws(':', id, name, md5(data)) order by id separator ',') from items";
+
+describe.each(engineKinds)('MariaDB over TCP with %s', (kind) => {
+  let my: TestMysql;
+  let repo: TestRepo;
+  let bed: DockerTestBed;
+  const database = `mt_${kind}_${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    my = requireTestMysql();
+    bed = new DockerTestBed();
+    repo = await createTestRepo(kind);
+    await mysqlQuery(my, `create database ${database}`);
+  });
+
+  afterAll(async () => {
+    if (my !== undefined) await mysqlQuery(my, `drop database if exists ${database}`);
+    repo?.cleanup();
+  });
+
+  const definition = (name: string, db: string): DatabaseDefinition => ({
+    name,
+    engine: 'mysql',
+    container: 'unused-over-tcp',
+    database: db,
+    user: my.user,
+    via: 'tcp',
+    host: my.host,
+    port: my.port,
+  });
+
+  it('backup → change the rows → restore: the rows equal the original', async () => {
+    await mysqlQuery(
+      my,
+      `use ${database};` +
+        'create table items (id int primary key, name varchar(64) not null, data blob, ' +
+        'key items_name (name)) engine=InnoDB;' +
+        "insert into items select seq, concat('item ', seq), unhex(sha2(seq, 256)) " +
+        'from seq_1_to_2000;',
+    );
+    const query = `use ${database}; ${mysqlRows}`;
+    const original = await mysqlQuery(my, query);
+    expect(original.split(',')).toHaveLength(2000);
+    const source = mysqlSource(definition('app', database), {
+      platform: dockerPlatform(bed),
+      password: my.password,
+    });
+    const made = await backupProduced(
+      repo.engine,
+      await source.produce(),
+      tagsFor('lms', source.id),
+      source.filename,
+    );
+    await mysqlQuery(
+      my,
+      `use ${database};` +
+        "update items set name = 'changed' where id % 3 = 0; delete from items where id > 1500;" +
+        "insert into items values (5000, 'new', null); alter table items drop key items_name;",
+    );
+    expect(await mysqlQuery(my, query)).not.toBe(original);
+    const snapshot = await findSnapshot(repo.engine, 'lms', made.snapshotId);
+    expect(snapshot.filename).toBe('app.sql');
+    await restoreInto(repo.engine, snapshot, (input) => source.consume(input));
+    expect(await mysqlQuery(my, query)).toBe(original);
+    expect(
+      await mysqlQuery(
+        my,
+        'select count(*) from information_schema.statistics ' +
+          `where table_schema = '${database}' and index_name = 'items_name'`,
+      ),
+    ).toBe('1');
+  });
+
+  it('a dump of a database that does not exist fails and leaves no snapshot', async () => {
+    const source = mysqlSource(definition('gone', 'no_such_db'), {
+      platform: dockerPlatform(bed),
+      password: my.password,
+    });
+    const error = await expectUserError(
+      backupProduced(
+        repo.engine,
+        await source.produce(),
+        tagsFor('nodb', source.id),
+        source.filename,
+      ),
+      'backup-producer-failed',
+    );
+    expect(error.text('en')).toContain('no_such_db');
+    expect(error.text('en')).not.toContain(my.password);
     expect(await repo.engine.list('nodb')).toEqual([]);
   });
 });
