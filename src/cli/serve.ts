@@ -61,6 +61,17 @@ export async function serve(
     announce,
   });
 
+  // Helpers of a bot that died mid-stream keep their volumes in use; an engine that is down
+  // now is no reason not to start (the sweep is tried again at the next start).
+  app.docker
+    .removeLeftHelpers(isProcessAlive)
+    .then((removed) => {
+      if (removed > 0) app.log.info('removed helper containers left behind', { removed });
+    })
+    .catch((error: unknown) => {
+      app.log.warn('could not look for helper containers left behind', { error });
+    });
+
   // The Alertmanager receiver (alerts.path) and the delivery of alerts to their rooms.
   const alerts =
     config.alerts === undefined

@@ -5,6 +5,8 @@
  * started around a restore; scratch volumes for drills.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Container } from 'dockerode';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execHooks, withHooks } from '../../src/backup/sources/hooks.ts';
@@ -13,7 +15,10 @@ import { postgresSource } from '../../src/backup/sources/postgres.ts';
 import type { DatabaseDefinition } from '../../src/core/catalog.ts';
 import { UserError } from '../../src/core/errors.ts';
 import type { DockerPlatform } from '../../src/platforms/docker/docker-platform.ts';
-import { removeExitedHelpers } from '../../src/platforms/docker/helper-container.ts';
+import {
+  helperOwnerLabel,
+  removeLeftHelpers,
+} from '../../src/platforms/docker/helper-container.ts';
 import {
   backupProduced,
   createTestRepo,
@@ -33,7 +38,7 @@ import {
   type TestRepo,
 } from '../helpers/backup-env.ts';
 import { service } from '../helpers/catalog.ts';
-import { appImage, DockerTestBed } from '../helpers/docker.ts';
+import { appImage, busyboxImage, DockerTestBed } from '../helpers/docker.ts';
 
 async function expectUserError(promise: Promise<unknown>, code: string): Promise<UserError> {
   const error: unknown = await promise.then(
@@ -388,14 +393,34 @@ describe('Docker platform verbs for backups', () => {
     expect(status.containers.every((c) => c.health === 'healthy')).toBe(true);
   });
 
-  it('sweeps helpers a dead bot left behind, never a running one', async () => {
-    const labels = { 'pes.bot/helper': 'read-volume' };
-    const left = await bed.createContainer({ cmd: ['true'], labels });
-    await left.wait();
-    const running = await bed.createContainer({ labels });
-    expect(await removeExitedHelpers(bed.connection)).toBeGreaterThanOrEqual(1);
-    await expect(left.inspect()).rejects.toThrow();
+  it('sweeps helpers a dead bot left behind, never a running one or an idle one in use', async () => {
+    const host = hostname();
+    const dead = 2_000_000_000;
+    const helper = (owner: string): Record<string, string> => ({
+      'pes.bot/helper': 'read-volume',
+      [helperOwnerLabel]: owner,
+    });
+    const exited = await bed.createContainer({ cmd: ['true'], labels: helper(`${host}:${dead}`) });
+    await exited.wait();
+    const running = await bed.createContainer({ labels: helper(`${host}:${dead}`) });
+    const idle = (owner: string): Promise<Container> =>
+      bed.docker.createContainer({
+        Image: busyboxImage,
+        Cmd: ['true'],
+        Labels: { 'pes.test': '1', 'pes.test.run': bed.runId, ...helper(owner) },
+        HostConfig: { NetworkMode: 'none' },
+      });
+    const orphan = await idle(`${host}:${dead}`);
+    const live = await idle(`${host}:${process.pid}`);
+    const elsewhere = await idle(`another-host:${dead}`);
+    const isAlive = (pid: number): boolean => pid === process.pid;
+    expect(await removeLeftHelpers(bed.connection, isAlive)).toBeGreaterThanOrEqual(2);
+    await expect(exited.inspect()).rejects.toThrow();
+    await expect(orphan.inspect()).rejects.toThrow();
     expect((await running.inspect()).State.Running).toBe(true);
+    expect((await live.inspect()).State.Status).toBe('created');
+    expect((await elsewhere.inspect()).State.Status).toBe('created');
+    await Promise.all([live, elsewhere].map((c) => c.remove({ force: true })));
   });
 
   it('makes and removes scratch volumes for drills', async () => {

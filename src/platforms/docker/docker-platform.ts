@@ -30,6 +30,7 @@ import { applyUpdate, planUpdate } from './update.ts';
 import type { Readable } from 'node:stream';
 import type { ExecOptions, ExecResult, StreamedOutput } from '../../core/platform.ts';
 import { execStream } from './exec-stream.ts';
+import { removeLeftHelpers } from './helper-container.ts';
 import { startService, stopService } from './service-power.ts';
 import * as volumes from './volume-stream.ts';
 
@@ -142,6 +143,11 @@ export class DockerPlatform implements Platform {
 
   writeVolume(volume: string, input: Readable, signal?: AbortSignal): Promise<void> {
     return volumes.writeVolume(this.connection, this.helperImage, volume, input, signal);
+  }
+
+  /** Removes the helpers a bot that died left behind; how many. */
+  removeLeftHelpers(isAlive: (pid: number) => boolean, signal?: AbortSignal): Promise<number> {
+    return removeLeftHelpers(this.connection, isAlive, signal);
   }
 
   exec(c: string, argv: readonly string[], o: ExecOptions, s?: AbortSignal): Promise<ExecResult> {

@@ -4,7 +4,8 @@
  * took 7 s instead of 1.2 s, FIELD-NOTES "Docker"), attached before it starts so that no
  * byte is missed, removed whatever happens.
  */
-import type { Container, MountSettings } from 'dockerode';
+import type { Container, ContainerInfo, MountSettings } from 'dockerode';
+import { hostname } from 'node:os';
 import { UserError } from '../../core/errors.ts';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,6 +22,10 @@ import { hasEngineStatus, removeContainer } from './container-ops.ts';
 
 /** Every helper carries it, so a helper left by a crash is easy to find and remove. */
 export const helperLabel = 'pes.bot/helper';
+/** `<host name>:<pid>` of the process that made the helper: whether it still runs. */
+export const helperOwnerLabel = 'pes.bot/helper-owner';
+
+const owner = `${hostname()}:${process.pid}`;
 
 export interface HelperRun {
   readonly image: string;
@@ -156,7 +161,7 @@ async function createHelper(
         connection.docker.createContainer({
           Image: run.image,
           Cmd: [...run.cmd],
-          Labels: { [helperLabel]: run.purpose },
+          Labels: { [helperLabel]: run.purpose, [helperOwnerLabel]: owner },
           AttachStdin: withStdin,
           OpenStdin: withStdin,
           // The engine closes the helper's stdin when our side of the connection ends.
@@ -193,23 +198,32 @@ function discard(): Writable {
 }
 
 /**
- * Removes helpers that exited but were not removed (the bot died mid-stream). Running ones
- * are left alone: another bot process (the terminal `pes` beside `pes serve`) may own them.
+ * Removes the helpers a bot that died left behind: those that exited, and idle helpers
+ * (created, never started) whose process on this host is gone. Running helpers, and idle
+ * ones of a live process or of another host, are left alone: another bot process (the
+ * terminal `pes` beside `pes serve`) may be streaming through them.
  */
-export async function removeExitedHelpers(
+export async function removeLeftHelpers(
   connection: DockerConnection,
+  isAlive: (pid: number) => boolean,
   signal?: AbortSignal,
 ): Promise<number> {
-  const exited = await requestDocker(
+  const helpers = await requestDocker(
     connection,
     (abortSignal) =>
       connection.docker.listContainers({
         all: true,
-        filters: { label: [helperLabel], status: ['exited', 'dead'] },
+        filters: { label: [helperLabel], status: ['exited', 'dead', 'created'] },
         abortSignal,
       }),
     signal,
   );
-  await Promise.all(exited.map((c) => removeContainer(connection, c.Id).catch(() => undefined)));
-  return exited.length;
+  const left = helpers.filter((c) => c.State !== 'created' || ownerIsGone(c, isAlive));
+  await Promise.all(left.map((c) => removeContainer(connection, c.Id).catch(() => undefined)));
+  return left.length;
+}
+
+function ownerIsGone(container: ContainerInfo, isAlive: (pid: number) => boolean): boolean {
+  const [host, pid] = (container.Labels[helperOwnerLabel] ?? '').split(':');
+  return host === hostname() && /^\d+$/.test(pid ?? '') && !isAlive(Number(pid));
 }
