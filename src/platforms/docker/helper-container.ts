@@ -198,10 +198,11 @@ function discard(): Writable {
 }
 
 /**
- * Removes the helpers a bot that died left behind: those that exited, and idle helpers
- * (created, never started) whose process on this host is gone. Running helpers, and idle
- * ones of a live process or of another host, are left alone: another bot process (the
- * terminal `pes` beside `pes serve`) may be streaming through them.
+ * Removes the helpers a bot that died left behind: those that are not running and whose
+ * process on this host is gone (exited ones made before helpers named their process, too).
+ * Running helpers, and those of a live process or of another host, are left alone: another
+ * bot process (the terminal `pes` beside `pes serve`) may still be reading from one that
+ * has just exited, or streaming into an idle one (created, never started).
  */
 export async function removeLeftHelpers(
   connection: DockerConnection,
@@ -218,7 +219,9 @@ export async function removeLeftHelpers(
       }),
     signal,
   );
-  const left = helpers.filter((c) => c.State !== 'created' || ownerIsGone(c, isAlive));
+  const left = helpers.filter((c) =>
+    c.Labels[helperOwnerLabel] === undefined ? c.State !== 'created' : ownerIsGone(c, isAlive),
+  );
   await Promise.all(left.map((c) => removeContainer(connection, c.Id).catch(() => undefined)));
   return left.length;
 }
