@@ -236,18 +236,19 @@ export interface TestPostgres {
   readonly password: string;
 }
 
-/** The cluster of scripts/test-env.sh; fails (never skips) without it. */
-export function requireTestPostgres(): TestPostgres {
-  const {
-    PES_TEST_PG_HOST: host,
-    PES_TEST_PG_PORT: port,
-    PES_TEST_PG_USER: user,
-    PES_TEST_PG_PASSWORD: password,
-  } = process.env;
+/** A database server of scripts/test-env.sh, from its PES_TEST_<kind>_* variables. */
+function testServer(kind: 'PG' | 'MYSQL', name: string): TestPostgres {
+  const env = (key: string): string | undefined => process.env[`PES_TEST_${kind}_${key}`];
+  const [host, port, user, password] = ['HOST', 'PORT', 'USER', 'PASSWORD'].map(env);
   if (host === undefined || port === undefined || user === undefined || password === undefined) {
-    throw new Error('These tests need the PostgreSQL of scripts/test-env.sh (PES_TEST_PG_*).');
+    throw new Error(`These tests need the ${name} of scripts/test-env.sh (PES_TEST_${kind}_*).`);
   }
   return { host, port: Number(port), user, password };
+}
+
+/** The cluster of scripts/test-env.sh; fails (never skips) without it. */
+export function requireTestPostgres(): TestPostgres {
+  return testServer('PG', 'PostgreSQL');
 }
 
 /** Runs SQL with psql over TCP; returns its unaligned output. */
@@ -278,16 +279,7 @@ export type TestMysql = TestPostgres;
 
 /** The MariaDB of scripts/test-env.sh; fails (never skips) without it. */
 export function requireTestMysql(): TestMysql {
-  const {
-    PES_TEST_MYSQL_HOST: host,
-    PES_TEST_MYSQL_PORT: port,
-    PES_TEST_MYSQL_USER: user,
-    PES_TEST_MYSQL_PASSWORD: password,
-  } = process.env;
-  if (host === undefined || port === undefined || user === undefined || password === undefined) {
-    throw new Error('These tests need the MariaDB of scripts/test-env.sh (PES_TEST_MYSQL_*).');
-  }
-  return { host, port: Number(port), user, password };
+  return testServer('MYSQL', 'MariaDB');
 }
 
 /** Runs SQL with the mysql client over TCP; returns its tab-separated rows, no headers. */
