@@ -6,7 +6,8 @@
 #   bash scripts/test-env.sh CMD [ARG…]       e.g. bash scripts/test-env.sh npx vitest run
 #
 # It also starts a private PostgreSQL (Debian's packages) on 127.0.0.1, data in .test-env/pg,
-# and exports PES_TEST_PG_HOST/PORT/USER/PASSWORD, and a private MariaDB (data in
+# and exports PES_TEST_PG_HOST/PORT/USER/PASSWORD (and its socket's directory,
+# PES_TEST_PG_SOCKET_DIR), and a private MariaDB (data in
 # .test-env/mariadb) with PES_TEST_MYSQL_HOST/PORT/USER/PASSWORD; tests reach both over TCP.
 # They are stopped with the engine.
 #
@@ -183,6 +184,7 @@ PG_OS_USER=postgres
 id -u "$PG_OS_USER" >/dev/null 2>&1 || PG_OS_USER=nobody
 PG_BIN=''
 PG_DIR=''
+PG_SOCKET_DIR=''
 
 pg_bindir() {
   local dir
@@ -208,6 +210,20 @@ pg_dir() {
   echo "$dir/pg"
 }
 
+# The server's unix socket, for the test that dumps from inside a container (the directory
+# is mounted there): in a short private directory, remembered like RUN_DIR.
+pg_socket_dir() {
+  local dir
+  dir=$(cat "$ENV_DIR/pg-socket-dir" 2>/dev/null || true)
+  if [[ -z $dir || ! -d $dir ]]; then
+    dir=$(mktemp -d /tmp/pes-pgsock-XXXXXX)
+    echo "$dir" >"$ENV_DIR/pg-socket-dir"
+  fi
+  chown "$PG_OS_USER" "$dir"
+  chmod 755 "$dir"
+  echo "$dir"
+}
+
 pg_alive() {
   local pid
   pid=$(head -n 1 "$PG_DIR/postmaster.pid" 2>/dev/null) || return 1
@@ -219,11 +235,14 @@ pg_answers() { timeout 5 "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -t 3
 start_postgres() {
   PG_BIN=$(pg_bindir) || die "PostgreSQL is not installed (apt-get install postgresql)"
   PG_DIR=$(pg_dir)
-  if pg_alive && pg_answers; then
+  PG_SOCKET_DIR=$(pg_socket_dir)
+  if pg_alive && pg_answers && [[ -S $PG_SOCKET_DIR/.s.PGSQL.$PG_PORT ]]; then
     log "reusing PostgreSQL on 127.0.0.1:$PG_PORT"
     return 0
   fi
   ((EUID == 0)) || die "starting PostgreSQL needs root (no cluster of a previous run is alive)"
+  # A cluster an older version of this script started has no socket where the tests look.
+  pg_alive && stop_postgres
   if [[ ! -s $PG_DIR/PG_VERSION ]]; then
     log "creating the PostgreSQL test cluster in $PG_DIR…"
     rm -rf "$PG_DIR"
@@ -250,7 +269,7 @@ start_postgres() {
   touch "$pglog" && chown "$PG_OS_USER" "$pglog"
   # setsid: a Ctrl-C must not reach the server other runs may share; fds 8/9 are our locks.
   runuser -u "$PG_OS_USER" -- setsid "$PG_BIN/pg_ctl" -D "$PG_DIR" -l "$pglog" \
-    -w -t 60 start >/dev/null 8>&- 9>&- || {
+    -o "-k $PG_SOCKET_DIR" -w -t 60 start >/dev/null 8>&- 9>&- || {
     tail -n 30 "$pglog" >&2 || true
     die "PostgreSQL did not start (log: $pglog)"
   }
@@ -382,6 +401,28 @@ build_images() {
   [[ -z $rootfs ]] || rm -rf "$rootfs"
 }
 
+# pes-test/pg-client:1: the busybox root plus Debian's pg_dump and pg_restore and the
+# libraries they load, for the test of a database dumped inside its container (via: exec).
+build_pg_client_image() {
+  local ref=pes-test/pg-client:1 rootfs bin lib
+  image_is_current "$ref" && return 0
+  log "building image $ref…"
+  rootfs=$(mktemp -d "$ENV_DIR/rootfs.XXXXXX")
+  make_rootfs "$rootfs"
+  for bin in pg_dump pg_restore; do
+    cp "$PG_BIN/$bin" "$rootfs/bin/$bin"
+    for lib in $(ldd "$PG_BIN/$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+      mkdir -p "$rootfs$(dirname "$lib")"
+      cp -L "$lib" "$rootfs$lib"
+    done
+  done
+  mkdir -p "$rootfs/var/run/postgresql"
+  tar --numeric-owner -C "$rootfs" -c . | docker_cli import \
+    --change "LABEL pes.test.images=$IMAGES_VERSION" --change 'ENV PATH=/bin' \
+    --change 'CMD ["sleep", "86400"]' - "$ref" >/dev/null
+  rm -rf "$rootfs"
+}
+
 # shellcheck disable=SC2317 # called from leave, below
 remove_test_containers() {
   local ids
@@ -425,6 +466,7 @@ install_missing_packages
 start_engine
 build_images
 start_postgres
+build_pg_client_image
 start_mariadb
 exec 9>>"$ENV_DIR/users.lock"
 flock -s 9
@@ -432,7 +474,10 @@ flock -u 8
 
 export PES_TEST_DOCKER=1
 export PES_TEST_PG_HOST=127.0.0.1 PES_TEST_PG_PORT=$PG_PORT PES_TEST_PG_USER=postgres
-export PES_TEST_PG_PASSWORD=$PG_PASSWORD
+export PES_TEST_PG_PASSWORD=$PG_PASSWORD PES_TEST_PG_SOCKET_DIR=$PG_SOCKET_DIR
+# Mounted into a container, the directory looks like a server's on the default port there,
+# as in a database's own container, where `pg_dump` runs without -h or -p.
+((PG_PORT == 5432)) || ln -sfn ".s.PGSQL.$PG_PORT" "$PG_SOCKET_DIR/.s.PGSQL.5432"
 export PES_TEST_MYSQL_HOST=127.0.0.1 PES_TEST_MYSQL_PORT=$MYSQL_PORT PES_TEST_MYSQL_USER=$MYSQL_USER
 export PES_TEST_MYSQL_PASSWORD=$MYSQL_PASSWORD
 log "running: $*"

@@ -251,6 +251,15 @@ export function requireTestPostgres(): TestPostgres {
   return testServer('PG', 'PostgreSQL');
 }
 
+/** The directory of that cluster's unix socket, to mount into a container. */
+export function testPostgresSocketDir(): string {
+  const dir = process.env['PES_TEST_PG_SOCKET_DIR'];
+  if (dir === undefined || dir === '') {
+    throw new Error('These tests need the PostgreSQL socket of scripts/test-env.sh.');
+  }
+  return dir;
+}
+
 /** Runs SQL with psql over TCP; returns its unaligned output. */
 export async function psql(pg: TestPostgres, database: string, sql: string): Promise<string> {
   const result = await runProcess(

@@ -32,6 +32,7 @@ import {
   requireTestMysql,
   requireTestPostgres,
   restoreInto,
+  testPostgresSocketDir,
   tagsFor,
   type TestMysql,
   type TestPostgres,
@@ -148,6 +149,63 @@ describe.each(engineKinds)('PostgreSQL over TCP with %s', (kind) => {
     expect(error.text('en')).toContain('no_such_db');
     expect(error.text('en')).not.toContain(pg.password);
     expect(await repo.engine.list('nodb')).toEqual([]);
+  });
+});
+
+describe('PostgreSQL inside its container (via: exec) with restic', () => {
+  let pg: TestPostgres;
+  let repo: TestRepo;
+  let bed: DockerTestBed;
+  const database = `px_${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    pg = requireTestPostgres();
+    bed = new DockerTestBed();
+    repo = await createTestRepo('restic');
+    await psql(pg, 'postgres', `create database ${database}`);
+  });
+
+  afterAll(async () => {
+    await bed?.cleanup();
+    if (pg !== undefined)
+      await psql(pg, 'postgres', `drop database if exists ${database} with (force)`);
+    repo?.cleanup();
+  });
+
+  it('pg_dump and pg_restore run in the container: the rows come back', async () => {
+    // Debian's pg_dump and pg_restore in a container with no network, reaching the server
+    // through its socket directory mounted where a database's own container has it.
+    const container = await bed.createContainer({
+      image: 'pes-test/pg-client:1',
+      hostConfig: { Binds: [`${testPostgresSocketDir()}:/var/run/postgresql`] },
+    });
+    await psql(
+      pg,
+      database,
+      'create table items (id int primary key, name text not null, data bytea);' +
+        "insert into items select i, 'item ' || i, sha256(i::text::bytea) from generate_series(1, 2000) i;",
+    );
+    const original = await psql(pg, database, rowsQuery);
+    const db: DatabaseDefinition = {
+      name: 'app',
+      engine: 'postgres',
+      container: container.id,
+      database,
+      user: pg.user,
+      via: 'exec',
+    };
+    const source = postgresSource(db, { platform: dockerPlatform(bed), password: undefined });
+    const made = await backupProduced(
+      repo.engine,
+      await source.produce(),
+      tagsFor('lms', source.id),
+      source.filename,
+    );
+    await psql(pg, database, "update items set name = 'changed'; delete from items where id > 10;");
+    expect(await psql(pg, database, rowsQuery)).not.toBe(original);
+    const snapshot = await findSnapshot(repo.engine, 'lms', made.snapshotId);
+    await restoreInto(repo.engine, snapshot, (input) => source.consume(input));
+    expect(await psql(pg, database, rowsQuery)).toBe(original);
   });
 });
 
