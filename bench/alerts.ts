@@ -7,9 +7,10 @@
  *    started like the bot (bench/bot-process.ts), as `pes serve` runs apart from Alertmanager.
  *    Target: ≥ 2,000 payloads/s, p99 ≤ 25 ms, for a server that has been running: each route
  *    is first warmed up with BENCH_WARMUP payloads (default 5,000), and the warm-up's own
- *    figures are printed too. With 1,000, the measured p99 swung from 19.7 to 29.4 ms between
- *    identical runs: the JIT was still settling and the WAL file still growing, which a bot
- *    that has been up a while has behind it (its WAL file is kept at up to 64 MB).
+ *    figures are printed too. With 1,000, the measured p99 swung from 18.4 to 29.4 ms between
+ *    identical runs, with 5,000 from 15.4 to 17.6 ms: the first thousands of requests after
+ *    start saw the server's event loop stall for 10 to 15 ms at a time, which a bot that has
+ *    been up a while has behind it.
  * 2. Burst: 1,000 alerts in 300 groups delivered to a fake Mattermost that allows 10 posts
  *    per second (stormThreshold BENCH_STORM, default 20). Target: every group delivered,
  *    no post twice, within 60 s.

@@ -80,21 +80,25 @@ engine_pid() {
   echo "$pid"
 }
 
-stop_engine() {
-  local pid i
-  pid=$(engine_pid) || return 0
-  log "stopping dockerd (pid $pid)…"
-  # CONT first: a stopped (SIGSTOP) engine would otherwise never see the TERM.
+# terminate NAME PID SECONDS: TERM, then KILL if it is still there after SECONDS.
+terminate() {
+  local name=$1 pid=$2 i
+  # CONT first: a stopped (SIGSTOP) process would otherwise never see the TERM.
   kill -CONT "$pid" 2>/dev/null || true
   kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 200; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
+  for ((i = 0; i < $3 * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.1
   done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "dockerd did not stop in 20 s; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
+  log "$name did not stop in $3 s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+stop_engine() {
+  local pid
+  pid=$(engine_pid) || return 0
+  log "stopping dockerd (pid $pid)…"
+  terminate dockerd "$pid" 20
   rm -f "$SOCK"
 }
 
@@ -333,17 +337,11 @@ start_mariadb() {
 
 # shellcheck disable=SC2317 # called from leave, below
 stop_mariadb() {
-  local pid i
+  local pid
   pid=$(cat "$MYSQL_DIR/mariadbd.pid" 2>/dev/null) || return 0
   [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 0
   log "stopping MariaDB…"
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 300; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  log "MariaDB did not stop in 30 s; killing it"
-  kill -KILL "$pid" 2>/dev/null || true
+  terminate MariaDB "$pid" 30
 }
 
 # Bump when the images below change: images built by an older script are then rebuilt.

@@ -123,7 +123,7 @@ export async function runHelper(
   }
 }
 
-/** A helper that is never started: the engine reads or writes its mounts (archive-stream.ts). */
+/** A helper that is never started: the engine writes into its mounts (archive-stream.ts). */
 export interface IdleHelper {
   readonly image: string;
   readonly mounts: readonly MountSettings[];
