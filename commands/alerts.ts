@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { formatMatcher, parseMatcher } from '../src/alerts/silence-spec.ts';
 import { defineCommand } from '../src/core/command.ts';
 import { UserError } from '../src/core/errors.ts';
+import { quoteValue } from '../src/core/parse.ts';
 import { formatTable, formatTime } from '../src/core/format.ts';
 
 const texts = {
@@ -48,7 +49,7 @@ export default defineCommand({
       if (group === undefined) {
         throw new UserError('invalid-argument', {
           argument: 'id',
-          value: raw,
+          value: quoteValue(raw),
           reason: 'no such alert thread',
         });
       }
@@ -62,7 +63,7 @@ export default defineCommand({
     }
     const filters = input.filter.map((word) => {
       const matcher = parseMatcher(word);
-      if (matcher === undefined) throw new UserError('silence-invalid', { word });
+      if (matcher === undefined) throw new UserError('silence-invalid', { word: quoteValue(word) });
       return formatMatcher(matcher);
     });
     const alerts = await ctx.alerts.alertmanager().alerts(filters);

@@ -4,6 +4,7 @@ import type { BackupReport, BackupScope } from '../src/core/backup.ts';
 import { defineCommand, type CommandResult } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import { UserError } from '../src/core/errors.ts';
+import { quoteValue } from '../src/core/parse.ts';
 import { codeList } from './provision-shared.ts';
 import { formatBytes, formatSeconds, jobTag, onlyOption, reportSteps } from './backup-shared.ts';
 import { runPrune, runUnlock } from './backup-repository.ts';
@@ -34,18 +35,25 @@ const texts = {
   },
 } as const;
 
+/** Checked by the parser (not in run), so that a refused tag opens no job. */
 const tagOption = {
   name: 'tag',
   flags: '--tag <tag>',
-  description: { ru: 'своя метка снимков', en: 'a tag of your own for the snapshots' },
-  schema: z.string().optional(),
+  description: {
+    ru: 'своя метка снимков: латиница, цифры, _ . - (до 40), не safety',
+    en: 'a tag of your own for the snapshots: letters, digits, _ . - (up to 40), not safety',
+  },
+  schema: z
+    .string()
+    .regex(/^(?!safety$)[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/)
+    .optional(),
 } as const;
 
 /** Free tags end up in the engine's command line: a strict pattern, and `safety` is ours. */
 function checkTag(tag: string | undefined): string[] {
   if (tag === undefined) return [];
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/.test(tag) || tag === 'safety') {
-    throw new UserError('backup-tag-invalid', { tag: tag.slice(0, 60) });
+    throw new UserError('backup-tag-invalid', { tag: quoteValue(tag) });
   }
   return [tag];
 }
@@ -98,8 +106,10 @@ export default defineCommand({
         ru: 'сервис из каталога, или unlock / prune (для администраторов)',
         en: 'a service of the catalog, or unlock / prune (for admins)',
       },
-      // Checked in run against the catalog (ctx.service), after `unlock` and `prune`.
+      // Checked by the parser, so that a name that is neither opens no job.
       schema: z.string(),
+      service: true,
+      serviceOr: ['unlock', 'prune'],
     },
   ],
   options: [onlyOption, tagOption, dryRunOption],

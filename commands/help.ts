@@ -3,6 +3,7 @@ import { defineCommand, type AnyCommand } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import { UserError } from '../src/core/errors.ts';
 import { formatTable } from '../src/core/format.ts';
+import { quoteValue } from '../src/core/parse.ts';
 
 const texts = {
   title: { ru: 'Команды, доступные вам', en: 'Commands you may run' },
@@ -66,7 +67,7 @@ export default defineCommand({
       const command = ctx.registry.find(input.command);
       // A command the caller may not run is not shown: help reveals only what is theirs.
       if (command === undefined || !ctx.may(command.name)) {
-        throw new UserError('unknown-command', { name: input.command.slice(0, 60) });
+        throw new UserError('unknown-command', { name: quoteValue(input.command) });
       }
       return Promise.resolve({
         message: { severity: 'info', text: describeCommand(ctx, command) },

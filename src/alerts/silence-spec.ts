@@ -5,6 +5,7 @@
  * value can change it.
  */
 import { UserError } from '../core/errors.ts';
+import { quoteValue } from '../core/parse.ts';
 import type { Matcher } from './alertmanager-client.ts';
 
 const matcherRe = /^([A-Za-z_][A-Za-z0-9_]*)(=~|!~|!=|=)(.*)$/su;
@@ -44,12 +45,14 @@ export function parseSilenceWords(words: readonly string[]): SilenceRequest {
     if (matcher === undefined) break;
     matchers.push(matcher);
   }
-  if (matchers.length === 0) throw new UserError('silence-invalid', { word: words[0] ?? '' });
+  if (matchers.length === 0)
+    throw new UserError('silence-invalid', { word: quoteValue(words[0] ?? '') });
   const durationMs = parseDuration(words[i] ?? '');
-  if (durationMs === undefined) throw new UserError('silence-invalid', { word: words[i] ?? '' });
+  if (durationMs === undefined)
+    throw new UserError('silence-invalid', { word: quoteValue(words[i] ?? '') });
   if (matchers.every((m) => !m.isEqual || (m.isRegex && /^\.\*$/.test(m.value)))) {
     // Alertmanager refuses a silence that matches everything; say so in our words.
-    throw new UserError('silence-invalid', { word: words[0] ?? '' });
+    throw new UserError('silence-invalid', { word: quoteValue(words[0] ?? '') });
   }
   return { matchers, durationMs, comment: words.slice(i + 1).join(' ') };
 }

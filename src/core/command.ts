@@ -18,6 +18,8 @@ export interface ArgumentSpec {
   readonly variadic?: boolean;
   /** The value must name a service of the catalog; checked before the schema. */
   readonly service?: boolean;
+  /** Words a service argument takes besides the catalog's services (`backup unlock`). */
+  readonly serviceOr?: readonly string[];
 }
 
 export interface OptionSpec {

@@ -128,7 +128,12 @@ export function parseCommand(
       return;
     }
     const value = typeof raw === 'string' ? raw : undefined;
-    if (arg.service === true && value !== undefined && !catalog.services.has(value)) {
+    if (
+      arg.service === true &&
+      value !== undefined &&
+      !catalog.services.has(value) &&
+      arg.serviceOr?.includes(value) !== true
+    ) {
       throw new UserError('unknown-service', {
         name: quoteValue(value),
         known: [...catalog.services.keys()].join(', ') || '—',

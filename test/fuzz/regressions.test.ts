@@ -1,0 +1,59 @@
+/**
+ * What the fuzz targets found, each kept as a plain test: an input refused by a command must
+ * open no job, and an error that shows what someone typed shows it on one line.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseSilenceWords } from '../../src/alerts/silence-spec.ts';
+import { UserError } from '../../src/core/errors.ts';
+import { createTestBot } from '../helpers/bot.ts';
+
+const admin = 'local:root';
+
+function jobCount(t: ReturnType<typeof createTestBot>): number {
+  const row = t.db.prepare('SELECT count(*) AS n FROM jobs').get() as { n: number };
+  return row.n;
+}
+
+describe('refused input opens no job', () => {
+  it.each([
+    ['backup nope', 'unknown-service'],
+    ['backup moodle --tag safety', 'invalid-argument'],
+    ['backup moodle --tag a/b', 'invalid-argument'],
+  ])('%s is refused as %s before a job exists', async (text, code) => {
+    const t = createTestBot();
+    const outcome = await t.run(admin, text);
+    expect(outcome.errorCode).toBe(code);
+    expect(outcome.jobId).toBeUndefined();
+    expect(jobCount(t)).toBe(0);
+  });
+});
+
+describe('a typed value is shown on one line', () => {
+  it.each([['help "a\nb"', 'unknown-command']])('%j', async (text, code) => {
+    const t = createTestBot();
+    const outcome = await t.run(admin, text);
+    expect(outcome.errorCode).toBe(code);
+    const lines = (outcome.message.text ?? '').split('\n');
+    // The error line, and its hint when it has one.
+    expect(lines.length, outcome.message.text).toBeLessThanOrEqual(2);
+    expect(lines[0]).not.toBe('');
+  });
+});
+
+describe('a refused silence word is shown on one line', () => {
+  it.each([[['a\nb', '1h']], [['alertname=x', '1\nh']], [['x'.repeat(500), '1h']]])(
+    '%j',
+    (words) => {
+      let error: unknown;
+      try {
+        parseSilenceWords(words);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(UserError);
+      const text = (error as UserError).text('en');
+      expect(text).not.toContain('\n');
+      expect(text.length).toBeLessThan(250);
+    },
+  );
+});
