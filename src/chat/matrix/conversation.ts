@@ -10,6 +10,7 @@ import { UserError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Message } from '../../core/message.ts';
 import type { SqliteMatrixState } from '../../store/matrix-repo.ts';
+import { AnswerOrder, releasingSink, type Turn } from '../answer-order.ts';
 import { decidedNothing, refusalOutcome, staleCommand } from '../refusals.ts';
 import {
   commandIn,
@@ -46,23 +47,39 @@ export interface ConversationDeps {
   readonly progressIntervalMs?: number;
   /** How long a reaction's command may take before its prompt is edited anyway. */
   readonly decisionWaitMs?: number;
+  /** Answers in the order the commands came (src/chat/answer-order.ts). */
+  readonly order?: AnswerOrder;
 }
 
 export class Conversation {
   readonly #d: ConversationDeps;
   readonly #now: () => number;
+  readonly #order: AnswerOrder;
 
   constructor(deps: ConversationDeps) {
     this.#d = deps;
     this.#now = deps.now ?? Date.now;
+    this.#order = deps.order ?? new AnswerOrder();
+  }
+
+  /**
+   * The turn of an event that arrives now, for a caller that must wait before `handle`
+   * (decryption): the answers keep the order the events arrived in.
+   */
+  enter(roomId: string): Turn {
+    return this.#order.enter(roomOf(roomId));
   }
 
   /** Handles one live event of a room; resolves when its answer is in the outbox. */
-  async handle(event: InboundEvent, me: string): Promise<void> {
-    // The bot's own messages (its answers, its reactions) must never be read as commands.
-    if (event.sender === me) return;
-    if (event.type === 'm.reaction') return this.#reaction(event);
-    return this.#message(event);
+  async handle(event: InboundEvent, me: string, turn = this.enter(event.roomId)): Promise<void> {
+    try {
+      // The bot's own messages (its answers, its reactions) must never be read as commands.
+      if (event.sender === me) return;
+      if (event.type === 'm.reaction') await this.#reaction(event, turn);
+      else await this.#message(event, turn);
+    } finally {
+      turn.release();
+    }
   }
 
   #sink(event: InboundEvent, key: string, relation: Relation | undefined): MatrixSink {
@@ -82,7 +99,7 @@ export class Conversation {
     });
   }
 
-  async #message(event: InboundEvent): Promise<void> {
+  async #message(event: InboundEvent, turn: Turn): Promise<void> {
     const { settings, state, log, bot } = this.#d;
     const text = textMessage(event);
     if (text === undefined) return;
@@ -90,6 +107,7 @@ export class Conversation {
     const command = commandIn(text.body, direct);
     if (command === undefined) return;
     if (!state.claim(event.eventId, event.roomId, event.originTs)) return;
+    await turn.ready;
     // In a room the answer is a reply (in the command's thread, if any); a direct chat is
     // answered in place.
     const relation: Relation | undefined =
@@ -126,13 +144,13 @@ export class Conversation {
         source: 'matrix',
         text: command === '' ? 'help' : command,
       },
-      sink,
+      releasingSink(sink, turn),
     );
     sink.finish(outcome);
     this.#d.settlePrompts(event.roomId);
   }
 
-  async #reaction(event: InboundEvent): Promise<void> {
+  async #reaction(event: InboundEvent, turn: Turn): Promise<void> {
     const { state, log, bot } = this.#d;
     const reaction = reactionOf(event);
     if (reaction === undefined) return;
@@ -148,6 +166,7 @@ export class Conversation {
       log.info('old reaction ignored', { room: event.roomId, event: event.eventId });
       return;
     }
+    await turn.ready;
     const relation: Relation = {
       replyTo: reaction.target,
       ...(payload.relation?.threadRoot === undefined
@@ -166,7 +185,7 @@ export class Conversation {
         source: 'button',
         text: action.command,
       },
-      sink,
+      releasingSink(sink, turn),
     );
     const quick = await Promise.race([running, wait(this.#d.decisionWaitMs ?? 500)]);
     // A long job: the decision is recorded by now, so the prompt shows who decided while the

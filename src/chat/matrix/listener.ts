@@ -16,6 +16,7 @@ import {
   type RoomMember,
 } from 'matrix-js-sdk';
 import type { IRoomTimelineData } from 'matrix-js-sdk/lib/models/event-timeline-set.js';
+import type { Turn } from '../answer-order.ts';
 import type { Conversation } from './conversation.ts';
 import type { BotCrypto } from './crypto.ts';
 import { readGap } from './gap.ts';
@@ -120,7 +121,9 @@ export class MatrixListener {
         this.#d.rooms.encryptedNotice(room.roomId, encryptedNoticeEveryMs);
         return;
       }
-      work.track(this.#decrypted(event, room.roomId, me), 'handling a matrix event failed');
+      // The turn is taken now: decryption may finish out of order.
+      const turn = this.#d.conversation.enter(room.roomId);
+      work.track(this.#decrypted(event, room.roomId, me, turn), 'handling a matrix event failed');
       return;
     }
     work.track(
@@ -137,17 +140,21 @@ export class MatrixListener {
     for (const event of events) await this.#d.conversation.handle(event, me);
   }
 
-  async #decrypted(event: MatrixEvent, roomId: string, me: string): Promise<void> {
-    await this.#d.client.decryptEventIfNeeded(event);
-    if (event.isDecryptionFailure()) {
-      this.#d.log.warn('a matrix message could not be decrypted', {
-        room: roomId,
-        event: event.getId(),
-        reason: event.decryptionFailureReason,
-      });
-      return;
+  async #decrypted(event: MatrixEvent, roomId: string, me: string, turn: Turn): Promise<void> {
+    try {
+      await this.#d.client.decryptEventIfNeeded(event);
+      if (event.isDecryptionFailure()) {
+        this.#d.log.warn('a matrix message could not be decrypted', {
+          room: roomId,
+          event: event.getId(),
+          reason: event.decryptionFailureReason,
+        });
+        return;
+      }
+      await this.#handle(event, roomId, me, event.getContent(), turn);
+    } finally {
+      turn.release();
     }
-    await this.#handle(event, roomId, me, event.getContent());
   }
 
   #handle(
@@ -155,6 +162,7 @@ export class MatrixListener {
     roomId: string,
     me: string,
     content: InboundEvent['content'],
+    turn?: Turn,
   ): Promise<void> {
     const inbound: InboundEvent = {
       eventId: event.getId() ?? '',
@@ -165,7 +173,7 @@ export class MatrixListener {
       content,
     };
     if (inbound.eventId === '' || inbound.sender === '') return Promise.resolve();
-    return this.#d.conversation.handle(inbound, me);
+    return this.#d.conversation.handle(inbound, me, turn);
   }
 
   #onMembership(event: MatrixEvent | null, member: RoomMember): void {

@@ -9,6 +9,7 @@ import { UserError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Message } from '../../core/message.ts';
 import type { SeenChannelKind } from '../../store/mattermost-seen-repo.ts';
+import { AnswerOrder, releasingSink, type Turn } from '../answer-order.ts';
 import { refusalOutcome, staleCommand } from '../refusals.ts';
 import { commandInPost, isServed, type InboundPost } from './inbound.ts';
 import type { MattermostOutbox } from './outbox-writer.ts';
@@ -37,6 +38,8 @@ export interface ConversationDeps {
   /** A command older than this (typed while the bot was away) is answered, not run. */
   readonly maxAgeMs: number;
   readonly progressIntervalMs?: number;
+  /** Answers in the order the commands came (src/chat/answer-order.ts). */
+  readonly order?: AnswerOrder;
 }
 
 export interface PostMeta {
@@ -53,10 +56,12 @@ function fromIntegration(post: InboundPost): boolean {
 export class Conversation {
   readonly #d: ConversationDeps;
   readonly #now: () => number;
+  readonly #order: AnswerOrder;
 
   constructor(deps: ConversationDeps) {
     this.#d = deps;
     this.#now = deps.now ?? Date.now;
+    this.#order = deps.order ?? new AnswerOrder();
   }
 
   /** Handles one post; resolves when its answer is in the outbox. */
@@ -64,11 +69,23 @@ export class Conversation {
     // The bot's own posts (its answers) must never be read as commands: that would loop.
     if (post.user_id === me.id || post.type !== '' || fromIntegration(post)) return;
     if ((post.delete_at ?? 0) > 0) return;
-    const { seen, settings, log } = this.#d;
+    const { seen } = this.#d;
     seen.touch(post.channel_id, meta.direct ? 'direct' : 'served', post.create_at);
     const command = commandInPost(post.message, me.username, meta.direct);
     if (command === undefined) return;
     if (!seen.claim(post.id, post.channel_id, post.create_at)) return;
+    // Taken before the first await: the order of the posts is the order of the answers.
+    const turn = this.#order.enter(`mattermost:${post.channel_id}`);
+    try {
+      await turn.ready;
+      await this.#answer(post, meta, command, turn);
+    } finally {
+      turn.release();
+    }
+  }
+
+  async #answer(post: InboundPost, meta: PostMeta, command: string, turn: Turn): Promise<void> {
+    const { settings, log } = this.#d;
     const target: ConversationTarget = {
       channelId: post.channel_id,
       // In a channel the answer is a reply, so the channel stays readable; a direct message
@@ -108,7 +125,7 @@ export class Conversation {
         source: 'mattermost',
         text: command === '' ? 'help' : command,
       },
-      sink,
+      releasingSink(sink, turn),
     );
     sink.finish(outcome);
   }
