@@ -2,14 +2,18 @@
  * The connection to a Docker engine and the translation of its failures into the errors
  * people see. Everything else in this directory talks to the engine through here.
  */
+import { readFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import type { DockerOptions } from 'dockerode';
 import { UserError } from '../../core/errors.ts';
 
 export const defaultDockerHost = 'unix:///var/run/docker.sock';
 
-/** The Docker CLI's convention for a plain (non-TLS) TCP engine. */
+/** The Docker CLI's conventions for a TCP engine, plain and with TLS. */
 const defaultTcpPort = 2375;
+const defaultTlsPort = 2376;
 
 /** One request that takes longer than this counts as an engine that does not answer. */
 export const defaultRequestTimeoutMs = 15_000;
@@ -31,7 +35,8 @@ export interface DockerConnectionOptions {
   readonly pull?: boolean | undefined;
 }
 
-interface DockerEndpoint {
+export interface DockerEndpoint {
+  /** The address as shown to people: `unix:///path`, `tcp://host:port`, `ssh://user@host:port`. */
   readonly host: string;
   readonly options: DockerOptions;
 }
@@ -47,12 +52,55 @@ export function resolveDockerHost(
   return defaultDockerHost;
 }
 
+/** Why an address is refused, in both languages (the code `docker-host-invalid`). */
+const refusals = {
+  relative: { ru: 'путь к сокету должен быть абсолютным', en: 'the socket path must be absolute' },
+  invalid: { ru: 'это не адрес', en: 'not an address' },
+  scheme: {
+    ru: 'поддерживаются только unix://, tcp:// и ssh://',
+    en: 'only unix://, tcp:// and ssh:// are supported',
+  },
+  noHost: { ru: 'не указан хост', en: 'no host name' },
+  password: {
+    ru: 'пароль в адресе не принимается, нужен ssh-agent',
+    en: 'a password in the address is not accepted; use ssh-agent',
+  },
+  path: { ru: 'после хоста не должно быть пути', en: 'nothing may follow the host' },
+} as const;
+
 /**
- * Turns `unix:///path` or `tcp://host:port` (`http://` is the same) into dockerode options.
+ * Turns an engine address as the Docker CLI documents it into dockerode options:
+ * `unix:///path`; `tcp://host[:port]` (`http://` is the same), with TLS when DOCKER_TLS_VERIFY
+ * or DOCKER_CERT_PATH is set, its ca.pem, cert.pem and key.pem read from DOCKER_CERT_PATH
+ * (default ~/.docker), default port 2376 with TLS and 2375 without; and `ssh://[user@]host[:port]`,
+ * which runs `docker system dial-stdio` on the host over SSH (docker-modem's ssh agent, through
+ * the pure-JavaScript ssh2), authenticated by the ssh-agent at SSH_AUTH_SOCK.
  * Every option is set, even to undefined, because docker-modem merges its own reading of
  * DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH under whatever it is given.
+ * Anything else is a `docker-host-invalid` UserError naming the value (without a password).
  */
-export function parseDockerHost(address: string): DockerEndpoint {
+export function parseDockerHost(
+  address: string,
+  env: NodeJS.ProcessEnv = process.env,
+): DockerEndpoint {
+  const { host, options, tlsDir } = parseAddress(address, env);
+  if (tlsDir === undefined) return { host, options };
+  return {
+    host,
+    options: {
+      ...options,
+      ca: readTlsFile(tlsDir, 'ca.pem'),
+      cert: readTlsFile(tlsDir, 'cert.pem'),
+      key: readTlsFile(tlsDir, 'key.pem'),
+    },
+  };
+}
+
+/** parseDockerHost without reading the TLS files: where they are is in `tlsDir`. */
+function parseAddress(
+  address: string,
+  env: NodeJS.ProcessEnv,
+): DockerEndpoint & { readonly tlsDir?: string } {
   const base: DockerOptions = {
     socketPath: undefined,
     host: undefined,
@@ -62,51 +110,113 @@ export function parseDockerHost(address: string): DockerEndpoint {
     cert: undefined,
     key: undefined,
     timeout: undefined,
+    username: undefined,
+    sshOptions: undefined,
   };
+  const shown = displayAddress(address);
   if (address.startsWith('unix://')) {
     const path = address.slice('unix://'.length);
-    if (!path.startsWith('/')) throw unsupported(address, 'the socket path must be absolute');
+    if (!path.startsWith('/')) throw refused(shown, 'relative');
     return { host: `unix://${path}`, options: { ...base, socketPath: path } };
   }
   let url: URL;
   try {
     url = new URL(address);
   } catch {
-    throw unsupported(displayAddress(address), 'not a valid address');
+    throw refused(shown, 'invalid');
   }
-  if (url.protocol !== 'tcp:' && url.protocol !== 'http:') {
-    throw unsupported(displayAddress(address), 'only unix:// and tcp:// are supported');
+  if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'ssh:') {
+    throw refused(shown, 'scheme');
   }
-  if (url.hostname === '') throw unsupported(displayAddress(address), 'no host name');
-  const port = url.port === '' ? defaultTcpPort : Number(url.port);
-  // URL keeps the brackets of an IPv6 literal; http.request wants the bare address.
+  if (url.hostname === '') throw refused(shown, 'noHost');
+  if (url.pathname !== '' && url.pathname !== '/') throw refused(shown, 'path');
+  // URL keeps the brackets of an IPv6 literal; http.request and ssh2 want the bare address.
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  return {
-    host: `tcp://${url.hostname}:${port}`,
-    options: { ...base, host: hostname, port },
-  };
+  if (url.protocol === 'ssh:') {
+    if (url.password !== '') throw refused(shown, 'password');
+    const port = url.port === '' ? 22 : Number(url.port);
+    const username = decodeURIComponent(url.username) || userInfo().username;
+    return {
+      host: `ssh://${username}@${url.hostname}:${port}`,
+      options: {
+        ...base,
+        protocol: 'ssh',
+        host: hostname,
+        port,
+        username,
+        sshOptions: { agent: env['SSH_AUTH_SOCK'] },
+      },
+    };
+  }
+  const tls = nonEmpty(env['DOCKER_TLS_VERIFY']) || nonEmpty(env['DOCKER_CERT_PATH']);
+  const port = url.port === '' ? (tls ? defaultTlsPort : defaultTcpPort) : Number(url.port);
+  const host = `tcp://${url.hostname}:${port}`;
+  if (!tls) return { host, options: { ...base, host: hostname, port } };
+  const dir = nonEmpty(env['DOCKER_CERT_PATH'])
+    ? (env['DOCKER_CERT_PATH'] ?? '')
+    : join(env['HOME'] ?? homedir(), '.docker');
+  return { host, options: { ...base, protocol: 'https', host: hostname, port }, tlsDir: dir };
 }
 
-/** Creates a client for the engine; it does not connect until the first request. */
+/**
+ * Creates a client for the engine. Nothing is read or connected here: the address is parsed
+ * and dockerode built at the first use of `docker`, so that a bad DOCKER_HOST is an error of
+ * the commands that need the engine (and of `pes doctor`), never of `pes help`.
+ */
 export function connectDocker(options: DockerConnectionOptions = {}): DockerConnection {
-  const endpoint = parseDockerHost(resolveDockerHost(options.host, options.env));
-  let docker: Docker;
-  try {
-    docker = new Docker(endpoint.options);
-  } catch (error) {
-    // docker-modem reads DOCKER_HOST even when told the address, and throws on a bad one.
-    throw new UserError(
-      'docker-unreachable',
-      { socket: endpoint.host, reason: 'DOCKER_HOST is not a valid address' },
-      { cause: error },
-    );
-  }
+  const address = resolveDockerHost(options.host, options.env);
+  let docker: Docker | undefined;
+  const connect = (): Docker => {
+    if (docker !== undefined) return docker;
+    const endpoint = parseDockerHost(address, options.env);
+    try {
+      docker = new Docker(endpoint.options);
+    } catch (error) {
+      // docker-modem reads DOCKER_HOST (and the files under DOCKER_CERT_PATH) from the
+      // process environment even when told the address, and throws on what it cannot read.
+      throw new UserError(
+        'docker-host-invalid',
+        {
+          value: displayAddress(process.env['DOCKER_HOST'] ?? address),
+          reasonRu: 'его не смог прочитать docker-modem',
+          reasonEn: 'docker-modem could not read it',
+        },
+        { cause: error },
+      );
+    }
+    return docker;
+  };
   return {
-    docker,
-    host: endpoint.host,
+    get docker(): Docker {
+      return connect();
+    },
+    host: shownHost(address, options.env),
     timeoutMs: options.timeoutMs ?? defaultRequestTimeoutMs,
     pull: options.pull === true,
   };
+}
+
+/** The address as parsed when it can be, else as given (without a password). */
+function shownHost(address: string, env: NodeJS.ProcessEnv = process.env): string {
+  try {
+    return parseAddress(address, env).host;
+  } catch {
+    return displayAddress(address);
+  }
+}
+
+function nonEmpty(value: string | undefined): boolean {
+  return value !== undefined && value !== '';
+}
+
+function readTlsFile(dir: string, name: string): Buffer {
+  const file = join(dir, name);
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new UserError('docker-tls-files', { file, code }, { cause: error });
+  }
 }
 
 /**
@@ -194,11 +304,15 @@ function engineMessage(error: Error, status: number): string {
   return `HTTP ${status}`;
 }
 
-function unsupported(address: string, reason: string): UserError {
-  return new UserError('docker-unreachable', { socket: address, reason });
+function refused(value: string, why: keyof typeof refusals): UserError {
+  return new UserError('docker-host-invalid', {
+    value,
+    reasonRu: refusals[why].ru,
+    reasonEn: refusals[why].en,
+  });
 }
 
-/** An address fit to show: user name and password, if any, are left out. */
-function displayAddress(address: string): string {
-  return address.replace(/^([a-z]+:\/\/)[^@/]*@/i, '$1');
+/** An address fit to show: a password in it, if any, is left out. */
+export function displayAddress(address: string): string {
+  return address.replace(/^([a-z]+:\/\/)([^@/:]*):[^@/]*@/i, '$1$2@');
 }

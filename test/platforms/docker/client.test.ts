@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/core/errors.ts';
 import {
@@ -15,6 +18,14 @@ function errno(code: string): NodeJS.ErrnoException {
 /** The shape docker-modem gives an HTTP error status from the engine. */
 function engineError(statusCode: number, json: unknown): Error {
   return Object.assign(new Error(`(HTTP code ${statusCode}) unexpected`), { statusCode, json });
+}
+
+function catching(run: () => unknown): unknown {
+  try {
+    return run();
+  } catch (error) {
+    return error;
+  }
 }
 
 function userError(value: unknown): UserError {
@@ -46,20 +57,71 @@ describe('parseDockerHost', () => {
     expect(parseDockerHost('tcp://[::1]:2375').options.host).toBe('::1');
   });
 
-  it('refuses what it cannot talk to, without echoing credentials', () => {
+  it('reads tcp:// with TLS from DOCKER_TLS_VERIFY and DOCKER_CERT_PATH', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pes-certs-'));
+    for (const name of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(join(dir, name), name);
+    const endpoint = parseDockerHost('tcp://docker.local', {
+      DOCKER_TLS_VERIFY: '1',
+      DOCKER_CERT_PATH: dir,
+    });
+    expect(endpoint.host).toBe('tcp://docker.local:2376');
+    expect(endpoint.options).toMatchObject({ protocol: 'https', host: 'docker.local', port: 2376 });
+    expect(String(endpoint.options.ca)).toBe('ca.pem');
+    expect(String(endpoint.options.cert)).toBe('cert.pem');
+    expect(String(endpoint.options.key)).toBe('key.pem');
+    // Without DOCKER_CERT_PATH the files are the Docker CLI's default, ~/.docker.
+    const home = mkdtempSync(join(tmpdir(), 'pes-home-'));
     const error = userError(
-      (() => {
-        try {
-          return parseDockerHost('ssh://admin:hunter2@box');
-        } catch (e) {
-          return e;
-        }
-      })(),
+      catching(() => parseDockerHost('tcp://h:2376', { DOCKER_TLS_VERIFY: '1', HOME: home })),
     );
-    expect(error.code).toBe('docker-unreachable');
-    expect(error.message).toContain('ssh://box');
-    expect(error.message).not.toContain('hunter2');
-    expect(() => parseDockerHost('unix://relative.sock')).toThrow(UserError);
+    expect(error.code).toBe('docker-tls-files');
+    expect(error.params).toEqual({ file: join(home, '.docker', 'ca.pem'), code: 'ENOENT' });
+    // No TLS variable: plain HTTP, whatever the port.
+    expect(parseDockerHost('tcp://h:2376', {}).options.protocol).toBe('http');
+  });
+
+  it('reads ssh://user@host[:port], authenticated by the ssh-agent', () => {
+    expect(parseDockerHost('ssh://ops@box.example:2222', { SSH_AUTH_SOCK: '/run/agent' })).toEqual({
+      host: 'ssh://ops@box.example:2222',
+      options: expect.objectContaining({
+        protocol: 'ssh',
+        host: 'box.example',
+        port: 2222,
+        username: 'ops',
+        sshOptions: { agent: '/run/agent' },
+        socketPath: undefined,
+      }) as unknown,
+    });
+    // Without a user, ssh's own default: the local user name.
+    expect(parseDockerHost('ssh://box', {}).host).toBe(`ssh://${userInfo().username}@box:22`);
+  });
+
+  it.each([
+    ['unix://relative.sock', 'unix://relative.sock', 'the socket path must be absolute'],
+    ['npipe:////./pipe/docker_engine', 'npipe:////./pipe/docker_engine', 'only unix://'],
+    ['fd://', 'fd://', 'only unix://'],
+    ['docker.local:2375', 'docker.local:2375', 'only unix://'],
+    ['/var/run/docker.sock', '/var/run/docker.sock', 'not an address'],
+    ['tcp://', 'tcp://', 'no host name'],
+    ['tcp://h:2375/v1.41', 'tcp://h:2375/v1.41', 'nothing may follow the host'],
+    ['ssh://admin:hunter2@box', 'ssh://admin@box', 'a password in the address is not accepted'],
+  ])('refuses %s as a config error naming it', (value, shown, reason) => {
+    const error = userError(catching(() => parseDockerHost(value, {})));
+    expect(error.code).toBe('docker-host-invalid');
+    expect(error.kind).toBe('usage');
+    expect(error.text('en')).toContain(`"${shown}"`);
+    expect(error.text('en')).toContain(reason);
+    expect(error.text('ru')).toContain(`«${shown}»`);
+    expect(error.text('en')).not.toContain('hunter2');
+  });
+
+  it('builds nothing until the engine is used: a bad address fails there, not before', () => {
+    const bad = connectDocker({ host: 'bogus' });
+    expect(bad.host).toBe('bogus');
+    expect(userError(catching(() => bad.docker)).code).toBe('docker-host-invalid');
+    const ssh = connectDocker({ host: 'ssh://ops@127.0.0.1:1' });
+    expect(ssh.host).toBe('ssh://ops@127.0.0.1:1');
+    expect(ssh.docker.modem).toMatchObject({ protocol: 'ssh', host: '127.0.0.1', port: 1 });
   });
 
   it('keeps DOCKER_HOST from overriding an explicit address', async () => {
