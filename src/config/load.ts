@@ -17,6 +17,7 @@ import { resolveMattermost, type MattermostConfig } from './mattermost.ts';
 import { resolveMatrix, type MatrixConfig } from './matrix.ts';
 import { formatIssues } from './problems.ts';
 import { configSchema, portSchema, type ConfigLogLevel } from './schema.ts';
+import type { RetentionDays } from '../store/retention.ts';
 
 export interface LoadedConfig {
   /** The absolute path of the file that was loaded. */
@@ -29,7 +30,11 @@ export interface LoadedConfig {
     readonly port: number;
     /** Resolved; undefined: no /metrics route. */
     readonly metricsToken: string | undefined;
+    /** How long a stop waits for cancelled jobs (`server.stopGraceSeconds`). */
+    readonly stopGraceSeconds: number;
   };
+  /** Days finished rows are kept in the state database (`state.retention`). */
+  readonly retention: RetentionDays;
   /** From the file only; undefined lets the Docker client use DOCKER_HOST or its default. */
   readonly docker: { readonly host: string | undefined; readonly pull: boolean };
   readonly logLevel: ConfigLogLevel;
@@ -93,8 +98,15 @@ function parseYaml(path: string, text: string): unknown {
     });
     throw new UserError('config-invalid', { path, problems: problems.join('; ') });
   }
-  // An empty file (or only comments) means "all defaults".
-  return doc.toJS() ?? {};
+  // An empty file (or only comments) means "all defaults". toJS throws for an alias with
+  // no anchor and for aliases that expand too far (the yaml library's guard against
+  // "billion laughs" documents): that is the file's fault, so it is reported like one.
+  try {
+    return doc.toJS() ?? {};
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UserError('config-invalid', { path, problems: reason }, { cause: error });
+  }
 }
 
 /** PES_PORT lets a deployment move the port without editing the file. */
@@ -175,7 +187,13 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
     path,
     catalog,
     statePath,
-    server: { host: file.server.host, port: envPort ?? file.server.port, metricsToken },
+    server: {
+      host: file.server.host,
+      port: envPort ?? file.server.port,
+      metricsToken,
+      stopGraceSeconds: file.server.stopGraceSeconds,
+    },
+    retention: file.state.retention,
     docker: { host: file.docker.host, pull: file.docker.pull },
     logLevel: file.log.level,
     secrets: built.secrets,

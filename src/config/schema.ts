@@ -138,20 +138,48 @@ const mattermost = z
     path: ['publicUrl'],
   });
 
+/**
+ * How many days finished rows of the state database are kept (src/store/retention.ts). The
+ * audit log is never pruned; what is still needed (open outbox items, firing alert groups,
+ * running jobs, pending confirmations) is kept whatever its age.
+ */
+const retentionDefaults = {
+  outboxDays: 7,
+  alertBatchDays: 30,
+  alertThreadDays: 30,
+  jobDays: 180,
+  confirmationDays: 30,
+  scheduleRunDays: 180,
+};
+const days = z.int().min(1).max(36500);
+const retention = z.strictObject({
+  outboxDays: days.default(retentionDefaults.outboxDays),
+  alertBatchDays: days.default(retentionDefaults.alertBatchDays),
+  alertThreadDays: days.default(retentionDefaults.alertThreadDays),
+  jobDays: days.default(retentionDefaults.jobDays),
+  confirmationDays: days.default(retentionDefaults.confirmationDays),
+  scheduleRunDays: days.default(retentionDefaults.scheduleRunDays),
+});
+
 export const configSchema = z.strictObject({
   /** Absent means: from PES_LANG / LANG, else Russian (see localeFromEnv). */
   locale: locale.optional(),
   state: z
-    .strictObject({ path: z.string().min(1).default('state/pes.db') })
-    .default({ path: 'state/pes.db' }),
+    .strictObject({
+      path: z.string().min(1).default('state/pes.db'),
+      retention: retention.default(retentionDefaults),
+    })
+    .default({ path: 'state/pes.db', retention: retentionDefaults }),
   server: z
     .strictObject({
       host: z.string().min(1).default('127.0.0.1'),
       port: port.default(8080),
       /** Bearer token Prometheus scrapes /metrics with; absent: no /metrics route. */
       metricsToken: secretRef.optional(),
+      /** How long a stop waits for cancelled jobs to put back what they changed. */
+      stopGraceSeconds: z.int().min(1).max(3600).default(60),
     })
-    .default({ host: '127.0.0.1', port: 8080 }),
+    .default({ host: '127.0.0.1', port: 8080, stopGraceSeconds: 60 }),
   docker: z
     .strictObject({
       host: matching(

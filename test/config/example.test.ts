@@ -19,7 +19,7 @@ describe('config/pes.example.yaml', () => {
     expect(loaded.path).toBe(join(repoRoot, 'config/pes.example.yaml'));
     expect(loaded.catalog.secrets).toEqual([]);
     expect(loaded.statePath).toBe(join(repoRoot, 'state/pes.db'));
-    expect(loaded.server).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(loaded.server).toEqual({ host: '127.0.0.1', port: 8080, stopGraceSeconds: 60 });
     expect(loaded.docker.host).toBeUndefined();
     expect(loaded.logLevel).toBe('info');
   });

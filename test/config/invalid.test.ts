@@ -112,7 +112,7 @@ services:
 describe('PES_PORT', () => {
   it('overrides the port in the file', () => {
     const loaded = loadText('server: { port: 9000 }\n', { PES_PORT: '18080' })();
-    expect(loaded.server).toEqual({ host: '127.0.0.1', port: 18080 });
+    expect(loaded.server).toEqual({ host: '127.0.0.1', port: 18080, stopGraceSeconds: 60 });
   });
 
   it('is validated, and reported together with the problems in the file', () => {
@@ -131,7 +131,7 @@ describe('defaults and members', () => {
     const loaded = loadText('# nothing here\n', { PES_LANG: 'en' })();
     expect(loaded.catalog.locale).toBe('en');
     expect(loaded.catalog.services.size).toBe(0);
-    expect(loaded.server).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(loaded.server).toEqual({ host: '127.0.0.1', port: 8080, stopGraceSeconds: 60 });
     expect(loaded.logLevel).toBe('info');
   });
 

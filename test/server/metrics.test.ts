@@ -1,5 +1,5 @@
 /** GET /metrics: bearer token, Prometheus text format, figures from the store and counters. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
@@ -80,6 +80,28 @@ describe('GET /metrics', () => {
     expect(lines).toContain('pes_outbox_items{messenger="mattermost",state="pending"} 2');
     expect(lines).toContain('pes_outbox_items{messenger="matrix",state="pending"} 1');
     expect(lines).toContain('# TYPE pes_jobs gauge');
+  });
+
+  it('shows the size of the state database, its write-ahead log included', async () => {
+    const url = await start(new AlertCounters());
+    const bytes = async (): Promise<number> => {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      const line = (await res.text())
+        .split('\n')
+        .find((l) => l.startsWith('pes_state_database_bytes '));
+      return Number(line?.split(' ')[1]);
+    };
+    const onDisk = (): number =>
+      statSync(join(dir, 'pes.db')).size + statSync(join(dir, 'pes.db-wal')).size;
+    const before = await bytes();
+    expect(before).toBe(onDisk());
+    // A megabyte written lands in the WAL first: the figure grows with it.
+    db.prepare(
+      "INSERT INTO outbox (idempotency_key, room, kind, payload, next_attempt_at, created_at) VALUES ('big', 'mattermost:x', 'post', ?, '', '')",
+    ).run('x'.repeat(1024 * 1024));
+    const after = await bytes();
+    expect(after).toBe(onDisk());
+    expect(after).toBeGreaterThan(before + 1024 * 1024);
   });
 });
 
