@@ -5,7 +5,7 @@
  */
 import { roomPrefix } from '../chat/mattermost/outbox-writer.ts';
 import { roomPrefix as matrixRoomPrefix } from '../chat/matrix/types.ts';
-import type { Locale } from '../core/i18n.ts';
+import type { Locale, Text } from '../core/i18n.ts';
 import { localize } from '../core/i18n.ts';
 import type { JobRecord } from '../core/jobs.ts';
 import type { Message } from '../core/message.ts';
@@ -27,13 +27,13 @@ export interface InterruptedReport {
   readonly localeFor: (room: string) => Locale;
   /** Absent when no messenger is configured. */
   readonly announce: Announce | undefined;
+  /** What a job left its service as and what to run, by job id (interrupted-state.ts). */
+  readonly states?: ReadonlyMap<number, Text>;
 }
 
-function interruptedMessage(job: JobRecord, locale: Locale): Message {
-  return {
-    severity: 'warning',
-    text: localize(interruptedText, locale, { id: job.id, text: job.text }),
-  };
+function interruptedMessage(job: JobRecord, locale: Locale, state: Text | undefined): Message {
+  const text = localize(interruptedText, locale, { id: job.id, text: job.text });
+  return { severity: 'warning', text: state === undefined ? text : `${text} ${state[locale]}` };
 }
 
 /** A room a messenger adapter can post to (Mattermost channel or Matrix room). */
@@ -43,13 +43,14 @@ export function isChatRoom(room: string): boolean {
 
 export function reportInterrupted(jobs: readonly JobRecord[], report: InterruptedReport): void {
   for (const job of jobs) {
-    report.say(interruptedMessage(job, report.locale));
+    const state = report.states?.get(job.id);
+    report.say(interruptedMessage(job, report.locale, state));
     if (report.announce === undefined || !isChatRoom(job.room)) continue;
     // Keyed by the job: a restart right after this one (the post still queued) cannot post
     // it twice.
     report.announce(
       job.room,
-      interruptedMessage(job, report.localeFor(job.room)),
+      interruptedMessage(job, report.localeFor(job.room), state),
       `interrupted:${job.id}`,
     );
   }

@@ -9,6 +9,7 @@ import { scheduleEntries, scheduleRoom } from '../backup/schedule-entries.ts';
 import { BackupScheduler } from '../backup/schedules.ts';
 import { SqliteBackupLedger } from '../store/backup-repo.ts';
 import { reportInterrupted, type Announce } from './interrupted.ts';
+import { leftStateDepsOf, leftStates } from './interrupted-state.ts';
 import { scheduleOutput } from './schedule-output.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { exitCodes, isUserError } from '../core/errors.ts';
@@ -54,11 +55,14 @@ export async function serve(
           room.startsWith('matrix:')
             ? (matrix?.announce(room, message, key) ?? false)
             : (mattermost?.announce(room, message, key) ?? false);
-  reportInterrupted(app.bot.recover(isProcessAlive), {
+  const interrupted = app.bot.recover(isProcessAlive);
+  reportInterrupted(interrupted, {
     say: (message) => say(renderForTerminal(message, { colour: process.stdout.isTTY })),
     locale,
     localeFor: (room) => app.bot.localeFor({ room: { id: room } }),
     announce,
+    // What each job that changed a service left it as, read from the platform now.
+    states: await leftStates(interrupted, leftStateDepsOf(app)),
   });
 
   // Helpers of a bot that died mid-stream keep their volumes in use; an engine that is down
