@@ -36,6 +36,14 @@ const texts = {
 } as const;
 
 /** Checked by the parser (not in run), so that a refused tag opens no job. */
+/** Failures a cancel must not hide (see run). */
+const toldOnCancel: ReadonlySet<string> = new Set([
+  'backup-also-failed',
+  'backup-cleanup-failed',
+  'backup-hook-failed',
+  'backup-partial-left',
+]);
+
 const tagOption = {
   name: 'tag',
   flags: '--tag <tag>',
@@ -132,12 +140,26 @@ export default defineCommand({
         data: { service: service.name, dryRun: true, sources, tags },
       };
     }
-    const report = await ctx.backups.backup(
-      service,
-      { only, tags, job: jobTag(ctx) },
-      reportSteps(ctx),
-      ctx.signal,
-    );
+    let report;
+    try {
+      report = await ctx.backups.backup(
+        service,
+        { only, tags, job: jobTag(ctx), jobId: ctx.jobId },
+        reportSteps(ctx),
+        ctx.signal,
+      );
+    } catch (error) {
+      // A cancelled job is reported as "cancelled" by the job runner, which would drop what
+      // else failed on the way (the hook after, removing what was stored): sent first.
+      if (ctx.signal.aborted && error instanceof UserError && toldOnCancel.has(error.code)) {
+        const hint = error.hint(ctx.locale);
+        ctx.reply({
+          severity: 'error',
+          text: [error.text(ctx.locale), hint].filter(Boolean).join('\n'),
+        });
+      }
+      throw error;
+    }
     return result(ctx, report);
   },
 });

@@ -1,5 +1,5 @@
 import { lastOption, serviceArg } from '../src/core/args.ts';
-import { safetyTag, type SnapshotEntry } from '../src/core/backup.ts';
+import { safetyTag, snapshotStateTexts, type SnapshotEntry } from '../src/core/backup.ts';
 import { defineCommand } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import { formatTable, formatTime } from '../src/core/format.ts';
@@ -12,9 +12,13 @@ const texts = {
     en: 'Showing {shown} of {total}; checked by a restore drill: {verified}.',
   },
   none: { ru: 'У {service} ещё нет снимков.', en: '{service} has no snapshots yet.' },
+  notComplete: {
+    ru: 'Не известно, что полные: {count} — они не выбираются как latest и не учитываются политикой хранения.',
+    en: 'Not known to be complete: {count}; never chosen as latest nor counted by the retention policy.',
+  },
   headers: {
-    ru: ['id', 'время (UTC)', 'источник', 'размер', 'файлов', 'проверен', 'метки'],
-    en: ['id', 'time (UTC)', 'source', 'size', 'files', 'verified', 'tags'],
+    ru: ['id', 'время (UTC)', 'источник', 'состояние', 'размер', 'файлов', 'проверен', 'метки'],
+    en: ['id', 'time (UTC)', 'source', 'state', 'size', 'files', 'verified', 'tags'],
   },
   ok: { ru: 'да', en: 'yes' },
   failed: { ru: 'ОШИБКА', en: 'FAILED' },
@@ -34,6 +38,7 @@ function row(ctx: CommandContext, entry: SnapshotEntry): string[] {
     entry.id,
     formatTime(entry.time),
     entry.source,
+    ctx.t(snapshotStateTexts[entry.state]),
     formatBytes(ctx, entry.manifest?.bytes),
     entry.manifest?.files === undefined ? '—' : String(entry.manifest.files),
     verifiedText(ctx, entry),
@@ -54,6 +59,7 @@ export default defineCommand({
     const service = ctx.service(input.service);
     const all = await ctx.backups.snapshots(service, ctx.signal);
     const shown = all.slice(0, input.last);
+    const notComplete = all.filter((s) => s.state !== 'complete').length;
     if (shown.length === 0) {
       return {
         message: { severity: 'info', text: ctx.t(texts.none, { service: service.name }) },
@@ -64,11 +70,14 @@ export default defineCommand({
       message: {
         severity: 'info',
         title: ctx.t(texts.title, { service: service.name }),
-        text: ctx.t(texts.count, {
-          shown: shown.length,
-          total: all.length,
-          verified: all.filter((s) => s.verified?.ok === true).length,
-        }),
+        text: [
+          ctx.t(texts.count, {
+            shown: shown.length,
+            total: all.length,
+            verified: all.filter((s) => s.verified?.ok === true).length,
+          }),
+          ...(notComplete === 0 ? [] : [ctx.t(texts.notComplete, { count: notComplete })]),
+        ].join('\n'),
         code: {
           content: formatTable(
             texts.headers[ctx.locale],

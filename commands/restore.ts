@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dryRunOption, serviceArg } from '../src/core/args.ts';
-import type { RestoreItem, RestorePlan } from '../src/core/backup.ts';
+import { snapshotStateTexts, type RestoreItem, type RestorePlan } from '../src/core/backup.ts';
 import { defineCommand } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import { UserError } from '../src/core/errors.ts';
@@ -28,6 +28,10 @@ const texts = {
   untouched: {
     ru: 'Не трогаются (их нет в этой копии): {names}.',
     en: 'Left as they are (not in this backup): {names}.',
+  },
+  notComplete: {
+    ru: '⚠ Снимок `{id}` ({source}) — {state}: неизвестно, что он полный. Восстановление из него может оставить сервис с частью данных. Продолжайте, только если уверены.',
+    en: '⚠ Snapshot `{id}` ({source}) is {state}: it is not known to be complete. Restoring it may leave the service with part of its data. Go on only if you are sure.',
   },
   steps: {
     ru: 'Сначала делается страховочная копия текущего состояния; на время восстановления {service} останавливается.',
@@ -62,8 +66,22 @@ function itemLine(ctx: CommandContext, item: RestoreItem): string {
   });
 }
 
+/** A warning, first, for each snapshot not known complete (only an id can name one). */
+function warnings(ctx: CommandContext, plan: RestorePlan): string[] {
+  return plan.items
+    .filter((item) => item.state !== 'complete')
+    .map((item) =>
+      ctx.t(texts.notComplete, {
+        id: item.snapshotId,
+        source: item.source,
+        state: ctx.t(snapshotStateTexts[item.state]),
+      }),
+    );
+}
+
 function describePlan(ctx: CommandContext, plan: RestorePlan): string {
   return [
+    ...warnings(ctx, plan),
     ctx.t(texts.intro, { service: plan.service, job: plan.job, ref: plan.ref }),
     ...plan.items.map((item) => itemLine(ctx, item)),
     ...(plan.untouched.length > 0
@@ -110,7 +128,7 @@ export default defineCommand({
       report = await ctx.backups.restore(
         service,
         plan,
-        { job: jobTag(ctx) },
+        { job: jobTag(ctx), jobId: ctx.jobId },
         reportSteps(ctx),
         ctx.signal,
       );

@@ -18,6 +18,10 @@ const texts = {
     en: 'snapshot `{id}` of {time} UTC · {bytes} · sha256 {sha}…',
   },
   check: { ru: 'проверка хранилища: {reason}', en: 'repository check: {reason}' },
+  cleanup: {
+    ru: 'временный том пробного восстановления не удалён ({what})',
+    en: 'the scratch volume of a drill was not removed ({what})',
+  },
   planTitle: { ru: 'План: проверка копий {service}', en: 'Plan: verify the backups of {service}' },
   planText: {
     ru: 'Проверка хранилища и пробное восстановление последних снимков: {sources}. Ничего не изменено.',
@@ -78,6 +82,7 @@ export default defineCommand({
           ? []
           : [ctx.t(texts.check, { reason: report.checkError })]),
         ...report.drills.filter((d) => !d.ok).map(problem),
+        ...report.cleanup.map((what) => ctx.t(texts.cleanup, { what })),
       ];
       throw new UserError('backup-verify-failed', {
         service: service.name,

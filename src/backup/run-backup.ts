@@ -1,7 +1,8 @@
 /**
  * One backup of a service: hooks before; per source produce → measure → engine; manifests
- * recorded; retention; hooks after, always. A job is all or nothing: when one source fails,
- * the snapshots this job already made are forgotten too, so that no half set is restored.
+ * recorded; the run marked complete; retention; hooks after, always. A job is all or
+ * nothing: when one source fails, the snapshots this job already made are forgotten too, so
+ * that no half set is restored, and only a run marked complete counts as a backup.
  */
 import { pipeline } from 'node:stream/promises';
 import {
@@ -12,14 +13,18 @@ import {
   type SourceBackupReport,
 } from '../core/backup.ts';
 import { UserError } from '../core/errors.ts';
+import { withFurtherFailures } from './failures.ts';
 import { ManifestMeter } from './manifest.ts';
 import type { BackupHooks, Orchestra } from './plan.ts';
+import { retentionRemoves } from './retention.ts';
 import type { BackupSource, RetentionPolicy } from './types.ts';
 
 export interface BackupRun {
   readonly service: string;
   readonly sources: readonly BackupSource[];
   readonly job: string;
+  /** The job's number in the jobs table: a run cut short is found by it at the next start. */
+  readonly jobId: number | undefined;
   /** Free tags; `safety` for the backup a restore takes first. */
   readonly extra: readonly string[];
   readonly retention: RetentionPolicy | undefined;
@@ -40,6 +45,7 @@ function scaled(run: BackupRun): BackupStepReporter {
 }
 
 function reasonOf(error: unknown): string {
+  if (error instanceof UserError) return error.text('en');
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -48,8 +54,13 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
   const step = scaled(run);
   const made: SourceBackupReport[] = [];
   let failure: { readonly error: unknown } | undefined;
+  // What failed after the first failure: told with it, never instead of it nor dropped.
+  const further: unknown[] = [];
   let removed: string[] = [];
   let retentionError: string | undefined;
+  // Before the engine stores anything: if this process dies, the next start finds the run
+  // still open and forgets what it stored (sweep-partial.ts).
+  o.ledger.startRun({ job: run.job, jobId: run.jobId, service: run.service, at: o.now() });
   try {
     step({ fraction: 0, phase: 'hooks-before' });
     await run.hooks?.before(run.signal);
@@ -62,6 +73,9 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
         ),
       );
     }
+    // Every source is stored whole: from here on the set is a good backup, whatever happens
+    // to retention or to the hook after.
+    o.ledger.completeRun(run.job, o.now());
     if (run.retention !== undefined) {
       step({ fraction: 0.9, phase: 'retention' });
       try {
@@ -75,7 +89,10 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
     }
   } catch (error) {
     failure = { error };
-    await forgetPartialJob(o, run, made);
+    if (o.ledger.run(run.job)?.state !== 'complete') {
+      const left = await discardRun(o, run, made);
+      if (left !== undefined) further.push(left);
+    }
   } finally {
     step({ fraction: 0.97, phase: 'hooks-after' });
     try {
@@ -83,15 +100,15 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
       await run.hooks?.after(run.signal);
     } catch (error) {
       o.log.error('backup hook after failed', { service: run.service, error });
-      failure ??= {
-        error: new UserError('backup-hook-failed', {
-          service: run.service,
-          reason: reasonOf(error),
-        }),
-      };
+      const hookError = new UserError('backup-hook-failed', {
+        service: run.service,
+        reason: reasonOf(error),
+      });
+      if (failure === undefined) failure = { error: hookError };
+      else further.push(hookError);
     }
   }
-  if (failure !== undefined) throw failure.error;
+  if (failure !== undefined) throw withFurtherFailures(failure.error, further);
   if (run.recordSuccess) o.ledger.recordSuccess(run.service, 'backup', run.job, o.now());
   return {
     service: run.service,
@@ -177,32 +194,63 @@ function sourceError(run: BackupRun, source: BackupSource, error: unknown): unkn
   );
 }
 
-async function forgetPartialJob(
+/**
+ * Forgets everything a failed run stored: the snapshots it made, and any the engine could
+ * not remove itself (found by the job tag). Not with the job's signal: a cancelled job must
+ * still not leave half a set behind. Returns the failure to tell, and keeps the run open
+ * (`left`) so that the next start tries again; its snapshots are never chosen meanwhile.
+ */
+async function discardRun(
   o: Orchestra,
   run: BackupRun,
   made: readonly SourceBackupReport[],
-): Promise<void> {
-  if (made.length === 0) return;
-  const ids = made.map((m) => m.snapshotId);
+): Promise<UserError | undefined> {
+  const ids = new Set(made.map((m) => m.snapshotId));
   try {
-    // Not with the job's signal: a cancelled job must still not leave half a set behind.
-    await o.engine.forget(ids);
-    o.ledger.forgetManifests(ids);
+    for (const s of await o.engine.list(run.service)) {
+      if (s.tags.job === run.job && s.tags.service === run.service) ids.add(s.id);
+    }
+    await o.engine.forget([...ids]);
+    o.ledger.forgetManifests([...ids]);
+    o.ledger.closeRun(run.job, 'discarded', undefined, o.now());
+    return undefined;
   } catch (error) {
-    o.log.error('could not forget the snapshots of a failed backup', { ids, error });
+    o.log.error('could not forget the snapshots of a failed backup', {
+      service: run.service,
+      job: run.job,
+      ids: [...ids],
+      error,
+    });
+    o.ledger.closeRun(run.job, 'left', reasonOf(error), o.now());
+    return new UserError('backup-cleanup-failed', {
+      service: run.service,
+      job: run.job,
+      ids: ids.size === 0 ? '?' : [...ids].join(', '),
+      reason: reasonOf(error),
+    });
   }
 }
 
+/** Per source, over the snapshots known complete only (retention.ts says why). */
 async function applyRetention(
   o: Orchestra,
   run: BackupRun,
   policy: RetentionPolicy,
 ): Promise<string[]> {
+  const listed = await o.engine.list(run.service, run.signal);
   const removed: string[] = [];
   for (const source of run.sources) {
-    const result = await o.engine.applyRetention(run.service, source.id, policy, run.signal);
-    removed.push(...result.removed);
+    const complete = listed.filter(
+      (s) =>
+        s.tags.service === run.service &&
+        s.tags.source === source.id &&
+        o.ledger.snapshotState(s.id, s.tags.job) === 'complete',
+    );
+    removed.push(...retentionRemoves(complete, policy));
   }
-  o.ledger.forgetManifests(removed);
+  if (removed.length > 0) {
+    await o.engine.forget(removed, run.signal);
+    o.ledger.forgetManifests(removed);
+  }
   return removed;
 }

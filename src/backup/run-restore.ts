@@ -24,6 +24,7 @@ export interface RestoreRun {
   readonly sources: readonly BackupSource[];
   readonly hooks: BackupHooks | undefined;
   readonly job: string;
+  readonly jobId: number | undefined;
   readonly onStep: BackupStepReporter;
   readonly signal: AbortSignal;
 }
@@ -57,6 +58,7 @@ export async function runRestore(
       service: name,
       sources: targets,
       job: run.job,
+      jobId: run.jobId,
       extra: [safetyTag],
       retention: undefined,
       hooks: run.hooks,

@@ -46,9 +46,15 @@ export async function runVerify(o: Orchestra, run: VerifyRun): Promise<VerifyRep
     checkError = reasonOf(error);
     o.log.warn('repository check failed', { service: run.service, error });
   }
+  // What `restore latest` would restore: snapshots known complete only. A snapshot cut short
+  // would fail its drill and hide whether the good backups hold.
   const snapshots = (await o.engine.list(run.service, run.signal)).filter(
-    (s) => s.tags.service === run.service && !isSafety(s),
+    (s) =>
+      s.tags.service === run.service &&
+      !isSafety(s) &&
+      o.ledger.snapshotState(s.id, s.tags.job) === 'complete',
   );
+  const cleanup: string[] = [];
   const drills: DrillResult[] = [];
   const share = 0.6 / Math.max(1, run.sources.length);
   for (const [index, source] of run.sources.entries()) {
@@ -60,18 +66,19 @@ export async function runVerify(o: Orchestra, run: VerifyRun): Promise<VerifyRep
       );
     if (latest === undefined) continue;
     run.onStep({ fraction: 0.4 + index * share, phase: 'drill', source: source.id });
-    const result = await drill(o, run, source, latest);
+    const result = await drill(o, run, source, latest, cleanup);
     o.ledger.recordVerification(latest.id, result.ok, result.reason, o.now());
     drills.push(result);
   }
   if (drills.length === 0) throw new UserError('backup-no-snapshots', { service: run.service });
-  const ok = checkError === undefined && drills.every((d) => d.ok);
+  const ok = checkError === undefined && drills.every((d) => d.ok) && cleanup.length === 0;
   if (ok) o.ledger.recordSuccess(run.service, 'drill', run.job, o.now());
   return {
     service: run.service,
     subset: run.subset,
     checkError,
     drills,
+    cleanup,
     ok,
     durationMs: o.now().getTime() - started,
   };
@@ -82,6 +89,7 @@ async function drill(
   run: VerifyRun,
   source: BackupSource,
   snapshot: Snapshot,
+  cleanup: string[],
 ): Promise<DrillResult> {
   const expected = o.ledger.manifest(snapshot.id);
   const base = { source: source.id, snapshotId: snapshot.id, time: snapshot.time, expected };
@@ -103,9 +111,11 @@ async function drill(
       reason: reasonOf(error),
     };
   } finally {
-    await target
-      ?.remove()
-      .catch((error: unknown) => o.log.warn('scratch volume left behind', { error }));
+    // Told in the result too: a scratch volume left behind holds a copy of the data.
+    await target?.remove().catch((error: unknown) => {
+      o.log.warn('scratch volume left behind', { source: source.id, error });
+      cleanup.push(`${source.id}: ${reasonOf(error)}`);
+    });
   }
   if (expected === undefined) {
     return { ...base, ok: false, problem: 'no-manifest', actual, reason: 'no manifest recorded' };

@@ -7,10 +7,12 @@ import {
   inScope,
   isSnapshotRef,
   safetyTag,
+  snapshotStateTexts,
   sourceKind,
   type BackupLedger,
   type BackupScope,
   type RestorePlan,
+  type SnapshotState,
 } from '../core/backup.ts';
 import { UserError } from '../core/errors.ts';
 import { quoteValue } from '../core/parse.ts';
@@ -29,14 +31,47 @@ function matches(snapshot: Snapshot, ref: string): boolean {
   );
 }
 
-/** The newest regular (not safety) backup job holding any of the sources in scope. */
-function latestJob(snapshots: readonly Snapshot[], ids: ReadonlySet<string>): Snapshot | undefined {
+/**
+ * The newest regular (not safety) backup job holding any of the sources in scope, among the
+ * jobs whose every snapshot is known complete: a set one of whose snapshots was cut short is
+ * no backup (a job is all or nothing).
+ */
+function latestJob(
+  snapshots: readonly Snapshot[],
+  ids: ReadonlySet<string>,
+  stateOf: (s: Snapshot) => SnapshotState,
+): Snapshot | undefined {
+  const brokenJobs = new Set(
+    snapshots.filter((s) => stateOf(s) !== 'complete').map((s) => s.tags.job),
+  );
   return snapshots
+    .filter((s) => !isSafety(s) && ids.has(s.tags.source) && !brokenJobs.has(s.tags.job))
+    .reduce<Snapshot | undefined>(
+      (best, s) => (best === undefined || s.time > best.time ? s : best),
+      undefined,
+    );
+}
+
+/** Why `latest` found nothing: no snapshot at all, or none known complete (named). */
+function noLatest(
+  service: string,
+  snapshots: readonly Snapshot[],
+  ids: ReadonlySet<string>,
+  stateOf: (s: Snapshot) => SnapshotState,
+): UserError {
+  const newest = snapshots
     .filter((s) => !isSafety(s) && ids.has(s.tags.source))
     .reduce<Snapshot | undefined>(
       (best, s) => (best === undefined || s.time > best.time ? s : best),
       undefined,
     );
+  if (newest === undefined) return new UserError('backup-no-snapshots', { service });
+  return new UserError('backup-no-complete-snapshot', {
+    service,
+    newest: newest.id,
+    stateRu: snapshotStateTexts[stateOf(newest)].ru,
+    stateEn: snapshotStateTexts[stateOf(newest)].en,
+  });
 }
 
 async function findByRef(
@@ -84,11 +119,14 @@ export async function selectRestore(
   const all = await engine.list(service, signal);
   // The engine filters by tag; checked again so that a mistake there cannot cross services.
   const own = all.filter((s) => s.tags.service === service);
+  const stateOf = (s: Snapshot): SnapshotState => ledger.snapshotState(s.id, s.tags.job);
+  // `latest` is only ever a set known complete; an id names any snapshot, and the plan says
+  // what is known of each (the confirmation warns about one not known complete).
   const chosen =
     ref === 'latest'
-      ? latestJob(own, inScopeIds)
+      ? latestJob(own, inScopeIds, stateOf)
       : await findByRef(engine, service, own, ref, signal);
-  if (chosen === undefined) throw new UserError('backup-no-snapshots', { service });
+  if (chosen === undefined) throw noLatest(service, own, inScopeIds, stateOf);
   // One backup job is one set: every source of it, from the same kind of backup.
   const set = own
     .filter((s) => s.tags.job === chosen.tags.job && isSafety(s) === isSafety(chosen))
@@ -116,6 +154,7 @@ export async function selectRestore(
     snapshotId: s.id,
     time: s.time,
     bytes: ledger.manifest(s.id)?.bytes,
+    state: stateOf(s),
   }));
   return {
     plan: {

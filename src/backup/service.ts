@@ -90,6 +90,7 @@ export class EngineBackupService implements BackupService {
       readonly only: BackupScope | undefined;
       readonly tags: readonly string[];
       readonly job: string;
+      readonly jobId?: number | undefined;
     },
     onStep: BackupStepReporter,
     signal: AbortSignal,
@@ -101,6 +102,7 @@ export class EngineBackupService implements BackupService {
       service: service.name,
       sources,
       job: options.job,
+      jobId: options.jobId,
       extra: options.tags,
       retention: plan.retention,
       hooks: plan.hooks,
@@ -120,6 +122,7 @@ export class EngineBackupService implements BackupService {
         const m = this.#deps.ledger.manifest(s.id);
         return {
           id: s.id,
+          state: this.#deps.ledger.snapshotState(s.id, s.tags.job),
           time: s.time,
           source: s.tags.source,
           job: s.tags.job,
@@ -157,7 +160,7 @@ export class EngineBackupService implements BackupService {
   async restore(
     service: ServiceDefinition,
     plan: RestorePlan,
-    options: { readonly job: string },
+    options: { readonly job: string; readonly jobId?: number | undefined },
     onStep: BackupStepReporter,
     signal: AbortSignal,
   ): Promise<RestoreReport> {
@@ -186,6 +189,7 @@ export class EngineBackupService implements BackupService {
       sources: config.sources,
       hooks: config.hooks,
       job: options.job,
+      jobId: options.jobId,
       onStep,
       signal,
     });

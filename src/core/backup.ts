@@ -4,6 +4,7 @@
  */
 import type { ServiceDefinition } from './catalog.ts';
 import { UserError } from './errors.ts';
+import type { Text } from './i18n.ts';
 
 /** `--only`: one kind of source of a service. */
 export type BackupScope = 'volumes' | 'databases';
@@ -93,8 +94,23 @@ export interface BackupReport {
   readonly durationMs: number;
 }
 
+/**
+ * What the bot knows of a snapshot: `complete` when the job that made it succeeded (or a
+ * drill read it back whole), `incomplete` when its job was cut short or failed, `unknown`
+ * when this bot never recorded it (another state database, or one that was lost).
+ */
+export type SnapshotState = 'complete' | 'incomplete' | 'unknown';
+
+/** How a snapshot's state is named to people (the `backups` list, restore, errors). */
+export const snapshotStateTexts: Readonly<Record<SnapshotState, Text>> = {
+  complete: { ru: 'полный', en: 'complete' },
+  incomplete: { ru: 'НЕПОЛНЫЙ (задание прервано)', en: 'INCOMPLETE (its job was cut short)' },
+  unknown: { ru: 'не записан этим ботом', en: 'not recorded by this bot' },
+};
+
 export interface SnapshotEntry {
   readonly id: string;
+  readonly state: SnapshotState;
   readonly time: Date;
   readonly source: string;
   readonly job: string;
@@ -110,6 +126,8 @@ export interface RestoreItem {
   readonly snapshotId: string;
   readonly time: Date;
   readonly bytes: number | undefined;
+  /** Only a `complete` snapshot is restored without a warning in the confirmation. */
+  readonly state: SnapshotState;
 }
 
 /** Exactly what a restore will overwrite, decided before anything is touched. */
@@ -150,6 +168,8 @@ export interface VerifyReport {
   /** What the engine's check found wrong; undefined when it passed. */
   readonly checkError: string | undefined;
   readonly drills: readonly DrillResult[];
+  /** Scratch volumes of drills that could not be removed (source: why). */
+  readonly cleanup: readonly string[];
   readonly ok: boolean;
   readonly durationMs: number;
 }
@@ -163,6 +183,8 @@ export interface BackupService {
       readonly only: BackupScope | undefined;
       readonly tags: readonly string[];
       readonly job: string;
+      /** The number of the job in the jobs table, so a run cut short is found at start. */
+      readonly jobId?: number | undefined;
     },
     onStep: BackupStepReporter,
     signal: AbortSignal,
@@ -179,7 +201,7 @@ export interface BackupService {
   restore(
     service: ServiceDefinition,
     plan: RestorePlan,
-    options: { readonly job: string },
+    options: { readonly job: string; readonly jobId?: number | undefined },
     onStep: BackupStepReporter,
     signal: AbortSignal,
   ): Promise<RestoreReport>;
@@ -229,6 +251,23 @@ export interface ManifestRecord extends StreamManifest {
   readonly verifiedAt: Date | undefined;
   readonly verifyOk: boolean | undefined;
   readonly verifyDetail: string | undefined;
+  /** Set when the whole job succeeded; a manifest alone only says its source was read. */
+  readonly complete: boolean;
+}
+
+export type BackupRunState = 'running' | 'complete' | 'discarded' | 'left';
+
+/** A backup run (a backup job, or the safety backup of a restore) as the ledger keeps it. */
+export interface BackupRunRecord {
+  /** The job tag its snapshots carry. */
+  readonly job: string;
+  readonly jobId: number | undefined;
+  readonly service: string;
+  readonly state: BackupRunState;
+  readonly startedAt: Date;
+  readonly finishedAt: Date | undefined;
+  /** Why its snapshots could not be forgotten (state `left`). */
+  readonly detail: string | undefined;
 }
 
 export interface ScheduleRun {
@@ -245,7 +284,23 @@ export interface ScheduleRun {
  * service and kind, and the runs of the schedules.
  */
 export interface BackupLedger {
-  recordManifest(manifest: Omit<ManifestRecord, 'verifiedAt' | 'verifyOk' | 'verifyDetail'>): void;
+  /** Opens a run before the engine stores anything (see backup_runs in the migrations). */
+  startRun(run: { job: string; jobId: number | undefined; service: string; at: Date }): void;
+  /** The run succeeded: it and all its manifests are complete, in one transaction. */
+  completeRun(job: string, at: Date): void;
+  /** What the run left was forgotten (`discarded`) or could not be (`left`, with why). */
+  closeRun(job: string, state: 'discarded' | 'left', detail: string | undefined, at: Date): void;
+  run(job: string): BackupRunRecord | undefined;
+  /**
+   * Runs that did not complete and whose job is no longer active (cut short by a dead
+   * process, or failed with snapshots left behind): what the start-up sweep forgets.
+   */
+  openRuns(): BackupRunRecord[];
+  /** `complete`, `incomplete` or `unknown` (see SnapshotState), from the manifest and run. */
+  snapshotState(snapshotId: string, job: string): SnapshotState;
+  recordManifest(
+    manifest: Omit<ManifestRecord, 'verifiedAt' | 'verifyOk' | 'verifyDetail' | 'complete'>,
+  ): void;
   manifest(snapshotId: string): ManifestRecord | undefined;
   manifests(service: string): ManifestRecord[];
   forgetManifests(snapshotIds: readonly string[]): void;

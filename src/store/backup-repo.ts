@@ -2,15 +2,19 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type {
   BackupLedger,
+  BackupRunRecord,
+  BackupRunState,
   LastSuccess,
   ManifestRecord,
   ScheduleRun,
+  SnapshotState,
   SuccessKind,
 } from '../core/backup.ts';
 import { immediate } from './transactions.ts';
 import { fromIso, oneOf, orNull, orUndefined, toIso } from './values.ts';
 
 const successKinds: readonly SuccessKind[] = ['backup', 'drill'];
+const runStates: readonly BackupRunState[] = ['running', 'complete', 'discarded', 'left'];
 
 interface ManifestRow {
   readonly snapshot_id: string;
@@ -24,6 +28,29 @@ interface ManifestRow {
   readonly verified_at: string | null;
   readonly verify_ok: number | null;
   readonly verify_detail: string | null;
+  readonly complete: number;
+}
+
+interface RunRow {
+  readonly job: string;
+  readonly job_id: number | null;
+  readonly service: string;
+  readonly state: string;
+  readonly started_at: string;
+  readonly finished_at: string | null;
+  readonly detail: string | null;
+}
+
+function toRun(row: RunRow): BackupRunRecord {
+  return {
+    job: row.job,
+    jobId: orUndefined(row.job_id),
+    service: row.service,
+    state: oneOf(runStates, row.state, 'backup run state'),
+    startedAt: fromIso(row.started_at),
+    finishedAt: fromIso(row.finished_at),
+    detail: orUndefined(row.detail),
+  };
 }
 
 interface SuccessRow {
@@ -54,6 +81,7 @@ function toManifest(row: ManifestRow): ManifestRecord {
     verifiedAt: fromIso(row.verified_at),
     verifyOk: row.verify_ok === null ? undefined : row.verify_ok !== 0,
     verifyDetail: orUndefined(row.verify_detail),
+    complete: row.complete !== 0,
   };
 }
 
@@ -71,14 +99,42 @@ export class SqliteBackupLedger implements BackupLedger {
   private readonly lastRuns: StatementSync;
   private readonly dueOf: StatementSync;
   private readonly upsertDue: StatementSync;
+  private readonly insertBackupRun: StatementSync;
+  private readonly markRunComplete: StatementSync;
+  private readonly completeManifests: StatementSync;
+  private readonly markRunClosed: StatementSync;
+  private readonly runByJob: StatementSync;
+  private readonly selectOpenRuns: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.db = db;
     // A snapshot id is recorded once; the same id again (a repository made anew) replaces it.
     this.insertManifest = db.prepare(
       `INSERT OR REPLACE INTO backup_manifests
-         (snapshot_id, service, source, job, bytes, sha256, files, created_at)
-       VALUES (:id, :service, :source, :job, :bytes, :sha256, :files, :createdAt)`,
+         (snapshot_id, service, source, job, bytes, sha256, files, created_at, complete)
+       VALUES (:id, :service, :source, :job, :bytes, :sha256, :files, :createdAt, 0)`,
+    );
+    // A run of the same tag again (not expected: the tag holds the time) starts over.
+    this.insertBackupRun = db.prepare(
+      `INSERT OR REPLACE INTO backup_runs (job, job_id, service, state, started_at)
+       VALUES (:job, :jobId, :service, 'running', :at)`,
+    );
+    this.markRunComplete = db.prepare(
+      "UPDATE backup_runs SET state = 'complete', finished_at = :at WHERE job = :job",
+    );
+    this.completeManifests = db.prepare('UPDATE backup_manifests SET complete = 1 WHERE job = ?');
+    this.markRunClosed = db.prepare(
+      `UPDATE backup_runs SET state = :state, finished_at = :at, detail = :detail
+        WHERE job = :job AND state <> 'complete'`,
+    );
+    this.runByJob = db.prepare('SELECT * FROM backup_runs WHERE job = ?');
+    // The job's own state says whether the run may still be going on (in this process or
+    // another): only runs of jobs that are over, or unknown to the jobs table, are open.
+    this.selectOpenRuns = db.prepare(
+      `SELECT r.* FROM backup_runs r LEFT JOIN jobs j ON j.id = r.job_id
+        WHERE r.state IN ('running', 'left')
+          AND (j.id IS NULL OR j.state NOT IN ('queued', 'running'))
+        ORDER BY r.started_at, r.job`,
     );
     this.manifestById = db.prepare('SELECT * FROM backup_manifests WHERE snapshot_id = ?');
     this.manifestsOf = db.prepare(
@@ -110,7 +166,49 @@ export class SqliteBackupLedger implements BackupLedger {
     );
   }
 
-  recordManifest(m: Omit<ManifestRecord, 'verifiedAt' | 'verifyOk' | 'verifyDetail'>): void {
+  startRun(run: { job: string; jobId: number | undefined; service: string; at: Date }): void {
+    immediate(this.db, () =>
+      this.insertBackupRun.run({
+        job: run.job,
+        jobId: orNull(run.jobId),
+        service: run.service,
+        at: toIso(run.at),
+      }),
+    );
+  }
+
+  completeRun(job: string, at: Date): void {
+    immediate(this.db, () => {
+      this.completeManifests.run(job);
+      this.markRunComplete.run({ job, at: toIso(at) });
+    });
+  }
+
+  closeRun(job: string, state: 'discarded' | 'left', detail: string | undefined, at: Date): void {
+    immediate(this.db, () =>
+      this.markRunClosed.run({ job, state, detail: orNull(detail), at: toIso(at) }),
+    );
+  }
+
+  run(job: string): BackupRunRecord | undefined {
+    const row = this.runByJob.get(job) as RunRow | undefined;
+    return row === undefined ? undefined : toRun(row);
+  }
+
+  openRuns(): BackupRunRecord[] {
+    return (this.selectOpenRuns.all() as unknown as RunRow[]).map(toRun);
+  }
+
+  snapshotState(snapshotId: string, job: string): SnapshotState {
+    const m = this.manifest(snapshotId);
+    if (m !== undefined) return m.complete || m.verifyOk === true ? 'complete' : 'incomplete';
+    // No manifest: the source never finished. Known as ours only through the run.
+    return this.run(job) === undefined ? 'unknown' : 'incomplete';
+  }
+
+  recordManifest(
+    m: Omit<ManifestRecord, 'verifiedAt' | 'verifyOk' | 'verifyDetail' | 'complete'>,
+  ): void {
     immediate(this.db, () =>
       this.insertManifest.run({
         id: m.snapshotId,

@@ -301,6 +301,33 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'backup completeness',
+    sql: `
+      -- A manifest is recorded when its source is done; the snapshot counts as a good backup
+      -- only once every source of its job is stored whole (complete = 1, set in one
+      -- transaction with the run's state). Manifests recorded before this migration count as
+      -- complete: an older bot recorded one only after the engine had stored the whole
+      -- stream.
+      ALTER TABLE backup_manifests ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;
+      -- Every backup run (a backup job, or the safety backup of a restore), recorded before
+      -- the engine stores anything: a run still 'running' whose job is gone was cut short,
+      -- and what it left in the repository (found by its job tag) is forgotten at the next
+      -- start. state: running, complete, discarded (its snapshots forgotten), left (they
+      -- could not be forgotten yet).
+      CREATE TABLE backup_runs (
+        job TEXT PRIMARY KEY,
+        job_id INTEGER,
+        service TEXT NOT NULL,
+        state TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        detail TEXT
+      );
+      CREATE INDEX backup_runs_open ON backup_runs (state) WHERE state IN ('running', 'left');
+    `,
+  },
 ];
 
 interface UserVersionRow {

@@ -118,15 +118,12 @@ describe('backup orchestration', () => {
       );
       ids.push(report.sources[0]?.snapshotId ?? '');
     }
-    expect(
-      h.engine.calls.filter((c) => c.startsWith('retention') || c.startsWith('backup')),
-    ).toEqual([
+    // Decided by the bot (src/backup/retention.ts) and carried out by id.
+    expect(h.engine.calls.filter((c) => c.startsWith('forget') || c.startsWith('backup'))).toEqual([
       'backup volume:moodledata',
-      'retention moodle volume:moodledata {"keepLast":2}',
       'backup volume:moodledata',
-      'retention moodle volume:moodledata {"keepLast":2}',
       'backup volume:moodledata',
-      'retention moodle volume:moodledata {"keepLast":2}',
+      `forget ${ids[0] ?? ''}`,
     ]);
     expect(h.engine.stored.map((s) => s.id)).toEqual(ids.slice(1));
     expect(h.ledger.manifest(ids[0] ?? '')).toBeUndefined();

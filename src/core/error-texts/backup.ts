@@ -99,6 +99,31 @@ export const backupErrorTexts = {
     },
     hint: { ru: 'Сделать: backup {service}', en: 'Make one: backup {service}' },
   },
+  'backup-no-complete-snapshot': {
+    kind: 'usage',
+    message: {
+      ru: 'У {service} нет копии, о которой известно, что она полная, — ничего не изменено. Новейший снимок {newest} ({stateRu}).',
+      en: '{service} has no backup known to be complete; nothing was changed. The newest snapshot is {newest} ({stateEn}).',
+    },
+    hint: {
+      ru: 'Восстановить его всё же (с предупреждением в подтверждении): restore {service} {newest}. Список: backups {service}',
+      en: 'To restore it anyway (the confirmation warns): restore {service} {newest}. The list: backups {service}',
+    },
+  },
+  'backup-cleanup-failed': {
+    kind: 'failed',
+    message: {
+      ru: 'Снимки незавершённой копии {service} (задание {job}: {ids}) удалить не удалось: {reason}. Они помечены как неполные и не восстанавливаются; следующий запуск бота попробует удалить их снова.',
+      en: 'The snapshots of the unfinished backup of {service} (job {job}: {ids}) could not be removed: {reason}. They are marked incomplete and never restored; the next start of the bot tries again.',
+    },
+  },
+  'backup-also-failed': {
+    kind: 'failed',
+    message: {
+      ru: '{firstRu} Кроме того: {alsoRu}',
+      en: '{firstEn} Also: {alsoEn}',
+    },
+  },
   'backup-source-gone': {
     kind: 'usage',
     message: {

@@ -1,0 +1,185 @@
+/**
+ * What a backup cut short leaves, found and forgotten at the next start. A bot killed in the
+ * middle of `backup` closes the engine's stdin, and restic saves what it had read as a
+ * snapshot tagged like a good one (FIELD-NOTES "restic"); borg may keep a `.checkpoint`
+ * archive. Every run is recorded before the engine stores anything (run-backup.ts), so a run
+ * still open whose job is over was cut short, or failed and could not remove what it stored:
+ * its snapshots, found by the job tag, are forgotten here. Until then they are never chosen
+ * (select.ts, retention.ts), since the bot does not know them complete.
+ *
+ * Idempotent: a run is closed only once its snapshots are gone; when the engine is down or
+ * the repository locked, the run stays open, the reason is returned to be told, and the next
+ * start tries again.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import type { BackupLedger, BackupRunRecord } from '../core/backup.ts';
+import { UserError } from '../core/errors.ts';
+import { localize, locales, type Locale, type Text } from '../core/i18n.ts';
+import type { Logger } from '../core/logger.ts';
+import { SqliteBackupLedger } from '../store/backup-repo.ts';
+import { createBackupEngine, type EngineSettings } from './engines/factory.ts';
+import type { BackupEngine, Snapshot } from './types.ts';
+
+export interface SweptRun {
+  /** The job tag the run's snapshots carry. */
+  readonly job: string;
+  /** The run's job in the jobs table, to tell it with that job's interruption. */
+  readonly jobId: number | undefined;
+  readonly service: string;
+  /** The snapshots forgotten (none when the run had stored nothing yet). */
+  readonly removed: readonly string[];
+  /** The snapshots that could not be forgotten (empty when they could not even be listed). */
+  readonly left: readonly string[];
+  /** Why not; what is left stays marked incomplete. */
+  readonly error: string | undefined;
+}
+
+export interface SweepDeps {
+  readonly engine: BackupEngine;
+  readonly ledger: BackupLedger;
+  readonly log: Logger;
+  readonly now?: () => Date;
+}
+
+/** How long the start waits for the sweep; an engine that hangs must not stop the bot. */
+export const sweepTimeoutMs = 120_000;
+
+function reasonOf(error: unknown): string {
+  if (error instanceof UserError) return error.text('en');
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function forgetPartialBackups(
+  deps: SweepDeps,
+  signal?: AbortSignal,
+): Promise<SweptRun[]> {
+  const now = deps.now ?? (() => new Date());
+  const runs = deps.ledger.openRuns();
+  if (runs.length === 0) return [];
+  let listed: Snapshot[];
+  try {
+    listed = await deps.engine.list(undefined, signal);
+  } catch (error) {
+    const reason = reasonOf(error);
+    deps.log.error('could not look for the snapshots of backups cut short', { error });
+    return runs.map((run) => leave(deps, run, [], reason, now()));
+  }
+  const swept: SweptRun[] = [];
+  for (const run of runs) {
+    const ids = listed
+      .filter((s) => s.tags.job === run.job && s.tags.service === run.service)
+      .map((s) => s.id);
+    try {
+      await deps.engine.forget(ids, signal);
+      deps.ledger.forgetManifests(ids);
+      deps.ledger.closeRun(run.job, 'discarded', undefined, now());
+      if (ids.length > 0) {
+        deps.log.info('forgot the snapshots of a backup cut short', { job: run.job, ids });
+      }
+      swept.push({ ...describe(run), removed: ids, left: [], error: undefined });
+    } catch (error) {
+      deps.log.error('could not forget the snapshots of a backup cut short', {
+        job: run.job,
+        ids,
+        error,
+      });
+      swept.push(leave(deps, run, ids, reasonOf(error), now()));
+    }
+  }
+  return swept;
+}
+
+function describe(run: BackupRunRecord): Pick<SweptRun, 'job' | 'jobId' | 'service'> {
+  return { job: run.job, jobId: run.jobId, service: run.service };
+}
+
+/** Kept open as `left`: never chosen, and tried again at the next start. */
+function leave(
+  deps: SweepDeps,
+  run: BackupRunRecord,
+  ids: readonly string[],
+  reason: string,
+  at: Date,
+): SweptRun {
+  deps.ledger.closeRun(run.job, 'left', reason, at);
+  return { ...describe(run), removed: [], left: ids, error: reason };
+}
+
+/**
+ * The start-up call (`pes serve`): after the jobs of a dead process are marked interrupted,
+ * so that their runs count as over. Nothing to do without a `backup:` section or open runs.
+ */
+export async function sweepPartialBackupsAtStart(
+  backup: EngineSettings | undefined,
+  db: DatabaseSync,
+  log: Logger,
+): Promise<SweptRun[]> {
+  if (backup === undefined) return [];
+  const ledger = new SqliteBackupLedger(db);
+  if (ledger.openRuns().length === 0) return [];
+  return forgetPartialBackups(
+    { engine: createBackupEngine(backup), ledger, log: log.child({ part: 'backup' }) },
+    AbortSignal.timeout(sweepTimeoutMs),
+  );
+}
+
+/** What became of the snapshots of a backup cut short, said with its interrupted job. */
+export const partialBackupTexts = {
+  removed: {
+    ru: 'Её неполные снимки удалены: {ids}.',
+    en: 'Its partial snapshots were removed: {ids}.',
+  },
+  none: {
+    ru: 'Неполных снимков она не оставила.',
+    en: 'It left no partial snapshot.',
+  },
+  left: {
+    ru: 'Её неполные снимки ({ids}) удалить не удалось: {reason}. Они помечены неполными и не восстанавливаются; следующий запуск бота попробует снова.',
+    en: 'Its partial snapshots ({ids}) could not be removed: {reason}. They are marked incomplete and never restored; the next start of the bot tries again.',
+  },
+} as const;
+
+function sweptText(run: SweptRun, locale: Locale): string {
+  const list = (ids: readonly string[]): string =>
+    ids.length === 0 ? '?' : ids.map((id) => `\`${id}\``).join(', ');
+  if (run.error !== undefined) {
+    return localize(partialBackupTexts.left, locale, { ids: list(run.left), reason: run.error });
+  }
+  if (run.removed.length === 0) return localize(partialBackupTexts.none, locale);
+  return localize(partialBackupTexts.removed, locale, { ids: list(run.removed) });
+}
+
+/** By job id, the sentence each interrupted job's message gains (several runs: joined). */
+export function partialBackupNotes(swept: readonly SweptRun[]): Map<number, Text> {
+  const notes = new Map<number, Text>();
+  for (const run of swept) {
+    if (run.jobId === undefined) continue;
+    const before = notes.get(run.jobId);
+    const text = Object.fromEntries(
+      locales.map((l) => [l, [before?.[l], sweptText(run, l)].filter(Boolean).join(' ')]),
+    ) as Record<Locale, string>;
+    notes.set(run.jobId, text);
+  }
+  return notes;
+}
+
+/** The notes of two sources for one job's message, one after the other. */
+export function joinNotes(
+  first: ReadonlyMap<number, Text> | undefined,
+  second: ReadonlyMap<number, Text>,
+): Map<number, Text> {
+  const joined = new Map(first ?? []);
+  for (const [id, text] of second) {
+    const before = joined.get(id);
+    joined.set(
+      id,
+      before === undefined
+        ? text
+        : (Object.fromEntries(locales.map((l) => [l, `${before[l]} ${text[l]}`])) as Record<
+            Locale,
+            string
+          >),
+    );
+  }
+  return joined;
+}
