@@ -2,8 +2,12 @@
  * What the fuzz targets found, each kept as a plain test: an input refused by a command must
  * open no job, and an error that shows what someone typed shows it on one line.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSilenceWords } from '../../src/alerts/silence-spec.ts';
+import { loadConfig } from '../../src/config/load.ts';
 import { UserError } from '../../src/core/errors.ts';
 import { createTestBot } from '../helpers/bot.ts';
 
@@ -56,4 +60,31 @@ describe('a refused silence word is shown on one line', () => {
       expect(text.length).toBeLessThan(250);
     },
   );
+});
+
+describe('a configuration whose aliases cannot be expanded', () => {
+  const laughs = [
+    'a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]',
+    'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+    'c: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+  ].join('\n');
+  it.each([
+    ['an alias to no anchor', 'locale: *nowhere\n'],
+    ['a merge of an alias to no anchor', '<<: *x\n'],
+    ['aliases that expand a thousandfold', `${laughs}\n`],
+  ])('%s is refused as config-invalid naming the file', (_what, text) => {
+    const dir = mkdtempSync(join(tmpdir(), 'pes-config-'));
+    const path = join(dir, 'pes.yaml');
+    writeFileSync(path, text);
+    let error: unknown;
+    try {
+      loadConfig({ flag: path, env: {}, cwd: dir, username: 'alice' });
+    } catch (e) {
+      error = e;
+    }
+    rmSync(dir, { recursive: true, force: true });
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).code).toBe('config-invalid');
+    expect((error as UserError).text('en')).toContain(path);
+  });
 });
