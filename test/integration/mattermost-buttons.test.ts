@@ -3,7 +3,7 @@
  * signed context comes back on a click; the click runs `confirm CODE` as the clicking person.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ActionContext } from '../../src/chat/mattermost/action-context.ts';
+import { actionIdOf, type ActionContext } from '../../src/chat/mattermost/action-context.ts';
 import {
   slashTokens,
   startHarness,
@@ -11,7 +11,7 @@ import {
   wiped,
   type Harness,
 } from '../fakes/mattermost/harness.ts';
-import { visibleText, type FakePost } from '../fakes/mattermost/index.ts';
+import { visibleText, type FakePost, type HttpResult } from '../fakes/mattermost/index.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -25,7 +25,7 @@ afterEach(async () => {
 const token = slashTokens[0] ?? '';
 
 /** `/pes wipe moodle` by the admin: the in-channel answer with the buttons. */
-async function askToWipe(): Promise<{ post: FakePost; code: string }> {
+async function askToWipe(): Promise<{ post: FakePost; code: string; contexts: ActionContext[] }> {
   const result = await h.fake.slash(h.commandUrl, token, h.admin, h.ops, 'wipe moodle');
   expect(result.status).toBe(200);
   expect(result.body['response_type']).toBe('in_channel');
@@ -39,7 +39,23 @@ async function askToWipe(): Promise<{ post: FakePost; code: string }> {
   for (const action of actions) expect(action.id).toMatch(/^[A-Za-z0-9]+$/);
   const code = actions[0]?.integration.context.code ?? '';
   expect(code).toMatch(/^[2-9A-HJ-NP-Z]{4}$/);
-  return { post, code };
+  // Each id names what its button runs, so it can never stand for another command.
+  expect(actions.map((a) => a.id)).toEqual([
+    actionIdOf(`confirm ${code}`),
+    actionIdOf(`decline ${code}`),
+  ]);
+  return { post, code, contexts: actions.map((a) => a.integration.context) };
+}
+
+/** What anyone who can reach the bot's button URL could send, without Mattermost. */
+function forge(post: FakePost, context: unknown, channelId = h.ops.id): Promise<HttpResult> {
+  return h.fake.forgeClick(`${h.baseUrl}/mattermost/actions`, {
+    user_id: h.admin.id,
+    user_name: h.admin.username,
+    channel_id: channelId,
+    post_id: post.id,
+    context,
+  });
 }
 
 describe('Mattermost buttons', () => {
@@ -107,28 +123,33 @@ describe('Mattermost buttons', () => {
     expect(wiped).toEqual([]);
   });
 
-  it('answers 403 to a forged or altered context and runs nothing', async () => {
-    const { post, code } = await askToWipe();
-    const attachments = post.props['attachments'] as {
-      actions: { integration: { context: ActionContext } }[];
-    }[];
-    const context = attachments[0]?.actions[0]?.integration.context;
+  it('refuses a forged or altered context, says so, and runs nothing', async () => {
+    const { post, code, contexts } = await askToWipe();
+    const context = contexts[0];
     if (context === undefined) throw new Error('no context');
-    const altered = await h.fake.click(h.admin, post, 0, {
-      ...context,
-      command: 'confirm ZZZZ',
-      code: 'ZZZZ',
-    });
-    expect(altered.status).toBe(403);
-    const forged = await h.fake.click(h.admin, post, 0, { ...context, sig: '0'.repeat(64) });
-    expect(forged.status).toBe(403);
-    const missing = await h.fake.click(h.admin, post, 0, { command: `confirm ${code}` });
-    expect(missing.status).toBe(403);
+    // A 200 with the refusal: Mattermost drops the body of any other status.
+    const refusedWith = (result: HttpResult): void => {
+      expect(result.status).toBe(200);
+      expect(result.body['update']).toBeUndefined();
+      expect(String(result.body['ephemeral_text'])).toContain('signature');
+    };
+    refusedWith(await forge(post, { ...context, command: 'confirm ZZZZ', code: 'ZZZZ' }));
+    refusedWith(await forge(post, { ...context, sig: '0'.repeat(64) }));
+    refusedWith(await forge(post, { command: `confirm ${code}` }));
     // A valid context replayed from another channel.
     const other = h.fake.data.addChannel('other', [h.fake.bot, h.admin]);
-    const moved = { ...post, channel_id: other.id };
-    const replay = await h.fake.click(h.admin, moved, 0);
-    expect(replay.status).toBe(403);
+    refusedWith(await forge(post, context, other.id));
+    expect(h.confirmations.get(code)?.state).toBe('pending');
+    expect(wiped).toEqual([]);
+  });
+
+  it('tells the clicker that a button of an older version is no longer valid', async () => {
+    const { post, code, contexts } = await askToWipe();
+    // What a post made before ids named commands carries: version 1, id `pes0`.
+    const old = { ...contexts[0], v: 1 };
+    const result = await forge(post, old);
+    expect(result.status).toBe(200);
+    expect(String(result.body['ephemeral_text'])).toContain('no longer');
     expect(h.confirmations.get(code)?.state).toBe('pending');
     expect(wiped).toEqual([]);
   });

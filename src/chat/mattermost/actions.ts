@@ -9,8 +9,14 @@ import { UserError } from '../../core/errors.ts';
 import { localize, type Locale } from '../../core/i18n.ts';
 import type { Outcome } from '../../core/outcome.ts';
 import { decidedNothing } from '../refusals.ts';
-import { verifyActionContext, type ActionContext } from './action-context.ts';
+import {
+  actionIdOf,
+  isOutdatedContext,
+  verifyActionContext,
+  type ActionContext,
+} from './action-context.ts';
 import { parseActionRequest, type ActionRequest } from './inbound.ts';
+import type { PostButtons } from './post-buttons.ts';
 import { severityColours } from './render.ts';
 import { MattermostSink, type ConversationTarget } from './sink.ts';
 import type { HttpAnswer, SlashDeps } from './slash.ts';
@@ -50,21 +56,40 @@ function decidedPost(
   };
 }
 
-export async function answerAction(body: unknown, deps: SlashDeps): Promise<HttpAnswer> {
+/**
+ * A refusal the clicking person sees. It must be a 200: Mattermost turns any other status of
+ * the integration into an error of its own and drops the body (integration_action.go,
+ * DoActionRequest), so the person would learn nothing.
+ */
+function refused(error: UserError, locale: Locale): HttpAnswer {
+  const text = [error.text(locale), error.hint(locale)].filter(Boolean).join('\n');
+  return { status: 200, body: { ephemeral_text: text } };
+}
+
+export async function answerAction(
+  body: unknown,
+  deps: SlashDeps & { readonly postButtons?: PostButtons },
+): Promise<HttpAnswer> {
   const request = parseActionRequest(body);
   if (request === undefined) return { status: 400, body: { error: 'malformed action request' } };
+  const locale = deps.bot.localeFor({ room: { id: `mattermost:${request.channelId}` } });
+  const where = { channel: request.channelId, user: request.userId, post: request.postId };
+  if (isOutdatedContext(request.context)) {
+    deps.log.info('click on a button of an older version refused', where);
+    return refused(new UserError('mattermost-action-stale'), locale);
+  }
   const secret = deps.settings.actionSecret;
   const context = secret === undefined ? undefined : verifyActionContext(secret, request.context);
   if (context === undefined || context.channel !== request.channelId) {
-    deps.log.warn('button click with a bad signature refused', {
-      channel: request.channelId,
-      user: request.userId,
-    });
-    const locale = deps.bot.localeFor({ room: { id: `mattermost:${request.channelId}` } });
-    return {
-      status: 403,
-      body: { ephemeral_text: new UserError('mattermost-action-invalid').text(locale) },
-    };
+    deps.log.warn('button click with a bad signature refused', where);
+    return refused(new UserError('mattermost-action-invalid'), locale);
+  }
+  // The server had this button when the click left it; the bot may have taken it away since
+  // (an edit still on its way). What the post has now, as the bot wrote it, decides.
+  const current = deps.postButtons?.current(request.postId);
+  if (current !== undefined && !current.includes(actionIdOf(context.command))) {
+    deps.log.info('click on a button no longer on its post refused', where);
+    return refused(new UserError('mattermost-action-stale'), locale);
   }
   return click(request, context, deps);
 }

@@ -15,6 +15,7 @@ import { Conversation, type BotUser } from './conversation.ts';
 import { MattermostListener } from './listener.ts';
 import { OutboxDispatcher } from './outbox-dispatch.ts';
 import { MattermostOutbox, roomPrefix } from './outbox-writer.ts';
+import { OutboxPostButtons } from './post-buttons.ts';
 import { renderMessage } from './render.ts';
 import type { ConversationTarget } from './sink.ts';
 import { answerSlash, type HttpAnswer, type SlashDeps } from './slash.ts';
@@ -51,9 +52,11 @@ export class MattermostAdapter {
   readonly #render: (message: Message, target: ConversationTarget) => RenderedPost;
   readonly #handlers: SlashDeps;
   readonly #listener: MattermostListener;
+  readonly #postButtons: OutboxPostButtons;
 
   constructor(deps: AdapterDeps) {
     this.#d = deps;
+    this.#postButtons = new OutboxPostButtons(deps.db);
     const { settings, log, timing = {} } = deps;
     const store = new SqliteOutboxStore(deps.db);
     this.client = new MattermostClient({
@@ -119,7 +122,7 @@ export class MattermostAdapter {
   }
 
   action(body: unknown): Promise<HttpAnswer> {
-    return answerAction(body, this.#handlers);
+    return answerAction(body, { ...this.#handlers, postButtons: this.#postButtons });
   }
 
   /**

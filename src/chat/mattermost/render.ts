@@ -6,7 +6,7 @@
 import type { Locale } from '../../core/i18n.ts';
 import { localize } from '../../core/i18n.ts';
 import type { Action, Message, Severity } from '../../core/message.ts';
-import { confirmationCodeOf, signActionContext } from './action-context.ts';
+import { actionIdOf, confirmationCodeOf, signActionContext } from './action-context.ts';
 import { mattermostTexts } from './texts.ts';
 import { maxPostLength, type FileToUpload, type MmAction, type RenderedPost } from './types.ts';
 
@@ -48,9 +48,17 @@ function buttonStyle(style: Action['style']): string {
 }
 
 function buttons(actions: readonly Action[], binding: ButtonBinding, title: string): MmAction[] {
-  return actions.map((action, index) => ({
-    // Action ids must be alphanumeric or Mattermost answers the click with 404.
-    id: `pes${index}`,
+  // Named by what they run, never by their place (action-context.ts); a command offered twice
+  // is one button.
+  const seen = new Set<string>();
+  const unique = actions.filter((action) => {
+    const id = actionIdOf(action.command);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  return unique.map((action) => ({
+    id: actionIdOf(action.command),
     name: action.label,
     type: 'button',
     style: buttonStyle(action.style),

@@ -9,7 +9,7 @@ export const mattermostIdPattern = /^[a-z0-9]{26}$/;
 
 /** An interactive button (Interactive Messages: attachments[].actions[] with integration). */
 export interface MmAction {
-  /** Must be alphanumeric, or a click answers 404. */
+  /** From the command it runs (actionIdOf); alphanumeric, or a click answers 404. */
   readonly id: string;
   readonly name: string;
   readonly type: 'button';

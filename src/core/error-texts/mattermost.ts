@@ -25,6 +25,17 @@ export const mattermostErrorTexts = {
       en: 'Send it again if it is still needed.',
     },
   },
+  'mattermost-action-stale': {
+    kind: 'usage',
+    message: {
+      ru: 'Этой кнопки на сообщении больше нет (оно изменилось); ничего не выполнено.',
+      en: 'This button is no longer on the message (it has changed); nothing was run.',
+    },
+    hint: {
+      ru: 'Обновите сообщение и нажмите кнопку, которая там есть сейчас, или наберите команду.',
+      en: 'Reload the message and press a button it has now, or type the command.',
+    },
+  },
   'mattermost-action-invalid': {
     kind: 'denied',
     message: {

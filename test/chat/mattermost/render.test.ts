@@ -1,6 +1,6 @@
 /** The neutral Message as Mattermost markdown and attachments, checked against golden files. */
 import { describe, expect, it } from 'vitest';
-import { verifyActionContext } from '../../../src/chat/mattermost/action-context.ts';
+import { actionIdOf, verifyActionContext } from '../../../src/chat/mattermost/action-context.ts';
 import { fenced, neutralizeMentions, renderMessage } from '../../../src/chat/mattermost/render.ts';
 import { maxPostLength } from '../../../src/chat/mattermost/types.ts';
 import type { Message } from '../../../src/core/message.ts';
@@ -55,6 +55,23 @@ describe('renderMessage', () => {
     const context = action?.integration.context;
     expect(verifyActionContext('golden-secret', context)?.command).toBe('confirm 7F3K');
     expect(verifyActionContext('other-secret', context)).toBeUndefined();
+  });
+
+  it('names each button by the command it runs, never by its place', () => {
+    const ack = { label: 'Acknowledge', style: 'primary' as const, command: 'alerts ack 7' };
+    const silence = { label: 'Silence 1 h', style: 'default' as const, command: 'silence x 1h' };
+    const ids = (actions: Message['actions']): string[] =>
+      (
+        renderMessage({ severity: 'error', actions }, 'en', binding).attachments[0]?.actions ?? []
+      ).map((a) => a.id);
+    const before = ids([ack, silence]);
+    // Once acknowledged, the post is edited without its Acknowledge button.
+    const after = ids([silence]);
+    expect(after).toEqual([before[1]]);
+    expect(after).not.toContain(before[0]);
+    for (const id of [...before, ...after]) expect(id).toMatch(/^[A-Za-z0-9]+$/);
+    expect(before[0]).toBe(actionIdOf('alerts ack 7'));
+    expect(before[0]).toMatch(/^alertsack/);
   });
 
   it('moves output longer than a post allows into a file, keeping a preview', () => {

@@ -70,10 +70,16 @@ export interface HarnessOptions {
   readonly noStart?: boolean;
   /** The alert commands' port (the alert tests give one). */
   readonly alerts?: AlertsPort;
+  /**
+   * Whether the admin granted the bot `create_post_ephemeral`, as the README's setup says to
+   * (default true); false tests what the bot does without it.
+   */
+  readonly ephemeralPermission?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const fake = await new FakeMattermost().start();
+  if (options.ephemeralPermission !== false) fake.data.grant(fake.bot, 'create_post_ephemeral');
   const admin = fake.data.addUser('anna');
   const operator = fake.data.addUser('oleg');
   const stranger = fake.data.addUser('sam');

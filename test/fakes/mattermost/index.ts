@@ -16,7 +16,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeRest } from './rest.ts';
-import { FakeData, newId, type FakeChannel, type FakePost, type FakeUser } from './state.ts';
+import {
+  FakeData,
+  newId,
+  publicPost,
+  type FakeChannel,
+  type FakePost,
+  type FakeUser,
+} from './state.ts';
 import { FakeSocketServer } from './websocket.ts';
 
 export { visibleText } from './rest.ts';
@@ -26,6 +33,8 @@ export interface HttpResult {
   readonly status: number;
   readonly body: Record<string, unknown>;
   readonly ms: number;
+  /** For a click: the HTTP status the integration answered with, if it was reached. */
+  readonly integrationStatus?: number;
 }
 
 interface Action {
@@ -39,6 +48,12 @@ export class FakeMattermost {
   readonly rest = new FakeRest(this.data, this.sockets);
   /** Ephemeral slash answers and click answers, as the person saw them. */
   readonly seen: { readonly user: string; readonly text: string }[] = [];
+  /** Clicks the server refused itself (the action is no longer on the post): never sent on. */
+  readonly refusedClicks: {
+    readonly user: string;
+    readonly postId: string;
+    readonly actionId: string;
+  }[] = [];
   readonly #server: Server;
   url = '';
 
@@ -50,6 +65,15 @@ export class FakeMattermost {
     });
     this.#server.on('upgrade', (req, socket, head) => {
       if (new URL(req.url ?? '/', 'http://fake').pathname === '/api/v4/websocket') {
+        const limited = this.rest.limitedUpgrade();
+        if (limited !== undefined) {
+          socket.end(
+            `HTTP/1.1 429 Too Many Requests\r\nretry-after: ${limited.retryAfter}\r\n` +
+              'content-type: text/plain; charset=utf-8\r\nconnection: close\r\n\r\n' +
+              'limit exceeded\n',
+          );
+          return;
+        }
         this.sockets.upgrade(req, socket, head);
       } else {
         socket.destroy();
@@ -154,37 +178,63 @@ export class FakeMattermost {
     }
   }
 
-  /** A person clicks a button of a post (by action index), as the web app does. */
+  /**
+   * A person clicks a button of a post as their client shows it, which may be older than the
+   * post now is. As the server does (server/channels/app/integration_action.go,
+   * DoPostActionWithCookie): the client sends only the post id and the action id; the server
+   * looks the action id up in the post as it is NOW, answers 404
+   * (`api.post.do_action.action_id.app_error`) when it is not there, else POSTs that action's
+   * integration context to its URL. An integration answer other than 200 becomes a 400 for the
+   * client and its body is dropped (DoActionRequest); a 200 answer's `update` replaces the post
+   * and its `ephemeral_text` is shown to the clicker only.
+   *
+   * `which` is the action's index in the post as shown, or its id. The result's `body` is the
+   * integration's answer (for the test to read), `integrationStatus` its HTTP status.
+   */
   async click(
     user: FakeUser,
-    post: FakePost,
-    index = 0,
-    contextOverride?: unknown,
+    shown: Pick<FakePost, 'id' | 'props'>,
+    which: number | string = 0,
   ): Promise<HttpResult> {
-    const attachments = (post.props['attachments'] ?? []) as { actions?: Action[] }[];
-    const action = attachments.flatMap((a) => a.actions ?? [])[index];
-    if (action === undefined) throw new Error(`post ${post.id} has no action ${index}`);
-    const channel = this.data.channels.get(post.channel_id);
+    const actionsOf = (post: Pick<FakePost, 'props'>): Action[] => {
+      const attachments = (post.props['attachments'] ?? []) as { actions?: Action[] }[];
+      return attachments.flatMap((a) => a.actions ?? []);
+    };
+    const shownActions = actionsOf(shown);
+    const id = typeof which === 'string' ? which : shownActions[which]?.id;
+    if (id === undefined) throw new Error(`post ${shown.id} shows no action ${String(which)}`);
     const started = performance.now();
-    const response = await fetch(action.integration.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        user_id: user.id,
-        user_name: user.username,
-        channel_id: post.channel_id,
-        channel_name: channel?.name ?? '',
-        team_id: this.data.teamId,
-        team_domain: 'pes',
-        post_id: post.id,
-        trigger_id: newId(),
-        type: '',
-        data_source: '',
-        context: contextOverride ?? action.integration.context,
-      }),
+    const post = this.data.post(shown.id);
+    const action = post === undefined ? undefined : actionsOf(post).find((a) => a.id === id);
+    if (post === undefined || action === undefined) {
+      this.refusedClicks.push({ user: user.id, postId: shown.id, actionId: id });
+      const ms = performance.now() - started;
+      const code =
+        post === undefined ? 'app.post.get.app_error' : 'api.post.do_action.action_id.app_error';
+      return { status: 404, body: { id: code, status_code: 404 }, ms };
+    }
+    const channel = this.data.channels.get(post.channel_id);
+    const result = await this.forgeClick(action.integration.url, {
+      user_id: user.id,
+      user_name: user.username,
+      channel_id: post.channel_id,
+      channel_name: channel?.name ?? '',
+      team_id: channel?.team_id ?? '',
+      team_domain: 'pes',
+      post_id: post.id,
+      trigger_id: newId(),
+      type: '',
+      data_source: '',
+      context: action.integration.context,
     });
-    const result = await this.#result(response, started);
-    if (result.status !== 200) return result;
+    if (result.status !== 200) {
+      return {
+        status: 400,
+        body: { id: 'api.post.do_action.action_integration.app_error', status_code: 400 },
+        ms: result.ms,
+        integrationStatus: result.status,
+      };
+    }
     const update = result.body['update'] as
       { message?: string; props?: Record<string, unknown> } | undefined;
     if (update !== undefined) {
@@ -196,7 +246,26 @@ export class FakeMattermost {
     const ephemeral = result.body['ephemeral_text'];
     if (typeof ephemeral === 'string' && ephemeral !== '')
       this.seen.push({ user: user.id, text: ephemeral });
-    return result;
+    return { ...result, integrationStatus: 200 };
+  }
+
+  /**
+   * A request straight to an integration URL, as anyone who can reach the bot could send it
+   * without Mattermost in between (to test what the bot accepts).
+   */
+  async forgeClick(url: string, body: Record<string, unknown>): Promise<HttpResult> {
+    const started = performance.now();
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return this.#result(response, started);
+  }
+
+  /** The post as a client loaded it (buttons without their integration), to click later. */
+  view(post: FakePost): FakePost {
+    return publicPost(post);
   }
 
   async #result(response: Response, started: number): Promise<HttpResult> {

@@ -3,9 +3,14 @@
  * `Authorization: Bearer <token>`; POST /api/v4/posts (201), POST /api/v4/posts/ephemeral,
  * PUT /api/v4/posts/{id}/patch, POST /api/v4/files (multipart, 201 with file_infos),
  * GET /api/v4/channels/{id}/posts?since=… (posts changed after `since`), GET /api/v4/users/me,
- * GET /api/v4/users/me/teams/{id}/channels. Errors are Mattermost's JSON error objects,
- * except a 429 from the rate limiter, which is text/plain "limit exceeded" with Retry-After
- * and X-RateLimit-* headers (the server's throttled middleware).
+ * GET /api/v4/users/me/teams/{id}/channels, POST /api/v4/channels/direct. Errors are
+ * Mattermost's JSON error objects, except a 429 from the rate limiter, which is text/plain
+ * "limit exceeded" with Retry-After and X-RateLimit-* headers (the server's throttled
+ * middleware, server/channels/app/ratelimit.go). That limiter wraps the server's whole HTTP
+ * handler (server/channels/app/server.go: `handler = rateLimiter.RateLimitHandler(handler)`),
+ * so it counts every request whatever its method: GETs and the WebSocket upgrade too.
+ * Ephemeral posts need the `create_post_ephemeral` permission, which accounts lack unless an
+ * admin grants it (server/channels/api4/post.go, createEphemeralPost).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FakeSocketServer } from './websocket.ts';
@@ -74,6 +79,8 @@ export class FakeRest {
     const url = new URL(req.url ?? '/', 'http://fake');
     const route = `${req.method ?? ''} ${url.pathname}`;
     res.on('finish', () => this.log.push({ route, status: res.statusCode, at: Date.now() }));
+    // Before anything else, as the server's middleware does: every request counts.
+    if (this.#limited(res)) return;
     const auth = /^bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const user = auth === undefined ? undefined : this.#data.userByToken(auth);
     if (user === undefined) {
@@ -81,7 +88,6 @@ export class FakeRest {
       return;
     }
     const write = req.method === 'POST' || req.method === 'PUT';
-    if (write && this.#limited(res)) return;
     const fault = write ? this.faults.shift() : undefined;
     if (fault === 'http-500') {
       error(res, 500, 'app.internal', 'internal error');
@@ -92,23 +98,27 @@ export class FakeRest {
     if (!sent) error(res, 404, 'api.context.404.app_error', 'Sorry, we could not find the page.');
   }
 
+  /**
+   * The WebSocket upgrade goes through the same limiter; a refused upgrade gets the 429 on
+   * the raw socket.
+   */
+  limitedUpgrade(): { readonly retryAfter: string } | undefined {
+    const refusal = this.#take();
+    if (refusal === undefined) return undefined;
+    this.log.push({ route: 'GET /api/v4/websocket', status: 429, at: Date.now() });
+    return { retryAfter: String(refusal) };
+  }
+
   /** A token bucket like the server's rate limiter: 429 with the time to wait. */
   #limited(res: ServerResponse): boolean {
     const limit = this.limiter;
     if (limit === undefined) return false;
-    const now = Date.now();
-    this.#tokens = Math.min(
-      limit.burst,
-      this.#tokens + ((now - this.#refilled) / 1000) * limit.perSecond,
-    );
-    this.#refilled = now;
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
+    const wait = this.#take();
+    if (wait === undefined) {
       res.setHeader('x-ratelimit-limit', String(limit.perSecond));
       res.setHeader('x-ratelimit-remaining', String(Math.floor(this.#tokens)));
       return false;
     }
-    const wait = Math.max(1, Math.ceil((1 - this.#tokens) / limit.perSecond));
     res.writeHead(429, {
       'content-type': 'text/plain; charset=utf-8',
       'retry-after': String(wait),
@@ -118,6 +128,23 @@ export class FakeRest {
     });
     res.end('limit exceeded\n');
     return true;
+  }
+
+  /** Takes a token: undefined when there was one, else the seconds to wait. */
+  #take(): number | undefined {
+    const limit = this.limiter;
+    if (limit === undefined) return undefined;
+    const now = Date.now();
+    this.#tokens = Math.min(
+      limit.burst,
+      this.#tokens + ((now - this.#refilled) / 1000) * limit.perSecond,
+    );
+    this.#refilled = now;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return undefined;
+    }
+    return Math.max(1, Math.ceil((1 - this.#tokens) / limit.perSecond));
   }
 
   /** Resets the bucket to full, e.g. when a test turns the limiter on. */
@@ -146,12 +173,9 @@ export class FakeRest {
         fault,
       );
     } else if (req.method === 'POST' && path === '/api/v4/posts/ephemeral') {
-      const b = JSON.parse(payload.toString('utf8')) as {
-        user_id: string;
-        post: Record<string, unknown>;
-      };
-      this.#data.ephemerals.push({ userId: b.user_id, post: b.post });
-      json(res, 201, { id: newId(), ...b.post, user_id: user.id, create_at: this.#data.now() });
+      this.#createEphemeral(user, payload, res);
+    } else if (req.method === 'POST' && path === '/api/v4/channels/direct') {
+      this.#createDirect(user, payload, res);
     } else if (
       req.method === 'PUT' &&
       (m = /^\/api\/v4\/posts\/(\w+)\/patch$/.exec(path)) !== null
@@ -201,6 +225,66 @@ export class FakeRest {
       return false;
     }
     return true;
+  }
+
+  /** In createEphemeralPost's order: body, user_id, post, then the permission. */
+  #createEphemeral(user: FakeUser, payload: Buffer, res: ServerResponse): void {
+    let b: { user_id?: unknown; post?: unknown };
+    try {
+      b = JSON.parse(payload.toString('utf8')) as typeof b;
+    } catch {
+      error(res, 400, 'api.context.invalid_body_param.app_error', 'Invalid or missing body.');
+      return;
+    }
+    if (typeof b.user_id !== 'string' || b.user_id === '') {
+      error(res, 400, 'api.context.invalid_body_param.app_error', 'Invalid or missing user_id.');
+      return;
+    }
+    if (b.post === null || typeof b.post !== 'object') {
+      error(res, 400, 'api.context.invalid_body_param.app_error', 'Invalid or missing post.');
+      return;
+    }
+    if (!user.permissions.has('create_post_ephemeral')) {
+      error(
+        res,
+        403,
+        'api.context.permissions.app_error',
+        'You do not have the appropriate permissions.',
+      );
+      return;
+    }
+    const post = b.post as Record<string, unknown>;
+    this.#data.ephemerals.push({ userId: b.user_id, post });
+    json(res, 201, { id: newId(), ...post, user_id: user.id, create_at: this.#data.now() });
+  }
+
+  /** POST /api/v4/channels/direct with the two user ids: the channel, made if new (201). */
+  #createDirect(user: FakeUser, payload: Buffer, res: ServerResponse): void {
+    const ids = JSON.parse(payload.toString('utf8')) as unknown;
+    const [a, b]: readonly unknown[] = Array.isArray(ids) ? (ids as unknown[]) : [];
+    const first = typeof a === 'string' ? this.#data.users.get(a) : undefined;
+    const second = typeof b === 'string' ? this.#data.users.get(b) : undefined;
+    if (!Array.isArray(ids) || ids.length !== 2 || first === undefined || second === undefined) {
+      error(res, 400, 'api.context.invalid_body_param.app_error', 'Invalid or missing user_ids.');
+      return;
+    }
+    if (first.id !== user.id && second.id !== user.id) {
+      error(
+        res,
+        403,
+        'api.context.permissions.app_error',
+        'You do not have the appropriate permissions.',
+      );
+      return;
+    }
+    const channel = this.#data.directChannel(first, second);
+    json(res, 201, {
+      id: channel.id,
+      name: channel.name,
+      display_name: channel.display_name,
+      type: channel.type,
+      team_id: channel.team_id,
+    });
   }
 
   #createPost(

@@ -16,6 +16,13 @@ export interface FakeUser {
   readonly username: string;
   readonly token: string;
   readonly isBot: boolean;
+  /**
+   * System-wide permissions beyond what every account has, as an admin grants them through a
+   * role (System Console › User Management › Permissions). `create_post_ephemeral` is one:
+   * without it POST /api/v4/posts/ephemeral answers 403 (server/channels/api4/post.go,
+   * createEphemeralPost: SessionHasPermissionTo(PermissionCreatePostEphemeral)).
+   */
+  readonly permissions: Set<string>;
 }
 
 export interface FakeChannel {
@@ -76,7 +83,7 @@ export class FakeData {
   }
 
   addUser(username: string, isBot = false): FakeUser {
-    const user = { id: newId(), username, token: newId(), isBot };
+    const user: FakeUser = { id: newId(), username, token: newId(), isBot, permissions: new Set() };
     this.users.set(user.id, user);
     return user;
   }
@@ -109,6 +116,11 @@ export class FakeData {
     };
     this.channels.set(channel.id, channel);
     return channel;
+  }
+
+  /** What an admin does by giving the account a role with this permission. */
+  grant(user: FakeUser, permission: string): void {
+    user.permissions.add(permission);
   }
 
   userByToken(token: string): FakeUser | undefined {
