@@ -153,7 +153,12 @@ function applyMutations(mutations: readonly Mutation[]): unknown {
     else {
       const target = holder[last];
       if (target !== null && typeof target === 'object' && !Array.isArray(target)) {
-        Object.defineProperty(target, m.key, { value: m.value, enumerable: true });
+        Object.defineProperty(target, m.key, {
+          value: m.value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
     }
   }
