@@ -3,13 +3,14 @@
  * that the orchestration is tested on its own. They keep the contracts of src/backup/types.ts:
  * an engine drops the snapshot of a failed producer; a source's consume replaces its data.
  */
+import type { DatabaseSync } from 'node:sqlite';
 import { Readable, type Writable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { createLogger } from '../../src/core/logger.ts';
 import type { ServiceDefinition } from '../../src/core/catalog.ts';
 import { EngineBackupService } from '../../src/backup/service.ts';
-import type { ServiceBackupPlan, ServiceControl } from '../../src/backup/plan.ts';
+import type { DrillTarget, ServiceBackupPlan, ServiceControl } from '../../src/backup/plan.ts';
 import type {
   BackupEngine,
   BackupProgress,
@@ -32,6 +33,9 @@ export class FakeEngine implements BackupEngine {
   readonly stored: Stored[] = [];
   readonly calls: string[] = [];
   checkError: Error | undefined;
+  /** An engine that is down or a repository that is locked, for list and forget. */
+  listError: Error | undefined;
+  forgetError: Error | undefined;
   #next = 1;
   #clock = Date.parse('2025-01-01T00:00:00Z');
 
@@ -78,6 +82,7 @@ export class FakeEngine implements BackupEngine {
   }
 
   list(service: string | undefined): Promise<Snapshot[]> {
+    if (this.listError !== undefined) return Promise.reject(this.listError);
     return Promise.resolve(
       this.stored
         .filter((s) => service === undefined || s.tags.service === service)
@@ -88,6 +93,7 @@ export class FakeEngine implements BackupEngine {
 
   forget(ids: readonly string[]): Promise<void> {
     this.calls.push(`forget ${ids.join(',')}`);
+    if (this.forgetError !== undefined) return Promise.reject(this.forgetError);
     for (const id of ids) {
       const index = this.stored.findIndex((s) => s.id === id);
       if (index >= 0) this.stored.splice(index, 1);
@@ -122,6 +128,17 @@ export class FakeEngine implements BackupEngine {
   unlock(): Promise<void> {
     this.calls.push('unlock');
     return Promise.resolve();
+  }
+
+  /**
+   * What a bot killed mid-backup leaves: the snapshot restic saves of the part of the stream
+   * it had read when the pipe closed, tagged like a good one (FIELD-NOTES "restic").
+   */
+  storePartial(tags: SnapshotTags, data: string, filename = 'cut.bin'): string {
+    const id = (this.#next++).toString(16).padStart(8, 'a');
+    this.#clock += 60_000;
+    this.stored.push({ id, time: new Date(this.#clock), tags, filename, data: Buffer.from(data) });
+    return id;
   }
 
   /** Flips one byte of a stored stream, as a damaged pack would. */
@@ -193,13 +210,18 @@ export interface Harness {
   readonly service: EngineBackupService;
   readonly plans: Map<string, ServiceBackupPlan>;
   readonly hooks: string[];
+  /** The ledger's database, which holds the jobs table too (as in the bot). */
+  readonly db: DatabaseSync;
+  /** Where drills unpack; none (the stream is drained) unless a test sets one. */
+  drillTarget: () => Promise<DrillTarget | undefined>;
 }
 
 /** A backup service over the fakes; `plans` holds each service's sources and policy. */
 export function harness(plans: Record<string, Partial<ServiceBackupPlan>>): Harness {
   const engine = new FakeEngine();
   const control = new FakeControl();
-  const ledger = new SqliteBackupLedger(openDatabase(':memory:'));
+  const db = openDatabase(':memory:');
+  const ledger = new SqliteBackupLedger(db);
   const map = new Map<string, ServiceBackupPlan>(
     Object.entries(plans).map(([name, p]) => [
       name,
@@ -212,7 +234,17 @@ export function harness(plans: Record<string, Partial<ServiceBackupPlan>>): Harn
     log: createLogger({ level: 'silent' }),
     plan: (s) => map.get(s.name) ?? { sources: [], retention: undefined, hooks: undefined },
     control,
-    drillTarget: () => Promise.resolve(undefined),
+    drillTarget: () => h.drillTarget(),
   });
-  return { engine, control, ledger, service, plans: map, hooks: [] };
+  const h: Harness = {
+    engine,
+    control,
+    ledger,
+    service,
+    plans: map,
+    hooks: [],
+    db,
+    drillTarget: () => Promise.resolve(undefined),
+  };
+  return h;
 }

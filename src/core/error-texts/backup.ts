@@ -31,8 +31,8 @@ export const backupErrorTexts = {
   'backup-source-failed': {
     kind: 'failed',
     message: {
-      ru: 'Копирование {service} не удалось на {source}: {reason}. Неполные снимки этого запуска удалены.',
-      en: 'Backup of {service} failed at {source}: {reason}. The partial snapshots of this run were removed.',
+      ru: 'Копирование {service} не удалось на {source}: {reason}. Ничто из этого запуска не считается копией.',
+      en: 'Backup of {service} failed at {source}: {reason}. Nothing of this run counts as a backup.',
     },
   },
   'backup-hook-failed': {
