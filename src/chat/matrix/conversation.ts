@@ -18,6 +18,7 @@ import {
   maxCommandBytes,
   reactionOf,
   textMessage,
+  unencryptedInEncryptedRoom,
   type InboundEvent,
 } from './inbound.ts';
 import type { MatrixOutbox } from './outbox-writer.ts';
@@ -120,6 +121,14 @@ export class Conversation {
     const sink = this.#sink(event, `event:${event.eventId}:${randomUUID()}`, relation);
     const locale = bot.localeFor({ room: { id: roomOf(event.roomId) } });
     const refuse = (error: UserError): void => sink.finish(refusalOutcome(error, locale));
+    if (unencryptedInEncryptedRoom(event)) {
+      log.warn('unencrypted command in an encrypted matrix room refused', {
+        room: event.roomId,
+        sender: event.sender,
+      });
+      refuse(new UserError('matrix-command-not-encrypted'));
+      return;
+    }
     const size = Buffer.byteLength(text.body, 'utf8');
     if (size > maxCommandBytes) {
       log.warn('matrix message too long for a command', { room: event.roomId, size });
@@ -177,6 +186,21 @@ export class Conversation {
         : { threadRootKey: payload.relation.threadRootKey }),
     };
     const sink = this.#sink(event, `reaction:${event.eventId}:${randomUUID()}`, relation);
+    if (unencryptedInEncryptedRoom(event)) {
+      // Clients send reactions in clear text even in encrypted rooms (matrix-js-sdk's
+      // shouldEncryptEventForRoom), so one proves nothing there: the decision is typed
+      // instead, which comes encrypted.
+      log.warn('unencrypted reaction in an encrypted matrix room refused', {
+        room: event.roomId,
+        sender: event.sender,
+      });
+      const locale = bot.localeFor({ room: { id: roomOf(event.roomId) } });
+      const command = `!pes ${action.command}`;
+      sink.finish(
+        refusalOutcome(new UserError('matrix-reaction-not-encrypted', { command }), locale),
+      );
+      return;
+    }
     const running = bot.invoke(
       {
         actorId: `matrix:${event.sender}`,

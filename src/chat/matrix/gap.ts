@@ -14,6 +14,7 @@ export async function readGap(
   from: string,
   me: string,
   lookBackMs: number,
+  roomEncrypted: boolean,
 ): Promise<InboundEvent[]> {
   const oldest = Date.now() - lookBackMs;
   const found: InboundEvent[] = [];
@@ -31,6 +32,8 @@ export async function readGap(
           type: raw.type,
           originTs: raw.origin_server_ts,
           content: raw.content,
+          encrypted: false,
+          roomEncrypted,
         });
       }
     }

@@ -15,6 +15,20 @@ export interface InboundEvent {
   readonly type: string;
   readonly originTs: number;
   readonly content: Content;
+  /** It came as `m.room.encrypted` and was decrypted by the bot. */
+  readonly encrypted: boolean;
+  /** Its room has end-to-end encryption on. */
+  readonly roomEncrypted: boolean;
+}
+
+/**
+ * An event that came in clear text into an encrypted room. Whoever runs the homeserver can
+ * put such an event into any room under any member's name; only an encrypted one shows that
+ * it was written by a device holding the room's keys. So in an encrypted room clear text is
+ * never taken as a command, nor a reaction as a decision.
+ */
+export function unencryptedInEncryptedRoom(event: InboundEvent): boolean {
+  return event.roomEncrypted && !event.encrypted;
 }
 
 export interface TextMessage {

@@ -115,65 +115,65 @@ export class MatrixListener {
     if (!this.#prepared || toStart === true || !data.liveEvent || room === undefined) return;
     const me = this.#userId;
     if (event.getSender() === me) return;
-    const { work } = this.#d;
-    if (event.getWireType() === 'm.room.encrypted') {
-      if (this.#crypto === undefined) {
-        this.#d.rooms.encryptedNotice(room.roomId, encryptedNoticeEveryMs);
-        return;
-      }
-      // The turn is taken now: decryption may finish out of order.
-      const turn = this.#d.conversation.enter(room.roomId);
-      work.track(this.#decrypted(event, room.roomId, me, turn), 'handling a matrix event failed');
+    const sealed = event.getWireType() === 'm.room.encrypted';
+    if (sealed && this.#crypto === undefined) {
+      this.#d.rooms.encryptedNotice(room.roomId, encryptedNoticeEveryMs);
       return;
     }
-    work.track(
-      this.#handle(event, room.roomId, me, event.getWireContent()),
-      'handling a matrix event failed',
-    );
+    // The turn is taken now: decryption and the look-ups below may finish out of order.
+    const turn = this.#d.conversation.enter(room.roomId);
+    this.#d.work.track(this.#inbound(event, room, sealed, turn), 'handling a matrix event failed');
   }
 
   /** Handles the events of a gap like live ones (each is claimed once, so none twice). */
   async #fillGap(roomId: string, from: string): Promise<void> {
     const me = this.#userId;
-    const events = await readGap(this.#d.client, roomId, from, me, gapLookBackMs);
+    const room = this.#d.client.getRoom(roomId);
+    const encrypted = room !== null && (await this.#encryptedRoom(room));
+    const events = await readGap(this.#d.client, roomId, from, me, gapLookBackMs, encrypted);
     this.#d.log.info('matrix gap read', { room: roomId, events: events.length });
     for (const event of events) await this.#d.conversation.handle(event, me);
   }
 
-  async #decrypted(event: MatrixEvent, roomId: string, me: string, turn: Turn): Promise<void> {
+  /**
+   * Whether the room has encryption on: its state says so, or the bot's crypto remembers it
+   * (it keeps a room encrypted once it was, as the spec says encryption cannot be turned off).
+   */
+  async #encryptedRoom(room: Room): Promise<boolean> {
+    if (room.hasEncryptionStateEvent()) return true;
+    return (await this.#d.client.getCrypto()?.isEncryptionEnabledInRoom(room.roomId)) === true;
+  }
+
+  async #inbound(event: MatrixEvent, room: Room, sealed: boolean, turn: Turn): Promise<void> {
     try {
-      await this.#d.client.decryptEventIfNeeded(event);
-      if (event.isDecryptionFailure()) {
-        this.#d.log.warn('a matrix message could not be decrypted', {
-          room: roomId,
-          event: event.getId(),
-          reason: event.decryptionFailureReason,
-        });
-        return;
+      const { roomId } = room;
+      if (sealed) {
+        await this.#d.client.decryptEventIfNeeded(event);
+        if (event.isDecryptionFailure()) {
+          this.#d.log.warn('a matrix message could not be decrypted', {
+            room: roomId,
+            event: event.getId(),
+            reason: event.decryptionFailureReason,
+          });
+          return;
+        }
       }
-      await this.#handle(event, roomId, me, event.getContent(), turn);
+      const inbound: InboundEvent = {
+        eventId: event.getId() ?? '',
+        roomId,
+        sender: event.getSender() ?? '',
+        type: event.getType(),
+        originTs: event.getTs(),
+        // The clear content of what came encrypted; else what came, as it came.
+        content: sealed ? event.getContent() : event.getWireContent(),
+        encrypted: sealed,
+        roomEncrypted: sealed || (await this.#encryptedRoom(room)),
+      };
+      if (inbound.eventId === '' || inbound.sender === '') return;
+      await this.#d.conversation.handle(inbound, this.#userId, turn);
     } finally {
       turn.release();
     }
-  }
-
-  #handle(
-    event: MatrixEvent,
-    roomId: string,
-    me: string,
-    content: InboundEvent['content'],
-    turn?: Turn,
-  ): Promise<void> {
-    const inbound: InboundEvent = {
-      eventId: event.getId() ?? '',
-      roomId,
-      sender: event.getSender() ?? '',
-      type: event.getType(),
-      originTs: event.getTs(),
-      content,
-    };
-    if (inbound.eventId === '' || inbound.sender === '') return Promise.resolve();
-    return this.#d.conversation.handle(inbound, me, turn);
   }
 
   #onMembership(event: MatrixEvent | null, member: RoomMember): void {

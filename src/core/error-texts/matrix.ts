@@ -32,4 +32,18 @@ export const matrixErrorTexts = {
       en: 'The message is too long for a command ({size} bytes, at most {limit}); nothing was run.',
     },
   },
+  'matrix-command-not-encrypted': {
+    kind: 'denied',
+    message: {
+      ru: 'В зашифрованной комнате бот выполняет только зашифрованные команды; эта пришла незашифрованной и не выполнена.',
+      en: 'In an encrypted room the bot runs only encrypted commands; this one arrived unencrypted and was not run.',
+    },
+  },
+  'matrix-reaction-not-encrypted': {
+    kind: 'denied',
+    message: {
+      ru: 'Реакции не шифруются, поэтому в зашифрованной комнате ничего не решают: напишите «{command}».',
+      en: 'Reactions are not encrypted, so in an encrypted room they decide nothing: type "{command}".',
+    },
+  },
 } satisfies Record<string, ErrorText>;

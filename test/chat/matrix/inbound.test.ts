@@ -16,6 +16,8 @@ const event = (content: Record<string, unknown>, type = 'm.room.message'): Inbou
   type,
   originTs: 0,
   content,
+  encrypted: false,
+  roomEncrypted: false,
 });
 
 describe('matrix inbound', () => {
