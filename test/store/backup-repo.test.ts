@@ -1,7 +1,9 @@
 /** The backup ledger on SQLite: manifests, verification, last successes, schedules. */
 import { describe, expect, it } from 'vitest';
+import { DatabaseSync } from 'node:sqlite';
 import { SqliteBackupLedger } from '../../src/store/backup-repo.ts';
 import { openDatabase } from '../../src/store/database.ts';
+import { migrate, migrations } from '../../src/store/migrations.ts';
 
 const at = (minute: number): Date => new Date(Date.UTC(2025, 0, 1, 0, minute));
 
@@ -67,5 +69,62 @@ describe('SqliteBackupLedger', () => {
     ledger.setNextDue('backup:moodle', at(60));
     ledger.setNextDue('backup:moodle', at(120));
     expect(ledger.nextDue('backup:moodle')).toEqual(at(120));
+  });
+
+  it('a manifest counts as complete only once its run completed; the whole job at once', () => {
+    const ledger = new SqliteBackupLedger(openDatabase(':memory:'));
+    ledger.startRun({ job: '7-x', jobId: 7, service: 'moodle', at: at(0) });
+    ledger.recordManifest({ ...manifest('aaaa1111', 1), job: '7-x' });
+    expect(ledger.snapshotState('aaaa1111', '7-x')).toBe('incomplete');
+    // No manifest yet (the source was cut short): ours, through the run.
+    expect(ledger.snapshotState('bbbb2222', '7-x')).toBe('incomplete');
+    expect(ledger.snapshotState('cccc3333', 'elsewhere')).toBe('unknown');
+    ledger.recordManifest({ ...manifest('bbbb2222', 2), job: '7-x' });
+    ledger.completeRun('7-x', at(3));
+    expect(ledger.snapshotState('aaaa1111', '7-x')).toBe('complete');
+    expect(ledger.snapshotState('bbbb2222', '7-x')).toBe('complete');
+    expect(ledger.run('7-x')).toMatchObject({ state: 'complete', finishedAt: at(3) });
+    expect(ledger.openRuns()).toEqual([]);
+  });
+
+  it('a manifest recorded before the completeness migration counts as complete', () => {
+    const db = new DatabaseSync(':memory:');
+    const before = migrations.filter((m) => m.name !== 'backup completeness');
+    migrate(db, before);
+    db.prepare(
+      `INSERT INTO backup_manifests (snapshot_id, service, source, job, bytes, sha256, created_at)
+       VALUES ('aaaa1111', 'moodle', 'volume:moodledata', '3-old', 10, ?, ?)`,
+    ).run('f'.repeat(64), at(0).toISOString());
+    migrate(db);
+    const ledger = new SqliteBackupLedger(db);
+    expect(ledger.snapshotState('aaaa1111', '3-old')).toBe('complete');
+    expect(ledger.snapshotState('bbbb2222', '3-old')).toBe('unknown');
+  });
+
+  it('open runs: cut short or left, and only of jobs that are over', () => {
+    const db = openDatabase(':memory:');
+    const ledger = new SqliteBackupLedger(db);
+    const job = db.prepare(
+      `INSERT INTO jobs (id, command, text, actor, room, state, created_at, owner_pid)
+       VALUES (?, 'backup', 'backup moodle', 'local:root', 'terminal', ?, ?, 1)`,
+    );
+    job.run(1, 'interrupted', at(0).toISOString());
+    job.run(2, 'running', at(0).toISOString());
+    job.run(3, 'failed', at(0).toISOString());
+    ledger.startRun({ job: '1-a', jobId: 1, service: 'moodle', at: at(1) });
+    ledger.startRun({ job: '2-b', jobId: 2, service: 'moodle', at: at(2) });
+    ledger.startRun({ job: '3-c', jobId: 3, service: 'moodle', at: at(3) });
+    ledger.closeRun('3-c', 'left', 'locked', at(4));
+    expect(ledger.openRuns().map((r) => [r.job, r.state])).toEqual([
+      ['1-a', 'running'],
+      ['3-c', 'left'],
+    ]);
+    ledger.closeRun('1-a', 'discarded', undefined, at(5));
+    ledger.closeRun('3-c', 'discarded', undefined, at(5));
+    expect(ledger.openRuns()).toEqual([]);
+    // A run that completed is never discarded afterwards.
+    ledger.completeRun('2-b', at(6));
+    ledger.closeRun('2-b', 'discarded', undefined, at(7));
+    expect(ledger.run('2-b')?.state).toBe('complete');
   });
 });
