@@ -7,6 +7,11 @@ import { createInterface } from 'node:readline/promises';
 import { createApp } from '../app.ts';
 import { scheduleEntries, scheduleRoom } from '../backup/schedule-entries.ts';
 import { BackupScheduler } from '../backup/schedules.ts';
+import {
+  joinNotes,
+  partialBackupNotes,
+  sweepPartialBackupsAtStart,
+} from '../backup/sweep-partial.ts';
 import { SqliteBackupLedger } from '../store/backup-repo.ts';
 import { reportInterrupted, type Announce } from './interrupted.ts';
 import { leftStateDepsOf, leftStates } from './interrupted-state.ts';
@@ -23,7 +28,10 @@ import { metricsRoute } from '../server/metrics-route.ts';
 import { storeGauges } from '../store/gauges.ts';
 import { startCheckpointer } from '../store/checkpointer.ts';
 import { wireAlerts } from '../alerts/wire.ts';
-import { isProcessAlive } from '../store/jobs-repo.ts';
+import { isProcessAlive, SqliteJobStore } from '../store/jobs-repo.ts';
+import { SqliteAuditLog } from '../store/audit-repo.ts';
+import { startRetention } from '../store/retention-timer.ts';
+import { flushOutbox, stopJobs } from './serve-stop.ts';
 
 const texts = {
   listening: {
@@ -35,7 +43,14 @@ const texts = {
     en: 'Type a command (help for the list, exit to leave).',
   },
   badPort: { ru: 'Порт {port} недоступен: {reason}', en: 'Cannot listen on port {port}: {reason}' },
+  hurry: {
+    ru: 'Второй сигнал: бот больше не ждёт задачи и останавливается.',
+    en: 'A second signal: the bot stops waiting for its jobs and stops now.',
+  },
 } as const;
+
+/** How long the stop keeps sending what the outbox holds (after the jobs have settled). */
+const flushMs = 10_000;
 
 export async function serve(
   config: LoadedConfig,
@@ -61,8 +76,12 @@ export async function serve(
     locale,
     localeFor: (room) => app.bot.localeFor({ room: { id: room } }),
     announce,
-    // What each job that changed a service left it as, read from the platform now.
-    states: await leftStates(interrupted, leftStateDepsOf(app)),
+    // What each job that changed a service left it as, read from the platform now; for a
+    // backup cut short, that its partial snapshots were forgotten (src/backup/sweep-partial.ts).
+    states: joinNotes(
+      await leftStates(interrupted, leftStateDepsOf(app)),
+      partialBackupNotes(await sweepPartialBackupsAtStart(config.backup, app.db, app.log)),
+    ),
   });
 
   // Helpers of a bot that died mid-stream keep their volumes in use; an engine that is down
@@ -126,6 +145,8 @@ export async function serve(
   app.log.info('listening', { host: config.server.host, port: http.port });
   // From here on the commits of chat answers and alerts never wait for a checkpoint.
   const checkpointer = startCheckpointer(app.db, config.statePath, app.log);
+  // Old finished rows go in small batches, never all at once (src/store/retention.ts).
+  const retention = startRetention(app.db, config.retention, app.log.child({ part: 'retention' }));
   say(localize(texts.listening, locale, { host: config.server.host, port: http.port }));
   app.mattermost?.start();
   app.matrix?.start();
@@ -143,9 +164,22 @@ export async function serve(
   });
   scheduler.start();
 
+  // The first SIGINT/SIGTERM starts the stop; a second one cuts its wait short (see below).
+  const hurry = new AbortController();
   const stopped = new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    const first = (): void => {
+      process.off('SIGINT', first);
+      process.off('SIGTERM', first);
+      const second = (): void => {
+        say(localize(texts.hurry, locale));
+        hurry.abort();
+      };
+      process.once('SIGINT', second);
+      process.once('SIGTERM', second);
+      resolve();
+    };
+    process.on('SIGINT', first);
+    process.on('SIGTERM', first);
   });
 
   if (process.stdin.isTTY) {
@@ -191,13 +225,48 @@ export async function serve(
   } else {
     await stopped;
   }
+  // New commands are refused from here on (`bot-stopping`), while the messengers and the
+  // HTTP server still answer them so; running jobs are cancelled and waited for.
   scheduler.stop();
+  retention.stop();
+  const abandoned = await stopJobs({
+    runner: app.bot.runner,
+    jobs: new SqliteJobStore(app.db),
+    audit: new SqliteAuditLog(app.db),
+    db: app.db,
+    log: app.log,
+    graceMs: config.server.stopGraceSeconds * 1000,
+    flushMs,
+    hurry: hurry.signal,
+    services: config.catalog.services,
+    platform: () => app.docker,
+    say: (message) => say(renderForTerminal(message, { colour: process.stdout.isTTY })),
+    locale,
+    localeFor: (room) => app.bot.localeFor({ room: { id: room } }),
+    announce,
+  });
+  // What the jobs said last (their results, the interrupted notices) goes out now if it can.
+  await flushOutbox({
+    db: app.db,
+    flushMs,
+    hurry: hurry.signal,
+    log: app.log,
+    rooms: [
+      ...(mattermost === undefined ? [] : ['mattermost:']),
+      ...(matrix === undefined ? [] : ['matrix:']),
+    ],
+  });
   await alerts?.delivery?.stop();
   await app.mattermost?.stop();
   await app.matrix?.stop();
   await http.close();
   checkpointer.stop();
   app.close();
+  if (abandoned.length > 0) {
+    // A job left running still holds promises that would touch the closed database: the
+    // process ends here, as the stop promised, rather than when that work gives up.
+    process.exit(exitCodes.ok);
+  }
   // Everything is stopped and saved. matrix-js-sdk leaves a referenced timer behind for
   // each request it made (its AbortSignal.timeout ponyfill; up to 80 s for a /sync), which
   // would keep the process alive that long: it may linger 2 s at most, then exits.

@@ -51,6 +51,11 @@ export class Bot {
     return this.#deps.catalog;
   }
 
+  /** The jobs of this process; `pes serve` stops them when it stops (src/cli/serve.ts). */
+  get runner(): JobRunner {
+    return this.#runner;
+  }
+
   /** The room's language, unless the invocation names one. */
   localeFor(invocation: Pick<Invocation, 'locale' | 'room'>): Locale {
     if (invocation.locale !== undefined) return invocation.locale;
@@ -71,6 +76,9 @@ export class Bot {
     let decision: Decision = 'invalid';
     let outcome: Outcome;
     try {
+      // Once the process is stopping, every new command (and every confirmation) is
+      // answered with that, audited like any other refusal.
+      if (this.#runner.stopping) throw new UserError('bot-stopping');
       parsed = parseCommand(
         this.#deps.registry,
         this.#deps.catalog,

@@ -1,6 +1,9 @@
 /**
  * Runs a mutating command as a durable job: takes the service lock, records every state
- * change, turns a cancel request (from any process sharing the state) into an abort.
+ * change, turns a cancel request (from any process sharing the state) into an abort. On a
+ * stop of the process it refuses new jobs, cancels the running ones and tells when they have
+ * all settled; those that do not settle in time are detached, so nothing they do later can
+ * touch a database that is about to close.
  */
 import { UserError } from './errors.ts';
 import type { JobRecord, JobStore, NewJob } from './jobs.ts';
@@ -24,17 +27,35 @@ function busy(lockKey: string, holder: JobRecord): UserError {
   });
 }
 
+/** A job this process is running now. */
+interface ActiveRun {
+  readonly job: JobRecord;
+  readonly controller: AbortController;
+  readonly settled: Promise<void>;
+  readonly poll: NodeJS.Timeout;
+}
+
 export class JobRunner {
   readonly #jobs: JobStore;
   readonly #pollMs: number;
+  readonly #active = new Map<number, ActiveRun>();
+  #stopping = false;
+  /** Set once the state store is about to close: no write for a job may follow. */
+  #detached = false;
 
   constructor(jobs: JobStore, options: { cancelPollMs?: number } = {}) {
     this.#jobs = jobs;
     this.#pollMs = options.cancelPollMs ?? 500;
   }
 
+  /** True once `stop` was called: new commands are refused with `bot-stopping`. */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
   /** Creates the job or throws service-busy naming the job that holds the lock. */
   open(job: NewJob): JobRecord {
+    if (this.#stopping) throw new UserError('bot-stopping');
     const created = this.#jobs.create(job);
     if ('holder' in created) throw busy(job.lockKey ?? '', created.holder);
     return created;
@@ -54,6 +75,48 @@ export class JobRunner {
   }
 
   /**
+   * The stop of the process: no new job from now on, and every running one is cancelled
+   * through its AbortSignal, so that it puts back what it changed (a restore starts the
+   * service again, an update brings the old containers back). Returns the jobs cancelled.
+   */
+  stop(): JobRecord[] {
+    this.#stopping = true;
+    const running = [...this.#active.values()];
+    for (const run of running) {
+      run.controller.abort(new UserError('job-cancelled-stopping', { id: run.job.id }));
+    }
+    return running.map((run) => run.job);
+  }
+
+  /** Resolves when no job of this process is running any more, or when `until` aborts. */
+  async settled(until: AbortSignal): Promise<void> {
+    const ended = new Promise<void>((resolve) => {
+      if (until.aborted) resolve();
+      until.addEventListener('abort', () => resolve(), { once: true });
+    });
+    while (this.#active.size > 0 && !until.aborted) {
+      await Promise.race([
+        Promise.allSettled([...this.#active.values()].map((r) => r.settled)),
+        ended,
+      ]);
+    }
+  }
+
+  /**
+   * Gives up on the jobs still running: their cancel polls stop and nothing this runner
+   * does for them writes to the store again (it is closed next). Returns them, as they are
+   * in the store now, for the caller to record as interrupted.
+   */
+  detach(): JobRecord[] {
+    this.#stopping = true;
+    const left = [...this.#active.values()];
+    for (const run of left) clearInterval(run.poll);
+    const records = left.map((run) => this.#jobs.get(run.job.id) ?? run.job);
+    this.#detached = true;
+    return records;
+  }
+
+  /**
    * Runs work for a queued job and settles its state. The summary of the outcome is stored
    * as the job's result; the work's own value or error is passed through.
    */
@@ -68,29 +131,41 @@ export class JobRunner {
     const abort = (): void => controller.abort(new UserError('job-cancelled', { id: job.id }));
     parent?.addEventListener('abort', abort, { once: true });
     const poll = setInterval(() => {
-      if (this.#jobs.get(job.id)?.cancelRequested === true) abort();
+      try {
+        if (this.#jobs.get(job.id)?.cancelRequested === true) abort();
+      } catch {
+        // A failed read (the file busy for a moment) is tried again at the next tick.
+      }
     }, this.#pollMs);
     poll.unref();
-    this.#jobs.transition(job.id, 'running');
+    let settle = (): void => undefined;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    this.#active.set(job.id, { job, controller, settled, poll });
+    // A job opened just before the stop began is cancelled like the others.
+    if (this.#stopping) controller.abort(new UserError('job-cancelled-stopping', { id: job.id }));
     const handle: JobHandle = {
       job,
       signal: controller.signal,
       progress: (fraction, text) => {
-        this.#jobs.setProgress(job.id, fraction, text);
+        if (!this.#detached) this.#jobs.setProgress(job.id, fraction, text);
         onProgress(fraction, text);
       },
     };
     try {
+      this.#jobs.transition(job.id, 'running');
       const value = await work(handle);
       // Work that ignored the signal but finished is still cancelled when asked to be: the
       // person who cancelled must not be told it ran to completion unnoticed.
       controller.signal.throwIfAborted();
-      this.#jobs.transition(job.id, 'succeeded', summarize({ ok: true, value }));
+      this.#record(job.id, 'succeeded', summarize({ ok: true, value }));
       return value;
     } catch (error) {
       const cancelled = controller.signal.aborted;
-      const reported = cancelled ? (controller.signal.reason as unknown) : error;
-      this.#jobs.transition(
+      // Work that put things back after the cancel may say what it left: an error that
+      // carries the cancel as its cause is that account, and is reported instead.
+      const accounted = error instanceof UserError && error.cause === controller.signal.reason;
+      const reported = cancelled && !accounted ? (controller.signal.reason as unknown) : error;
+      this.#record(
         job.id,
         cancelled ? 'cancelled' : 'failed',
         summarize({ ok: false, error: reported }),
@@ -99,6 +174,13 @@ export class JobRunner {
     } finally {
       clearInterval(poll);
       parent?.removeEventListener('abort', abort);
+      this.#active.delete(job.id);
+      settle();
     }
+  }
+
+  #record(id: number, state: 'succeeded' | 'failed' | 'cancelled', result: string): void {
+    // A detached job was recorded as interrupted already; the store may be closed.
+    if (!this.#detached) this.#jobs.transition(id, state, result);
   }
 }

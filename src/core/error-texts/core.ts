@@ -111,6 +111,28 @@ export const coreErrorTexts = {
     kind: 'failed',
     message: { ru: 'Задача {id} отменена.', en: 'Job {id} was cancelled.' },
   },
+  'job-cancelled-stopping': {
+    kind: 'failed',
+    message: {
+      ru: 'Задача {id} отменена: бот останавливается.',
+      en: 'Job {id} was cancelled: the bot is stopping.',
+    },
+    hint: {
+      ru: 'Запустите команду снова, когда бот будет запущен.',
+      en: 'Run the command again once the bot is back.',
+    },
+  },
+  'bot-stopping': {
+    kind: 'failed',
+    message: {
+      ru: 'Бот останавливается и не принимает новых команд.',
+      en: 'The bot is stopping and takes no new commands.',
+    },
+    hint: {
+      ru: 'Повторите команду, когда бот будет запущен снова.',
+      en: 'Send the command again once the bot is back.',
+    },
+  },
   'confirmation-required': {
     kind: 'usage',
     message: {
