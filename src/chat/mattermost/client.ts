@@ -22,6 +22,18 @@ export class MattermostHttpError extends Error {
   }
 }
 
+/**
+ * How long a 429 asks to wait (Retry-After, else X-RateLimit-Reset, else a second), or
+ * undefined for any other error. Mattermost's limiter counts every request, GETs included.
+ */
+export function retryAfterOf(error: unknown): number | undefined {
+  if (!(error instanceof MattermostHttpError) || error.status !== 429) return undefined;
+  return Math.min(maxRetryAfterMs, error.retryAfterMs ?? 1000);
+}
+
+/** A longer Retry-After is capped: a wrong header must not stop the bot for hours. */
+const maxRetryAfterMs = 60_000;
+
 /** No HTTP answer. `maybeDelivered`: the request may have reached the server (not for a refused connection). */
 export class MattermostNetworkError extends Error {
   readonly maybeDelivered: boolean;

@@ -4,13 +4,17 @@
  * REST of what it missed, so every command posted meanwhile is answered exactly once (the
  * Conversation's claims see to "once").
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../core/logger.ts';
 import type { SqliteMattermostSeen } from '../../store/mattermost-seen-repo.ts';
 import { catchUp } from './catch-up.ts';
-import type { MattermostClient } from './client.ts';
+import { retryAfterOf, type MattermostClient } from './client.ts';
 import type { BotUser, Conversation } from './conversation.ts';
 import type { MattermostSettings } from './types.ts';
 import { MattermostSocket, type SocketTiming } from './websocket.ts';
+
+/** How soon a catch-up that could not read every channel runs again. */
+const catchUpRetryMs = 30_000;
 
 type Post = Parameters<Conversation['handle']>[0];
 type PostMeta = Parameters<Conversation['handle']>[1];
@@ -32,6 +36,8 @@ export class MattermostListener {
   readonly #socket: MattermostSocket;
   #me: BotUser | undefined;
   #stopped = false;
+  readonly #stopping = new AbortController();
+  #retryTimer: NodeJS.Timeout | undefined;
   #catchingUp: Promise<void> | undefined;
   #catchUpAgain = false;
   #lastConnectedAt = Date.now();
@@ -63,6 +69,8 @@ export class MattermostListener {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#stopping.abort();
+    clearTimeout(this.#retryTimer);
     this.#socket.stop();
     await this.#catchingUp;
   }
@@ -80,14 +88,25 @@ export class MattermostListener {
         this.#d.identified(this.#me);
         break;
       } catch (error) {
-        const wait = Math.min(60_000, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2);
+        // A 429 says how long to wait (the limiter counts GETs too); anything else backs off.
+        const wait =
+          retryAfterOf(error) ?? Math.min(60_000, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2);
         this.#d.log.warn('cannot reach mattermost; retrying', { error, waitMs: Math.round(wait) });
-        await new Promise((resolve) => setTimeout(resolve, wait).unref());
+        await this.#pause(wait);
       }
     }
     if (this.#stopped) return;
     // The catch-up starts at the socket's `hello`, so nothing falls between the two.
     this.#socket.start();
+  }
+
+  /** Waits, or less when the listener stops meanwhile. */
+  async #pause(ms: number): Promise<void> {
+    try {
+      await sleep(ms, undefined, { signal: this.#stopping.signal, ref: false });
+    } catch {
+      // Stopped: the caller sees #stopped and ends.
+    }
   }
 
   /** Starts handling a post; its claim is taken at once, the command runs on. */
@@ -118,7 +137,7 @@ export class MattermostListener {
     const me = this.#me;
     if (me === undefined || this.#stopped) return;
     const now = Date.now();
-    const handled = await catchUp(
+    const { handled, unread } = await catchUp(
       {
         client: this.#d.client,
         settings: this.#d.settings,
@@ -128,11 +147,20 @@ export class MattermostListener {
           return Promise.resolve();
         },
         log: this.#d.log,
+        pause: (ms) => this.#pause(ms),
+        stopped: () => this.#stopped,
       },
       now,
       this.#lastConnectedAt - 60_000,
     );
     this.#d.seen.prune(now - 2 * 24 * 60 * 60 * 1000);
-    this.#d.log.info('mattermost catch-up done', { posts: handled });
+    this.#d.log.info('mattermost catch-up done', { posts: handled, unread });
+    // A channel that could not be read is read again later (claims keep every command to one
+    // answer), rather than its commands waiting for the next reconnect.
+    if (unread > 0 && !this.#stopped) {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = setTimeout(() => this.#resync(), catchUpRetryMs);
+      this.#retryTimer.unref();
+    }
   }
 }

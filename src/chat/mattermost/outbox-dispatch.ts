@@ -18,10 +18,18 @@ export interface DispatchOptions extends Omit<LoopOptions, 'roomPrefix'> {
   readonly poster: MattermostPoster;
 }
 
+/**
+ * After a refused ephemeral post, ephemeral posts are sent as normal posts for this long
+ * without asking again: each refusal would cost a request, and the rate limiter counts every
+ * request. An admin who grants the permission sees it used again after this time.
+ */
+const ephemeralRefusalMemoryMs = 10 * 60 * 1000;
+
 export class OutboxDispatcher {
   readonly #o: DispatchOptions;
   readonly #loop: OutboxLoop;
   #botId: string | undefined;
+  #ephemeralRefusedAt: number | undefined;
 
   constructor(options: DispatchOptions) {
     this.#o = options;
@@ -55,6 +63,12 @@ export class OutboxDispatcher {
         log,
         loop: this.#loop,
         botId: this.#botId,
+        ephemeralAllowed: () =>
+          this.#ephemeralRefusedAt === undefined ||
+          this.#loop.now().getTime() - this.#ephemeralRefusedAt >= ephemeralRefusalMemoryMs,
+        ephemeralRefused: () => {
+          this.#ephemeralRefusedAt = this.#loop.now().getTime();
+        },
       });
       if (remoteId !== undefined) store.markSent(item.id, remoteId);
       const { remaining, resetAt } = poster.rateLimit;

@@ -46,6 +46,10 @@ export interface SendContext {
   readonly loop: OutboxLoop;
   /** The bot's user id, so that only its own posts count when looking for a key. */
   readonly botId: string | undefined;
+  /** Whether to try an ephemeral post (not while a recent one was refused for permission). */
+  readonly ephemeralAllowed?: () => boolean;
+  /** Told when the server refused an ephemeral post for lack of permission. */
+  readonly ephemeralRefused?: () => void;
 }
 
 /** How far back to look for a post of unknown outcome: covers clock skew with the server. */
@@ -80,14 +84,25 @@ export async function sendItem(item: OutboxItem, ctx: SendContext): Promise<stri
     payload.root_id ??
     (payload.root_key === undefined ? undefined : store.byKey(payload.root_key)?.remoteId);
   const post = { channel_id, message, props, ...(root_id === undefined ? {} : { root_id }) };
-  if (item.kind === 'ephemeral' && payload.user_id !== undefined) {
+  if (
+    item.kind === 'ephemeral' &&
+    payload.user_id !== undefined &&
+    (ctx.ephemeralAllowed?.() ?? true)
+  ) {
     try {
       return (await poster.createPostEphemeral(payload.user_id, post)).id;
     } catch (error) {
-      // Ephemeral posts need the create_post_ephemeral permission; without it the answer is
-      // posted normally rather than lost.
+      // Ephemeral posts need the create_post_ephemeral permission, which accounts lack unless
+      // an admin grants it (api4/post.go, createEphemeralPost: 403). Without it the answer is
+      // posted normally, in the thread of the command, rather than lost.
       if (!(error instanceof MattermostHttpError && error.status === 403)) throw error;
-      ctx.log.warn('ephemeral post refused; posting normally', { key: item.key });
+      ctx.ephemeralRefused?.();
+      ctx.log.warn(
+        'ephemeral post refused (no create_post_ephemeral permission); posting normally',
+        {
+          key: item.key,
+        },
+      );
     }
   }
   const fileIds = await upload(item, payload, ctx);

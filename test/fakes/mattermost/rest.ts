@@ -147,6 +147,12 @@ export class FakeRest {
     return Math.max(1, Math.ceil((1 - this.#tokens) / limit.perSecond));
   }
 
+  /** Empties the bucket: the next request is limited (a client that just used it up). */
+  drainBucket(): void {
+    this.#tokens = 0;
+    this.#refilled = Date.now();
+  }
+
   /** Resets the bucket to full, e.g. when a test turns the limiter on. */
   fillBucket(): void {
     this.#tokens = this.limiter?.burst ?? 0;
