@@ -10,8 +10,11 @@
  * `update` replaces the post, `ephemeral_text` is shown to the clicker only).
  *
  * Tests drive it as Mattermost's users would: `say` posts as a person, `slash` types a slash
- * command, `click` presses a button; faults (`rest.faults`, `rest.limiter`, `dropSockets`)
- * are injected where a real server would fail.
+ * command, `click` presses a button of a post as the person's client shows it (`view` keeps a
+ * post as it was loaded); faults (`rest.faults`, `rest.limiter`, `dropSockets`) are injected
+ * where a real server would fail. It is no kinder than the server: a click is resolved on the
+ * post as it is now, ephemeral posts need a granted permission (`data.grant`), and the
+ * limiter counts every request. `forgeClick` is what someone without Mattermost could send.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
