@@ -74,6 +74,8 @@ export async function fuzz<T>(
     const details = await fc.check(property, {
       numRuns: runs,
       seed,
+      // The report lists every failing value met while shrinking, the first one included.
+      verbose: fc.VerbosityLevel.Verbose,
       ...(replayPath === undefined ? {} : { path: replayPath }),
     });
     if (details.failed) {

@@ -22,25 +22,29 @@ export function send(
   },
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: options.method ?? 'POST', headers: options.headers, agent },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, text, json });
-        });
-      },
-    );
+    // Node sends a GET's or DELETE's body with no length unless told: the server would read
+    // it as the start of the next request.
+    const headers = {
+      ...options.headers,
+      ...(options.body === undefined
+        ? {}
+        : { 'content-length': String(Buffer.byteLength(options.body)) }),
+    };
+    const req = request(url, { method: options.method ?? 'POST', headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, text, json });
+      });
+    });
     req.on('error', reject);
     req.end(options.body);
   });
