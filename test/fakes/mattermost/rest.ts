@@ -68,7 +68,13 @@ export class FakeRest {
   #refilled = Date.now();
   readonly edits: Edit[] = [];
   /** Every request, `METHOD /path` with its status, in order. */
-  readonly log: { readonly route: string; readonly status: number; readonly at: number }[] = [];
+  readonly log: {
+    readonly route: string;
+    readonly status: number;
+    readonly at: number;
+    /** For a 429: the Retry-After it gave, in ms. */
+    readonly retryAfterMs?: number;
+  }[] = [];
 
   constructor(data: FakeData, sockets: FakeSocketServer) {
     this.#data = data;
@@ -78,7 +84,15 @@ export class FakeRest {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const route = `${req.method ?? ''} ${url.pathname}`;
-    res.on('finish', () => this.log.push({ route, status: res.statusCode, at: Date.now() }));
+    res.on('finish', () => {
+      const retryAfter = res.getHeader('retry-after');
+      this.log.push({
+        route,
+        status: res.statusCode,
+        at: Date.now(),
+        ...(retryAfter === undefined ? {} : { retryAfterMs: Number(retryAfter) * 1000 }),
+      });
+    });
     // Before anything else, as the server's middleware does: every request counts.
     if (this.#limited(res)) return;
     const auth = /^bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
@@ -105,7 +119,12 @@ export class FakeRest {
   limitedUpgrade(): { readonly retryAfter: string } | undefined {
     const refusal = this.#take();
     if (refusal === undefined) return undefined;
-    this.log.push({ route: 'GET /api/v4/websocket', status: 429, at: Date.now() });
+    this.log.push({
+      route: 'GET /api/v4/websocket',
+      status: 429,
+      at: Date.now(),
+      retryAfterMs: refusal * 1000,
+    });
     return { retryAfter: String(refusal) };
   }
 
@@ -119,13 +138,13 @@ export class FakeRest {
       res.setHeader('x-ratelimit-remaining', String(Math.floor(this.#tokens)));
       return false;
     }
-    res.writeHead(429, {
-      'content-type': 'text/plain; charset=utf-8',
-      'retry-after': String(wait),
-      'x-ratelimit-limit': String(limit.perSecond),
-      'x-ratelimit-remaining': '0',
-      'x-ratelimit-reset': String(wait),
-    });
+    // Set one by one, so that the request log can read Retry-After back.
+    res.setHeader('content-type', 'text/plain; charset=utf-8');
+    res.setHeader('retry-after', String(wait));
+    res.setHeader('x-ratelimit-limit', String(limit.perSecond));
+    res.setHeader('x-ratelimit-remaining', '0');
+    res.setHeader('x-ratelimit-reset', String(wait));
+    res.writeHead(429);
     res.end('limit exceeded\n');
     return true;
   }
