@@ -234,11 +234,13 @@ export class AlertDelivery {
       }
       const rootKey = `${base}:root`;
       const id = threads.add({ room, groupKey: payload.groupKey, rootKey, inDigest: false });
+      // Acknowledged or silenced in another room already: this root says so from the start.
+      const started = threads.byId(id);
       const message = this.#rootMessage(payload, labels, locale, {
         id,
-        ackedBy: undefined,
-        silencedUntil: undefined,
-        silencedBy: undefined,
+        ackedBy: started?.ackedBy,
+        silencedUntil: started?.silencedUntil,
+        silencedBy: started?.silencedBy,
       });
       this.#post(rootKey, room, message, mentionLine(payload, target), locale);
       pass.started.set(room, this.#startedLastMinute(room, pass) + 1);
@@ -282,16 +284,16 @@ export class AlertDelivery {
   }
 
   /**
-   * Records who acknowledged the group of thread `id` and edits its root to say so; the
-   * thread, or undefined when there is none with this id.
+   * Records who acknowledged the group of thread `id` and edits its roots in every room to
+   * say so; the thread, or undefined when there is none with this id.
    */
   acknowledge(id: number, who: string): AlertThread | undefined {
-    return this.#noteOnRoot(id, 'ack', () => this.#d.threads.acknowledge(id, who));
+    return this.#noteOnRoots(id, 'ack', () => this.#d.threads.acknowledge(id, who));
   }
 
-  /** Records a silence made for the thread (its button) and shows it on the root. */
+  /** Records a silence made for the thread's group (its button) and shows it on every root. */
   silenced(id: number, until: Date, who: string): AlertThread | undefined {
-    return this.#noteOnRoot(id, 'silence', () => this.#d.threads.silenced(id, until, who));
+    return this.#noteOnRoots(id, 'silence', () => this.#d.threads.silenced(id, until, who));
   }
 
   /**
@@ -302,8 +304,12 @@ export class AlertDelivery {
   silencedMatching(matchers: readonly Matcher[], until: Date, who: string): number {
     const { threads, inbox } = this.#d;
     const since = new Date(this.#now().getTime() - 7 * 86_400_000);
+    const groups = new Set<string>();
     let marked = 0;
     for (const thread of threads.activeSince(since)) {
+      // One group, one state: marking one of its threads marks its roots in every room.
+      if (groups.has(thread.groupKey)) continue;
+      groups.add(thread.groupKey);
       const [text] = inbox.latest([thread.groupKey]);
       if (text === undefined) continue;
       const payload = storedPayload(text);
@@ -315,22 +321,36 @@ export class AlertDelivery {
     return marked;
   }
 
-  /** Runs `record` and re-renders the thread's root from the group's newest notification. */
-  #noteOnRoot(id: number, what: string, record: () => boolean): AlertThread | undefined {
+  /**
+   * Runs `record` (which changes the state of the thread's group) and re-renders the root of
+   * every thread of the group from its newest notification, each in its room's language.
+   */
+  #noteOnRoots(id: number, what: string, record: () => boolean): AlertThread | undefined {
     const { db, threads, inbox, config } = this.#d;
     const thread = immediate(db, () => {
       if (!record()) return undefined;
       const noted = threads.byId(id);
       const [text] = noted === undefined ? [] : inbox.latest([noted.groupKey]);
-      if (noted === undefined || noted.inDigest || text === undefined) return noted;
+      if (noted === undefined || text === undefined) return noted;
       const payload = storedPayload(text);
       const labels = { ...payload.groupLabels, ...payload.commonLabels };
-      const target = routeAlert(config, labels).find((t) => t.room === noted.room);
-      const locale = this.#d.locale(noted.room);
-      const message = this.#rootMessage(payload, labels, locale, noted);
-      const mentions = target === undefined ? '' : mentionLine(payload, target);
-      const key = `alert-${what}:${id}:${this.#now().getTime()}`;
-      this.#patch(key, noted.rootKey, noted.room, message, mentions, locale);
+      const targets = routeAlert(config, labels);
+      const at = this.#now().getTime();
+      for (const each of threads.ofGroup(noted.groupKey)) {
+        if (each.inDigest) continue;
+        const target = targets.find((t) => t.room === each.room);
+        const locale = this.#d.locale(each.room);
+        const message = this.#rootMessage(payload, labels, locale, each);
+        const mentions = target === undefined ? '' : mentionLine(payload, target);
+        this.#patch(
+          `alert-${what}:${each.id}:${at}`,
+          each.rootKey,
+          each.room,
+          message,
+          mentions,
+          locale,
+        );
+      }
       return noted;
     });
     if (thread !== undefined) this.#d.kick();

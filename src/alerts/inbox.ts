@@ -48,6 +48,10 @@ export interface AlertThread {
   /** The outbox key of the root post (or of the digest post the group was listed in). */
   readonly rootKey: string;
   readonly inDigest: boolean;
+  /**
+   * The group's state, one for all its rooms: who acknowledged and the silence shown. A
+   * thread started in a further room takes it over from the group's other threads.
+   */
   readonly ackedBy: string | undefined;
   readonly silencedUntil: Date | undefined;
   readonly silencedBy: string | undefined;
@@ -58,9 +62,11 @@ export interface AlertThreads {
   /** Stores a new thread and returns its id (the existing one's when already there). */
   add(thread: Pick<AlertThread, 'room' | 'groupKey' | 'rootKey' | 'inDigest'>): number;
   byId(id: number): AlertThread | undefined;
-  /** Records who acknowledged; false when the thread does not exist. */
+  /** The threads of a group, one per room it was posted in. */
+  ofGroup(groupKey: string): AlertThread[];
+  /** Records who acknowledged the thread's group, in every room; false when no such thread. */
   acknowledge(id: number, by: string): boolean;
-  /** Records a silence shown on the thread; false when the thread does not exist. */
+  /** Records a silence of the thread's group, in every room; false when no such thread. */
   silenced(id: number, until: Date, by: string): boolean;
   /** Threads with a root post of their own (not in a digest) updated since `since`. */
   activeSince(since: Date): AlertThread[];

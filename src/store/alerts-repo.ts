@@ -34,6 +34,13 @@ interface ThreadRow {
   readonly silenced_by: string | null;
 }
 
+interface GroupStateRow {
+  readonly acked_by: string | null;
+  readonly acked_at: string | null;
+  readonly silenced_until: string | null;
+  readonly silenced_by: string | null;
+}
+
 function toBatch(row: BatchRow): StoredBatch {
   return {
     id: row.id,
@@ -147,11 +154,21 @@ export class SqliteAlertThreads implements AlertThreads {
     return row === undefined ? undefined : toThread(row);
   }
 
+  ofGroup(groupKey: string): AlertThread[] {
+    const rows = this.#db
+      .prepare('SELECT rowid AS id, * FROM alert_threads WHERE group_key = ? ORDER BY rowid')
+      .all(groupKey) as unknown as ThreadRow[];
+    return rows.map(toThread);
+  }
+
+  // Acknowledgement and silence belong to the group, not to one room's post of it: they are
+  // written to every thread of the group at once.
   silenced(id: number, until: Date, by: string): boolean {
     return immediate(this.#db, () => {
       const result = this.#db
         .prepare(
-          'UPDATE alert_threads SET silenced_until = ?, silenced_by = ?, updated_at = ? WHERE rowid = ?',
+          `UPDATE alert_threads SET silenced_until = ?, silenced_by = ?, updated_at = ?
+            WHERE group_key = (SELECT group_key FROM alert_threads WHERE rowid = ?)`,
         )
         .run(toIso(until), by, toIso(this.#now()), id);
       return result.changes > 0;
@@ -170,11 +187,13 @@ export class SqliteAlertThreads implements AlertThreads {
 
   acknowledge(id: number, by: string): boolean {
     return immediate(this.#db, () => {
+      const now = toIso(this.#now());
       const result = this.#db
         .prepare(
-          'UPDATE alert_threads SET acked_by = ?, acked_at = ?, updated_at = ? WHERE rowid = ?',
+          `UPDATE alert_threads SET acked_by = ?, acked_at = ?, updated_at = ?
+            WHERE group_key = (SELECT group_key FROM alert_threads WHERE rowid = ?)`,
         )
-        .run(by, toIso(this.#now()), toIso(this.#now()), id);
+        .run(by, now, now, id);
       return result.changes > 0;
     });
   }
@@ -182,12 +201,35 @@ export class SqliteAlertThreads implements AlertThreads {
   add(thread: Pick<AlertThread, 'room' | 'groupKey' | 'rootKey' | 'inDigest'>): number {
     const now = toIso(this.#now());
     return immediate(this.#db, () => {
+      // A root of its own shows the group's state as its other rooms know it (a digest line
+      // shows none, and a storm's many groups need no look-up each).
+      const known = thread.inDigest
+        ? undefined
+        : (this.#db
+            .prepare(
+              `SELECT acked_by, acked_at, silenced_until, silenced_by FROM alert_threads
+                WHERE group_key = ? AND (acked_by IS NOT NULL OR silenced_until IS NOT NULL)
+                ORDER BY updated_at DESC LIMIT 1`,
+            )
+            .get(thread.groupKey) as GroupStateRow | undefined);
       this.#db
         .prepare(
-          `INSERT INTO alert_threads (room, group_key, root_key, in_digest, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (room, group_key) DO NOTHING`,
+          `INSERT INTO alert_threads (room, group_key, root_key, in_digest, created_at, updated_at,
+                                      acked_by, acked_at, silenced_until, silenced_by)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room, group_key) DO NOTHING`,
         )
-        .run(thread.room, thread.groupKey, thread.rootKey, thread.inDigest ? 1 : 0, now, now);
+        .run(
+          thread.room,
+          thread.groupKey,
+          thread.rootKey,
+          thread.inDigest ? 1 : 0,
+          now,
+          now,
+          known?.acked_by ?? null,
+          known?.acked_at ?? null,
+          known?.silenced_until ?? null,
+          known?.silenced_by ?? null,
+        );
       return this.get(thread.room, thread.groupKey)?.id ?? 0;
     });
   }

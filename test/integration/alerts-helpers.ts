@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { alertsSection } from '../../src/alerts/config-schema.ts';
 import { resolveAlerts, type AlertsConfig } from '../../src/alerts/config.ts';
 import { AlertsHub } from '../../src/alerts/port.ts';
+import type { MatrixAdapter } from '../../src/chat/matrix/adapter.ts';
 import { wireAlerts, type AlertsWiring } from '../../src/alerts/wire.ts';
 import { sendJson } from '../../src/server/body.ts';
 import type { Route } from '../../src/server/http.ts';
@@ -146,16 +147,23 @@ export interface AlertBot {
     deliver?: boolean;
     alertmanagerUrl?: string;
     stormThreshold?: number;
+    /** Alerts go to these rooms rather than to the harness's channel. */
+    rooms?: readonly string[];
+    /** Delivers to `matrix:` rooms through this adapter. */
+    matrix?: MatrixAdapter;
   }): AlertsWiring;
   close(): Promise<void>;
 }
 
 export function alertsConfig(
   channelId: string,
-  options: { alertmanagerUrl?: string; stormThreshold?: number } = {},
+  options: { alertmanagerUrl?: string; stormThreshold?: number; rooms?: readonly string[] } = {},
 ): AlertsConfig {
+  const { rooms, ...rest } = options;
   const section = alertsSection.parse({
-    ...options,
+    ...rest,
+    // Every alert to all these rooms (a Mattermost channel and a Matrix room, say).
+    ...(rooms === undefined ? {} : { routes: [{ match: {}, rooms }] }),
     token: '${PES_ALERTS_TOKEN}',
     defaultRoom: `mattermost:${channelId}`,
     runbooks: [{ match: { alertname: 'MoodleDown' }, label: 'Restart', command: 'restart moodle' }],
@@ -199,7 +207,9 @@ export async function startAlertBot(): Promise<AlertBot> {
           ...(options.stormThreshold === undefined
             ? {}
             : { stormThreshold: options.stormThreshold }),
+          ...(options.rooms === undefined ? {} : { rooms: options.rooms }),
         }),
+        ...(options.matrix === undefined ? {} : { matrix: options.matrix }),
         db: harness.db,
         bot: harness.bot,
         mattermost: harness.adapter,

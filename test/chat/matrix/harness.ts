@@ -83,6 +83,8 @@ export interface HarnessOptions {
   readonly alerts?: AlertsPort;
   readonly timing?: MatrixTiming;
   readonly settings?: Partial<MatrixSettings>;
+  /** The state file to use (another front end's, to share it as one `pes serve` does). */
+  readonly statePath?: string;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -117,7 +119,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     pollTimeoutMs: 2000,
     ...options.timing,
   };
-  const path = join(dir, 'pes.db');
+  const path = options.statePath ?? join(dir, 'pes.db');
   let db = openDatabase(path);
   const build = (): MatrixAdapter => {
     const extra = [crunch, wipe, echo, dump];
