@@ -5,9 +5,12 @@
  */
 import { userInfo } from 'node:os';
 import { createApp } from './app.ts';
-import { FlagError, joinWords, takeGlobalFlags } from './cli/global-flags.ts';
+import { FlagError, helpWords, joinWords, takeGlobalFlags } from './cli/global-flags.ts';
 import { runOnce } from './cli/run-once.ts';
 import { serve } from './cli/serve.ts';
+import { isTerminalCommand, terminalCommandHelp, terminalUsage } from './cli/terminal-help.ts';
+import { packageVersion } from './cli/version.ts';
+import { runDoctor } from './doctor/run.ts';
 import { loadConfig } from './config/load.ts';
 import { exitCodes, isUserError } from './core/errors.ts';
 import { localeFromEnv } from './core/i18n.ts';
@@ -22,22 +25,33 @@ async function main(argv: readonly string[]): Promise<number> {
     return exitCodes.usage;
   }
   if (flags.version) {
-    process.stdout.write(
-      `pes-bot ${process.env['npm_package_version'] ?? '0.1.0'} (node ${process.versions.node})\n`,
-    );
+    process.stdout.write(`pes-bot ${packageVersion()} (node ${process.versions.node})\n`);
+    return exitCodes.ok;
+  }
+  const first = flags.words[0];
+  if (flags.help && isTerminalCommand(first)) {
+    process.stdout.write(terminalCommandHelp(first, flags.lang ?? localeFromEnv()) + '\n');
     return exitCodes.ok;
   }
   const username = userInfo().username;
+  const source = { flag: flags.config, env: process.env, cwd: process.cwd(), username };
+  // The doctor reads the configuration itself: that it cannot be read is its first finding.
+  if (first === 'doctor') return runDoctor(source, { lang: flags.lang, json: flags.json });
   let config;
   try {
-    config = loadConfig({ flag: flags.config, env: process.env, cwd: process.cwd(), username });
+    config = loadConfig(source);
   } catch (error) {
     if (!isUserError(error)) throw error;
+    if (flags.help) process.stdout.write(terminalUsage(flags.lang ?? localeFromEnv()) + '\n\n');
     process.stderr.write(`pes: ${error.text(flags.lang ?? localeFromEnv())}\n`);
     return exitCodes.usage;
   }
-  const words = flags.words.length === 0 ? ['help'] : flags.words;
+  const words = flags.words.length === 0 ? ['help'] : helpWords(flags);
   if (words[0] === 'serve') return serve(config, { lang: flags.lang, username });
+  // `pes --help` shows the terminal's flags and own commands above the chat's command list.
+  if (flags.help && words.length === 1 && !flags.json) {
+    process.stdout.write(terminalUsage(flags.lang ?? config.catalog.locale) + '\n\n');
+  }
   const app = await createApp(config, { logLevel: 'warn' });
   try {
     return await runOnce(app, {

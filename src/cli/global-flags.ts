@@ -11,6 +11,8 @@ export interface GlobalFlags {
   readonly yes: boolean;
   readonly lang: Locale | undefined;
   readonly version: boolean;
+  /** `--help` or `-h`: help on the command named (`pes backup --help`), else on all. */
+  readonly help: boolean;
   readonly words: readonly string[];
 }
 
@@ -22,6 +24,7 @@ export function takeGlobalFlags(argv: readonly string[]): GlobalFlags {
   let json = false;
   let yes = false;
   let version = false;
+  let help = false;
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -41,6 +44,7 @@ export function takeGlobalFlags(argv: readonly string[]): GlobalFlags {
     if (flag === '--json') json = true;
     else if (flag === '--yes' || flag === '-y') yes = true;
     else if (flag === '--version' || flag === '-V') version = true;
+    else if (flag === '--help' || flag === '-h') help = true;
     else if (flag === '--config') config = value();
     else if (flag === '--lang') {
       const v = value();
@@ -48,7 +52,17 @@ export function takeGlobalFlags(argv: readonly string[]): GlobalFlags {
       lang = v;
     } else words.push(arg);
   }
-  return { config, json, yes, lang, version, words };
+  return { config, json, yes, lang, version, help, words };
+}
+
+/**
+ * The words to run for `--help`: `pes --help` is `help`, `pes backup moodle --help` is
+ * `help backup`, the way the chat's own `help <command>` explains one command.
+ */
+export function helpWords(flags: GlobalFlags): readonly string[] {
+  if (!flags.help) return flags.words;
+  const named = flags.words[0] === 'help' ? flags.words[1] : flags.words[0];
+  return named === undefined ? ['help'] : ['help', named];
 }
 
 /** Quotes argv words so that the chat tokenizer gives the same words back. */
