@@ -1,0 +1,28 @@
+/** Small formatting for doctor lines: sizes, and counts with their plural forms. */
+import type { Locale } from '../core/i18n.ts';
+
+const units: Readonly<Record<Locale, readonly string[]>> = {
+  ru: ['Б', 'КБ', 'МБ', 'ГБ', 'ТБ'],
+  en: ['B', 'KB', 'MB', 'GB', 'TB'],
+};
+
+export function formatBytes(bytes: number, locale: Locale): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units[locale].length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const shown = unit === 0 ? String(value) : value.toFixed(1);
+  return `${locale === 'ru' ? shown.replace('.', ',') : shown} ${units[locale][unit] ?? ''}`;
+}
+
+/** `forms` by Intl.PluralRules category: ru needs one, few, many; en one, other. */
+export function plural(
+  count: number,
+  locale: Locale,
+  forms: Readonly<Partial<Record<Intl.LDMLPluralRule, string>>> & { readonly other: string },
+): string {
+  const category = new Intl.PluralRules(locale).select(count);
+  return `${count} ${forms[category] ?? forms.other}`;
+}
