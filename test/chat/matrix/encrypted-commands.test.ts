@@ -81,3 +81,25 @@ describe('commands in an encrypted matrix room', () => {
     expect(wiped).toEqual(['moodle']);
   });
 });
+
+describe('commands in an encrypted matrix room, without encryption configured', () => {
+  it('refuses a clear-text command there too', async () => {
+    const plain = await startHarness();
+    try {
+      await plain.ready();
+      const locked = plain.hs.createRoom(plain.admin, {
+        encrypted: true,
+        members: [plain.botUser],
+      });
+      await plain.hs.syncedPast(plain.botUser);
+      plain.hs.say(plain.admin, locked, '!pes echo injected words');
+      await plain.botSays(locked, /runs only encrypted commands/);
+      await plain.adapter.settled();
+      expect(
+        plain.botMessages(locked).some((e) => String(e.content['body']).includes('injected words')),
+      ).toBe(false);
+    } finally {
+      await plain.close();
+    }
+  });
+});
