@@ -337,7 +337,11 @@ export class AlertDelivery {
       const targets = routeAlert(config, labels);
       const at = this.#now().getTime();
       for (const each of threads.ofGroup(noted.groupKey)) {
-        if (each.inDigest) continue;
+        // A digest line shows no state; a Matrix room is left as it is once Matrix is no
+        // longer configured, rather than failing the acknowledgement made elsewhere.
+        if (each.inDigest || (each.room.startsWith('matrix:') && this.#d.matrix === undefined)) {
+          continue;
+        }
         const target = targets.find((t) => t.room === each.room);
         const locale = this.#d.locale(each.room);
         const message = this.#rootMessage(payload, labels, locale, each);

@@ -202,6 +202,24 @@ describe('alert delivery', () => {
     expect(JSON.stringify(outbox().at(-1)?.body)).toContain('Acknowledged by anna');
   });
 
+  it('acknowledges in one room even when another room of the group can no longer be written', () => {
+    const { d } = delivery();
+    store(fixture('firing'));
+    d.deliverPending();
+    const threads = new SqliteAlertThreads(db);
+    const groupKey = fixture('firing').groupKey;
+    // The group was also posted in a Matrix room, and Matrix is configured no more.
+    threads.add({ room: 'matrix:!gone:s', groupKey, rootKey: 'old-root', inDigest: false });
+    const id = threads.get(`mattermost:${ops}`, groupKey)?.id ?? 0;
+    expect(d.acknowledge(id, 'anna')?.ackedBy).toBe('anna');
+    expect(threads.get('matrix:!gone:s', groupKey)?.ackedBy).toBe('anna');
+    expect(
+      outbox()
+        .filter((r) => r.kind === 'patch')
+        .map((r) => r.target),
+    ).toEqual([threads.get(`mattermost:${ops}`, groupKey)?.rootKey]);
+  });
+
   it('shows a silence made from the post on its root while it lasts', () => {
     const { d } = delivery();
     store(fixture('firing'));
