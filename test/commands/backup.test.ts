@@ -97,6 +97,46 @@ describe('backups command', () => {
   });
 });
 
+describe('a snapshot of a backup cut short', () => {
+  /** What a bot killed during `backup moodle` (job 9) leaves: a started run and a snapshot. */
+  function cutShort(h: Harness): string {
+    h.ledger.startRun({ job: '9-cut', jobId: 9, service: 'moodle', at: new Date() });
+    return h.engine.storePartial(
+      { service: 'moodle', source: 'volume:moodledata', job: '9-cut', extra: [] },
+      'files',
+    );
+  }
+
+  it('backups marks it incomplete and says it is never chosen', async () => {
+    const { h, t } = setup();
+    await t.run(admin, 'backup moodle');
+    const partial = cutShort(h);
+    const outcome = await t.run(admin, 'backups moodle');
+    expect(outcome.message.code?.content).toMatch(
+      new RegExp(`${partial}\\s+\\S+ \\S+\\s+volume:moodledata\\s+INCOMPLETE`),
+    );
+    expect(outcome.message.text).toContain(
+      'Not known to be complete: 1; never chosen as latest nor counted by the retention policy.',
+    );
+  });
+
+  it('restore by its id says so first in the confirmation; latest is the good backup', async () => {
+    const { h, t } = setup();
+    await t.run(admin, 'backup moodle');
+    const partial = cutShort(h);
+    const byId = await t.run(admin, `restore moodle ${partial}`);
+    expect(byId.status).toBe('pending');
+    expect(byId.message.text?.split('\n')[0]).toBe(
+      `⚠ Snapshot \`${partial}\` (volume:moodledata) is INCOMPLETE (its job was cut short): ` +
+        'it is not known to be complete. Restoring it may leave the service with part of its ' +
+        'data. Go on only if you are sure.',
+    );
+    const latest = await t.run(admin, 'restore moodle latest');
+    expect(latest.message.text).not.toContain(partial);
+    expect(latest.message.text).not.toContain('⚠');
+  });
+});
+
 describe('restore command', () => {
   it('describes exactly what will be overwritten, waits for a confirmation, then restores', async () => {
     const { h, volume, db, t } = setup();
