@@ -79,9 +79,13 @@ export interface LeftStateDeps {
    * The snapshots a job of the service recorded as complete (their job tag and when); for a
    * restore, its safety backup. Absent without backups.
    */
-  readonly recorded?: (
-    service: string,
-  ) => readonly { readonly snapshotId: string; readonly job: string; readonly createdAt: Date }[];
+  readonly recorded?: (service: string) => readonly {
+    readonly snapshotId: string;
+    readonly job: string;
+    readonly createdAt: Date;
+    /** The whole backup run finished (src/store/backup-repo.ts). */
+    readonly complete: boolean;
+  }[];
   readonly timeoutMs?: number;
 }
 
@@ -112,12 +116,15 @@ function withContainers(text: Text, params: Record<string, string>, list: Text):
   };
 }
 
-/** The safety snapshot a restore job made before it stopped the service, if it finished. */
+/** The safety snapshot a restore job made before it stopped the service, if it completed. */
 function safetyOf(job: JobRecord, deps: LeftStateDeps, service: string): string | undefined {
   // Job tags are `<job id>-<start time>` (commands/backup-shared.ts); the time tells this
   // job apart from one of the same number in another state database.
   const mine = (deps.recorded?.(service) ?? []).filter(
-    (m) => m.job.startsWith(`${job.id}-`) && m.createdAt.getTime() >= job.createdAt.getTime(),
+    (m) =>
+      m.complete &&
+      m.job.startsWith(`${job.id}-`) &&
+      m.createdAt.getTime() >= job.createdAt.getTime(),
   );
   return mine[0]?.snapshotId;
 }

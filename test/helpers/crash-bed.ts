@@ -4,7 +4,8 @@
  * SIGKILL at a seeded random moment, started again, and what it left read back from its
  * state file, the engine and the fake.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -220,13 +221,48 @@ export class CrashBed {
     return found;
   }
 
-  /** Types a command that asks for a confirmation, and confirms it with its code. */
-  async sayConfirmed(text: string): Promise<FakePost> {
+  /**
+   * Types a command that starts a job, confirms it if the bot asks, and waits for the job to
+   * be running (and, when given, for its progress text); returns the job.
+   */
+  async begin(text: string, command: string, progress?: RegExp): Promise<JobRow> {
+    const known = new Set(this.jobs().map((j) => j.id));
     const asked = this.say(text);
-    const prompt = await this.answer(asked, /confirm [A-Z0-9]{4,}/);
-    const code = /confirm ([A-Z0-9]{4,})/.exec(prompt)?.[1] ?? '';
+    let confirmed = false;
+    await waitFor(
+      () => {
+        if (this.jobs().some((j) => !known.has(j.id) && j.command === command)) return true;
+        const prompt = this.fake.data
+          .botPosts(this.ops.id)
+          .find((p) => p.root_id === asked.id && /confirm [A-Z0-9]{4,}/.test(visibleText(p)));
+        if (prompt !== undefined && !confirmed) {
+          const code = /confirm ([A-Z0-9]{4,})/.exec(visibleText(prompt))?.[1] ?? '';
+          this.fake.say(this.admin, this.ops, `@pes confirm ${code}`, asked.id);
+          confirmed = true;
+        }
+        return false;
+      },
+      `a ${command} job for "${text}"`,
+      30_000,
+    );
+    return this.running(command, progress);
+  }
+
+  /**
+   * Runs a command to its end: confirms it when the bot asks, then waits for an answer
+   * matching `done`.
+   */
+  async run(text: string, done: RegExp, timeoutMs = 120_000): Promise<string> {
+    const asked = this.say(text);
+    const first = await this.answer(
+      asked,
+      new RegExp(`${done.source}|confirm [A-Z0-9]{4,}`),
+      timeoutMs,
+    );
+    if (done.test(first)) return first;
+    const code = /confirm ([A-Z0-9]{4,})/.exec(first)?.[1] ?? '';
     this.fake.say(this.admin, this.ops, `@pes confirm ${code}`, asked.id);
-    return asked;
+    return this.answer(asked, done, timeoutMs);
   }
 
   /** Reads the state file as it is now (another process writes it; WAL lets both). */
@@ -255,7 +291,7 @@ export class CrashBed {
     let job: JobRow | undefined;
     await waitFor(
       () => {
-        job = this.jobs().find((j) => j.command === command && j.state === 'running');
+        job = this.jobs().findLast((j) => j.command === command && j.state === 'running');
         return (
           job !== undefined && (progress === undefined || progress.test(job.progress_text ?? ''))
         );
@@ -331,7 +367,6 @@ export async function pause(ms: number): Promise<void> {
  * the next start removes them in the background.
  */
 export async function noHelpersOf(bed: DockerTestBed, pid: number): Promise<void> {
-  const { hostname } = await import('node:os');
   const owner = `${hostname()}:${pid}`;
   await bed.waitFor(
     `the helpers of ${owner} to be removed`,
@@ -344,4 +379,27 @@ export async function noHelpersOf(bed: DockerTestBed, pid: number): Promise<void
     },
     60_000,
   );
+}
+
+/**
+ * Waits until no process has `marker` among its arguments or its environment (read from
+ * /proc; e.g. `RESTIC_REPOSITORY=<path>`): the programs a
+ * killed bot had started (restic, borg) go on by themselves and may still write what the
+ * kill cut short; what the bot offers is checked once they are done.
+ */
+export async function processesGone(marker: string, timeoutMs = 60_000): Promise<void> {
+  const running = (): boolean =>
+    readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
+      .some((pid) => {
+        try {
+          const words = ['cmdline', 'environ'].flatMap((f) =>
+            readFileSync(`/proc/${pid}/${f}`, 'utf8').split('\0'),
+          );
+          return words.includes(marker);
+        } catch {
+          return false;
+        }
+      });
+  await waitFor(() => !running(), `the processes using ${marker} to end`, timeoutMs);
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { createVolume } from './backup-env.ts';
-import { appImage, busyboxImage, type DockerTestBed } from './docker.ts';
+import { appImage, type DockerTestBed } from './docker.ts';
 
 export interface CrashService {
   readonly project: string;
@@ -41,7 +41,7 @@ async function fill(bed: DockerTestBed, volume: string, mb: number): Promise<voi
 
 export async function createCrashService(
   bed: DockerTestBed,
-  options: { volumeMb: number; scaleMax?: number },
+  options: { volumeMb: number; scaleMax?: number; replicas?: number },
 ): Promise<CrashService> {
   const project = bed.project('moodle');
   const volume = await createVolume(bed, 'moodledata');
@@ -56,6 +56,17 @@ export async function createCrashService(
     // Stops at once: sleep ignores SIGTERM, and the default 10 s would fill every window.
     config: { StopTimeout: 1 },
   });
+  // More replicas of the same (Compose numbers them; the bot finds them by label).
+  for (let number = 2; number <= (options.replicas ?? 1); number++) {
+    await bed.createContainer({
+      name: `${project}-moodle-${number}`,
+      image: appImage(1),
+      cmd: ['sleep', '3600'],
+      compose: { project, service: 'moodle', number },
+      hostConfig: { Mounts: [{ Type: 'volume', Source: volume, Target: '/data' }] },
+      config: { StopTimeout: 1 },
+    });
+  }
   const scaleMax = options.scaleMax ?? 3;
   return {
     project,
@@ -73,16 +84,24 @@ export async function createCrashService(
   };
 }
 
-/** The containers of the service's Compose project now: name (no slash) → state. */
+export interface ProjectContainer {
+  readonly name: string;
+  /** running, created, exited… */
+  readonly state: string;
+  /** The image reference it was made from, e.g. pes-test/app:2. */
+  readonly image: string;
+}
+
+/** The containers of the service's Compose project now, by name. */
 export async function projectContainers(
   bed: DockerTestBed,
   project: string,
-): Promise<Map<string, string>> {
+): Promise<ProjectContainer[]> {
   const list = await bed.docker.listContainers({
     all: true,
     filters: { label: [`com.docker.compose.project=${project}`] },
   });
-  return new Map(list.map((c) => [(c.Names[0] ?? '').replace(/^\//, ''), c.State]));
+  return list
+    .map((c) => ({ name: (c.Names[0] ?? '').replace(/^\//, ''), state: c.State, image: c.Image }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
-
-export { busyboxImage };
