@@ -29,6 +29,10 @@ export async function pumpSnapshot(
   options: { readonly tar: boolean; readonly digest?: boolean },
 ): Promise<MeasuredStream> {
   const meter = new ManifestMeter(options);
+  // Destroyed with the first failure, which is reported below: a side that has not piped
+  // yet (a helper still being made when a cancel came) must not leave its 'error' unheard,
+  // or the process dies of it.
+  meter.on('error', () => undefined);
   let first: { error: unknown } | undefined;
   const fail = (error: unknown): never => {
     first ??= { error };

@@ -154,31 +154,32 @@ async function createHelper(
   withStdin: boolean,
   signal?: AbortSignal,
 ): Promise<Container> {
+  let created: Container;
   try {
-    return await requestDocker(
-      connection,
-      (abortSignal) =>
-        connection.docker.createContainer({
-          Image: run.image,
-          Cmd: [...run.cmd],
-          Labels: { [helperLabel]: run.purpose, [helperOwnerLabel]: owner },
-          AttachStdin: withStdin,
-          OpenStdin: withStdin,
-          // The engine closes the helper's stdin when our side of the connection ends.
-          StdinOnce: withStdin,
-          AttachStdout: true,
-          AttachStderr: true,
-          Tty: false,
-          NetworkDisabled: true,
-          HostConfig: {
-            NetworkMode: 'none',
-            LogConfig: { Type: 'none', Config: {} },
-            Mounts: [...run.mounts],
-            SecurityOpt: ['no-new-privileges'],
-          },
-          abortSignal,
-        }),
-      signal,
+    // Not aborted by the job's signal: an aborted create may still make the container on the
+    // engine a moment later, where nobody removes it (a restore cancelled by `pes serve`'s
+    // stop left its helpers "created"; test/integration/serve-stop.test.ts).
+    created = await requestDocker(connection, (abortSignal) =>
+      connection.docker.createContainer({
+        Image: run.image,
+        Cmd: [...run.cmd],
+        Labels: { [helperLabel]: run.purpose, [helperOwnerLabel]: owner },
+        AttachStdin: withStdin,
+        OpenStdin: withStdin,
+        // The engine closes the helper's stdin when our side of the connection ends.
+        StdinOnce: withStdin,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+        NetworkDisabled: true,
+        HostConfig: {
+          NetworkMode: 'none',
+          LogConfig: { Type: 'none', Config: {} },
+          Mounts: [...run.mounts],
+          SecurityOpt: ['no-new-privileges'],
+        },
+        abortSignal,
+      }),
     );
   } catch (error) {
     if (hasEngineStatus(error, 404)) {
@@ -186,6 +187,11 @@ async function createHelper(
     }
     throw error;
   }
+  if (signal?.aborted === true) {
+    await removeContainer(connection, created.id).catch(() => undefined);
+    signal.throwIfAborted();
+  }
+  return created;
 }
 
 /** Where stdout goes when the caller does not want it. */
