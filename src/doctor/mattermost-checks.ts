@@ -8,6 +8,7 @@ import type { MattermostConfig } from '../config/mattermost.ts';
 import { actionsPath } from '../chat/mattermost/adapter.ts';
 import { commandPath } from '../server/mattermost-routes.ts';
 import { cannot, fail, ok, type Check, type Finding } from './check.ts';
+import { plural } from './format.ts';
 import { field, probe } from './http-probe.ts';
 
 export function mattermostChecks(config: LoadedConfig): Check[] {
@@ -88,8 +89,8 @@ function slash(mm: MattermostConfig, local: string): Finding {
   const count = mm.slashTokens.length;
   if (count > 0) {
     return ok({
-      ru: `токенов команды: ${count}; адрес запроса — …${commandPath}`,
-      en: `${count} command token(s); request URL …${commandPath}`,
+      ru: `${plural(count, 'ru', { one: 'токен команды', few: 'токена команды', other: 'токенов команды' })}; адрес запроса — …${commandPath}`,
+      en: `${plural(count, 'en', { one: 'command token', other: 'command tokens' })}; request URL …${commandPath}`,
     });
   }
   const base = mm.publicUrl ?? local;

@@ -66,9 +66,9 @@ describe('parseDockerHost', () => {
     });
     expect(endpoint.host).toBe('tcp://docker.local:2376');
     expect(endpoint.options).toMatchObject({ protocol: 'https', host: 'docker.local', port: 2376 });
-    expect(String(endpoint.options.ca)).toBe('ca.pem');
-    expect(String(endpoint.options.cert)).toBe('cert.pem');
-    expect(String(endpoint.options.key)).toBe('key.pem');
+    expect(endpoint.options.ca).toEqual(Buffer.from('ca.pem'));
+    expect(endpoint.options.cert).toEqual(Buffer.from('cert.pem'));
+    expect(endpoint.options.key).toEqual(Buffer.from('key.pem'));
     // Without DOCKER_CERT_PATH the files are the Docker CLI's default, ~/.docker.
     const home = mkdtempSync(join(tmpdir(), 'pes-home-'));
     const error = userError(
