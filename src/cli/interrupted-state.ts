@@ -74,7 +74,8 @@ const defaultTimeoutMs = 10_000;
 
 export interface LeftStateDeps {
   readonly services: ReadonlyMap<string, ServiceDefinition>;
-  readonly platform: (service: ServiceDefinition) => Platform;
+  /** Only reads: the state, and an update plan to the images that run now. */
+  readonly platform: (service: ServiceDefinition) => Pick<Platform, 'status' | 'planUpdate'>;
   /**
    * The snapshots a job of the service recorded as complete (their job tag and when); for a
    * restore, its safety backup. Absent without backups.
