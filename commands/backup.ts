@@ -36,14 +36,6 @@ const texts = {
 } as const;
 
 /** Checked by the parser (not in run), so that a refused tag opens no job. */
-/** Failures a cancel must not hide (see run). */
-const toldOnCancel: ReadonlySet<string> = new Set([
-  'backup-also-failed',
-  'backup-cleanup-failed',
-  'backup-hook-failed',
-  'backup-partial-left',
-]);
-
 const tagOption = {
   name: 'tag',
   flags: '--tag <tag>',
@@ -140,26 +132,15 @@ export default defineCommand({
         data: { service: service.name, dryRun: true, sources, tags },
       };
     }
-    let report;
-    try {
-      report = await ctx.backups.backup(
-        service,
-        { only, tags, job: jobTag(ctx), jobId: ctx.jobId },
-        reportSteps(ctx),
-        ctx.signal,
-      );
-    } catch (error) {
-      // A cancelled job is reported as "cancelled" by the job runner, which would drop what
-      // else failed on the way (the hook after, removing what was stored): sent first.
-      if (ctx.signal.aborted && error instanceof UserError && toldOnCancel.has(error.code)) {
-        const hint = error.hint(ctx.locale);
-        ctx.reply({
-          severity: 'error',
-          text: [error.text(ctx.locale), hint].filter(Boolean).join('\n'),
-        });
-      }
-      throw error;
-    }
+    // Cancelled with more failures on the way (the hook after, removing what was stored),
+    // the error names them all and carries the cancel as its cause: the job runner reports
+    // it rather than a bare "cancelled" (src/core/job-runner.ts).
+    const report = await ctx.backups.backup(
+      service,
+      { only, tags, job: jobTag(ctx), jobId: ctx.jobId },
+      reportSteps(ctx),
+      ctx.signal,
+    );
     return result(ctx, report);
   },
 });

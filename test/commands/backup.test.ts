@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createTestBot, fakePlatform } from '../helpers/bot.ts';
 import { roles, testCatalog } from '../helpers/catalog.ts';
 import { FakeSource, harness, type Harness } from '../backup/fakes.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const admin = 'local:root';
 const operator = 'mattermost:bob';
@@ -134,6 +135,42 @@ describe('a snapshot of a backup cut short', () => {
     const latest = await t.run(admin, 'restore moodle latest');
     expect(latest.message.text).not.toContain(partial);
     expect(latest.message.text).not.toContain('⚠');
+  });
+});
+
+describe('a cancelled backup', () => {
+  it('tells what else failed on the way: the hook after, and what it stored that stays', async () => {
+    const volume = new FakeSource('volume:moodledata', 'files v1');
+    // A source still being read when the cancel comes.
+    const slow = {
+      id: 'postgres:moodle',
+      filename: 'moodle.dump',
+      produce: (signal?: AbortSignal) =>
+        new Promise<never>((_resolve, reject) => {
+          signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+        }),
+      consume: () => Promise.reject(new Error('not in this test')),
+    };
+    const hooks = {
+      before: () => Promise.resolve(),
+      after: () => Promise.reject(new Error('maintenance off failed')),
+    };
+    const h = harness({ moodle: { sources: [volume, slow], hooks } });
+    const t = createTestBot({ catalog, backups: h.service, backupLedger: h.ledger });
+    h.engine.forgetError = new Error('repository is locked');
+
+    const running = t.run(admin, 'backup moodle');
+    await waitFor(() => h.engine.stored.length === 1, 'the volume to be stored');
+    const [job] = t.jobs.list({ limit: 1, activeOnly: true });
+    await t.run(admin, `cancel ${job?.id ?? 0}`);
+    const outcome = await running;
+
+    expect(t.jobs.get(job?.id ?? 0)?.state).toBe('cancelled');
+    for (const told of [outcome.message.text ?? '', t.jobs.get(job?.id ?? 0)?.result ?? '']) {
+      expect(told).toContain(`Job ${job?.id ?? 0} was cancelled`);
+      expect(told).toContain('maintenance off failed');
+      expect(told).toMatch(/could not be removed: repository is locked/);
+    }
   });
 });
 
