@@ -5,8 +5,14 @@
  */
 import type { ContainerInspectInfo } from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestBot } from '../helpers/bot.ts';
+import type { ServiceDefinition } from '../../src/core/catalog.ts';
+import type { ContainerReport, StepReporter, UpdatePlan } from '../../src/core/platform.ts';
+import { connectDocker } from '../../src/platforms/docker/client.ts';
+import { DockerPlatform } from '../../src/platforms/docker/docker-platform.ts';
+import { createTestBot, type TestBot } from '../helpers/bot.ts';
+import { testCatalog } from '../helpers/catalog.ts';
 import { appImage, DockerTestBed } from '../helpers/docker.ts';
+import { EngineProxy } from '../helpers/engine-proxy.ts';
 import {
   admin,
   composeContainers,
@@ -17,18 +23,37 @@ import {
 } from '../helpers/docker-snapshot.ts';
 
 const previousLabel = 'pes.bot/previous-image';
+const replacesLabel = 'pes.bot/replaces';
 const digest = `sha256:${'ab'.repeat(32)}`;
 
 /** A container's configuration but for what an update is meant to change. */
 function configOf(info: ContainerInspectInfo): unknown {
   const labels = Object.fromEntries(
-    Object.entries(info.Config.Labels).filter(([key]) => key !== previousLabel),
+    Object.entries(info.Config.Labels).filter(
+      ([key]) => key !== previousLabel && key !== replacesLabel,
+    ),
   );
   return {
     Name: info.Name,
     Config: { ...info.Config, Hostname: undefined, Image: undefined, Labels: labels },
     HostConfig: info.HostConfig,
   };
+}
+
+/** The Docker platform, telling when the signal of an update it runs is aborted. */
+class WatchedPlatform extends DockerPlatform {
+  #aborted: () => void = () => undefined;
+  readonly aborted = new Promise<void>((resolve) => (this.#aborted = resolve));
+
+  override update(
+    service: ServiceDefinition,
+    plan: UpdatePlan,
+    onStep: StepReporter,
+    signal?: AbortSignal,
+  ): Promise<ContainerReport[]> {
+    signal?.addEventListener('abort', () => this.#aborted(), { once: true });
+    return super.update(service, plan, onStep, signal);
+  }
 }
 
 function short(id: string): string {
@@ -164,7 +189,8 @@ describe('update and rollback (real engine)', () => {
     expect(outcome.errorCode).toBe('update-rolled-back');
     expect(outcome.message.text).toBe(
       `Updating app failed at ${replica(1)}: Container ${replica(1)} did not become healthy: ` +
-        `health check failed: version 3 is broken. Everything was put back as it was: ${replica(1)}.`,
+        `health check failed: version 3 is broken. Everything was put back as it was: ` +
+        `${replica(1)}: restored, running, healthy; ${replica(2)}: unchanged; ${replica(3)}: unchanged.`,
     );
     const after = await app();
     expect(after.map((c) => c.Id)).toEqual(ids);
@@ -199,7 +225,8 @@ describe('update and rollback (real engine)', () => {
     const outcome = await t.run(admin, 'update mixed 2', yes([]));
     expect(outcome.errorCode).toBe('update-rolled-back');
     expect(outcome.message.text).toContain(
-      `Everything was put back as it was: ${mixed}-mixed-3, ${mixed}-mixed-2, ${mixed}-mixed-1.`,
+      'Everything was put back as it was: ' +
+        [1, 2, 3].map((n) => `${mixed}-mixed-${n}: restored, running, healthy`).join('; '),
     );
     const after = await composeContainers(bed, mixed, 'mixed');
     expect(after.map((c) => [c.Id, c.Image, c.Config])).toEqual(
@@ -275,7 +302,8 @@ describe('update and rollback (real engine)', () => {
     const cancel = await t.run(admin, `cancel ${job?.id ?? 0}`);
     expect(cancel.status).toBe('ok');
     const outcome = await running;
-    expect(outcome.errorCode).toBe('job-cancelled');
+    expect(outcome.errorCode).toBe('update-cancelled');
+    expect(t.jobs.get(job?.id ?? 0)?.state).toBe('cancelled');
     const after = await app();
     expect(after.map((c) => [c.Name, c.Id, c.Image, c.State.Running])).toEqual(
       before.map((c) => [c.Name, c.Id, c.Image, true]),
@@ -287,6 +315,105 @@ describe('update and rollback (real engine)', () => {
       [],
     );
   }, 60_000);
+
+  /** A bot on the engine through a proxy that can hold back one request. */
+  async function proxiedBot(
+    timeoutMs: number,
+  ): Promise<{ proxy: EngineProxy; platform: WatchedPlatform; bot: TestBot }> {
+    const proxy = await EngineProxy.start();
+    const platform = new WatchedPlatform(connectDocker({ host: proxy.address, timeoutMs }));
+    const services = new Map([['app', composeService('app', project())]]);
+    return {
+      proxy,
+      platform,
+      bot: createTestBot({ catalog: testCatalog({ services }), platform }),
+    };
+  }
+
+  const createOf =
+    (name: string) =>
+    (method: string, url: URL): boolean =>
+      method === 'POST' &&
+      url.pathname.endsWith('/containers/create') &&
+      url.searchParams.get('name') === name;
+
+  /** The replicas, by name, as they were, all running; nothing else of the run added. */
+  async function expectAllBack(before: ContainerInspectInfo[], names: string[]): Promise<void> {
+    const after = await app();
+    expect(after.map((c) => [c.Name, c.Id, c.Image, c.State.Running])).toEqual(
+      before.map((c) => [c.Name, c.Id, c.Image, true]),
+    );
+    expect(Object.keys(await engineSnapshot(bed)).sort()).toEqual(names);
+    const labelled = await bed.docker.listContainers({
+      all: true,
+      filters: { label: before.map((c) => `${replacesLabel}=${c.Id}`) },
+    });
+    expect(labelled).toEqual([]);
+  }
+
+  it('puts back a container the engine makes after the cancel, and says what each one is', async () => {
+    const before = await app();
+    const names = Object.keys(await engineSnapshot(bed)).sort();
+    const { proxy, platform, bot } = await proxiedBot(30_000);
+    try {
+      // The engine gets the second replica's create, but answers only after the cancel.
+      const held = proxy.hold(createOf(replica(2)));
+      const running = bot.run(admin, 'update app 1', yes([]));
+      await held.arrived;
+      const job = bot.jobs.list({ limit: 10, activeOnly: true })[0];
+      expect((await bot.run(admin, `cancel ${job?.id ?? 0}`)).status).toBe('ok');
+      await platform.aborted;
+      held.release();
+      const outcome = await running;
+      // The create did happen on the engine: the container it made must be gone again.
+      await held.applied;
+      await expectAllBack(before, names);
+      expect(bot.jobs.get(job?.id ?? 0)?.state).toBe('cancelled');
+      expect(outcome.errorCode).toBe('update-cancelled');
+      expect(outcome.message.text).toBe(
+        `Updating app was cancelled at ${replica(2)}; everything was put back as it was: ` +
+          `${replica(1)}: restored, running, healthy; ${replica(2)}: restored, running, healthy; ` +
+          `${replica(3)}: unchanged.`,
+      );
+    } finally {
+      await proxy.close();
+    }
+  }, 90_000);
+
+  it('waits for a create that outlasts the time limit before it puts things back', async () => {
+    const before = await app();
+    const names = Object.keys(await engineSnapshot(bed)).sort();
+    const { proxy, bot } = await proxiedBot(3_000);
+    try {
+      // No answer to the first replica's create within the time limit; the engine makes the
+      // container only once the update has given up waiting for it.
+      const held = proxy.hold(createOf(replica(1)));
+      const running = bot.run(admin, 'update app 1', yes([]));
+      await held.arrived;
+      await bed.waitFor(
+        'the update to give up on the create',
+        () =>
+          Promise.resolve(
+            bot.progress.some((p) => p.text === `${replica(1)}: failed`) || undefined,
+          ),
+        30_000,
+      );
+      held.release();
+      const outcome = await running;
+      await held.applied;
+      await expectAllBack(before, names);
+      expect(outcome.errorCode).toBe('update-rolled-back');
+      expect(outcome.message.text).toMatch(
+        new RegExp(
+          `^Updating app failed at ${replica(1)}: .*no answer in 3 s.*\\. ` +
+            `Everything was put back as it was: ${replica(1)}: restored, running, healthy; ` +
+            `${replica(2)}: unchanged; ${replica(3)}: unchanged\\.$`,
+        ),
+      );
+    } finally {
+      await proxy.close();
+    }
+  }, 90_000);
 
   it('carries anonymous volumes over to the new container', async () => {
     const data = bed.project('data');

@@ -107,15 +107,22 @@ export const dockerErrorTexts = {
   'update-rolled-back': {
     kind: 'failed',
     message: {
-      ru: 'Обновление {service} не удалось на {container}: {reasonRu}. Всё возвращено как было: {restored}.',
-      en: 'Updating {service} failed at {container}: {reasonEn}. Everything was put back as it was: {restored}.',
+      ru: 'Обновление {service} не удалось на {container}: {reasonRu}. Всё возвращено как было — {statesRu}.',
+      en: 'Updating {service} failed at {container}: {reasonEn}. Everything was put back as it was: {statesEn}.',
+    },
+  },
+  'update-cancelled': {
+    kind: 'failed',
+    message: {
+      ru: 'Обновление {service} отменено на {container}; всё возвращено как было — {statesRu}.',
+      en: 'Updating {service} was cancelled at {container}; everything was put back as it was: {statesEn}.',
     },
   },
   'update-rollback-failed': {
     kind: 'failed',
     message: {
-      ru: 'Обновление {service} не удалось на {container}: {reasonRu}. Возвращены: {restored}; НЕ возвращены: {failed}.',
-      en: 'Updating {service} failed at {container}: {reasonEn}. Put back: {restored}; NOT put back: {failed}.',
+      ru: 'Обновление {service} остановлено на {container}: {reasonRu}. Вернуть удалось не всё — {statesRu}.',
+      en: 'Updating {service} stopped at {container}: {reasonEn}. Not everything could be put back: {statesEn}.',
     },
     hint: {
       ru: 'Старые контейнеры сохранены как *.pes-old: rollback {service}',

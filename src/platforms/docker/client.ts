@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import type { DockerOptions } from 'dockerode';
 import { UserError } from '../../core/errors.ts';
+import type { InFlight } from './in-flight.ts';
 
 export const defaultDockerHost = 'unix:///var/run/docker.sock';
 
@@ -243,6 +244,44 @@ export async function requestDocker<T>(
       );
     }
     throw toDockerError(error, connection.host);
+  }
+}
+
+/**
+ * Runs one request that changes something on the engine (create, start, stop, rename,
+ * remove, connect). Unlike requestDocker it is never aborted, neither by a cancel nor by the
+ * time limit: an aborted request may still take effect on the engine later, when nobody
+ * looks any more (in-flight.ts). A cancel is honoured between such requests, where the state
+ * is known. The caller's wait is still bounded: after the time limit it gets
+ * docker-unreachable while the request goes on, kept in `inFlight` so that a rollback can
+ * wait for it to settle before it looks at the engine.
+ */
+export async function mutateDocker<T>(
+  connection: DockerConnection,
+  request: () => Promise<T>,
+  inFlight?: InFlight,
+): Promise<T> {
+  const answer = request();
+  // Kept (or at least watched) before anything can make the caller stop waiting for it.
+  if (inFlight === undefined) answer.catch(() => undefined);
+  else inFlight.keep(answer);
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new UserError('docker-unreachable', {
+          socket: connection.host,
+          reason: `no answer in ${connection.timeoutMs / 1000} s`,
+        }),
+      );
+    }, connection.timeoutMs);
+  });
+  try {
+    return await Promise.race([answer, limit]);
+  } catch (error) {
+    throw toDockerError(error, connection.host);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,10 +1,15 @@
 /**
- * The container operations scale and update are made of, each one engine request through
- * requestDocker (time limit, caller's signal, errors people can read).
+ * The container operations scale and update are made of, each one engine request with a
+ * time limit and errors people can read. Looking (inspect) takes the caller's signal;
+ * changing (create, start, stop, rename, remove) never does and is never aborted
+ * (client.ts, mutateDocker): the caller checks its signal between these steps, so a cancel
+ * never leaves a change the engine may still make after it. `inFlight` keeps a change whose
+ * caller stopped waiting (the time limit) until it settles.
  */
 import type { ContainerInspectInfo, NetworkConnectOptions } from 'dockerode';
-import { engineStatus, requestDocker, type DockerConnection } from './client.ts';
+import { engineStatus, mutateDocker, requestDocker, type DockerConnection } from './client.ts';
 import type { ContainerSpec } from './container-spec.ts';
+import type { InFlight } from './in-flight.ts';
 
 /** Docker's own default grace period for `docker stop` when the container sets none. */
 export const defaultStopSeconds = 10;
@@ -31,32 +36,25 @@ export function inspectContainerInfo(
 export async function createFromSpec(
   connection: DockerConnection,
   spec: ContainerSpec,
-  signal?: AbortSignal,
+  inFlight?: InFlight,
 ): Promise<string> {
-  const container = await requestDocker(
+  const container = await mutateDocker(
     connection,
-    (abortSignal) => connection.docker.createContainer({ ...spec.create, abortSignal }),
-    signal,
+    () => connection.docker.createContainer(spec.create),
+    inFlight,
   );
   try {
     for (const { network, endpoint } of spec.connect) {
-      await requestDocker(
+      const options: NetworkConnectOptions = { Container: container.id, EndpointConfig: endpoint };
+      await mutateDocker(
         connection,
-        (abortSignal) => {
-          // dockerode honours abortSignal here though its types do not list it.
-          const options: NetworkConnectOptions & { abortSignal: AbortSignal } = {
-            Container: container.id,
-            EndpointConfig: endpoint,
-            abortSignal,
-          };
-          return connection.docker.getNetwork(network).connect(options);
-        },
-        signal,
+        () => connection.docker.getNetwork(network).connect(options) as Promise<unknown>,
+        inFlight,
       );
     }
   } catch (error) {
     // A half-made container must not be left behind under the service's name.
-    await removeContainer(connection, container.id).catch(() => undefined);
+    await removeContainer(connection, container.id, {}, inFlight).catch(() => undefined);
     throw error;
   }
   return container.id;
@@ -65,13 +63,13 @@ export async function createFromSpec(
 export async function startContainer(
   connection: DockerConnection,
   id: string,
-  signal?: AbortSignal,
+  inFlight?: InFlight,
 ): Promise<void> {
   try {
-    await requestDocker(
+    await mutateDocker(
       connection,
-      (abortSignal) => connection.docker.getContainer(id).start({ abortSignal }),
-      signal,
+      () => connection.docker.getContainer(id).start() as Promise<unknown>,
+      inFlight,
     );
   } catch (error) {
     // 304: already running, which is what was asked for.
@@ -87,14 +85,14 @@ export async function stopContainer(
   connection: DockerConnection,
   id: string,
   seconds: number,
-  signal?: AbortSignal,
+  inFlight?: InFlight,
 ): Promise<void> {
   const patient = { ...connection, timeoutMs: seconds * 1000 + connection.timeoutMs };
   try {
-    await requestDocker(
+    await mutateDocker(
       patient,
-      (abortSignal) => connection.docker.getContainer(id).stop({ t: seconds, abortSignal }),
-      signal,
+      () => connection.docker.getContainer(id).stop({ t: seconds }) as Promise<unknown>,
+      inFlight,
     );
   } catch (error) {
     // 304: already stopped.
@@ -116,15 +114,15 @@ export async function removeContainer(
   connection: DockerConnection,
   id: string,
   options: { volumes?: boolean } = {},
-  signal?: AbortSignal,
+  inFlight?: InFlight,
 ): Promise<void> {
-  await requestDocker(
+  await mutateDocker(
     connection,
-    (abortSignal) =>
+    () =>
       connection.docker
         .getContainer(id)
-        .remove({ force: true, v: options.volumes === true, abortSignal }),
-    signal,
+        .remove({ force: true, v: options.volumes === true }) as Promise<unknown>,
+    inFlight,
   );
 }
 
@@ -132,12 +130,12 @@ export async function renameContainer(
   connection: DockerConnection,
   id: string,
   name: string,
-  signal?: AbortSignal,
+  inFlight?: InFlight,
 ): Promise<void> {
-  await requestDocker(
+  await mutateDocker(
     connection,
-    (abortSignal) => connection.docker.getContainer(id).rename({ name, abortSignal }),
-    signal,
+    () => connection.docker.getContainer(id).rename({ name }) as Promise<unknown>,
+    inFlight,
   );
 }
 

@@ -6,7 +6,7 @@
 import type { ServiceDefinition } from '../../core/catalog.ts';
 import { UserError } from '../../core/errors.ts';
 import type { ContainerReport, StepEvent, StepReporter } from '../../core/platform.ts';
-import { engineStatus, requestDocker, type DockerConnection } from './client.ts';
+import { engineStatus, mutateDocker, requestDocker, type DockerConnection } from './client.ts';
 import { findServiceContainers, type DiscoveredContainer } from './discover.ts';
 import { waitHealthy, type WaitOptions } from './wait-healthy.ts';
 
@@ -95,7 +95,9 @@ function halted(
 /**
  * Stops with the container's own grace period (Compose's stop_grace_period becomes its
  * StopTimeout), and gives the request that long on top of the usual time limit. The job's
- * signal is not passed on: a cancel must not leave a container stopped that was running.
+ * signal is not passed on, and the request is never aborted (client.ts, mutateDocker): a
+ * cancel, or a stop the engine carried out after the client gave up on it, must not leave a
+ * container stopped that was running.
  */
 async function stopContainer(
   connection: DockerConnection,
@@ -107,9 +109,7 @@ async function stopContainer(
   const configured: unknown = (info.Config as { StopTimeout?: unknown }).StopTimeout;
   const grace = typeof configured === 'number' ? configured : defaultStopSeconds;
   const patient = { ...connection, timeoutMs: connection.timeoutMs + grace * 1000 };
-  await requestDocker(patient, (abortSignal) =>
-    ignoreNotModified(handle.stop({ t: grace, abortSignal })),
-  );
+  await mutateDocker(patient, () => ignoreNotModified(handle.stop({ t: grace })));
 }
 
 async function startContainer(
@@ -117,9 +117,7 @@ async function startContainer(
   container: DiscoveredContainer,
 ): Promise<void> {
   const handle = connection.docker.getContainer(container.id);
-  await requestDocker(connection, (abortSignal) =>
-    ignoreNotModified(handle.start({ abortSignal })),
-  );
+  await mutateDocker(connection, () => ignoreNotModified(handle.start()));
 }
 
 /** 304 is the engine's "already stopped" / "already started": the state we wanted. */

@@ -7,6 +7,11 @@
  * (as `docker compose down` without `-v` does): a scale must never be what deletes data.
  * `docker volume prune` removes anonymous ones that are no longer wanted. Only replicas this
  * same scale created and then had to take back (they never became healthy) go with theirs.
+ *
+ * A cancel is honoured between engine requests, never by aborting a create, start or stop:
+ * the engine may still carry out a request the client gave up on, e.g. make a replica after
+ * the take-back has run (update-apply.ts says more). A request whose answer is late beyond
+ * the time limit is waited for (InFlight) before what was made is taken back.
  */
 import type { ServiceDefinition } from '../../core/catalog.ts';
 import { UserError } from '../../core/errors.ts';
@@ -24,7 +29,9 @@ import { deriveContainerSpec } from './container-spec.ts';
 import { composeLabels, type DiscoveredContainer } from './discover.ts';
 import { reasonParams } from './failure-reason.ts';
 import { findImage } from './image-ops.ts';
+import { InFlight } from './in-flight.ts';
 import type { NewReplica } from './scale-names.ts';
+import { replacesLabel } from './update-restore.ts';
 import { waitHealthy } from './wait-healthy.ts';
 
 export async function scaleUp(
@@ -44,6 +51,7 @@ export async function scaleUp(
   const image = current?.Id === info.Image ? info.Config.Image : info.Image;
   const created: { name: string; id: string }[] = [];
   const reports: ContainerReport[] = [];
+  const inFlight = new InFlight();
   let currentName = '';
   try {
     for (const [index, replica] of replicas.entries()) {
@@ -58,14 +66,20 @@ export async function scaleUp(
         labels: { [composeLabels.number]: String(replica.number) },
         keepAnonymousVolumes: false,
       });
+      // A new replica replaces no container, whatever the first one was made for.
+      const labels = Object.fromEntries(
+        Object.entries(spec.create.Labels ?? {}).filter(([key]) => key !== replacesLabel),
+      );
       const id = await createFromSpec(
         connection,
-        { ...spec, create: { ...spec.create, Image: image } },
-        signal,
+        { ...spec, create: { ...spec.create, Image: image, Labels: labels } },
+        inFlight,
       );
       created.push({ name: replica.name, id });
+      signal?.throwIfAborted();
       step('starting', 0.2);
-      await startContainer(connection, id, signal);
+      await startContainer(connection, id, inFlight);
+      signal?.throwIfAborted();
       step('waiting', 0.4);
       const health = await waitHealthy(connection, id, replica.name, {
         timeoutMs: service.health.timeoutSeconds * 1000,
@@ -81,7 +95,14 @@ export async function scaleUp(
     }
   } catch (error) {
     onStep({ fraction: 1, container: currentName, phase: 'failed' });
-    // Without the caller's signal: a cancel must not leave half a scale behind.
+    // Without the caller's signal: a cancel must not leave half a scale behind. A create
+    // whose answer never came may still have made its replica: once every request has
+    // settled, whatever holds the replica's (new, unused) name is this scale's.
+    await inFlight.settle(2 * connection.timeoutMs);
+    if (currentName !== '' && !created.some((c) => c.name === currentName)) {
+      const late = await inspectContainerInfo(connection, currentName).catch(() => undefined);
+      if (late !== undefined) created.push({ name: currentName, id: late.Id });
+    }
     for (const replica of created.reverse()) {
       onStep({ fraction: 1, container: replica.name, phase: 'removing' });
       await removeContainer(connection, replica.id, { volumes: true }).catch(() => undefined);
@@ -94,7 +115,8 @@ export async function scaleUp(
         ...reasonParams(error),
         removed: created.length === 0 ? '—' : created.map((c) => c.name).join(', '),
       },
-      { cause: error },
+      // A cancel stays the cause, so that the job reports this account of it (job-runner.ts).
+      { cause: signal?.aborted === true ? (signal.reason as unknown) : error },
     );
   }
   return reports;
@@ -125,9 +147,9 @@ export async function scaleDown(
       }
       const info = await inspectContainerInfo(connection, replica.id, signal);
       step('stopping', 0);
-      await stopContainer(connection, replica.id, stopSecondsOf(info), signal);
+      await stopContainer(connection, replica.id, stopSecondsOf(info));
       step('removing', 0.8);
-      await removeContainer(connection, replica.id, { volumes: false }, signal);
+      await removeContainer(connection, replica.id, { volumes: false });
     } catch (error) {
       step('failed', 1);
       throw new UserError(
@@ -138,7 +160,7 @@ export async function scaleDown(
           ...reasonParams(error),
           removed: reports.length === 0 ? '—' : reports.map((r) => r.container).join(', '),
         },
-        { cause: error },
+        { cause: signal?.aborted === true ? (signal.reason as unknown) : error },
       );
     }
     reports.push({

@@ -22,16 +22,24 @@ export async function stopService(
 ): Promise<string[]> {
   const containers = await findServiceContainers(connection, service.containers, signal);
   if (containers.length === 0) throw new UserError('service-vanished', { service: service.name });
-  // All at once: a restore waits for the slowest grace period, not for their sum.
-  const stopped = await Promise.all(
+  // All at once: a restore waits for the slowest grace period, not for their sum. A stop is
+  // never aborted (container-ops.ts): one the engine still carried out after a cancel would
+  // stop a service the caller has just started again. So a cancel is checked before each
+  // stop, and every stop begun is waited for before anything is reported.
+  const results = await Promise.allSettled(
     containers.map(async (container) => {
       const info = await inspectContainerInfo(connection, container.id, signal);
       if (!info.State.Running) return undefined;
-      await stopContainer(connection, container.id, stopSecondsOf(info), signal);
+      signal?.throwIfAborted();
+      await stopContainer(connection, container.id, stopSecondsOf(info));
       return container.name;
     }),
   );
-  return stopped.filter((name): name is string => name !== undefined);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return results
+    .map((r) => (r.status === 'fulfilled' ? r.value : undefined))
+    .filter((name): name is string => name !== undefined);
 }
 
 /**
@@ -46,7 +54,11 @@ export async function startService(
 ): Promise<string[]> {
   const containers = await findServiceContainers(connection, service.containers, signal);
   if (containers.length === 0) throw new UserError('service-vanished', { service: service.name });
-  for (const container of containers) await startContainer(connection, container.id, signal);
+  // Each start is let finish (container-ops.ts); a cancel is checked between them.
+  for (const container of containers) {
+    signal?.throwIfAborted();
+    await startContainer(connection, container.id);
+  }
   await Promise.all(
     containers.map((container) =>
       waitHealthy(connection, container.id, container.name, {

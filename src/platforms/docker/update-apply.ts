@@ -5,6 +5,12 @@
  * changed so far (the current one included) is put back: the new one removed, the old one
  * (the same container, same id) renamed back and started. Only when all are healthy are the
  * old ones removed.
+ *
+ * A cancel is honoured between engine requests, never by aborting one: the engine may still
+ * carry out a request the client gave up on (an aborted `create` that makes its container
+ * after the rollback has looked), so each change is let finish and the signal is checked
+ * after it. A change whose answer is late beyond the time limit is kept in an InFlight,
+ * which the rollback waits for before it looks (update-restore.ts).
  */
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import type { ServiceDefinition } from '../../core/catalog.ts';
@@ -29,8 +35,9 @@ import {
 } from './container-ops.ts';
 import { findImage, pullImage } from './image-ops.ts';
 import { deriveContainerSpec } from './container-spec.ts';
+import { InFlight } from './in-flight.ts';
 import { leftoverName } from './leftovers.ts';
-import { rollBackAll, type Changed } from './update-restore.ts';
+import { replacesLabel, rollBackAll, type Changed } from './update-restore.ts';
 import { waitHealthy } from './wait-healthy.ts';
 
 /** On each container an update made: what it ran before, `<reference>@<image id>`. */
@@ -59,6 +66,7 @@ export async function recreateAll(
   const prepared = await prepare(connection, plan, onStep, signal);
   const changed: Changed[] = [];
   const reports: ContainerReport[] = [];
+  const inFlight = new InFlight();
   let current = '';
   try {
     for (const [index, target] of prepared.entries()) {
@@ -66,11 +74,30 @@ export async function recreateAll(
       current = target.change.container;
       const step: Step = (phase, part) =>
         onStep({ fraction: (index + part) / prepared.length, container: current, phase });
-      reports.push(await recreateOne(connection, service, target, changed, step, signal));
+      reports.push(
+        await recreateOne(connection, service, target, { changed, inFlight }, step, signal),
+      );
     }
+    // The last point where everything can still be put back.
+    signal?.throwIfAborted();
   } catch (error) {
     onStep({ fraction: 1, container: current, phase: 'failed' });
-    throw await rollBackAll(connection, service, changed, current, error, onStep);
+    const cancelled = signal?.aborted === true;
+    throw await rollBackAll(
+      connection,
+      service,
+      {
+        planned: prepared.map((p) => p.change.container),
+        changed,
+        failedAt: current,
+        // A cancel is what the job reports (job-runner.ts): the rollback's account of each
+        // container goes with it as the error that carries the cancel as its cause.
+        cause: cancelled ? (signal.reason as unknown) : error,
+        cancelled,
+        inFlight,
+      },
+      onStep,
+    );
   }
   // Every new container is healthy: the old ones are no longer needed. Their anonymous
   // volumes now belong to the new containers, so they are not removed with them.
@@ -138,22 +165,27 @@ async function recreateOne(
   connection: DockerConnection,
   service: ServiceDefinition,
   target: Prepared,
-  changed: Changed[],
+  run: { readonly changed: Changed[]; readonly inFlight: InFlight },
   step: Step,
   signal?: AbortSignal,
 ): Promise<ContainerReport> {
   const started = Date.now();
   const { change, info } = target;
+  const { inFlight } = run;
   const name = change.container;
   const entry: Changed = { name, oldId: info.Id, wasRunning: info.State.Running };
   // Recorded before the first change, so that a failure at any point below is undone.
-  changed.push(entry);
+  run.changed.push(entry);
   step('stopping', 0);
-  await renameContainer(connection, info.Id, leftoverName(name), signal);
-  await stopContainer(connection, info.Id, stopSecondsOf(info), signal);
+  await renameContainer(connection, info.Id, leftoverName(name), inFlight);
+  signal?.throwIfAborted();
+  await stopContainer(connection, info.Id, stopSecondsOf(info), inFlight);
+  signal?.throwIfAborted();
   step('creating', 0.3);
   const labels: Record<string, string> = {
     [previousImageLabel]: `${change.from.reference}@${change.from.id}`,
+    // How the rollback finds this container even if the engine's answer never reached us.
+    [replacesLabel]: info.Id,
   };
   if (info.Config.Labels[composeImageLabel] !== undefined) labels[composeImageLabel] = target.toId;
   const spec = deriveContainerSpec(info, {
@@ -162,7 +194,8 @@ async function recreateOne(
     labels,
     keepAnonymousVolumes: true,
   });
-  const id = await createFromSpec(connection, spec, signal);
+  const id = await createFromSpec(connection, spec, inFlight);
+  signal?.throwIfAborted();
   if (!entry.wasRunning) {
     // A stopped container stays stopped: the update changes its image, not its state.
     step('healthy', 1);
@@ -174,7 +207,8 @@ async function recreateOne(
     };
   }
   step('starting', 0.4);
-  await startContainer(connection, id, signal);
+  await startContainer(connection, id, inFlight);
+  signal?.throwIfAborted();
   step('waiting', 0.5);
   const health = await waitHealthy(connection, id, name, {
     timeoutMs: service.health.timeoutSeconds * 1000,
