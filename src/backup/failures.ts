@@ -15,8 +15,16 @@ function texts(error: unknown): { ru: string; en: string } {
   return { ru: text, en: text };
 }
 
-/** `first` alone when nothing else failed; else one UserError naming them all. */
-export function withFurtherFailures(first: unknown, further: readonly unknown[]): unknown {
+/**
+ * `first` alone when nothing else failed; else one UserError naming them all. Its cause is
+ * `cause` when given: a cancelled job passes the cancel, so that the job runner reports this
+ * account of the cancel instead of a bare "cancelled" (src/core/job-runner.ts).
+ */
+export function withFurtherFailures(
+  first: unknown,
+  further: readonly unknown[],
+  cause: unknown = first,
+): unknown {
   if (further.length === 0) return first;
   const head = texts(first);
   const rest = further.map(texts);
@@ -28,6 +36,6 @@ export function withFurtherFailures(first: unknown, further: readonly unknown[])
       alsoRu: rest.map((t) => t.ru).join(' '),
       alsoEn: rest.map((t) => t.en).join(' '),
     },
-    { cause: first },
+    { cause },
   );
 }

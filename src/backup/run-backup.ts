@@ -108,7 +108,13 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
       else further.push(hookError);
     }
   }
-  if (failure !== undefined) throw withFurtherFailures(failure.error, further);
+  if (failure !== undefined) {
+    throw withFurtherFailures(
+      failure.error,
+      further,
+      run.signal.aborted ? (run.signal.reason as unknown) : failure.error,
+    );
+  }
   if (run.recordSuccess) o.ledger.recordSuccess(run.service, 'backup', run.job, o.now());
   return {
     service: run.service,
