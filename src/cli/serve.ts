@@ -32,6 +32,7 @@ import { isProcessAlive, SqliteJobStore } from '../store/jobs-repo.ts';
 import { SqliteAuditLog } from '../store/audit-repo.ts';
 import { startRetention } from '../store/retention-timer.ts';
 import { flushOutbox, stopJobs } from './serve-stop.ts';
+import { engineDownCodes, EngineState } from './engine-state.ts';
 
 const texts = {
   listening: {
@@ -59,6 +60,7 @@ export async function serve(
   const app = await createApp(config);
   const locale = options.lang ?? config.catalog.locale;
   const say = (line: string): void => void process.stdout.write(line + '\n');
+  const engine = new EngineState(app.docker.connection);
 
   const { mattermost, matrix } = app;
   // Messages nobody asked for (interrupted jobs, scheduled results) reach Mattermost and
@@ -92,6 +94,8 @@ export async function serve(
       if (removed > 0) app.log.info('removed helper containers left behind', { removed });
     })
     .catch((error: unknown) => {
+      // An engine that is down is said once, in one line (engine-state.ts), not logged here.
+      if (isUserError(error) && engineDownCodes.has(error.code)) return;
       app.log.warn('could not look for helper containers left behind', { error });
     });
 
@@ -128,9 +132,9 @@ export async function serve(
             ]),
       ],
       readiness: {
-        check: () => {
+        check: async () => {
           app.db.prepare('SELECT 1').get();
-          return Promise.resolve({ state: 'ok' });
+          return { state: 'ok', ...(await engine.report()) };
         },
       },
     });
@@ -148,6 +152,8 @@ export async function serve(
   // Old finished rows go in small batches, never all at once (src/store/retention.ts).
   const retention = startRetention(app.db, config.retention, app.log.child({ part: 'retention' }));
   say(localize(texts.listening, locale, { host: config.server.host, port: http.port }));
+  // Before the prompt: the line must not land on it. The bot runs on either way.
+  await engine.announce(say, locale);
   app.mattermost?.start();
   app.matrix?.start();
   alerts?.delivery?.start();
