@@ -71,19 +71,32 @@ const stubborn = defineCommand({
   },
 });
 
-/** The job store with every call counted per job id (the cancel poll reads with `get`). */
-function countingStore(inner: JobStore): JobStore & { reads: Map<number, number> } {
+/** The job store with reads (the cancel poll's `get`) and writes counted per job id. */
+function countingStore(
+  inner: JobStore,
+): JobStore & { reads: Map<number, number>; writes: Map<number, number> } {
   const reads = new Map<number, number>();
+  const writes = new Map<number, number>();
+  const count = (map: Map<number, number>, id: number): void => {
+    map.set(id, (map.get(id) ?? 0) + 1);
+  };
   return {
     reads,
+    writes,
     create: (job) => inner.create(job),
     get: (id) => {
-      reads.set(id, (reads.get(id) ?? 0) + 1);
+      count(reads, id);
       return inner.get(id);
     },
     list: (o) => inner.list(o),
-    transition: (id, to, result) => inner.transition(id, to, result),
-    setProgress: (id, f, t) => inner.setProgress(id, f, t),
+    transition: (id, to, result) => {
+      count(writes, id);
+      return inner.transition(id, to, result);
+    },
+    setProgress: (id, f, t) => {
+      count(writes, id);
+      inner.setProgress(id, f, t);
+    },
     requestCancel: (id) => inner.requestCancel(id),
     interruptOrphans: (alive) => inner.interruptOrphans(alive),
   };
@@ -229,25 +242,17 @@ describe('the stop of pes serve', () => {
     ]);
     expect(new SqliteAuditLog(db).last(1)[0]?.result).toBe(`interrupted job ${id}`);
 
-    // Detached: its cancel poll has stopped, and its late end writes nothing for the job
-    // (pes serve closes the database and exits right after the stop).
+    // Detached: its cancel poll has stopped, and its late end writes nothing through the
+    // runner (pes serve closes the database and exits right after the stop).
     const readsAtDetach = store.reads.get(id) ?? 0;
-    stubbornGate.open();
-    const outcome = await running;
-    expect(outcome.errorCode).toBe('job-cancelled-stopping');
-    const after = new SqliteJobStore(db).get(id);
-    expect([after?.state, after?.result, after?.progressText]).toEqual([
-      'interrupted',
-      text,
-      'stuck',
-    ]);
-    // Another job's poll, at the same period, ticking three times: time for ours to have read.
+    const writesAtDetach = store.writes.get(id) ?? 0;
+    // Another job's poll, at the same period, ticking three times: time for ours to read.
     const other = tempDb();
     try {
       const otherStore = countingStore(new SqliteJobStore(other.db));
       const otherBot = new Bot({
         catalog: bot.catalog,
-        registry: new Registry([...commands, stubborn]),
+        registry: new Registry([...commands, rollsBack]),
         jobs: otherStore,
         audit: new SqliteAuditLog(other.db),
         confirmations: new SqliteConfirmationStore(other.db),
@@ -255,18 +260,27 @@ describe('the stop of pes serve', () => {
         log,
         cancelPollMs: 20,
       });
-      stubbornGate = gate();
       const second = otherBot.invoke(
-        { actorId: admin, room: { id: room }, source: 'mattermost', text: 'stubborn moodle' },
+        { actorId: admin, room: { id: room }, source: 'mattermost', text: 'rollsback moodle' },
         sink,
       );
       await waitFor(() => [...otherStore.reads.values()].some((n) => n >= 3), 'three polls');
-      stubbornGate.open();
+      otherBot.runner.stop();
       await second;
     } finally {
       other.cleanup();
     }
     expect(store.reads.get(id) ?? 0).toBe(readsAtDetach);
+    stubbornGate.open();
+    const outcome = await running;
+    expect(outcome.errorCode).toBe('job-cancelled-stopping');
+    expect(store.writes.get(id) ?? 0).toBe(writesAtDetach);
+    const after = new SqliteJobStore(db).get(id);
+    expect([after?.state, after?.result, after?.progressText]).toEqual([
+      'interrupted',
+      text,
+      'stuck',
+    ]);
   });
 
   it('stops waiting at a second signal and records what is left', async () => {
