@@ -6,10 +6,15 @@
  * they are removed; what is not known complete is left to the start-up sweep
  * (sweep-partial.ts) or to the admin.
  *
- * The rules are those of restic's `forget`: each rule on its own keeps, newest first, the
- * newest snapshot of each of its last N periods (day, ISO week, month in the bot's local
- * time, as restic reads a snapshot's time), `keepLast` the N newest; what any rule keeps
- * stays. A policy with no rule keeps everything.
+ * The rules are those of the configured engine, so that a policy keeps what it kept when the
+ * engine applied it (measured against both in test/integration/backup-engines.test.ts):
+ * - restic `forget`: each rule on its own keeps, newest first, the newest snapshot of each of
+ *   its last N periods; what any rule keeps stays.
+ * - borg 1.2 `prune`: the rules in turn (last, daily, weekly, monthly); a period whose newest
+ *   snapshot an earlier rule keeps is passed over without counting, and a rule that finds
+ *   fewer than N periods keeps the oldest snapshot too.
+ * Periods are days, ISO weeks and months in the bot's local time, as both engines read a
+ * snapshot's time; `keepLast` counts snapshots (borg: seconds). No rule keeps everything.
  */
 import type { RetentionPolicy, Snapshot } from './types.ts';
 
@@ -35,13 +40,20 @@ function month(time: Date): string {
   return `${time.getFullYear()}-${time.getMonth() + 1}`;
 }
 
+export type RetentionStyle = 'restic' | 'borg';
+
+function second(time: Date): string {
+  return `${day(time)} ${time.getHours()}:${time.getMinutes()}:${time.getSeconds()}`;
+}
+
 /** The ids the policy removes from `snapshots` (all of one service and source). */
 export function retentionRemoves(
   snapshots: readonly Snapshot[],
   policy: RetentionPolicy,
+  style: RetentionStyle,
 ): string[] {
   const rules: [number | undefined, PeriodKey][] = [
-    [policy.keepLast, (_time, index) => String(index)],
+    [policy.keepLast, style === 'borg' ? second : (_time, index) => String(index)],
     [policy.keepDaily, day],
     [policy.keepWeekly, isoWeek],
     [policy.keepMonthly, month],
@@ -51,16 +63,50 @@ export function retentionRemoves(
   const newestFirst = [...snapshots].sort((a, b) => b.time.getTime() - a.time.getTime());
   const keep = new Set<string>();
   for (const [count, key] of active) {
-    let left = count;
-    let last: string | undefined;
-    for (const [index, snapshot] of newestFirst.entries()) {
-      if (left === 0) break;
-      const period = key(snapshot.time, index);
-      if (period === last) continue;
-      keep.add(snapshot.id);
-      last = period;
-      left -= 1;
-    }
+    if (style === 'borg') keepBorg(newestFirst, count, key, keep);
+    else keepRestic(newestFirst, count, key, keep);
   }
   return newestFirst.filter((s) => !keep.has(s.id)).map((s) => s.id);
+}
+
+function keepRestic(
+  newestFirst: readonly Snapshot[],
+  count: number,
+  key: PeriodKey,
+  keep: Set<string>,
+): void {
+  let left = count;
+  let last: string | undefined;
+  for (const [index, snapshot] of newestFirst.entries()) {
+    if (left === 0) break;
+    const period = key(snapshot.time, index);
+    if (period === last) continue;
+    keep.add(snapshot.id);
+    last = period;
+    left -= 1;
+  }
+}
+
+/** borg 1.2's prune_split (borg/helpers/misc.py), rule by rule into one `keep`. */
+function keepBorg(
+  newestFirst: readonly Snapshot[],
+  count: number,
+  key: PeriodKey,
+  keep: Set<string>,
+): void {
+  let kept = 0;
+  let last: string | undefined;
+  let seen: Snapshot | undefined;
+  for (const [index, snapshot] of newestFirst.entries()) {
+    seen = snapshot;
+    const period = key(snapshot.time, index);
+    if (period === last) continue;
+    last = period;
+    if (keep.has(snapshot.id)) continue;
+    keep.add(snapshot.id);
+    kept += 1;
+    if (kept === count) break;
+  }
+  // Fewer periods than the rule asks for: the oldest snapshot is kept too.
+  if (seen !== undefined && kept < count) keep.add(seen.id);
 }

@@ -252,7 +252,7 @@ async function applyRetention(
         s.tags.source === source.id &&
         o.ledger.snapshotState(s.id, s.tags.job) === 'complete',
     );
-    removed.push(...retentionRemoves(complete, policy));
+    removed.push(...retentionRemoves(complete, policy, o.engine.name));
   }
   if (removed.length > 0) {
     await o.engine.forget(removed, run.signal);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProcess } from '../../src/backup/engines/spawn.ts';
+import { retentionRemoves } from '../../src/backup/retention.ts';
 import { commandSource } from '../../src/backup/sources/command.ts';
 import { volumeSource } from '../../src/backup/sources/volume.ts';
 import { UserError } from '../../src/core/errors.ts';
@@ -297,12 +298,12 @@ describe.each(engineKinds)('%s engine (real program, real volumes)', (kind) => {
       times.nov20,
     );
 
-    const result = await repo.engine.applyRetention('kept', 'postgres:db', {
-      keepLast: 2,
-      keepDaily: 3,
-      keepWeekly: 1,
-      keepMonthly: 2,
-    });
+    const policy = { keepLast: 2, keepDaily: 3, keepWeekly: 1, keepMonthly: 2 };
+    const before = (await repo.engine.list('kept')).filter((s) => s.tags.source === 'postgres:db');
+    const result = await repo.engine.applyRetention('kept', 'postgres:db', policy);
+    // The bot decides retention itself over complete snapshots (src/backup/retention.ts):
+    // on the same snapshots it removes what the engine's own policy removes.
+    expect(retentionRemoves(before, policy, kind).sort()).toEqual([...result.removed].sort());
     const named = (list: readonly string[]): string[] => list.map((id) => ids.get(id) ?? id).sort();
     // restic counts a snapshot for every rule it matches; borg lets a rule skip what an
     // earlier rule (last, then daily, weekly, monthly) already keeps, so reaches further back.
