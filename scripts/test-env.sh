@@ -118,6 +118,10 @@ install_missing_packages() {
   command -v pg_dump >/dev/null && command -v psql >/dev/null || missing+=(postgresql-client)
   command -v mariadbd >/dev/null || missing+=(mariadb-server)
   command -v mysqldump >/dev/null && command -v mysql >/dev/null || missing+=(mariadb-client)
+  # test/deploy checks the files in deploy/ with the real tools.
+  command -v systemd-analyze >/dev/null || missing+=(systemd)
+  command -v nginx >/dev/null || missing+=(nginx-light)
+  command -v openssl >/dev/null || missing+=(openssl)
   ((${#missing[@]} > 0)) || return 0
   ((EUID == 0)) || die "missing ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}"
   log "installing ${missing[*]}…"
