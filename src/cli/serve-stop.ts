@@ -80,7 +80,15 @@ export async function stopJobs(d: StopDeps): Promise<readonly JobRecord[]> {
       }),
     });
   }
-  await d.runner.settled(AbortSignal.any([AbortSignal.timeout(d.graceMs), d.hurry]));
+  // A timer of its own, not AbortSignal.timeout: that one does not keep the process alive,
+  // and a job waiting on nothing but a promise must still be given up when the time is over.
+  const grace = new AbortController();
+  const timer = setTimeout(() => grace.abort(), d.graceMs);
+  try {
+    await d.runner.settled(AbortSignal.any([grace.signal, d.hurry]));
+  } finally {
+    clearTimeout(timer);
+  }
   const left = d.runner.detach();
   if (left.length === 0) return left;
   d.log.warn('jobs did not finish within the stop grace period', {

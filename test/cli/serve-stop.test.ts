@@ -15,7 +15,8 @@ import { createLogger } from '../../src/core/logger.ts';
 import type { Message } from '../../src/core/message.ts';
 import type { ServiceStatus } from '../../src/core/platform.ts';
 import { Registry } from '../../src/core/registry.ts';
-import { stopJobs, type StopDeps } from '../../src/cli/serve-stop.ts';
+import { flushOutbox, stopJobs, type StopDeps } from '../../src/cli/serve-stop.ts';
+import { SqliteOutboxStore } from '../../src/store/outbox-repo.ts';
 import { SqliteAuditLog } from '../../src/store/audit-repo.ts';
 import { SqliteConfirmationStore } from '../../src/store/confirmations-repo.ts';
 import { SqliteJobStore } from '../../src/store/jobs-repo.ts';
@@ -295,5 +296,35 @@ describe('the stop of pes serve', () => {
     expect(new SqliteJobStore(db).get(left[0]?.id ?? 0)?.state).toBe('interrupted');
     stubbornGate.open();
     await running;
+  });
+
+  it('flushes the outbox of the running messengers until it is sent, bounded, others ignored', async () => {
+    const outbox = new SqliteOutboxStore(db);
+    const mine = outbox.enqueue({ key: 'a', room, kind: 'post', payload: '{}' });
+    // A Matrix item with no Matrix running, and one retried later: neither is waited for.
+    outbox.enqueue({ key: 'b', room: 'matrix:!r:example.org', kind: 'post', payload: '{}' });
+    const later = outbox.enqueue({ key: 'c', room, kind: 'post', payload: '{}' });
+    outbox.retryAt(later.id, new Date(Date.now() + 3_600_000), 'rate limited', false);
+    const flushing = flushOutbox({
+      db,
+      flushMs: 60_000,
+      hurry: new AbortController().signal,
+      log,
+      rooms: ['mattermost:'],
+    });
+    // Ends once the messenger has sent it (waiting for the others would take 60 s).
+    outbox.markSent(mine.id, 'remote-1');
+    await flushing;
+    // Bounded: an item that never goes is waited for flushMs at most.
+    outbox.enqueue({ key: 'd', room, kind: 'post', payload: '{}' });
+    const started = Date.now();
+    await flushOutbox({
+      db,
+      flushMs: 300,
+      hurry: new AbortController().signal,
+      log,
+      rooms: ['mattermost:'],
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
   });
 });
