@@ -5,13 +5,25 @@
  * whatever the test does meanwhile (e.g. a cancel).
  *
  * If the client gives up on the held request (aborts it), the engine still gets it, as a
- * real engine may still carry out a request whose client has gone: late, just after the
- * first request the client sends after giving up has been answered, and before any further
- * request is passed on. So a client that aborts a `create` and then looks for the container
- * by name sees nothing, and the container appears right after it looked.
+ * real engine may still carry out a request whose client has gone: late, by default just
+ * after the first request the client sends after giving up has been answered, and before
+ * any further request is passed on (so a client that aborts a `create` and then looks for the
+ * container by name sees nothing, and the container appears right after it looked); or, for
+ * a client that sends nothing more, when the test calls `release`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ServiceDefinition } from '../../src/core/catalog.ts';
+import type {
+  ContainerReport,
+  ScalePlan,
+  StepReporter,
+  UpdatePlan,
+} from '../../src/core/platform.ts';
+import { connectDocker } from '../../src/platforms/docker/client.ts';
+import { DockerPlatform } from '../../src/platforms/docker/docker-platform.ts';
+import { createTestBot, type TestBot } from './bot.ts';
+import { testCatalog } from './catalog.ts';
 
 export interface HeldRequest {
   /** Resolves once the request has reached the proxy and is being held. */
@@ -20,12 +32,16 @@ export interface HeldRequest {
   readonly applied: Promise<void>;
   /** Whether the client gave up on the request while it was held. */
   readonly abandoned: () => boolean;
-  /** Passes the request on now, its answer to the client (a no-op once it was abandoned). */
+  /** Passes the request on, its answer to the client; if it was abandoned, see LateAt. */
   release(): void;
 }
 
+/** When an abandoned request reaches the engine after all. */
+export type LateAt = 'after-next-answer' | 'on-release';
+
 interface Hold {
   readonly match: (method: string, url: URL) => boolean;
+  readonly lateAt: LateAt;
   state: 'waiting' | 'held' | 'released' | 'abandoned' | 'late';
   request?: http.IncomingMessage;
   response?: http.ServerResponse;
@@ -68,12 +84,15 @@ export class EngineProxy {
   }
 
   /** Holds back the next request that matches, until `release` (or its abandonment). */
-  hold(match: (method: string, url: URL) => boolean): HeldRequest {
+  hold(
+    match: (method: string, url: URL) => boolean,
+    lateAt: LateAt = 'after-next-answer',
+  ): HeldRequest {
     let arrived!: () => void;
     let applied!: () => void;
     const arrivedPromise = new Promise<void>((resolve) => (arrived = resolve));
     const appliedPromise = new Promise<void>((resolve) => (applied = resolve));
-    const hold: Hold = { match, state: 'waiting', arrived, applied };
+    const hold: Hold = { match, lateAt, state: 'waiting', arrived, applied };
     this.#holds.push(hold);
     return {
       arrived: arrivedPromise,
@@ -85,6 +104,11 @@ export class EngineProxy {
         // decision waits for that (a timer runs after at least one such round), so that a
         // request given up on is never passed on here, only late (see #handle).
         setTimeout(() => {
+          if (hold.state === 'abandoned' && hold.lateAt === 'on-release') {
+            hold.state = 'late';
+            this.#gate = this.#apply(hold);
+            return;
+          }
           if (hold.state !== 'held') return;
           hold.state = 'released';
           const { request, response, body } = hold;
@@ -111,7 +135,7 @@ export class EngineProxy {
       response.once('close', () => {
         if (hold.state !== 'held' || response.writableEnded) return;
         hold.state = 'abandoned';
-        this.#late = hold;
+        if (hold.lateAt === 'after-next-answer') this.#late = hold;
       });
       hold.arrived();
       return;
@@ -188,4 +212,53 @@ function readAll(request: http.IncomingMessage): Promise<Buffer> {
     request.once('end', () => resolve(Buffer.concat(chunks)));
     request.once('error', reject);
   });
+}
+
+/** The Docker platform, telling when the signal of an update or a scale it runs is aborted. */
+export class WatchedPlatform extends DockerPlatform {
+  #aborted: () => void = () => undefined;
+  readonly aborted = new Promise<void>((resolve) => (this.#aborted = resolve));
+
+  override update(
+    service: ServiceDefinition,
+    plan: UpdatePlan,
+    onStep: StepReporter,
+    signal?: AbortSignal,
+  ): Promise<ContainerReport[]> {
+    this.#watch(signal);
+    return super.update(service, plan, onStep, signal);
+  }
+
+  override scale(
+    service: ServiceDefinition,
+    plan: ScalePlan,
+    onStep: StepReporter,
+    signal?: AbortSignal,
+  ): Promise<ContainerReport[]> {
+    this.#watch(signal);
+    return super.scale(service, plan, onStep, signal);
+  }
+
+  #watch(signal: AbortSignal | undefined): void {
+    signal?.addEventListener('abort', () => this.#aborted(), { once: true });
+  }
+}
+
+/** A bot whose catalog holds exactly these services, on the engine through a new proxy. */
+export async function proxiedEngineBot(
+  services: readonly ServiceDefinition[],
+  timeoutMs: number,
+): Promise<{ proxy: EngineProxy; platform: WatchedPlatform; bot: TestBot }> {
+  const proxy = await EngineProxy.start();
+  const platform = new WatchedPlatform(connectDocker({ host: proxy.address, timeoutMs }));
+  const catalog = testCatalog({ services: new Map(services.map((s) => [s.name, s])) });
+  return { proxy, platform, bot: createTestBot({ catalog, platform }) };
+}
+
+/** Matches the engine request that creates the container of this name. */
+export function createOf(name: string): (method: string, url: URL) => boolean {
+  return (method, url) =>
+    method === 'POST' &&
+    url.pathname.endsWith('/containers/create') &&
+    url.searchParams.get('name') === name;
 }

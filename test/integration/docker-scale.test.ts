@@ -16,6 +16,7 @@ import {
   yes,
 } from '../helpers/docker-snapshot.ts';
 import type { TestBot } from '../helpers/bot.ts';
+import { createOf, proxiedEngineBot } from '../helpers/engine-proxy.ts';
 
 /** Stops at once on SIGTERM, leaving a mark in the shared volume that it was asked nicely. */
 const graceful = [
@@ -209,6 +210,39 @@ describe('scale (real engine)', () => {
     const after = await engineSnapshot(bed);
     expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
   });
+
+  it('takes back a replica the engine makes after the cancel', async () => {
+    const late = bed.project('late');
+    await bed.createContainer({
+      name: `${late}-late-1`,
+      compose: { project: late, service: 'late', number: 1 },
+      config: { StopTimeout: 0 },
+    });
+    const before = Object.keys(await engineSnapshot(bed)).sort();
+    const { proxy, platform, bot } = await proxiedEngineBot([composeService('late', late)], 30_000);
+    try {
+      // The engine gets the new replica's create but answers only after the cancel. A client
+      // that gave up on it meanwhile asks nothing more: the engine makes it on release.
+      const held = proxy.hold(createOf(`${late}-late-2`), 'on-release');
+      const running = bot.run(admin, 'scale late 2');
+      await held.arrived;
+      const job = bot.jobs.list({ limit: 10, activeOnly: true })[0];
+      expect((await bot.run(admin, `cancel ${job?.id ?? 0}`)).status).toBe('ok');
+      await platform.aborted;
+      held.release();
+      const outcome = await running;
+      await held.applied;
+      expect(Object.keys(await engineSnapshot(bed)).sort()).toEqual(before);
+      expect(bot.jobs.get(job?.id ?? 0)?.state).toBe('cancelled');
+      expect(outcome.errorCode).toBe('scale-up-failed');
+      expect(outcome.message.text).toBe(
+        `Scaling late failed at ${late}-late-2: Job ${job?.id ?? 0} was cancelled. ` +
+          `The containers it created were removed: ${late}-late-2.`,
+      );
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 
   it('scales to 0 when confirmed; with no container left, scale refuses', async () => {
     const zero = bed.project('zero');

@@ -5,14 +5,9 @@
  */
 import type { ContainerInspectInfo } from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceDefinition } from '../../src/core/catalog.ts';
-import type { ContainerReport, StepReporter, UpdatePlan } from '../../src/core/platform.ts';
-import { connectDocker } from '../../src/platforms/docker/client.ts';
-import { DockerPlatform } from '../../src/platforms/docker/docker-platform.ts';
-import { createTestBot, type TestBot } from '../helpers/bot.ts';
-import { testCatalog } from '../helpers/catalog.ts';
+import type { TestBot } from '../helpers/bot.ts';
 import { appImage, DockerTestBed } from '../helpers/docker.ts';
-import { EngineProxy } from '../helpers/engine-proxy.ts';
+import { createOf, proxiedEngineBot } from '../helpers/engine-proxy.ts';
 import {
   admin,
   composeContainers,
@@ -38,22 +33,6 @@ function configOf(info: ContainerInspectInfo): unknown {
     Config: { ...info.Config, Hostname: undefined, Image: undefined, Labels: labels },
     HostConfig: info.HostConfig,
   };
-}
-
-/** The Docker platform, telling when the signal of an update it runs is aborted. */
-class WatchedPlatform extends DockerPlatform {
-  #aborted: () => void = () => undefined;
-  readonly aborted = new Promise<void>((resolve) => (this.#aborted = resolve));
-
-  override update(
-    service: ServiceDefinition,
-    plan: UpdatePlan,
-    onStep: StepReporter,
-    signal?: AbortSignal,
-  ): Promise<ContainerReport[]> {
-    signal?.addEventListener('abort', () => this.#aborted(), { once: true });
-    return super.update(service, plan, onStep, signal);
-  }
 }
 
 function short(id: string): string {
@@ -316,27 +295,6 @@ describe('update and rollback (real engine)', () => {
     );
   }, 60_000);
 
-  /** A bot on the engine through a proxy that can hold back one request. */
-  async function proxiedBot(
-    timeoutMs: number,
-  ): Promise<{ proxy: EngineProxy; platform: WatchedPlatform; bot: TestBot }> {
-    const proxy = await EngineProxy.start();
-    const platform = new WatchedPlatform(connectDocker({ host: proxy.address, timeoutMs }));
-    const services = new Map([['app', composeService('app', project())]]);
-    return {
-      proxy,
-      platform,
-      bot: createTestBot({ catalog: testCatalog({ services }), platform }),
-    };
-  }
-
-  const createOf =
-    (name: string) =>
-    (method: string, url: URL): boolean =>
-      method === 'POST' &&
-      url.pathname.endsWith('/containers/create') &&
-      url.searchParams.get('name') === name;
-
   /** The replicas, by name, as they were, all running; nothing else of the run added. */
   async function expectAllBack(before: ContainerInspectInfo[], names: string[]): Promise<void> {
     const after = await app();
@@ -354,7 +312,10 @@ describe('update and rollback (real engine)', () => {
   it('puts back a container the engine makes after the cancel, and says what each one is', async () => {
     const before = await app();
     const names = Object.keys(await engineSnapshot(bed)).sort();
-    const { proxy, platform, bot } = await proxiedBot(30_000);
+    const { proxy, platform, bot } = await proxiedEngineBot(
+      [composeService('app', project())],
+      30_000,
+    );
     try {
       // The engine gets the second replica's create, but answers only after the cancel.
       const held = proxy.hold(createOf(replica(2)));
@@ -383,7 +344,7 @@ describe('update and rollback (real engine)', () => {
   it('waits for a create that outlasts the time limit before it puts things back', async () => {
     const before = await app();
     const names = Object.keys(await engineSnapshot(bed)).sort();
-    const { proxy, bot } = await proxiedBot(3_000);
+    const { proxy, bot } = await proxiedEngineBot([composeService('app', project())], 3_000);
     try {
       // No answer to the first replica's create within the time limit; the engine makes the
       // container only once the update has given up waiting for it.
