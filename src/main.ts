@@ -29,8 +29,10 @@ async function main(argv: readonly string[]): Promise<number> {
     return exitCodes.ok;
   }
   const first = flags.words[0];
-  if (flags.help && isTerminalCommand(first)) {
-    process.stdout.write(terminalCommandHelp(first, flags.lang ?? localeFromEnv()) + '\n');
+  // `pes serve --help`, `pes help doctor`: the terminal's own commands are explained here.
+  const asked = flags.help ? helpWords(flags)[1] : first === 'help' ? flags.words[1] : undefined;
+  if (isTerminalCommand(asked)) {
+    process.stdout.write(terminalCommandHelp(asked, flags.lang ?? localeFromEnv()) + '\n');
     return exitCodes.ok;
   }
   const username = userInfo().username;
