@@ -357,7 +357,7 @@ export class CrashBed {
   }
 }
 
-/** Waits `ms`, in small steps so that a slow loop still notices a deadline. */
+/** Waits `ms` (a seeded delay before a kill), never less than 0. */
 export async function pause(ms: number): Promise<void> {
   await sleep(Math.max(0, Math.round(ms)));
 }
