@@ -90,7 +90,9 @@ function readConfigFile(path: string): string {
 /** YAML → plain data; syntax errors carry their line and column. */
 function parseYaml(path: string, text: string): unknown {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  // resolveKnownTags off: YAML 1.1 types (`!!binary`, `!!set`, `!!timestamp`) stay plain
+  // strings and mappings, so the schema reports them like any other wrong value.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, resolveKnownTags: false });
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((error) => {
       const { line, col } = lineCounter.linePos(error.pos[0]);

@@ -88,3 +88,26 @@ describe('a configuration whose aliases cannot be expanded', () => {
     expect((error as UserError).text('en')).toContain(path);
   });
 });
+
+describe('a configuration with YAML 1.1 types', () => {
+  // `!!binary` became a Buffer, reported key by key (4 KB of "unknown key"); `!!set` a Set,
+  // reported as "expected a mapping, got a mapping".
+  it.each([
+    ['!!binary aGVsbG8=\n', '(top level): expected a mapping, got a string'],
+    ['locale: en\nservices: !!set {a}\n', 'services.a: expected a mapping, got an empty value'],
+  ])('%j is refused with what a person can act on', (text, problem) => {
+    const dir = mkdtempSync(join(tmpdir(), 'pes-config-'));
+    const path = join(dir, 'pes.yaml');
+    writeFileSync(path, text);
+    let error: unknown;
+    try {
+      loadConfig({ flag: path, env: {}, cwd: dir, username: 'alice' });
+    } catch (e) {
+      error = e;
+    }
+    rmSync(dir, { recursive: true, force: true });
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).code).toBe('config-invalid');
+    expect((error as UserError).text('en')).toBe(`Invalid configuration ${path}: ${problem}`);
+  });
+});
