@@ -2,12 +2,21 @@
  * Provisioning on Docker: pull if needed, create the volumes, create and start the
  * container, wait until it is healthy. Whatever fails, what this run created is removed
  * again, and the error says what was removed or what is left.
+ *
+ * The requests that make something are never aborted (client.ts, mutateDocker): the engine
+ * may still carry out a request the client gave up on, and a volume or container made after
+ * the clean-up had run would be left behind. A cancel is checked between them; one whose
+ * answer is late beyond the time limit is waited for before the clean-up, which then also
+ * looks for the container and the volumes by their names (new ones: the plan found them
+ * free).
  */
 import type { ContainerCreateOptions } from 'dockerode';
 import { UserError } from '../../core/errors.ts';
 import type { Locale } from '../../core/i18n.ts';
 import type { ContainerReport, StepReporter, WorkloadSpec } from '../../core/platform.ts';
-import { requestDocker, type DockerConnection } from './client.ts';
+import { mutateDocker, requestDocker, type DockerConnection } from './client.ts';
+import { hasEngineStatus } from './container-ops.ts';
+import { InFlight } from './in-flight.ts';
 import { pullImage } from './provision-image.ts';
 import { ownLabels } from './provision-lookup.ts';
 import { planProvision } from './provision-plan.ts';
@@ -31,6 +40,7 @@ export async function applyProvision(
   // Planned again: between the confirmation and now, someone may have taken the name.
   const plan = await planProvision(connection, spec, signal);
   const created: Created = { container: undefined, volumes: [] };
+  const inFlight = new InFlight();
   try {
     if (plan.pull) {
       onStep({ fraction: 0.05, container: plan.image, phase: 'pulling' });
@@ -43,28 +53,30 @@ export async function applyProvision(
         container: volume.name,
         phase: 'creating',
       });
-      await requestDocker(
+      signal?.throwIfAborted();
+      await mutateDocker(
         connection,
-        (abortSignal) =>
+        () =>
           connection.docker.createVolume({
             Name: volume.name,
             Labels: { ...spec.labels, ...labels },
-            abortSignal,
-          }),
-        signal,
+          }) as Promise<unknown>,
+        inFlight,
       );
       created.volumes.push(volume.name);
     }
+    signal?.throwIfAborted();
     onStep({ fraction: 0.35, container: plan.container, phase: 'creating' });
-    const container = await requestDocker(
+    const container = await mutateDocker(
       connection,
-      (abortSignal) =>
-        connection.docker.createContainer({ ...createOptions(spec, plan.container), abortSignal }),
-      signal,
+      () => connection.docker.createContainer(createOptions(spec, plan.container)),
+      inFlight,
     );
     created.container = { id: container.id, name: plan.container };
+    signal?.throwIfAborted();
     onStep({ fraction: 0.45, container: plan.container, phase: 'starting' });
-    await requestDocker(connection, (abortSignal) => container.start({ abortSignal }), signal);
+    await mutateDocker(connection, () => container.start() as Promise<unknown>, inFlight);
+    signal?.throwIfAborted();
     onStep({ fraction: 0.5, container: plan.container, phase: 'waiting' });
     const health = await waitHealthy(connection, container.id, plan.container, {
       timeoutMs: healthTimeoutMs(spec),
@@ -72,10 +84,10 @@ export async function applyProvision(
     });
     // Only now: with a restart policy from the start, a container that crashes at once would
     // loop in `restarting` instead of showing up as exited.
-    await requestDocker(
+    await mutateDocker(
       connection,
-      (abortSignal) => container.update({ RestartPolicy: { Name: 'unless-stopped' }, abortSignal }),
-      signal,
+      () => container.update({ RestartPolicy: { Name: 'unless-stopped' } }) as Promise<unknown>,
+      inFlight,
     );
     onStep({ fraction: 1, container: plan.container, phase: 'healthy' });
     return [
@@ -83,7 +95,46 @@ export async function applyProvision(
     ];
   } catch (error) {
     onStep({ fraction: 1, container: plan.container, phase: 'failed' });
-    throw await undo(connection, spec.name, created, error, onStep);
+    await inFlight.settle(2 * connection.timeoutMs);
+    await findUnanswered(connection, spec, plan.container, created);
+    // A cancel stays the cause, so that the job reports this account of it (job-runner.ts).
+    const cause = signal?.aborted === true ? (signal.reason as unknown) : error;
+    throw await undo(connection, spec.name, created, cause, onStep);
+  }
+}
+
+/**
+ * Adds to `created` what a request whose answer never came made after all: the names were
+ * free when the plan was made, so whatever holds them now is this run's.
+ */
+async function findUnanswered(
+  connection: DockerConnection,
+  spec: WorkloadSpec,
+  name: string,
+  created: Created,
+): Promise<void> {
+  const exists = (look: (s: AbortSignal) => Promise<unknown>): Promise<unknown> =>
+    requestDocker(connection, look).catch((error: unknown) => {
+      if (hasEngineStatus(error, 404)) return undefined;
+      throw error;
+    });
+  try {
+    for (const volume of spec.volumes) {
+      if (created.volumes.includes(volume.name)) continue;
+      const found = await exists((abortSignal) =>
+        connection.docker.getVolume(volume.name).inspect({ abortSignal }),
+      );
+      if (found !== undefined) created.volumes.push(volume.name);
+    }
+    if (created.container === undefined) {
+      const found = await exists((abortSignal) =>
+        connection.docker.getContainer(name).inspect({ abortSignal }),
+      );
+      const id = (found as { Id?: unknown } | undefined)?.Id;
+      if (typeof id === 'string') created.container = { id, name };
+    }
+  } catch {
+    // The engine does not answer: undo says what it could not remove.
   }
 }
 
