@@ -122,6 +122,8 @@ install_missing_packages() {
   command -v systemd-analyze >/dev/null || missing+=(systemd)
   command -v nginx >/dev/null || missing+=(nginx-light)
   command -v openssl >/dev/null || missing+=(openssl)
+  # The ssh:// engine test logs in with a key held by a real ssh-agent.
+  command -v ssh-agent >/dev/null && command -v ssh-keygen >/dev/null || missing+=(openssh-client)
   ((${#missing[@]} > 0)) || return 0
   ((EUID == 0)) || die "missing ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}"
   log "installing ${missing[*]}…"

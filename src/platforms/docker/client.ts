@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import type { DockerOptions } from 'dockerode';
 import { UserError } from '../../core/errors.ts';
+import { knownHostsFiles, knownHostsVerifier } from './known-hosts.ts';
 import type { InFlight } from './in-flight.ts';
 
 export const defaultDockerHost = 'unix:///var/run/docker.sock';
@@ -145,7 +146,10 @@ function parseAddress(
         host: hostname,
         port,
         username,
-        sshOptions: { agent: env['SSH_AUTH_SOCK'] },
+        sshOptions: {
+          agent: env['SSH_AUTH_SOCK'],
+          hostVerifier: knownHostsVerifier(hostname, port, knownHostsFiles(env)),
+        },
       },
     };
   }
@@ -315,6 +319,10 @@ export function toDockerError(error: unknown, host: string): unknown {
       { cause: error },
     );
   }
+  const ssh = sshReason(error);
+  if (ssh !== undefined) {
+    return new UserError('docker-unreachable', { socket: host, reason: ssh }, { cause: error });
+  }
   const code = (error as NodeJS.ErrnoException).code;
   if (code !== undefined && code in socketReasons) {
     return new UserError(
@@ -324,6 +332,23 @@ export function toDockerError(error: unknown, host: string): unknown {
     );
   }
   return error;
+}
+
+/**
+ * ssh2 marks its own failures with a `level` (lib/client.js, lib/protocol/kex.js): the ones
+ * people can act on are said in words; a socket error falls through to its errno code.
+ */
+function sshReason(error: Error): string | undefined {
+  if (error.message.startsWith('Host denied')) {
+    return 'the SSH host key is not in ~/.ssh/known_hosts (add it: ssh-keyscan, or ssh to the host once)';
+  }
+  const level = 'level' in error ? error.level : undefined;
+  if (level === 'client-authentication') {
+    return 'SSH authentication failed (the key must be in the ssh-agent at SSH_AUTH_SOCK)';
+  }
+  if (level === 'agent') return 'the ssh-agent at SSH_AUTH_SOCK cannot be used';
+  if (level === 'client-timeout') return 'timed out';
+  return undefined;
 }
 
 /** The HTTP status of an engine error (docker-modem sets `statusCode`), if it is one. */

@@ -88,7 +88,7 @@ describe('parseDockerHost', () => {
         host: 'box.example',
         port: 2222,
         username: 'ops',
-        sshOptions: { agent: '/run/agent' },
+        sshOptions: { agent: '/run/agent', hostVerifier: expect.any(Function) as unknown },
         socketPath: undefined,
       }) as unknown,
     });
