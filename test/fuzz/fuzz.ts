@@ -4,8 +4,10 @@
  * failure (PES_FUZZ_PATH), a failure message that says how to replay it, and a watch on
  * unhandled rejections while the cases run.
  */
+import { relative } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import fc from 'fast-check';
+import { expect } from 'vitest';
 import { errorTexts, type ErrorCode } from '../../src/core/error-texts.ts';
 
 function envInt(name: string): number | undefined {
@@ -79,12 +81,18 @@ export async function fuzz<T>(
       ...(replayPath === undefined ? {} : { path: replayPath }),
     });
     if (details.failed) {
+      const { testPath, currentTestName } = expect.getState();
+      const file = testPath === undefined ? 'test/fuzz' : relative(process.cwd(), testPath);
       const replay =
         `PES_FUZZ_SEED=${details.seed} PES_FUZZ_PATH=${details.counterexamplePath ?? ''} ` +
-        `npx vitest run test/fuzz`;
+        `npx vitest run ${file}` +
+        (currentTestName === undefined ? '' : ` -t ${JSON.stringify(currentTestName)}`);
       throw new Error(
         `fuzz target "${target}" failed\n${fc.defaultReportMessage(details) ?? ''}\n` +
-          `Replay: ${replay}`,
+          `Replay this case: ${replay}\n` +
+          // The cases share a server and a database: a failure that needs what earlier cases
+          // left behind comes back with the seed alone (every case again, in order).
+          `Replay the whole run: ${replay.replace(/ PES_FUZZ_PATH=\S*/, '')}`,
         { cause: details.errorInstance },
       );
     }

@@ -149,6 +149,6 @@ describe('fuzz: the bot', () => {
       });
       t.db.close();
     },
-    fuzzTimeout(5),
+    fuzzTimeout(20),
   );
 });
