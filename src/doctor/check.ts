@@ -64,7 +64,7 @@ export async function runCheck(check: Check, timeoutMs: number): Promise<Finding
       controller.abort(new Error('doctor check timed out'));
       resolve(
         fail({
-          ru: `нет ответа за ${seconds} с`,
+          ru: `нет ответа за ${String(seconds).replace('.', ',')} с`,
           en: `no answer in ${seconds} s`,
         }),
       );
