@@ -17,6 +17,7 @@ import {
   stopSecondsOf,
 } from './container-ops.ts';
 import { composeLabels, leftoverSuffix } from './discover.ts';
+import { replacementsOf } from './update-restore.ts';
 import { waitHealthy } from './wait-healthy.ts';
 
 export interface Leftover {
@@ -95,8 +96,10 @@ export async function restoreLeftovers(
         phase,
       });
     step('rolling-back', 0);
-    if (await nameTaken(connection, leftover.original)) {
-      const replacement = await inspectContainerInfo(connection, leftover.original);
+    // Whatever took its name, and whatever the update made in its place (the label with its
+    // id), under that name or not.
+    const changed = { name: leftover.original, oldId: leftover.id, wasRunning: true };
+    for (const replacement of await replacementsOf(connection, changed)) {
       step('stopping', 0.1);
       await stopContainer(connection, replacement.Id, stopSecondsOf(replacement));
       step('removing', 0.3);

@@ -3,8 +3,10 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/core/errors.ts';
+import { InFlight } from '../../../src/platforms/docker/in-flight.ts';
 import {
   connectDocker,
+  mutateDocker,
   parseDockerHost,
   requestDocker,
   resolveDockerHost,
@@ -197,5 +199,41 @@ describe('requestDocker', () => {
     const pending = requestDocker(connection, hang, controller.signal);
     controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
+  });
+});
+
+describe('mutateDocker', () => {
+  const connection = connectDocker({ host: 'unix:///nonexistent.sock', timeoutMs: 50 });
+
+  it('stops waiting after the time limit, but keeps the change until it settles', async () => {
+    let finish: (value: string) => void = () => undefined;
+    const change = new Promise<string>((resolve) => (finish = resolve));
+    const inFlight = new InFlight();
+    const pending = mutateDocker(connection, () => change, inFlight);
+    await expect(pending).rejects.toMatchObject({
+      code: 'docker-unreachable',
+      params: { reason: 'no answer in 0.05 s' },
+    });
+    const settled = inFlight.settle(60_000);
+    finish('made');
+    await expect(settled).resolves.toBe(true);
+  });
+
+  it('says when a change has not settled within the limit', async () => {
+    const inFlight = new InFlight();
+    const never = new Promise<never>(() => undefined);
+    await expect(mutateDocker(connection, () => never, inFlight)).rejects.toBeInstanceOf(UserError);
+    await expect(inFlight.settle(20)).resolves.toBe(false);
+  });
+
+  it('passes an engine error on as the error people read', async () => {
+    const engine = Object.assign(new Error('(HTTP code 409) conflict'), {
+      statusCode: 409,
+      json: { message: 'Conflict. The container name is already in use' },
+    });
+    await expect(mutateDocker(connection, () => Promise.reject(engine))).rejects.toMatchObject({
+      code: 'docker-error',
+      params: { reason: 'Conflict. The container name is already in use' },
+    });
   });
 });
