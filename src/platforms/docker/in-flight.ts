@@ -2,9 +2,9 @@
  * The engine requests of one job that change something and may still be running.
  *
  * Aborting an HTTP request to the engine does not undo or stop what the engine does: a
- * `create` aborted on the client may still make its container a moment later (seen on a
- * loaded machine: an update cancelled half-way left a new container that appeared
- * after the rollback had looked for it). So a request that changes something is never
+ * `create` aborted on the client may still make its container a moment later (an update
+ * cancelled half-way left a new container that appeared after the rollback had looked for
+ * it; test/integration/docker-update.test.ts plays that timing through a proxy). So a request that changes something is never
  * aborted (client.ts, mutateDocker); when its caller stops waiting for it (the time limit),
  * it is kept here, and whoever puts things back first waits for it to settle. Only then is
  * what the engine holds what it will keep holding.
