@@ -11,12 +11,11 @@ import {
   CrashBed,
   crashSeed,
   noHelpersOf,
-  pause,
   processesGone,
   seededRandom,
 } from '../helpers/crash-bed.ts';
 import { createCrashService, type CrashService } from '../helpers/crash-service.ts';
-import { latestChosen, listedSnapshots } from '../helpers/crash-snapshots.ts';
+import { jobOf, latestChosen, listedSnapshots, succeededJobs } from '../helpers/crash-snapshots.ts';
 import { DockerTestBed } from '../helpers/docker.ts';
 
 const seed = crashSeed('backup');
@@ -49,19 +48,19 @@ describe('pes serve killed during a backup', () => {
     const started = Date.now();
     await b.run('backup moodle', /backup done/);
     const windowMs = Date.now() - started;
-    const complete = new Set((await listedSnapshots(b, 'moodle')).map((s) => s.id));
-    expect(complete.size).toBe(2);
+    expect(await listedSnapshots(b, 'moodle')).toHaveLength(2);
     process.stdout.write(`backup of ${volumeMb} MiB: ${windowMs} ms\n`);
 
     for (let run = 0; run < runs; run++) {
-      const job = await b.begin('backup moodle', 'backup', /./);
-      const delayMs = random() * windowMs * 0.6;
-      process.stdout.write(`run ${run}: job ${job.id}, kill ${delayMs.toFixed(0)} ms in\n`);
-      await pause(delayMs);
-      const killed = b.pid;
-      await b.kill();
-      const state = b.jobs().find((j) => j.id === job.id)?.state;
-      expect(state, 'the kill came after the backup ended: widen the window').toBe('running');
+      const {
+        job,
+        pid: killed,
+        delayMs,
+      } = await b.killMidJob(
+        () => b.begin('backup moodle', 'backup', /./),
+        () => random() * windowMs * 0.6,
+      );
+      process.stdout.write(`run ${run}: job ${job.id} killed ${delayMs.toFixed(0)} ms in\n`);
 
       await b.start();
       const said = await b.interruptedOnce(job);
@@ -71,10 +70,19 @@ describe('pes serve killed during a backup', () => {
       expect(b.jobs().find((j) => j.id === job.id)?.state).toBe('interrupted');
       // The message says what became of the copy.
       expect(said.post).toMatch(/snapshot|backup/i);
-      expect(b.botTexts().filter((t) => t.includes('backup done'))).toHaveLength(2);
+      // Complete: the snapshots of the backups that succeeded (a job is `succeeded` only once
+      // its answer is written), and nothing else.
+      const good = succeededJobs(b);
+      const complete = new Set(
+        (await listedSnapshots(b, 'moodle')).filter((s) => good.has(jobOf(s))).map((s) => s.id),
+      );
+      expect(complete.size).toBe(b.botTexts().filter((t) => t.includes('backup done')).length);
 
       const listed = await listedSnapshots(b, 'moodle');
       const notGood = listed.filter((s) => !complete.has(s.id));
+      process.stdout.write(
+        `run ${run}: left by the kill: ${notGood.map((s) => `${s.id.slice(0, 8)} ${s.state ?? '?'}`).join(', ') || 'nothing'}\n`,
+      );
       expect(
         notGood.filter((s) => s.state === undefined || s.state === 'complete'),
         `offered as good though the copy was killed (seed ${seed})`,

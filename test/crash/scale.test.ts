@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeVolumes } from '../helpers/backup-env.ts';
-import { CrashBed, crashSeed, noHelpersOf, pause, seededRandom } from '../helpers/crash-bed.ts';
+import { CrashBed, crashSeed, noHelpersOf, seededRandom } from '../helpers/crash-bed.ts';
 import {
   createCrashService,
   projectContainers,
@@ -42,19 +42,25 @@ describe('pes serve killed during a scale', () => {
     await b.run('scale moodle 3', /moodle: 1 → 3/);
     const windowMs = Date.now() - started;
     process.stdout.write(`scale 1 → 3: ${windowMs} ms\n`);
-    await b.run('scale moodle 1', /moodle: 3 → 1/);
 
     for (let run = 0; run < runs; run++) {
-      const job = await b.begin('scale moodle 3', 'scale');
-      const delayMs = random() * windowMs * 0.9;
-      await pause(delayMs);
-      const killed = b.pid;
-      await b.kill();
-      const atKill = b.jobs().find((j) => j.id === job.id);
-      process.stdout.write(
-        `run ${run}: job ${job.id} killed ${delayMs.toFixed(0)} ms in, at "${atKill?.progress_text ?? ''}"\n`,
+      const {
+        job,
+        atKill,
+        pid: killed,
+        delayMs,
+      } = await b.killMidJob(
+        async () => {
+          // Back to one first (a try that ended before its kill reached three).
+          const count = (await projectContainers(docker, moodle.project)).length;
+          if (count > 1) await b.run('scale moodle 1', new RegExp(`moodle: ${count} → 1`));
+          return b.begin('scale moodle 3', 'scale');
+        },
+        () => random() * windowMs * 0.9,
       );
-      expect(atKill?.state, 'the kill came after the scale ended').toBe('running');
+      process.stdout.write(
+        `run ${run}: job ${job.id} killed ${delayMs.toFixed(0)} ms in, at "${atKill.progress_text ?? ''}"\n`,
+      );
 
       await b.start();
       const said = await b.interruptedOnce(job);
@@ -74,9 +80,6 @@ describe('pes serve killed during a scale', () => {
       ).toEqual([]);
       await noHelpersOf(docker, killed);
       await b.auditVerified();
-      // Back to one for the next run.
-      const count = (await projectContainers(docker, moodle.project)).length;
-      if (count > 1) await b.run('scale moodle 1', new RegExp(`moodle: ${count} → 1`));
     }
     await b.stop();
   }, 300_000);

@@ -184,6 +184,32 @@ export class CrashBed {
     this.#serving = undefined;
   }
 
+  /**
+   * Starts a job with `start`, waits `delayMs()` and kills the bot. When the job was over by
+   * then (a machine faster than the one the window was measured on), the bot is started
+   * again and the job tried again with half the delay, up to 5 times: a run counts only when
+   * the kill lands in the middle of the job.
+   */
+  async killMidJob(
+    start: () => Promise<JobRow>,
+    delayMs: () => number,
+  ): Promise<{ job: JobRow; atKill: JobRow; pid: number; delayMs: number }> {
+    let shrink = 1;
+    for (let attempt = 1; ; attempt++) {
+      const job = await start();
+      const delay = delayMs() * shrink;
+      await pause(delay);
+      const pid = this.pid;
+      await this.kill();
+      const atKill = this.jobs().find((j) => j.id === job.id);
+      if (atKill?.state === 'running') return { job, atKill, pid, delayMs: delay };
+      if (attempt === 5) throw new Error(`job ${job.id} ended before every kill`);
+      process.stdout.write(`job ${job.id} ended before the kill; again, sooner\n`);
+      shrink /= 2;
+      await this.start();
+    }
+  }
+
   /** SIGTERM, as at the end of a test. */
   async stop(): Promise<void> {
     const serving = this.#serving;

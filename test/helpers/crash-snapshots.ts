@@ -42,3 +42,18 @@ export async function latestChosen(bed: CrashBed, service: string): Promise<stri
   const plan = outcome.data?.['plan'] as { items?: { snapshotId: string }[] } | undefined;
   return (plan?.items ?? []).map((i) => i.snapshotId);
 }
+
+/** The job number in a snapshot's job tag `<job id>-<time>` (commands/backup-shared.ts). */
+export function jobOf(snapshot: Listed): number {
+  return Number(snapshot.job.split('-')[0]);
+}
+
+/** The ids of the jobs that succeeded, from the state file. */
+export function succeededJobs(bed: CrashBed): Set<number> {
+  return new Set(
+    bed
+      .jobs()
+      .filter((j) => j.state === 'succeeded')
+      .map((j) => j.id),
+  );
+}
