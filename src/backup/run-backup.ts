@@ -90,7 +90,7 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
   } catch (error) {
     failure = { error };
     if (o.ledger.run(run.job)?.state !== 'complete') {
-      const left = await discardRun(o, run, made);
+      const left = await discardRun(o, run, made, error);
       if (left !== undefined) further.push(left);
     }
   } finally {
@@ -210,8 +210,24 @@ async function discardRun(
   o: Orchestra,
   run: BackupRun,
   made: readonly SourceBackupReport[],
+  failure: unknown,
 ): Promise<UserError | undefined> {
   const ids = new Set(made.map((m) => m.snapshotId));
+  // Nothing finished and not cancelled: the engine has removed what the failed source
+  // stored, or said it could not (backup-partial-left), which the failure tells already.
+  // No further call then, so that a repository that is locked or down is told once.
+  if (ids.size === 0 && !run.signal.aborted) {
+    const left =
+      failure instanceof UserError &&
+      (failure.code === 'backup-partial-left' || failure.code === 'backup-also-failed');
+    o.ledger.closeRun(
+      run.job,
+      left ? 'left' : 'discarded',
+      left ? failure.message : undefined,
+      o.now(),
+    );
+    return undefined;
+  }
   try {
     for (const s of await o.engine.list(run.service)) {
       if (s.tags.job === run.job && s.tags.service === run.service) ids.add(s.id);

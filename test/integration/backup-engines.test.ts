@@ -326,7 +326,7 @@ describe.each(engineKinds)('%s engine (real program, real volumes)', (kind) => {
       expect.arrayContaining([otherSource.snapshotId, otherService.snapshotId]),
     );
     await repo.engine.prune();
-  });
+  }, 180_000);
 
   it('a full target volume: a clear error, and the snapshot still restores in full', async () => {
     const volume = await createVolume(bed, 'big');

@@ -26,6 +26,7 @@ import { archiveComment, archiveGlob, archiveName } from './borg-names.ts';
 import { repositoryQueue, type RepositoryQueue } from './repo-lock.ts';
 import { runProcess, type SpawnOptions, type SpawnResult } from './spawn.ts';
 import { checkFilename, checkTags, displayRepository, keepArgs } from './tags.ts';
+import { withFurtherFailures } from '../failures.ts';
 import { watchProducer } from './producer.ts';
 
 export interface BorgSettings {
@@ -105,7 +106,8 @@ export class BorgEngine implements BackupEngine {
         signal,
       );
     } catch (error) {
-      // Cancelled: borg saves a `.checkpoint` archive on SIGINT; it must not stay.
+      // Cancelled: borg saves a `.checkpoint` archive on SIGINT; it must not stay. Should
+      // this fail, the job finds it by its tag and says so (run-backup.ts discardRun).
       if (signal?.aborted === true) await this.#removePartial(name, tags).catch(() => undefined);
       throw error;
     }
@@ -125,8 +127,13 @@ export class BorgEngine implements BackupEngine {
     }
     const created = parseCreateResult(run.result.stdout);
     if (mapped !== undefined || created === undefined) {
-      await this.#removePartial(name, tags).catch(() => undefined);
-      throw mapped ?? this.#error(run, 'create');
+      const error = mapped ?? this.#error(run, 'create');
+      // An archive that could not be removed is said with the failure, not dropped.
+      const left = await this.#removePartial(name, tags).then(
+        () => undefined,
+        (removal: unknown) => removal,
+      );
+      throw withFurtherFailures(error, left === undefined ? [] : [left]);
     }
     return {
       snapshotId: created.name,
@@ -147,7 +154,10 @@ export class BorgEngine implements BackupEngine {
   }
 
   async list(service: string | undefined, signal?: AbortSignal): Promise<Snapshot[]> {
-    const args = ['list', '--json', '--format', '{comment}'];
+    // Checkpoints too (borg 1.2 hides them): a long backup cut short leaves its data in a
+    // `<name>.checkpoint` archive, which the start-up sweep must see to forget it
+    // (sweep-partial.ts). Its source reads `<source>.checkpoint`, so nothing chooses it.
+    const args = ['list', '--consider-checkpoints', '--json', '--format', '{comment}'];
     if (service !== undefined) args.push('--glob-archives', archiveGlob(service));
     const run = await this.#queue.shared(() => this.#run(args, { signal }), signal);
     if (run.result.exitCode !== 0 && run.result.exitCode !== 1) throw this.#error(run, 'list');

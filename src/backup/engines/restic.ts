@@ -94,7 +94,8 @@ export class ResticEngine implements BackupEngine {
         signal,
       );
     } catch (error) {
-      // Cancelled: restic stops without a snapshot, unless it had just finished one.
+      // Cancelled: restic stops without a snapshot, unless it had just finished one. Should
+      // removing it fail, the job finds it by its tag and says so (run-backup.ts discardRun).
       if (signal?.aborted === true) {
         await this.#removePartial(tags, undefined).catch(() => undefined);
       }
