@@ -38,6 +38,7 @@ afterAll(async () => {
   await bed?.close();
   await docker.cleanup();
   await removeVolumes(docker);
+  moodle.cleanup();
 });
 
 describe('pes serve killed during a restore', () => {

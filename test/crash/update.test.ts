@@ -30,6 +30,7 @@ afterAll(async () => {
   await bed?.close();
   await docker.cleanup();
   await removeVolumes(docker);
+  moodle.cleanup();
 });
 
 /** The tag the first replica runs now: 1 or 2. */

@@ -4,7 +4,7 @@
  * SIGKILL at a seeded random moment, started again, and what it left read back from its
  * state file, the engine and the fake.
  */
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -377,9 +377,11 @@ export class CrashBed {
     return result.stdout;
   }
 
+  /** Kills what still runs and removes the working directory (state, restic's cache). */
   async close(): Promise<void> {
     await this.kill();
     await this.fake.close();
+    rmSync(this.workdir.dir, { recursive: true, force: true });
   }
 }
 

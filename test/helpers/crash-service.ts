@@ -3,7 +3,7 @@
  * the test image pes-test/app (its health check passes) with a volume of random data big
  * enough that a backup or a restore of it takes a while, on the engine of scripts/test-env.sh.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -20,6 +20,8 @@ export interface CrashService {
   readonly lines: readonly string[];
   /** A new restic repository's path (not made yet: the bot makes it on first use). */
   readonly repository: string;
+  /** Removes the repository's directory (the containers and volume go with the test bed). */
+  cleanup(): void;
 }
 
 /** Fills the volume with `mb` MiB of random bytes in two files, inside a throwaway container. */
@@ -68,6 +70,7 @@ export async function createCrashService(
     });
   }
   const scaleMax = options.scaleMax ?? 3;
+  const repositoryDir = mkdtempSync(join(tmpdir(), 'pes-crash-'));
   return {
     project,
     volume,
@@ -80,7 +83,8 @@ export async function createCrashService(
       '    health: { minRunning: 1, timeoutSeconds: 60 }',
       `    volumes: [${volume}]`,
     ],
-    repository: join(mkdtempSync(join(tmpdir(), 'pes-crash-')), 'repo'),
+    repository: join(repositoryDir, 'repo'),
+    cleanup: () => rmSync(repositoryDir, { recursive: true, force: true }),
   };
 }
 
