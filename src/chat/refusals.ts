@@ -13,6 +13,7 @@ export function refusalOutcome(error: UserError, locale: Locale): Outcome {
     status: error.kind,
     exitCode: exitCodes[error.kind],
     errorCode: error.code,
+    private: true,
     message: {
       severity: 'warning',
       text: [error.text(locale), error.hint(locale)].filter(Boolean).join('\n'),

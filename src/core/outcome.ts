@@ -1,4 +1,5 @@
-import { exitCodes, isUserError, newErrorRef, type ErrorCode } from './errors.ts';
+import { errorTexts, type ErrorText } from './error-texts.ts';
+import { exitCodes, isUserError, newErrorRef, type ErrorCode, type UserError } from './errors.ts';
 import type { Locale } from './i18n.ts';
 import type { Logger } from './logger.ts';
 import type { Message } from './message.ts';
@@ -13,6 +14,25 @@ export interface Outcome {
   readonly data?: unknown;
   readonly jobId?: number;
   readonly errorCode?: ErrorCode | 'internal';
+  /** Shown only to the person who asked (a refusal of theirs), where the messenger can. */
+  readonly private?: boolean;
+}
+
+/** Whether an error refuses the request of one person, and so is answered to them only. */
+export function isRefusal(error: UserError): boolean {
+  return (
+    error.kind === 'denied' ||
+    error.kind === 'usage' ||
+    (errorTexts[error.code] as ErrorText).private === true
+  );
+}
+
+/**
+ * Refusals and usage errors concern only the person who typed the command: a busy service or
+ * a bad option is nobody else's business, and the channel's history stays about the work.
+ */
+export function isPrivateOutcome(outcome: Outcome): boolean {
+  return outcome.private === true || outcome.status === 'denied' || outcome.status === 'usage';
 }
 
 const internalText = {
@@ -37,6 +57,7 @@ export function outcomeFromError(
       status: error.kind,
       exitCode: exitCodes[error.kind],
       errorCode: error.code,
+      ...(isRefusal(error) ? { private: true } : {}),
       message: {
         severity: error.kind === 'denied' ? 'warning' : 'error',
         text: hint === undefined ? error.text(locale) : `${error.text(locale)}\n${hint}`,

@@ -71,6 +71,19 @@ describe('Mattermost conversation', () => {
     expect(t.audit.last(1)[0]?.decision).toBe('denied');
   });
 
+  it('answers "busy" privately to a mention in a channel', async () => {
+    const t = await connected();
+    t.fake.say(t.operator, t.ops, '@pes crunch moodle 25');
+    await waitFor(() => t.fake.data.botPosts(t.ops.id).length === 1, 'the progress post');
+    t.fake.say(t.admin, t.ops, '@pes crunch moodle');
+    await waitFor(() => t.fake.data.ephemerals.length === 1, 'the ephemeral answer');
+    const ephemeral = t.fake.data.ephemerals[0];
+    expect(ephemeral?.userId).toBe(t.admin.id);
+    expect(JSON.stringify(ephemeral?.post)).toContain('moodle is busy');
+    const shown = t.fake.data.botPosts(t.ops.id).map((p) => visibleText(p));
+    expect(shown.filter((text) => text.includes('is busy'))).toEqual([]);
+  }, 20_000);
+
   it('reconnects after a drop and answers a DM sent meanwhile exactly once, without a login storm', async () => {
     const t = await connected();
     const dm = t.fake.data.directChannel(t.operator, t.fake.bot);

@@ -114,6 +114,19 @@ describe('Mattermost slash command', () => {
     expect(last?.source).toBe('mattermost');
   });
 
+  it('answers "busy" only to the person who asked, never to the whole channel', async () => {
+    await h.fake.slash(h.commandUrl, tokenA, h.operator, h.ops, 'crunch moodle 25');
+    await waitFor(() => h.fake.data.botPosts(h.ops.id).length === 1, 'the progress post');
+    const busy = await h.fake.slash(h.commandUrl, tokenA, h.admin, h.ops, 'crunch moodle');
+    expect(busy.status).toBe(200);
+    expect(busy.body['response_type']).toBe('ephemeral');
+    const text = (busy.body['attachments'] as { text: string }[])[0]?.text ?? '';
+    expect(text).toMatch(/^moodle is busy: job \d+/);
+    await afterCrunch();
+    const shown = h.fake.data.channelPosts(h.ops.id).map((p) => visibleText(p));
+    expect(shown.filter((t) => t.includes('is busy'))).toEqual([]);
+  }, 20_000);
+
   it('refuses a 2 MB body with 413', async () => {
     const big = `token=${tokenA}&text=${'a'.repeat(2 * 1024 * 1024)}`;
     const response = await fetch(h.commandUrl, {

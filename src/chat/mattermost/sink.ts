@@ -6,7 +6,7 @@
 import type { InvocationSink, ProgressUpdate } from '../../core/invocation.ts';
 import type { Locale } from '../../core/i18n.ts';
 import type { Message } from '../../core/message.ts';
-import type { Outcome } from '../../core/outcome.ts';
+import { isPrivateOutcome, type Outcome } from '../../core/outcome.ts';
 import { ProgressThrottle, progressMessage } from '../progress-throttle.ts';
 import type { MattermostOutbox } from './outbox-writer.ts';
 import type { RenderedPost } from './types.ts';
@@ -33,9 +33,9 @@ export interface SinkOptions {
   readonly progressIntervalMs?: number;
 }
 
-/** Refusals and usage errors concern only the person who typed the command. */
+/** Refusals (src/core/outcome.ts) concern only the person who typed the command. */
 export function isPrivateAnswer(outcome: Outcome): boolean {
-  return outcome.status === 'denied' || outcome.status === 'usage';
+  return isPrivateOutcome(outcome);
 }
 
 export class MattermostSink implements InvocationSink {

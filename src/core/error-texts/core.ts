@@ -86,6 +86,7 @@ export const coreErrorTexts = {
   },
   'service-busy': {
     kind: 'failed',
+    private: true,
     message: {
       ru: '{service} занят: задача {job}, {command} от {actor}, {percent} %.',
       en: '{service} is busy: job {job}, {command} by {actor}, {percent} %.',
@@ -124,6 +125,7 @@ export const coreErrorTexts = {
   },
   'bot-stopping': {
     kind: 'failed',
+    private: true,
     message: {
       ru: 'Бот останавливается и не принимает новых команд.',
       en: 'The bot is stopping and takes no new commands.',
