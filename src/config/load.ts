@@ -91,8 +91,15 @@ function readConfigFile(path: string): string {
 function parseYaml(path: string, text: string): unknown {
   const lineCounter = new LineCounter();
   // resolveKnownTags off: YAML 1.1 types (`!!binary`, `!!set`, `!!timestamp`) stay plain
-  // strings and mappings, so the schema reports them like any other wrong value.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, resolveKnownTags: false });
+  // strings and mappings, so the schema reports them like any other wrong value. logLevel
+  // 'error': the library's warnings (a key that is a collection) would be printed by Node
+  // beside the one line `pes` prints; what they are about is reported by the schema.
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    resolveKnownTags: false,
+    logLevel: 'error',
+  });
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((error) => {
       const { line, col } = lineCounter.linePos(error.pos[0]);

@@ -10,6 +10,7 @@ import { parseSilenceWords } from '../../src/alerts/silence-spec.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { UserError } from '../../src/core/errors.ts';
 import { createTestBot } from '../helpers/bot.ts';
+import { runPes, tempWorkdir } from '../helpers/cli.ts';
 
 const admin = 'local:root';
 
@@ -109,5 +110,17 @@ describe('a configuration with YAML 1.1 types', () => {
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).code).toBe('config-invalid');
     expect((error as UserError).text('en')).toBe(`Invalid configuration ${path}: ${problem}`);
+  });
+});
+
+describe('a configuration with a key that is a collection', () => {
+  it('is refused by pes with one line, and no warning of the YAML library beside it', async () => {
+    const w = tempWorkdir('locale: en\n? [a, b]\n: c\n');
+    const r = await runPes(['--config', w.config, '--lang', 'en', 'status'], { cwd: w.dir });
+    rmSync(w.dir, { recursive: true, force: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `pes: Invalid configuration ${w.config}: (top level): unknown key "[ a, b ]"\n`,
+    );
   });
 });
