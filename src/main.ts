@@ -4,6 +4,7 @@
  * the long-lived bot.
  */
 import { userInfo } from 'node:os';
+import { commands } from '../commands/index.ts';
 import { createApp } from './app.ts';
 import { FlagError, helpWords, joinWords, takeGlobalFlags } from './cli/global-flags.ts';
 import { runOnce } from './cli/run-once.ts';
@@ -36,7 +37,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return exitCodes.ok;
   }
   const username = userInfo().username;
-  const source = { flag: flags.config, env: process.env, cwd: process.cwd(), username };
+  // The registry's commands: a role that grants an unknown one is a configuration error.
+  const source = { flag: flags.config, env: process.env, cwd: process.cwd(), username, commands };
   // The doctor reads the configuration itself: that it cannot be read is its first finding.
   if (first === 'doctor') return runDoctor(source, { lang: flags.lang, json: flags.json });
   let config;

@@ -16,6 +16,7 @@ import { resolveSecret } from './secrets.ts';
 import { resolveMattermost, type MattermostConfig } from './mattermost.ts';
 import { resolveMatrix, type MatrixConfig } from './matrix.ts';
 import { formatIssues } from './problems.ts';
+import { roleCommandProblems, type KnownCommand } from './role-commands.ts';
 import { configSchema, portSchema, type ConfigLogLevel } from './schema.ts';
 import type { RetentionDays } from '../store/retention.ts';
 
@@ -60,6 +61,12 @@ export interface ConfigSource {
   readonly flag?: string;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /**
+   * The commands of the registry (commands/index.ts): every command a role grants must be
+   * one of them (role-commands.ts). `pes` and `pes doctor` always give them; absent, roles
+   * are not checked.
+   */
+  readonly commands?: readonly KnownCommand[];
 }
 
 /** `--config` > PES_CONFIG > config/pes.yaml > config/pes.example.yaml, relative to cwd. */
@@ -135,6 +142,9 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
   // reportInput: the formatter tells a missing key ("required") from a wrong one.
   const result = configSchema.safeParse(data, { reportInput: true });
   const problems = result.success ? [] : formatIssues(result.error.issues);
+  if (result.success && opts.commands !== undefined) {
+    problems.push(...roleCommandProblems(result.data.roles, opts.commands));
+  }
   const envPort = portFromEnv(opts.env, problems);
   if (!result.success || problems.length > 0) {
     throw new UserError('config-invalid', { path, problems: problems.join('; ') });

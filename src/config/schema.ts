@@ -33,7 +33,9 @@ const member = z
     error: 'expected mattermost:<user id>, matrix:@user:server, local:<unix user> or local:@me',
   });
 
-const commandName = matching(/^(\*|[a-z][a-z0-9-]{0,39})$/, 'a command name or "*"');
+// Lowercase in any script, so that a Russian alias reaches the check against the registry
+// (role-commands.ts), which says which name to write instead.
+const commandName = matching(/^(\*|\p{Ll}[\p{Ll}0-9-]{0,39})$/u, 'a command name or "*"');
 
 // Room ids as the adapters produce them (see Room in src/core/identity.ts).
 const roomAddress = matching(
