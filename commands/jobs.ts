@@ -7,6 +7,7 @@ import { jobStateTexts } from '../src/core/job-texts.ts';
 const texts = {
   title: { ru: 'Задачи', en: 'Jobs' },
   none: { ru: 'Задач пока не было.', en: 'No jobs yet.' },
+  noneActive: { ru: 'Сейчас ни одна задача не идёт.', en: 'No job is running now.' },
   headers: {
     ru: ['№', 'состояние', 'команда', 'сервис', 'кто', 'ход', 'создана'],
     en: ['#', 'state', 'command', 'service', 'by', 'progress', 'created'],
@@ -34,7 +35,7 @@ export default defineCommand({
     const jobs = ctx.jobs.list({ limit: input.last, activeOnly: input.active });
     if (jobs.length === 0)
       return Promise.resolve({
-        message: { severity: 'info', text: ctx.t(texts.none) },
+        message: { severity: 'info', text: ctx.t(input.active ? texts.noneActive : texts.none) },
         data: { jobs },
       });
     const table = formatTable(

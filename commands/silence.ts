@@ -71,7 +71,11 @@ export default defineCommand({
           { label: ctx.t(texts.by), value: createdBy, short: true },
           ...(shown > 0 ? [{ label: ctx.t(texts.posts), value: String(shown), short: true }] : []),
         ],
-        actions: [{ label: ctx.t(texts.expire), style: 'default', command: `unsilence ${id}` }],
+        // Offered only to someone who may use it: a button that answers "not allowed" to the
+        // person it was shown to is a promise broken.
+        actions: ctx.may('unsilence')
+          ? [{ label: ctx.t(texts.expire), style: 'default', command: `unsilence ${id}` }]
+          : [],
       },
       data: { id, endsAt: endsAt.toISOString(), matchers: request.matchers },
     };

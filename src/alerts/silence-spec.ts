@@ -47,12 +47,16 @@ export function parseSilenceWords(words: readonly string[]): SilenceRequest {
   }
   if (matchers.length === 0)
     throw new UserError('silence-invalid', { word: quoteValue(words[0] ?? '') });
-  const durationMs = parseDuration(words[i] ?? '');
+  const word = words[i];
+  if (word === undefined) throw new UserError('silence-no-duration');
+  const durationMs = parseDuration(word);
+  // A word that is neither a matcher nor a duration is named as what it was expected to be:
+  // the matchers before it were read, so they are not what is wrong.
   if (durationMs === undefined)
-    throw new UserError('silence-invalid', { word: quoteValue(words[i] ?? '') });
+    throw new UserError('silence-bad-duration', { word: quoteValue(word) });
   if (matchers.every((m) => !m.isEqual || (m.isRegex && /^\.\*$/.test(m.value)))) {
     // Alertmanager refuses a silence that matches everything; say so in our words.
-    throw new UserError('silence-invalid', { word: quoteValue(words[0] ?? '') });
+    throw new UserError('silence-matches-all');
   }
   return { matchers, durationMs, comment: words.slice(i + 1).join(' ') };
 }

@@ -98,6 +98,16 @@ function validate(
   });
 }
 
+/**
+ * `—last` and `–last` as `--last`: the "smart dashes" of macOS and iOS text fields (the
+ * Mattermost and Element apps use them) turn a typed `--` into an em or en dash, and the
+ * option would otherwise be taken for an argument, with its value after it. Only a dash
+ * directly followed by an option name is read so; any other word is left as typed.
+ */
+function optionDash(word: string): string {
+  return /^[\u2013\u2014][a-z][a-z-]*(=.*)?$/su.test(word) ? `--${word.slice(1)}` : word;
+}
+
 export function parseCommand(
   registry: RegistryView,
   catalog: Catalog,
@@ -109,11 +119,12 @@ export function parseCommand(
   const command = registry.find(name);
   if (command === undefined) throw new UserError('unknown-command', { name: quoteValue(name) });
 
+  const words = rest.map(optionDash);
   const parser = commanderFor(command);
   try {
-    parser.parse(rest, { from: 'user' });
+    parser.parse(words, { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) throw translateCommanderError(error, command, rest);
+    if (error instanceof CommanderError) throw translateCommanderError(error, command, words);
     throw error;
   }
 

@@ -453,8 +453,8 @@ const rows: readonly [string, Row][] = [
       kind: 'cli',
       args: ['silence', 'alertname=X', '100d'],
       exit: 2,
-      code: 'silence-invalid',
-      line: 'Cannot read "100d"',
+      code: 'silence-bad-duration',
+      line: 'Cannot read the duration "100d"',
     },
   ],
   [
@@ -463,8 +463,8 @@ const rows: readonly [string, Row][] = [
       kind: 'cli',
       args: ['silence', 'alertname=~.*', '1h'],
       exit: 2,
-      code: 'silence-invalid',
-      line: 'Cannot read "alertname=~.*"',
+      code: 'silence-matches-all',
+      line: 'That silence would mute every alert.',
     },
   ],
   [

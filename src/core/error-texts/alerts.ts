@@ -22,15 +22,49 @@ export const alertsErrorTexts = {
     message: { ru: 'Тишины {id} в Alertmanager нет.', en: 'Alertmanager has no silence {id}.' },
     hint: { ru: 'Список: silences', en: 'List them with: silences' },
   },
+  // One code per fault, so that each answer names only what is wrong with what was typed.
   'silence-invalid': {
     kind: 'usage',
     message: {
-      ru: 'Не понял «{word}»: нужно silence <метка=значение …> <срок: 30m, 1h, 1d, до 90d> [комментарий].',
-      en: 'Cannot read "{word}": expected silence <label=value …> <duration: 30m, 1h, 1d, up to 90d> [comment].',
+      ru: 'Не понял условие «{word}»: нужно метка=значение (или !=, =~, !~).',
+      en: 'Cannot read the matcher "{word}": expected label=value (or !=, =~, !~).',
     },
     hint: {
-      ru: 'Хотя бы одно условие должно быть «=» (не пустой regex на всё).',
-      en: 'At least one matcher must be an equality (not a catch-all regex).',
+      ru: 'Например: alertname=DiskFull или severity=~"warning|critical"',
+      en: 'For example: alertname=DiskFull or severity=~"warning|critical"',
+    },
+  },
+  'silence-bad-duration': {
+    kind: 'usage',
+    message: {
+      ru: 'Не понял срок «{word}»: нужно 30m, 1h, 1d или 2w, не больше 90d.',
+      en: 'Cannot read the duration "{word}": expected 30m, 1h, 1d or 2w, at most 90d.',
+    },
+    hint: {
+      ru: 'silence <метка=значение …> <срок> [комментарий]',
+      en: 'silence <label=value …> <duration> [comment]',
+    },
+  },
+  'silence-no-duration': {
+    kind: 'usage',
+    message: {
+      ru: 'Не указан срок тишины: нужно 30m, 1h, 1d или 2w, не больше 90d.',
+      en: 'No duration for the silence: expected 30m, 1h, 1d or 2w, at most 90d.',
+    },
+    hint: {
+      ru: 'silence <метка=значение …> <срок> [комментарий]',
+      en: 'silence <label=value …> <duration> [comment]',
+    },
+  },
+  'silence-matches-all': {
+    kind: 'usage',
+    message: {
+      ru: 'Такая тишина заглушила бы все алерты.',
+      en: 'That silence would mute every alert.',
+    },
+    hint: {
+      ru: 'Хотя бы одно условие должно быть «=» или «=~» не на всё, например alertname=DiskFull.',
+      en: 'At least one matcher must be "=" or a "=~" that is not a catch-all, e.g. alertname=DiskFull.',
     },
   },
 } satisfies Record<string, ErrorText>;
