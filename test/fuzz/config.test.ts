@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import { UserError } from '../../src/core/errors.ts';
@@ -240,8 +240,19 @@ const document: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
 );
 
-/** What is loaded or the one-line usage error naming the file; nothing written beside it. */
-function checkLoad(text: string): void {
+/** Warnings Node would print beside the one line (process.emitWarning). */
+const warnings: string[] = [];
+const onWarning = (warning: Error): void => {
+  warnings.push(warning.message);
+};
+beforeAll(() => process.on('warning', onWarning));
+afterAll(() => process.off('warning', onWarning));
+
+/**
+ * What is loaded or the one-line usage error naming the file; no warning printed beside it;
+ * nothing written beside it.
+ */
+async function checkLoad(text: string): Promise<void> {
   writeFileSync(configPath, text);
   try {
     const loaded = loadConfig({ flag: configPath, env, cwd: dir, username: 'alice' });
@@ -255,6 +266,9 @@ function checkLoad(text: string): void {
     expect(en).not.toMatch(/[\r\n]/);
   }
   expect(readdirSync(dir).sort()).toEqual(['pes.yaml', 'secrets-mm']);
+  // Warnings are emitted on the next tick.
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(warnings.splice(0)).toEqual([]);
 }
 
 describe('fuzz: config loading', () => {
