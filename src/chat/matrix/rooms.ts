@@ -2,6 +2,11 @@
  * The bot's rooms: which invitations it accepts (allowed inviters or rooms; deny by
  * default), which rooms are direct chats, and the plain notice in encrypted rooms it cannot
  * read (without `matrix.encryption`).
+ *
+ * A room is a direct chat exactly when the bot's `m.direct` account data lists it, or the
+ * invitation the bot accepted said `is_direct` (Client-Server API, "Direct Messaging"). How
+ * many people are in a room does not count: a two-person room that is neither takes only
+ * `!pes` commands.
  */
 import { EventType, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
 import type { Locale } from '../../core/i18n.ts';
@@ -44,11 +49,52 @@ export class RoomKeeper {
     }
     if (direct) this.#d.state.markDirect(roomId);
     this.#d.track(
-      this.#d.client.joinRoom(roomId).then(() => {
+      this.#d.client.joinRoom(roomId).then(async () => {
         this.#d.log.info('matrix invitation accepted', { room: roomId, inviter, direct });
+        if (direct && inviter !== undefined) await this.#addDirect(inviter, roomId);
       }),
       'joining a matrix room failed',
     );
+  }
+
+  /** What the bot's `m.direct` says: user id → room ids (ill-formed entries left out). */
+  #directRooms(): Record<string, string[]> {
+    const content: unknown = this.#d.client.getAccountData(EventType.Direct)?.getContent();
+    const out: Record<string, string[]> = {};
+    if (content === null || typeof content !== 'object') return out;
+    for (const [user, ids] of Object.entries(content)) {
+      if (Array.isArray(ids)) out[user] = ids.filter((id): id is string => typeof id === 'string');
+    }
+    return out;
+  }
+
+  /** Updates of `m.direct`, one after the other: each reads what the one before wrote. */
+  #directWrites: Promise<void> = Promise.resolve();
+  /** The last `m.direct` the bot wrote, until the sync brings it back. */
+  #directWritten: Record<string, string[]> = {};
+
+  /**
+   * The invitee's client may mark the room as a direct chat with the inviter (Client-Server
+   * API, "Direct Messaging"; Element does so on accepting), so that the bot's other sessions
+   * and a restart with a lost database still see it as one. `m.direct` is the whole map, so
+   * the update is read-modify-write, done one at a time; written raw, not waiting for the
+   * sync to echo it, which a stop would otherwise wait on.
+   */
+  #addDirect(inviter: string, roomId: string): Promise<void> {
+    const write = this.#directWrites.then(async () => {
+      const current = this.#directRooms();
+      for (const [user, ids] of Object.entries(this.#directWritten)) {
+        current[user] = [...new Set([...(current[user] ?? []), ...ids])];
+      }
+      const rooms = current[inviter] ?? [];
+      if (rooms.includes(roomId)) return;
+      const next = { ...current, [inviter]: [...rooms, roomId] };
+      await this.#d.client.setAccountDataRaw(EventType.Direct, next);
+      this.#directWritten = next;
+      this.#d.log.info('matrix direct chat added to m.direct', { room: roomId, inviter });
+    });
+    this.#directWrites = write.catch(() => undefined);
+    return write;
   }
 
   /** Invitations that came while the bot was away (seen in its first sync). */
@@ -62,8 +108,7 @@ export class RoomKeeper {
   /** A direct chat: marked so by its invitation, or by the bot's own `m.direct`. */
   isDirect(roomId: string): boolean {
     if (this.#d.state.isDirect(roomId)) return true;
-    const direct = this.#d.client.getAccountData(EventType.Direct)?.getContent();
-    return Object.values(direct ?? {}).some((ids) => Array.isArray(ids) && ids.includes(roomId));
+    return Object.values(this.#directRooms()).some((ids) => ids.includes(roomId));
   }
 
   /** Joined rooms that are encrypted are told once that the bot cannot read them. */

@@ -25,6 +25,9 @@ const deviceInfo = (d: Device): JsonObject => ({
   last_seen_ts: null,
 });
 
+/** Account data the server keeps itself; a client PUT is refused. */
+const serverControlled: ReadonlySet<string> = new Set(['m.fully_read', 'm.push_rules']);
+
 /** Only the owner may touch `/user/{userId}/…` paths. */
 function own(ctx: RequestContext): string {
   const userId = ctx.params[0] ?? '';
@@ -220,10 +223,17 @@ export const accountRoutes: readonly Route[] = [
     handle: (ctx) => {
       const userId = own(ctx);
       const roomId = ctx.params[1] ?? '';
+      const type = ctx.params[2] ?? '';
+      // 405 M_BAD_JSON: "This type of account data is controlled by the server; it cannot be
+      // modified by clients" (the PUT's responses in v1.13): m.fully_read has its own
+      // endpoint (/read_markers), m.push_rules the /pushrules ones.
+      if (serverControlled.has(type)) {
+        throw new MatrixHttpError(405, 'M_BAD_JSON', `Cannot set ${type} through /account_data`);
+      }
       if (roomId !== '' && ctx.hs.room(roomId) === undefined) {
         throw new MatrixHttpError(400, 'M_INVALID_PARAM', 'Unknown room');
       }
-      ctx.hs.setAccountData(userId, roomId, ctx.params[2] ?? '', ctx.body);
+      ctx.hs.setAccountData(userId, roomId, type, ctx.body);
       return ok({});
     },
   },
