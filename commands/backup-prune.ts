@@ -12,5 +12,6 @@ export default defineCommand({
   args: [],
   options: [dryRunOption],
   mutating: {},
+  needs: 'backups',
   run: (ctx, input) => runPrune(ctx, input.dryRun),
 });

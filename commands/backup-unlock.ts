@@ -13,5 +13,6 @@ export default defineCommand({
   options: [dryRunOption],
   // A job (audited, cancellable) but no service lock: the repository is not one service.
   mutating: {},
+  needs: 'backups',
   run: (ctx, input) => runUnlock(ctx, input.dryRun),
 });

@@ -114,6 +114,7 @@ export default defineCommand({
   ],
   options: [onlyOption, tagOption, dryRunOption],
   mutating: { lock: 'service' },
+  needs: 'backups',
   async run(ctx, input) {
     // `backup unlock` as people type it; the permission is that of backup-unlock.
     if (input.service === 'unlock') return runUnlock(ctx, input.dryRun);

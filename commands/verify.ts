@@ -57,6 +57,7 @@ export default defineCommand({
   // A job (progress, cancel) that holds the service: retention must not forget the snapshot
   // a drill is reading.
   mutating: { lock: 'service' },
+  needs: 'backups',
   async run(ctx, input) {
     const service = ctx.service(input.service);
     if (input.dryRun) {

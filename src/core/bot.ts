@@ -131,6 +131,10 @@ export class Bot {
     const ctx = this.#context(call, undefined, new AbortController().signal);
     // A dry run changes nothing, so it needs neither a confirmation nor the lock.
     const dryRun = input['dryRun'] === true;
+    // Said before the lock and the job: a command that cannot work at all is not tried.
+    if (command.needs === 'backups' && this.#deps.backups === undefined) {
+      throw new UserError('backup-not-configured');
+    }
     const lockKey = this.#lockKey(parsed);
     if (lockKey !== undefined) this.#runner.refuseIfBusy(lockKey);
     if (command.describe !== undefined && call.invocation.preconfirmed !== true && !dryRun) {

@@ -62,6 +62,11 @@ export interface CommandDefinition<
    */
   readonly mutating?: { readonly lock?: A[number]['name'] };
   /**
+   * What the command cannot work without, checked before a job opens: `backups` is refused
+   * with backup-not-configured when the configuration has no `backup:` section.
+   */
+  readonly needs?: 'backups';
+  /**
    * A destructive command describes exactly what it will do and waits for a confirmation.
    * Returns the description in the context's language; several descriptions are asked one
    * after another (a second, separate confirmation); undefined when this particular input

@@ -24,6 +24,11 @@ describe('refused input opens no job', () => {
     ['backup nope', 'unknown-service'],
     ['backup moodle --tag safety', 'invalid-argument'],
     ['backup moodle --tag a/b', 'invalid-argument'],
+    // No `backup:` section: said before a job opens, not by a job that fails.
+    ['backup moodle', 'backup-not-configured'],
+    ['backup unlock', 'backup-not-configured'],
+    ['backup-prune', 'backup-not-configured'],
+    ['verify moodle', 'backup-not-configured'],
   ])('%s is refused as %s before a job exists', async (text, code) => {
     const t = createTestBot();
     const outcome = await t.run(admin, text);
