@@ -68,7 +68,9 @@ function bed(kind: 'restic' | 'borg'): Bed {
     [
       'locale: en',
       'state: { path: state/pes.db }',
-      `docker: { host: ${JSON.stringify(process.env['DOCKER_HOST'] ?? 'unix:///nonexistent')} }`,
+      // No engine: nothing here needs one, and a `pes serve` on the shared test engine would
+      // sweep the helpers other tests are checking.
+      'docker: { host: unix:///nonexistent/docker.sock }',
       'backup:',
       `  engine: ${kind}`,
       `  repository: ${JSON.stringify(repository)}`,
@@ -88,9 +90,6 @@ function bed(kind: 'restic' | 'borg'): Bed {
   const env: NodeJS.ProcessEnv = {
     PES_TEST_REPO_PASSWORD: repoPassword,
     PES_TEST_CACHE: cacheValue,
-    ...(process.env['DOCKER_HOST'] === undefined
-      ? {}
-      : { DOCKER_HOST: process.env['DOCKER_HOST'] }),
   };
   const engine = createBackupEngine(
     { engine: kind, repository, password: repoPassword, env: cacheEnv },
