@@ -14,7 +14,7 @@
  * - Matrix rows go to the real event handler; the answer is one message in the outbox.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -31,6 +31,7 @@ import { alertmanagerRoutes } from '../../src/server/alertmanager-routes.ts';
 import { metricsRoute } from '../../src/server/metrics-route.ts';
 import { SqliteAlertInbox } from '../../src/store/alerts-repo.ts';
 import { openDatabase } from '../../src/store/database.ts';
+import { SqliteJobStore } from '../../src/store/jobs-repo.ts';
 import { SqliteMatrixState } from '../../src/store/matrix-repo.ts';
 import { SqliteOutboxStore } from '../../src/store/outbox-repo.ts';
 import { startHarness, slashTokens, type Harness } from '../fakes/mattermost/harness.ts';
@@ -51,7 +52,7 @@ interface CliRow {
   readonly kind: 'cli';
   readonly args: readonly string[];
   /** Which configuration: the normal one, Docker down, a locked repository, invalid. */
-  readonly config?: 'main' | 'docker-down' | 'locked' | 'invalid';
+  readonly config?: 'main' | 'docker-down' | 'locked' | 'invalid' | 'busy';
   readonly exit: number;
   /** The stable code (`--json`); undefined where `pes` refuses before any command runs. */
   readonly code?: ErrorCode;
@@ -372,6 +373,18 @@ const rows: readonly [string, Row][] = [
       code: 'docker-unreachable',
       line: 'Cannot reach the Docker engine at unix://',
       failedJob: true,
+    },
+  ],
+  // One mutating job per service (README "How it behaves").
+  [
+    'a second job on a busy service',
+    {
+      kind: 'cli',
+      config: 'busy',
+      args: ['restart', 'moodle'],
+      exit: 1,
+      code: 'service-busy',
+      line: 'moodle is busy: job 1, backup by local:anna',
     },
   ],
   // Backups (README "Backups").
@@ -827,6 +840,7 @@ const workdirs: Record<NonNullable<CliRow['config']>, string> = {
   'docker-down': join(dir, 'docker-down'),
   locked: join(dir, 'locked'),
   invalid: join(dir, 'invalid'),
+  busy: join(dir, 'busy'),
 };
 
 function restic(repository: string, args: readonly string[]): string {
@@ -934,6 +948,22 @@ beforeAll(async () => {
   writeConfig('docker-down', configText(repos.main));
   writeConfig('locked', configText(repos.locked));
   writeConfig('invalid', configText(repos.main, '    colour: red'));
+  writeConfig('busy', configText(repos.main));
+  // A backup of moodle still running, held by this (live) process.
+  mkdirSync(join(workdirs.busy, 'state'), { recursive: true });
+  const busyDb = openDatabase(join(workdirs.busy, 'state/pes.db'));
+  const jobs = new SqliteJobStore(busyDb);
+  const held = jobs.create({
+    command: 'backup',
+    text: 'backup moodle',
+    actor: 'local:anna',
+    room: 'terminal',
+    service: 'moodle',
+    lockKey: 'moodle',
+  });
+  if ('holder' in held) throw new Error('unexpected lock');
+  jobs.transition(held.id, 'running');
+  busyDb.close();
 
   alertsDb = openDatabase(join(dir, 'alerts.db'));
   h = await startHarness({
