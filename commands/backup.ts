@@ -19,6 +19,14 @@ const texts = {
     ru: 'Политика хранения удалила старых снимков: {count}.',
     en: 'The retention policy removed {count} old snapshot(s).',
   },
+  earlierRemoved: {
+    ru: 'Удалены неполные снимки прерванной копии {job}: {ids}.',
+    en: 'The partial snapshots of the backup {job} that was cut short were removed: {ids}.',
+  },
+  earlierLeft: {
+    ru: 'Неполные снимки прерванной копии {job} ({ids}) удалить не удалось: {reason}. Они не восстанавливаются; попытка повторится.',
+    en: 'The partial snapshots of the backup {job} that was cut short ({ids}) could not be removed: {reason}. They are never restored; this is tried again.',
+  },
   retentionFailed: {
     ru: 'Политику хранения применить не удалось ({reason}); копия сохранена.',
     en: 'The retention policy could not be applied ({reason}); the backup is kept.',
@@ -70,9 +78,22 @@ function result(ctx: CommandContext, report: BackupReport): CommandResult {
   if (report.retentionError !== undefined) {
     lines.push(ctx.t(texts.retentionFailed, { reason: report.retentionError }));
   }
+  const list = (ids: readonly string[]): string =>
+    ids.length === 0 ? '?' : ids.map((id) => `\`${id}\``).join(', ');
+  for (const run of report.earlier) {
+    if (run.error !== undefined) {
+      lines.push(
+        ctx.t(texts.earlierLeft, { job: run.job, ids: list(run.left), reason: run.error }),
+      );
+    } else if (run.removed.length > 0) {
+      lines.push(ctx.t(texts.earlierRemoved, { job: run.job, ids: list(run.removed) }));
+    }
+  }
+  const warn =
+    report.retentionError !== undefined || report.earlier.some((r) => r.error !== undefined);
   return {
     message: {
-      severity: report.retentionError === undefined ? 'success' : 'warning',
+      severity: warn ? 'warning' : 'success',
       title: ctx.t(texts.done, { service: report.service }),
       text: lines.join('\n'),
       fields: report.sources.map((s) => ({

@@ -17,6 +17,7 @@ import { withFurtherFailures } from './failures.ts';
 import { ManifestMeter } from './manifest.ts';
 import type { BackupHooks, Orchestra } from './plan.ts';
 import { retentionRemoves } from './retention.ts';
+import { forgetPartialBackups, type SweptRun } from './sweep-partial.ts';
 import type { BackupSource, RetentionPolicy } from './types.ts';
 
 export interface BackupRun {
@@ -58,6 +59,7 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
   const further: unknown[] = [];
   let removed: string[] = [];
   let retentionError: string | undefined;
+  let earlier: SweptRun[] = [];
   // Before the engine stores anything: if this process dies, the next start finds the run
   // still open and forgets what it stored (sweep-partial.ts).
   o.ledger.startRun({ job: run.job, jobId: run.jobId, service: run.service, at: o.now() });
@@ -76,6 +78,13 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
     // Every source is stored whole: from here on the set is a good backup, whatever happens
     // to retention or to the hook after.
     o.ledger.completeRun(run.job, o.now());
+    // What an earlier run of this service cut short left: forgotten here too, for a bot run
+    // only as one-shot commands (no `pes serve` start to sweep it).
+    earlier = await forgetPartialBackups(
+      o,
+      run.signal,
+      (r) => r.service === run.service && r.job !== run.job,
+    );
     if (run.retention !== undefined) {
       step({ fraction: 0.9, phase: 'retention' });
       try {
@@ -122,6 +131,7 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
     sources: made,
     removed,
     retentionError,
+    earlier: earlier.map((r) => ({ job: r.job, removed: r.removed, left: r.left, error: r.error })),
     durationMs: o.now().getTime() - started,
   };
 }

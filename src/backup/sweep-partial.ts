@@ -52,9 +52,10 @@ function reasonOf(error: unknown): string {
 export async function forgetPartialBackups(
   deps: SweepDeps,
   signal?: AbortSignal,
+  only: (run: BackupRunRecord) => boolean = () => true,
 ): Promise<SweptRun[]> {
   const now = deps.now ?? (() => new Date());
-  const runs = deps.ledger.openRuns();
+  const runs = deps.ledger.openRuns().filter(only);
   if (runs.length === 0) return [];
   let listed: Snapshot[];
   try {

@@ -91,6 +91,13 @@ export interface BackupReport {
   readonly removed: readonly string[];
   /** Why the retention policy could not be applied; the backup itself is kept. */
   readonly retentionError: string | undefined;
+  /** Earlier runs of the service cut short, whose snapshots this backup forgot (or not). */
+  readonly earlier: readonly {
+    readonly job: string;
+    readonly removed: readonly string[];
+    readonly left: readonly string[];
+    readonly error: string | undefined;
+  }[];
   readonly durationMs: number;
 }
 

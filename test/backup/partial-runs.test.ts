@@ -132,12 +132,32 @@ describe('a backup cut short by the death of the bot', () => {
     const { volume } = sources();
     const h = harness({ moodle: { sources: [volume], retention: { keepLast: 2 } } });
     const [first] = await backup(h, '1-good', 1);
-    const partial = killedMidBackup(h);
+    // Not known complete (this bot never recorded it): not the policy's to keep or remove.
+    const stranger = h.engine.storePartial(
+      { service: 'moodle', source: 'volume:moodledata', job: '3-elsewhere', extra: [] },
+      'files v',
+    );
     const [second] = await backup(h, '2-good', 2);
 
-    // keepLast 2 over the complete snapshots: both good ones stay; the partial one is not
-    // the policy's to keep or remove.
-    expect(h.engine.stored.map((s) => s.id).sort()).toEqual([first, partial, second].sort());
+    // keepLast 2 over the complete snapshots: both good ones stay.
+    expect(h.engine.stored.map((s) => s.id).sort()).toEqual([first, stranger, second].sort());
+  });
+
+  it('the next backup of the service forgets what a run cut short left, and says so', async () => {
+    const { volume } = sources();
+    const h = harness({ moodle: { sources: [volume] } });
+    const [first] = await backup(h, '1-good', 1);
+    const partial = killedMidBackup(h);
+    const report = await h.service.backup(
+      moodle,
+      { only: undefined, tags: [], job: '2-good', jobId: 2 },
+      onStep,
+      signal,
+    );
+    expect(report.earlier).toEqual([
+      { job: '9-cut', removed: [partial], left: [], error: undefined },
+    ]);
+    expect(h.engine.stored.map((s) => s.id)).toEqual([first, report.sources[0]?.snapshotId]);
   });
 
   it('is forgotten by the start-up sweep, which names it for the interrupted message; once', async () => {
