@@ -79,7 +79,7 @@ export default defineCommand({
           a.labels['severity'] ?? '—',
           (a.labels['instance'] ?? a.labels['service'] ?? a.labels['job'] ?? '—').slice(0, 40),
           a.status.state,
-          formatTime(new Date(a.startsAt)),
+          formatTime(new Date(a.startsAt), { timeZone: ctx.catalog.timeZone }),
         ]),
     );
     return {

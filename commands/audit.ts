@@ -3,12 +3,20 @@ import { lastOption } from '../src/core/args.ts';
 import { defineCommand } from '../src/core/command.ts';
 import { UserError } from '../src/core/errors.ts';
 import { formatTable, formatTime } from '../src/core/format.ts';
+import { countText } from '../src/core/plural.ts';
 
 const texts = {
   title: { ru: 'Журнал аудита', en: 'Audit log' },
   intact: {
-    ru: 'Журнал аудита цел: {count} записей, цепочка хэшей не нарушена.',
-    en: 'The audit log is intact: {count} entries, hash chain unbroken.',
+    ru: {
+      one: 'Журнал аудита цел: {count} запись, цепочка хэшей не нарушена.',
+      few: 'Журнал аудита цел: {count} записи, цепочка хэшей не нарушена.',
+      other: 'Журнал аудита цел: {count} записей, цепочка хэшей не нарушена.',
+    },
+    en: {
+      one: 'The audit log is intact: {count} entry, hash chain unbroken.',
+      other: 'The audit log is intact: {count} entries, hash chain unbroken.',
+    },
   },
   problem: { ru: 'запись {id}: {kind}', en: 'entry {id}: {kind}' },
   kinds: {
@@ -48,7 +56,7 @@ export default defineCommand({
       }
       const count = ctx.audit.last(1)[0]?.id ?? 0;
       return Promise.resolve({
-        message: { severity: 'success', text: ctx.t(texts.intact, { count }) },
+        message: { severity: 'success', text: countText(texts.intact, ctx.locale, count) },
         data: { intact: true, problems },
       });
     }
@@ -57,7 +65,7 @@ export default defineCommand({
       texts.headers[ctx.locale],
       rows.map((r) => [
         String(r.id),
-        formatTime(r.at),
+        formatTime(r.at, { timeZone: ctx.catalog.timeZone, seconds: true }),
         r.actor,
         r.room,
         r.raw.slice(0, 60),

@@ -5,8 +5,8 @@ import { formatDuration, formatTime } from '../src/core/format.ts';
 
 const texts = {
   label: { ru: '{service}: копии', en: '{service}: backups' },
-  backup: { ru: 'копия {time} UTC ({ago} назад)', en: 'backup {time} UTC ({ago} ago)' },
-  drill: { ru: 'проверка {time} UTC ({ago} назад)', en: 'drill {time} UTC ({ago} ago)' },
+  backup: { ru: 'копия {time} ({ago} назад)', en: 'backup {time} ({ago} ago)' },
+  drill: { ru: 'проверка {time} ({ago} назад)', en: 'drill {time} ({ago} ago)' },
   never: { ru: 'проверки не было', en: 'no drill yet' },
   noBackup: { ru: 'копии не было', en: 'no backup yet' },
 } as const;
@@ -23,7 +23,7 @@ export function backupFields(
     const last = ledger.lastSuccess(service);
     if (last.backup === undefined && last.drill === undefined) return [];
     const when = (at: Date): { time: string; ago: string } => ({
-      time: formatTime(at).slice(0, 16),
+      time: formatTime(at, { timeZone: ctx.catalog.timeZone }),
       ago: formatDuration(now - at.getTime(), ctx.locale),
     });
     return [

@@ -2,7 +2,7 @@ import { lastOption, serviceArg } from '../src/core/args.ts';
 import { safetyTag, snapshotStateTexts, type SnapshotEntry } from '../src/core/backup.ts';
 import { defineCommand } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
-import { formatTable, formatTime } from '../src/core/format.ts';
+import { formatDay, formatTable, formatTime } from '../src/core/format.ts';
 import { formatBytes } from './backup-shared.ts';
 
 const texts = {
@@ -17,8 +17,8 @@ const texts = {
     en: 'Not known to be complete: {count}; never chosen as latest nor counted by the retention policy.',
   },
   headers: {
-    ru: ['id', 'время (UTC)', 'источник', 'состояние', 'размер', 'файлов', 'проверен', 'метки'],
-    en: ['id', 'time (UTC)', 'source', 'state', 'size', 'files', 'verified', 'tags'],
+    ru: ['id', 'время', 'источник', 'состояние', 'размер', 'файлов', 'проверен', 'метки'],
+    en: ['id', 'time', 'source', 'state', 'size', 'files', 'verified', 'tags'],
   },
   ok: { ru: 'да', en: 'yes' },
   failed: { ru: 'ОШИБКА', en: 'FAILED' },
@@ -27,7 +27,7 @@ const texts = {
 
 function verifiedText(ctx: CommandContext, entry: SnapshotEntry): string {
   if (entry.verified === undefined) return ctx.t(texts.no);
-  const when = formatTime(entry.verified.at).slice(0, 10);
+  const when = formatDay(entry.verified.at, ctx.catalog.timeZone);
   return `${ctx.t(entry.verified.ok ? texts.ok : texts.failed)} ${when}`;
 }
 
@@ -36,7 +36,7 @@ function row(ctx: CommandContext, entry: SnapshotEntry): string[] {
   if (entry.extra.includes(safetyTag)) tags.unshift(safetyTag);
   return [
     entry.id,
-    formatTime(entry.time),
+    formatTime(entry.time, { timeZone: ctx.catalog.timeZone }),
     entry.source,
     ctx.t(snapshotStateTexts[entry.state]),
     formatBytes(ctx, entry.manifest?.bytes),

@@ -47,7 +47,11 @@ export default defineCommand({
       { label: ctx.t(texts.command), value: job.text },
       { label: ctx.t(texts.by), value: job.actor, short: true },
       { label: ctx.t(texts.room), value: job.room, short: true },
-      { label: ctx.t(texts.created), value: formatTime(job.createdAt), short: true },
+      {
+        label: ctx.t(texts.created),
+        value: formatTime(job.createdAt, { timeZone: ctx.catalog.timeZone }),
+        short: true,
+      },
       ...(job.startedAt === undefined
         ? []
         : [

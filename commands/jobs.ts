@@ -47,7 +47,7 @@ export default defineCommand({
         j.service ?? '—',
         j.actor,
         `${Math.round(j.progress * 100)} %`,
-        formatTime(j.createdAt),
+        formatTime(j.createdAt, { timeZone: ctx.catalog.timeZone }),
       ]),
     );
     return Promise.resolve({

@@ -14,16 +14,16 @@ const texts = {
     en: 'Restore **{service}** from backup `{job}` ({ref}). This overwrites:',
   },
   volume: {
-    ru: '• том `{name}` — очищается и заполняется из снимка `{id}` от {time} UTC ({bytes})',
-    en: '• volume `{name}`: emptied, then filled from snapshot `{id}` of {time} UTC ({bytes})',
+    ru: '• том `{name}` — очищается и заполняется из снимка `{id}` от {time} ({bytes})',
+    en: '• volume `{name}`: emptied, then filled from snapshot `{id}` of {time} ({bytes})',
   },
   database: {
-    ru: '• база `{name}` — заменяется дампом ({how}) из снимка `{id}` от {time} UTC ({bytes})',
-    en: '• database `{name}`: replaced by the dump ({how}) from snapshot `{id}` of {time} UTC ({bytes})',
+    ru: '• база `{name}` — заменяется дампом ({how}) из снимка `{id}` от {time} ({bytes})',
+    en: '• database `{name}`: replaced by the dump ({how}) from snapshot `{id}` of {time} ({bytes})',
   },
   other: {
-    ru: '• `{name}` — из снимка `{id}` от {time} UTC ({bytes})',
-    en: '• `{name}`: from snapshot `{id}` of {time} UTC ({bytes})',
+    ru: '• `{name}` — из снимка `{id}` от {time} ({bytes})',
+    en: '• `{name}`: from snapshot `{id}` of {time} ({bytes})',
   },
   untouched: {
     ru: 'Не трогаются (их нет в этой копии): {names}.',
@@ -60,7 +60,7 @@ function itemLine(ctx: CommandContext, item: RestoreItem): string {
   return ctx.t(template, {
     name: item.kind === 'other' ? item.source : targetName(item.source),
     id: item.snapshotId,
-    time: formatTime(item.time),
+    time: formatTime(item.time, { timeZone: ctx.catalog.timeZone }),
     bytes: formatBytes(ctx, item.bytes),
     how: item.source.startsWith('postgres:') ? 'pg_restore --clean --if-exists' : 'mysql',
   });

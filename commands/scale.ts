@@ -4,6 +4,7 @@ import type { ServiceDefinition } from '../src/core/catalog.ts';
 import { defineCommand, type CommandResult } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import { UserError } from '../src/core/errors.ts';
+import { countText } from '../src/core/plural.ts';
 import type { ContainerReport, ScalePlan } from '../src/core/platform.ts';
 import { nameList, progressReporter, reportLine } from './change-texts.ts';
 
@@ -14,19 +15,37 @@ const texts = {
   },
   toZero: {
     ru:
-      'Сервис {service} будет остановлен полностью: {count} контейнер(ов) будут корректно ' +
-      'остановлены и удалены ({names}). Тома сохранятся. Вернуть сервис командой scale ' +
+      'Сервис {service} будет остановлен полностью: {containers} ' +
+      '({names}). Тома сохранятся. Вернуть сервис командой scale ' +
       'после этого нельзя — не останется контейнера, с которого копировать настройки; ' +
       'его поднимет только docker compose up.',
     en:
-      'Service {service} will be stopped completely: {count} container(s) will be stopped ' +
-      'gracefully and removed ({names}). Volumes are kept. scale cannot bring it back ' +
+      'Service {service} will be stopped completely: {containers} ' +
+      '({names}). Volumes are kept. scale cannot bring it back ' +
       'afterwards — no container is left to copy the configuration from; only docker ' +
       'compose up can.',
   },
+  willBe: {
+    ru: {
+      one: '{count} контейнер будет корректно остановлен и удалён',
+      few: '{count} контейнера будут корректно остановлены и удалены',
+      other: '{count} контейнеров будут корректно остановлены и удалены',
+    },
+    en: {
+      one: '{count} container will be stopped gracefully and removed',
+      other: '{count} containers will be stopped gracefully and removed',
+    },
+  },
   same: {
-    ru: '{service}: уже {count} контейнер(ов), ничего не изменено.',
-    en: '{service} already has {count} container(s); nothing was changed.',
+    ru: {
+      one: '{service}: уже {count} контейнер, ничего не изменено.',
+      few: '{service}: уже {count} контейнера, ничего не изменено.',
+      other: '{service}: уже {count} контейнеров, ничего не изменено.',
+    },
+    en: {
+      one: '{service} already has {count} container; nothing was changed.',
+      other: '{service} already has {count} containers; nothing was changed.',
+    },
   },
   title: { ru: '{service}: {before} → {after}', en: '{service}: {before} → {after}' },
   planTitle: {
@@ -121,7 +140,7 @@ export default defineCommand({
     const plan = await ctx.platform(service).planScale(service, 0, ctx.signal);
     return ctx.t(texts.toZero, {
       service: service.name,
-      count: plan.remove.length,
+      containers: countText(texts.willBe, ctx.locale, plan.remove.length),
       names: plan.remove.join(', '),
     });
   },
@@ -134,7 +153,7 @@ export default defineCommand({
       return {
         message: {
           severity: 'info',
-          text: ctx.t(texts.same, { service: service.name, count: plan.before }),
+          text: countText(texts.same, ctx.locale, plan.before, { service: service.name }),
         },
         data: { plan, containers: [] },
       };

@@ -65,7 +65,10 @@ export default defineCommand({
     return {
       message: {
         severity: 'success',
-        title: ctx.t(texts.done, { id, until: formatTime(endsAt) }),
+        title: ctx.t(texts.done, {
+          id,
+          until: formatTime(endsAt, { timeZone: ctx.catalog.timeZone }),
+        }),
         fields: [
           { label: ctx.t(texts.matchers), value: matchers },
           { label: ctx.t(texts.by), value: createdBy, short: true },

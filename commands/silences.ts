@@ -30,7 +30,7 @@ export default defineCommand({
         s.id,
         s.status.state,
         s.matchers.map(formatMatcher).join(' ').slice(0, 120),
-        formatTime(new Date(s.endsAt)),
+        formatTime(new Date(s.endsAt), { timeZone: ctx.catalog.timeZone }),
         s.createdBy.slice(0, 40),
         s.comment.slice(0, 60),
       ]),

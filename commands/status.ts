@@ -3,6 +3,7 @@ import { optionalServiceArg } from '../src/core/args.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import { formatDuration, formatTable } from '../src/core/format.ts';
 import type { Severity } from '../src/core/message.ts';
+import { countText, plural } from '../src/core/plural.ts';
 import type { ServiceState, ServiceStatus } from '../src/core/platform.ts';
 import { backupFields } from './backup-status.ts';
 
@@ -29,9 +30,18 @@ const rank: Readonly<Record<Severity, number>> = { info: 0, success: 1, warning:
 
 const texts = {
   title: { ru: 'Состояние сервисов', en: 'Service status' },
+  // Russian: the noun after «из N» agrees with N (из 1 контейнера, из 3 контейнеров), the
+  // verb with the number running (1 … работает, 2 … работают).
   running: {
-    ru: '{running} из {total} контейнеров работают',
-    en: '{running} of {total} containers running',
+    ru: {
+      one: '{running} из {total} {containers} работает',
+      other: '{running} из {total} {containers} работают',
+    },
+    en: { other: '{running} of {total} {containers} running' },
+  },
+  containers: {
+    ru: { one: 'контейнера', other: 'контейнеров' },
+    en: { one: 'container', other: 'containers' },
   },
   headers: {
     ru: ['сервис', 'контейнер', 'состояние', 'здоровье', 'образ', 'работает', 'рестарты'],
@@ -41,7 +51,9 @@ const texts = {
 
 function summaryLine(ctx: CommandContext, status: ServiceStatus): string {
   const running = status.containers.filter((c) => c.state === 'running').length;
-  const counts = ctx.t(texts.running, { running, total: status.containers.length });
+  const total = status.containers.length;
+  const containers = plural(ctx.locale, total, texts.containers[ctx.locale]);
+  const counts = countText(texts.running, ctx.locale, running, { running, total, containers });
   return `${stateMarks[status.state]} **${status.service}** — ${ctx.t(stateTexts[status.state])} (${counts})`;
 }
 

@@ -14,8 +14,8 @@ const texts = {
     en: 'Repository checked (read {subset} of the data); a restore drill of the latest snapshots matched what was recorded at backup. {duration}.',
   },
   drill: {
-    ru: 'снимок `{id}` от {time} UTC · {bytes} · sha256 {sha}…',
-    en: 'snapshot `{id}` of {time} UTC · {bytes} · sha256 {sha}…',
+    ru: 'снимок `{id}` от {time} · {bytes} · sha256 {sha}…',
+    en: 'snapshot `{id}` of {time} · {bytes} · sha256 {sha}…',
   },
   check: { ru: 'проверка хранилища: {reason}', en: 'repository check: {reason}' },
   cleanup: {
@@ -38,7 +38,7 @@ function drillField(ctx: CommandContext, drill: DrillResult): { label: string; v
     label: drill.source,
     value: ctx.t(texts.drill, {
       id: drill.snapshotId,
-      time: formatTime(drill.time),
+      time: formatTime(drill.time, { timeZone: ctx.catalog.timeZone }),
       bytes: formatBytes(ctx, drill.actual?.bytes),
       sha: drill.actual?.sha256.slice(0, 12) ?? '—',
     }),

@@ -42,6 +42,8 @@ export interface DeliveryDeps {
   /** Wakes the outbox dispatcher. */
   readonly kick: () => void;
   readonly locale: (room: string) => Locale;
+  /** The zone times are shown in (config `timeZone`); undefined: the host's. */
+  readonly timeZone?: string | undefined;
   /** Where buttons point, for a post in `channelId`; undefined: no buttons. */
   readonly binding: (channelId: string) => ButtonBinding | undefined;
   readonly counters: AlertCounters;
@@ -272,7 +274,7 @@ export class AlertDelivery {
     const until = thread.silencedUntil;
     const silenced =
       firing && until !== undefined && until.getTime() > this.#now().getTime()
-        ? { until: formatTime(until), by: thread.silencedBy ?? '' }
+        ? { until: formatTime(until, { timeZone: this.#d.timeZone }), by: thread.silencedBy ?? '' }
         : undefined;
     return renderAlertGroup(payload, {
       locale,

@@ -1,6 +1,7 @@
 /** The post that stands for many new alert groups at once in a storm (alerts.stormThreshold). */
 import { localize, type Locale } from '../core/i18n.ts';
 import type { Message } from '../core/message.ts';
+import { countText } from '../core/plural.ts';
 import { escapeInline } from './escape.ts';
 import type { WebhookPayload } from './payload.ts';
 import { groupSeverity } from './render.ts';
@@ -29,7 +30,7 @@ export function renderDigest(groups: readonly WebhookPayload[], locale: Locale):
   const severe = groups.some((p) => groupSeverity(p) === 'error');
   return {
     severity: severe ? 'error' : 'warning',
-    title: localize(t.storm, locale, { count: groups.length }),
+    title: countText(t.storm, locale, groups.length),
     text: lines.join('\n'),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { localize, type Locale } from '../core/i18n.ts';
 import type { Action, Field, Message, Severity } from '../core/message.ts';
+import { countText } from '../core/plural.ts';
 import type { RunbookConfig } from './config-schema.ts';
 import { escapeBlock, escapeInline, safeUrl } from './escape.ts';
 import type { WebhookAlert, WebhookPayload } from './payload.ts';
@@ -131,14 +132,19 @@ export function renderAlertGroup(payload: WebhookPayload, options: RenderOptions
   if (summary !== undefined) parts.push(`**${escapeInline(summary)}**`);
   if (description !== undefined) parts.push(escapeBlock(description));
   if (payload.alerts.length > 1) {
-    parts.push(localize(t.firingCount, locale, { firing, resolved }));
+    parts.push(
+      localize(t.firingCount, locale, {
+        firing: countText(t.firingAlerts, locale, firing),
+        resolved: countText(t.resolvedAlerts, locale, resolved),
+      }),
+    );
     parts.push(...payload.alerts.slice(0, maxListed).map(alertLine));
     if (payload.alerts.length > maxListed) {
       parts.push(localize(t.more, locale, { count: payload.alerts.length - maxListed }));
     }
   }
   if (payload.truncatedAlerts > 0) {
-    parts.push(localize(t.truncated, locale, { count: payload.truncatedAlerts }));
+    parts.push(countText(t.truncated, locale, payload.truncatedAlerts));
   }
   const ack = options.acknowledge;
   if (ack?.by !== undefined)

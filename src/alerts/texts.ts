@@ -2,14 +2,26 @@
 export const alertTexts = {
   firing: { ru: 'Сработало', en: 'Firing' },
   resolved: { ru: 'Решено', en: 'Resolved' },
-  firingCount: {
-    ru: '{firing} активно, {resolved} решено',
-    en: '{firing} firing, {resolved} resolved',
+  firingCount: { ru: '{firing}, {resolved}', en: '{firing}, {resolved}' },
+  firingAlerts: {
+    ru: { one: '{count} активный', other: '{count} активных' },
+    en: { other: '{count} firing' },
+  },
+  resolvedAlerts: {
+    ru: { one: '{count} решённый', other: '{count} решённых' },
+    en: { other: '{count} resolved' },
   },
   more: { ru: '…и ещё {count}', en: '…and {count} more' },
   truncated: {
-    ru: 'Alertmanager не прислал ещё {count} алертов группы.',
-    en: 'Alertmanager left out {count} more alerts of the group.',
+    ru: {
+      one: 'Alertmanager не прислал ещё {count} алерт группы.',
+      few: 'Alertmanager не прислал ещё {count} алерта группы.',
+      other: 'Alertmanager не прислал ещё {count} алертов группы.',
+    },
+    en: {
+      one: 'Alertmanager left out {count} more alert of the group.',
+      other: 'Alertmanager left out {count} more alerts of the group.',
+    },
   },
   source: { ru: 'источник', en: 'source' },
   runbook: { ru: 'инструкция', en: 'runbook' },
@@ -21,8 +33,15 @@ export const alertTexts = {
   silencedUntil: { ru: '🔕 Тишина до {until} ({who})', en: '🔕 Silenced until {until} by {who}' },
   silenceFor: { ru: 'Тишина {duration}', en: 'Silence {duration}' },
   storm: {
-    ru: 'Лавина алертов: {count} новых групп за минуту',
-    en: 'Alert storm: {count} new groups within a minute',
+    ru: {
+      one: 'Лавина алертов: {count} новая группа за минуту',
+      few: 'Лавина алертов: {count} новые группы за минуту',
+      other: 'Лавина алертов: {count} новых групп за минуту',
+    },
+    en: {
+      one: 'Alert storm: {count} new group within a minute',
+      other: 'Alert storm: {count} new groups within a minute',
+    },
   },
   stormHint: {
     ru: 'Обновления этих групп идут в ветку этого сообщения.',

@@ -60,6 +60,7 @@ export function wireAlerts(options: {
           },
           ...(mx === undefined ? {} : { matrix: new MatrixAlertWriter(outbox) }),
           locale: (room) => options.bot.localeFor({ room: { id: room } }),
+          timeZone: options.bot.catalog.timeZone,
           binding: (channel) =>
             settings?.publicUrl === undefined || settings.actionSecret === undefined
               ? undefined

@@ -14,6 +14,7 @@ import { localize, type Locale } from '../core/i18n.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Message } from '../core/message.ts';
 import type { Platform, ServiceStatus } from '../core/platform.ts';
+import { plural } from '../core/plural.ts';
 import type { AuditLog } from '../core/audit.ts';
 import { isChatRoom, type Announce } from './interrupted.ts';
 
@@ -28,12 +29,18 @@ const texts = {
   },
   state: {
     ru: 'Состояние {service}: {state}, запущено контейнеров {running} из {total}.',
-    en: 'State of {service}: {state}, {running} of {total} containers running.',
+    en: 'State of {service}: {state}, {running} of {total} {containers} running.',
   },
   stateUnknown: {
     ru: 'Состояние {service} узнать не удалось ({reason}); проверьте: status {service}',
     en: 'The state of {service} could not be read ({reason}); check it: status {service}',
   },
+} as const;
+
+/** The noun after «из N» / "of N": it agrees with N. */
+const containerWords = {
+  ru: { one: 'контейнера', other: 'контейнеров' },
+  en: { one: 'container', other: 'containers' },
 } as const;
 
 const stateWords = {
@@ -140,6 +147,7 @@ async function serviceState(d: StopDeps, job: JobRecord): Promise<StateText | un
         state: localize(stateWords[status.state], locale),
         running,
         total: status.containers.length,
+        containers: plural(locale, status.containers.length, containerWords[locale]),
       });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

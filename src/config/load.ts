@@ -190,6 +190,7 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
   // Its tokens join the redaction list, so no message or log line can show them.
   const catalog = {
     ...built.catalog,
+    ...(file.timeZone === undefined ? {} : { timeZone: file.timeZone }),
     secrets: [
       ...built.catalog.secrets,
       ...mm.secrets,

@@ -4,6 +4,7 @@
  * free text that later reach Docker or a command line are checked against patterns here.
  */
 import { z } from 'zod';
+import { isTimeZone } from '../core/format.ts';
 import { isActorId } from '../core/identity.ts';
 import { backupSection, databaseAccess, serviceBackup } from './backup-schema.ts';
 import { secretRef } from './secrets.ts';
@@ -44,6 +45,11 @@ const roomAddress = matching(
 );
 
 const locale = z.enum(['ru', 'en']);
+
+/** An IANA time zone the runtime knows (`Europe/Moscow`, `UTC`): Intl is the judge. */
+const timeZone = z.string().refine(isTimeZone, {
+  error: 'expected an IANA time zone such as Europe/Moscow or UTC',
+});
 
 const containers = z
   .strictObject({
@@ -166,6 +172,8 @@ const retention = z.strictObject({
 export const configSchema = z.strictObject({
   /** Absent means: from PES_LANG / LANG, else Russian (see localeFromEnv). */
   locale: locale.optional(),
+  /** The zone every time shown to people is given in; absent means the host's. */
+  timeZone: timeZone.optional(),
   state: z
     .strictObject({
       path: z.string().min(1).default('state/pes.db'),

@@ -102,6 +102,8 @@ export interface RoomDefinition {
 
 export interface Catalog {
   readonly locale: Locale;
+  /** The IANA zone times are shown in (config `timeZone`); undefined: the host's. */
+  readonly timeZone?: string;
   readonly services: ReadonlyMap<string, ServiceDefinition>;
   readonly roles: readonly RoleDefinition[];
   readonly rooms: readonly RoomDefinition[];

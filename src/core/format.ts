@@ -39,6 +39,64 @@ export function formatTable(
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
-export function formatTime(date: Date | undefined): string {
-  return date === undefined ? '—' : date.toISOString().replace('T', ' ').slice(0, 19);
+/** Whether the runtime knows `zone` as a time zone (Intl throws a RangeError otherwise). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone !== '';
+  } catch {
+    return false;
+  }
+}
+
+export interface TimeOptions {
+  /** IANA zone; undefined: the host's. */
+  readonly timeZone?: string | undefined;
+  /** Down to the second (the audit log), else to the minute. */
+  readonly seconds?: boolean;
+}
+
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
+function timeFormat(timeZone: string | undefined, seconds: boolean): Intl.DateTimeFormat {
+  const key = `${timeZone ?? ''}|${seconds}`;
+  let f = timeFormats.get(key);
+  if (f === undefined) {
+    // en-US for the parts only: the date is put together as year-month-day below, and its
+    // short zone names are the widely known ones (UTC, EST, GMT+3).
+    f = new Intl.DateTimeFormat('en-US', {
+      ...(timeZone === undefined ? {} : { timeZone }),
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      ...(seconds ? { second: '2-digit' } : {}),
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    });
+    timeFormats.set(key, f);
+  }
+  return f;
+}
+
+/**
+ * `2026-12-06 03:14 GMT+3`: a moment as people read it, in the configured zone and naming
+ * it, so that a post read in another city, or a copy of a terminal line, is not an hour off.
+ */
+export function formatTime(date: Date | undefined, options: TimeOptions = {}): string {
+  if (date === undefined || Number.isNaN(date.getTime())) return '—';
+  const seconds = options.seconds === true;
+  const parts = Object.fromEntries(
+    timeFormat(options.timeZone, seconds)
+      .formatToParts(date)
+      .map((p) => [p.type, p.value]),
+  );
+  const time = `${parts['hour']}:${parts['minute']}${seconds ? `:${parts['second']}` : ''}`;
+  return `${parts['year']}-${parts['month']}-${parts['day']} ${time} ${parts['timeZoneName']}`;
+}
+
+/** `2026-12-06`: the day of a moment in the configured zone. */
+export function formatDay(date: Date, timeZone?: string): string {
+  return formatTime(date, { timeZone }).slice(0, 10);
 }

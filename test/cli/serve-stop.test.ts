@@ -231,7 +231,7 @@ describe('the stop of pes serve', () => {
     expect(left.map((j) => j.id)).toEqual([id]);
     const text =
       `Job ${id} (stubborn moodle) was interrupted by the bot’s stop before it finished ` +
-      'putting things back. State of moodle: down, 0 of 1 containers running.';
+      'putting things back. State of moodle: down, 0 of 1 container running.';
     const job = new SqliteJobStore(db).get(id);
     expect(job?.state).toBe('interrupted');
     expect(job?.result).toBe(text);

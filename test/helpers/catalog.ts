@@ -28,6 +28,8 @@ export const roles: readonly RoleDefinition[] = [
 export function testCatalog(extra: Partial<Catalog> = {}): Catalog {
   return {
     locale: 'en',
+    // Times in posts do not depend on the machine the tests run on.
+    timeZone: 'UTC',
     services: new Map([
       ['moodle', service('moodle')],
       ['keycloak', service('keycloak')],

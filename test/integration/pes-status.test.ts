@@ -80,7 +80,7 @@ roles:
       env: env(),
     });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('🟡 moodle — частично (1 из 2 контейнеров работают)');
+    expect(r.stdout).toContain('🟡 moodle — частично (1 из 2 контейнеров работает)');
     expect(r.stdout).toMatch(
       new RegExp(
         `${bed.containerName('moodle-1')}\\s+running\\s+—\\s+pes-test/busybox:1\\s+\\d+с\\s+0`,

@@ -28,7 +28,7 @@ export const matrixErrorTexts = {
   'matrix-message-too-long': {
     kind: 'usage',
     message: {
-      ru: 'Сообщение слишком длинное для команды ({size} байт, не больше {limit}); ничего не выполнено.',
+      ru: 'Сообщение слишком длинное для команды ({size} Б, не больше {limit} Б); ничего не выполнено.',
       en: 'The message is too long for a command ({size} bytes, at most {limit}); nothing was run.',
     },
   },
