@@ -3,6 +3,7 @@
  * replicas recreated one at a time), at a seeded random moment, then started again: every
  * container runs, or the interrupted job's one message names the containers set aside as
  * `.pes-old` and `rollback moodle`, and that command puts every container back and running.
+ * A further start says none of those jobs again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeVolumes } from '../helpers/backup-env.ts';
@@ -13,6 +14,7 @@ import {
   type CrashService,
 } from '../helpers/crash-service.ts';
 import { DockerTestBed } from '../helpers/docker.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const seed = crashSeed('update');
 const random = seededRandom(seed);
@@ -52,6 +54,7 @@ describe('pes serve killed during an update', () => {
     const windowMs = Date.now() - started;
     process.stdout.write(`update of 2 replicas: ${windowMs} ms\n`);
 
+    const interrupted: number[] = [];
     for (let run = 0; run < runs; run++) {
       const {
         job,
@@ -89,6 +92,18 @@ describe('pes serve killed during an update', () => {
       ]);
       await noHelpersOf(docker, killed);
       await b.auditVerified();
+      interrupted.push(job.id);
+    }
+    // Another start (after a clean stop) says none of them again.
+    await b.stop();
+    await b.start();
+    await b.run('status moodle', /moodle/);
+    await waitFor(() => b.outboxPending() === 0, 'the outbox to drain');
+    for (const id of interrupted) {
+      const said = (text: string): boolean =>
+        new RegExp(`Job ${id} \\(update moodle \\d\\) was interrupted`).test(text);
+      expect(b.output().split('\n').filter(said)).toHaveLength(1);
+      expect(b.botTexts().filter(said)).toHaveLength(1);
     }
     await b.stop();
   }, 300_000);
