@@ -20,6 +20,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import { exitCodes, isUserError } from '../core/errors.ts';
 import type { Locale } from '../core/i18n.ts';
 import { localize } from '../core/i18n.ts';
+import { routeConsole } from '../core/logger.ts';
 import { renderForTerminal } from '../chat/terminal/render.ts';
 import { promptConfirm, terminalSink } from '../chat/terminal/sink.ts';
 import { startHttpServer } from '../server/http.ts';
@@ -58,6 +59,9 @@ export async function serve(
   options: { lang: Locale | undefined; username: string },
 ): Promise<number> {
   const app = await createApp(config);
+  // Libraries that write to the console (the Mattermost WebSocket client) go to the log:
+  // stdout is the prompt's and the start lines'.
+  routeConsole(app.log.child({ part: 'console' }));
   const locale = options.lang ?? config.catalog.locale;
   const say = (line: string): void => void process.stdout.write(line + '\n');
   const engine = new EngineState(app.docker.connection);

@@ -2,6 +2,8 @@
  * A small structured logger: one JSON object per line on stderr, every value passed through
  * the redactor so that no configured secret reaches a log line.
  */
+import { format } from 'node:util';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const order: Readonly<Record<LogLevel, number>> = {
@@ -78,5 +80,41 @@ export function createLogger(options: {
     warn: (msg, fields) => emit('warn', msg, fields),
     error: (msg, fields) => emit('error', msg, fields),
     child: (fields) => createLogger({ ...options, fields: { ...base, ...fields } }),
+  };
+}
+
+/**
+ * The console methods libraries write to, and the level their lines get. The bot itself
+ * never uses the console; what does is a dependency talking about itself (the Mattermost
+ * client's `websocket connecting to …`, `ErrorEvent {…}`): chatter for debugging, since the
+ * adapters log what matters (a drop, a reconnect) themselves. Warnings and errors keep theirs.
+ */
+const consoleLevels = {
+  log: 'debug',
+  info: 'debug',
+  debug: 'debug',
+  trace: 'debug',
+  dir: 'debug',
+  warn: 'warn',
+  error: 'error',
+} as const satisfies Partial<Record<keyof Console, Exclude<LogLevel, 'silent'>>>;
+
+/**
+ * Sends everything written to the console through `log`, as JSON lines on stderr with
+ * secrets redacted, so that nothing lands on stdout between the prompt's lines (`pes
+ * serve`). Returns what puts the console back.
+ */
+export function routeConsole(log: Logger): () => void {
+  const methods = Object.keys(consoleLevels) as (keyof typeof consoleLevels)[];
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back on console as it was
+  const saved = methods.map((method) => [method, console[method]] as const);
+  for (const method of methods) {
+    const level = consoleLevels[method];
+    console[method] = (...args: unknown[]): void => {
+      log[level]('console', { method, text: format(...args) });
+    };
+  }
+  return () => {
+    for (const [method, original] of saved) console[method] = original;
   };
 }

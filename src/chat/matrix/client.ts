@@ -33,35 +33,36 @@ function quietLogger(log: Logger, prefix = 'matrix-sdk'): SdkLogger {
   };
 }
 
-const silent = (): void => undefined;
-const silentLogger: SdkLogger = {
-  trace: silent,
-  debug: silent,
-  info: silent,
-  warn: silent,
-  error: silent,
-  getChild: () => silentLogger,
-};
-
-let rootQuieted = false;
+/** Where the SDK's module-level logger writes: the log of the newest client. */
+let rootLog: Logger | undefined;
+let rootRouted = false;
 
 /**
- * The module-level logger some SDK modules still write to directly: silenced once. Its
- * `setLevel` does not reach the child loggers made later (loglevel children start at the
- * default level), so `getChild` is replaced too.
+ * The module-level logger some SDK modules write to directly (`logger` of
+ * matrix-js-sdk/lib/logger, a loglevel logger): its `methodFactory` is replaced, as the SDK
+ * documents for redirecting its output, so its lines and those of the child loggers made
+ * from it later (`getChild` copies the factory) reach the bot's log at debug level. Children
+ * an SDK module made at import time keep writing to the console, which `pes serve` routes
+ * through the log too (routeConsole in src/core/logger.ts).
  */
-function quietRootLogger(): void {
-  if (rootQuieted) return;
-  rootQuieted = true;
-  // A loglevel logger at run time; its type in the SDK shows neither setLevel nor getChild's
-  // replacement.
-  // eslint-disable-next-line @typescript-eslint/no-deprecated -- silenced here, never written to
+function routeRootLogger(log: Logger): void {
+  rootLog = log;
+  if (rootRouted) return;
+  rootRouted = true;
+  // A loglevel logger at run time; the SDK's type shows neither methodFactory nor setLevel.
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- redirected here, never written to
   const root = sdkRootLogger as unknown as {
-    setLevel?: (level: string, persist: boolean) => void;
-    getChild: (namespace: string) => SdkLogger;
+    methodFactory: (method: string) => (this: { prefix?: string }, ...msg: unknown[]) => void;
+    setLevel: (level: string, persist: boolean) => void;
   };
-  root.setLevel?.('silent', false);
-  root.getChild = () => silentLogger;
+  root.methodFactory = () =>
+    function (this: { prefix?: string }, ...msg: unknown[]): void {
+      rootLog?.debug(`matrix-sdk${this.prefix ?? ''}`, {
+        sdk: msg.map((m) => (m instanceof Error ? m.message : String(m))).join(' '),
+      });
+    };
+  // setLevel rebuilds the methods with the new factory.
+  root.setLevel('trace', false);
 }
 
 export function createMatrixClient(
@@ -70,7 +71,7 @@ export function createMatrixClient(
   log: Logger,
   fetchFn?: typeof fetch,
 ): MatrixClient {
-  quietRootLogger();
+  routeRootLogger(log);
   return createClient({
     baseUrl: settings.homeserverUrl,
     accessToken: settings.accessToken,
