@@ -89,10 +89,10 @@ describe('backups command', () => {
     expect(outcome.status).toBe('ok');
     const table = outcome.message.code?.content ?? '';
     expect(table.split('\n')[0]).toMatch(
-      /^id\s+time \(UTC\)\s+source\s+state\s+size\s+files\s+verified\s+tags$/,
+      /^id\s+time\s+source\s+state\s+size\s+files\s+verified\s+tags$/,
     );
     expect(table).toMatch(
-      /aaaaaaa2\s+2025-01-01 00:02:00\s+postgres:moodle\s+complete\s+7 B\s+—\s+yes \d{4}-\d\d-\d\d\s+job /,
+      /aaaaaaa2\s+2025-01-01 00:02 UTC\s+postgres:moodle\s+complete\s+7 B\s+—\s+yes \d{4}-\d\d-\d\d\s+job /,
     );
     expect(outcome.message.text).toBe('Showing 2 of 2; checked by a restore drill: 2.');
   });
@@ -185,7 +185,7 @@ describe('restore command', () => {
     expect(pending.status).toBe('pending');
     const text = pending.message.text ?? '';
     expect(text).toContain(
-      '• volume `moodledata`: emptied, then filled from snapshot `aaaaaaa1` of 2025-01-01 00:01:00 UTC (8 B)',
+      '• volume `moodledata`: emptied, then filled from snapshot `aaaaaaa1` of 2025-01-01 00:01 UTC (8 B)',
     );
     expect(text).toContain(
       '• database `moodle`: replaced by the dump (pg_restore --clean --if-exists) from snapshot `aaaaaaa2`',
