@@ -51,7 +51,12 @@ export class RoomKeeper {
     this.#d.track(
       this.#d.client.joinRoom(roomId).then(async () => {
         this.#d.log.info('matrix invitation accepted', { room: roomId, inviter, direct });
-        if (direct && inviter !== undefined) await this.#addDirect(inviter, roomId);
+        if (direct && inviter !== undefined) {
+          // The room counts as direct anyway (marked above); only other sessions miss it.
+          await this.#addDirect(inviter, roomId).catch((error: unknown) => {
+            this.#d.log.warn('matrix m.direct not updated', { room: roomId, error });
+          });
+        }
       }),
       'joining a matrix room failed',
     );
