@@ -241,6 +241,22 @@ describe('hooks', () => {
     expect(afters.every((c) => !c.aborted)).toBe(true);
   });
 
+  it('names every after-command that failed, and the work’s failure with it', async () => {
+    const { platform } = recordingPlatform((argv) => ({
+      exitCode: argv.includes('--enable') ? 0 : 1,
+      stderr: `${argv.at(-1) ?? ''} broke`,
+    }));
+    const failed = await expectCode(
+      withHooks(execHooks(platform, settings), () => Promise.reject(new Error('tar failed'))),
+      'backup-also-failed',
+    );
+    for (const locale of ['en', 'ru'] as const) {
+      expect(failed.text(locale)).toContain('tar failed');
+      expect(failed.text(locale)).toContain('--disable broke');
+      expect(failed.text(locale)).toContain('admin/cli/purge_caches.php broke');
+    }
+  });
+
   it('runs every after-command even when one fails, then reports the first failure', async () => {
     const { platform, calls } = recordingPlatform((argv) => ({
       exitCode: argv.includes('--disable') ? 1 : 0,

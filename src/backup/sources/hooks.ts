@@ -7,6 +7,7 @@
  */
 import type { ServiceBackupDefinition } from '../../core/catalog.ts';
 import { UserError } from '../../core/errors.ts';
+import { withFurtherFailures } from '../failures.ts';
 import type { Platform } from '../../core/platform.ts';
 
 export type HookSettings = NonNullable<ServiceBackupDefinition['hooks']>;
@@ -45,22 +46,24 @@ export function execHooks(platform: Platform, settings: HookSettings): ExecHooks
     async after() {
       // Not the job's signal: a cancelled job still takes its service out of maintenance.
       const signal = AbortSignal.timeout(afterTimeoutMs);
-      let first: Error | undefined;
+      // Each one runs; every failure is told, the first one first.
+      const failures: unknown[] = [];
       for (const argv of settings.after) {
         try {
           await runOne(argv, signal);
         } catch (error) {
-          first ??= error instanceof Error ? error : new Error(String(error));
+          failures.push(error);
         }
       }
-      if (first !== undefined) throw first;
+      const [first, ...rest] = failures;
+      if (first !== undefined) throw withFurtherFailures(first, rest);
     },
   };
 }
 
 /**
  * Runs `work` between the hooks: before-commands, the work, then the after-commands always.
- * The work's (or a before-command's) error wins over an after-command's.
+ * The work's (or a before-command's) error comes first; an after-command's is told with it.
  */
 export async function withHooks<T>(
   hooks: ExecHooks | undefined,
@@ -73,8 +76,11 @@ export async function withHooks<T>(
     await hooks.before(signal);
     result = await work();
   } catch (error) {
-    await hooks.after(signal).catch(() => undefined);
-    throw error;
+    const after = await hooks.after(signal).then(
+      () => undefined,
+      (afterError: unknown) => afterError,
+    );
+    throw withFurtherFailures(error, after === undefined ? [] : [after]);
   }
   await hooks.after(signal);
   return result;
