@@ -91,6 +91,37 @@ function describePlan(ctx: CommandContext, plan: RestorePlan): string {
   ].join('\n');
 }
 
+/**
+ * Restoring a snapshot not known to be complete takes `--incomplete` on top of the
+ * confirmation (which warns): `--yes` alone answers the question unseen, so it must not be
+ * enough to restore part of a service's data.
+ */
+const incompleteOption = {
+  name: 'incomplete',
+  flags: '--incomplete',
+  description: {
+    ru: 'восстановить и из снимка, о котором неизвестно, что он полный',
+    en: 'restore even from a snapshot not known to be complete',
+  },
+  schema: z
+    .boolean()
+    .optional()
+    .transform((v) => v === true),
+} as const;
+
+function refuseNotComplete(plan: RestorePlan, allowed: boolean): void {
+  const doubtful = plan.items.filter((item) => item.state !== 'complete');
+  const [first] = doubtful;
+  if (first === undefined || allowed) return;
+  throw new UserError('backup-snapshot-not-complete', {
+    service: plan.service,
+    ids: doubtful.map((item) => item.snapshotId).join(', '),
+    stateRu: snapshotStateTexts[first.state].ru,
+    stateEn: snapshotStateTexts[first.state].en,
+    ref: plan.ref,
+  });
+}
+
 export default defineCommand({
   name: 'restore',
   aliases: ['восстановить'],
@@ -107,16 +138,18 @@ export default defineCommand({
       schema: z.string(),
     },
   ],
-  options: [onlyOption, dryRunOption],
+  options: [onlyOption, incompleteOption, dryRunOption],
   mutating: { lock: 'service' },
   async describe(ctx, input) {
     const service = ctx.service(input.service);
     const plan = await ctx.backups.planRestore(service, input.snapshot, input.only, ctx.signal);
+    refuseNotComplete(plan, input.incomplete);
     return describePlan(ctx, plan);
   },
   async run(ctx, input) {
     const service = ctx.service(input.service);
     const plan = await ctx.backups.planRestore(service, input.snapshot, input.only, ctx.signal);
+    if (!input.dryRun) refuseNotComplete(plan, input.incomplete);
     if (input.dryRun) {
       return {
         message: { severity: 'info', title: ctx.t(texts.dryRun), text: describePlan(ctx, plan) },

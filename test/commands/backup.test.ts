@@ -121,11 +121,21 @@ describe('a snapshot of a backup cut short', () => {
     );
   });
 
-  it('restore by its id says so first in the confirmation; latest is the good backup', async () => {
+  it('restore by its id: refused without --incomplete, even with --yes; with it, warned and asked', async () => {
     const { h, t } = setup();
     await t.run(admin, 'backup moodle');
     const partial = cutShort(h);
-    const byId = await t.run(admin, `restore moodle ${partial}`);
+    for (const extra of [{}, { preconfirmed: true }]) {
+      const refused = await t.run(admin, `restore moodle ${partial}`, extra);
+      expect(refused.errorCode).toBe('backup-snapshot-not-complete');
+      expect(refused.message.text).toContain(
+        `Snapshot ${partial} of moodle is not known to be complete (INCOMPLETE (its job was cut short)); nothing was changed.`,
+      );
+      expect(refused.message.text).toContain(`restore moodle ${partial} --incomplete`);
+    }
+    expect(h.control.calls).toEqual([]);
+
+    const byId = await t.run(admin, `restore moodle ${partial} --incomplete`);
     expect(byId.status).toBe('pending');
     expect(byId.message.text?.split('\n')[0]).toBe(
       `⚠ Snapshot \`${partial}\` (volume:moodledata) is INCOMPLETE (its job was cut short): ` +

@@ -106,8 +106,19 @@ export const backupErrorTexts = {
       en: '{service} has no backup known to be complete; nothing was changed. The newest snapshot is {newest} ({stateEn}).',
     },
     hint: {
-      ru: 'Восстановить его всё же (с предупреждением в подтверждении): restore {service} {newest}. Список: backups {service}',
-      en: 'To restore it anyway (the confirmation warns): restore {service} {newest}. The list: backups {service}',
+      ru: 'Восстановить его всё же (с предупреждением и вопросом): restore {service} {newest} --incomplete. Список: backups {service}',
+      en: 'To restore it anyway (with a warning and a question): restore {service} {newest} --incomplete. The list: backups {service}',
+    },
+  },
+  'backup-snapshot-not-complete': {
+    kind: 'usage',
+    message: {
+      ru: 'О снимке {ids} сервиса {service} неизвестно, что он полный ({stateRu}), — ничего не изменено.',
+      en: 'Snapshot {ids} of {service} is not known to be complete ({stateEn}); nothing was changed.',
+    },
+    hint: {
+      ru: 'Восстановить из него всё же (с предупреждением и вопросом): restore {service} {ref} --incomplete',
+      en: 'To restore from it anyway (with a warning and a question): restore {service} {ref} --incomplete',
     },
   },
   'backup-cleanup-failed': {
