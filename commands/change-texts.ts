@@ -37,6 +37,7 @@ const texts = {
   seconds: { ru: '{n} с', en: '{n} s' },
   toPull: { ru: 'будет загружен', en: 'to be pulled' },
   none: { ru: 'нет', en: 'none' },
+  undoing: { ru: '↩ откат после сбоя — {step}', en: '↩ rolling back after a failure: {step}' },
 } as const;
 
 /** `moodle-1: stopping` for the job's progress line. */
@@ -44,9 +45,28 @@ export function stepText(ctx: CommandContext, event: StepEvent): string {
   return `${event.container}: ${ctx.t(phaseTexts[event.phase])}`;
 }
 
-/** A reporter that turns platform steps into job progress. */
+/**
+ * A reporter that turns platform steps into job progress. After a failed step, what the
+ * platform does is putting things back (an update's automatic rollback, a scale removing the
+ * replicas it made): it says so, and the share shown stays where the work stopped instead of
+ * jumping to 100 % at the failure and starting again from 0 for the rollback.
+ */
 export function progressReporter(ctx: CommandContext): (event: StepEvent) => void {
-  return (event) => ctx.progress(event.fraction, stepText(ctx, event));
+  let done = 0;
+  let failed = false;
+  return (event) => {
+    if (event.phase === 'failed' && !failed) {
+      failed = true;
+      ctx.progress(done, stepText(ctx, event));
+      return;
+    }
+    if (!failed) {
+      done = event.fraction;
+      ctx.progress(done, stepText(ctx, event));
+      return;
+    }
+    ctx.progress(done, ctx.t(texts.undoing, { step: stepText(ctx, event) }));
+  };
 }
 
 /** `created · healthy · 2.1 s` */

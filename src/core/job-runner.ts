@@ -143,12 +143,18 @@ export class JobRunner {
     this.#active.set(job.id, { job, controller, settled, poll });
     // A job opened just before the stop began is cancelled like the others.
     if (this.#stopping) controller.abort(new UserError('job-cancelled-stopping', { id: job.id }));
+    // Progress never goes backwards: a step that starts over (a rollback after a failure, a
+    // retried source) is said by its text, while the share of the work done stays shown.
+    let shown = 0;
+    let lastText = '';
     const handle: JobHandle = {
       job,
       signal: controller.signal,
       progress: (fraction, text) => {
-        if (!this.#detached) this.#jobs.setProgress(job.id, fraction, text);
-        onProgress(fraction, text);
+        shown = Math.max(shown, Math.min(1, Math.max(0, fraction)));
+        lastText = text;
+        if (!this.#detached) this.#jobs.setProgress(job.id, shown, text);
+        onProgress(shown, text);
       },
     };
     try {
@@ -157,6 +163,8 @@ export class JobRunner {
       // Work that ignored the signal but finished is still cancelled when asked to be: the
       // person who cancelled must not be told it ran to completion unnoticed.
       controller.signal.throwIfAborted();
+      // A job that finished did all of its work, whatever its last step reported.
+      if (!this.#detached && shown < 1) this.#jobs.setProgress(job.id, 1, lastText || undefined);
       this.#record(job.id, 'succeeded', summarize({ ok: true, value }));
       return value;
     } catch (error) {

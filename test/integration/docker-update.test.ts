@@ -167,7 +167,7 @@ describe('update and rollback (real engine)', () => {
     const outcome = await t.run(admin, 'update app 3', yes([]));
     expect(outcome.errorCode).toBe('update-rolled-back');
     expect(outcome.message.text).toBe(
-      `Updating app failed at ${replica(1)}: Container ${replica(1)} did not become healthy: ` +
+      `The update of app was rolled back: it failed at ${replica(1)}: Container ${replica(1)} did not become healthy: ` +
         `health check failed: version 3 is broken. Everything was put back as it was: ` +
         `${replica(1)}: restored, running, healthy; ${replica(2)}: unchanged; ${replica(3)}: unchanged.`,
     );
@@ -190,7 +190,13 @@ describe('update and rollback (real engine)', () => {
         Image: old.Image,
       });
     }
-    expect(t.progress.map((p) => p.text)).toContain(`${replica(1)}: the old one is back`);
+    // The rollback reads as one, and the share shown never goes back (job-runner.ts).
+    expect(t.progress.map((p) => p.text)).toContain(
+      `↩ rolling back after a failure: ${replica(1)}: the old one is back`,
+    );
+    const fractions = t.progress.filter((p) => p.jobId === outcome.jobId).map((p) => p.fraction);
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+    expect(fractions.at(-1)).toBeLessThan(1);
   }, 60_000);
 
   it('puts back containers it had already updated when a later one fails', async () => {
@@ -288,8 +294,8 @@ describe('update and rollback (real engine)', () => {
       before.map((c) => [c.Name, c.Id, c.Image, true]),
     );
     const texts = t.progress.slice(seen).map((p) => p.text);
-    expect(texts).toContain(`${replica(1)}: the old one is back`);
-    expect(texts).toContain(`${replica(2)}: the old one is back`);
+    expect(texts).toContain(`↩ rolling back after a failure: ${replica(1)}: the old one is back`);
+    expect(texts).toContain(`↩ rolling back after a failure: ${replica(2)}: the old one is back`);
     expect(Object.keys(await engineSnapshot(bed)).filter((n) => n.endsWith('.pes-old'))).toEqual(
       [],
     );
@@ -366,7 +372,7 @@ describe('update and rollback (real engine)', () => {
       expect(outcome.errorCode).toBe('update-rolled-back');
       expect(outcome.message.text).toMatch(
         new RegExp(
-          `^Updating app failed at ${replica(1)}: .*no answer in 3 s.*\\. ` +
+          `^The update of app was rolled back: it failed at ${replica(1)}: .*no answer in 3 s.*\\. ` +
             `Everything was put back as it was: ${replica(1)}: restored, running, healthy; ` +
             `${replica(2)}: unchanged; ${replica(3)}: unchanged\\.$`,
         ),

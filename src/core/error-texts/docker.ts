@@ -107,8 +107,8 @@ export const dockerErrorTexts = {
   'update-rolled-back': {
     kind: 'failed',
     message: {
-      ru: 'Обновление {service} не удалось на {container}: {reasonRu}. Всё возвращено как было — {statesRu}.',
-      en: 'Updating {service} failed at {container}: {reasonEn}. Everything was put back as it was: {statesEn}.',
+      ru: 'Обновление {service} откачено: сбой на {container} — {reasonRu}. Всё возвращено как было — {statesRu}.',
+      en: 'The update of {service} was rolled back: it failed at {container}: {reasonEn}. Everything was put back as it was: {statesEn}.',
     },
   },
   'update-cancelled': {
