@@ -5,19 +5,27 @@ import { defineCommand, type CommandResult } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import { UserError } from '../src/core/errors.ts';
 import { quoteValue } from '../src/core/parse.ts';
+import { countText } from '../src/core/plural.ts';
 import { codeList } from './provision-shared.ts';
 import { formatBytes, formatSeconds, jobTag, onlyOption, reportSteps } from './backup-shared.ts';
 import { runPrune, runUnlock } from './backup-repository.ts';
 
 const texts = {
   done: { ru: '{service}: копия сделана', en: '{service}: backup done' },
+  // Russian "Снимков: N" reads right for any N; English needs the noun to agree.
   doneText: {
-    ru: 'Снимков: {count}, за {duration}. Метка задачи: `{job}`.',
-    en: '{count} snapshot(s) in {duration}. Job tag: `{job}`.',
+    ru: { other: 'Снимков: {count}, за {duration}. Метка задачи: `{job}`.' },
+    en: {
+      one: '{count} snapshot in {duration}. Job tag: `{job}`.',
+      other: '{count} snapshots in {duration}. Job tag: `{job}`.',
+    },
   },
   removed: {
-    ru: 'Политика хранения удалила старых снимков: {count}.',
-    en: 'The retention policy removed {count} old snapshot(s).',
+    ru: { other: 'Политика хранения удалила старых снимков: {count}.' },
+    en: {
+      one: 'The retention policy removed {count} old snapshot.',
+      other: 'The retention policy removed {count} old snapshots.',
+    },
   },
   earlierRemoved: {
     ru: 'Удалены неполные снимки прерванной копии {job}: {ids}.',
@@ -35,7 +43,7 @@ const texts = {
     ru: 'снимок `{id}` · {bytes} · добавлено {added} · {duration}',
     en: 'snapshot `{id}` · {bytes} · {added} added · {duration}',
   },
-  files: { ru: 'файлов: {n}', en: '{n} files' },
+  files: { ru: { other: 'файлов: {count}' }, en: { one: '{count} file', other: '{count} files' } },
   planTitle: { ru: 'План: копия {service}', en: 'Plan: backup of {service}' },
   planText: {
     ru: 'Будут скопированы: {sources}. Ничего не изменено.',
@@ -68,13 +76,13 @@ function checkTag(tag: string | undefined): string[] {
 
 function result(ctx: CommandContext, report: BackupReport): CommandResult {
   const lines = [
-    ctx.t(texts.doneText, {
-      count: report.sources.length,
+    countText(texts.doneText, ctx.locale, report.sources.length, {
       duration: formatSeconds(ctx, report.durationMs),
       job: report.job,
     }),
   ];
-  if (report.removed.length > 0) lines.push(ctx.t(texts.removed, { count: report.removed.length }));
+  if (report.removed.length > 0)
+    lines.push(countText(texts.removed, ctx.locale, report.removed.length));
   if (report.retentionError !== undefined) {
     lines.push(ctx.t(texts.retentionFailed, { reason: report.retentionError }));
   }
@@ -105,7 +113,7 @@ function result(ctx: CommandContext, report: BackupReport): CommandResult {
             added: formatBytes(ctx, s.bytesAdded),
             duration: formatSeconds(ctx, s.durationMs),
           }),
-          ...(s.files === undefined ? [] : [ctx.t(texts.files, { n: s.files })]),
+          ...(s.files === undefined ? [] : [countText(texts.files, ctx.locale, s.files)]),
         ].join(' · '),
       })),
     },

@@ -51,6 +51,15 @@ describe('backup command', () => {
     expect(tags?.job).toMatch(new RegExp(`^${outcome.jobId ?? 0}-\\d{8}T\\d{6}Z$`));
   });
 
+  it('says how many snapshots it made with the noun agreeing with the number', async () => {
+    const { t } = setup();
+    const both = await t.run(admin, 'backup moodle');
+    expect(both.message.text).toMatch(/^2 snapshots in /);
+    const one = await t.run(admin, 'backup moodle --only volumes');
+    expect(one.message.text).toMatch(/^1 snapshot in /);
+    expect(one.message.fields?.[0]?.value).not.toMatch(/\b1 files\b/);
+  });
+
   it('refuses a tag that is not a plain word, and the reserved one', async () => {
     const { h, t } = setup();
     for (const tag of ['safety', '"a b"', '--x']) {
