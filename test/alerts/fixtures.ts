@@ -1,17 +1,15 @@
-/** The shared real payloads (/work/shared/fixtures/alertmanager) and builders of our own. */
+/**
+ * Two real Alertmanager webhook payloads (one group firing, then resolved), kept in
+ * ./fixtures/, and builders of our own.
+ */
 import { readFileSync } from 'node:fs';
 import { webhookPayload, type WebhookPayload } from '../../src/alerts/payload.ts';
 
-const sharedDir = '/work/shared/fixtures/alertmanager';
-const localDir = new URL('./fixtures/', import.meta.url);
+const fixturesDir = new URL('./fixtures/', import.meta.url);
 
-/** The raw text of a real payload; the shared copy when present, else ours. */
+/** The raw text of a real payload. */
 export function rawFixture(name: 'firing' | 'resolved'): string {
-  try {
-    return readFileSync(`${sharedDir}/${name}.json`, 'utf8');
-  } catch {
-    return readFileSync(new URL(`${name}.json`, localDir), 'utf8');
-  }
+  return readFileSync(new URL(`${name}.json`, fixturesDir), 'utf8');
 }
 
 export function fixture(name: 'firing' | 'resolved'): WebhookPayload {
