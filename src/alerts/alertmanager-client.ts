@@ -1,5 +1,5 @@
 /**
- * The Alertmanager API v2 over global fetch (FIELD-NOTES "Alertmanager"):
+ * The Alertmanager API v2 over global fetch (docs/FIELD-NOTES.md "Alertmanager"):
  * `POST /api/v2/silences` → `{silenceID}`, `GET /api/v2/silences`,
  * `DELETE /api/v2/silence/{id}` (singular; an unknown id answers 500, not 404, so the list is
  * consulted to tell "unknown" from a real failure), `GET /api/v2/alerts`.

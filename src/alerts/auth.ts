@@ -1,7 +1,7 @@
 /**
  * The receiver's credential check. Alertmanager's `http_config` sends either
- * `Authorization: Bearer …` or basic auth (FIELD-NOTES "Alertmanager"); both are compared in
- * constant time (src/core/secret-compare.ts).
+ * `Authorization: Bearer …` or basic auth (docs/FIELD-NOTES.md "Alertmanager"); both are
+ * compared in constant time (src/core/secret-compare.ts).
  */
 import { sameSecret as same } from '../core/secret-compare.ts';
 

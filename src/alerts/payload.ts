@@ -1,7 +1,7 @@
 /**
  * The Alertmanager webhook body (version "4"). Fields the bot does not use are tolerated and
- * dropped: newer Alertmanager versions add fields (FIELD-NOTES "Alertmanager"), and refusing
- * them would lose alerts, since a 4xx answer is never retried.
+ * dropped: newer Alertmanager versions add fields (docs/FIELD-NOTES.md "Alertmanager"), and
+ * refusing them would lose alerts, since a 4xx answer is never retried.
  */
 import { hash } from 'node:crypto';
 import { z } from 'zod';

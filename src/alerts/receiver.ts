@@ -1,6 +1,6 @@
 /**
  * The Alertmanager webhook receiver. The order of the checks follows Alertmanager's retry
- * rule (FIELD-NOTES "Alertmanager": 5xx and connection errors are retried, 4xx never):
+ * rule (docs/FIELD-NOTES.md "Alertmanager": 5xx and connection errors are retried, 4xx never):
  * a request that can never succeed (credentials, size, JSON, schema) gets a 4xx; only a
  * notification that was valid but could not be stored gets a 5xx, so it comes again. The
  * notification is committed to the inbox before the 200 leaves.

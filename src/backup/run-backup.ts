@@ -147,7 +147,7 @@ async function backupSource(
   const produced = await source.produce(run.signal);
   const meter = new ManifestMeter({ tar: sourceKind(source.id) === 'volume' });
   // A stream that broke off is as bad as a producer that failed: either way the engine must
-  // drop what it stored (restic makes a snapshot of whatever came, FIELD-NOTES "restic").
+  // drop what it stored (restic makes a snapshot of whatever came, docs/FIELD-NOTES.md "restic").
   const piped = pipeline(produced.stream, meter);
   const producer = Promise.all([produced.done, piped]).then(() => undefined);
   let result;

@@ -1,7 +1,7 @@
 /**
  * What a backup cut short leaves, found and forgotten at the next start. A bot killed in the
  * middle of `backup` closes the engine's stdin, and restic saves what it had read as a
- * snapshot tagged like a good one (FIELD-NOTES "restic"); borg may keep a `.checkpoint`
+ * snapshot tagged like a good one (docs/FIELD-NOTES.md "restic"); borg may keep a `.checkpoint`
  * archive. Every run is recorded before the engine stores anything (run-backup.ts), so a run
  * still open whose job is over was cut short, or failed and could not remove what it stored:
  * its snapshots, found by the job tag, are forgotten here. Until then they are never chosen

@@ -19,7 +19,7 @@ import { findServiceContainers } from '../platforms/docker/discover.ts';
 import { cannot, fail, fromError, ok, same, type Check, type Finding } from './check.ts';
 import { plural } from './format.ts';
 
-/** The oldest Engine API the bot is tested against (FIELD-NOTES "Docker"). */
+/** The oldest Engine API the bot is tested against (docs/FIELD-NOTES.md "Docker"). */
 const minimumApi = [1, 41] as const;
 
 export function dockerChecks(

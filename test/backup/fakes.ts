@@ -132,7 +132,7 @@ export class FakeEngine implements BackupEngine {
 
   /**
    * What a bot killed mid-backup leaves: the snapshot restic saves of the part of the stream
-   * it had read when the pipe closed, tagged like a good one (FIELD-NOTES "restic").
+   * it had read when the pipe closed, tagged like a good one (docs/FIELD-NOTES.md "restic").
    */
   storePartial(tags: SnapshotTags, data: string, filename = 'cut.bin'): string {
     const id = (this.#next++).toString(16).padStart(8, 'a');

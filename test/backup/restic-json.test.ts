@@ -1,4 +1,4 @@
-/** restic 0.14's JSON output, as captured from the real program (FIELD-NOTES "restic"). */
+/** restic 0.14's JSON output, as captured from the real program (docs/FIELD-NOTES.md "restic"). */
 import { describe, expect, it } from 'vitest';
 import {
   parseBackupLine,

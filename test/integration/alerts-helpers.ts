@@ -86,7 +86,7 @@ export async function startAlertmanager(receiverUrl: string): Promise<Alertmanag
       `--storage.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       `--web.external-url=${url}`,
-      // No gossip: a lone instance on loopback (FIELD-NOTES "Alertmanager").
+      // No gossip: a lone instance on loopback (docs/FIELD-NOTES.md "Alertmanager").
       '--cluster.listen-address=',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },

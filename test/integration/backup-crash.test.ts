@@ -6,11 +6,11 @@
  * - `pes serve` at its start forgets it and says so in the interrupted job's message;
  * - afterwards it is gone from the repository and from `backups`, and `latest` is the good one.
  * restic: `pes backup` is SIGKILLed while restic reads the stream, and restic saves what it
- * had read when the pipe closed (FIELD-NOTES "restic"). borg, measured here, saves nothing in
- * that case (it fails on the closed pipe) except the `.checkpoint` archives it writes every 30
- * minutes of a long backup; such an archive is planted with the real borg, tagged with a job
- * left running by a dead process. The data comes from a command source on the bot's
- * machine, so no container is needed.
+ * had read when the pipe closed (docs/FIELD-NOTES.md "restic"). borg, measured here, saves
+ * nothing in that case (it fails on the closed pipe) except the `.checkpoint` archives it
+ * writes every 30 minutes of a long backup; such an archive is planted with the real borg,
+ * tagged with a job left running by a dead process. The data comes from a command source on
+ * the bot's machine, so no container is needed.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -121,7 +121,7 @@ export function backupBot(
 
 /**
  * Leaves a stale exclusive lock the way a killed `restic check` does: the lock file is
- * there, its process is gone (FIELD-NOTES "restic": it blocks everything until unlock).
+ * there, its process is gone (docs/FIELD-NOTES.md "restic": it blocks everything until unlock).
  */
 export async function leaveStaleResticLock(repository: string): Promise<void> {
   const locks = join(repository, 'locks');

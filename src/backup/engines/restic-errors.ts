@@ -1,7 +1,7 @@
 /**
  * restic's failures in words people can act on. restic 0.14 exits 1 for every fatal error
  * (wrong password, no repository, locked…) and 3 when some input could not be read, so the
- * cause is read from stderr (FIELD-NOTES "restic"); the environment sets LC_ALL=C.
+ * cause is read from stderr (docs/FIELD-NOTES.md "restic"); the environment sets LC_ALL=C.
  */
 import { UserError } from '../../core/errors.ts';
 import type { SpawnResult } from './spawn.ts';

@@ -3,7 +3,7 @@
  * zero are left out; totals grow while scanning; with --stdin there is no total at all and
  * `seconds_remaining` is a meaningless huge number), `error` lines, and one `summary` line
  * with the short snapshot id. `snapshots --json` and `forget --json` print one array; with
- * `--prune`, prune's plain text follows it (FIELD-NOTES "restic").
+ * `--prune`, prune's plain text follows it (docs/FIELD-NOTES.md "restic").
  */
 import type { BackupProgress, Snapshot, SnapshotTags } from '../types.ts';
 import { tagPrefixes } from './tags.ts';

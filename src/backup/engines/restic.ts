@@ -104,7 +104,7 @@ export class ResticEngine implements BackupEngine {
     const failed = await producerFailure;
     if (failed !== undefined) {
       if (result.exitCode === 0 || summary !== undefined) {
-        // restic stored whatever came before the producer broke off (FIELD-NOTES "restic").
+        // restic stored whatever came before the producer broke off (docs/FIELD-NOTES.md "restic").
         await this.#removePartial(tags, options.producer);
         throw failed.error;
       }

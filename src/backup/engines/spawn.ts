@@ -4,7 +4,7 @@
  * with backpressure, stdout optionally split into lines, stderr kept up to a cap.
  *
  * A cancel sends SIGINT first: restic and borg then remove their repository lock, while a
- * SIGKILLed one leaves a stale lock that blocks prune and check (FIELD-NOTES "restic").
+ * SIGKILLed one leaves a stale lock that blocks prune and check (docs/FIELD-NOTES.md "restic").
  */
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';

@@ -1,7 +1,7 @@
 /**
  * A PostgreSQL database as a source: `pg_dump --format=custom` (consistent, compressed, one
  * stream), either inside the database's container (`docker exec -i` with no TTY streams it,
- * FIELD-NOTES "PostgreSQL") or from the bot's machine over TCP when configured `via: tcp`.
+ * docs/FIELD-NOTES.md "PostgreSQL") or from the bot's machine over TCP when configured `via: tcp`.
  * Restored with `pg_restore --clean --if-exists` (without --if-exists it fails on objects that
  * do not exist yet) in one transaction, so a failed restore changes nothing; pg_restore cannot
  * work in parallel from stdin. Roles are not in a dump (`pg_dumpall --globals-only` holds

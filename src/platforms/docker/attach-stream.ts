@@ -3,7 +3,7 @@
  * stderr multiplexed in frames when there is no TTY (a TTY would corrupt binary data); the
  * demuxer here is a Transform in a pipeline, so a slow consumer slows the container down
  * instead of filling memory (`modem.demuxStream` ignores backpressure: 540 MB of memory for a
- * 200 MB stream, FIELD-NOTES "Docker").
+ * 200 MB stream, docs/FIELD-NOTES.md "Docker").
  */
 import { Duplex, Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { finished } from 'node:stream/promises';

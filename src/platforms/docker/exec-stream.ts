@@ -1,7 +1,7 @@
 /**
  * `exec` with streams: pg_dump, pg_restore, mysqldump and backup hooks run inside the
  * service's own container with an argv array (`Cmd`, no shell) and no TTY (a TTY would
- * corrupt binary dumps, FIELD-NOTES "Docker"), stdin and stdout streamed with backpressure.
+ * corrupt binary dumps, docs/FIELD-NOTES.md "Docker"), stdin and stdout streamed with backpressure.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pipeline } from 'node:stream/promises';

@@ -1,7 +1,7 @@
 /**
  * A short-lived helper container that streams data in or out of a volume: no network, no
  * log driver (with json-file the whole stream is also written to the container log: 200 MB
- * took 7 s instead of 1.2 s, FIELD-NOTES "Docker"), attached before it starts so that no
+ * took 7 s instead of 1.2 s, docs/FIELD-NOTES.md "Docker"), attached before it starts so that no
  * byte is missed, removed whatever happens.
  */
 import type { Container, ContainerInfo, MountSettings } from 'dockerode';
