@@ -53,8 +53,9 @@ export default defineCommand({
   mutating: { lock: 'service' },
   // No `describe`, so no confirmation: a rolling restart loses no data and touches the next
   // container only once the previous one is healthy again, stopping at the first that is not
-  // (docs/DESIGN.md lists what is destructive: restore, scale to 0, update, provision, plugin
-  // install). Asking each time would train people to confirm without reading.
+  // (docs/ARCHITECTURE.md, "Safety rules", lists what is destructive: restore, scale to 0,
+  // update, rollback, provision, deprovision). Asking each time would train people to confirm
+  // without reading.
   async run(ctx, input) {
     const service = ctx.service(input.service);
     const platform = ctx.platform(service);

@@ -98,7 +98,7 @@ export class DockerTestBed {
       Cmd: [...(options.cmd ?? ['sleep', '3600'])],
       Labels: labels,
       HostConfig: {
-        // Tests never touch a network (docs/DESIGN.md, Testing), and the engine has no bridge.
+        // Tests never touch a network (docs/ARCHITECTURE.md, Testing); the engine has no bridge.
         NetworkMode: 'none',
         LogConfig: { Type: 'none', Config: {} },
         ...options.hostConfig,
