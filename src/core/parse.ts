@@ -102,10 +102,15 @@ function validate(
  * `—last` and `–last` as `--last`: the "smart dashes" of macOS and iOS text fields (the
  * Mattermost and Element apps use them) turn a typed `--` into an em or en dash, and the
  * option would otherwise be taken for an argument, with its value after it. Only a dash
- * directly followed by an option name is read so; any other word is left as typed.
+ * directly followed by one of the command's own option names is read so; any other word
+ * (a silence's comment, say) is left as typed.
  */
-function optionDash(word: string): string {
-  return /^[\u2013\u2014][a-z][a-z-]*(=.*)?$/su.test(word) ? `--${word.slice(1)}` : word;
+function optionDash(command: AnyCommand): (word: string) => string {
+  const flags = new Set(command.options.map((o) => o.flags.split(/[ ,=]/)[0] ?? ''));
+  return (word) => {
+    const m = /^[\u2013\u2014]([a-z][a-z-]*)(=.*)?$/su.exec(word);
+    return m !== null && flags.has(`--${m[1] ?? ''}`) ? `--${word.slice(1)}` : word;
+  };
 }
 
 export function parseCommand(
@@ -119,7 +124,7 @@ export function parseCommand(
   const command = registry.find(name);
   if (command === undefined) throw new UserError('unknown-command', { name: quoteValue(name) });
 
-  const words = rest.map(optionDash);
+  const words = rest.map(optionDash(command));
   const parser = commanderFor(command);
   try {
     parser.parse(words, { from: 'user' });

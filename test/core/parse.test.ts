@@ -36,6 +36,17 @@ describe('parseCommand', () => {
     expect(parse('jobs --active').input).toEqual({ last: 10, active: true });
   });
 
+  it("reads a dash typed as one (—last, –last) as the command's own option, and leaves other words", () => {
+    expect(parse('jobs —last 2').input).toEqual({ last: 2, active: false });
+    expect(parse('jobs –active').input).toEqual({ last: 10, active: true });
+    expect(parse('silence alertname=X 1h —fine').input['words']).toEqual([
+      'alertname=X',
+      '1h',
+      '—fine',
+    ]);
+    expect(errorOf(() => parse('jobs —lats 2')).code).toBe('extra-arguments');
+  });
+
   it('refuses an unknown command, naming it', () => {
     const error = errorOf(() => parse('frobnicate now'));
     expect(error.code).toBe('unknown-command');
