@@ -18,7 +18,7 @@ import {
   type Harness,
 } from '../fakes/mattermost/harness.ts';
 import { commandLine } from './arbitraries.ts';
-import { fuzz, fuzzTimeout, rowCounts } from './fuzz.ts';
+import { fuzz, fuzzTimeout, lastRowIds } from './fuzz.ts';
 import { headerChars, send } from './http.ts';
 
 const tables = ['audit', 'jobs', 'confirmations', 'outbox'];
@@ -79,7 +79,7 @@ function expectChanges(
   auditFrom: number,
   refusedAtTheDoor: boolean,
 ): void {
-  const after = rowCounts(h.db, tables);
+  const after = lastRowIds(h.db, tables);
   if (refusedAtTheDoor) {
     expect(after).toEqual(before);
     return;
@@ -188,7 +188,7 @@ describe('fuzz: Mattermost slash command over HTTP', () => {
     async () => {
       await fuzz('mattermost slash', slashInput, async (i) => {
         const { url, headers, body } = slashRequest(i);
-        const before = rowCounts(h.db, tables);
+        const before = lastRowIds(h.db, tables);
         const auditFrom = lastAuditId();
         const logFrom = h.logs.length;
         const reply = await send(url, {
@@ -313,7 +313,7 @@ describe('fuzz: Mattermost button callbacks over HTTP', () => {
     async () => {
       await fuzz('mattermost actions', actionInput, async (i) => {
         const { body, genuine } = actionBody(i);
-        const before = rowCounts(h.db, tables);
+        const before = lastRowIds(h.db, tables);
         const auditFrom = lastAuditId();
         const logFrom = h.logs.length;
         const reply = await send(`${h.baseUrl}/mattermost/actions`, {

@@ -15,7 +15,7 @@ import { maxInputLength, tokenize } from '../../src/core/tokenize.ts';
 import { createTestBot, fakePlatform } from '../helpers/bot.ts';
 import { testCatalog } from '../helpers/catalog.ts';
 import { anyCommandText } from './arbitraries.ts';
-import { fuzz, fuzzTimeout, isDocumentedCode, rowCounts } from './fuzz.ts';
+import { fuzz, fuzzTimeout, isDocumentedCode, lastRowIds } from './fuzz.ts';
 
 const registry = new Registry(commands);
 const catalog = testCatalog();
@@ -125,9 +125,9 @@ describe('fuzz: the bot', () => {
           t.db.close();
           t = createTestBot({ platform: unreachablePlatform() });
         }
-        const before = rowCounts(t.db, tables);
+        const before = lastRowIds(t.db, tables);
         const outcome = await t.run(actor, text);
-        const after = rowCounts(t.db, tables);
+        const after = lastRowIds(t.db, tables);
         if (outcome.errorCode !== undefined) {
           expect(isDocumentedCode(outcome.errorCode), `${outcome.errorCode} for ${text}`).toBe(
             true,
