@@ -203,7 +203,7 @@ describe('state retention', () => {
   });
 
   it('leaves the audit log whole', () => {
-    const audit = new SqliteAuditLog(db, { now: () => new Date(ago(1000)) });
+    const audit = new SqliteAuditLog(db);
     for (let i = 0; i < 3; i++) {
       audit.append({
         at: new Date(ago(1000)),
