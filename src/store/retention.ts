@@ -7,7 +7,9 @@
  * - outbox: items not delivered yet or given up (`pending`, `sending`, `failed`); the root
  *   post of an alert thread that is still kept (its edits need its remote id); a post that a
  *   pending or failed edit targets; an open Matrix confirmation prompt (it is edited when
- *   decided);
+ *   decided); the newest sent edit of a post that is still kept (what the post shows now:
+ *   src/chat/mattermost/post-buttons.ts reads it to tell which buttons the post has, and
+ *   falls back to the post's original content when there is none);
  * - alert_batches: the newest notification of a group still firing (its digest is what
  *   makes Alertmanager's repeats of it be recognised and not posted again), and one held
  *   for quiet hours; pending ones;
@@ -64,7 +66,11 @@ const rules: readonly TableRule[] = [
       AND idempotency_key NOT IN (SELECT root_key FROM alert_threads)
       AND idempotency_key NOT IN (SELECT target_key FROM outbox
             WHERE target_key IS NOT NULL AND state IN ('pending', 'sending', 'failed'))
-      AND idempotency_key NOT IN (SELECT prompt_key FROM matrix_prompts WHERE closed_at IS NULL)`,
+      AND idempotency_key NOT IN (SELECT prompt_key FROM matrix_prompts WHERE closed_at IS NULL)
+      AND id NOT IN (SELECT max(e.id) FROM outbox e
+            WHERE e.kind = 'patch' AND e.state = 'sent'
+              AND e.target_key IN (SELECT idempotency_key FROM outbox)
+            GROUP BY e.target_key)`,
   },
   {
     table: 'alert_batches',

@@ -5,6 +5,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/logger.ts';
+import { OutboxPostButtons } from '../../src/chat/mattermost/post-buttons.ts';
 import { SqliteAuditLog } from '../../src/store/audit-repo.ts';
 import { StatePruner, type RetentionDays } from '../../src/store/retention.ts';
 import { startRetention } from '../../src/store/retention-timer.ts';
@@ -134,6 +135,50 @@ describe('state retention', () => {
         'prompt-open',
       ].sort(),
     );
+  });
+
+  it('keeps the newest sent edit of a kept post, so its buttons stay what the post shows', () => {
+    const buttons = (ids: readonly string[]): string =>
+      JSON.stringify({
+        text: 't',
+        props: { attachments: [{ actions: ids.map((id) => ({ id })) }] },
+      });
+    const row = db.prepare(
+      `INSERT INTO outbox (idempotency_key, room, kind, payload, target_key, state,
+                           next_attempt_at, remote_id, created_at, sent_at)
+       VALUES (?, 'mattermost:ops', ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const add = (
+      key: string,
+      ids: readonly string[],
+      state: string,
+      age: number,
+      target?: string,
+    ): void => {
+      row.run(
+        key,
+        target === undefined ? 'post' : 'patch',
+        buttons(ids),
+        target ?? null,
+        state,
+        ago(age),
+        target === undefined ? `remote-${key}` : null,
+        ago(age),
+        state === 'sent' ? ago(age) : null,
+      );
+    };
+    // An alert thread still kept: posted on day 20, its silence buttons replaced on day 19.
+    add('alert:1:root', ['silence1h-a'], 'sent', 20);
+    thread('mattermost:ops', 'g-firing', 'alert:1:root', 1);
+    add('edit-1', ['silence1h-b'], 'sent', 19.5, 'alert:1:root');
+    add('edit-superseded', ['silence1h-x'], 'superseded', 19.2, 'alert:1:root');
+    add('edit-2', ['silence1h-c'], 'sent', 19, 'alert:1:root');
+    // Edits of a post already pruned tell nothing any more.
+    add('orphan-edit', ['x'], 'sent', 19, 'gone-post');
+
+    pruner().pruneAll();
+    expect(keys('SELECT idempotency_key AS k FROM outbox')).toEqual(['alert:1:root', 'edit-2']);
+    expect(new OutboxPostButtons(db).current('remote-alert:1:root')).toEqual(['silence1h-c']);
   });
 
   it('keeps the newest notification of a group still firing, and held ones; deletes the rest when old', () => {
