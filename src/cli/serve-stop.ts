@@ -16,6 +16,7 @@ import type { Message } from '../core/message.ts';
 import type { Platform, ServiceStatus } from '../core/platform.ts';
 import { plural } from '../core/plural.ts';
 import type { AuditLog } from '../core/audit.ts';
+import { SqliteOutboxStore } from '../store/outbox-repo.ts';
 import { isChatRoom, type Announce } from './interrupted.ts';
 
 const texts = {
@@ -54,6 +55,8 @@ const stateWords = {
 const statusTimeoutMs = 5000;
 /** How often the outbox is looked at while it is being flushed. */
 const flushPollMs = 100;
+/** Room heads counted at most per messenger: only "any left?" and a log line depend on it. */
+const flushCountLimit = 1000;
 
 export interface StopDeps {
   readonly runner: JobRunner;
@@ -108,21 +111,19 @@ export async function stopJobs(d: StopDeps): Promise<readonly JobRecord[]> {
 
 /**
  * Waits until the outbox of the running messengers (`rooms`: their room prefixes) has
- * nothing left that is due now, for at most `flushMs`. An item waiting for a retry later
- * (the messenger is down or rate-limits) is left for the next start.
+ * nothing left that the delivery loop could send now, for at most `flushMs`. The loop sends
+ * only the oldest open item of each room: one waiting for a retry later (the messenger is
+ * down or rate-limits) holds back the items behind it, so none of them is waited for; they
+ * are left for the next start.
  */
 export async function flushOutbox(
   d: Pick<StopDeps, 'db' | 'flushMs' | 'hurry' | 'log'> & { readonly rooms: readonly string[] },
 ): Promise<void> {
   if (d.rooms.length === 0) return;
-  const open = d.db.prepare(
-    `SELECT count(*) AS n FROM outbox
-      WHERE state IN ('pending', 'sending') AND next_attempt_at <= ?
-        AND substr(room, 1, instr(room, ':')) IN (SELECT value FROM json_each(?))`,
-  );
-  const rooms = JSON.stringify(d.rooms);
+  const outbox = new SqliteOutboxStore(d.db);
   const deadline = Date.now() + d.flushMs;
-  const due = (): number => (open.get(new Date().toISOString(), rooms) as { n: number }).n;
+  const due = (): number =>
+    d.rooms.reduce((n, prefix) => n + outbox.due(prefix, new Date(), flushCountLimit).length, 0);
   while (due() > 0 && Date.now() < deadline && !d.hurry.aborted) {
     await new Promise((resolve) => setTimeout(resolve, flushPollMs));
   }
