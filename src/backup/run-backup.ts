@@ -36,6 +36,12 @@ export interface BackupRun {
   readonly span?: readonly [number, number];
   /** Recorded as the service's last successful backup (not for a safety backup). */
   readonly recordSuccess: boolean;
+  /**
+   * Told once the run is complete: the job's point of no return (context-commit.ts), so that
+   * a cancel after it does not report a good backup as cancelled. Not for a safety backup,
+   * whose restore can still stop.
+   */
+  readonly commit?: () => void;
 }
 
 /** Turns what a step reports inside [0, 1] into the span of the whole run. */
@@ -78,6 +84,10 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
     // Every source is stored whole: from here on the set is a good backup, whatever happens
     // to retention or to the hook after.
     o.ledger.completeRun(run.job, o.now());
+    // Recorded at once: whatever a cancel or a failure does to what follows, this backup is
+    // the service's latest good one (backup-status must not show the one before).
+    if (run.recordSuccess) o.ledger.recordSuccess(run.service, 'backup', run.job, o.now());
+    run.commit?.();
     // What an earlier run of this service cut short left: forgotten here too, for a bot run
     // only as one-shot commands (no `pes serve` start to sweep it).
     earlier = await forgetPartialBackups(
@@ -90,9 +100,13 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
       try {
         removed = await applyRetention(o, run, run.retention);
       } catch (error) {
-        // The backup is made and stays; only the old snapshots were not thinned out.
-        if (run.signal.aborted) throw error;
-        retentionError = reasonOf(error);
+        // The backup is made and stays; only the old snapshots were not thinned out. A
+        // cancel here stops the thinning only: the backup is told as made, retention as cut
+        // short (a safety backup's cancel is its restore's, and still ends the restore).
+        if (run.signal.aborted && run.commit === undefined) throw error;
+        retentionError = run.signal.aborted
+          ? reasonOf(new UserError('backup-retention-cut-short', { service: run.service }))
+          : reasonOf(error);
         o.log.warn('retention failed', { service: run.service, error });
       }
     }
@@ -124,7 +138,6 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
       run.signal.aborted ? (run.signal.reason as unknown) : failure.error,
     );
   }
-  if (run.recordSuccess) o.ledger.recordSuccess(run.service, 'backup', run.job, o.now());
   return {
     service: run.service,
     job: run.job,

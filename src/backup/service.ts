@@ -17,6 +17,7 @@ import {
   type VerifyReport,
 } from '../core/backup.ts';
 import type { ServiceDefinition } from '../core/catalog.ts';
+import { passPointOfNoReturn } from '../core/context-commit.ts';
 import { UserError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { DrillTarget, Orchestra, ServiceBackupPlan, ServiceControl } from './plan.ts';
@@ -109,6 +110,7 @@ export class EngineBackupService implements BackupService {
       onStep,
       signal,
       recordSuccess: true,
+      commit: () => passPointOfNoReturn(signal),
     });
   }
 

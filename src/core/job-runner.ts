@@ -5,6 +5,7 @@
  * all settled; those that do not settle in time are detached, so nothing they do later can
  * touch a database that is about to close.
  */
+import { pastPointOfNoReturn } from './context-commit.ts';
 import { UserError } from './errors.ts';
 import type { JobRecord, JobStore, NewJob } from './jobs.ts';
 
@@ -125,7 +126,9 @@ export class JobRunner {
     parent: AbortSignal | undefined,
     onProgress: (fraction: number, text: string) => void,
     work: (handle: JobHandle) => Promise<T>,
-    summarize: (outcome: { ok: true; value: T } | { ok: false; error: unknown }) => string,
+    summarize: (
+      outcome: { ok: true; value: T; lateCancel: boolean } | { ok: false; error: unknown },
+    ) => string,
   ): Promise<T> {
     const controller = new AbortController();
     const abort = (): void => controller.abort(new UserError('job-cancelled', { id: job.id }));
@@ -161,14 +164,18 @@ export class JobRunner {
       this.#jobs.transition(job.id, 'running');
       const value = await work(handle);
       // Work that ignored the signal but finished is still cancelled when asked to be: the
-      // person who cancelled must not be told it ran to completion unnoticed.
-      controller.signal.throwIfAborted();
+      // person who cancelled must not be told it ran to completion unnoticed. Work past its
+      // point of no return did go through, and is told as such (lateCancel).
+      const committed = pastPointOfNoReturn(controller.signal);
+      if (!committed) controller.signal.throwIfAborted();
       // A job that finished did all of its work, whatever its last step reported.
       if (!this.#detached && shown < 1) this.#jobs.setProgress(job.id, 1, lastText || undefined);
-      this.#record(job.id, 'succeeded', summarize({ ok: true, value }));
+      const lateCancel = committed && controller.signal.aborted;
+      this.#record(job.id, 'succeeded', summarize({ ok: true, value, lateCancel }));
       return value;
     } catch (error) {
-      const cancelled = controller.signal.aborted;
+      // Past the point of no return an error is what failed while tidying up, not a cancel.
+      const cancelled = controller.signal.aborted && !pastPointOfNoReturn(controller.signal);
       // Work that put things back after the cancel may say what it left: an error that
       // carries the cancel as its cause is that account, and is reported instead.
       const accounted = error instanceof UserError && error.cause === controller.signal.reason;

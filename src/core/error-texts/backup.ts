@@ -35,6 +35,13 @@ export const backupErrorTexts = {
       en: 'Backup of {service} failed at {source}: {reason}. Nothing of this run counts as a backup.',
     },
   },
+  'backup-retention-cut-short': {
+    kind: 'failed',
+    message: {
+      ru: 'очистка старых копий {service} прервана отменой; новая копия сохранена',
+      en: 'the thinning out of old backups of {service} was cut short by the cancel; the new backup is kept',
+    },
+  },
   'backup-hook-failed': {
     kind: 'failed',
     message: {

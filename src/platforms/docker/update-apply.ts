@@ -14,6 +14,7 @@
  */
 import type { ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import type { ServiceDefinition } from '../../core/catalog.ts';
+import { passPointOfNoReturn } from '../../core/context-commit.ts';
 import { UserError } from '../../core/errors.ts';
 import type {
   ContainerReport,
@@ -78,8 +79,11 @@ export async function recreateAll(
         await recreateOne(connection, service, target, { changed, inFlight }, step, signal),
       );
     }
-    // The last point where everything can still be put back.
+    // The last point where everything can still be put back. Past it the update is done: a
+    // cancel from now on changes nothing, the old containers are removed all the same, and
+    // the job is told as succeeded (context-commit.ts).
     signal?.throwIfAborted();
+    passPointOfNoReturn(signal);
   } catch (error) {
     onStep({ fraction: 1, container: current, phase: 'failed' });
     const cancelled = signal?.aborted === true;
