@@ -7,12 +7,13 @@ import type { BotDeps, Call } from './bot-deps.ts';
 import type { Catalog } from './catalog.ts';
 import type { AnyCommand, CommandResult } from './command.ts';
 import { decideConfirmation, pendingOutcome } from './confirmation-flow.ts';
+import { lateCancelText } from './context-commit.ts';
 import { buildContext, type JobBinding } from './context-factory.ts';
 import type { CommandContext } from './context.ts';
 import { UserError, exitCodes } from './errors.ts';
 import { GroupCommit } from './group-commit.ts';
 import { identify, type Actor } from './identity.ts';
-import type { Locale } from './i18n.ts';
+import { localize, type Locale } from './i18n.ts';
 import type { Invocation, InvocationSink } from './invocation.ts';
 import { JobRunner } from './job-runner.ts';
 import type { JobRecord } from './jobs.ts';
@@ -174,15 +175,24 @@ export class Bot {
       lockKey,
     });
     try {
+      // A cancel after the work's point of no return did not stop it: say so with the result.
+      let late: string | undefined;
       const result = await this.#runner.run(
         job,
         undefined,
         (fraction, text) => call.sink.progress({ jobId: job.id, fraction, text }),
         (handle) => command.run(this.#context(call, handle, handle.signal), input),
-        (end) =>
-          end.ok ? this.#summary(end.value.message) : this.#errorSummary(end.error, call.locale),
+        (end) => {
+          if (!end.ok) return this.#errorSummary(end.error, call.locale);
+          if (end.lateCancel) late = localize(lateCancelText, call.locale);
+          return [this.#summary(end.value.message), late].filter((s) => s !== undefined).join(' ');
+        },
       );
-      return { ...this.#success(result), jobId: job.id };
+      const message: Message =
+        late === undefined
+          ? result.message
+          : { ...result.message, text: [result.message.text, late].filter(Boolean).join('\n') };
+      return { ...this.#success({ ...result, message }), jobId: job.id };
     } catch (error) {
       return outcomeFromError(error, call.locale, this.#deps.log, job.id);
     }

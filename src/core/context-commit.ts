@@ -16,3 +16,9 @@ export function passPointOfNoReturn(signal: AbortSignal | undefined): void {
 export function pastPointOfNoReturn(signal: AbortSignal): boolean {
   return committed.has(signal);
 }
+
+/** Added to the outcome of a job whose cancel came after its point of no return. */
+export const lateCancelText = {
+  ru: 'Отмена пришла, когда работа уже была завершена: она выполнена полностью.',
+  en: 'The cancel came after the work was complete: it was carried out in full.',
+} as const;
