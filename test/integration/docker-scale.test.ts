@@ -17,6 +17,7 @@ import {
 } from '../helpers/docker-snapshot.ts';
 import type { TestBot } from '../helpers/bot.ts';
 import { createOf, proxiedEngineBot } from '../helpers/engine-proxy.ts';
+import { scaleLabel } from '../../src/platforms/docker/scale-apply.ts';
 
 /** Stops at once on SIGTERM, leaving a mark in the shared volume that it was asked nicely. */
 const graceful = [
@@ -27,8 +28,12 @@ const graceful = [
 
 /** What a replica must share with the first container: everything but identity. */
 function configOf(info: ContainerInspectInfo): unknown {
-  const labels = { ...info.Config.Labels };
-  delete labels['com.docker.compose.container-number'];
+  // Identity: the replica number, and the token of the scale that made it (scale-apply.ts).
+  const labels = Object.fromEntries(
+    Object.entries(info.Config.Labels).filter(
+      ([key]) => key !== 'com.docker.compose.container-number' && key !== scaleLabel,
+    ),
+  );
   return {
     Config: { ...info.Config, Hostname: undefined, Labels: labels },
     HostConfig: info.HostConfig,
@@ -101,6 +106,7 @@ describe('scale (real engine)', () => {
       expect(info.Config.Labels['com.docker.compose.container-number']).toBe(String(index + 2));
       expect(configOf(info)).toEqual(configOf(first));
       expect(info.Config.Hostname).toBe(info.Id.slice(0, 12));
+      expect(info.Config.Labels[scaleLabel]).toMatch(/^[0-9a-f-]{36}$/);
       // The named volume is shared; the anonymous one is the replica's own.
       const named = info.Mounts.find((m) => m.Destination === '/named');
       expect(named?.Name).toBe(volume);
@@ -239,6 +245,43 @@ describe('scale (real engine)', () => {
         `Scaling late failed at ${late}-late-2: Job ${job?.id ?? 0} was cancelled. ` +
           `The containers it created were removed: ${late}-late-2.`,
       );
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+
+  it('leaves alone a container that took the replica’s name meanwhile (409), and its volumes', async () => {
+    const race = bed.project('race');
+    await bed.createContainer({
+      name: `${race}-race-1`,
+      compose: { project: race, service: 'race', number: 1 },
+      config: { StopTimeout: 0 },
+    });
+    const { proxy, bot } = await proxiedEngineBot([composeService('race', race)], 30_000);
+    try {
+      // Planned with the name free; before the bot's create reaches the engine, Compose
+      // (here: the test) makes a replica of that name, with an anonymous volume.
+      const held = proxy.hold(createOf(`${race}-race-2`));
+      const running = bot.run(admin, 'scale race 2');
+      await held.arrived;
+      const foreign = await bed.createContainer({
+        name: `${race}-race-2`,
+        compose: { project: race, service: 'race', number: 2 },
+        config: { StopTimeout: 0, Volumes: { '/anon': {} } },
+      });
+      const foreignInfo = await foreign.inspect();
+      const anon = foreignInfo.Mounts.find((m) => m.Destination === '/anon')?.Name ?? '';
+      held.release();
+      const outcome = await running;
+      await held.applied;
+      expect(outcome.errorCode).toBe('scale-up-failed');
+      expect(outcome.message.text).toMatch(
+        new RegExp(
+          `^Scaling race failed at ${race}-race-2: .*is already in use.*\\. The containers it created were removed: —\\.$`,
+        ),
+      );
+      expect((await foreign.inspect()).Id).toBe(foreignInfo.Id);
+      expect((await bed.docker.getVolume(anon).inspect()).Name).toBe(anon);
     } finally {
       await proxy.close();
     }

@@ -13,6 +13,7 @@
  * the take-back has run (update-apply.ts says more). A request whose answer is late beyond
  * the time limit is waited for (InFlight) before what was made is taken back.
  */
+import { randomUUID } from 'node:crypto';
 import type { ServiceDefinition } from '../../core/catalog.ts';
 import { UserError } from '../../core/errors.ts';
 import type { ContainerReport, ScalePlan, StepReporter } from '../../core/platform.ts';
@@ -34,6 +35,14 @@ import type { NewReplica } from './scale-names.ts';
 import { replacesLabel } from './update-restore.ts';
 import { waitHealthy } from './wait-healthy.ts';
 
+/**
+ * On each replica a scale creates: a token of that one scale. After a failure, a container
+ * holding a new replica's name is taken back only when it carries the token: a create that
+ * failed with 409 (the name is in use) made nothing, and the holder is someone else's, e.g.
+ * a replica `docker compose up --scale` made while the scale waited for its confirmation.
+ */
+export const scaleLabel = 'pes.bot/scale';
+
 export async function scaleUp(
   connection: DockerConnection,
   service: ServiceDefinition,
@@ -53,6 +62,7 @@ export async function scaleUp(
   const reports: ContainerReport[] = [];
   const inFlight = new InFlight();
   let currentName = '';
+  const token = randomUUID();
   try {
     for (const [index, replica] of replicas.entries()) {
       signal?.throwIfAborted();
@@ -70,6 +80,7 @@ export async function scaleUp(
       const labels = Object.fromEntries(
         Object.entries(spec.create.Labels ?? {}).filter(([key]) => key !== replacesLabel),
       );
+      labels[scaleLabel] = token;
       const id = await createFromSpec(
         connection,
         { ...spec, create: { ...spec.create, Image: image, Labels: labels } },
@@ -97,11 +108,12 @@ export async function scaleUp(
     onStep({ fraction: 1, container: currentName, phase: 'failed' });
     // Without the caller's signal: a cancel must not leave half a scale behind. A create
     // whose answer never came may still have made its replica: once every request has
-    // settled, whatever holds the replica's (new, unused) name is this scale's.
+    // settled, the container holding the replica's name is this scale's if it carries this
+    // scale's token; any other holder is left alone.
     await inFlight.settle(2 * connection.timeoutMs);
     if (currentName !== '' && !created.some((c) => c.name === currentName)) {
-      const late = await inspectContainerInfo(connection, currentName).catch(() => undefined);
-      if (late !== undefined) created.push({ name: currentName, id: late.Id });
+      const late = await heldByScale(connection, currentName, token);
+      if (late !== undefined) created.push({ name: currentName, id: late });
     }
     for (const replica of created.reverse()) {
       onStep({ fraction: 1, container: replica.name, phase: 'removing' });
@@ -120,6 +132,18 @@ export async function scaleUp(
     );
   }
   return reports;
+}
+
+/** The id of the container named `name` if this scale (its `token`) made it. */
+async function heldByScale(
+  connection: DockerConnection,
+  name: string,
+  token: string,
+): Promise<string | undefined> {
+  const info = await inspectContainerInfo(connection, name).catch(() => undefined);
+  // Read defensively: a failure here must not hide the error being reported.
+  const labels = info?.Config.Labels as Readonly<Record<string, string>> | null | undefined;
+  return labels?.[scaleLabel] === token ? info?.Id : undefined;
 }
 
 export async function scaleDown(
