@@ -382,6 +382,48 @@ describe('update and rollback (real engine)', () => {
     }
   }, 90_000);
 
+  it('completes an update cancelled while the old containers are removed, and says so', async () => {
+    const before = await app();
+    const from = before[0]?.Image === imageIds[2] ? 2 : 1;
+    const to = from === 1 ? 2 : 1;
+    const { proxy, platform, bot } = await proxiedEngineBot(
+      [composeService('app', project())],
+      30_000,
+    );
+    try {
+      // Every new container is healthy; the removal of the first old one waits for the cancel.
+      const oldId = before[0]?.Id ?? '';
+      const held = proxy.hold(
+        (method, url) => method === 'DELETE' && url.pathname.endsWith(`/containers/${oldId}`),
+      );
+      const running = bot.run(admin, `update app ${to}`, yes([]));
+      await held.arrived;
+      const job = bot.jobs.list({ limit: 10, activeOnly: true })[0];
+      expect((await bot.run(admin, `cancel ${job?.id ?? 0}`)).status).toBe('ok');
+      await platform.aborted;
+      held.release();
+      const outcome = await running;
+      expect(outcome.status, JSON.stringify(outcome.message)).toBe('ok');
+      expect(bot.jobs.get(job?.id ?? 0)?.state).toBe('succeeded');
+      expect(outcome.message.title).toBe('app updated');
+      expect(outcome.message.text).toContain(
+        'The cancel came after the work was complete: it was carried out in full.',
+      );
+      expect(bot.jobs.get(job?.id ?? 0)?.result).toContain('The cancel came after the work');
+      const after = await app();
+      expect(after.map((c) => [c.Name, c.Image, c.State.Running])).toEqual(
+        before.map((c) => [c.Name, imageIds[to], true]),
+      );
+      expect(Object.keys(await engineSnapshot(bed)).filter((n) => n.endsWith('.pes-old'))).toEqual(
+        [],
+      );
+    } finally {
+      await proxy.close();
+    }
+    // Back to the image the next tests start from.
+    expect((await t.run(admin, `update app ${from}`, yes([]))).status).toBe('ok');
+  }, 120_000);
+
   it('carries anonymous volumes over to the new container', async () => {
     const data = bed.project('data');
     await replicaOf('data', 1, appImage(1), { Volumes: { '/data': {} } });
