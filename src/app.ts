@@ -11,6 +11,7 @@ import { AlertsHub } from './alerts/port.ts';
 import { MattermostAdapter } from './chat/mattermost/adapter.ts';
 import type { MatrixAdapter } from './chat/matrix/adapter.ts';
 import { Bot } from './core/bot.ts';
+import { UserError } from './core/errors.ts';
 import { createLogger, makeRedactor, type Logger } from './core/logger.ts';
 import type { Platform } from './core/platform.ts';
 import { Registry } from './core/registry.ts';
@@ -51,7 +52,7 @@ export async function createApp(
     level: options.logLevel ?? config.logLevel,
     redact: makeRedactor(secrets),
   });
-  const db = openDatabase(config.statePath);
+  const db = openState(config.statePath);
   const docker = new DockerPlatform({ host: config.docker.host, pull: config.docker.pull });
   const backupLedger = new SqliteBackupLedger(db);
   if (config.backup !== undefined) docker.helperImage = config.backup.helperImage;
@@ -103,4 +104,14 @@ export async function createApp(
           log: log.child({ part: 'matrix' }),
         });
   return { config, bot, db, docker, log, mattermost, matrix, alerts, close: () => db.close() };
+}
+
+/** The state database, or the one-line error a person can act on (path, permissions, lock). */
+function openState(path: string): DatabaseSync {
+  try {
+    return openDatabase(path);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UserError('state-unavailable', { path, reason }, { cause: error });
+  }
 }

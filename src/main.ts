@@ -14,7 +14,7 @@ import { packageVersion } from './cli/version.ts';
 import { runDoctor } from './doctor/run.ts';
 import { loadConfig } from './config/load.ts';
 import { exitCodes, isUserError } from './core/errors.ts';
-import { localeFromEnv } from './core/i18n.ts';
+import { localeFromEnv, type Locale } from './core/i18n.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
   let flags;
@@ -51,12 +51,21 @@ async function main(argv: readonly string[]): Promise<number> {
     return exitCodes.usage;
   }
   const words = flags.words.length === 0 ? ['help'] : helpWords(flags);
-  if (words[0] === 'serve') return serve(config, { lang: flags.lang, username });
+  if (words[0] === 'serve') {
+    return serve(config, { lang: flags.lang, username }).catch((error: unknown) =>
+      startFailed(error, flags.lang ?? config.catalog.locale),
+    );
+  }
   // `pes --help` shows the terminal's flags and own commands above the chat's command list.
   if (flags.help && words.length === 1 && !flags.json) {
     process.stdout.write(terminalUsage(flags.lang ?? config.catalog.locale) + '\n\n');
   }
-  const app = await createApp(config, { logLevel: 'warn' });
+  let app;
+  try {
+    app = await createApp(config, { logLevel: 'warn' });
+  } catch (error) {
+    return startFailed(error, flags.lang ?? config.catalog.locale);
+  }
   try {
     return await runOnce(app, {
       text: joinWords(words),
@@ -68,6 +77,15 @@ async function main(argv: readonly string[]): Promise<number> {
   } finally {
     app.close();
   }
+}
+
+/** A start that cannot go on for a reason the person can fix: its line and hint, no stack. */
+function startFailed(error: unknown, locale: Locale): number {
+  if (!isUserError(error)) throw error;
+  process.stderr.write(`pes: ${error.text(locale)}\n`);
+  const hint = error.hint(locale);
+  if (hint !== undefined) process.stderr.write(`${hint}\n`);
+  return exitCodes[error.kind];
 }
 
 process.exitCode = await main(process.argv.slice(2));

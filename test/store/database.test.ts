@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DatabaseSync } from 'node:sqlite';
 import { openDatabase } from '../../src/store/database.ts';
@@ -39,6 +43,50 @@ describe('openDatabase', () => {
     expect(tableNames(temp.db)).toEqual(
       expect.arrayContaining(['audit', 'audit_head', 'confirmations', 'jobs']),
     );
+  });
+
+  it('waits for another process setting up the same new file instead of failing', async () => {
+    // Another process holds the write lock of a file not yet in WAL mode, as a `pes` started
+    // at the same moment does while it sets the file up. The switch to WAL then meets
+    // SQLITE_BUSY at once, whatever the busy timeout (SQLite's deadlock avoidance), so
+    // only trying again gets the file open once the other process commits.
+    const dir = mkdtempSync(join(tmpdir(), 'pes-open-'));
+    const path = join(dir, 'pes.db');
+    const holder = spawn(
+      process.execPath,
+      [
+        '--no-warnings',
+        '--input-type=module',
+        '-e',
+        `import { DatabaseSync } from 'node:sqlite';
+         const db = new DatabaseSync(${JSON.stringify(path)});
+         db.exec('CREATE TABLE early (x)');
+         db.exec('BEGIN IMMEDIATE');
+         db.exec('INSERT INTO early VALUES (1)');
+         process.stdout.write('held\\n');
+         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 400);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise<number | null>((resolve) => holder.on('exit', resolve));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('held')) resolve();
+        });
+        holder.on('exit', () => reject(new Error('the holder exited before holding the lock')));
+      });
+      const db = openDatabase(path);
+      expect(pragma(db, 'journal_mode')).toBe('wal');
+      expect(schemaVersion(db)).toBe(migrations.length);
+      // The other process's commit is there: it was waited for, not overrun.
+      expect(db.prepare('SELECT count(*) AS n FROM early').get()).toEqual({ n: 1 });
+      db.close();
+      expect(await exited).toBe(0);
+    } finally {
+      holder.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is idempotent on reopen and keeps the data', () => {

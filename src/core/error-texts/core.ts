@@ -229,6 +229,17 @@ export const coreErrorTexts = {
       en: 'Cannot read the configuration {path}: {reason}.',
     },
   },
+  'state-unavailable': {
+    kind: 'failed',
+    message: {
+      ru: 'Не удаётся открыть базу состояния {path}: {reason}.',
+      en: 'Cannot open the state database {path}: {reason}.',
+    },
+    hint: {
+      ru: 'Проверьте права на файл и свободное место; «database is locked» — другой процесс pes держит её дольше 15 с.',
+      en: 'Check the file\'s permissions and free space; "database is locked" means another pes process has held it for over 15 s.',
+    },
+  },
   'config-secret-missing': {
     kind: 'usage',
     message: {
