@@ -40,6 +40,9 @@ export function buildCatalog(file: ConfigFile, ctx: CatalogContext): BuiltCatalo
   const services = new Map<string, ServiceDefinition>();
   const databasePasswords = new Map<string, string>();
   for (const [name, def] of Object.entries(file.services)) {
+    // Services on a cluster are resolved apart (kubernetes.ts) until the core's catalog
+    // describes them too.
+    if (def.platform !== 'docker') continue;
     const databases = def.databases.map(({ password, ...db }, i) => {
       if (password !== undefined) {
         const at = `services.${name}.databases.${i}.password`;

@@ -15,6 +15,7 @@ import { buildCatalog } from './catalog.ts';
 import { resolveSecret } from './secrets.ts';
 import { resolveMattermost, type MattermostConfig } from './mattermost.ts';
 import { resolveMatrix, type MatrixConfig } from './matrix.ts';
+import { resolveKubernetes, type KubernetesConfig } from './kubernetes.ts';
 import { formatIssues } from './problems.ts';
 import { roleCommandProblems, type KnownCommand } from './role-commands.ts';
 import { configSchema, portSchema, type ConfigLogLevel } from './schema.ts';
@@ -54,6 +55,8 @@ export interface LoadedConfig {
   readonly backup: BackupConfig | undefined;
   /** The Alertmanager receiver and alert routing, resolved; undefined when not configured. */
   readonly alerts: AlertsConfig | undefined;
+  /** Clusters and the services on them (kubernetes.ts); empty maps when there are none. */
+  readonly kubernetes: KubernetesConfig;
 }
 
 export interface ConfigSource {
@@ -145,8 +148,21 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
   if (result.success && opts.commands !== undefined) {
     problems.push(...roleCommandProblems(result.data.roles, opts.commands));
   }
+  // Kubeconfig files and contexts are checked only when the file itself is valid.
+  const kubernetes = result.success
+    ? resolveKubernetes(
+        result.data.clusters,
+        Object.fromEntries(
+          Object.entries(result.data.services).flatMap(([name, def]) =>
+            def.platform === 'kubernetes' ? [[name, def] as const] : [],
+          ),
+        ),
+        dirname(path),
+      )
+    : undefined;
+  problems.push(...(kubernetes?.problems ?? []));
   const envPort = portFromEnv(opts.env, problems);
-  if (!result.success || problems.length > 0) {
+  if (!result.success || kubernetes === undefined || problems.length > 0) {
     throw new UserError('config-invalid', { path, problems: problems.join('; ') });
   }
   const file = result.data;
@@ -197,6 +213,7 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
       ...mx.secrets,
       ...backup.secrets,
       ...alerts.secrets,
+      ...kubernetes.secrets,
       ...(metricsToken === undefined ? [] : [metricsToken]),
     ],
   };
@@ -225,5 +242,6 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
     matrix: mx.settings,
     backup: backup.settings,
     alerts: alerts.settings,
+    kubernetes: kubernetes.settings,
   };
 }

@@ -70,8 +70,14 @@ function describeIssue(issue: Issue): string {
       return `invalid name: ${issue.issues.map(describeIssue).join(', ')}`;
     case 'invalid_element':
       return `invalid entry: ${issue.issues.map(describeIssue).join(', ')}`;
-    case 'invalid_union':
+    case 'invalid_union': {
+      // A discriminated union (services by `platform`) knows the values it accepts.
+      const options = 'options' in issue ? (issue.options ?? []) : [];
+      const values = options.filter((o): o is string => typeof o === 'string');
+      if (issue.discriminator !== undefined && values.length > 0)
+        return `expected one of ${values.join(', ')}`;
       return 'does not match any allowed form';
+    }
     case 'not_multiple_of':
       return `expected a multiple of ${issue.divisor}`;
     case 'unrecognized_keys':

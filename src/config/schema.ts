@@ -10,6 +10,7 @@ import { backupSection, databaseAccess, serviceBackup } from './backup-schema.ts
 import { secretRef } from './secrets.ts';
 import { alertsSection } from '../alerts/config-schema.ts';
 import { matrixSection } from './matrix-schema.ts';
+import { clusterSchema, namespaceName, workloadSchema } from './kubernetes-schema.ts';
 
 /** A string that must match `re`; the message says in words what is allowed. */
 function matching(re: RegExp, expected: string): z.ZodType<string> {
@@ -70,42 +71,55 @@ const database = z.strictObject({
   ...databaseAccess,
 });
 
-const service = z
+const scale = z
+  .strictObject({
+    min: z.int().min(0).default(1),
+    max: z.int().min(1).default(1),
+  })
+  .default({ min: 1, max: 1 })
+  .superRefine((s, ctx) => {
+    if (s.min > s.max)
+      ctx.addIssue({ code: 'custom', message: `min ${s.min} is greater than max ${s.max}` });
+  });
+
+const health = z
+  .strictObject({
+    minRunning: z.int().min(0).default(1),
+    timeoutSeconds: z.int().min(1).default(60),
+  })
+  .default({ minRunning: 1, timeoutSeconds: 60 });
+
+/**
+ * A service that needs more running replicas than it may ever have is never healthy. Only
+ * against a sane scale, so one mistake is not reported twice.
+ */
+function checkMinRunning(
+  s: { scale: { max: number }; health: { minRunning: number } },
+  ctx: z.RefinementCtx,
+): void {
+  if (s.scale.max >= 1 && s.health.minRunning > s.scale.max) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['health', 'minRunning'],
+      message: `must not exceed scale.max (${s.scale.max})`,
+    });
+  }
+}
+
+const dockerService = z
   .strictObject({
     description: z.string().optional(),
     platform: z.literal('docker').default('docker'),
     containers,
-    scale: z
-      .strictObject({
-        min: z.int().min(0).default(1),
-        max: z.int().min(1).default(1),
-      })
-      .default({ min: 1, max: 1 })
-      .superRefine((s, ctx) => {
-        if (s.min > s.max)
-          ctx.addIssue({ code: 'custom', message: `min ${s.min} is greater than max ${s.max}` });
-      }),
-    health: z
-      .strictObject({
-        minRunning: z.int().min(0).default(1),
-        timeoutSeconds: z.int().min(1).default(60),
-      })
-      .default({ minRunning: 1, timeoutSeconds: 60 }),
+    scale,
+    health,
     volumes: z.array(dockerName).default([]),
     databases: z.array(database).default([]),
     /** Retention, hooks, schedules, command sources (backup-schema.ts). */
     backup: serviceBackup.optional(),
   })
   .superRefine((s, ctx) => {
-    // A service that needs more running containers than it may ever have is never healthy.
-    // Only against a sane scale, so one mistake is not reported twice.
-    if (s.scale.max >= 1 && s.health.minRunning > s.scale.max) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['health', 'minRunning'],
-        message: `must not exceed scale.max (${s.scale.max})`,
-      });
-    }
+    checkMinRunning(s, ctx);
     const seen = new Set<string>();
     s.databases.forEach((db, i) => {
       if (seen.has(db.name)) {
@@ -114,6 +128,22 @@ const service = z
       seen.add(db.name);
     });
   });
+
+/** A service on a cluster (kubernetes-schema.ts): its cluster, namespace and workload. */
+const kubernetesService = z
+  .strictObject({
+    description: z.string().optional(),
+    platform: z.literal('kubernetes'),
+    cluster: name,
+    namespace: namespaceName,
+    workload: workloadSchema,
+    scale,
+    health,
+  })
+  .superRefine(checkMinRunning);
+
+// `platform` picks the shape; a service without it is a Docker one, as before clusters.
+const service = z.discriminatedUnion('platform', [dockerService, kubernetesService]);
 
 const role = z.strictObject({
   members: z.array(member).default([]),
@@ -169,61 +199,78 @@ const retention = z.strictObject({
   scheduleRunDays: days.default(retentionDefaults.scheduleRunDays),
 });
 
-export const configSchema = z.strictObject({
-  /** Absent means: from PES_LANG / LANG, else Russian (see localeFromEnv). */
-  locale: locale.optional(),
-  /** The zone every time shown to people is given in; absent means the host's. */
-  timeZone: timeZone.optional(),
-  state: z
-    .strictObject({
-      path: z.string().min(1).default('state/pes.db'),
-      retention: retention.default(retentionDefaults),
-    })
-    .default({ path: 'state/pes.db', retention: retentionDefaults }),
-  server: z
-    .strictObject({
-      host: z.string().min(1).default('127.0.0.1'),
-      port: port.default(8080),
-      /** Bearer token Prometheus scrapes /metrics with; absent: no /metrics route. */
-      metricsToken: secretRef.optional(),
-      /** How long a stop waits for cancelled jobs to put back what they changed. */
-      stopGraceSeconds: z.int().min(1).max(3600).default(60),
-    })
-    .default({ host: '127.0.0.1', port: 8080, stopGraceSeconds: 60 }),
-  docker: z
-    .strictObject({
-      host: matching(
-        // What the client supports today; TLS and ssh need certificates and keys by reference.
-        /^(unix|tcp|http):\/\/\S+$/,
-        'a unix://, tcp:// or http:// address',
-      ).optional(),
-      /** May `update` pull an image that is not present locally? Off: no registry needed. */
-      pull: z.boolean().default(false),
-    })
-    .default({ pull: false }),
-  log: z
-    .strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') })
-    .default({ level: 'info' }),
-  services: z.record(name, service).default({}),
-  roles: z.record(name, role).default({}),
-  rooms: z.record(name, room).default({}),
-  /** Where `provision` finds its templates; relative to this file (see load.ts). */
-  provision: z
-    .strictObject({ templates: z.string().min(1).default('templates') })
-    .default({ templates: 'templates' }),
-  /** Absent: no Mattermost front end. */
-  mattermost: mattermost.optional(),
-  /** Absent: no Matrix front end (matrix-schema.ts). */
-  matrix: matrixSection.optional(),
-  /** Named secrets for later use (tokens, webhook keys); resolved at load like passwords. */
-  secrets: z
-    .record(matching(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a secret name'), secretRef)
-    .default({}),
-  /** Absent: no backups (backup-schema.ts). */
-  backup: backupSection.optional(),
-  /** Absent: no Alertmanager receiver (src/alerts/config-schema.ts). */
-  alerts: alertsSection.optional(),
-});
+export const configSchema = z
+  .strictObject({
+    /** Absent means: from PES_LANG / LANG, else Russian (see localeFromEnv). */
+    locale: locale.optional(),
+    /** The zone every time shown to people is given in; absent means the host's. */
+    timeZone: timeZone.optional(),
+    state: z
+      .strictObject({
+        path: z.string().min(1).default('state/pes.db'),
+        retention: retention.default(retentionDefaults),
+      })
+      .default({ path: 'state/pes.db', retention: retentionDefaults }),
+    server: z
+      .strictObject({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.default(8080),
+        /** Bearer token Prometheus scrapes /metrics with; absent: no /metrics route. */
+        metricsToken: secretRef.optional(),
+        /** How long a stop waits for cancelled jobs to put back what they changed. */
+        stopGraceSeconds: z.int().min(1).max(3600).default(60),
+      })
+      .default({ host: '127.0.0.1', port: 8080, stopGraceSeconds: 60 }),
+    docker: z
+      .strictObject({
+        host: matching(
+          // What the client supports today; TLS and ssh need certificates and keys by reference.
+          /^(unix|tcp|http):\/\/\S+$/,
+          'a unix://, tcp:// or http:// address',
+        ).optional(),
+        /** May `update` pull an image that is not present locally? Off: no registry needed. */
+        pull: z.boolean().default(false),
+      })
+      .default({ pull: false }),
+    log: z
+      .strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') })
+      .default({ level: 'info' }),
+    /** Kubernetes clusters by name (kubernetes-schema.ts); services name one as `cluster`. */
+    clusters: z.record(name, clusterSchema).default({}),
+    services: z.record(name, service).default({}),
+    roles: z.record(name, role).default({}),
+    rooms: z.record(name, room).default({}),
+    /** Where `provision` finds its templates; relative to this file (see load.ts). */
+    provision: z
+      .strictObject({ templates: z.string().min(1).default('templates') })
+      .default({ templates: 'templates' }),
+    /** Absent: no Mattermost front end. */
+    mattermost: mattermost.optional(),
+    /** Absent: no Matrix front end (matrix-schema.ts). */
+    matrix: matrixSection.optional(),
+    /** Named secrets for later use (tokens, webhook keys); resolved at load like passwords. */
+    secrets: z
+      .record(matching(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a secret name'), secretRef)
+      .default({}),
+    /** Absent: no backups (backup-schema.ts). */
+    backup: backupSection.optional(),
+    /** Absent: no Alertmanager receiver (src/alerts/config-schema.ts). */
+    alerts: alertsSection.optional(),
+  })
+  .superRefine((file, ctx) => {
+    const clusters = Object.keys(file.clusters);
+    for (const [serviceName, def] of Object.entries(file.services)) {
+      if (def.platform !== 'kubernetes' || clusters.includes(def.cluster)) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['services', serviceName, 'cluster'],
+        message:
+          clusters.length === 0
+            ? `unknown cluster "${def.cluster}" (no clusters are configured)`
+            : `unknown cluster "${def.cluster}" (clusters: ${clusters.join(', ')})`,
+      });
+    }
+  });
 
 export type ConfigFile = z.output<typeof configSchema>;
 export type ConfigLogLevel = ConfigFile['log']['level'];
