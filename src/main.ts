@@ -12,6 +12,7 @@ import { serve } from './cli/serve.ts';
 import { isTerminalCommand, terminalCommandHelp, terminalUsage } from './cli/terminal-help.ts';
 import { packageVersion } from './cli/version.ts';
 import { runDoctor } from './doctor/run.ts';
+import { runInit } from './init/run.ts';
 import { loadConfig } from './config/load.ts';
 import { exitCodes, isUserError } from './core/errors.ts';
 import { localeFromEnv, type Locale } from './core/i18n.ts';
@@ -41,6 +42,17 @@ async function main(argv: readonly string[]): Promise<number> {
   const source = { flag: flags.config, env: process.env, cwd: process.cwd(), username, commands };
   // The doctor reads the configuration itself: that it cannot be read is its first finding.
   if (first === 'doctor') return runDoctor(source, { lang: flags.lang, json: flags.json });
+  // `pes init` writes the configuration: there is none to read yet.
+  if (first === 'init') {
+    return runInit({
+      flag: flags.config,
+      projects: flags.words.slice(1),
+      env: process.env,
+      cwd: process.cwd(),
+      lang: flags.lang,
+      commands,
+    });
+  }
   let config;
   try {
     config = loadConfig(source);

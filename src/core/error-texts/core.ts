@@ -240,6 +240,24 @@ export const coreErrorTexts = {
       en: 'Check the file\'s permissions and free space; "database is locked" means another pes process has held it for over 15 s.',
     },
   },
+  'init-config-exists': {
+    kind: 'usage',
+    message: {
+      ru: 'Конфигурация {path} уже есть: pes init не перезаписывает её.',
+      en: 'The configuration {path} already exists: pes init does not overwrite it.',
+    },
+    hint: {
+      ru: 'Правьте её, или запишите новую рядом: pes init --config config/new.yaml',
+      en: 'Edit it, or write a new one beside it: pes init --config config/new.yaml',
+    },
+  },
+  'init-project-unknown': {
+    kind: 'usage',
+    message: {
+      ru: 'В Docker нет проекта Compose «{project}»; есть: {known}.',
+      en: 'Docker has no Compose project "{project}"; it has: {known}.',
+    },
+  },
   'config-secret-missing': {
     kind: 'usage',
     message: {
