@@ -1,5 +1,5 @@
 /** The flags every command-line program has: --help, -h, <command> --help, --version. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, runPes, tempWorkdir } from '../helpers/cli.ts';
@@ -24,7 +24,7 @@ describe('pes --help, -h, <command> --help, --version', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^Usage: pes \[flags\] <command> \[arguments\]\n/);
       expect(r.stdout).toContain('--version, -V');
-      expect(r.stdout).toMatch(/Terminal only:\n {2}serve .*\n {2}doctor /);
+      expect(r.stdout).toMatch(/Terminal only:\n {2}serve .*\n {2}init .*\n {2}doctor /);
       expect(r.stdout).toContain('status [service]');
     },
   );
@@ -50,7 +50,7 @@ describe('pes --help, -h, <command> --help, --version', () => {
     }
   });
 
-  it('serve --help and doctor --help explain the terminal-only commands without starting them', async () => {
+  it('serve, init and doctor --help explain the terminal-only commands without starting them', async () => {
     const w = tempWorkdir(config);
     const serve = await runPes(['serve', '--help', '--lang', 'en'], { cwd: w.dir });
     expect(serve.code).toBe(0);
@@ -58,6 +58,11 @@ describe('pes --help, -h, <command> --help, --version', () => {
     const doctor = await runPes(['doctor', '-h', '--lang', 'ru'], { cwd: w.dir });
     expect(doctor.code).toBe(0);
     expect(doctor.stdout).toMatch(/^pes doctor — проверить всё/);
+    const init = await runPes(['init', '--help', '--lang', 'en'], { cwd: w.dir });
+    expect(init.code).toBe(0);
+    expect(init.stdout).toMatch(/^pes init \[project…\] — write a first configuration/);
+    // Help only: nothing written.
+    expect(existsSync(join(w.dir, 'config'))).toBe(false);
   });
 
   it("--version prints package.json's version, also outside npm", async () => {
