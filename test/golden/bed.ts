@@ -85,7 +85,11 @@ export function goldenCatalog(): Catalog {
       ['keycloak', service('keycloak')],
     ]),
     roles: [
-      ...roles.filter((r) => r.name !== 'oncall'),
+      ...roles
+        .filter((r) => r.name !== 'oncall')
+        .map((r) =>
+          r.name === 'operator' ? { ...r, commands: [...r.commands, 'backup', 'backups'] } : r,
+        ),
       {
         name: 'oncall',
         members: [oncall],
