@@ -3,7 +3,9 @@
  * (`progressMessage`), and when it changes (`ProgressThrottle`): posted on the first update,
  * then edited at most once per interval (the newest update wins; those in between are
  * dropped, since only the latest state is worth showing), until the result takes its place.
- * Keys are derived from the invocation's key, so a retried write is the same outbox row.
+ * The progress post's key is derived from its job (`progressPostKey`), so that a later start
+ * can find the post of a job a dead process left behind and close it; the edits' keys are
+ * derived from the invocation's key. Either way a retried write is the same outbox row.
  */
 import type { ProgressUpdate } from '../core/invocation.ts';
 import { localize, type Locale } from '../core/i18n.ts';
@@ -24,6 +26,14 @@ export function progressMessage(update: ProgressUpdate, locale: Locale): Message
   return { severity: 'info', text };
 }
 
+/**
+ * The outbox key of a job's progress post. Job ids are never reused (AUTOINCREMENT), so the
+ * key is unique, and a start after a crash finds the post by the job alone.
+ */
+export function progressPostKey(jobId: number): string {
+  return `job:${jobId}:progress`;
+}
+
 export interface ProgressWriter {
   /** Posts the progress message under `progressKey`. */
   post(progressKey: string, update: ProgressUpdate): void;
@@ -32,7 +42,7 @@ export interface ProgressWriter {
 }
 
 export interface ProgressThrottleOptions {
-  /** Unique per invocation; the progress keys start with it. */
+  /** Unique per invocation; the keys of the progress edits start with it. */
   readonly key: string;
   readonly writer: ProgressWriter;
   readonly now?: () => number;
@@ -69,7 +79,7 @@ export class ProgressThrottle {
   update(update: ProgressUpdate): void {
     if (this.#closed) return;
     if (this.#progressKey === undefined) {
-      this.#progressKey = `${this.#o.key}:progress`;
+      this.#progressKey = progressPostKey(update.jobId);
       this.#o.writer.post(this.#progressKey, update);
       this.#lastEdit = this.#now();
       return;

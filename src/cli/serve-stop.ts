@@ -16,8 +16,14 @@ import type { Message } from '../core/message.ts';
 import type { Platform, ServiceStatus } from '../core/platform.ts';
 import { plural } from '../core/plural.ts';
 import type { AuditLog } from '../core/audit.ts';
+import { auditInterrupted } from '../core/audit-interrupted.ts';
 import { SqliteOutboxStore } from '../store/outbox-repo.ts';
-import { isChatRoom, type Announce } from './interrupted.ts';
+import {
+  interruptedProgressMessage,
+  isChatRoom,
+  type Announce,
+  type CloseProgress,
+} from './interrupted.ts';
 
 const texts = {
   stopping: {
@@ -75,6 +81,8 @@ export interface StopDeps {
   readonly locale: Locale;
   readonly localeFor: (room: string) => Locale;
   readonly announce: Announce | undefined;
+  /** Edits a job's progress post to say it was interrupted (absent without a messenger). */
+  readonly closeProgress?: CloseProgress | undefined;
 }
 
 /** Cancels, waits, records; returns the jobs that had to be left running (interrupted). */
@@ -167,19 +175,13 @@ function record(d: StopDeps, job: JobRecord, state: StateText | undefined): void
     }).trim(),
   });
   d.jobs.transition(job.id, 'interrupted', message(d.localeFor(job.room)).text);
-  d.audit.append({
-    at: new Date(),
-    actor: job.actor,
-    room: job.room,
-    source: 'terminal',
-    raw: job.text,
-    command: job.command,
-    decision: 'allowed',
-    result: `interrupted job ${job.id}`,
-    durationMs: 0,
-  });
+  auditInterrupted(d.audit, job, new Date());
   d.say(message(d.locale));
   if (d.announce === undefined || !isChatRoom(job.room)) return;
   // The key the start-up report uses: the job is announced once, whichever says it first.
   d.announce(job.room, message(d.localeFor(job.room)), `interrupted:${job.id}`);
+  // Its progress post, as far as the job got (the store has its last progress).
+  const locale = d.localeFor(job.room);
+  const closed = interruptedProgressMessage(d.jobs.get(job.id) ?? job, locale, state?.(locale));
+  d.closeProgress?.(job.room, job.id, closed);
 }

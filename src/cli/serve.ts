@@ -13,7 +13,7 @@ import {
   sweepPartialBackupsAtStart,
 } from '../backup/sweep-partial.ts';
 import { SqliteBackupLedger } from '../store/backup-repo.ts';
-import { reportInterrupted, type Announce } from './interrupted.ts';
+import { chatPorts, reportInterrupted } from './interrupted.ts';
 import { leftStateDepsOf, leftStates } from './interrupted-state.ts';
 import { scheduleOutput } from './schedule-output.ts';
 import type { LoadedConfig } from '../config/load.ts';
@@ -69,19 +69,16 @@ export async function serve(
   const { mattermost, matrix } = app;
   // Messages nobody asked for (interrupted jobs, scheduled results) reach Mattermost and
   // Matrix rooms through the adapters' outboxes; queued now, they are sent once they start.
-  const announce: Announce | undefined =
-    mattermost === undefined && matrix === undefined
-      ? undefined
-      : (room, message, key) =>
-          room.startsWith('matrix:')
-            ? (matrix?.announce(room, message, key) ?? false)
-            : (mattermost?.announce(room, message, key) ?? false);
+  // The progress posts of interrupted jobs, left at their last percentage by the process
+  // that died, are edited through the same outboxes.
+  const { announce, closeProgress } = chatPorts(mattermost, matrix);
   const interrupted = app.bot.recover(isProcessAlive);
   reportInterrupted(interrupted, {
     say: (message) => say(renderForTerminal(message, { colour: process.stdout.isTTY })),
     locale,
     localeFor: (room) => app.bot.localeFor({ room: { id: room } }),
     announce,
+    closeProgress,
     // What each job that changed a service left it as, read from the platform now; for a
     // backup cut short, that its partial snapshots were forgotten (src/backup/sweep-partial.ts).
     states: joinNotes(
@@ -254,6 +251,7 @@ export async function serve(
     locale,
     localeFor: (room) => app.bot.localeFor({ room: { id: room } }),
     announce,
+    closeProgress,
   });
   // What the jobs said last (their results, the interrupted notices) goes out now if it can.
   await flushOutbox({

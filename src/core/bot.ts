@@ -3,6 +3,7 @@
  * job when it mutates) → audit. Front ends only translate in and render out.
  */
 import type { AuditEntry, AuditRecord, Decision } from './audit.ts';
+import { auditInterrupted } from './audit-interrupted.ts';
 import type { BotDeps, Call } from './bot-deps.ts';
 import type { Catalog } from './catalog.ts';
 import type { AnyCommand, CommandResult } from './command.ts';
@@ -104,19 +105,7 @@ export class Bot {
   /** Marks jobs whose process died as interrupted; the caller reports them in their rooms. */
   recover(isAlive: (pid: number) => boolean): JobRecord[] {
     const interrupted = this.#deps.jobs.interruptOrphans(isAlive);
-    for (const job of interrupted) {
-      this.#deps.audit.append({
-        at: this.#now(),
-        actor: job.actor,
-        room: job.room,
-        source: 'terminal',
-        raw: job.text,
-        command: job.command,
-        decision: 'allowed',
-        result: `interrupted job ${job.id}`,
-        durationMs: 0,
-      });
-    }
+    for (const job of interrupted) auditInterrupted(this.#deps.audit, job, this.#now());
     return interrupted;
   }
 

@@ -31,14 +31,15 @@ describe('ProgressThrottle', () => {
     const { throttle, writes } = setup();
     expect(throttle.progressKey).toBeUndefined();
     throttle.update(at(0.1, 'a'));
-    expect(throttle.progressKey).toBe('k:progress');
+    // The post is the job's (found again after a crash), the edits the invocation's.
+    expect(throttle.progressKey).toBe('job:1:progress');
     throttle.update(at(0.2, 'b'));
     throttle.update(at(0.3, 'c'));
-    expect(writes).toEqual(['post k:progress 0.1:a']);
+    expect(writes).toEqual(['post job:1:progress 0.1:a']);
     vi.advanceTimersByTime(999);
     expect(writes).toHaveLength(1);
     vi.advanceTimersByTime(1);
-    expect(writes).toEqual(['post k:progress 0.1:a', 'edit k:progress:1>k:progress 0.3:c']);
+    expect(writes).toEqual(['post job:1:progress 0.1:a', 'edit k:progress:1>job:1:progress 0.3:c']);
     expect(throttle.nextEditAt).toBe(Date.now() + 1000);
   });
 
@@ -47,7 +48,7 @@ describe('ProgressThrottle', () => {
     throttle.update(at(0.1, 'a'));
     vi.advanceTimersByTime(5000);
     throttle.update(at(0.5, 'b'));
-    expect(writes).toEqual(['post k:progress 0.1:a', 'edit k:progress:1>k:progress 0.5:b']);
+    expect(writes).toEqual(['post job:1:progress 0.1:a', 'edit k:progress:1>job:1:progress 0.5:b']);
   });
 
   it('drops a waiting update and ignores later ones once closed', () => {
@@ -57,7 +58,7 @@ describe('ProgressThrottle', () => {
     throttle.close();
     vi.advanceTimersByTime(5000);
     throttle.update(at(0.9, 'c'));
-    expect(writes).toEqual(['post k:progress 0.1:a']);
+    expect(writes).toEqual(['post job:1:progress 0.1:a']);
   });
 });
 

@@ -19,6 +19,7 @@ import { MatrixListener } from './listener.ts';
 import { MatrixOutboxDispatcher } from './outbox-dispatch.ts';
 import { MatrixOutbox } from './outbox-writer.ts';
 import { settlePrompts, type PromptDeps } from './prompts.ts';
+import { progressPostKey } from '../progress-throttle.ts';
 import { renderMessage } from './render.ts';
 import { SqliteSyncStore } from './sync-store.ts';
 import { RoomKeeper } from './rooms.ts';
@@ -50,6 +51,7 @@ export class MatrixAdapter {
   readonly outbox: MatrixOutbox;
   readonly client: MatrixClient;
   readonly #d: MatrixAdapterDeps;
+  readonly #store: SqliteOutboxStore;
   readonly #state: SqliteMatrixState;
   readonly #prompts: PromptDeps;
   readonly #work: TrackedWork;
@@ -62,6 +64,7 @@ export class MatrixAdapter {
     this.#d = deps;
     const { settings, log, db, timing = {} } = deps;
     const store = new SqliteOutboxStore(db);
+    this.#store = store;
     this.#state = new SqliteMatrixState(db);
     const syncStore = new SqliteSyncStore(this.#state, settings.userId);
     this.#work = new TrackedWork(log);
@@ -143,6 +146,30 @@ export class MatrixAdapter {
       return true;
     } catch (error) {
       this.#d.log.error('announcement could not be queued', { room, key, error });
+      return false;
+    }
+  }
+
+  /**
+   * Replaces the content of job `jobId`'s progress message in `room` with `message` (an
+   * interrupted job's, which no result will ever replace), through the outbox: sent after
+   * what the room still has queued, and kept across another restart. False when the job has
+   * no progress message in that room.
+   */
+  closeProgress(room: string, jobId: number, message: Message): boolean {
+    const post = this.#store.byKey(progressPostKey(jobId));
+    if (post === undefined || post.kind !== 'post' || post.room !== room) return false;
+    const roomId = room.slice(roomPrefix.length);
+    try {
+      this.outbox.edit(
+        `interrupted:${jobId}:progress`,
+        post.key,
+        roomId,
+        this.render(message, roomId),
+      );
+      return true;
+    } catch (error) {
+      this.#d.log.error('progress message could not be closed', { room, job: jobId, error });
       return false;
     }
   }

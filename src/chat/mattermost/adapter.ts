@@ -9,6 +9,8 @@ import type { Logger } from '../../core/logger.ts';
 import type { Message } from '../../core/message.ts';
 import { SqliteMattermostSeen } from '../../store/mattermost-seen-repo.ts';
 import { SqliteOutboxStore } from '../../store/outbox-repo.ts';
+import { PeopleDirectory } from '../people/directory.ts';
+import { MattermostPeopleSource } from '../people/mattermost-source.ts';
 import { answerAction } from './actions.ts';
 import { MattermostClient, type Fetch } from './client.ts';
 import { Conversation, type BotUser } from './conversation.ts';
@@ -16,6 +18,7 @@ import { MattermostListener } from './listener.ts';
 import { OutboxDispatcher } from './outbox-dispatch.ts';
 import { MattermostOutbox, roomPrefix } from './outbox-writer.ts';
 import { OutboxPostButtons } from './post-buttons.ts';
+import { progressPostKey } from '../progress-throttle.ts';
 import { renderMessage } from './render.ts';
 import type { ConversationTarget } from './sink.ts';
 import { answerSlash, type HttpAnswer, type SlashDeps } from './slash.ts';
@@ -37,6 +40,8 @@ export interface AdapterDeps {
   readonly db: DatabaseSync;
   readonly log: Logger;
   readonly fetch?: Fetch;
+  /** Where names and languages of people are looked up; this server is added to it. */
+  readonly people?: PeopleDirectory;
   readonly newWebSocket?: (url: string) => WebSocket;
   readonly timing?: AdapterTiming;
 }
@@ -49,6 +54,7 @@ export class MattermostAdapter {
   readonly #d: AdapterDeps;
   readonly #seen: SqliteMattermostSeen;
   readonly #outbox: MattermostOutbox;
+  readonly #store: SqliteOutboxStore;
   readonly #render: (message: Message, target: ConversationTarget) => RenderedPost;
   readonly #handlers: SlashDeps;
   readonly #listener: MattermostListener;
@@ -59,11 +65,14 @@ export class MattermostAdapter {
     this.#postButtons = new OutboxPostButtons(deps.db);
     const { settings, log, timing = {} } = deps;
     const store = new SqliteOutboxStore(deps.db);
+    this.#store = store;
     this.client = new MattermostClient({
       url: settings.url,
       token: settings.botToken,
       ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
     });
+    const people = deps.people ?? new PeopleDirectory({ log });
+    people.use('mattermost', new MattermostPeopleSource(this.client));
     this.dispatcher = new OutboxDispatcher({
       store,
       poster: this.client,
@@ -90,6 +99,7 @@ export class MattermostAdapter {
       outbox,
       render,
       log,
+      people,
       replyWithinMs: timing.replyWithinMs ?? 150,
       ...progress,
     };
@@ -100,6 +110,7 @@ export class MattermostAdapter {
       seen: this.#seen,
       render,
       log,
+      people,
       maxAgeMs: timing.maxCommandAgeMs ?? 15 * 60 * 1000,
       ...progress,
     });
@@ -149,6 +160,31 @@ export class MattermostAdapter {
       return true;
     } catch (error) {
       this.#d.log.error('announcement could not be queued', { room, key, error });
+      return false;
+    }
+  }
+
+  /**
+   * Edits the progress post of job `jobId` in `room` to `message` (an interrupted job's post,
+   * which no result will ever replace), through the outbox: it is sent after what the room
+   * still has queued, and survives another restart. False when the job has no progress post
+   * in that room.
+   */
+  closeProgress(room: string, jobId: number, message: Message): boolean {
+    const post = this.#store.byKey(progressPostKey(jobId));
+    if (post === undefined || post.kind !== 'post' || post.room !== room) return false;
+    const channelId = room.slice(roomPrefix.length);
+    const target = { channelId, root: undefined, userId: '', direct: false };
+    try {
+      this.#outbox.patch(
+        `interrupted:${jobId}:progress`,
+        post.key,
+        channelId,
+        this.#render(message, target),
+      );
+      return true;
+    } catch (error) {
+      this.#d.log.error('progress post could not be closed', { room, job: jobId, error });
       return false;
     }
   }

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { MatrixAdapter, type MatrixTiming } from '../../../src/chat/matrix/adapter.ts';
 import type { MatrixSettings } from '../../../src/chat/matrix/types.ts';
 import type { AlertsPort } from '../../../src/core/alerts.ts';
+import type { Bot } from '../../../src/core/bot.ts';
 import { defineCommand } from '../../../src/core/command.ts';
 import { createLogger } from '../../../src/core/logger.ts';
 import { openDatabase } from '../../../src/store/database.ts';
@@ -60,6 +61,8 @@ const dump = defineCommand({
 export interface Harness {
   readonly hs: FakeHomeserver;
   readonly adapter: MatrixAdapter;
+  /** The bot of the current start (a new one after `restart`). */
+  readonly bot: Bot;
   readonly db: DatabaseSync;
   readonly botUser: FakeMatrixUser;
   readonly admin: FakeMatrixUser;
@@ -121,9 +124,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const path = options.statePath ?? join(dir, 'pes.db');
   let db = openDatabase(path);
+  let bot: Bot | undefined;
   const build = (): MatrixAdapter => {
     const extra = [crunch, wipe, echo, dump];
-    const bot = chatBot({ db, catalog, log, extra, alerts: options.alerts });
+    bot = chatBot({ db, catalog, log, extra, alerts: options.alerts });
     return new MatrixAdapter({ settings, bot, db, log, timing });
   };
   let adapter = build();
@@ -133,6 +137,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     hs,
     get adapter() {
       return adapter;
+    },
+    get bot() {
+      return bot as Bot;
     },
     get db() {
       return db;

@@ -31,14 +31,14 @@ describe('MattermostSink', () => {
   it('posts progress once, then edits it at most every 2 s, then replaces it with the result', () => {
     const { store, sink } = setup();
     sink.progress({ jobId: 1, fraction: 0.1, text: 'a' });
-    expect(store.byKey('k:progress')?.kind).toBe('post');
+    expect(store.byKey('job:1:progress')?.kind).toBe('post');
     sink.progress({ jobId: 1, fraction: 0.2, text: 'b' });
     sink.progress({ jobId: 1, fraction: 0.3, text: 'c' });
     expect(store.byKey('k:progress:1')).toBeUndefined();
     vi.advanceTimersByTime(2000);
     const edit = store.byKey('k:progress:1');
     expect(edit?.kind).toBe('patch');
-    expect(edit?.targetKey).toBe('k:progress');
+    expect(edit?.targetKey).toBe('job:1:progress');
     expect(edit?.payload).toContain('30 %');
     sink.progress({ jobId: 1, fraction: 0.4, text: 'd' });
     vi.advanceTimersByTime(1000);
@@ -48,7 +48,7 @@ describe('MattermostSink', () => {
     expect(store.byKey('k:progress:2')).toBeUndefined();
     const result = store.byKey('k:result');
     expect(result?.kind).toBe('patch');
-    expect(result?.targetKey).toBe('k:progress');
+    expect(result?.targetKey).toBe('job:1:progress');
     expect(result?.payload).toContain('done');
     expect(sink.usedOutbox).toBe(true);
   });
