@@ -127,6 +127,46 @@ export function goldenPlatform(): GoldenPlatform {
       );
     },
     planUpdate,
+    planProvision: (spec) =>
+      spec.name === 'files'
+        ? Promise.reject(
+            new UserError('provision-exists', { instance: spec.name, names: 'files, files-data' }),
+          )
+        : Promise.resolve({
+            instance: spec.name,
+            container: spec.name,
+            volumes: spec.volumes.map((v) => v.name),
+            image: spec.image,
+            pull: false,
+          }),
+    provision: (spec, onStep) => {
+      onStep({ fraction: 0.2, container: spec.name, phase: 'creating' });
+      onStep({ fraction: 0.5, container: spec.name, phase: 'waiting' });
+      return Promise.resolve<ContainerReport[]>([
+        { container: spec.name, action: 'created', health: 'healthy', durationMs: 1200 },
+      ]);
+    },
+    planDeprovision: (instance, deleteData) =>
+      instance === 'ghost'
+        ? Promise.reject(new UserError('unknown-instance', { name: instance }))
+        : Promise.resolve({
+            instance,
+            containers: [instance],
+            volumes: [`${instance}-data`],
+            deleteData,
+          }),
+    deprovision: (plan, onStep) => {
+      onStep({ fraction: 0, container: plan.instance, phase: 'removing' });
+      const gone = [plan.instance, ...(plan.deleteData ? plan.volumes : [])];
+      return Promise.resolve<ContainerReport[]>(
+        gone.map((name) => ({
+          container: name,
+          action: 'removed',
+          health: 'stopped',
+          durationMs: 800,
+        })),
+      );
+    },
     update: (_service, plan, onStep) => {
       onStep({ fraction: 0, container: 'pes-moodle-1', phase: 'pulling' });
       onStep({ fraction: 0.1, container: 'pes-moodle-1', phase: 'stopping' });
