@@ -1,5 +1,6 @@
 /** Small formatting for doctor lines: sizes, and counts with their plural forms. */
 import type { Locale } from '../core/i18n.ts';
+import { plural as pluralForm, type PluralForms } from '../core/plural.ts';
 
 const units: Readonly<Record<Locale, readonly string[]>> = {
   ru: ['Б', 'КБ', 'МБ', 'ГБ', 'ТБ'],
@@ -17,12 +18,7 @@ export function formatBytes(bytes: number, locale: Locale): string {
   return `${locale === 'ru' ? shown.replace('.', ',') : shown} ${units[locale][unit] ?? ''}`;
 }
 
-/** `forms` by Intl.PluralRules category: ru needs one, few, many; en one, other. */
-export function plural(
-  count: number,
-  locale: Locale,
-  forms: Readonly<Partial<Record<Intl.LDMLPluralRule, string>>> & { readonly other: string },
-): string {
-  const category = new Intl.PluralRules(locale).select(count);
-  return `${count} ${forms[category] ?? forms.other}`;
+/** The count and the word that agrees with it (src/core/plural.ts): `3 проверки`. */
+export function plural(count: number, locale: Locale, forms: PluralForms): string {
+  return `${count} ${pluralForm(locale, count, forms)}`;
 }
