@@ -1,6 +1,6 @@
 /**
- * The bot's HTTP server: liveness and readiness, plus the routes it is given (the Mattermost
- * endpoints; Alertmanager's later).
+ * The bot's HTTP server: liveness and readiness, plus the routes it is given (Mattermost's
+ * slash commands and actions, the Alertmanager webhook, metrics).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,6 +1,5 @@
 /**
- * A backup cut short by the bot's death (issue 12, fault 1) and failures told with the first
- * one (fault 8), on the fakes: what the dead run left is never latest, never counted by
+ * A backup cut short by the bot's death, and failures told with the first one, on the fakes: what the dead run left is never latest, never counted by
  * retention, listed as incomplete, and forgotten by the start-up sweep, which says so.
  */
 import { describe, expect, it } from 'vitest';

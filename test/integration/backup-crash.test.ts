@@ -1,5 +1,5 @@
 /**
- * A backup cut short by the bot's death (issue 12, fault 1), with the real `pes` and the real
+ * A backup cut short by the bot's death, with the real `pes` and the real
  * restic and borg, then:
  * - before any start-up: `restore latest` picks the good backup made before; the partial
  *   snapshot is listed as incomplete;
