@@ -7,6 +7,7 @@ import { backupErrorTexts } from './error-texts/backup.ts';
 import { coreErrorTexts } from './error-texts/core.ts';
 import { dockerErrorTexts } from './error-texts/docker.ts';
 import { engineAddressErrorTexts } from './error-texts/engine-address.ts';
+import { kubernetesErrorTexts } from './error-texts/kubernetes.ts';
 import { mattermostErrorTexts } from './error-texts/mattermost.ts';
 import { matrixErrorTexts } from './error-texts/matrix.ts';
 import { provisionErrorTexts } from './error-texts/provision.ts';
@@ -16,6 +17,7 @@ export type { ErrorText } from './error-texts/error-text.ts';
 export const errorTexts = {
   ...coreErrorTexts,
   ...dockerErrorTexts,
+  ...kubernetesErrorTexts,
   ...engineAddressErrorTexts,
   ...provisionErrorTexts,
   ...mattermostErrorTexts,

@@ -1,0 +1,76 @@
+import type { ErrorText } from './error-text.ts';
+
+/** Errors of services on a Kubernetes cluster: reaching it, permissions, workloads. */
+export const kubernetesErrorTexts = {
+  'kubernetes-not-in-cluster': {
+    kind: 'failed',
+    message: {
+      ru: 'Кластер {cluster} задан как inCluster, но бот запущен не в поде Kubernetes: {whyRu}.',
+      en: 'Cluster {cluster} is set to inCluster, but the bot does not run in a Kubernetes pod: {whyEn}.',
+    },
+    hint: {
+      ru: 'Запустите бота в кластере с сервисным аккаунтом или укажите kubeconfig: clusters.{cluster}.kubeconfig',
+      en: 'Run the bot in the cluster with a service account, or give a kubeconfig: clusters.{cluster}.kubeconfig',
+    },
+  },
+  'kubernetes-config-failed': {
+    kind: 'failed',
+    message: {
+      ru: 'Кластер {cluster}: kubeconfig {path} не подходит — {reason}.',
+      en: 'Cluster {cluster}: the kubeconfig {path} cannot be used: {reason}.',
+    },
+  },
+  'kubernetes-unreachable': {
+    kind: 'failed',
+    message: {
+      ru: 'API-сервер кластера {cluster} не отвечает ({reason}) — ничего не изменено.',
+      en: 'The API server of cluster {cluster} does not answer ({reason}); nothing was changed.',
+    },
+  },
+  'kubernetes-unauthorized': {
+    kind: 'failed',
+    message: {
+      ru: 'Кластер {cluster} не принял учётные данные бота (401): токен истёк или неверен — ничего не изменено.',
+      en: "Cluster {cluster} refused the bot's credentials (401): the token is expired or wrong; nothing was changed.",
+    },
+  },
+  'kubernetes-forbidden': {
+    kind: 'failed',
+    message: {
+      ru: 'Учётной записи бота запрещено действие {verb} над {resource} в пространстве имён {namespace}: выдайте право {verb} на {grant}.',
+      en: "The bot's account may not {verb} {resource} in namespace {namespace}: grant verb {verb} on {grant}.",
+    },
+  },
+  'kubernetes-workload-missing': {
+    kind: 'failed',
+    message: {
+      ru: 'В пространстве имён {namespace} кластера {cluster} нет {kind} {name}.',
+      en: 'There is no {kind} {name} in namespace {namespace} of cluster {cluster}.',
+    },
+  },
+  'kubernetes-selector-no-match': {
+    kind: 'failed',
+    message: {
+      ru: 'В пространстве имён {namespace} кластера {cluster} ни один {kind} не подходит под метки {selector}.',
+      en: 'No {kind} in namespace {namespace} of cluster {cluster} matches the labels {selector}.',
+    },
+  },
+  'kubernetes-selector-ambiguous': {
+    kind: 'failed',
+    message: {
+      ru: 'Под метки {selector} в пространстве имён {namespace} подходят несколько {kind}: {names} — ничего не изменено.',
+      en: 'Several {kind} objects in namespace {namespace} match the labels {selector}: {names}; nothing was changed.',
+    },
+    hint: {
+      ru: 'Уточните selector или укажите имя: services.{service}.workload.name',
+      en: 'Narrow the selector or give the name: services.{service}.workload.name',
+    },
+  },
+  'kubernetes-api-error': {
+    kind: 'failed',
+    message: {
+      ru: 'Кластер {cluster} ответил {code} {reason}: {detail}',
+      en: 'Cluster {cluster} answered {code} {reason}: {detail}',
+    },
+  },
+} satisfies Record<string, ErrorText>;
