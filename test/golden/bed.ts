@@ -8,6 +8,7 @@ import { progressMessage } from '../../src/chat/progress-throttle.ts';
 import { promptConfirm, terminalSink } from '../../src/chat/terminal/sink.ts';
 import type { ActiveAlert, AlertsPort, NewSilence, Silence } from '../../src/core/alerts.ts';
 import { Bot } from '../../src/core/bot.ts';
+import { UserError } from '../../src/core/errors.ts';
 import type { Catalog } from '../../src/core/catalog.ts';
 import type { Locale } from '../../src/core/i18n.ts';
 import type { ConfirmMode, Invocation, ProgressUpdate } from '../../src/core/invocation.ts';
@@ -64,7 +65,9 @@ export function alertsDouble(): AlertsDouble {
       expireSilence: (id) => {
         const i = silences.findIndex((s) => s.id === id);
         const found = silences[i];
-        if (found !== undefined) silences[i] = { ...found, status: { state: 'expired' } };
+        // As the real client answers Alertmanager's 404.
+        if (found === undefined) return Promise.reject(new UserError('silence-unknown', { id }));
+        silences[i] = { ...found, status: { state: 'expired' } };
         return Promise.resolve();
       },
     }),

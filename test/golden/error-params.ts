@@ -1,0 +1,118 @@
+/**
+ * Sample values for the placeholders of the error texts, so that each text reads as a
+ * person would see it: a real-looking service, container, id, reason in each language.
+ */
+import type { Locale, Params } from '../../src/core/i18n.ts';
+
+const common: Readonly<Record<string, string | number>> = {
+  service: 'moodle',
+  command: 'restart',
+  container: 'pes-moodle-2',
+  containers: 'pes-moodle-1, pes-moodle-2',
+  source: 'volume:moodledata',
+  code: '7F3K',
+  name: 'wiki',
+  cluster: 'prod',
+  ref: '3f9c1a',
+  path: '/etc/pes-bot/config.yaml',
+  key: 'greeting',
+  keys: 'greeting, run',
+  image: 'moodle:4.6',
+  value: '«abc»',
+  known: 'moodle, keycloak',
+  job: 12,
+  id: 12,
+  ids: 'aaaaaaa8, aaaaaaa9',
+  repository: '/srv/backup/restic',
+  namespace: 'pes',
+  engine: 'restic',
+  actor: 'mattermost:ivan',
+  removed: 3,
+  option: '--since',
+  instance: 'wiki',
+  word: '«severity»',
+  volume: 'moodledata',
+  volumes: 'wiki-data',
+  template: 'testapp',
+  tag: 'pre-upgrade',
+  selector: 'com.docker.compose.service=moodle',
+  secret: 'mattermost-token',
+  safety: 'aaaaaaab',
+  pattern: '[a-z0-9]{1,16}',
+  newest: 'aaaaaaa7',
+  names: 'wiki, wiki-data',
+  minutes: 5,
+  max: 5,
+  min: 0,
+  argument: 'replicas',
+  url: 'https://chat.example.org',
+  untouched: 'postgres:moodle',
+  subset: '10%',
+  sources: 'volume:moodledata, postgres:moodle',
+  socket: '/var/run/docker.sock',
+  snapshot: 'aaaaaaa7',
+  size: '1,2 ГБ',
+  seconds: 30,
+  roles: 'admin, operator',
+  restarted: 'pes-moodle-1',
+  resource: 'deployment/moodle',
+  requested: 9,
+  quote: '"',
+  project: 'pes',
+  program: 'restic',
+  position: 14,
+  percent: 97,
+  owner: 'root',
+  operation: 'backup',
+  only: 'volumes',
+  network: 'pes_default',
+  limit: 2000,
+  length: 2400,
+  left: 'aaaaaaa8',
+  holder: 'PID 4242 on backup-host',
+  grant: 'docker',
+  file: '/etc/pes-bot/tls/key.pem',
+  extra: '«moodle»',
+  driver: 'local',
+  at: '2026-12-06 03:14 GMT+3',
+  allowed: 'local:root, admin',
+  kind: 'volume',
+  verb: 'backup',
+  problems: 'services.moodle.scale.max: expected a number',
+  detail: 'connect ECONNREFUSED 127.0.0.1:2375',
+};
+
+const localized: Readonly<Record<string, Readonly<Record<Locale, string>>>> = {
+  reason: { ru: 'нет ответа за 30 с', en: 'no answer within 30 s' },
+  state: { ru: 'НЕПОЛНЫЙ (задание прервано)', en: 'INCOMPLETE (its job was cut short)' },
+};
+
+/** Params for a text: every `{name}` filled, `…Ru`/`…En` pairs in their own language. */
+export function sampleParams(locale: Locale): Params {
+  const out: Record<string, string | number> = { ...common };
+  for (const [key, text] of Object.entries(localized)) {
+    out[key] = text[locale];
+    out[`${key}Ru`] = text.ru;
+    out[`${key}En`] = text.en;
+  }
+  const pairs: Readonly<Record<string, Readonly<Record<Locale, string>>>> = {
+    states: {
+      ru: 'pes-moodle-1: возвращён, работает, здоров',
+      en: 'pes-moodle-1: restored, running, healthy',
+    },
+    why: { ru: 'он работает на другом образе', en: 'it runs another image' },
+    first: {
+      ru: 'Хук после копирования не выполнен: exit 1.',
+      en: 'The hook after the backup failed: exit 1.',
+    },
+    also: {
+      ru: 'Снимок aaaaaaa9 удалить не удалось.',
+      en: 'Snapshot aaaaaaa9 could not be removed.',
+    },
+  };
+  for (const [key, text] of Object.entries(pairs)) {
+    out[`${key}Ru`] = text.ru;
+    out[`${key}En`] = text.en;
+  }
+  return out;
+}
