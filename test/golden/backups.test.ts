@@ -3,6 +3,7 @@
  * restored, verified, and the ways they fail, in Russian and English, in the three renderings.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { UserError } from '../../src/core/errors.ts';
 import type { Locale } from '../../src/core/i18n.ts';
 import { admin, createBed, fixedNow, invoke, operator, terminalPrompt, Transcript } from './bed.ts';
 import { goldenPlatform } from './platform.ts';
@@ -22,7 +23,11 @@ async function transcript(locale: Locale): Promise<string> {
   await ask('backup of the volumes only', admin, 'backup moodle --only volumes');
   await ask('backup: a reserved tag', admin, 'backup moodle --tag safety');
   await ask('backup of a service with nothing to back up', admin, 'backup keycloak');
-  h.engine.forgetError = new Error('repository is already locked by PID 4242');
+  // What the restic engine makes of a locked repository (src/backup/engines).
+  h.engine.forgetError = new UserError('backup-repo-locked', {
+    repository: '/srv/backup/restic',
+    holder: 'PID 4242 on backup-host',
+  });
   await ask('backup whose retention fails', admin, 'backup moodle');
   h.engine.forgetError = undefined;
   await ask('backup with retention removing old snapshots', admin, 'backup moodle');
