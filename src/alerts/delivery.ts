@@ -7,7 +7,9 @@
  *
  * Per room and group: the first notification posts a root; later ones reply in its thread
  * and edit the root to the current state. More than `stormThreshold` new groups within a
- * minute in one room are listed in one digest post instead of a root each.
+ * minute in one room are listed in one digest post instead of a root each; the digest is
+ * edited as its groups join, change, resolve, or are acknowledged or silenced, at most once
+ * per `digestEditSpacingMs` (its edits wait in the outbox and only the newest is sent).
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { formatTime } from '../core/format.ts';
@@ -22,7 +24,8 @@ import { immediate } from '../store/transactions.ts';
 import type { MatrixAlertWriter } from './matrix-writer.ts';
 import type { AlertsConfig } from './config.ts';
 import type { AlertCounters } from './counters.ts';
-import { renderDigest } from './digest.ts';
+import { renderDigest, type DigestGroup, type DigestView } from './digest.ts';
+import { digestForMatrix, digestForMattermost } from './digest-render.ts';
 import type { AlertInbox, AlertThread, AlertThreads, StoredBatch } from './inbox.ts';
 import { storedPayload, type WebhookPayload } from './payload.ts';
 import { silenceCovers } from './silence-match.ts';
@@ -51,7 +54,16 @@ export interface DeliveryDeps {
   readonly now?: () => Date;
   /** Posts and edits for `matrix:` rooms (matrix-writer.ts); absent: Mattermost only. */
   readonly matrix?: Pick<MatrixAlertWriter, 'post' | 'patch'>;
+  /** Least time between two edits of a storm digest (default 5 s). */
+  readonly digestEditSpacingMs?: number;
 }
+
+/**
+ * A burst of resolutions (Alertmanager sends each group's own, as its group_interval ends)
+ * must not edit the digest once per group: an edit made within this time after the last one
+ * waits in the outbox and is replaced by any later one.
+ */
+const defaultDigestEditSpacingMs = 5000;
 
 /** Notifications taken per pass (and per transaction). */
 const passSize = 100;
@@ -64,6 +76,15 @@ interface PassState {
   >;
   /** Per room: how many threads were started within the last minute. */
   readonly started: Map<string, number>;
+  /** Digests already posted whose groups changed in this pass, by `room\0digest key`. */
+  readonly touched: Map<string, { readonly room: string; readonly key: string }>;
+}
+
+/** Content of a post: a message, or a storm digest (rendered per messenger). */
+type Content = Message | DigestView;
+
+function isDigest(content: Content): content is DigestView {
+  return 'head' in content;
 }
 
 function channelOf(room: string): string {
@@ -129,7 +150,7 @@ export class AlertDelivery {
     const released = this.#releasable();
     if (batches.length === 0 && released.length === 0) return 0;
     const written = immediate(db, () => {
-      const pass: PassState = { storms: new Map(), started: new Map() };
+      const pass: PassState = { storms: new Map(), started: new Map(), touched: new Map() };
       let items = 0;
       // Held over quiet hours that have ended: the group's newest state goes out now.
       for (const r of released) {
@@ -254,7 +275,10 @@ export class AlertDelivery {
       this.#post(`${base}:reply`, room, current, '', locale, thread.rootKey);
       items++;
     }
-    if (!thread.inDigest) {
+    if (thread.inDigest) {
+      // The digest tells how many of its groups still fire: it is edited at the end of the pass.
+      pass.touched.set(`${room}\0${thread.rootKey}`, { room, key: thread.rootKey });
+    } else {
       // The root shows the group's current state, with its buttons while it still fires.
       const root = this.#rootMessage(payload, labels, locale, thread);
       this.#patch(`${base}:edit`, thread.rootKey, room, root, mentionLine(payload, target), locale);
@@ -271,11 +295,7 @@ export class AlertDelivery {
   ): Message {
     const { config } = this.#d;
     const firing = payload.status === 'firing';
-    const until = thread.silencedUntil;
-    const silenced =
-      firing && until !== undefined && until.getTime() > this.#now().getTime()
-        ? { until: formatTime(until, { timeZone: this.#d.timeZone }), by: thread.silencedBy ?? '' }
-        : undefined;
+    const silenced = this.#silenceShown(payload, thread);
     return renderAlertGroup(payload, {
       locale,
       runbooks: firing ? runbooksFor(config.runbooks, labels) : [],
@@ -283,6 +303,17 @@ export class AlertDelivery {
       acknowledge: { threadId: thread.id, by: thread.ackedBy },
       ...(silenced === undefined ? {} : { silenced }),
     });
+  }
+
+  /** A silence made for the group that still lasts, as a post shows it (firing groups only). */
+  #silenceShown(
+    payload: WebhookPayload,
+    thread: Pick<AlertThread, 'silencedUntil' | 'silencedBy'>,
+  ): { until: string; by: string } | undefined {
+    const until = thread.silencedUntil;
+    return payload.status === 'firing' && until !== undefined && until > this.#now()
+      ? { until: formatTime(until, { timeZone: this.#d.timeZone }), by: thread.silencedBy ?? '' }
+      : undefined;
   }
 
   /**
@@ -339,9 +370,12 @@ export class AlertDelivery {
       const targets = routeAlert(config, labels);
       const at = this.#now().getTime();
       for (const each of threads.ofGroup(noted.groupKey)) {
-        // A digest line shows no state; a Matrix room is left as it is once Matrix is no
-        // longer configured, rather than failing the acknowledgement made elsewhere.
-        if (each.inDigest || (each.room.startsWith('matrix:') && this.#d.matrix === undefined)) {
+        // A Matrix room is left as it is once Matrix is no longer configured, rather than
+        // failing the acknowledgement made elsewhere.
+        if (each.room.startsWith('matrix:') && this.#d.matrix === undefined) continue;
+        if (each.inDigest) {
+          // The digest shows the group's state and buttons like a root does.
+          this.#editDigest(`${each.rootKey}:${what}:${each.id}:${at}`, each.room, each.rootKey);
           continue;
         }
         const target = targets.find((t) => t.room === each.room);
@@ -373,15 +407,68 @@ export class AlertDelivery {
   }
 
   #digests(pass: PassState): number {
-    const { threads, inbox } = this.#d;
+    let items = 0;
     for (const [room, storm] of pass.storms) {
-      const locale = this.#d.locale(room);
-      const groups = inbox.latest(threads.groupsOf(room, storm.key)).map(storedPayload);
-      const message = renderDigest(groups, locale);
-      if (storm.isNew) this.#post(storm.key, room, message, '', locale);
-      else this.#patch(`${storm.key}:edit:${storm.batch}`, storm.key, room, message, '', locale);
+      pass.touched.delete(`${room}\0${storm.key}`);
+      if (storm.isNew) {
+        const locale = this.#d.locale(room);
+        this.#post(storm.key, room, this.#digestView(room, storm.key, locale), '', locale);
+        this.#lastDigestWrite.set(storm.key, storm.key);
+      } else {
+        this.#editDigest(`${storm.key}:edit:${storm.batch}`, room, storm.key);
+      }
+      items++;
     }
-    return pass.storms.size;
+    const at = this.#now().getTime();
+    for (const { room, key } of pass.touched.values()) {
+      this.#editDigest(`${key}:edit:${at}`, room, key);
+      items++;
+    }
+    return items;
+  }
+
+  /** The outbox key of the newest post or edit of each digest written by this process. */
+  readonly #lastDigestWrite = new Map<string, string>();
+
+  /**
+   * Edits a digest to its groups' current state. While the previous edit waits, this one
+   * waits as long and replaces it; after one was sent, the next waits out the spacing. A
+   * restart forgets the last edit: the first edit after it goes at once.
+   */
+  #editDigest(editKey: string, room: string, digestKey: string): void {
+    const locale = this.#d.locale(room);
+    const view = this.#digestView(room, digestKey, locale);
+    const spacing = this.#d.digestEditSpacingMs ?? defaultDigestEditSpacingMs;
+    const now = this.#now().getTime();
+    const last = this.#d.outbox.byKey(this.#lastDigestWrite.get(digestKey) ?? digestKey);
+    let at = now;
+    if (last?.state === 'pending') at = Math.max(now, last.nextAttemptAt.getTime());
+    else if (last?.state === 'sending' || last?.state === 'sent') {
+      at = Math.max(now, last.nextAttemptAt.getTime() + spacing);
+    }
+    this.#patch(editKey, digestKey, room, view, '', locale, new Date(at));
+    this.#lastDigestWrite.set(digestKey, editKey);
+  }
+
+  /** The digest's groups from their newest notifications, with their state and buttons. */
+  #digestView(room: string, digestKey: string, locale: Locale): DigestView {
+    const { threads, inbox, config } = this.#d;
+    const groups: DigestGroup[] = [];
+    for (const groupKey of threads.groupsOf(room, digestKey)) {
+      const thread = threads.get(room, groupKey);
+      const [text] = inbox.latest([groupKey]);
+      if (thread === undefined || text === undefined) continue;
+      const payload = storedPayload(text);
+      const labels = { ...payload.groupLabels, ...payload.commonLabels };
+      const silenced = this.#silenceShown(payload, thread);
+      groups.push({
+        payload,
+        thread,
+        runbooks: payload.status === 'firing' ? runbooksFor(config.runbooks, labels) : [],
+        ...(silenced === undefined ? {} : { silenced }),
+      });
+    }
+    return renderDigest(groups, { locale, silenceButtons: config.alertmanagerUrl !== undefined });
   }
 
   #matrix(room: string): Pick<MatrixAlertWriter, 'post' | 'patch'> {
@@ -394,20 +481,28 @@ export class AlertDelivery {
     return (this.#d.now ?? (() => new Date()))();
   }
 
-  #rendered(message: Message, locale: Locale, channelId: string, withButtons: boolean) {
-    return renderMessage(message, locale, withButtons ? this.#d.binding(channelId) : undefined);
+  #rendered(content: Content, locale: Locale, channelId: string, withButtons: boolean) {
+    const binding = withButtons ? this.#d.binding(channelId) : undefined;
+    return isDigest(content)
+      ? digestForMattermost(content, locale, binding)
+      : renderMessage(content, locale, binding);
+  }
+
+  /** Matrix renders one message; a digest is written out for it (digest-render.ts). */
+  #forMatrix(content: Content, locale: Locale): Message {
+    return isDigest(content) ? digestForMatrix(content, locale) : content;
   }
 
   #post(
     key: string,
     room: string,
-    message: Message,
+    message: Content,
     text: string,
     locale: Locale,
     rootKey?: string,
   ): void {
     if (room.startsWith('matrix:')) {
-      this.#matrix(room).post(key, room, message, text, locale, rootKey);
+      this.#matrix(room).post(key, room, this.#forMatrix(message, locale), text, locale, rootKey);
       return;
     }
     const channelId = channelOf(room);
@@ -431,12 +526,14 @@ export class AlertDelivery {
     key: string,
     targetKey: string,
     room: string,
-    message: Message,
+    message: Content,
     text: string,
     locale: Locale,
+    notBefore?: Date,
   ): void {
     if (room.startsWith('matrix:')) {
-      this.#matrix(room).patch(key, targetKey, room, message, text, locale);
+      const m = this.#forMatrix(message, locale);
+      this.#matrix(room).patch(key, targetKey, room, m, text, locale, notBefore);
       return;
     }
     const channelId = channelOf(room);
@@ -453,6 +550,7 @@ export class AlertDelivery {
       kind: 'patch',
       targetKey,
       payload: JSON.stringify(payload),
+      ...(notBefore === undefined ? {} : { notBefore }),
     });
   }
 }

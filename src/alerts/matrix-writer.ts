@@ -75,13 +75,17 @@ export class MatrixAlertWriter {
     message: Message,
     mentions: string,
     locale: Locale,
+    notBefore?: Date,
   ): void {
     const roomId = room.slice('matrix:'.length);
     const rendered = withMentions(renderMessage(message, locale), mentions);
     // An edit notifies nobody again (spec: m.mentions in replacement events).
-    this.#outbox.edit(key, targetKey, roomId, {
-      ...rendered,
-      content: { ...rendered.content, 'm.mentions': {} },
-    });
+    this.#outbox.edit(
+      key,
+      targetKey,
+      roomId,
+      { ...rendered, content: { ...rendered.content, 'm.mentions': {} } },
+      notBefore === undefined ? {} : { notBefore },
+    );
   }
 }

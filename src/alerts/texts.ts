@@ -43,6 +43,36 @@ export const alertTexts = {
       other: 'Alert storm: {count} new groups within a minute',
     },
   },
+  stormOver: {
+    ru: {
+      one: 'Лавина алертов позади: {count} группа решена',
+      few: 'Лавина алертов позади: все {count} группы решены',
+      many: 'Лавина алертов позади: все {count} групп решены',
+      other: 'Лавина алертов позади: все {count} группы решены',
+    },
+    en: {
+      one: 'Alert storm over: {count} group resolved',
+      other: 'Alert storm over: all {count} groups resolved',
+    },
+  },
+  /** `{count}` firing of `{groups}` (the total, from stormOfGroups); agrees with `{count}`. */
+  stormFiring: {
+    ru: {
+      one: '{count} из {groups} ещё активна',
+      other: '{count} из {groups} ещё активны',
+    },
+    en: { other: '{count} of {groups} still firing' },
+  },
+  /** The total after «из» / "of": Russian takes the genitive, singular after 1, 21, 31…. */
+  stormOfGroups: {
+    ru: { one: '{count} группы', other: '{count} групп' },
+    en: { one: '{count} group', other: '{count} groups' },
+  },
+  stormResolvedLine: { ru: 'решено', en: 'resolved' },
+  stormOtherDurations: {
+    ru: 'Тишина на другой срок: замените 1h на 4h или 1d.',
+    en: 'To silence for longer, replace 1h with 4h or 1d.',
+  },
   stormHint: {
     ru: 'Обновления этих групп идут в ветку этого сообщения.',
     en: 'Updates of these groups go to the thread of this post.',

@@ -166,8 +166,12 @@ describe('alert delivery', () => {
     store(payloadOf('g5', [{ labels: { alertname: 'A5' }, status: 'resolved' }], 'resolved'));
     d.deliverPending();
     const after = outbox();
-    expect(after).toHaveLength(4);
+    expect(after).toHaveLength(5);
     expect(after[3]?.body.root_key).toBe(digest?.key);
+    // The resolution also edits the digest: one group fewer still fires.
+    expect(after[4]?.kind).toBe('patch');
+    expect(after[4]?.target).toBe(digest?.key);
+    expect(JSON.stringify(after[4]?.body)).toContain('3 of 4 groups still firing');
     // Two more new groups a pass later join the same digest: its post is edited, not repeated.
     store(payloadOf('g6', [{ labels: { alertname: 'A6' } }]));
     store(payloadOf('g7', [{ labels: { alertname: 'A7' } }]));
@@ -179,6 +183,40 @@ describe('alert delivery', () => {
     expect(last?.kind).toBe('patch');
     expect(last?.target).toBe(digest?.key);
     expect(JSON.stringify(last?.body)).toContain('6 new groups');
+  });
+
+  it('coalesces a burst of digest edits: each waits for the last one sent, the newest wins', () => {
+    const { d } = delivery(1);
+    const outboxStore = new SqliteOutboxStore(db);
+    for (let i = 0; i < 5; i++) {
+      store(payloadOf(`g${i}`, [{ labels: { alertname: `A${i}`, severity: 'warning' } }]));
+    }
+    d.deliverPending();
+    const digestKey = outbox().find((i) => i.key.startsWith('alert-digest:'))?.key ?? '';
+    const posted = outboxStore.byKey(digestKey);
+    if (posted === undefined) throw new Error('no digest post');
+    // The digest post went out; three groups then resolve, each in a pass of its own.
+    outboxStore.markSending(posted.id);
+    outboxStore.markSent(posted.id, 'p1');
+    for (const i of [1, 2, 3]) {
+      store(
+        payloadOf(`g${i}`, [{ labels: { alertname: `A${i}` }, status: 'resolved' }], 'resolved'),
+      );
+      d.deliverPending();
+    }
+    const edits = outbox().filter((i) => i.kind === 'patch' && i.target === digestKey);
+    expect(edits).toHaveLength(3);
+    const rows = edits.map((e) => outboxStore.byKey(e.key));
+    // All three wait until the spacing after the sent post has passed, so when they are due
+    // the first two are replaced by the third (outbox-send.ts: hasLaterPatch).
+    const due = rows.map((r) => r?.nextAttemptAt.getTime());
+    expect(new Set(due).size).toBe(1);
+    expect(due[0]).toBeGreaterThanOrEqual(posted.nextAttemptAt.getTime() + 5000);
+    expect(rows.slice(0, 2).map((r) => r !== undefined && outboxStore.hasLaterPatch(r))).toEqual([
+      true,
+      true,
+    ]);
+    expect(JSON.stringify(edits[2]?.body)).toContain('1 of 4 groups still firing');
   });
 
   it('acknowledges: records who, and edits the root to say so without the button', () => {

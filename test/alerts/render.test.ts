@@ -1,9 +1,11 @@
 /** Alert posts checked against golden files; hostile label values must stay inert. */
 import { describe, expect, it } from 'vitest';
-import { renderDigest } from '../../src/alerts/digest.ts';
+import { digestOrder, renderDigest, type DigestGroup } from '../../src/alerts/digest.ts';
+import { digestForMatrix, digestForMattermost } from '../../src/alerts/digest-render.ts';
 import { escapeInline, safeUrl } from '../../src/alerts/escape.ts';
 import { mentionLine, renderAlertGroup } from '../../src/alerts/render.ts';
 import { renderMessage } from '../../src/chat/mattermost/render.ts';
+import { renderMessage as renderMatrix } from '../../src/chat/matrix/render.ts';
 import { fixture, payloadOf } from './fixtures.ts';
 
 const golden = (value: unknown): string => JSON.stringify(value, null, 2) + '\n';
@@ -97,12 +99,132 @@ describe('alert rendering', () => {
     expect(mentionLine(warning, target)).toBe('@oncall');
   });
 
-  it('renders a storm digest', async () => {
-    const groups = Array.from({ length: 3 }, (_, i) =>
-      payloadOf(`g${i}`, [
-        { labels: { alertname: `Alert${i}`, severity: i === 0 ? 'critical' : 'warning' } },
-      ]),
+  it('renders a storm digest: firing, partly resolved, all resolved, in both languages', async () => {
+    for (const locale of ['ru', 'en'] as const) {
+      const states = {
+        firing: stormGroups([]),
+        partly: stormGroups(['DiskGone', 'CertSoon']),
+        resolved: stormGroups(storm.map((s) => s.name)),
+      };
+      const mattermost: Record<string, unknown> = {};
+      const matrix: Record<string, unknown> = {};
+      for (const [state, groups] of Object.entries(states)) {
+        const view = renderDigest(groups, { locale, silenceButtons: true });
+        mattermost[state] = digestForMattermost(view, locale, binding);
+        matrix[state] = renderMatrix(digestForMatrix(view, locale), locale);
+      }
+      await expect(golden(mattermost)).toMatchFileSnapshot(
+        `./golden/digest-${locale}-mattermost.json`,
+      );
+      await expect(golden(matrix)).toMatchFileSnapshot(`./golden/digest-${locale}-matrix.json`);
+    }
+  });
+
+  it('lists a digest critical first, then warning, then the others, then the resolved', () => {
+    const view = renderDigest(stormGroups(['DiskGone']), { locale: 'en', silenceButtons: false });
+    expect(view.groups.map((g) => /^\S+ (\w+)/.exec(g.title ?? '')?.[1])).toEqual([
+      'PgDown',
+      'QueueSlow',
+      'MemHigh',
+      'CertSoon',
+    ]);
+    expect(view.rest?.text).toContain('DiskGone');
+    expect(digestOrder(stormGroups([])).map((g) => g.payload.commonLabels['alertname'])).toEqual([
+      'PgDown',
+      'DiskGone',
+      'QueueSlow',
+      'MemHigh',
+      'CertSoon',
+    ]);
+  });
+
+  it("puts each group's buttons on its own block, acting on its own thread", () => {
+    const view = renderDigest(stormGroups([]), { locale: 'en', silenceButtons: true });
+    const post = digestForMattermost(view, 'en', binding);
+    const pg = post.attachments.find((a) => a.title?.includes('PgDown'));
+    const ids = groupThreadIds();
+    const commands = view.groups.find((g) => g.title?.includes('PgDown'))?.actions ?? [];
+    expect(commands.map((a) => a.command)).toEqual([
+      `alerts ack ${ids.PgDown}`,
+      `silence "alertname=PgDown" "severity=critical" 1h --thread ${ids.PgDown}`,
+      `silence "alertname=PgDown" "severity=critical" 4h --thread ${ids.PgDown}`,
+      `silence "alertname=PgDown" "severity=critical" 1d --thread ${ids.PgDown}`,
+      'restart moodle',
+    ]);
+    expect(pg?.actions?.map((a) => a.name)).toEqual([
+      'Acknowledge',
+      'Silence 1 h',
+      'Silence 4 h',
+      'Silence 1 d',
+      'Restart moodle',
+    ]);
+    // A group someone acknowledged says who, and offers no Acknowledge any more.
+    const acked = stormGroups([]).map((g) =>
+      g.payload.commonLabels['alertname'] === 'QueueSlow'
+        ? { ...g, thread: { id: g.thread.id, ackedBy: '@anna' } }
+        : g,
     );
-    await expect(golden(renderDigest(groups, 'en'))).toMatchFileSnapshot('./golden/digest-en.json');
+    const after = renderDigest(acked, { locale: 'en', silenceButtons: false });
+    const queue = after.groups.find((g) => g.title?.includes('QueueSlow'));
+    expect(queue?.text).toContain('Acknowledged by @\u200banna');
+    expect(queue?.actions).toBeUndefined();
+  });
+
+  it('counts the groups still firing with the right plural forms', () => {
+    const head = (firing: number, total: number, locale: 'ru' | 'en'): string => {
+      const groups = Array.from({ length: total }, (_, i) => ({
+        payload: payloadOf(
+          `g${i}`,
+          [{ labels: { alertname: `A${i}`, severity: 'warning' } }],
+          i < firing ? 'firing' : 'resolved',
+        ),
+        thread: { id: i + 1, ackedBy: undefined },
+        runbooks: [],
+      }));
+      return (
+        renderDigest(groups, { locale, silenceButtons: false }).head.text?.split('\n')[0] ?? ''
+      );
+    };
+    expect(head(3, 7, 'ru')).toBe('3 из 7 групп ещё активны');
+    expect(head(1, 7, 'ru')).toBe('1 из 7 групп ещё активна');
+    expect(head(1, 1, 'ru')).toBe('1 из 1 группы ещё активна');
+    expect(head(21, 21, 'ru')).toBe('21 из 21 группы ещё активна');
+    expect(head(2, 22, 'ru')).toBe('2 из 22 групп ещё активны');
+    expect(head(3, 7, 'en')).toBe('3 of 7 groups still firing');
+    expect(head(1, 1, 'en')).toBe('1 of 1 group still firing');
   });
 });
+
+const storm = [
+  { name: 'QueueSlow', severity: 'warning' },
+  { name: 'PgDown', severity: 'critical' },
+  { name: 'CertSoon', severity: 'info' },
+  { name: 'DiskGone', severity: 'critical' },
+  { name: 'MemHigh', severity: 'warning' },
+] as const;
+
+function groupThreadIds(): Record<string, number> {
+  return Object.fromEntries(storm.map((s, i) => [s.name, 11 + i]));
+}
+
+/** The groups of a storm in the order they joined; the named ones resolved. */
+function stormGroups(resolved: readonly string[]): DigestGroup[] {
+  const ids = groupThreadIds();
+  return storm.map((s) => {
+    const status = resolved.includes(s.name) ? ('resolved' as const) : ('firing' as const);
+    return {
+      payload: payloadOf(
+        `{}:{alertname="${s.name}"}`,
+        [
+          {
+            labels: { alertname: s.name, severity: s.severity },
+            annotations: { summary: `${s.name} on node-1` },
+          },
+        ],
+        status,
+      ),
+      thread: { id: ids[s.name] ?? 0, ackedBy: s.name === 'DiskGone' ? '@anna' : undefined },
+      runbooks: s.name === 'PgDown' && status === 'firing' ? runbooks : [],
+    };
+  });
+}

@@ -115,10 +115,12 @@ async function transcript(locale: 'ru' | 'en'): Promise<string> {
 
   section('alerts: storm, firing and resolved, left out');
   for (const n of counts) {
-    const groups = Array.from({ length: n }, (_, i) =>
-      payloadOf(`g${i}`, [{ labels: { alertname: `A${i}`, severity: 'warning' } }]),
-    );
-    out.push(renderDigest(groups, locale).title ?? '');
+    const groups = Array.from({ length: n }, (_, i) => ({
+      payload: payloadOf(`g${i}`, [{ labels: { alertname: `A${i}`, severity: 'warning' } }]),
+      thread: { id: i + 1, ackedBy: undefined },
+      runbooks: [],
+    }));
+    out.push(renderDigest(groups, { locale, silenceButtons: false }).head.title ?? '');
   }
   for (const [firing, resolved] of [
     [1, 1],
