@@ -36,8 +36,8 @@ const texts = {
     en: 'The partial snapshots of the backup {job} that was cut short ({ids}) could not be removed: {reason}. They are never restored; this is tried again.',
   },
   retentionFailed: {
-    ru: 'Политику хранения применить не удалось ({reason}); копия сохранена.',
-    en: 'The retention policy could not be applied ({reason}); the backup is kept.',
+    ru: 'Копия сохранена, но политику хранения применить не удалось: {reason}.',
+    en: 'The backup is kept, but the retention policy could not be applied: {reason}.',
   },
   field: {
     ru: 'снимок `{id}` · {bytes} · добавлено {added} · {duration}',
@@ -66,6 +66,11 @@ const tagOption = {
 } as const;
 
 /** Free tags end up in the engine's command line: a strict pattern, and `safety` is ours. */
+/** A reason quoted inside a sentence of ours: without its own full stop. */
+function clause(reason: string): string {
+  return reason.replace(/\.$/, '');
+}
+
 function checkTag(tag: string | undefined): string[] {
   if (tag === undefined) return [];
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/.test(tag) || tag === 'safety') {
@@ -84,14 +89,18 @@ function result(ctx: CommandContext, report: BackupReport): CommandResult {
   if (report.removed.length > 0)
     lines.push(countText(texts.removed, ctx.locale, report.removed.length));
   if (report.retentionError !== undefined) {
-    lines.push(ctx.t(texts.retentionFailed, { reason: report.retentionError }));
+    lines.push(ctx.t(texts.retentionFailed, { reason: clause(report.retentionError[ctx.locale]) }));
   }
   const list = (ids: readonly string[]): string =>
     ids.length === 0 ? '?' : ids.map((id) => `\`${id}\``).join(', ');
   for (const run of report.earlier) {
     if (run.error !== undefined) {
       lines.push(
-        ctx.t(texts.earlierLeft, { job: run.job, ids: list(run.left), reason: run.error }),
+        ctx.t(texts.earlierLeft, {
+          job: run.job,
+          ids: list(run.left),
+          reason: clause(run.error[ctx.locale]),
+        }),
       );
     } else if (run.removed.length > 0) {
       lines.push(ctx.t(texts.earlierRemoved, { job: run.job, ids: list(run.removed) }));

@@ -81,7 +81,7 @@ export default defineCommand({
       const problems = [
         ...(report.checkError === undefined
           ? []
-          : [ctx.t(texts.check, { reason: report.checkError })]),
+          : [ctx.t(texts.check, { reason: report.checkError[ctx.locale] })]),
         ...report.drills.filter((d) => !d.ok).map(problem),
         ...report.cleanup.map((what) => ctx.t(texts.cleanup, { what })),
       ];

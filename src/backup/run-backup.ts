@@ -13,9 +13,11 @@ import {
   type SourceBackupReport,
 } from '../core/backup.ts';
 import { UserError } from '../core/errors.ts';
+import type { Text } from '../core/i18n.ts';
 import { withFurtherFailures } from './failures.ts';
 import { ManifestMeter } from './manifest.ts';
 import type { BackupHooks, Orchestra } from './plan.ts';
+import { reasonTexts } from './reason.ts';
 import { retentionRemoves } from './retention.ts';
 import { forgetPartialBackups, type SweptRun } from './sweep-partial.ts';
 import type { BackupSource, RetentionPolicy } from './types.ts';
@@ -64,7 +66,7 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
   // What failed after the first failure: told with it, never instead of it nor dropped.
   const further: unknown[] = [];
   let removed: string[] = [];
-  let retentionError: string | undefined;
+  let retentionError: Text | undefined;
   let earlier: SweptRun[] = [];
   // Before the engine stores anything: if this process dies, the next start finds the run
   // still open and forgets what it stored (sweep-partial.ts).
@@ -105,8 +107,8 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
         // short (a safety backup's cancel is its restore's, and still ends the restore).
         if (run.signal.aborted && run.commit === undefined) throw error;
         retentionError = run.signal.aborted
-          ? reasonOf(new UserError('backup-retention-cut-short', { service: run.service }))
-          : reasonOf(error);
+          ? reasonTexts(new UserError('backup-retention-cut-short', { service: run.service }))
+          : reasonTexts(error);
         o.log.warn('retention failed', { service: run.service, error });
       }
     }

@@ -11,9 +11,11 @@ import {
   type VerifyReport,
 } from '../core/backup.ts';
 import { UserError } from '../core/errors.ts';
+import type { Text } from '../core/i18n.ts';
 import { compareManifests } from './manifest.ts';
 import type { DrillTarget, Orchestra } from './plan.ts';
 import { drain, pumpSnapshot } from './pump.ts';
+import { reasonTexts } from './reason.ts';
 import { isSafety } from './select.ts';
 import type { BackupSource, Snapshot } from './types.ts';
 
@@ -37,13 +39,13 @@ function reasonOf(error: unknown): string {
 export async function runVerify(o: Orchestra, run: VerifyRun): Promise<VerifyReport> {
   const started = o.now().getTime();
   run.onStep({ fraction: 0, phase: 'check' });
-  let checkError: string | undefined;
+  let checkError: Text | undefined;
   try {
     await o.engine.check(run.subset, run.signal);
   } catch (error) {
     // A failed check is a finding, not the end: the drills still show which snapshots hold.
     if (run.signal.aborted) throw error;
-    checkError = reasonOf(error);
+    checkError = reasonTexts(error);
     o.log.warn('repository check failed', { service: run.service, error });
   }
   // What `restore latest` would restore: snapshots known complete only. A snapshot cut short

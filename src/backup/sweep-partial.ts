@@ -13,10 +13,10 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { BackupLedger, BackupRunRecord } from '../core/backup.ts';
-import { UserError } from '../core/errors.ts';
 import { localize, locales, type Locale, type Text } from '../core/i18n.ts';
 import type { Logger } from '../core/logger.ts';
 import { SqliteBackupLedger } from '../store/backup-repo.ts';
+import { reasonTexts } from './reason.ts';
 import { createBackupEngine, type EngineSettings } from './engines/factory.ts';
 import type { BackupEngine, Snapshot } from './types.ts';
 
@@ -31,7 +31,7 @@ export interface SweptRun {
   /** The snapshots that could not be forgotten (empty when they could not even be listed). */
   readonly left: readonly string[];
   /** Why not; what is left stays marked incomplete. */
-  readonly error: string | undefined;
+  readonly error: Text | undefined;
 }
 
 export interface SweepDeps {
@@ -43,11 +43,6 @@ export interface SweepDeps {
 
 /** How long the start waits for the sweep; an engine that hangs must not stop the bot. */
 export const sweepTimeoutMs = 120_000;
-
-function reasonOf(error: unknown): string {
-  if (error instanceof UserError) return error.text('en');
-  return error instanceof Error ? error.message : String(error);
-}
 
 export async function forgetPartialBackups(
   deps: SweepDeps,
@@ -61,7 +56,7 @@ export async function forgetPartialBackups(
   try {
     listed = await deps.engine.list(undefined, signal);
   } catch (error) {
-    const reason = reasonOf(error);
+    const reason = reasonTexts(error);
     deps.log.error('could not look for the snapshots of backups cut short', { error });
     return runs.map((run) => leave(deps, run, [], reason, now()));
   }
@@ -84,7 +79,7 @@ export async function forgetPartialBackups(
         ids,
         error,
       });
-      swept.push(leave(deps, run, ids, reasonOf(error), now()));
+      swept.push(leave(deps, run, ids, reasonTexts(error), now()));
     }
   }
   return swept;
@@ -99,10 +94,10 @@ function leave(
   deps: SweepDeps,
   run: BackupRunRecord,
   ids: readonly string[],
-  reason: string,
+  reason: Text,
   at: Date,
 ): SweptRun {
-  deps.ledger.closeRun(run.job, 'left', reason, at);
+  deps.ledger.closeRun(run.job, 'left', reason.en, at);
   return { ...describe(run), removed: [], left: ids, error: reason };
 }
 
@@ -144,7 +139,10 @@ function sweptText(run: SweptRun, locale: Locale): string {
   const list = (ids: readonly string[]): string =>
     ids.length === 0 ? '?' : ids.map((id) => `\`${id}\``).join(', ');
   if (run.error !== undefined) {
-    return localize(partialBackupTexts.left, locale, { ids: list(run.left), reason: run.error });
+    return localize(partialBackupTexts.left, locale, {
+      ids: list(run.left),
+      reason: run.error[locale],
+    });
   }
   if (run.removed.length === 0) return localize(partialBackupTexts.none, locale);
   return localize(partialBackupTexts.removed, locale, { ids: list(run.removed) });

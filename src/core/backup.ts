@@ -90,13 +90,13 @@ export interface BackupReport {
   /** Snapshots the retention policy removed after the backup. */
   readonly removed: readonly string[];
   /** Why the retention policy could not be applied; the backup itself is kept. */
-  readonly retentionError: string | undefined;
+  readonly retentionError: Text | undefined;
   /** Earlier runs of the service cut short, whose snapshots this backup forgot (or not). */
   readonly earlier: readonly {
     readonly job: string;
     readonly removed: readonly string[];
     readonly left: readonly string[];
-    readonly error: string | undefined;
+    readonly error: Text | undefined;
   }[];
   readonly durationMs: number;
 }
@@ -173,7 +173,7 @@ export interface VerifyReport {
   /** The share of the repository's data the engine's check read, e.g. `10%`. */
   readonly subset: string;
   /** What the engine's check found wrong; undefined when it passed. */
-  readonly checkError: string | undefined;
+  readonly checkError: Text | undefined;
   readonly drills: readonly DrillResult[];
   /** Scratch volumes of drills that could not be removed (source: why). */
   readonly cleanup: readonly string[];

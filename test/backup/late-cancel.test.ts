@@ -55,11 +55,12 @@ describe('backup: a cancel during retention', () => {
           () => undefined,
           handle.signal,
         ),
-      (end) => (end.ok ? (end.value.retentionError ?? 'ok') : 'failed'),
+      (end) => (end.ok ? (end.value.retentionError?.en ?? 'ok') : 'failed'),
     );
     expect(cancel.signal.aborted).toBe(true);
     expect(jobs.get(job.id)?.state).toBe('succeeded');
-    expect(report.retentionError).toMatch(/cut short by the cancel; the new backup is kept/);
+    expect(report.retentionError?.en).toMatch(/cut short by the cancel; the new backup is kept/);
+    expect(report.retentionError?.ru).toMatch(/прервана отменой; новая копия сохранена/);
     expect(h.ledger.lastSuccess('moodle').backup?.job).toBe('b2');
     // Both snapshots are kept: the new one is good, the old one simply not thinned out.
     const newId = report.sources[0]?.snapshotId ?? '';

@@ -290,7 +290,10 @@ describe('verify orchestration', () => {
     await h.service.backup(moodle, { only: undefined, tags: [], job: '1' }, onStep, signal);
     h.engine.checkError = new Error('pack 3a1b… is damaged');
     const report = await h.service.verify(moodle, { job: '2' }, onStep, signal);
-    expect(report).toMatchObject({ ok: false, checkError: 'pack 3a1b… is damaged' });
+    expect(report).toMatchObject({
+      ok: false,
+      checkError: { ru: 'pack 3a1b… is damaged', en: 'pack 3a1b… is damaged' },
+    });
     expect(report.drills.map((d) => d.ok)).toEqual([true]);
   });
 });

@@ -198,7 +198,7 @@ describe('a backup cut short by the death of the bot', () => {
     const first = await forgetPartialBackups({ engine: h.engine, ledger: h.ledger, log });
     expect(first).toHaveLength(1);
     expect(first[0]?.left).toEqual([partial]);
-    expect(first[0]?.error).toMatch(/locked/i);
+    expect(first[0]?.error?.en).toMatch(/locked/i);
     expect(partialBackupNotes(first).get(9)?.en).toMatch(
       new RegExp(`\`${partial}\`\\) could not be removed: .*locked.*never restored`, 's'),
     );
@@ -207,7 +207,7 @@ describe('a backup cut short by the death of the bot', () => {
     h.engine.forgetError = undefined;
     h.engine.listError = new Error('connection refused');
     const second = await forgetPartialBackups({ engine: h.engine, ledger: h.ledger, log });
-    expect(second[0]?.error).toBe('connection refused');
+    expect(second[0]?.error?.en).toBe('connection refused');
 
     h.engine.listError = undefined;
     const third = await forgetPartialBackups({ engine: h.engine, ledger: h.ledger, log });
