@@ -7,7 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlertCounters } from '../../src/alerts/counters.ts';
 import { AlertDelivery } from '../../src/alerts/delivery.ts';
 import { notificationDigest, type WebhookPayload } from '../../src/alerts/payload.ts';
+import { MatrixAlertWriter } from '../../src/alerts/matrix-writer.ts';
 import type { OutboxPayload } from '../../src/chat/mattermost/types.ts';
+import type { MatrixOutboxPayload } from '../../src/chat/matrix/types.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { SqliteAlertInbox, SqliteAlertThreads } from '../../src/store/alerts-repo.ts';
 import { openDatabase } from '../../src/store/database.ts';
@@ -217,6 +219,51 @@ describe('alert delivery', () => {
       true,
     ]);
     expect(JSON.stringify(edits[2]?.body)).toContain('1 of 4 groups still firing');
+  });
+
+  it("writes a Matrix room's digest with each group's commands to type, and edits it", () => {
+    const room = 'matrix:!storm:example.org';
+    const outboxStore = new SqliteOutboxStore(db);
+    const d = new AlertDelivery({
+      config: { defaultRoom: room, routes: [], runbooks: [], stormThreshold: 1 },
+      db,
+      inbox: new SqliteAlertInbox(db),
+      threads: new SqliteAlertThreads(db),
+      outbox: outboxStore,
+      kick: () => undefined,
+      locale: () => 'ru',
+      binding: () => undefined,
+      counters: new AlertCounters(),
+      log: createLogger({ level: 'error', write: () => undefined }),
+      matrix: new MatrixAlertWriter(outboxStore),
+    });
+    const severities = ['warning', 'warning', 'critical', 'warning'];
+    severities.forEach((severity, i) => {
+      store(payloadOf(`g${i}`, [{ labels: { alertname: `A${i}`, severity } }]));
+    });
+    d.deliverPending();
+    const rows = () =>
+      (db.prepare('SELECT * FROM outbox ORDER BY id').all() as unknown as Row[]).map((r) => ({
+        key: r.idempotency_key,
+        kind: r.kind,
+        target: r.target_key,
+        body: JSON.parse(r.payload) as MatrixOutboxPayload,
+      }));
+    const digest = rows().find((r) => r.key.startsWith('alert-digest:'));
+    const body = String(digest?.body.content['body']);
+    // No reaction menu: a reaction could not say which group it is for.
+    expect(digest?.body.actions).toBeUndefined();
+    expect(body).toContain('3 из 3 групп ещё активны');
+    // The critical group first, with its commands.
+    expect(body.indexOf('A2')).toBeLessThan(body.indexOf('A1'));
+    expect(body).toMatch(/🔴 A2 \(1\)\nБеру: `!pes alerts ack \d+`/);
+    store(payloadOf('g2', [{ labels: { alertname: 'A2' }, status: 'resolved' }], 'resolved'));
+    d.deliverPending();
+    const edit = rows().at(-1);
+    expect(edit?.kind).toBe('patch');
+    expect(edit?.target).toBe(digest?.key);
+    expect(String(edit?.body.content['body'])).toContain('2 из 3 групп ещё активны');
+    expect(String(edit?.body.content['body'])).toContain('✅ A2 — решено');
   });
 
   it('acknowledges: records who, and edits the root to say so without the button', () => {
