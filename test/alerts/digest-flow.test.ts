@@ -108,7 +108,10 @@ describe('storm digest', () => {
     // Someone without the `alerts` permission is refused, and nothing changes.
     const ackPg = groupBlock(digest, 'PgDown')?.actions?.[0]?.id ?? '';
     expect((await fake.click(operator, digest, ackPg)).status).toBe(200);
-    expect(fake.seen.at(-1)?.user).toBe(operator.id);
+    expect(fake.seen.at(-1)).toEqual({
+      user: operator.id,
+      text: expect.stringContaining('may not run alerts') as string,
+    });
     expect(JSON.stringify(fake.data.post(digest.id)?.props)).not.toContain('Acknowledged by');
 
     // Acknowledge on PgDown's block acknowledges PgDown, and only PgDown.
