@@ -88,10 +88,15 @@ export function shortImageId(id: string | undefined): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
 }
 
-/** `pes/app:1 (87589906b6a4) → pes/app:2 (55b1868fccda)` */
-export function changeLine(ctx: CommandContext, change: ImageChange): string {
+/**
+ * `pes/app:1 (87589906b6a4) → pes/app:2 (55b1868fccda)`. Once `done`, an image that was to be
+ * pulled has been: it is named without the "to be pulled" of the plan.
+ */
+export function changeLine(ctx: CommandContext, change: ImageChange, done = false): string {
+  const from = `${change.from.reference} (${shortImageId(change.from.id)})`;
+  if (change.to.id === undefined && done) return `${from} → ${change.to.reference}`;
   const to = change.to.id === undefined ? ctx.t(texts.toPull) : shortImageId(change.to.id);
-  return `${change.from.reference} (${shortImageId(change.from.id)}) → ${change.to.reference} (${to})`;
+  return `${from} → ${change.to.reference} (${to})`;
 }
 
 /** Names as a list, or a word for none. */

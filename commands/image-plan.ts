@@ -6,7 +6,8 @@
 import type { ServiceDefinition } from '../src/core/catalog.ts';
 import type { CommandResult } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
-import type { ImageTarget, UpdatePlan } from '../src/core/platform.ts';
+import { isUserError, UserError, type ErrorCode } from '../src/core/errors.ts';
+import type { ContainerReport, ImageTarget, UpdatePlan } from '../src/core/platform.ts';
 import { changeLine, progressReporter, reportLine } from './change-texts.ts';
 
 export type ImageVerb = 'update' | 'rollback';
@@ -65,6 +66,31 @@ function fields(ctx: CommandContext, plan: UpdatePlan): { label: string; value: 
   return plan.changes.map((c) => ({ label: c.container, value: changeLine(ctx, c) }));
 }
 
+/**
+ * The platform has one verb for both commands, and its errors speak of an update; a rollback
+ * that fails says so in its own words, with the same details.
+ */
+const rollbackCodes: Partial<Record<ErrorCode, ErrorCode>> = {
+  'update-rolled-back': 'rollback-rolled-back',
+  'update-cancelled': 'rollback-cancelled',
+  'update-rollback-failed': 'rollback-rollback-failed',
+  'update-cleanup-failed': 'rollback-cleanup-failed',
+};
+
+function asVerb(error: unknown, verb: ImageVerb): unknown {
+  const code = verb === 'rollback' && isUserError(error) ? rollbackCodes[error.code] : undefined;
+  return code === undefined || !isUserError(error)
+    ? error
+    : new UserError(code, error.params, { cause: error });
+}
+
+/** A container of a rollback went back to the earlier image: it is not "updated". */
+function asDone(report: ContainerReport, verb: ImageVerb): ContainerReport {
+  return verb === 'rollback' && report.action === 'updated'
+    ? { ...report, action: 'rolled-back' }
+    : report;
+}
+
 /** Plans, and (unless a dry run or nothing to do) applies, an image change to a service. */
 export async function runImageChange(
   ctx: CommandContext,
@@ -93,15 +119,20 @@ export async function runImageChange(
       data: { dryRun: true, plan },
     };
   }
-  const reports = await platform.update(service, plan, progressReporter(ctx), ctx.signal);
+  let reports: ContainerReport[];
+  try {
+    reports = await platform.update(service, plan, progressReporter(ctx), ctx.signal);
+  } catch (error) {
+    throw asVerb(error, verb);
+  }
   return {
     message: {
       severity: 'success',
       title: ctx.t(texts.done[verb], { service: service.name }),
       fields: plan.changes.map((change) => {
         const report = reports.find((r) => r.container === change.container);
-        const outcome = report === undefined ? '' : ` · ${reportLine(ctx, report)}`;
-        return { label: change.container, value: `${changeLine(ctx, change)}${outcome}` };
+        const outcome = report === undefined ? '' : ` · ${reportLine(ctx, asDone(report, verb))}`;
+        return { label: change.container, value: `${changeLine(ctx, change, true)}${outcome}` };
       }),
     },
     data: { plan, containers: reports },

@@ -129,6 +129,43 @@ export const dockerErrorTexts = {
       en: 'The old containers are kept as *.pes-old: rollback {service}',
     },
   },
+  // The same failures of the rollback command: it reads as a rollback, not as an update.
+  'rollback-rolled-back': {
+    kind: 'failed',
+    message: {
+      ru: 'Откат {service} не удался: сбой на {container} — {reasonRu}. Всё возвращено как было — {statesRu}.',
+      en: 'The rollback of {service} failed at {container}: {reasonEn}. Everything was put back as it was: {statesEn}.',
+    },
+  },
+  'rollback-cancelled': {
+    kind: 'failed',
+    message: {
+      ru: 'Откат {service} отменён на {container}; всё возвращено как было — {statesRu}.',
+      en: 'Rolling back {service} was cancelled at {container}; everything was put back as it was: {statesEn}.',
+    },
+  },
+  'rollback-rollback-failed': {
+    kind: 'failed',
+    message: {
+      ru: 'Откат {service} остановлен на {container}: {reasonRu}. Вернуть удалось не всё — {statesRu}.',
+      en: 'Rolling back {service} stopped at {container}: {reasonEn}. Not everything could be put back: {statesEn}.',
+    },
+    hint: {
+      ru: 'Старые контейнеры сохранены как *.pes-old: rollback {service}',
+      en: 'The old containers are kept as *.pes-old: rollback {service}',
+    },
+  },
+  'rollback-cleanup-failed': {
+    kind: 'failed',
+    message: {
+      ru: '{service} откачен, но старые контейнеры не удалось удалить: {containers}.',
+      en: '{service} was rolled back, but the old containers could not be removed: {containers}.',
+    },
+    hint: {
+      ru: 'Удалите их (docker rm).',
+      en: 'Remove them (docker rm).',
+    },
+  },
   'update-interrupted': {
     kind: 'failed',
     message: {
