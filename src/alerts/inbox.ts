@@ -68,7 +68,7 @@ export interface AlertThreads {
   acknowledge(id: number, by: string): boolean;
   /** Records a silence of the thread's group, in every room; false when no such thread. */
   silenced(id: number, until: Date, by: string): boolean;
-  /** Threads with a root post of their own (not in a digest) updated since `since`. */
+  /** Threads (with a root of their own or in a digest) updated since `since`. */
   activeSince(since: Date): AlertThread[];
   /** How many threads were started in the room since `since` (for the storm threshold). */
   startedSince(room: string, since: Date): number;

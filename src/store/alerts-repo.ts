@@ -179,7 +179,7 @@ export class SqliteAlertThreads implements AlertThreads {
     const rows = this.#db
       .prepare(
         `SELECT rowid AS id, * FROM alert_threads
-          WHERE in_digest = 0 AND updated_at >= ? ORDER BY rowid`,
+          WHERE updated_at >= ? ORDER BY rowid`,
       )
       .all(toIso(since)) as unknown as ThreadRow[];
     return rows.map(toThread);

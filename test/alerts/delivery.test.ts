@@ -355,6 +355,24 @@ describe('alert delivery', () => {
     expect(d.silencedMatching([{ ...alertname, value: 'Other' }], until, 'oleg')).toBe(0);
   });
 
+  it('shows a typed silence on a storm digest, on the group it covers only', () => {
+    const { d } = delivery(1);
+    for (let i = 0; i < 4; i++) {
+      store(payloadOf(`g${i}`, [{ labels: { alertname: `A${i}`, severity: 'warning' } }]));
+    }
+    d.deliverPending();
+    const digestKey = outbox().find((i) => i.key.startsWith('alert-digest:'))?.key;
+    const until = new Date(Date.now() + 3_600_000);
+    const matchers = [{ name: 'alertname', value: 'A2', isRegex: false, isEqual: true }];
+    expect(d.silencedMatching(matchers, until, 'oleg')).toBe(1);
+    const edit = outbox().at(-1);
+    expect(edit?.kind).toBe('patch');
+    expect(edit?.target).toBe(digestKey);
+    const blocks = edit?.body.props['attachments'] as { title?: string; text?: string }[];
+    expect(blocks.find((b) => b.title?.includes('A2'))?.text).toContain('Silenced until');
+    expect(blocks.filter((b) => b.text?.includes('Silenced until') === true)).toHaveLength(1);
+  });
+
   it('holds non-critical alerts over quiet hours, and posts the newest state after', () => {
     let clock = new Date('2026-11-26T20:30:00Z'); // 23:30 in Moscow
     const { d } = delivery(20, () => clock);
