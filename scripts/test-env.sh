@@ -124,6 +124,9 @@ install_missing_packages() {
   command -v openssl >/dev/null || missing+=(openssl)
   # The ssh:// engine test logs in with a key held by a real ssh-agent.
   command -v ssh-agent >/dev/null && command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+  # test/image makes the Dockerfile's base images from Debian's packages (scripts/image-bases.sh).
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  command -v apt-ftparchive >/dev/null || missing+=(apt-utils)
   ((${#missing[@]} > 0)) || return 0
   ((EUID == 0)) || die "missing ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}"
   log "installing ${missing[*]}…"
