@@ -20,7 +20,7 @@ interface Recorder {
 async function startRecorder(): Promise<Recorder> {
   const rec = {
     requests: [] as Recorder['requests'],
-    answer: { code: 200, body: {} as unknown },
+    answer: { code: 200, body: {} },
   } as Recorder;
   const server = createServer((req: IncomingMessage, res) => {
     rec.requests.push({
