@@ -41,6 +41,8 @@ export interface FakeKubernetesOptions {
   readonly rules?: readonly Rule[];
   /** Real milliseconds between BOOKMARK events of a watch that allows them (default 1000). */
   readonly bookmarkIntervalMs?: number;
+  /** Run the controllers and the kubelet (default true); false leaves objects as written. */
+  readonly controllers?: boolean;
   /** Namespaces that exist at start besides default, kube-system, kube-public. */
   readonly namespaces?: readonly string[];
 }
@@ -86,7 +88,10 @@ export async function startFakeKubernetes(
     rules: options.rules ?? ALLOW_ALL,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
   });
-  const controllers = new ControllerManager(store, clock, options.kubelet ?? new InMemoryKubelet());
+  const controllers =
+    options.controllers === false
+      ? undefined
+      : new ControllerManager(store, clock, options.kubelet ?? new InMemoryKubelet());
   const dir = await mkdtemp(join(tmpdir(), 'fake-kube-'));
   const tls = await makeServingCert(dir);
   const server = createServer(tls, (req, res) => handler.handle(req, res));
@@ -100,7 +105,7 @@ export async function startFakeKubernetes(
     store,
     clock,
     requests: handler.requests,
-    controllerErrors: controllers.errors,
+    controllerErrors: controllers?.errors ?? [],
     async kubeconfigPath(context = 'fake', namespace = 'default') {
       files += 1;
       const path = join(dir, `kubeconfig-${files}.yaml`);
@@ -131,7 +136,7 @@ export async function startFakeKubernetes(
     cutWatches: () => handler.cutWatches(),
     async close() {
       handler.cutWatches();
-      await controllers.close();
+      await controllers?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await rm(dir, { recursive: true, force: true });
