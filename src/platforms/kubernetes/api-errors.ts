@@ -10,8 +10,10 @@ import { UserError } from '../../core/errors.ts';
 export interface ApiAction {
   readonly cluster: string;
   readonly verb: string;
-  /** The resource as RBAC names it: `deployments`, `deployments/scale`, `pods/log`. */
+  /** The resource as RBAC names it: `deployments`, `pods`. */
   readonly resource: string;
+  /** `scale`, `log`, `exec`… when the call was on a subresource. */
+  readonly subresource?: string;
   /** The API group: `apps`, or '' for the core group. */
   readonly group: string;
   readonly namespace: string;
@@ -114,12 +116,21 @@ export function toUserError(error: unknown, action: ApiAction): unknown {
   );
 }
 
-/** "may not patch deployments in namespace lms: grant verb patch on deployments.apps" */
+/**
+ * "may not patch deployments in namespace lms: grant verb patch on deployments.apps"; the
+ * grant in the `resource.group/subresource` form of `kubectl create role --resource`.
+ */
 export function forbidden(action: ApiAction, cause?: unknown): UserError {
-  const grant = action.group === '' ? action.resource : `${action.resource}.${action.group}`;
+  const sub = action.subresource === undefined ? '' : `/${action.subresource}`;
+  const group = action.group === '' ? '' : `.${action.group}`;
   return new UserError(
     'kubernetes-forbidden',
-    { verb: action.verb, resource: action.resource, grant, namespace: action.namespace },
+    {
+      verb: action.verb,
+      resource: `${action.resource}${sub}`,
+      grant: `${action.resource}${group}${sub}`,
+      namespace: action.namespace,
+    },
     cause === undefined ? undefined : { cause },
   );
 }
