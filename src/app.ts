@@ -13,6 +13,7 @@ import type { MatrixAdapter } from './chat/matrix/adapter.ts';
 import { Bot } from './core/bot.ts';
 import { UserError } from './core/errors.ts';
 import { createLogger, makeRedactor, type Logger } from './core/logger.ts';
+import type { BotMetrics } from './core/metrics-port.ts';
 import type { Platform } from './core/platform.ts';
 import { Registry } from './core/registry.ts';
 import type { LoadedConfig } from './config/load.ts';
@@ -41,7 +42,13 @@ export interface App {
 
 export async function createApp(
   config: LoadedConfig,
-  options: { logLevel?: LoadedConfig['logLevel'] | 'silent' } = {},
+  options: {
+    logLevel?: LoadedConfig['logLevel'] | 'silent';
+    /** For /metrics (`pes serve` with `server.metricsToken`): commands and jobs. */
+    metrics?: BotMetrics;
+    /** Opens the Mattermost WebSocket, so /metrics can tell whether it is up. */
+    mattermostSocket?: (url: string) => WebSocket;
+  } = {},
 ): Promise<App> {
   const secrets = [
     ...config.catalog.secrets,
@@ -82,6 +89,7 @@ export async function createApp(
     ...(backups === undefined ? {} : { backups }),
     backupLedger,
     log,
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   });
   const mattermost =
     config.mattermost === undefined
@@ -91,6 +99,9 @@ export async function createApp(
           bot,
           db,
           log: log.child({ part: 'mattermost' }),
+          ...(options.mattermostSocket === undefined
+            ? {}
+            : { newWebSocket: options.mattermostSocket }),
         });
   // Loaded only when configured: matrix-js-sdk and its crypto weigh ~40 MB of memory that
   // a bot without Matrix (and every one-shot `pes` command) should not carry.

@@ -17,6 +17,7 @@ import { chatPorts, reportInterrupted } from './interrupted.ts';
 import { leftStateDepsOf, leftStates } from './interrupted-state.ts';
 import { scheduleOutput } from './schedule-output.ts';
 import type { LoadedConfig } from '../config/load.ts';
+import { decisionCode } from '../core/confirmation-story.ts';
 import { exitCodes, isUserError } from '../core/errors.ts';
 import type { Locale } from '../core/i18n.ts';
 import { localize } from '../core/i18n.ts';
@@ -26,7 +27,6 @@ import { promptConfirm, terminalSink } from '../chat/terminal/sink.ts';
 import { startHttpServer } from '../server/http.ts';
 import { mattermostRoutes } from '../server/mattermost-routes.ts';
 import { metricsRoute } from '../server/metrics-route.ts';
-import { storeGauges } from '../store/gauges.ts';
 import { startCheckpointer } from '../store/checkpointer.ts';
 import { wireAlerts } from '../alerts/wire.ts';
 import { isProcessAlive, SqliteJobStore } from '../store/jobs-repo.ts';
@@ -58,7 +58,12 @@ export async function serve(
   config: LoadedConfig,
   options: { lang: Locale | undefined; username: string },
 ): Promise<number> {
-  const app = await createApp(config);
+  // Loaded only with a token: prom-client and its collectors are no cost to a bot without.
+  const metrics =
+    config.server.metricsToken === undefined
+      ? undefined
+      : (await import('../metrics/serve-metrics.ts')).serveMetrics();
+  const app = await createApp(config, metrics?.appOptions ?? {});
   // Libraries that write to the console (the Mattermost WebSocket client) go to the log:
   // stdout is the prompt's and the start lines'.
   routeConsole(app.log.child({ part: 'console' }));
@@ -114,6 +119,7 @@ export async function serve(
           hub: app.alerts,
           log: app.log.child({ part: 'alerts' }),
         });
+  metrics?.attach(app, alerts?.counters);
   let http;
   try {
     http = await startHttpServer({
@@ -123,14 +129,9 @@ export async function serve(
       routes: [
         ...(app.mattermost === undefined ? [] : mattermostRoutes(app.mattermost)),
         ...(alerts?.routes ?? []),
-        ...(config.server.metricsToken === undefined
+        ...(config.server.metricsToken === undefined || metrics === undefined
           ? []
-          : [
-              metricsRoute(config.server.metricsToken, [
-                storeGauges(app.db),
-                ...(alerts === undefined ? [] : [() => alerts.counters.exposition()]),
-              ]),
-            ]),
+          : [metricsRoute(config.server.metricsToken, metrics.registry)]),
       ],
       readiness: {
         check: async () => {
@@ -218,6 +219,12 @@ export async function serve(
             );
             sink.finish();
             say(renderForTerminal(outcome.message, { colour: process.stdout.isTTY }));
+            // A decision on a prompt posted in a messenger edits that prompt there too.
+            const code = decisionCode(text);
+            if (code !== undefined) {
+              mattermost?.settlePrompt(code);
+              matrix?.settlePrompts();
+            }
           } catch (error) {
             // invoke turns every failure into an outcome; this is the last guard for the prompt.
             app.log.error('prompt failed', { error: isUserError(error) ? error.code : error });

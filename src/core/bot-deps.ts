@@ -9,6 +9,7 @@ import type { Locale } from './i18n.ts';
 import type { Invocation, InvocationSink } from './invocation.ts';
 import type { JobStore } from './jobs.ts';
 import type { Logger } from './logger.ts';
+import type { BotMetrics } from './metrics-port.ts';
 import type { Platform } from './platform.ts';
 import type { Registry } from './registry.ts';
 import type { TemplateCatalog } from './templates.ts';
@@ -28,6 +29,8 @@ export interface BotDeps {
   readonly backups?: BackupService;
   readonly backupLedger?: BackupLedger;
   readonly log: Logger;
+  /** Commands and jobs counted and timed for /metrics (`pes serve`); nothing when absent. */
+  readonly metrics?: BotMetrics;
   readonly now?: () => Date;
   readonly cancelPollMs?: number;
   readonly confirmationTtlMs?: number;

@@ -41,10 +41,10 @@ export class Bot {
   constructor(deps: BotDeps) {
     this.#deps = deps;
     this.#auditCommit = new GroupCommit((entries) => deps.audit.appendMany(entries));
-    this.#runner = new JobRunner(
-      deps.jobs,
-      deps.cancelPollMs === undefined ? {} : { cancelPollMs: deps.cancelPollMs },
-    );
+    this.#runner = new JobRunner(deps.jobs, {
+      ...(deps.cancelPollMs === undefined ? {} : { cancelPollMs: deps.cancelPollMs }),
+      ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
+    });
     this.#redact = makeRedactor(deps.catalog.secrets);
     this.#now = deps.now ?? (() => new Date());
   }
@@ -74,6 +74,7 @@ export class Bot {
       sink: this.#redacting(sink),
     };
     const started = this.#now();
+    const began = performance.now();
     let parsed: ParsedCommand | undefined;
     let decision: Decision = 'invalid';
     let outcome: Outcome;
@@ -98,6 +99,8 @@ export class Bot {
     }
     // Recorded before the answer leaves: nobody hears an outcome that is not in the log.
     await this.#audit(call, parsed, decision, outcome, started);
+    const seconds = (performance.now() - began) / 1000;
+    this.#deps.metrics?.commandFinished(parsed?.command.name, outcome.status, seconds);
     // Data goes to --json output and, later, to chat: it is redacted like the message.
     return redactDeep(outcome, this.#redact);
   }

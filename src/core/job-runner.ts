@@ -8,6 +8,7 @@
 import { pastPointOfNoReturn } from './context-commit.ts';
 import { UserError } from './errors.ts';
 import type { JobRecord, JobStore, NewJob } from './jobs.ts';
+import type { BotMetrics, JobEnd } from './metrics-port.ts';
 
 export interface JobHandle {
   readonly job: JobRecord;
@@ -39,14 +40,19 @@ interface ActiveRun {
 export class JobRunner {
   readonly #jobs: JobStore;
   readonly #pollMs: number;
+  readonly #metrics: Pick<BotMetrics, 'jobFinished'> | undefined;
   readonly #active = new Map<number, ActiveRun>();
   #stopping = false;
   /** Set once the state store is about to close: no write for a job may follow. */
   #detached = false;
 
-  constructor(jobs: JobStore, options: { cancelPollMs?: number } = {}) {
+  constructor(
+    jobs: JobStore,
+    options: { cancelPollMs?: number; metrics?: Pick<BotMetrics, 'jobFinished'> } = {},
+  ) {
     this.#jobs = jobs;
     this.#pollMs = options.cancelPollMs ?? 500;
+    this.#metrics = options.metrics;
   }
 
   /** True once `stop` was called: new commands are refused with `bot-stopping`. */
@@ -130,6 +136,7 @@ export class JobRunner {
       outcome: { ok: true; value: T; lateCancel: boolean } | { ok: false; error: unknown },
     ) => string,
   ): Promise<T> {
+    const began = performance.now();
     const controller = new AbortController();
     const abort = (): void => controller.abort(new UserError('job-cancelled', { id: job.id }));
     parent?.addEventListener('abort', abort, { once: true });
@@ -171,7 +178,7 @@ export class JobRunner {
       // A job that finished did all of its work, whatever its last step reported.
       if (!this.#detached && shown < 1) this.#jobs.setProgress(job.id, 1, lastText || undefined);
       const lateCancel = committed && controller.signal.aborted;
-      this.#record(job.id, 'succeeded', summarize({ ok: true, value, lateCancel }));
+      this.#record(job, 'succeeded', summarize({ ok: true, value, lateCancel }), began);
       return value;
     } catch (error) {
       // Past the point of no return an error is what failed while tidying up, not a cancel.
@@ -181,9 +188,10 @@ export class JobRunner {
       const accounted = error instanceof UserError && error.cause === controller.signal.reason;
       const reported = cancelled && !accounted ? (controller.signal.reason as unknown) : error;
       this.#record(
-        job.id,
+        job,
         cancelled ? 'cancelled' : 'failed',
         summarize({ ok: false, error: reported }),
+        began,
       );
       throw reported;
     } finally {
@@ -194,8 +202,10 @@ export class JobRunner {
     }
   }
 
-  #record(id: number, state: 'succeeded' | 'failed' | 'cancelled', result: string): void {
+  #record(job: JobRecord, state: JobEnd, result: string, began: number): void {
     // A detached job was recorded as interrupted already; the store may be closed.
-    if (!this.#detached) this.#jobs.transition(id, state, result);
+    if (this.#detached) return;
+    this.#jobs.transition(job.id, state, result);
+    this.#metrics?.jobFinished(job.command, state, (performance.now() - began) / 1000);
   }
 }

@@ -28,6 +28,7 @@ import { roomOf } from '../../src/chat/matrix/types.ts';
 import { errorTexts, type ErrorCode } from '../../src/core/error-texts.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { alertmanagerRoutes } from '../../src/server/alertmanager-routes.ts';
+import { Registry } from 'prom-client';
 import { metricsRoute } from '../../src/server/metrics-route.ts';
 import { SqliteAlertInbox } from '../../src/store/alerts-repo.ts';
 import { openDatabase } from '../../src/store/database.ts';
@@ -976,7 +977,7 @@ beforeAll(async () => {
         counters: new AlertCounters(),
         log: createLogger({ level: 'error', write: () => undefined }),
       }),
-      metricsRoute(metricsToken, []),
+      metricsRoute(metricsToken, new Registry()),
     ],
   });
 }, 120_000);
