@@ -114,6 +114,8 @@ install_missing_packages() {
   [[ -x /usr/lib/openssh/sftp-server ]] || missing+=(openssh-sftp-server)
   # The alert integration tests start their own Alertmanager on 127.0.0.1.
   command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
+  # test/metrics checks deploy/prometheus/pes-bot-rules.yml with the real promtool.
+  command -v promtool >/dev/null || missing+=(prometheus)
   pg_bindir >/dev/null || missing+=(postgresql)
   command -v pg_dump >/dev/null && command -v psql >/dev/null || missing+=(postgresql-client)
   command -v mariadbd >/dev/null || missing+=(mariadb-server)
