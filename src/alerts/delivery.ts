@@ -76,8 +76,15 @@ interface PassState {
   >;
   /** Per room: how many threads were started within the last minute. */
   readonly started: Map<string, number>;
-  /** Digests already posted whose groups changed in this pass, by `room\0digest key`. */
-  readonly touched: Map<string, { readonly room: string; readonly key: string }>;
+  /**
+   * Digests already posted whose groups changed in this pass, by `room\0digest key`, with
+   * the newest notification that changed one (it names the edit: unique, as each
+   * notification is delivered once).
+   */
+  readonly touched: Map<
+    string,
+    { readonly room: string; readonly key: string; readonly batch: number }
+  >;
 }
 
 /** Content of a post: a message, or a storm digest (rendered per messenger). */
@@ -277,7 +284,8 @@ export class AlertDelivery {
     }
     if (thread.inDigest) {
       // The digest tells how many of its groups still fire: it is edited at the end of the pass.
-      pass.touched.set(`${room}\0${thread.rootKey}`, { room, key: thread.rootKey });
+      const touched = { room, key: thread.rootKey, batch: batch.id };
+      pass.touched.set(`${room}\0${thread.rootKey}`, touched);
     } else {
       // The root shows the group's current state, with its buttons while it still fires.
       const root = this.#rootMessage(payload, labels, locale, thread);
@@ -413,15 +421,14 @@ export class AlertDelivery {
       if (storm.isNew) {
         const locale = this.#d.locale(room);
         this.#post(storm.key, room, this.#digestView(room, storm.key, locale), '', locale);
-        this.#lastDigestWrite.set(storm.key, storm.key);
+        this.#noteDigestWrite(storm.key, storm.key);
       } else {
         this.#editDigest(`${storm.key}:edit:${storm.batch}`, room, storm.key);
       }
       items++;
     }
-    const at = this.#now().getTime();
-    for (const { room, key } of pass.touched.values()) {
-      this.#editDigest(`${key}:edit:${at}`, room, key);
+    for (const { room, key, batch } of pass.touched.values()) {
+      this.#editDigest(`${key}:edit:${batch}`, room, key);
       items++;
     }
     return items;
@@ -447,7 +454,17 @@ export class AlertDelivery {
       at = Math.max(now, last.nextAttemptAt.getTime() + spacing);
     }
     this.#patch(editKey, digestKey, room, view, '', locale, new Date(at));
-    this.#lastDigestWrite.set(digestKey, editKey);
+    this.#noteDigestWrite(digestKey, editKey);
+  }
+
+  #noteDigestWrite(digestKey: string, key: string): void {
+    // Newest last; only the digests of the latest storms are worth remembering.
+    this.#lastDigestWrite.delete(digestKey);
+    this.#lastDigestWrite.set(digestKey, key);
+    const oldest = this.#lastDigestWrite.keys().next();
+    if (this.#lastDigestWrite.size > 100 && oldest.done !== true) {
+      this.#lastDigestWrite.delete(oldest.value);
+    }
   }
 
   /** The digest's groups from their newest notifications, with their state and buttons. */
