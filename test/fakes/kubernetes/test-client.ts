@@ -44,7 +44,7 @@ export function call(
         res.setEncoding('utf8');
         res.on('data', (d: string) => (text += d));
         res.on('end', () => {
-          let json: Json = null;
+          let json: Json;
           try {
             json = JSON.parse(text) as Json;
           } catch {
