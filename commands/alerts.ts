@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { formatMatcher, parseMatcher } from '../src/alerts/silence-spec.ts';
 import { defineCommand } from '../src/core/command.ts';
+import type { CommandContext } from '../src/core/context.ts';
 import { UserError } from '../src/core/errors.ts';
+import type { Text } from '../src/core/i18n.ts';
 import { quoteValue } from '../src/core/parse.ts';
 import { formatTable, formatTime } from '../src/core/format.ts';
 
@@ -10,11 +12,24 @@ const texts = {
   none: { ru: 'Активных алертов нет.', en: 'No active alerts.' },
   // The group key holds label values: it stays out of the text (no markup from labels).
   acked: { ru: '{who} взял(а) группу алертов №{id}.', en: '{who} acknowledged alert group #{id}.' },
+  noThread: { ru: 'такой ветки алертов нет', en: 'no such alert thread' },
   headers: {
     ru: ['алерт', 'важность', 'где', 'состояние', 'с'],
     en: ['alert', 'severity', 'where', 'state', 'since'],
   },
 } as const;
+
+/** Alertmanager's alert states (API v2 alertStatus.state), in the reader's language. */
+const states: Readonly<Record<string, Text>> = {
+  active: { ru: 'активен', en: 'active' },
+  suppressed: { ru: 'подавлен', en: 'suppressed' },
+  unprocessed: { ru: 'не обработан', en: 'unprocessed' },
+};
+
+function stateOf(ctx: CommandContext, state: string): string {
+  const text = states[state];
+  return text === undefined ? state : ctx.t(text);
+}
 
 /** Rows shown; the rest are counted in the title and kept in --json. */
 const maxRows = 50;
@@ -50,7 +65,7 @@ export default defineCommand({
         throw new UserError('invalid-argument', {
           argument: 'id',
           value: quoteValue(raw),
-          reason: 'no such alert thread',
+          reason: ctx.t(texts.noThread),
         });
       }
       return {
@@ -78,7 +93,7 @@ export default defineCommand({
           (a.labels['alertname'] ?? '').slice(0, 40),
           a.labels['severity'] ?? '—',
           (a.labels['instance'] ?? a.labels['service'] ?? a.labels['job'] ?? '—').slice(0, 40),
-          a.status.state,
+          stateOf(ctx, a.status.state),
           formatTime(new Date(a.startsAt), { timeZone: ctx.catalog.timeZone }),
         ]),
     );

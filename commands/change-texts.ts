@@ -1,7 +1,12 @@
 /** Words for the steps and results of restart, scale, update and rollback, in both languages. */
 import type { CommandContext } from '../src/core/context.ts';
 import type { Text } from '../src/core/i18n.ts';
-import type { ContainerReport, ImageChange, StepEvent } from '../src/core/platform.ts';
+import type {
+  ContainerReport,
+  ContainerState,
+  ImageChange,
+  StepEvent,
+} from '../src/core/platform.ts';
 
 const phaseTexts: Readonly<Record<StepEvent['phase'], Text>> = {
   pulling: { ru: 'загрузка образа', en: 'pulling the image' },
@@ -32,6 +37,27 @@ const healthTexts: Readonly<Record<ContainerReport['health'], Text>> = {
   none: { ru: 'без проверки здоровья', en: 'no health check' },
   stopped: { ru: 'остановлен', en: 'stopped' },
 };
+
+/** Docker's container states, as people read them (status, restart --dry-run). */
+const stateTexts: Readonly<Record<ContainerState, Text>> = {
+  running: { ru: 'работает', en: 'running' },
+  restarting: { ru: 'перезапускается', en: 'restarting' },
+  paused: { ru: 'приостановлен', en: 'paused' },
+  created: { ru: 'создан, не запущен', en: 'created' },
+  exited: { ru: 'остановлен', en: 'exited' },
+  dead: { ru: 'мёртв', en: 'dead' },
+  removing: { ru: 'удаляется', en: 'removing' },
+};
+
+/** A container's state in the reader's language. */
+export function containerStateText(ctx: CommandContext, state: ContainerState): string {
+  return ctx.t(stateTexts[state]);
+}
+
+/** A container's health (or how a step left it) in the reader's language. */
+export function healthText(ctx: CommandContext, health: ContainerReport['health']): string {
+  return ctx.t(healthTexts[health]);
+}
 
 const texts = {
   seconds: { ru: '{n} с', en: '{n} s' },

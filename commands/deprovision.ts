@@ -3,13 +3,20 @@ import { dryRunOption } from '../src/core/args.ts';
 import { defineCommand } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import type { DeprovisionPlan } from '../src/core/platform.ts';
+import { countText } from '../src/core/plural.ts';
 import { instanceService } from '../src/core/templates.ts';
 import { codeList, reportSteps } from './provision-shared.ts';
 
 const texts = {
   remove: {
-    ru: 'Удалить **{instance}**: остановить и удалить контейнеры {containers}.',
-    en: 'Deprovision **{instance}**: stop and remove the containers {containers}.',
+    ru: {
+      one: 'Удалить **{instance}**: остановить и удалить контейнер {containers}.',
+      other: 'Удалить **{instance}**: остановить и удалить контейнеры {containers}.',
+    },
+    en: {
+      one: 'Deprovision **{instance}**: stop and remove the container {containers}.',
+      other: 'Deprovision **{instance}**: stop and remove the containers {containers}.',
+    },
   },
   noContainers: {
     ru: 'У **{instance}** не осталось контейнеров.',
@@ -25,7 +32,10 @@ const texts = {
   },
   dryRun: { ru: 'План (ничего не изменено)', en: 'Plan (nothing was changed)' },
   removed: { ru: '{instance} удалён', en: '{instance} deprovisioned' },
-  removedContainers: { ru: 'Удалены контейнеры: {names}.', en: 'Removed containers: {names}.' },
+  removedContainers: {
+    ru: { one: 'Удалён контейнер {names}.', other: 'Удалены контейнеры: {names}.' },
+    en: { one: 'Removed the container {names}.', other: 'Removed containers: {names}.' },
+  },
   keptVolumes: {
     ru: 'Тома сохранены: {names} (удалить: deprovision {instance} --delete-data).',
     en: 'Volumes kept: {names} (to delete: deprovision {instance} --delete-data).',
@@ -37,7 +47,10 @@ function keepText(ctx: CommandContext, plan: DeprovisionPlan): string {
   return [
     plan.containers.length === 0
       ? ctx.t(texts.noContainers, { instance: plan.instance })
-      : ctx.t(texts.remove, { instance: plan.instance, containers: codeList(plan.containers) }),
+      : countText(texts.remove, ctx.locale, plan.containers.length, {
+          instance: plan.instance,
+          containers: codeList(plan.containers),
+        }),
     ctx.t(texts.keep, { volumes: codeList(plan.volumes) }),
   ].join('\n');
 }
@@ -104,7 +117,9 @@ export default defineCommand({
     const deleted = planned.volumes.filter((v) => gone.has(v));
     const kept = planned.volumes.filter((v) => !gone.has(v));
     const lines = [
-      ctx.t(texts.removedContainers, { names: codeList(containers) }),
+      countText(texts.removedContainers, ctx.locale, containers.length, {
+        names: codeList(containers),
+      }),
       ...(deleted.length > 0 ? [ctx.t(texts.deletedVolumes, { names: codeList(deleted) })] : []),
       ...(kept.length > 0
         ? [ctx.t(texts.keptVolumes, { names: codeList(kept), instance: planned.instance })]

@@ -6,6 +6,7 @@ import { formatDuration } from '../src/core/format.ts';
 import { makeRedactor } from '../src/core/logger.ts';
 import type { Message } from '../src/core/message.ts';
 import { quoteValue } from '../src/core/parse.ts';
+import { countText } from '../src/core/plural.ts';
 import type { ContainerLogs } from '../src/core/platform.ts';
 
 export const defaultLines = 100;
@@ -82,10 +83,15 @@ const texts = {
   },
   since: { ru: ' за последние {since}', en: ' from the last {since}' },
   attached: {
-    ru: 'Вывод длинный ({chars} символов) — он во вложении {file}.',
-    en: 'The output is long ({chars} characters): it is attached as {file}.',
+    ru: {
+      one: 'Вывод длинный ({count} символ) — он во вложении {file}.',
+      few: 'Вывод длинный ({count} символа) — он во вложении {file}.',
+      other: 'Вывод длинный ({count} символов) — он во вложении {file}.',
+    },
+    en: { other: 'The output is long ({count} characters): it is attached as {file}.' },
   },
   empty: { ru: '(пусто)', en: '(empty)' },
+  noContainers: { ru: 'У сервиса нет контейнеров.', en: 'The service has no containers.' },
 } as const;
 
 function render(logs: readonly ContainerLogs[], empty: string): string {
@@ -107,7 +113,7 @@ export default defineCommand({
     const logs = await ctx
       .platform(service)
       .logs(service, { lines: input.lines, since, container: input.container }, ctx.signal);
-    const body = render(logs, ctx.t(texts.empty));
+    const body = logs.length === 0 ? ctx.t(texts.noContainers) : render(logs, ctx.t(texts.empty));
     const scope =
       ctx.t(texts.scope, { lines: input.lines }) +
       (input.since === undefined
@@ -125,7 +131,7 @@ export default defineCommand({
         : {
             severity: 'info',
             title: ctx.t(texts.title, { service: service.name }),
-            text: `${scope}. ${ctx.t(texts.attached, { chars: body.length, file })}`,
+            text: `${scope}. ${countText(texts.attached, ctx.locale, body.length, { file })}`,
             files: [{ name: file, content: `${body}\n` }],
           };
     // The Bot redacts messages but passes `data` (printed by --json) through as is, and a

@@ -5,6 +5,7 @@ import type { CommandContext } from '../src/core/context.ts';
 import { formatDuration } from '../src/core/format.ts';
 import type { ProvisionPlan } from '../src/core/platform.ts';
 import { instanceService, type RenderedWorkload } from '../src/core/templates.ts';
+import { healthText } from './change-texts.ts';
 import { codeList, reportSteps, scrubSecrets } from './provision-shared.ts';
 
 const texts = {
@@ -136,7 +137,7 @@ export default defineCommand({
     const lines = [
       ctx.t(texts.createdText, {
         container: plan.container,
-        health: report?.health ?? '—',
+        health: report === undefined ? '—' : healthText(ctx, report.health),
         volumes: codeList(plan.volumes),
       }),
       ...(rendered.secretKeys.length === 0

@@ -4,13 +4,21 @@ import { defineCommand, type CommandResult } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import { UserError } from '../src/core/errors.ts';
 import type { ServiceStatus } from '../src/core/platform.ts';
-import { progressReporter, reportLine } from './change-texts.ts';
+import { countText } from '../src/core/plural.ts';
+import { containerStateText, healthText, progressReporter, reportLine } from './change-texts.ts';
 
 const texts = {
   done: { ru: '{service} перезапущен', en: '{service} restarted' },
   doneText: {
-    ru: 'Контейнеры перезапущены по одному, каждый дождался готовности: {count}.',
-    en: 'Containers restarted one at a time, each healthy before the next: {count}.',
+    ru: {
+      one: '{count} контейнер перезапущен и дождался готовности.',
+      few: '{count} контейнера перезапущены по одному, каждый дождался готовности.',
+      other: '{count} контейнеров перезапущены по одному, каждый дождался готовности.',
+    },
+    en: {
+      one: '{count} container restarted and ready again.',
+      other: '{count} containers restarted one at a time, each ready before the next.',
+    },
   },
   planTitle: { ru: 'План: перезапуск {service}', en: 'Plan: restart {service}' },
   planText: {
@@ -34,7 +42,10 @@ function plan(
       text: ctx.t(texts.planText),
       fields: status.containers.map((c, index) => ({
         label: `${index + 1}. ${c.name}`,
-        value: c.health === 'none' ? c.state : `${c.state}, ${c.health}`,
+        value:
+          c.health === 'none'
+            ? containerStateText(ctx, c.state)
+            : `${containerStateText(ctx, c.state)}, ${healthText(ctx, c.health)}`,
       })),
     },
     data: { service: service.name, dryRun: true, order: status.containers.map((c) => c.name) },
@@ -65,7 +76,7 @@ export default defineCommand({
       message: {
         severity: 'success',
         title: ctx.t(texts.done, { service: service.name }),
-        text: ctx.t(texts.doneText, { count: reports.length }),
+        text: countText(texts.doneText, ctx.locale, reports.length),
         fields: reports.map((r) => ({
           label: r.container,
           value: reportLine(ctx, r),

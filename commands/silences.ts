@@ -1,5 +1,7 @@
 import { formatMatcher } from '../src/alerts/silence-spec.ts';
 import { defineCommand } from '../src/core/command.ts';
+import type { CommandContext } from '../src/core/context.ts';
+import type { Text } from '../src/core/i18n.ts';
 import { formatTable, formatTime } from '../src/core/format.ts';
 
 const texts = {
@@ -10,6 +12,18 @@ const texts = {
     en: ['id', 'state', 'matchers', 'until', 'by', 'comment'],
   },
 } as const;
+
+/** Alertmanager's silence states (API v2 silenceStatus.state), in the reader's language. */
+const states: Readonly<Record<string, Text>> = {
+  active: { ru: 'действует', en: 'active' },
+  pending: { ru: 'ещё не началась', en: 'pending' },
+  expired: { ru: 'истекла', en: 'expired' },
+};
+
+function stateOf(ctx: CommandContext, state: string): string {
+  const text = states[state];
+  return text === undefined ? state : ctx.t(text);
+}
 
 export default defineCommand({
   name: 'silences',
@@ -28,7 +42,7 @@ export default defineCommand({
       texts.headers[ctx.locale],
       silences.map((s) => [
         s.id,
-        s.status.state,
+        stateOf(ctx, s.status.state),
         s.matchers.map(formatMatcher).join(' ').slice(0, 120),
         formatTime(new Date(s.endsAt), { timeZone: ctx.catalog.timeZone }),
         s.createdBy.slice(0, 40),

@@ -6,6 +6,7 @@ import type { Severity } from '../src/core/message.ts';
 import { countText, plural } from '../src/core/plural.ts';
 import type { ServiceState, ServiceStatus } from '../src/core/platform.ts';
 import { backupFields } from './backup-status.ts';
+import { containerStateText, healthText } from './change-texts.ts';
 
 const stateTexts = {
   up: { ru: 'работает', en: 'up' },
@@ -44,7 +45,7 @@ const texts = {
     en: { one: 'container', other: 'containers' },
   },
   headers: {
-    ru: ['сервис', 'контейнер', 'состояние', 'здоровье', 'образ', 'работает', 'рестарты'],
+    ru: ['сервис', 'контейнер', 'состояние', 'здоровье', 'образ', 'время работы', 'рестарты'],
     en: ['service', 'container', 'state', 'health', 'image', 'uptime', 'restarts'],
   },
 } as const;
@@ -52,17 +53,20 @@ const texts = {
 function summaryLine(ctx: CommandContext, status: ServiceStatus): string {
   const running = status.containers.filter((c) => c.state === 'running').length;
   const total = status.containers.length;
+  const line = `${stateMarks[status.state]} **${status.service}** — ${ctx.t(stateTexts[status.state])}`;
+  // "no containers (0 of 0 containers running)" would say it twice.
+  if (total === 0) return line;
   const containers = plural(ctx.locale, total, texts.containers[ctx.locale]);
   const counts = countText(texts.running, ctx.locale, running, { running, total, containers });
-  return `${stateMarks[status.state]} **${status.service}** — ${ctx.t(stateTexts[status.state])} (${counts})`;
+  return `${line} (${counts})`;
 }
 
 function rows(ctx: CommandContext, status: ServiceStatus, now: number): string[][] {
   return status.containers.map((c) => [
     status.service,
     c.name,
-    c.state,
-    c.health === 'none' ? '—' : c.health,
+    containerStateText(ctx, c.state),
+    c.health === 'none' ? '—' : healthText(ctx, c.health),
     `${c.image}:${c.tag}`,
     c.state === 'running' && c.startedAt !== undefined
       ? formatDuration(now - c.startedAt.getTime(), ctx.locale)

@@ -72,7 +72,8 @@ export class EngineBackupService implements BackupService {
     if (sources.length === 0) {
       throw new UserError('backup-nothing-to-back-up', {
         service: service.name,
-        only: only ?? '—',
+        // The option is named only when it was given.
+        only: only === undefined ? '' : ` (--only ${only})`,
       });
     }
     return sources;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderForTerminal } from '../../src/chat/terminal/render.ts';
+import { promptConfirm } from '../../src/chat/terminal/sink.ts';
 import type { Message } from '../../src/core/message.ts';
 
 const full: Message = {
@@ -35,5 +36,21 @@ describe('renderForTerminal', () => {
     expect(renderForTerminal({ severity: 'success', text: 'done' }, { colour: false })).toBe(
       '✔ done',
     );
+  });
+});
+
+describe('the confirmation prompt', () => {
+  it('shows the description as plain text, without the bold markers', async () => {
+    let asked = '';
+    const rl = {
+      question: (q: string) => {
+        asked = q;
+        return Promise.resolve('n');
+      },
+    } as unknown as Parameters<typeof promptConfirm>[1];
+    const mode = promptConfirm('ru', rl);
+    if (mode.kind !== 'prompt') throw new Error('not a prompt');
+    expect(await mode.ask('Восстановить **moodle** из копии `5-x`.')).toBe(false);
+    expect(asked).toBe('Восстановить moodle из копии `5-x`.\nВыполнить? [y/N] ');
   });
 });

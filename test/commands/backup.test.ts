@@ -138,7 +138,7 @@ describe('a snapshot of a backup cut short', () => {
       const refused = await t.run(admin, `restore moodle ${partial}`, extra);
       expect(refused.errorCode).toBe('backup-snapshot-not-complete');
       expect(refused.message.text).toContain(
-        `Snapshot ${partial} of moodle is not known to be complete (INCOMPLETE (its job was cut short)); nothing was changed.`,
+        `Snapshot ${partial} of moodle: INCOMPLETE (its job was cut short); it is not known to be complete; nothing was changed.`,
       );
       expect(refused.message.text).toContain(`restore moodle ${partial} --incomplete`);
     }

@@ -64,7 +64,7 @@ const common: Readonly<Record<string, string | number>> = {
   percent: 97,
   owner: 'root',
   operation: 'backup',
-  only: 'volumes',
+  only: ' (--only volumes)',
   network: 'pes_default',
   limit: 2000,
   length: 2400,

@@ -185,7 +185,7 @@ describe('deprovision command', () => {
     const pending = await t.run(admin, 'deprovision files');
     expect(pending.status).toBe('pending');
     expect(pending.message.text).toContain(
-      'Deprovision **files**: stop and remove the containers `files`.\nThe volumes are kept: `files-data`.',
+      'Deprovision **files**: stop and remove the container `files`.\nThe volumes are kept: `files-data`.',
     );
     const code = codeOf(pending);
     const done = await t.run(admin, `confirm ${code}`);
@@ -194,7 +194,7 @@ describe('deprovision command', () => {
       { instance: 'files', containers: ['files'], volumes: ['files-data'], deleteData: false },
     ]);
     expect(done.message.text).toBe(
-      'Removed containers: `files`.\n' +
+      'Removed the container `files`.\n' +
         'Volumes kept: `files-data` (to delete: deprovision files --delete-data).\n' +
         `Confirmed by local:root (${code}).`,
     );
@@ -219,7 +219,7 @@ describe('deprovision command', () => {
     expect(done.status).toBe('ok');
     expect(deprovisioned[0]?.deleteData).toBe(true);
     expect(done.message.text).toBe(
-      `Removed containers: \`files\`.\nDeleted volumes: \`files-data\`.\nConfirmed by local:root (${code2}).`,
+      `Removed the container \`files\`.\nDeleted volumes: \`files-data\`.\nConfirmed by local:root (${code2}).`,
     );
   });
 

@@ -23,6 +23,14 @@ export interface RenderOptions {
   readonly colour: boolean;
 }
 
+/**
+ * Text of the markdown subset for a plain line (the confirmation prompt): bold markers go, as
+ * in a rendered message without colour; backticks stay to show where a name starts and ends.
+ */
+export function plainInline(text: string): string {
+  return text.replace(/\*\*(.+?)\*\*/g, '$1');
+}
+
 export function renderForTerminal(message: Message, options: RenderOptions): string {
   const paint = (style: Style, text: string): string =>
     options.colour ? styleText(style, text, { validateStream: false }) : text;

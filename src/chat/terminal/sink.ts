@@ -3,7 +3,7 @@ import { createInterface, type Interface } from 'node:readline/promises';
 import type { ConfirmMode, InvocationSink, ProgressUpdate } from '../../core/invocation.ts';
 import type { Locale } from '../../core/i18n.ts';
 import type { Message } from '../../core/message.ts';
-import { renderForTerminal } from './render.ts';
+import { plainInline, renderForTerminal } from './render.ts';
 
 const texts = {
   proceed: { ru: 'Выполнить? [y/N] ', en: 'Proceed? [y/N] ' },
@@ -28,7 +28,8 @@ export function promptConfirm(locale: Locale, rl?: Interface): ConfirmMode {
     ask: async (description) => {
       const own = rl ?? createInterface({ input: process.stdin, output: process.stdout });
       try {
-        return isYes(await own.question(`${description}\n${texts.proceed[locale]}`));
+        const question = `${plainInline(description)}\n${texts.proceed[locale]}`;
+        return isYes(await own.question(question));
       } finally {
         if (rl === undefined) own.close();
       }

@@ -13,8 +13,8 @@ export const backupErrorTexts = {
   'backup-nothing-to-back-up': {
     kind: 'usage',
     message: {
-      ru: 'У {service} нет источников для копирования (--only {only}) — ничего не сделано.',
-      en: '{service} has nothing to back up (--only {only}); nothing was done.',
+      ru: 'У {service} нет источников для копирования{only} — ничего не сделано.',
+      en: '{service} has nothing to back up{only}; nothing was done.',
     },
     hint: {
       ru: 'Тома и базы сервиса задаются в services.{service}.volumes / databases.',
@@ -109,8 +109,8 @@ export const backupErrorTexts = {
   'backup-no-complete-snapshot': {
     kind: 'usage',
     message: {
-      ru: 'У {service} нет копии, о которой известно, что она полная, — ничего не изменено. Новейший снимок {newest} ({stateRu}).',
-      en: '{service} has no backup known to be complete; nothing was changed. The newest snapshot is {newest} ({stateEn}).',
+      ru: 'У {service} нет копии, о которой известно, что она полная, — ничего не изменено. Новейший снимок {newest}: {stateRu}.',
+      en: '{service} has no backup known to be complete; nothing was changed. The newest snapshot is {newest}: {stateEn}.',
     },
     hint: {
       ru: 'Восстановить его всё же (с предупреждением и вопросом): restore {service} {newest} --incomplete. Список: backups {service}',
@@ -120,8 +120,8 @@ export const backupErrorTexts = {
   'backup-snapshot-not-complete': {
     kind: 'usage',
     message: {
-      ru: 'О снимке {ids} сервиса {service} неизвестно, что он полный ({stateRu}), — ничего не изменено.',
-      en: 'Snapshot {ids} of {service} is not known to be complete ({stateEn}); nothing was changed.',
+      ru: 'Снимок {ids} сервиса {service}: {stateRu}; неизвестно, что он полный, — ничего не изменено.',
+      en: 'Snapshot {ids} of {service}: {stateEn}; it is not known to be complete; nothing was changed.',
     },
     hint: {
       ru: 'Восстановить из него всё же (с предупреждением и вопросом): restore {service} {ref} --incomplete',
