@@ -38,6 +38,11 @@ export class Metrics {
 
   constructor(version: string) {
     collectDefaultMetrics({ register: this.registry, prefix: metricsPrefix });
+    // Gauges named like counters (sums of the labelled gauges beside them, which remain):
+    // `_total` is for counters only.
+    for (const name of ['active_resources', 'active_handles', 'active_requests']) {
+      this.registry.removeSingleMetric(`${metricsPrefix}nodejs_${name}_total`);
+    }
     registerBuildInfo(this.registry, version);
     this.bot = new PromBotMetrics(this.registry);
   }
