@@ -22,6 +22,7 @@ import {
   applyMergePatch,
   strategicMerge,
 } from './patch.ts';
+import { decodeSelfSubjectAccessReview } from './protobuf.ts';
 import { openApiDocument, openApiIndex } from './openapi.ts';
 import { apiVersionOf } from './resources.ts';
 import { parseResourcePath, verbOf, type Target } from './routes.ts';
@@ -168,7 +169,11 @@ export class ApiHandler {
     if (dryRun.some((d) => d !== 'All'))
       throw badRequest(`Invalid dryRun value: ${dryRun.join(',')}`);
     if (target.resource.kind === 'SelfSubjectAccessReview') {
-      send(res, 201, reviewAccess(s.rules, bodyObject(ctx)));
+      const review =
+        mediaType(req) === 'application/vnd.kubernetes.protobuf'
+          ? decodeSelfSubjectAccessReview(ctx.body)
+          : bodyObject(ctx);
+      send(res, 201, reviewAccess(s.rules, review));
       return;
     }
     const attrs = {
