@@ -34,6 +34,16 @@ export async function scrapeRealBot(): Promise<Scrape> {
       '  web:',
       '    containers: { compose: { project: p, service: web } }',
       '    backup: { schedule: "0 3 * * *", drill: "0 5 * * 0" }',
+      // Nothing listens there: the adapter keeps retrying, and its connection shows as down.
+      'mattermost:',
+      '  url: http://127.0.0.1:9',
+      '  botToken: "${PES_TEST_METRICS}"',
+      '  slashTokens: ["${PES_TEST_METRICS}"]',
+      `  teams: [${'a'.repeat(26)}]`,
+      `  channels: [${'b'.repeat(26)}]`,
+      'alerts:',
+      '  token: "${PES_TEST_METRICS}"',
+      `  defaultRoom: mattermost:${'b'.repeat(26)}`,
       '',
     ].join('\n'),
   );
