@@ -14,6 +14,7 @@ const common: Readonly<Record<string, string | number>> = {
   name: 'wiki',
   cluster: 'prod',
   ref: '3f9c1a',
+  revision: 7,
   path: '/etc/pes-bot/config.yaml',
   key: 'greeting',
   keys: 'greeting, run',
@@ -109,6 +110,7 @@ export function sampleParams(locale: Locale): Params {
       ru: 'Снимок aaaaaaa9 удалить не удалось.',
       en: 'Snapshot aaaaaaa9 could not be removed.',
     },
+    undo: { ru: 'ревизия 6 не стала готовой', en: 'revision 6 did not become ready' },
   };
   for (const [key, text] of Object.entries(pairs)) {
     out[`${key}Ru`] = text.ru;

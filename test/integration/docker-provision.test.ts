@@ -139,7 +139,9 @@ describe('provision and deprovision (real engine)', () => {
       preconfirmed: true,
     });
     expect(again.errorCode).toBe('provision-exists');
-    expect(again.message.text).toContain(`Already there for ${app}: ${app}, ${app}-data;`);
+    expect(again.message.text).toContain(
+      `The name ${app} is taken; Docker already has: ${app}, ${app}-data;`,
+    );
 
     // Someone else's container of that name: not the bot's, still refused, nothing made.
     await bed.createContainer({ name: foreign });

@@ -70,16 +70,20 @@ export function renderMessage(message: Message, locale: Locale): RenderedEvent {
   }));
   const plain: string[] = [];
   const html: string[] = [];
-  const emoji = severityEmoji[message.severity];
   const title = message.title === undefined ? undefined : neutralizeMentions(message.title);
   const text = neutralizeMentions(message.text ?? '');
+  // A head that brings its own mark (an alert's 🔴, a progress post's ⏳) gets no second one.
+  const first = title ?? text;
+  const mark = /^\p{Extended_Pictographic}/u.test(first)
+    ? ''
+    : `${severityEmoji[message.severity]} `;
   if (title !== undefined) {
-    plain.push(`${emoji} ${title}`);
-    html.push(`<strong>${escapeHtml(`${emoji} ${title}`)}</strong>`);
+    plain.push(`${mark}${title}`);
+    html.push(`<strong>${escapeHtml(`${mark}${title}`)}</strong>`);
   }
   if (text !== '') {
-    plain.push((title === undefined ? `${emoji} ` : '') + inlinePlain(text));
-    html.push((title === undefined ? `${escapeHtml(emoji)} ` : '') + inlineHtml(text));
+    plain.push((title === undefined ? mark : '') + inlinePlain(text));
+    html.push((title === undefined ? escapeHtml(mark) : '') + inlineHtml(text));
   }
   for (const field of message.fields ?? []) {
     const label = neutralizeMentions(field.label);

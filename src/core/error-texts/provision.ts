@@ -80,8 +80,8 @@ export const provisionErrorTexts = {
   'provision-exists': {
     kind: 'usage',
     message: {
-      ru: 'Для {instance} уже существует: {names} — ничего не изменено.',
-      en: 'Already there for {instance}: {names}; nothing was changed.',
+      ru: 'Имя {instance} уже занято, на Docker уже есть: {names} — ничего не изменено.',
+      en: 'The name {instance} is taken; Docker already has: {names}; nothing was changed.',
     },
     hint: {
       ru: 'Выберите другое имя или удалите старое: deprovision {instance} --delete-data',

@@ -112,3 +112,18 @@ describe('matrix renderMessage', () => {
     );
   });
 });
+
+describe('the severity mark', () => {
+  it('is left out when the title brings its own, as an alert post does', () => {
+    const event = renderMessage(
+      { severity: 'error', title: '🔴 Firing 1 · DiskFull', text: 'disk is full' },
+      'en',
+    );
+    expect(event.content['body']).toBe('🔴 Firing 1 · DiskFull\ndisk is full');
+  });
+
+  it('stays before a title of words only', () => {
+    const event = renderMessage({ severity: 'error', title: 'Docker is down' }, 'en');
+    expect(event.content['body']).toBe('❌ Docker is down');
+  });
+});
