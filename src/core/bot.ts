@@ -8,6 +8,8 @@ import type { BotDeps, Call } from './bot-deps.ts';
 import type { Catalog } from './catalog.ts';
 import type { AnyCommand, CommandResult } from './command.ts';
 import { decideConfirmation, pendingOutcome } from './confirmation-flow.ts';
+import { decidedPromptMessage } from './confirmation-story.ts';
+import type { Confirmation } from './confirmations.ts';
 import { lateCancelText } from './context-commit.ts';
 import { buildContext, type JobBinding } from './context-factory.ts';
 import type { CommandContext } from './context.ts';
@@ -103,6 +105,26 @@ export class Bot {
     this.#deps.metrics?.commandFinished(parsed?.command.name, outcome.status, seconds);
     // Data goes to --json output and, later, to chat: it is redacted like the message.
     return redactDeep(outcome, this.#redact);
+  }
+
+  /**
+   * The prompt of confirmation `code` as it stays once decided or expired
+   * (confirmation-story.ts), with the confirmation; undefined while it is pending or unknown.
+   * In the language of `locale`, else of the prompt's room; `who` is the decider as the room
+   * reads them, when the front end knows it better than by id.
+   */
+  decidedPrompt(
+    code: string,
+    options: { locale?: Locale | undefined; who?: string | undefined } = {},
+  ): { confirmation: Confirmation; message: Message } | undefined {
+    const confirmation = this.#deps.confirmations.get(code);
+    if (confirmation === undefined) return undefined;
+    const locale = options.locale ?? this.localeFor({ room: { id: confirmation.room } });
+    const message = decidedPromptMessage(confirmation, locale, {
+      who: options.who,
+      timeZone: this.#deps.catalog.timeZone,
+    });
+    return message === undefined ? undefined : { confirmation, message };
   }
 
   /** Marks jobs whose process died as interrupted; the caller reports them in their rooms. */

@@ -78,6 +78,7 @@ export async function decideConfirmation(
     throw new UserError('confirmation-not-allowed', {
       actor: call.actor.displayName,
       code: pending.code,
+      command: pending.text,
       allowed: [pending.actor, ...rolesAllowing(catalog, pending.command)].join(', '),
     });
   }

@@ -18,6 +18,8 @@ export interface Confirmation {
   readonly expiresAt: Date;
   readonly state: ConfirmationState;
   readonly decidedBy: string | undefined;
+  /** When it was confirmed or declined (not set for an expired one: see `expiresAt`). */
+  readonly decidedAt: Date | undefined;
 }
 
 export interface NewConfirmation {

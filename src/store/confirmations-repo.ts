@@ -33,6 +33,7 @@ interface ConfirmationRow {
   readonly expires_at: string;
   readonly state: string;
   readonly decided_by: string | null;
+  readonly decided_at: string | null;
 }
 
 /** Expiry is computed on read, so a confirmation never shows as pending past its time. */
@@ -50,6 +51,7 @@ function toConfirmation(row: ConfirmationRow, now: string): Confirmation {
     expiresAt: fromIso(row.expires_at),
     state: stored === 'pending' && row.expires_at <= now ? 'expired' : stored,
     decidedBy: orUndefined(row.decided_by),
+    decidedAt: row.decided_at === null ? undefined : fromIso(row.decided_at),
   };
 }
 

@@ -24,12 +24,17 @@ afterEach(async () => {
 
 const token = slashTokens[0] ?? '';
 
-/** `/pes wipe moodle` by the admin: the in-channel answer with the buttons. */
+/** `/pes wipe moodle` by the admin: the bot's post with the buttons. */
 async function askToWipe(): Promise<{ post: FakePost; code: string; contexts: ActionContext[] }> {
+  const before = h.fake.data.botPosts(h.ops.id).length;
   const result = await h.fake.slash(h.commandUrl, token, h.admin, h.ops, 'wipe moodle');
   expect(result.status).toBe(200);
-  expect(result.body['response_type']).toBe('in_channel');
-  const post = h.fake.data.channelPosts(h.ops.id).at(-1);
+  // The prompt is the bot's own post, not the answer, so that a typed decision can edit it;
+  // the answer only tells the person where it is.
+  expect(result.body['response_type']).toBe('ephemeral');
+  expect(String(result.body['text'])).toContain('confirmation');
+  await waitFor(() => h.fake.data.botPosts(h.ops.id).length > before, 'the prompt post');
+  const post = h.fake.data.botPosts(h.ops.id).at(-1);
   if (post === undefined) throw new Error('no post with buttons');
   const attachments = post.props['attachments'] as {
     actions: { id: string; name: string; integration: { context: ActionContext } }[];
@@ -65,6 +70,9 @@ describe('Mattermost buttons', () => {
     expect(click.status).toBe(200);
     expect(visibleText(post)).toContain('Confirmed by @anna');
     expect(JSON.stringify(post.props)).not.toContain('"actions"');
+    // What it was about stays, with when it was decided.
+    expect(visibleText(post)).toContain('All data of moodle will be deleted.');
+    expect(visibleText(post)).toMatch(/Confirmed by @anna — \d{4}-\d\d-\d\d \d\d:\d\d \S+/);
     await waitFor(() => wiped.includes('moodle'), 'the job');
     await waitFor(
       () => h.fake.data.botPosts(h.ops.id).some((p) => visibleText(p).includes('wiped moodle')),
@@ -85,6 +93,7 @@ describe('Mattermost buttons', () => {
     const cancel = await h.fake.click(h.admin, post, 1);
     expect(cancel.status).toBe(200);
     expect(visibleText(post)).toContain('Cancelled by @anna');
+    expect(visibleText(post)).toContain('All data of moodle will be deleted.');
     expect(h.confirmations.get(code)?.state).toBe('declined');
     const after = structuredClone(post.props);
     // A client that still shows the buttons clicks Confirm.
@@ -92,7 +101,8 @@ describe('Mattermost buttons', () => {
     const second = await h.fake.click(h.admin, post, 0);
     expect(second.status).toBe(200);
     expect(second.body['update']).toBeUndefined();
-    expect(String(second.body['ephemeral_text'])).toContain(code);
+    // The bot's edit took the buttons away (it is in the outbox, post-buttons.ts).
+    expect(String(second.body['ephemeral_text'])).toMatch(/no longer/);
     expect(h.confirmations.get(code)?.state).toBe('declined');
     expect(wiped).toEqual([]);
     expect(after).not.toEqual(buttons);

@@ -86,6 +86,7 @@ export class MatrixAdapter {
       outbox: this.outbox,
       locale,
       render: (message, roomId) => this.render(message, roomId),
+      decided: (code, locale, who) => deps.bot.decidedPrompt(code, { locale, who })?.message,
     };
     this.#rooms = new RoomKeeper({
       client: this.client,
@@ -148,6 +149,11 @@ export class MatrixAdapter {
       this.#d.log.error('announcement could not be queued', { room, key, error });
       return false;
     }
+  }
+
+  /** Edits every decided prompt (a decision made elsewhere, e.g. the terminal); how many. */
+  settlePrompts(): number {
+    return settlePrompts(this.#prompts);
   }
 
   /**

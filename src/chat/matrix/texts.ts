@@ -4,9 +4,6 @@ export const matrixTexts = {
     ru: 'Реакции: {menu} — или напишите {commands}',
     en: 'React: {menu} — or type {commands}',
   },
-  confirmedBy: { ru: '✅ Подтвердил(а) {who}', en: '✅ Confirmed by {who}' },
-  cancelledBy: { ru: '✖ Отменил(а) {who}', en: '✖ Cancelled by {who}' },
-  expired: { ru: '⌛ Время подтверждения истекло', en: '⌛ The confirmation expired' },
   fullOutput: {
     ru: 'Вывод целиком — в файле {file}.',
     en: 'The whole output is in the file {file}.',

@@ -17,6 +17,7 @@ import {
 } from './action-context.ts';
 import { parseActionRequest, type ActionRequest } from './inbound.ts';
 import type { PostButtons } from './post-buttons.ts';
+import { decidedPrompt, editDecidedPrompt } from './prompt-story.ts';
 import { severityColours } from './render.ts';
 import { MattermostSink, type ConversationTarget } from './sink.ts';
 import type { HttpAnswer, SlashDeps } from './slash.ts';
@@ -27,13 +28,29 @@ function ephemeral(outcome: Outcome): HttpAnswer {
   return { status: 200, body: { ephemeral_text: [title, text].filter(Boolean).join('\n') } };
 }
 
-/** The clicked post as it should stay: no buttons, and who decided. */
+/**
+ * The clicked post as it should stay: no buttons, what it was about, who decided and when
+ * (prompt-story.ts); while the decision is not recorded yet (the command is slow), who
+ * decided only, and the outbox edit that follows tells the rest.
+ */
 function decidedPost(
   context: ActionContext,
   who: string,
   locale: Locale,
   running: boolean,
+  deps: SlashDeps,
+  target: ConversationTarget,
 ): unknown {
+  const story = decidedPrompt(deps.bot, context.code, who);
+  if (story !== undefined) {
+    const note = running ? localize(mattermostTexts.running, locale) : undefined;
+    const message = {
+      ...story.message,
+      text: [story.message.text, note].filter(Boolean).join('\n'),
+    };
+    const rendered = deps.render(message, target);
+    return { message: rendered.message, props: { attachments: rendered.attachments } };
+  }
   const declined = /^decline\b/i.test(context.command);
   const line = localize(
     declined ? mattermostTexts.cancelledBy : mattermostTexts.confirmedBy,
@@ -140,15 +157,23 @@ async function click(
   }
   const decides = context.code !== '';
   const declined = /^decline\b/i.test(context.command);
+  const who = `@${request.userName}`;
+  // The prompt's edit in the outbox too: it completes the story of a slow decision, and
+  // records that the buttons are gone (post-buttons.ts).
+  const settle = (): boolean => decides && editDecidedPrompt(deps, context.code, who);
   if (quick !== undefined && decides && declined) sink.close();
   else if (quick !== undefined) sink.finish(quick);
   else {
     running.then(
-      (outcome) => sink.finish(outcome),
+      (outcome) => {
+        sink.finish(outcome);
+        settle();
+      },
       (error: unknown) => deps.log.error('button command failed', { error }),
     );
   }
   if (!decides) return { status: 200, body: {} };
-  const who = `@${request.userName}`;
-  return { status: 200, body: { update: decidedPost(context, who, locale, quick === undefined) } };
+  const update = decidedPost(context, who, locale, quick === undefined, deps, target);
+  if (quick !== undefined) settle();
+  return { status: 200, body: { update } };
 }

@@ -17,6 +17,7 @@ import { OutboxDispatcher } from './outbox-dispatch.ts';
 import { MattermostOutbox, roomPrefix } from './outbox-writer.ts';
 import { OutboxPostButtons } from './post-buttons.ts';
 import { progressPostKey } from '../progress-throttle.ts';
+import { editDecidedPrompt } from './prompt-story.ts';
 import { renderMessage } from './render.ts';
 import type { ConversationTarget } from './sink.ts';
 import { answerSlash, type HttpAnswer, type SlashDeps } from './slash.ts';
@@ -154,6 +155,18 @@ export class MattermostAdapter {
       this.#d.log.error('announcement could not be queued', { room, key, error });
       return false;
     }
+  }
+
+  /**
+   * Edits the prompt of confirmation `code` once it is decided elsewhere (the terminal), as a
+   * decision typed here does (prompt-story.ts); false when pending or not posted here.
+   */
+  settlePrompt(code: string): boolean {
+    return editDecidedPrompt(
+      { bot: this.#d.bot, outbox: this.#outbox, render: this.#render },
+      code,
+      undefined,
+    );
   }
 
   /**

@@ -13,6 +13,7 @@ import { AnswerOrder, releasingSink, type Turn } from '../answer-order.ts';
 import { refusalOutcome, staleCommand } from '../refusals.ts';
 import { commandInPost, isServed, type InboundPost } from './inbound.ts';
 import type { MattermostOutbox } from './outbox-writer.ts';
+import { decisionCode, editDecidedPrompt } from './prompt-story.ts';
 import { MattermostSink, type ConversationTarget } from './sink.ts';
 import type { MattermostSettings, RenderedPost } from './types.ts';
 
@@ -128,5 +129,8 @@ export class Conversation {
       releasingSink(sink, turn),
     );
     sink.finish(outcome);
+    // A typed decision edits its prompt as a click does (prompt-story.ts).
+    const code = decisionCode(command);
+    if (code !== undefined) editDecidedPrompt(this.#d, code, meta.senderName);
   }
 }

@@ -80,6 +80,11 @@ export class MattermostOutbox {
     });
   }
 
+  /** The row written under `key`, if any (e.g. a prompt post to edit once decided). */
+  find(key: string): OutboxItem | undefined {
+    return this.#store.byKey(key);
+  }
+
   #add(item: Parameters<OutboxStore['enqueue']>[0]): OutboxItem {
     const stored = this.#store.enqueue(item);
     this.#kick();

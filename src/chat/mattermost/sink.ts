@@ -9,6 +9,7 @@ import type { Message } from '../../core/message.ts';
 import { isPrivateOutcome, type Outcome } from '../../core/outcome.ts';
 import { ProgressThrottle, progressMessage } from '../progress-throttle.ts';
 import type { MattermostOutbox } from './outbox-writer.ts';
+import { promptKeyOf } from './prompt-story.ts';
 import type { RenderedPost } from './types.ts';
 
 /** Where in Mattermost a conversation happens. */
@@ -96,7 +97,8 @@ export class MattermostSink implements InvocationSink {
     } else if (isPrivateAnswer(outcome) && !target.direct) {
       outbox.ephemeral(`${key}:result`, target.userId, target.channelId, rendered, target.root);
     } else {
-      outbox.post(`${key}:result`, target.channelId, rendered, target.root);
+      // A prompt is posted under a key made from its confirmation, to be edited once decided.
+      outbox.post(promptKeyOf(outcome) ?? `${key}:result`, target.channelId, rendered, target.root);
     }
   }
 

@@ -14,6 +14,7 @@ import type { Message } from '../../core/message.ts';
 import type { Outcome } from '../../core/outcome.ts';
 import { isDirectChannelName, isServed, parseSlashRequest, type SlashRequest } from './inbound.ts';
 import type { MattermostOutbox } from './outbox-writer.ts';
+import { decisionCode, editDecidedPrompt } from './prompt-story.ts';
 import { isPrivateAnswer, MattermostSink, type ConversationTarget } from './sink.ts';
 import { mattermostTexts } from './texts.ts';
 import type { MattermostSettings, RenderedPost } from './types.ts';
@@ -110,10 +111,19 @@ async function run(
     },
     sink,
   );
+  // A typed decision edits its prompt as a click does (prompt-story.ts).
+  const code = decisionCode(text);
+  if (code !== undefined) {
+    running.then(
+      () => editDecidedPrompt(deps, code, `@${request.userName}`),
+      () => undefined,
+    );
+  }
   const deadline = timeout(deps.replyWithinMs);
   const quick: Outcome | undefined = await Promise.race([running, deadline.promise]);
   deadline.cancel();
-  if (quick !== undefined && !sink.usedOutbox) {
+  // A prompt is posted by the bot, not as the answer, so that its decision can edit it.
+  if (quick !== undefined && !sink.usedOutbox && quick.status !== 'pending') {
     const rendered = deps.render(quick.message, target);
     // Files can only be attached by the bot's own post.
     if (rendered.files.length === 0) {
@@ -128,8 +138,12 @@ async function run(
     (outcome) => sink.finish(outcome),
     (error: unknown) => deps.log.error('slash command failed', { error }),
   );
-  const ack = localize(mattermostTexts.working, locale, {
-    command: text.slice(0, 200).replace(/`/g, "'"),
-  });
+  const ack = localize(
+    quick?.status === 'pending' ? mattermostTexts.promptPosted : mattermostTexts.working,
+    locale,
+    {
+      command: text.slice(0, 200).replace(/`/g, "'"),
+    },
+  );
   return { status: 200, body: { response_type: 'ephemeral', text: ack } };
 }

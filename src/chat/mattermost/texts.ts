@@ -6,6 +6,10 @@ export const mattermostTexts = {
   },
   confirmedBy: { ru: '✅ Подтвердил(а) {who}', en: '✅ Confirmed by {who}' },
   cancelledBy: { ru: '✖ Отменил(а) {who}', en: '✖ Cancelled by {who}' },
+  promptPosted: {
+    ru: '⚠️ Для этого нужно подтверждение: запрос — в канале.',
+    en: '⚠️ This needs a confirmation: the prompt is in the channel.',
+  },
   running: {
     ru: 'Выполняется; результат будет в обсуждении.',
     en: 'Running; the result will follow in the thread.',

@@ -162,11 +162,12 @@ export const coreErrorTexts = {
   },
   'confirmation-not-allowed': {
     kind: 'denied',
+    // Names what is being decided (the command line that waits), not the `confirm` typed.
     message: {
-      ru: '{actor} не может подтвердить {code}.',
-      en: '{actor} may not decide on {code}.',
+      ru: '{actor} не может решить, выполнять ли «{command}» (подтверждение {code}).',
+      en: '{actor} may not decide whether “{command}” runs (confirmation {code}).',
     },
-    hint: { ru: 'Подтвердить могут: {allowed}', en: 'Who may decide: {allowed}' },
+    hint: { ru: 'Решить могут: {allowed}', en: 'Who may decide: {allowed}' },
   },
   'confirmation-declined': {
     kind: 'failed',

@@ -34,6 +34,18 @@ async function prompt(): Promise<{ event: ClientEvent; code: string }> {
   return { event, code };
 }
 
+/**
+ * The decided prompt keeps what it was about and says when it was decided (a time naming
+ * its zone), and offers nothing more to do.
+ */
+function expectStory(event: ClientEvent, state: 'confirmed' | 'cancelled'): void {
+  const text = body({ content: h.hs.currentContent(h.ops, event) });
+  expect(text).toMatch(new RegExp(`Confirmation \\w{4}: ${state}`));
+  expect(text).toContain('All data of moodle will be deleted.');
+  expect(text).toMatch(/— \d{4}-\d\d-\d\d \d\d:\d\d \S+/);
+  expect(text).not.toMatch(/confirm \w{4}|decline \w{4}/);
+}
+
 describe('matrix confirmations', () => {
   it('offers ✅ / ❌ and the text fallback', async () => {
     const { event, code } = await prompt();
@@ -52,10 +64,13 @@ describe('matrix confirmations', () => {
     expect(wiped).toEqual(['moodle']);
     await waitFor(
       () =>
-        /Confirmed by @anna:pes\.test/.test(body({ content: h.hs.currentContent(h.ops, event) })),
+        /Confirmed by (?:@anna:pes\.test|anna) — /.test(
+          body({ content: h.hs.currentContent(h.ops, event) }),
+        ),
       'the prompt to show who decided',
     );
     expect(h.hs.currentContent(h.ops, event)['formatted_body']).not.toContain('!pes confirm');
+    expectStory(event, 'confirmed');
   });
 
   it('ignores reactions from people not allowed to decide', async () => {
@@ -85,9 +100,12 @@ describe('matrix confirmations', () => {
     h.hs.react(h.admin, h.ops, event, '❌');
     await waitFor(
       () =>
-        /Cancelled by @anna:pes\.test/.test(body({ content: h.hs.currentContent(h.ops, event) })),
+        /Cancelled by (?:@anna:pes\.test|anna) — /.test(
+          body({ content: h.hs.currentContent(h.ops, event) }),
+        ),
       'the prompt to show the cancellation',
     );
+    expectStory(event, 'cancelled');
     h.hs.react(h.admin, h.ops, event, '✅');
     await sleep(500);
     await h.adapter.settled();
@@ -100,9 +118,12 @@ describe('matrix confirmations', () => {
     await h.botSays(h.ops, /wiped moodle/);
     await waitFor(
       () =>
-        /Confirmed by @anna:pes\.test/.test(body({ content: h.hs.currentContent(h.ops, event) })),
+        /Confirmed by (?:@anna:pes\.test|anna) — /.test(
+          body({ content: h.hs.currentContent(h.ops, event) }),
+        ),
       'the prompt to show who decided',
     );
     expect(wiped).toEqual(['moodle']);
+    expectStory(event, 'confirmed');
   });
 });
