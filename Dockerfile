@@ -1,0 +1,84 @@
+# pes-bot as a container image: Node 24 on Debian slim, with the tools the bot runs (restic,
+# borg, pg_dump, mariadb-dump), tini as PID 1, a non-root user and the state as a volume.
+#
+#   docker build -t pes-bot .
+#   docker run -d --name pes-bot \
+#     -v /srv/pes/pes.yaml:/etc/pes-bot/pes.yaml:ro \
+#     -v /var/run/docker.sock:/var/run/docker.sock \
+#     --group-add "$(stat -c %g /var/run/docker.sock)" \
+#     -v pes-state:/app/state -p 8080:8080 pes-bot
+#
+# The configuration is read from /etc/pes-bot/pes.yaml (PES_CONFIG); the image holds none, and
+# without one it says where it goes and exits 2. In it, `server.host: 0.0.0.0` makes the HTTP
+# server reachable from outside the container; `state.path` (default state/pes.db) is resolved
+# against /app, the volume. The bot's user (uid 1000) reaches the Docker socket through the
+# socket's group, given with --group-add. PES_PORT moves the port for the bot and the health
+# check alike.
+#
+# Both bases are named by these arguments; test/image builds the image with stand-ins made
+# from Debian's packages when no registry is reachable (scripts/image-bases.sh).
+ARG NODE_VERSION=24.9.0
+ARG DEBIAN_RELEASE=bookworm
+
+# Production dependencies only, without their install scripts (none of them needs one to run:
+# ssh2's optional native speed-up is left out, as package.json's allowScripts says), and
+# without what only compilers and editors read: type declarations, source maps, TypeScript
+# sources (Node never strips types under node_modules) and TypeScript itself, which
+# @mattermost/client and @mattermost/types name as a peer for their declarations only.
+FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+  && rm -rf node_modules/typescript node_modules/.bin/tsc node_modules/.bin/tsserver \
+  && find node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' \
+    -o -name '*.map' -o -name '*.md' \) -delete
+COPY bin ./bin
+COPY commands ./commands
+COPY src ./src
+
+# The database clients come from Debian's packages, but only the programs the bot runs are
+# kept: the packages bring some 110 MB more (Perl for PostgreSQL's version wrapper, a dozen
+# MariaDB tools of 5 MB each). The MariaDB programs carry their client library; the
+# PostgreSQL ones load libpq, installed below.
+FROM debian:${DEBIAN_RELEASE}-slim AS db-clients
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends postgresql-client mariadb-client \
+  && mkdir /out \
+  && cp /usr/lib/postgresql/*/bin/pg_dump /usr/lib/postgresql/*/bin/pg_restore \
+    /usr/lib/postgresql/*/bin/psql /usr/bin/mariadb /usr/bin/mariadb-dump /out/
+
+# Debian slim with the Node binary of the first stage, not the Node image again: no npm or
+# yarn is needed at run time.
+FROM debian:${DEBIAN_RELEASE}-slim
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends \
+    ca-certificates tini restic borgbackup libpq5 libreadline8 libedit2 libncurses6 \
+  && rm -rf /var/lib/apt/lists/* \
+  && groupadd --gid 1000 pes \
+  && useradd --uid 1000 --gid pes --home-dir /app --no-create-home --shell /usr/sbin/nologin pes
+COPY --from=db-clients /out/ /usr/local/bin/
+COPY --from=build /usr/local/bin/node /usr/local/bin/node
+WORKDIR /app
+COPY --from=build /app ./
+COPY config/templates /etc/pes-bot/templates
+# What ./pes sets (why: see there). The compile cache is filled here, at build time, so that a
+# start skips stripping the types of the bot's own files (bin/pes.js); at run time it is only
+# read (the bot's user cannot write it, which only means that nothing new is kept).
+ENV NODE_ENV=production \
+  PES_CONFIG=/etc/pes-bot/pes.yaml \
+  NODE_COMPILE_CACHE=/app/.compile-cache \
+  MALLOC_ARENA_MAX=2
+RUN ln -s mariadb /usr/local/bin/mysql \
+  && ln -s mariadb-dump /usr/local/bin/mysqldump \
+  && ln -s /app/bin/pes.js /usr/local/bin/pes \
+  && node bin/pes.js --version \
+  && mkdir -p state \
+  && chown pes:pes state
+USER pes
+VOLUME ["/app/state"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PES_PORT || 8080}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# tini reaps the tools' processes and hands SIGTERM on to node, whose stop is graceful.
+ENTRYPOINT ["tini", "--", "node", "--max-semi-space-size=1", "--initial-old-space-size=64", "/app/bin/pes.js"]
+CMD ["serve"]
