@@ -161,9 +161,11 @@ function run(text: string): ReturnType<Bot['invoke']> {
 function deps(overrides: Partial<StopDeps> = {}): StopDeps & {
   said: Message[];
   announced: [string, Message, string][];
+  closed: [string, number, Message][];
 } {
   const said: Message[] = [];
   const announced: [string, Message, string][] = [];
+  const closed: [string, number, Message][] = [];
   return {
     runner: bot.runner,
     jobs: new SqliteJobStore(db),
@@ -182,8 +184,13 @@ function deps(overrides: Partial<StopDeps> = {}): StopDeps & {
       announced.push([r, m, k]);
       return true;
     },
+    closeProgress: (r, id, m) => {
+      closed.push([r, id, m]);
+      return true;
+    },
     said,
     announced,
+    closed,
     ...overrides,
   };
 }
@@ -240,6 +247,15 @@ describe('the stop of pes serve', () => {
     // Announced in its room under the key the start-up report would use: never twice.
     expect(d.announced.map(([r, m, k]) => [r, m.text, k])).toEqual([
       [room, text, `interrupted:${id}`],
+    ]);
+    // Its progress post no longer says it runs: edited to where it stopped and what it left.
+    expect(d.closed.map(([r, jobId, m]) => [r, jobId, m.text])).toEqual([
+      [
+        room,
+        id,
+        `⛔ Job ${id} (stubborn moodle) was interrupted at 30 %: ` +
+          'the bot stopped before it finished.\nState of moodle: down, 0 of 1 container running.',
+      ],
     ]);
     expect(new SqliteAuditLog(db).last(1)[0]?.result).toBe(`interrupted job ${id}`);
 
