@@ -179,6 +179,28 @@ describe('metadata and errors (api-conventions: metadata, concurrency, Status ki
     expect(bad.status).toBe(422);
     expect(fake.store.resourceVersion).toBe(before);
   });
+
+  it('dryRun=All on patch, scale and delete answers the result and changes nothing', async () => {
+    await call(fake, 'POST', DEPLOYMENTS, { body: deployment('web') });
+    const before = fake.store.resourceVersion;
+    const patched = await call(fake, 'PATCH', `${DEPLOYMENTS}/web?dryRun=All`, {
+      body: { spec: { replicas: 7 } },
+      contentType: 'application/merge-patch+json',
+    });
+    expect(at(patched.json, 'spec', 'replicas')).toBe(7);
+    expect(at(patched.json, 'metadata', 'generation')).toBe(2);
+    const scaled = await call(fake, 'PATCH', `${DEPLOYMENTS}/web/scale?dryRun=All`, {
+      body: { spec: { replicas: 9 } },
+      contentType: 'application/merge-patch+json',
+    });
+    expect(at(scaled.json, 'spec', 'replicas')).toBe(9);
+    expect((await call(fake, 'DELETE', `${DEPLOYMENTS}/web?dryRun=All`)).status).toBe(200);
+    const now = await call(fake, 'GET', `${DEPLOYMENTS}/web`);
+    expect([at(now.json, 'spec', 'replicas'), at(now.json, 'metadata', 'generation')]).toEqual([
+      3, 1,
+    ]);
+    expect(fake.store.resourceVersion).toBe(before);
+  });
 });
 
 describe('patch types (update-api-object-kubectl-patch; strategic-merge-patch.md)', () => {

@@ -174,6 +174,20 @@ describe('kubectl against the fake: a Deployment', () => {
     expect(revisionOf(d)).toBe('4');
   });
 
+  it('set image --dry-run=server asks the server with dryRun=All and changes nothing (kubectl dry-run docs)', async () => {
+    const before = fake.store.mustGet(deployments, 'default', 'web');
+    const r = await run(
+      'set',
+      'image',
+      'deployment/web',
+      'app=registry.test/app:9',
+      '--dry-run=server',
+    );
+    expect(r.stdout).toBe('deployment.apps/web image updated (server dry run)\n');
+    expect(fake.requests.at(-1)?.query).toContain('dryRun=All');
+    expect(fake.store.mustGet(deployments, 'default', 'web')).toEqual(before);
+  });
+
   it('describe shows replicas, conditions, ReplicaSets and events (describe.go DeploymentDescriber)', async () => {
     const r = await run('describe', 'deployment', 'web');
     expect(r.code).toBe(0);
@@ -204,6 +218,15 @@ describe('kubectl against the fake: a Deployment', () => {
       fake.setRules([{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }]);
     }
     expect(at(fake.store.mustGet(deployments, 'default', 'web'), 'spec', 'replicas')).toBe(2);
+  });
+
+  it('delete removes the Deployment and, through ownerReferences, its ReplicaSets and pods (garbage collection docs)', async () => {
+    await kubectl(config, ['apply', '--server-side', '-f', '-'], WEB.replace(/web/g, 'gone'));
+    expect((await run('rollout', 'status', 'deployment/gone', '--timeout=60s')).code).toBe(0);
+    const r = await run('delete', 'deployment', 'gone', '--timeout=60s');
+    expect(r.stdout).toBe('deployment.apps "gone" deleted\n');
+    const left = await run('get', 'rs,pods', '-l', 'app=gone', '-o', 'name');
+    expect(left.stdout).toBe('');
   });
 
   it('a token the server refuses is a 401 (kubectl: "You must be logged in to the server")', async () => {

@@ -24,6 +24,8 @@ export interface StoreEvent {
   readonly resource: ResourceType;
   readonly object: JsonObject;
   readonly rv: number;
+  /** For MODIFIED: the object before the change (a filtered watch needs it). */
+  readonly previous?: JsonObject;
 }
 
 export interface WriteOptions {
@@ -293,8 +295,11 @@ export class ObjectStore {
   ): JsonObject {
     this.#rv += 1;
     child(o, 'metadata').resourceVersion = String(this.#rv);
-    this.#objects.set(key(r, namespace, name), o);
-    this.#emit({ type, resource: r, object: clone(o), rv: this.#rv });
+    const k = key(r, namespace, name);
+    const before = this.#objects.get(k);
+    this.#objects.set(k, o);
+    const e: StoreEvent = { type, resource: r, object: clone(o), rv: this.#rv };
+    this.#emit(type === 'MODIFIED' && before !== undefined ? { ...e, previous: clone(before) } : e);
     return clone(o);
   }
 

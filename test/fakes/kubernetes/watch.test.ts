@@ -141,3 +141,22 @@ it('lists with a label selector (=, !=, in, notin, exists, !exists)', async () =
   expect(await names('!app')).toEqual(['c']);
   expect(await names('app=web,tier=back')).toEqual([]);
 });
+
+it('a watch with a label selector sees an object that stops matching as DELETED and one that starts as ADDED', async () => {
+  await call(fake, 'POST', SECRETS, { body: secret('x', { app: 'web' }) });
+  const listed = await call(fake, 'GET', `${SECRETS}?labelSelector=app%3Dweb`);
+  const rv = str(at(listed.json, 'metadata', 'resourceVersion')) ?? '';
+  const w = watch(`labelSelector=app%3Dweb&resourceVersion=${rv}&timeoutSeconds=30`);
+  const relabel = (app: string): Promise<unknown> =>
+    call(fake, 'PATCH', `${SECRETS}/x`, {
+      body: { metadata: { labels: { app } } },
+      contentType: 'application/merge-patch+json',
+    });
+  await relabel('db');
+  await relabel('other');
+  await relabel('web');
+  await until(() => w.events.length >= 2);
+  fake.cutWatches();
+  await w.ended;
+  expect(w.events.map((e) => at(e, 'type'))).toEqual(['DELETED', 'ADDED']);
+});

@@ -22,11 +22,21 @@ export interface WatchOptions {
   readonly timeoutMs: number;
 }
 
-function inScope(e: StoreEvent, w: WatchOptions): boolean {
-  if (e.resource !== w.resource) return false;
-  if (w.namespace !== undefined && at(e.object, 'metadata', 'namespace') !== w.namespace)
-    return false;
-  return w.matches(e.object);
+/**
+ * The event a filtered watch sends for a change (the watch cache's filtering): an object
+ * that starts to match is ADDED, one that stops matching is DELETED, others are skipped.
+ */
+function eventFor(e: StoreEvent, w: WatchOptions): string | undefined {
+  if (e.resource !== w.resource) return undefined;
+  if (w.namespace !== undefined && at(e.object, 'metadata', 'namespace') !== w.namespace) {
+    return undefined;
+  }
+  const now = w.matches(e.object);
+  if (e.type !== 'MODIFIED' || e.previous === undefined) return now ? e.type : undefined;
+  const before = w.matches(e.previous);
+  if (now && before) return 'MODIFIED';
+  if (now) return 'ADDED';
+  return before ? 'DELETED' : undefined;
 }
 
 /** Streams a watch; returns a function that cuts it (a dropped connection). */
@@ -55,11 +65,15 @@ export function serveWatch(res: ServerResponse, store: ObjectStore, w: WatchOpti
       end();
       return end;
     }
-    for (const e of past) if (inScope(e, w)) send(e.type, e.object);
+    for (const e of past) {
+      const type = eventFor(e, w);
+      if (type !== undefined) send(type, e.object);
+    }
   }
   cleanups.push(
     store.subscribe((e) => {
-      if (inScope(e, w)) send(e.type, e.object);
+      const type = eventFor(e, w);
+      if (type !== undefined) send(type, e.object);
     }),
   );
   if (w.bookmarks) {
