@@ -156,13 +156,11 @@ export class JobRunner {
     // Progress never goes backwards: a step that starts over (a rollback after a failure, a
     // retried source) is said by its text, while the share of the work done stays shown.
     let shown = 0;
-    let lastText = '';
     const handle: JobHandle = {
       job,
       signal: controller.signal,
       progress: (fraction, text) => {
         shown = Math.max(shown, Math.min(1, Math.max(0, fraction)));
-        lastText = text;
         if (!this.#detached) this.#jobs.setProgress(job.id, shown, text);
         onProgress(shown, text);
       },
@@ -175,8 +173,9 @@ export class JobRunner {
       // point of no return did go through, and is told as such (lateCancel).
       const committed = pastPointOfNoReturn(controller.signal);
       if (!committed) controller.signal.throwIfAborted();
-      // A job that finished did all of its work, whatever its last step reported.
-      if (!this.#detached && shown < 1) this.#jobs.setProgress(job.id, 1, lastText || undefined);
+      // A job that finished did all of its work, whatever its last step reported; its last
+      // step's note ("waiting until healthy") would read as still going, so it goes too.
+      if (!this.#detached) this.#jobs.setProgress(job.id, 1, undefined);
       const lateCancel = committed && controller.signal.aborted;
       this.#record(job, 'succeeded', summarize({ ok: true, value, lateCancel }), began);
       return value;

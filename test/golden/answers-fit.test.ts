@@ -71,3 +71,20 @@ describe('answers that fit', () => {
     );
   });
 });
+
+describe('a finished job', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: fixedNow, toFake: ['Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('shows 100 % without the note of a step it has left behind', async () => {
+    const bed = createBed(goldenPlatform());
+    const done = await invoke(bed, admin, 'restart moodle', 'en');
+    const shown = await invoke(bed, admin, `job ${done.outcome.jobId ?? 0}`, 'en');
+    const progress = shown.outcome.message.fields?.find((f) => f.label === 'Progress');
+    expect(progress?.value).toBe('100 %');
+  });
+});
