@@ -70,6 +70,27 @@ describe('a decided prompt in Mattermost', () => {
     expect(wiped).toEqual([]);
   });
 
+  it('is edited when the decision was made in the terminal of pes serve', async () => {
+    const { post, code } = await prompt();
+    // What the prompt of `pes serve` does after a typed decision (src/cli/serve.ts).
+    expect(h.adapter.settlePrompt(code)).toBe(false);
+    const outcome = await h.bot.invoke(
+      {
+        actorId: `mattermost:${h.admin.id}`,
+        displayName: 'anna',
+        room: { id: 'terminal' },
+        source: 'terminal',
+        text: `decline ${code}`,
+      },
+      { confirm: { kind: 'refuse' }, reply: () => undefined, progress: () => undefined },
+    );
+    expect(outcome.status).toBe('ok');
+    expect(h.adapter.settlePrompt(code)).toBe(true);
+    await waitFor(() => !hasButtons(current(post)), 'the prompt edited');
+    expect(visibleText(current(post))).toContain(`Confirmation ${code}: cancelled`);
+    expect(visibleText(current(post))).toContain('All data of moodle will be deleted.');
+  });
+
   it('refuses someone who may not decide, naming the command and who may', async () => {
     const { post, code } = await prompt();
     const click = await h.fake.click(h.operator, post, 0);
