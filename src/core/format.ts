@@ -6,9 +6,16 @@ const units: Readonly<Record<Locale, readonly [string, string, string, string]>>
   en: ['d', 'h', 'm', 's'],
 };
 
+/**
+ * Russian puts a space between a number and its unit (3 ч 12 мин), as every other Russian
+ * text of the bot does (4,2 с, 5 мин); English reads the compact `3h 12m`.
+ */
+const unitGap: Readonly<Record<Locale, string>> = { ru: ' ', en: '' };
+
 /** `2d 3h`, `5m 10s`: the two largest units are enough to read at a glance. */
 export function formatDuration(ms: number, locale: Locale): string {
   const [d, h, m, s] = units[locale];
+  const gap = unitGap[locale];
   const total = Math.max(0, Math.floor(ms / 1000));
   const parts: [number, string][] = [
     [Math.floor(total / 86400), d],
@@ -17,11 +24,11 @@ export function formatDuration(ms: number, locale: Locale): string {
     [total % 60, s],
   ];
   const first = parts.findIndex(([n]) => n > 0);
-  if (first === -1) return `0${s}`;
+  if (first === -1) return `0${gap}${s}`;
   return parts
     .slice(first, first + 2)
     .filter(([n]) => n > 0)
-    .map(([n, unit]) => `${n}${unit}`)
+    .map(([n, unit]) => `${n}${gap}${unit}`)
     .join(' ');
 }
 

@@ -1,6 +1,6 @@
 /** Times as people read them: in the configured zone, and naming it. */
 import { describe, expect, it } from 'vitest';
-import { formatDay, formatTime, isTimeZone } from '../../src/core/format.ts';
+import { formatDay, formatDuration, formatTime, isTimeZone } from '../../src/core/format.ts';
 
 const at = new Date('2026-12-06T00:14:09Z');
 
@@ -25,5 +25,13 @@ describe('formatTime', () => {
     expect(isTimeZone('UTC')).toBe(true);
     expect(isTimeZone('Europe/Moskva')).toBe(false);
     expect(isTimeZone('')).toBe(false);
+  });
+});
+
+describe('formatDuration', () => {
+  it('puts a space between a number and its unit in Russian, as the other texts do', () => {
+    expect(formatDuration(3 * 3_600_000 + 12 * 60_000, 'ru')).toBe('3 ч 12 мин');
+    expect(formatDuration(0, 'ru')).toBe('0 с');
+    expect(formatDuration(3 * 3_600_000 + 12 * 60_000, 'en')).toBe('3h 12m');
   });
 });
