@@ -38,8 +38,10 @@ export const backupErrorTexts = {
   'backup-retention-cut-short': {
     kind: 'failed',
     message: {
-      ru: 'очистка старых копий {service} прервана отменой; новая копия сохранена',
-      en: 'the thinning out of old backups of {service} was cut short by the cancel; the new backup is kept',
+      // Quoted as the reason after "the backup is kept, but the retention policy could not
+      // be applied:" (commands/backup.ts), which already says the new backup stays.
+      ru: 'очистка старых копий {service} прервана отменой',
+      en: 'the thinning out of old backups of {service} was cut short by the cancel',
     },
   },
   'backup-hook-failed': {
