@@ -80,7 +80,10 @@ export async function startFakeKubernetes(
     store.create(namespaces, '', { metadata: { name: ns } });
   }
   const token = options.token ?? 'fake-token';
+  const kubelet =
+    options.controllers === false ? undefined : (options.kubelet ?? new InMemoryKubelet());
   const handler = new ApiHandler({
+    kubelet,
     store,
     clock,
     token,
@@ -89,9 +92,7 @@ export async function startFakeKubernetes(
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
   });
   const controllers =
-    options.controllers === false
-      ? undefined
-      : new ControllerManager(store, clock, options.kubelet ?? new InMemoryKubelet());
+    kubelet === undefined ? undefined : new ControllerManager(store, clock, kubelet);
   const dir = await mkdtemp(join(tmpdir(), 'fake-kube-'));
   const tls = await makeServingCert(dir);
   const server = createServer(tls, (req, res) => handler.handle(req, res));

@@ -188,6 +188,14 @@ describe('kubectl against the fake: a Deployment', () => {
     expect(fake.store.mustGet(deployments, 'default', 'web')).toEqual(before);
   });
 
+  it('logs reads pods/log of a pod the Deployment selects (logs.go; pod-v1 read log)', async () => {
+    const r = await run('logs', 'deployment/web', '--tail=5');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('app started (registry.test/app:1)\n');
+    const sent = fake.requests.filter((q) => q.path.endsWith('/log')).at(-1);
+    expect(sent?.query).toContain('tailLines=5');
+  });
+
   it('describe shows replicas, conditions, ReplicaSets and events (describe.go DeploymentDescriber)', async () => {
     const r = await run('describe', 'deployment', 'web');
     expect(r.code).toBe(0);
@@ -243,7 +251,8 @@ describe('kubectl against the fake: a Deployment', () => {
 
 describe('kubectl against the fake: a broken image', () => {
   beforeAll(async () => {
-    // 60 virtual seconds per real second: a 60 s progress deadline passes in about a second.
+    // 60 virtual seconds per real second: a 300 s progress deadline passes in about 5 s, long
+    // enough for the first rollout on a loaded machine.
     fake = await startFakeKubernetes({ timeScale: 60 });
     config = await fake.kubeconfigPath();
   });
@@ -252,7 +261,7 @@ describe('kubectl against the fake: a broken image', () => {
   });
 
   it('rollout status fails with "exceeded its progress deadline" (rollout_status.go)', async () => {
-    const manifest = WEB.replace('replicas: 3', 'replicas: 3\n  progressDeadlineSeconds: 60');
+    const manifest = WEB.replace('replicas: 3', 'replicas: 3\n  progressDeadlineSeconds: 300');
     expect((await kubectl(config, ['apply', '--server-side', '-f', '-'], manifest)).code).toBe(0);
     expect((await run('rollout', 'status', 'deployment/web', '--timeout=60s')).code).toBe(0);
     expect((await run('set', 'image', 'deployment/web', 'app=registry.test/broken:2')).code).toBe(
@@ -263,6 +272,13 @@ describe('kubectl against the fake: a broken image', () => {
     expect(r.stderr).toContain('error: deployment "web" exceeded its progress deadline');
     const pods = await run('get', 'pods', '-l', 'app=web');
     expect(pods.stdout).toMatch(/web-[a-z0-9]+-[a-z0-9]{5}\s+0\/1\s+ImagePullBackOff/);
+    const broken =
+      /(web-[a-z0-9]+-[a-z0-9]{5})\s+0\/1\s+ImagePullBackOff/.exec(pods.stdout)?.[1] ?? '';
+    const logs = await run('logs', broken);
+    expect(logs.code).toBe(1);
+    expect(logs.stderr).toContain(
+      `Error from server (BadRequest): container "app" in pod "${broken}" is waiting to start: trying and failing to pull image`,
+    );
     expect((await run('rollout', 'undo', 'deployment/web')).code).toBe(0);
     expect((await run('rollout', 'status', 'deployment/web', '--timeout=60s')).code).toBe(0);
     expect(image(fake.store.mustGet(deployments, 'default', 'web'))).toBe('registry.test/app:1');

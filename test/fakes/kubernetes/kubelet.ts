@@ -21,8 +21,8 @@ export interface KubeletHost {
 export interface Kubelet {
   /** Called for every pod change the store makes (ADDED, MODIFIED, DELETED). */
   podChanged(host: KubeletHost, type: EventType, pod: JsonObject): void;
-  /** The text of a container's log (pods/log); undefined when this kubelet keeps none. */
-  logs?(namespace: string, pod: string, container: string): Promise<string | undefined>;
+  /** The whole log of a running container of `pod` (pods/log); undefined when it has none. */
+  logs?(pod: JsonObject, container: string): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -58,15 +58,28 @@ function condition(
 export interface InMemoryKubeletOptions {
   /** Time (of the injected clock) from a pod's creation to its containers' start. */
   readonly startDelayMs?: number;
+  /** What a container "printed"; default: one line naming the container and its image. */
+  readonly logText?: (pod: JsonObject, container: string) => string;
 }
 
 export class InMemoryKubelet implements Kubelet {
   readonly #startDelayMs: number;
+  readonly #logText: (pod: JsonObject, container: string) => string;
   readonly #timers = new Map<string, () => void>();
   #nextIp = 2;
 
   constructor(options: InMemoryKubeletOptions = {}) {
     this.#startDelayMs = options.startDelayMs ?? 0;
+    this.#logText =
+      options.logText ??
+      ((pod, container) => {
+        const spec = list(at(pod, 'spec', 'containers')).find((c) => at(c, 'name') === container);
+        return `${container} started (${str(at(spec, 'image')) ?? ''})\n`;
+      });
+  }
+
+  logs(pod: JsonObject, container: string): Promise<string | undefined> {
+    return Promise.resolve(this.#logText(pod, container));
   }
 
   podChanged(host: KubeletHost, type: EventType, pod: JsonObject): void {

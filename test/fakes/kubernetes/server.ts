@@ -22,6 +22,8 @@ import {
   applyMergePatch,
   strategicMerge,
 } from './patch.ts';
+import type { Kubelet } from './kubelet.ts';
+import { podLog } from './logs.ts';
 import { decodeSelfSubjectAccessReview } from './protobuf.ts';
 import { openApiDocument, openApiIndex } from './openapi.ts';
 import { apiVersionOf } from './resources.ts';
@@ -59,6 +61,8 @@ export interface ServerSettings {
   readonly user: string;
   rules: readonly Rule[];
   readonly bookmarkIntervalMs: number;
+  /** Serves pods/log. */
+  readonly kubelet: Kubelet | undefined;
 }
 
 interface Ctx {
@@ -135,13 +139,18 @@ export class ApiHandler {
         if (!res.headersSent) send(res, err.code, err.toStatus());
         else res.end();
       }
-      this.requests.push({
+      const record = {
         method: req.method ?? '',
         path: url.pathname,
         query: url.search,
         contentType: mediaType(req),
         body: ctx.body.toString('utf8'),
-        status: res.statusCode,
+      };
+      // In order of arrival; the status is read once the answer is complete.
+      const index = this.requests.length;
+      this.requests.push({ ...record, status: 0 });
+      res.on('finish', () => {
+        this.requests[index] = { ...record, status: res.statusCode };
       });
     });
   }
@@ -290,12 +299,29 @@ export class ApiHandler {
       send(ctx.res, 200, scaleOf(o));
       return;
     }
-    if (t.subresource === 'log' || t.subresource === 'exec') {
+    if (t.subresource === 'exec') {
       throw new ApiError(
         400,
         'BadRequest',
-        `${t.subresource} is not served by this API server's kubelet yet`,
+        'exec is not served until a kubelet that runs processes is plugged in',
       );
+    }
+    if (t.subresource === 'log') {
+      const res = ctx.res;
+      podLog(this.settings.kubelet, o, ctx.url.searchParams).then(
+        (text) => {
+          res.writeHead(200, {
+            'Content-Type': 'text/plain',
+            'Content-Length': Buffer.byteLength(text),
+          });
+          res.end(text);
+        },
+        (e: unknown) => {
+          const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', String(e));
+          send(res, err.code, err.toStatus());
+        },
+      );
+      return;
     }
     if (wantsTable(ctx.req.headers.accept)) {
       send(
