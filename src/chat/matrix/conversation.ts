@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Bot } from '../../core/bot.ts';
+import { decisionCode } from '../../core/confirmation-story.ts';
 import { UserError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Message } from '../../core/message.ts';
@@ -26,6 +27,7 @@ import { sameReaction } from './render.ts';
 import { MatrixSink, type PromptNote } from './sink.ts';
 import {
   roomOf,
+  roomPrefix,
   type MatrixOutboxPayload,
   type MatrixSettings,
   type Relation,
@@ -157,6 +159,12 @@ export class Conversation {
     );
     sink.finish(outcome);
     this.#d.settlePrompts(event.roomId);
+    // A decision typed in another room (a direct chat) edits its prompt where it was asked.
+    const code = decisionCode(command);
+    const promptRoom = code === undefined ? undefined : bot.decidedPrompt(code)?.confirmation.room;
+    if (promptRoom?.startsWith(roomPrefix) === true && promptRoom !== roomOf(event.roomId)) {
+      this.#d.settlePrompts(promptRoom.slice(roomPrefix.length));
+    }
   }
 
   async #reaction(event: InboundEvent, turn: Turn): Promise<void> {

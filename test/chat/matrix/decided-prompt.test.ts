@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderMessage } from '../../../src/chat/matrix/render.ts';
 import type { Confirmation } from '../../../src/core/confirmations.ts';
 import { decidedPromptMessage } from '../../../src/core/confirmation-story.ts';
-import { startHarness, type Harness } from './harness.ts';
+import { startHarness, waitFor, type Harness } from './harness.ts';
 
 const golden = (value: unknown): string => JSON.stringify(value, null, 2) + '\n';
 
@@ -66,5 +66,22 @@ describe('a refusal to decide in Matrix', () => {
     expect(text).toContain('“wipe moodle”');
     expect(text).toContain(code);
     expect(text).toMatch(/Who may decide: .*admin/);
+  });
+
+  it('edits the prompt at once when the decision is typed in a direct chat', async () => {
+    h.hs.say(h.admin, h.ops, '!pes wipe moodle');
+    const prompt = await h.botSays(h.ops, /Confirmation \w{4} needed/);
+    const code = /Confirmation (\w{4}) needed/.exec(String(prompt.content['body']))?.[1] ?? '';
+    const dm = h.hs.createRoom(h.admin, { direct: true, invite: [h.botUser] });
+    h.hs.say(h.admin, dm, `decline ${code}`);
+    // Long before the periodic pass (every 30 s) would find it.
+    await waitFor(
+      () => /: cancelled/.test(String(h.hs.currentContent(h.ops, prompt)['body'])),
+      'the prompt in the room edited',
+      5000,
+    );
+    expect(String(h.hs.currentContent(h.ops, prompt)['body'])).toContain(
+      'All data of moodle will be deleted.',
+    );
   });
 });
