@@ -83,7 +83,7 @@ roles:
     expect(r.stdout).toContain('🟡 moodle — частично (1 из 2 контейнеров работает)');
     expect(r.stdout).toMatch(
       new RegExp(
-        `${bed.containerName('moodle-1')}\\s+running\\s+—\\s+pes-test/busybox:1\\s+\\d+с\\s+0`,
+        `${bed.containerName('moodle-1')}\\s+работает\\s+—\\s+pes-test/busybox:1\\s+\\d+ с\\s+0`,
       ),
     );
     expect(r.stdout).not.toContain('postgres');
