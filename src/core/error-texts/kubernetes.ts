@@ -73,4 +73,49 @@ export const kubernetesErrorTexts = {
       en: 'Cluster {cluster} answered {code} {reason}: {detail}',
     },
   },
+  'kubernetes-paused': {
+    kind: 'failed',
+    message: {
+      ru: '{kind} {name} приостановлен (spec.paused) — ничего не изменено.',
+      en: '{kind} {name} is paused (spec.paused); nothing was changed.',
+    },
+    hint: {
+      ru: 'Снимите паузу: kubectl rollout resume {resource}/{name} -n {namespace}',
+      en: 'Resume it first: kubectl rollout resume {resource}/{name} -n {namespace}',
+    },
+  },
+  'kubernetes-no-rollout-history': {
+    kind: 'failed',
+    message: {
+      ru: 'У {service} нет предыдущей ревизии — откатывать не к чему.',
+      en: '{service} has no earlier revision; nothing to roll back to.',
+    },
+  },
+  'kubernetes-update-rolled-back': {
+    kind: 'failed',
+    message: {
+      ru: 'Обновление {service} откачено к ревизии {revision}: {reasonRu}.',
+      en: 'The update of {service} was rolled back to revision {revision}: {reasonEn}.',
+    },
+    hint: {
+      ru: 'Журнал подов: logs {service}',
+      en: "The pods' log: logs {service}",
+    },
+  },
+  'kubernetes-update-rollback-failed': {
+    kind: 'failed',
+    message: {
+      ru: 'Обновление {service} не удалось ({reasonRu}), и вернуть прежнюю ревизию не вышло: {undoRu}.',
+      en: 'The update of {service} failed ({reasonEn}), and going back to the earlier revision failed too: {undoEn}.',
+    },
+    hint: { ru: 'Состояние: status {service}', en: 'Current state: status {service}' },
+  },
+  'kubernetes-rollout-failed': {
+    kind: 'failed',
+    message: {
+      ru: '{service} не стал здоровым за {seconds} с: {reasonRu}.',
+      en: '{service} did not become healthy within {seconds} s: {reasonEn}.',
+    },
+    hint: { ru: 'Состояние: status {service}', en: 'Current state: status {service}' },
+  },
 } satisfies Record<string, ErrorText>;
