@@ -5,7 +5,8 @@ export const coreErrorTexts = {
   'input-too-long': {
     kind: 'usage',
     message: {
-      ru: 'Команда слишком длинная: {length} символов, допустимо не больше {max}.',
+      // «символов: N» agrees with any N, as a count in front would not (2401 символ).
+      ru: 'Команда слишком длинная: символов — {length}, допустимо не больше {max}.',
       en: 'The command is too long: {length} characters, at most {max} allowed.',
     },
   },
