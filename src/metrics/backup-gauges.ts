@@ -7,7 +7,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { Gauge, type Registry } from 'prom-client';
-import { oncePerScrape } from './once-per-scrape.ts';
+import { sharedRead } from './shared-read.ts';
 
 interface BackupRow {
   readonly service: string;
@@ -47,7 +47,8 @@ export function registerBackupGauges(registry: Registry, db: DatabaseSync): void
   );
   const labelNames = ['service', 'source'] as const;
   const registers = [registry];
-  const read = oncePerScrape(() => backups.all() as unknown as BackupRow[]);
+  // Registered first, the timestamp gauge reads; size and duration reuse its rows.
+  const read = sharedRead(() => backups.all() as unknown as BackupRow[]);
   new Gauge({
     name: 'pes_backup_last_success_timestamp_seconds',
     help: 'When the newest complete backup of a source was made (Unix time).',
@@ -55,7 +56,8 @@ export function registerBackupGauges(registry: Registry, db: DatabaseSync): void
     registers,
     collect() {
       this.reset();
-      for (const r of read()) this.set({ service: r.service, source: r.source }, seconds(r.at));
+      for (const r of read.fresh())
+        this.set({ service: r.service, source: r.source }, seconds(r.at));
     },
   });
   new Gauge({
@@ -65,7 +67,7 @@ export function registerBackupGauges(registry: Registry, db: DatabaseSync): void
     registers,
     collect() {
       this.reset();
-      for (const r of read()) this.set({ service: r.service, source: r.source }, r.bytes);
+      for (const r of read.last()) this.set({ service: r.service, source: r.source }, r.bytes);
     },
   });
   new Gauge({
@@ -75,7 +77,7 @@ export function registerBackupGauges(registry: Registry, db: DatabaseSync): void
     registers,
     collect() {
       this.reset();
-      for (const r of read()) {
+      for (const r of read.last()) {
         if (r.began === null) continue;
         this.set(
           { service: r.service, source: r.source },
@@ -84,7 +86,7 @@ export function registerBackupGauges(registry: Registry, db: DatabaseSync): void
       }
     },
   });
-  const readDrills = oncePerScrape(() => drills.all() as unknown as DrillRow[]);
+  const readDrills = sharedRead(() => drills.all() as unknown as DrillRow[]);
   new Gauge({
     name: 'pes_restore_drill_last_success_timestamp_seconds',
     help: 'When a restore drill of a source last passed (Unix time).',
@@ -92,7 +94,7 @@ export function registerBackupGauges(registry: Registry, db: DatabaseSync): void
     registers,
     collect() {
       this.reset();
-      for (const r of readDrills()) {
+      for (const r of readDrills.fresh()) {
         if (r.passed !== null)
           this.set({ service: r.service, source: r.source }, seconds(r.passed));
       }
@@ -105,7 +107,7 @@ export function registerBackupGauges(registry: Registry, db: DatabaseSync): void
     registers,
     collect() {
       this.reset();
-      for (const r of readDrills()) {
+      for (const r of readDrills.last()) {
         if (r.failed !== null)
           this.set({ service: r.service, source: r.source }, seconds(r.failed));
       }
