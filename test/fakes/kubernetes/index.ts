@@ -20,6 +20,7 @@ import { makeServingCert } from './tls.ts';
 
 export { ALLOW_ALL, type Rule } from './access.ts';
 export { ManualClock, scaledClock, type Clock } from './clock.ts';
+export { DockerKubelet, type DockerKubeletOptions } from './docker-kubelet.ts';
 export { InMemoryKubelet, type Kubelet, type KubeletHost } from './kubelet.ts';
 export { resourceByName, RESOURCES, type ResourceType } from './resources.ts';
 export type { RequestRecord } from './server.ts';
