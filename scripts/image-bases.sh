@@ -42,7 +42,7 @@ command -v apt-ftparchive >/dev/null || die "apt-ftparchive is missing (apt-get 
 # What the Dockerfile's stages install with apt-get: keep the lists the same (a package
 # missing here fails the build with "Unable to locate package").
 PACKAGES=(ca-certificates tini restic borgbackup postgresql-client mariadb-client
-  libpq5 libreadline8 libedit2 libncurses6)
+  libpq5 libreadline8 libedit2 libncurses6 binutils)
 
 DIR=$ROOT/.test-env/image-base
 NODE_BIN=$ROOT/node_modules/node/bin/node

@@ -89,10 +89,37 @@ describe('the tools in the image', () => {
     expect(result.stdout.trim()).toMatch(pattern);
   });
 
+  it('gives the bot’s user the compile cache filled at build time, with no miss', async () => {
+    // Node keeps the cache per user id and writes its files for their owner only: filled as
+    // root, or left unreadable, every start strips the types of every file again (seconds).
+    const result = await docker([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--label',
+      'pes.test=1',
+      '-e',
+      'NODE_DEBUG_NATIVE=COMPILE_CACHE',
+      '--entrypoint',
+      'pes',
+      imageTag,
+      '--version',
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      'retrieving transpile cache for StrippedTypeScript file:///app/src/main.ts...success',
+    );
+    expect(result.stderr).not.toMatch(
+      /permission denied|no transpile cache|Creating temporary file/,
+    );
+  });
+
   it('loads what the bot imports only when it is configured (Matrix, Kubernetes)', async () => {
     // The trimmed node_modules (Dockerfile: no declarations, maps or TypeScript) must still
     // hold every module these need at run time.
     const result = await runTool('node', [
+      '--input-type=module',
       '-e',
       "await import('/app/src/chat/matrix/adapter.ts'); await import('@kubernetes/client-node'); await import('fake-indexeddb'); console.log('loaded')",
     ]);
