@@ -45,7 +45,7 @@ export default defineCommand({
     },
   ],
   options: [lastOption(20, 1000)],
-  run(ctx, input) {
+  async run(ctx, input) {
     if (input.action === 'verify') {
       const problems = ctx.audit.verify();
       if (problems.length > 0) {
@@ -55,28 +55,33 @@ export default defineCommand({
         throw new UserError('audit-broken', { problems: list });
       }
       const count = ctx.audit.last(1)[0]?.id ?? 0;
-      return Promise.resolve({
+      return {
         message: { severity: 'success', text: countText(texts.intact, ctx.locale, count) },
         data: { intact: true, problems },
-      });
+      };
     }
     const rows = ctx.audit.last(input.last);
+    // People and rooms by name; the data keeps the ids.
+    const [people, rooms] = await Promise.all([
+      ctx.people.names(rows.map((r) => r.actor)),
+      ctx.people.roomNames(rows.map((r) => r.room)),
+    ]);
     const table = formatTable(
       texts.headers[ctx.locale],
       rows.map((r) => [
         String(r.id),
         formatTime(r.at, { timeZone: ctx.catalog.timeZone, seconds: true }),
-        r.actor,
-        r.room,
+        people.get(r.actor) ?? r.actor,
+        rooms.get(r.room) ?? r.room,
         r.raw.slice(0, 60),
         r.decision,
         r.result,
         String(r.durationMs),
       ]),
     );
-    return Promise.resolve({
+    return {
       message: { severity: 'info', title: ctx.t(texts.title), code: { content: table } },
       data: { entries: rows },
-    });
+    };
   },
 });

@@ -33,9 +33,14 @@ export default defineCommand({
   summary: { ru: 'подробности одной задачи', en: 'details of one job' },
   args: [jobIdArg],
   options: [],
-  run(ctx, input) {
+  async run(ctx, input) {
     const job = ctx.jobs.get(input.id);
     if (job === undefined) throw new UserError('unknown-job', { id: input.id });
+    // Shown by name; the data keeps the ids.
+    const [people, rooms] = await Promise.all([
+      ctx.people.names([job.actor]),
+      ctx.people.roomNames([job.room]),
+    ]);
     const end = job.finishedAt ?? new Date();
     const fields = [
       { label: ctx.t(texts.state), value: ctx.t(jobStateTexts[job.state]), short: true },
@@ -45,8 +50,8 @@ export default defineCommand({
         short: true,
       },
       { label: ctx.t(texts.command), value: job.text },
-      { label: ctx.t(texts.by), value: job.actor, short: true },
-      { label: ctx.t(texts.room), value: job.room, short: true },
+      { label: ctx.t(texts.by), value: people.get(job.actor) ?? job.actor, short: true },
+      { label: ctx.t(texts.room), value: rooms.get(job.room) ?? job.room, short: true },
       {
         label: ctx.t(texts.created),
         value: formatTime(job.createdAt, { timeZone: ctx.catalog.timeZone }),
@@ -63,13 +68,13 @@ export default defineCommand({
           ]),
       ...(job.result === undefined ? [] : [{ label: ctx.t(texts.result), value: job.result }]),
     ];
-    return Promise.resolve({
+    return {
       message: {
         severity: severityOf[job.state],
         title: ctx.t(texts.title, { id: job.id, command: job.command }),
         fields,
       },
       data: { job },
-    });
+    };
   },
 });

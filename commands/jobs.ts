@@ -31,13 +31,15 @@ export default defineCommand({
         .transform((v) => v === true),
     },
   ],
-  run(ctx, input) {
+  async run(ctx, input) {
     const jobs = ctx.jobs.list({ limit: input.last, activeOnly: input.active });
     if (jobs.length === 0)
-      return Promise.resolve({
+      return {
         message: { severity: 'info', text: ctx.t(input.active ? texts.noneActive : texts.none) },
         data: { jobs },
-      });
+      };
+    // People by name; the data keeps the ids.
+    const names = await ctx.people.names(jobs.map((j) => j.actor));
     const table = formatTable(
       texts.headers[ctx.locale],
       jobs.map((j) => [
@@ -45,14 +47,14 @@ export default defineCommand({
         ctx.t(jobStateTexts[j.state]),
         j.command,
         j.service ?? '—',
-        j.actor,
+        names.get(j.actor) ?? j.actor,
         `${Math.round(j.progress * 100)} %`,
         formatTime(j.createdAt, { timeZone: ctx.catalog.timeZone }),
       ]),
     );
-    return Promise.resolve({
+    return {
       message: { severity: 'info', title: ctx.t(texts.title), code: { content: table } },
       data: { jobs },
-    });
+    };
   },
 });

@@ -9,6 +9,7 @@ import { createBackupService } from './backup/wire.ts';
 import { AlertmanagerClient } from './alerts/alertmanager-client.ts';
 import { AlertsHub } from './alerts/port.ts';
 import { MattermostAdapter } from './chat/mattermost/adapter.ts';
+import { PeopleDirectory } from './chat/people/directory.ts';
 import type { MatrixAdapter } from './chat/matrix/adapter.ts';
 import { Bot } from './core/bot.ts';
 import { UserError } from './core/errors.ts';
@@ -76,6 +77,8 @@ export async function createApp(
   // The alert commands (alerts, silence, silences, unsilence) reach Alertmanager through this.
   const amUrl = config.alerts?.alertmanagerUrl;
   const alerts = new AlertsHub(amUrl === undefined ? undefined : new AlertmanagerClient(amUrl));
+  // Names of people and rooms for what people read; each messenger adds its lookups to it.
+  const people = new PeopleDirectory({ log: log.child({ part: 'people' }) });
   const bot = new Bot({
     catalog: config.catalog,
     registry: new Registry(commands),
@@ -90,6 +93,7 @@ export async function createApp(
     backupLedger,
     log,
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    people,
   });
   const mattermost =
     config.mattermost === undefined
@@ -98,6 +102,7 @@ export async function createApp(
           settings: config.mattermost,
           bot,
           db,
+          people,
           log: log.child({ part: 'mattermost' }),
           ...(options.mattermostSocket === undefined
             ? {}
@@ -112,6 +117,7 @@ export async function createApp(
           settings: config.matrix,
           bot,
           db,
+          people,
           log: log.child({ part: 'matrix' }),
         });
   return { config, bot, db, docker, log, mattermost, matrix, alerts, close: () => db.close() };

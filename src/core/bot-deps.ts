@@ -10,6 +10,7 @@ import type { Invocation, InvocationSink } from './invocation.ts';
 import type { JobStore } from './jobs.ts';
 import type { Logger } from './logger.ts';
 import type { BotMetrics } from './metrics-port.ts';
+import type { People } from './people.ts';
 import type { Platform } from './platform.ts';
 import type { Registry } from './registry.ts';
 import type { TemplateCatalog } from './templates.ts';
@@ -31,6 +32,8 @@ export interface BotDeps {
   readonly log: Logger;
   /** Commands and jobs counted and timed for /metrics (`pes serve`); nothing when absent. */
   readonly metrics?: BotMetrics;
+  /** Names for the ids a person reads (who may confirm, whose job); ids when absent. */
+  readonly people?: People;
   readonly now?: () => Date;
   readonly cancelPollMs?: number;
   readonly confirmationTtlMs?: number;
@@ -40,5 +43,7 @@ export interface Call {
   readonly invocation: Invocation;
   readonly actor: Actor;
   readonly locale: Locale;
+  /** The language of answers only the person sees (refusals): their own, when known. */
+  readonly privateLocale: Locale;
   readonly sink: InvocationSink;
 }

@@ -13,7 +13,7 @@ import type { Confirmation } from './confirmations.ts';
 import { lateCancelText } from './context-commit.ts';
 import { buildContext, type JobBinding } from './context-factory.ts';
 import type { CommandContext } from './context.ts';
-import { UserError, exitCodes } from './errors.ts';
+import { UserError, exitCodes, isUserError } from './errors.ts';
 import { GroupCommit } from './group-commit.ts';
 import { identify, type Actor } from './identity.ts';
 import { localize, type Locale } from './i18n.ts';
@@ -22,8 +22,9 @@ import { JobRunner } from './job-runner.ts';
 import type { JobRecord } from './jobs.ts';
 import { makeRedactor, redactDeep, type Redactor } from './logger.ts';
 import type { Message } from './message.ts';
-import { outcomeFromError, type Outcome } from './outcome.ts';
+import { isRefusal, outcomeFromError, type Outcome } from './outcome.ts';
 import { parseCommand, type ParsedCommand } from './parse.ts';
+import { idsOnly, nameBusyHolder } from './people.ts';
 import { isAllowed, rolesAllowing } from './permissions.ts';
 import { tokenize } from './tokenize.ts';
 
@@ -69,10 +70,12 @@ export class Bot {
 
   async invoke(invocation: Invocation, sink: InvocationSink): Promise<Outcome> {
     const actor = identify(this.#deps.catalog, invocation.actorId, invocation.displayName);
+    const locale = this.localeFor(invocation);
     const call: Call = {
       invocation,
       actor,
-      locale: this.localeFor(invocation),
+      locale,
+      privateLocale: invocation.locale ?? invocation.personLocale ?? locale,
       sink: this.#redacting(sink),
     };
     const started = this.#now();
@@ -88,14 +91,17 @@ export class Bot {
         this.#deps.registry,
         this.#deps.catalog,
         tokenize(invocation.text),
-        call.locale,
+        call.privateLocale,
       );
       this.#authorize(actor, parsed.command);
       decision = 'allowed';
       outcome = await this.#confirmAndRun(call, parsed);
       if (outcome.status === 'pending') decision = 'pending';
-    } catch (error) {
-      outcome = outcomeFromError(error, call.locale, this.#deps.log);
+    } catch (thrown) {
+      const error = await nameBusyHolder(thrown, this.#deps.people ?? idsOnly);
+      // A refusal is shown to the person only, so it speaks their language.
+      const refused = isUserError(error) && isRefusal(error);
+      outcome = outcomeFromError(error, refused ? call.privateLocale : call.locale, this.#deps.log);
       if (outcome.status === 'denied' && decision === 'invalid') decision = 'denied';
       if (outcome.errorCode === 'confirmation-declined') decision = 'declined';
     }

@@ -12,6 +12,7 @@ import { identify } from './identity.ts';
 import { localize } from './i18n.ts';
 import type { Invocation, InvocationSink } from './invocation.ts';
 import { DelegatedOutcome, type Outcome } from './outcome.ts';
+import { idsOnly, nameOf } from './people.ts';
 import { quoteValue } from './parse.ts';
 import { isAllowed, rolesAllowing } from './permissions.ts';
 
@@ -79,7 +80,10 @@ export async function decideConfirmation(
       actor: call.actor.displayName,
       code: pending.code,
       command: pending.text,
-      allowed: [pending.actor, ...rolesAllowing(catalog, pending.command)].join(', '),
+      allowed: [
+        await nameOf(deps.people ?? idsOnly, pending.actor),
+        ...rolesAllowing(catalog, pending.command),
+      ].join(', '),
     });
   }
   if (!confirmations.decide(pending.code, decision, call.actor.id)) {

@@ -9,6 +9,7 @@ import { localize } from './i18n.ts';
 import type { JobRecord } from './jobs.ts';
 import type { Redactor } from './logger.ts';
 import { quoteValue } from './parse.ts';
+import { idsOnly } from './people.ts';
 import { isAllowed } from './permissions.ts';
 import { noTemplates } from './templates.ts';
 
@@ -43,6 +44,7 @@ export function buildContext(options: {
       actor: call.actor.id,
       ...(job === undefined ? {} : { job: job.job.id }),
     }),
+    people: deps.people ?? idsOnly,
     t: (text, params) => localize(text, call.locale, params),
     may: (command) => isAllowed(catalog, call.actor, command),
     service: (name) => {

@@ -9,6 +9,7 @@ import type { Locale, Params, Text } from './i18n.ts';
 import type { JobStore } from './jobs.ts';
 import type { Logger } from './logger.ts';
 import type { Message } from './message.ts';
+import type { People } from './people.ts';
 import type { Platform } from './platform.ts';
 import type { TemplateCatalog } from './templates.ts';
 
@@ -33,6 +34,8 @@ export interface CommandContext {
   readonly jobId: number | undefined;
   readonly signal: AbortSignal;
   readonly log: Logger;
+  /** Names for the ids of people and rooms the command shows (ids where none is known). */
+  readonly people: People;
   t(text: Text, params?: Params): string;
   /** Whether the actor may run a command: help uses it to show only what is allowed. */
   may(command: string): boolean;

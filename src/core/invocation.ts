@@ -11,6 +11,11 @@ export interface Invocation {
   readonly text: string;
   /** Overrides the room's language, e.g. the terminal's `--lang`. */
   readonly locale?: Locale;
+  /**
+   * The person's own language (their messenger profile), for the answers only they see;
+   * shared posts keep the room's language. `locale` overrides it.
+   */
+  readonly personLocale?: Locale;
   /** The caller confirmed in advance (the terminal's `--yes`). */
   readonly preconfirmed?: boolean;
   /** How many of the command's confirmation questions were already answered yes. */

@@ -385,7 +385,7 @@ const rows: readonly [string, Row][] = [
       args: ['restart', 'moodle'],
       exit: 1,
       code: 'service-busy',
-      line: 'moodle is busy: job 1, backup by local:anna',
+      line: 'moodle is busy: job 1, backup by anna',
     },
   ],
   // Backups (README "Backups").

@@ -15,6 +15,7 @@ import { Bot } from '../../src/core/bot.ts';
 import type { Catalog } from '../../src/core/catalog.ts';
 import { defineCommand, type AnyCommand } from '../../src/core/command.ts';
 import type { Logger } from '../../src/core/logger.ts';
+import type { People } from '../../src/core/people.ts';
 import { Registry } from '../../src/core/registry.ts';
 import { SqliteAuditLog } from '../../src/store/audit-repo.ts';
 import { SqliteConfirmationStore } from '../../src/store/confirmations-repo.ts';
@@ -116,6 +117,8 @@ export interface ChatBotOptions {
   /** Test commands beside the real ones. */
   readonly extra: readonly AnyCommand[];
   readonly alerts?: AlertsPort | undefined;
+  /** Names of people and rooms (src/chat/people); ids when absent. */
+  readonly people?: People | undefined;
 }
 
 /** The real commands and `extra` on SQLite stores in `db`, on a platform that only knows status. */
@@ -128,6 +131,7 @@ export function chatBot(o: ChatBotOptions): Bot {
     confirmations: new SqliteConfirmationStore(o.db),
     platform: () => fakePlatform({}),
     ...(o.alerts === undefined ? {} : { alerts: o.alerts }),
+    ...(o.people === undefined ? {} : { people: o.people }),
     log: o.log,
   });
 }

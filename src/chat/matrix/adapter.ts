@@ -13,6 +13,8 @@ import type { Message } from '../../core/message.ts';
 import { SqliteConfirmationStore } from '../../store/confirmations-repo.ts';
 import { SqliteMatrixState } from '../../store/matrix-repo.ts';
 import { SqliteOutboxStore } from '../../store/outbox-repo.ts';
+import { PeopleDirectory } from '../people/directory.ts';
+import { MatrixPeopleSource } from '../people/matrix-source.ts';
 import { createMatrixClient, matrixSender } from './client.ts';
 import { Conversation } from './conversation.ts';
 import { MatrixListener } from './listener.ts';
@@ -43,6 +45,8 @@ export interface MatrixAdapterDeps {
   readonly db: DatabaseSync;
   readonly log: Logger;
   readonly fetch?: typeof fetch;
+  /** Where names of people are looked up; this homeserver is added to it. */
+  readonly people?: PeopleDirectory;
   readonly timing?: MatrixTiming;
 }
 
@@ -80,12 +84,15 @@ export class MatrixAdapter {
     });
     this.outbox = new MatrixOutbox(store, () => this.dispatcher.kick());
     const locale = (roomId: string): Locale => deps.bot.localeFor({ room: { id: roomOf(roomId) } });
+    const people = deps.people ?? new PeopleDirectory({ log });
+    people.use('matrix', new MatrixPeopleSource(this.client));
     this.#prompts = {
       state: this.#state,
       confirmations: new SqliteConfirmationStore(db),
       outbox: this.outbox,
       locale,
       render: (message, roomId) => this.render(message, roomId),
+      name: (actorId) => people.cachedName(actorId),
       decided: (code, locale, who) => deps.bot.decidedPrompt(code, { locale, who })?.message,
     };
     this.#rooms = new RoomKeeper({
@@ -106,6 +113,7 @@ export class MatrixAdapter {
       isDirect: (roomId) => this.#rooms.isDirect(roomId),
       settlePrompts: (roomId) => settlePrompts(this.#prompts, roomId),
       log,
+      people,
       maxAgeMs: timing.maxCommandAgeMs ?? 15 * 60 * 1000,
       ...(timing.progressIntervalMs === undefined
         ? {}

@@ -8,10 +8,14 @@ import { randomUUID } from 'node:crypto';
 import type { Bot } from '../../core/bot.ts';
 import { decisionCode } from '../../core/confirmation-story.ts';
 import { UserError } from '../../core/errors.ts';
+import type { Locale } from '../../core/i18n.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Message } from '../../core/message.ts';
 import type { SqliteMatrixState } from '../../store/matrix-repo.ts';
 import { AnswerOrder, releasingSink, type Turn } from '../answer-order.ts';
+import { takeLangFlag } from '../lang-flag.ts';
+import type { PeopleDirectory } from '../people/directory.ts';
+import { speakerOf } from '../people/speaker.ts';
 import { decidedNothing, refusalOutcome, staleCommand } from '../refusals.ts';
 import {
   commandIn,
@@ -44,6 +48,8 @@ export interface ConversationDeps {
   /** Edits the prompts of the room that were decided (see prompts.ts). */
   readonly settlePrompts: (roomId: string) => void;
   readonly log: Logger;
+  /** Names of the people who type commands. */
+  readonly people?: PeopleDirectory;
   readonly now?: () => number;
   /** A command older than this (typed while the bot was away) is answered, not run. */
   readonly maxAgeMs: number;
@@ -85,9 +91,14 @@ export class Conversation {
     }
   }
 
-  #sink(event: InboundEvent, key: string, relation: Relation | undefined): MatrixSink {
+  #sink(
+    event: InboundEvent,
+    key: string,
+    relation: Relation | undefined,
+    asked?: Locale,
+  ): MatrixSink {
     const { roomId } = event;
-    const locale = this.#d.bot.localeFor({ room: { id: roomOf(roomId) } });
+    const locale = asked ?? this.#d.bot.localeFor({ room: { id: roomOf(roomId) } });
     return new MatrixSink({
       outbox: this.#d.outbox,
       roomId,
@@ -120,8 +131,10 @@ export class Conversation {
             replyTo: event.eventId,
             ...(text.threadRoot === undefined ? {} : { threadRoot: text.threadRoot }),
           };
-    const sink = this.#sink(event, `event:${event.eventId}:${randomUUID()}`, relation);
-    const locale = bot.localeFor({ room: { id: roomOf(event.roomId) } });
+    const flag = takeLangFlag(command);
+    const asked = flag instanceof UserError ? undefined : flag.locale;
+    const sink = this.#sink(event, `event:${event.eventId}:${randomUUID()}`, relation, asked);
+    const locale = asked ?? bot.localeFor({ room: { id: roomOf(event.roomId) } });
     const refuse = (error: UserError): void => sink.finish(refusalOutcome(error, locale));
     if (unencryptedInEncryptedRoom(event)) {
       log.warn('unencrypted command in an encrypted matrix room refused', {
@@ -147,13 +160,19 @@ export class Conversation {
       refuse(new UserError('matrix-command-too-old', stale));
       return;
     }
+    if (flag instanceof UserError) {
+      refuse(flag);
+      return;
+    }
+    const actorId = `matrix:${event.sender}`;
     const outcome = await bot.invoke(
       {
-        actorId: `matrix:${event.sender}`,
-        displayName: event.sender,
+        actorId,
+        ...(await speakerOf(this.#d.people, actorId, undefined)),
         room: { id: roomOf(event.roomId) },
         source: 'matrix',
-        text: command === '' ? 'help' : command,
+        text: flag.text === '' ? 'help' : flag.text,
+        ...(flag.locale === undefined ? {} : { locale: flag.locale }),
       },
       releasingSink(sink, turn),
     );
@@ -209,10 +228,11 @@ export class Conversation {
       );
       return;
     }
+    const actorId = `matrix:${event.sender}`;
     const running = bot.invoke(
       {
-        actorId: `matrix:${event.sender}`,
-        displayName: event.sender,
+        actorId,
+        ...(await speakerOf(this.#d.people, actorId, undefined)),
         room: { id: roomOf(event.roomId) },
         source: 'button',
         text: action.command,

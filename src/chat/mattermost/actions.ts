@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { UserError } from '../../core/errors.ts';
 import { localize, type Locale } from '../../core/i18n.ts';
 import type { Outcome } from '../../core/outcome.ts';
+import { speakerOf, type Speaker } from '../people/speaker.ts';
 import { decidedNothing } from '../refusals.ts';
 import {
   actionIdOf,
@@ -89,7 +90,14 @@ export async function answerAction(
 ): Promise<HttpAnswer> {
   const request = parseActionRequest(body);
   if (request === undefined) return { status: 400, body: { error: 'malformed action request' } };
-  const locale = deps.bot.localeFor({ room: { id: `mattermost:${request.channelId}` } });
+  const speaker = await speakerOf(
+    deps.people,
+    `mattermost:${request.userId}`,
+    `@${request.userName}`,
+  );
+  // The refusals below are seen by the person who clicked only: their own language.
+  const locale =
+    speaker.personLocale ?? deps.bot.localeFor({ room: { id: `mattermost:${request.channelId}` } });
   const where = { channel: request.channelId, user: request.userId, post: request.postId };
   if (isOutdatedContext(request.context)) {
     deps.log.info('click on a button of an older version refused', where);
@@ -108,12 +116,13 @@ export async function answerAction(
     deps.log.info('click on a button no longer on its post refused', where);
     return refused(new UserError('mattermost-action-stale'), locale);
   }
-  return click(request, context, deps);
+  return click(request, context, speaker, deps);
 }
 
 async function click(
   request: ActionRequest,
   context: ActionContext,
+  speaker: Speaker,
   deps: SlashDeps,
 ): Promise<HttpAnswer> {
   const room = { id: `mattermost:${request.channelId}` };
@@ -138,7 +147,7 @@ async function click(
   const running = deps.bot.invoke(
     {
       actorId: `mattermost:${request.userId}`,
-      displayName: request.userName,
+      ...speaker,
       room,
       source: 'button',
       text: context.command,

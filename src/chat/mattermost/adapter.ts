@@ -9,6 +9,8 @@ import type { Logger } from '../../core/logger.ts';
 import type { Message } from '../../core/message.ts';
 import { SqliteMattermostSeen } from '../../store/mattermost-seen-repo.ts';
 import { SqliteOutboxStore } from '../../store/outbox-repo.ts';
+import { PeopleDirectory } from '../people/directory.ts';
+import { MattermostPeopleSource } from '../people/mattermost-source.ts';
 import { answerAction } from './actions.ts';
 import { MattermostClient, type Fetch } from './client.ts';
 import { Conversation, type BotUser } from './conversation.ts';
@@ -39,6 +41,8 @@ export interface AdapterDeps {
   readonly db: DatabaseSync;
   readonly log: Logger;
   readonly fetch?: Fetch;
+  /** Where names and languages of people are looked up; this server is added to it. */
+  readonly people?: PeopleDirectory;
   readonly newWebSocket?: (url: string) => WebSocket;
   readonly timing?: AdapterTiming;
 }
@@ -68,6 +72,8 @@ export class MattermostAdapter {
       token: settings.botToken,
       ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
     });
+    const people = deps.people ?? new PeopleDirectory({ log });
+    people.use('mattermost', new MattermostPeopleSource(this.client));
     this.dispatcher = new OutboxDispatcher({
       store,
       poster: this.client,
@@ -94,6 +100,7 @@ export class MattermostAdapter {
       outbox,
       render,
       log,
+      people,
       replyWithinMs: timing.replyWithinMs ?? 150,
       ...progress,
     };
@@ -104,6 +111,7 @@ export class MattermostAdapter {
       seen: this.#seen,
       render,
       log,
+      people,
       maxAgeMs: timing.maxCommandAgeMs ?? 15 * 60 * 1000,
       ...progress,
     });

@@ -10,6 +10,9 @@ import type { Logger } from '../../core/logger.ts';
 import type { Message } from '../../core/message.ts';
 import type { SeenChannelKind } from '../../store/mattermost-seen-repo.ts';
 import { AnswerOrder, releasingSink, type Turn } from '../answer-order.ts';
+import { takeLangFlag } from '../lang-flag.ts';
+import type { PeopleDirectory } from '../people/directory.ts';
+import { speakerOf } from '../people/speaker.ts';
 import { refusalOutcome, staleCommand } from '../refusals.ts';
 import { commandInPost, isServed, type InboundPost } from './inbound.ts';
 import type { MattermostOutbox } from './outbox-writer.ts';
@@ -35,6 +38,8 @@ export interface ConversationDeps {
   readonly seen: SeenPosts;
   readonly render: (message: Message, target: ConversationTarget) => RenderedPost;
   readonly log: Logger;
+  /** Names and languages of the people who type commands. */
+  readonly people?: PeopleDirectory;
   readonly now?: () => number;
   /** A command older than this (typed while the bot was away) is answered, not run. */
   readonly maxAgeMs: number;
@@ -96,7 +101,12 @@ export class Conversation {
       direct: meta.direct,
     };
     const room = { id: `mattermost:${post.channel_id}` };
-    const locale = this.#d.bot.localeFor({ room });
+    const actorId = `mattermost:${post.user_id}`;
+    const speaker = await speakerOf(this.#d.people, actorId, meta.senderName);
+    const roomLocale = this.#d.bot.localeFor({ room });
+    const flag = takeLangFlag(command);
+    const asked = flag instanceof UserError ? undefined : flag.locale;
+    const locale = asked ?? roomLocale;
     const sink = new MattermostSink({
       outbox: this.#d.outbox,
       target,
@@ -107,7 +117,9 @@ export class Conversation {
         ? {}
         : { progressIntervalMs: this.#d.progressIntervalMs }),
     });
-    const refuse = (error: UserError): void => sink.finish(refusalOutcome(error, locale));
+    // A refusal is for the person only: their own language, unless they asked for one.
+    const refuse = (error: UserError): void =>
+      sink.finish(refusalOutcome(error, asked ?? speaker.personLocale ?? roomLocale));
     if (!isServed(settings, post.channel_id, meta.direct)) {
       log.warn('command in a channel not served', { channel: post.channel_id });
       refuse(new UserError('mattermost-channel-not-served'));
@@ -118,13 +130,18 @@ export class Conversation {
       refuse(new UserError('mattermost-command-too-old', stale));
       return;
     }
+    if (flag instanceof UserError) {
+      refuse(flag);
+      return;
+    }
     const outcome = await this.#d.bot.invoke(
       {
-        actorId: `mattermost:${post.user_id}`,
-        displayName: meta.senderName?.replace(/^@/, '') ?? post.user_id,
+        actorId,
+        ...speaker,
         room,
         source: 'mattermost',
-        text: command === '' ? 'help' : command,
+        text: flag.text === '' ? 'help' : flag.text,
+        ...(flag.locale === undefined ? {} : { locale: flag.locale }),
       },
       releasingSink(sink, turn),
     );

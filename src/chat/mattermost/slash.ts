@@ -12,6 +12,10 @@ import type { Logger } from '../../core/logger.ts';
 import { knownSecret } from '../../core/secret-compare.ts';
 import type { Message } from '../../core/message.ts';
 import type { Outcome } from '../../core/outcome.ts';
+import { takeLangFlag } from '../lang-flag.ts';
+import type { PeopleDirectory } from '../people/directory.ts';
+import { speakerOf, type Speaker } from '../people/speaker.ts';
+import { refusalOutcome } from '../refusals.ts';
 import { isDirectChannelName, isServed, parseSlashRequest, type SlashRequest } from './inbound.ts';
 import type { MattermostOutbox } from './outbox-writer.ts';
 import { decisionCode, editDecidedPrompt } from './prompt-story.ts';
@@ -30,6 +34,8 @@ export interface SlashDeps {
   readonly outbox: MattermostOutbox;
   readonly render: (message: Message, target: ConversationTarget) => RenderedPost;
   readonly log: Logger;
+  /** Names and languages of the people who type commands. */
+  readonly people?: PeopleDirectory;
   /** How long the answer may wait for the result before acknowledging instead. */
   readonly replyWithinMs: number;
   readonly progressIntervalMs?: number;
@@ -66,7 +72,13 @@ export async function answerSlash(
   if (request === undefined)
     return { status: 400, body: { text: 'malformed slash command request' } };
   const room = { id: `mattermost:${request.channelId}`, name: request.channelName };
-  const locale = deps.bot.localeFor({ room });
+  const speaker = await speakerOf(
+    deps.people,
+    `mattermost:${request.userId}`,
+    `@${request.userName}`,
+  );
+  // Only the person reads this refusal: their own language.
+  const locale = speaker.personLocale ?? deps.bot.localeFor({ room });
   const direct = isDirectChannelName(request.channelName);
   const target: ConversationTarget = {
     channelId: request.channelId,
@@ -80,16 +92,23 @@ export async function answerSlash(
     const text = [error.text(locale), error.hint(locale)].join('\n');
     return { status: 200, body: { response_type: 'ephemeral', text } };
   }
-  return run(request, target, deps);
+  return run(request, target, speaker, deps);
 }
 
 async function run(
   request: SlashRequest,
   target: ConversationTarget,
+  speaker: Speaker,
   deps: SlashDeps,
 ): Promise<HttpAnswer> {
   const room = { id: `mattermost:${request.channelId}`, name: request.channelName };
-  const locale = deps.bot.localeFor({ room });
+  const flag = takeLangFlag(request.text);
+  if (flag instanceof UserError) {
+    const locale = speaker.personLocale ?? deps.bot.localeFor({ room });
+    const rendered = deps.render(refusalOutcome(flag, locale).message, target);
+    return { status: 200, body: answerBody(rendered, 'ephemeral') };
+  }
+  const locale = flag.locale ?? deps.bot.localeFor({ room });
   const sink = new MattermostSink({
     outbox: deps.outbox,
     target,
@@ -100,14 +119,15 @@ async function run(
       ? {}
       : { progressIntervalMs: deps.progressIntervalMs }),
   });
-  const text = request.text === '' ? 'help' : request.text;
+  const text = flag.text === '' ? 'help' : flag.text;
   const running = deps.bot.invoke(
     {
       actorId: `mattermost:${request.userId}`,
-      displayName: request.userName,
+      ...speaker,
       room,
       source: 'mattermost',
       text,
+      ...(flag.locale === undefined ? {} : { locale: flag.locale }),
     },
     sink,
   );
@@ -138,9 +158,10 @@ async function run(
     (outcome) => sink.finish(outcome),
     (error: unknown) => deps.log.error('slash command failed', { error }),
   );
+  // The acknowledgement is ephemeral: in the person's own language.
   const ack = localize(
     quick?.status === 'pending' ? mattermostTexts.promptPosted : mattermostTexts.working,
-    locale,
+    flag.locale ?? speaker.personLocale ?? locale,
     {
       command: text.slice(0, 200).replace(/`/g, "'"),
     },

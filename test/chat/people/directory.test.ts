@@ -11,7 +11,11 @@ class StubSource implements PeopleSource {
   #gate: Promise<void> = Promise.resolve();
   #open: () => void = () => undefined;
 
-  constructor(readonly known: ReadonlyMap<string, Person>) {}
+  readonly known: ReadonlyMap<string, Person>;
+
+  constructor(known: ReadonlyMap<string, Person>) {
+    this.known = known;
+  }
 
   /** Holds every answer until `release`. */
   hold(): void {

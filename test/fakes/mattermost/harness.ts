@@ -11,9 +11,12 @@ import type { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MattermostAdapter, type AdapterTiming } from '../../../src/chat/mattermost/adapter.ts';
 import type { MattermostSettings } from '../../../src/chat/mattermost/types.ts';
+import { PeopleDirectory, type DirectoryOptions } from '../../../src/chat/people/directory.ts';
 import type { AlertsPort } from '../../../src/core/alerts.ts';
 import { Bot } from '../../../src/core/bot.ts';
+import type { Catalog } from '../../../src/core/catalog.ts';
 import { defineCommand } from '../../../src/core/command.ts';
+import type { Locale } from '../../../src/core/i18n.ts';
 import { createLogger } from '../../../src/core/logger.ts';
 import { startHttpServer, type Route } from '../../../src/server/http.ts';
 import { commandPath, mattermostRoutes } from '../../../src/server/mattermost-routes.ts';
@@ -75,6 +78,10 @@ export interface HarnessOptions {
    * (default true); false tests what the bot does without it.
    */
   readonly ephemeralPermission?: boolean;
+  /** The language configured for the `ops` channel (`rooms:` in the configuration). */
+  readonly opsLocale?: Locale;
+  /** The name lookup's time limit and cache times (src/chat/people/directory.ts). */
+  readonly people?: DirectoryOptions;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -87,12 +94,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dir = mkdtempSync(join(tmpdir(), 'pes-mm-'));
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
-  const catalog = chatCatalog({
+  const base = chatCatalog({
     admin: `mattermost:${admin.id}`,
     operator: `mattermost:${operator.id}`,
     operatorCommands: ['status', 'echo', 'crunch', 'nap'],
     secrets: [...slashTokens, actionSecret, fake.bot.token],
   });
+  const catalog: Catalog =
+    options.opsLocale === undefined
+      ? base
+      : {
+          ...base,
+          rooms: [{ name: 'ops', address: `mattermost:${ops.id}`, locale: options.opsLocale }],
+        };
   let adapter: MattermostAdapter | undefined;
   const routes = mattermostRoutes({
     slash: (form, token) => (adapter as MattermostAdapter).slash(form, token),
@@ -126,8 +140,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let db = openDatabase(join(dir, 'pes.db'));
   const build = (): { bot: Bot; adapter: MattermostAdapter } => {
     const extra = [crunch, wipe, echo, nap];
-    const bot = chatBot({ db, catalog, log, extra, alerts: options.alerts });
-    return { bot, adapter: new MattermostAdapter({ settings, bot, db, log, timing }) };
+    // As src/app.ts wires it: one directory for the bot and the adapter.
+    const people = new PeopleDirectory({ log, ...options.people });
+    const bot = chatBot({ db, catalog, log, extra, alerts: options.alerts, people });
+    return { bot, adapter: new MattermostAdapter({ settings, bot, db, log, timing, people }) };
   };
   let built = build();
   adapter = built.adapter;

@@ -3,7 +3,10 @@
  * `Authorization: Bearer <token>`; POST /api/v4/posts (201), POST /api/v4/posts/ephemeral,
  * PUT /api/v4/posts/{id}/patch, POST /api/v4/files (multipart, 201 with file_infos),
  * GET /api/v4/channels/{id}/posts?since=… (posts changed after `since`), GET /api/v4/users/me,
- * GET /api/v4/users/me/teams/{id}/channels, POST /api/v4/channels/direct. Errors are
+ * GET /api/v4/users/me/teams/{id}/channels, POST /api/v4/channels/direct, GET /api/v4/users/{id},
+ * POST /api/v4/users/ids (a read: the users of the ids given, unknown ids left out),
+ * GET /api/v4/channels/{id} (server/channels/api4/user.go getUser, getUsersByIds;
+ * channel.go getChannel). Errors are
  * Mattermost's JSON error objects, except a 429 from the rate limiter, which is text/plain
  * "limit exceeded" with Retry-After and X-RateLimit-* headers (the server's throttled
  * middleware, server/channels/app/ratelimit.go). That limiter wraps the server's whole HTTP
@@ -14,7 +17,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FakeSocketServer } from './websocket.ts';
-import { newId, publicPost, type FakeData, type FakePost, type FakeUser } from './state.ts';
+import {
+  newId,
+  publicPost,
+  publicUser,
+  type FakeData,
+  type FakePost,
+  type FakeUser,
+} from './state.ts';
 
 /** What the next write request suffers, for fault injection. */
 export type Fault = 'http-500' | 'created-then-502' | 'created-then-drop';
@@ -64,6 +74,8 @@ export class FakeRest {
   readonly #sockets: FakeSocketServer;
   readonly faults: Fault[] = [];
   limiter: Limiter | undefined;
+  /** How long the users endpoints take to answer: a slow server, for lookups' time limits. */
+  usersDelayMs = 0;
   #tokens = 0;
   #refilled = Date.now();
   readonly edits: Edit[] = [];
@@ -101,13 +113,22 @@ export class FakeRest {
       error(res, 401, 'api.context.session_expired.app_error', 'Invalid or expired session.');
       return;
     }
-    const write = req.method === 'POST' || req.method === 'PUT';
+    const hasBody = req.method === 'POST' || req.method === 'PUT';
+    // POST /users/ids only reads: faults are meant for the requests that change something.
+    const write = hasBody && url.pathname !== '/api/v4/users/ids';
     const fault = write ? this.faults.shift() : undefined;
     if (fault === 'http-500') {
       error(res, 500, 'app.internal', 'internal error');
       return;
     }
-    const payload = write ? await body(req) : Buffer.alloc(0);
+    const payload = hasBody ? await body(req) : Buffer.alloc(0);
+    if (
+      this.usersDelayMs > 0 &&
+      url.pathname.startsWith('/api/v4/users/') &&
+      url.pathname !== '/api/v4/users/me'
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, this.usersDelayMs));
+    }
     const sent = await this.#route(req, url, user, payload, res, fault);
     if (!sent) error(res, 404, 'api.context.404.app_error', 'Sorry, we could not find the page.');
   }
@@ -197,6 +218,12 @@ export class FakeRest {
         res,
         fault,
       );
+    } else if (req.method === 'POST' && path === '/api/v4/users/ids') {
+      this.#usersByIds(payload, res);
+    } else if (req.method === 'GET' && (m = /^\/api\/v4\/users\/([^/]+)$/.exec(path)) !== null) {
+      this.#user(m[1] ?? '', res);
+    } else if (req.method === 'GET' && (m = /^\/api\/v4\/channels\/([^/]+)$/.exec(path)) !== null) {
+      this.#channel(user, m[1] ?? '', res);
     } else if (req.method === 'POST' && path === '/api/v4/posts/ephemeral') {
       this.#createEphemeral(user, payload, res);
     } else if (req.method === 'POST' && path === '/api/v4/channels/direct') {
@@ -250,6 +277,91 @@ export class FakeRest {
       return false;
     }
     return true;
+  }
+
+  /** GET /api/v4/users/{user_id}: 400 for a malformed id, 404 for nobody's. */
+  #user(id: string, res: ServerResponse): void {
+    if (!/^[a-z0-9]{26}$/.test(id)) {
+      error(
+        res,
+        400,
+        'api.context.invalid_url_param.app_error',
+        'Invalid or missing user_id in request URL.',
+      );
+      return;
+    }
+    const found = this.#data.users.get(id);
+    if (found === undefined) {
+      error(res, 404, 'app.user.missing_account.const', 'Unable to find the user.');
+      return;
+    }
+    json(res, 200, publicUser(found));
+  }
+
+  /** POST /api/v4/users/ids: a JSON array of ids; the users found, in no promised order. */
+  #usersByIds(payload: Buffer, res: ServerResponse): void {
+    let ids: unknown;
+    try {
+      ids = JSON.parse(payload.toString('utf8'));
+    } catch {
+      error(res, 400, 'api.context.invalid_body_param.app_error', 'Invalid or missing body.');
+      return;
+    }
+    if (!Array.isArray(ids) || ids.length === 0 || ids.some((id) => typeof id !== 'string')) {
+      error(
+        res,
+        400,
+        'api.context.invalid_body_param.app_error',
+        'Invalid or missing user_ids in request body.',
+      );
+      return;
+    }
+    const found = [...new Set(ids as string[])]
+      .map((id) => this.#data.users.get(id))
+      .filter((u): u is FakeUser => u !== undefined);
+    json(res, 200, found.map(publicUser));
+  }
+
+  /** GET /api/v4/channels/{channel_id}: a private channel only for its members. */
+  #channel(user: FakeUser, id: string, res: ServerResponse): void {
+    if (!/^[a-z0-9]{26}$/.test(id)) {
+      error(
+        res,
+        400,
+        'api.context.invalid_url_param.app_error',
+        'Invalid or missing channel_id in request URL.',
+      );
+      return;
+    }
+    const channel = this.#data.channels.get(id);
+    if (channel === undefined) {
+      error(res, 404, 'app.channel.get.existing.app_error', 'Unable to find the existing channel.');
+      return;
+    }
+    if (channel.type !== 'O' && !channel.members.has(user.id)) {
+      error(
+        res,
+        403,
+        'api.context.permissions.app_error',
+        'You do not have the appropriate permissions.',
+      );
+      return;
+    }
+    json(res, 200, {
+      id: channel.id,
+      create_at: 0,
+      update_at: 0,
+      delete_at: 0,
+      team_id: channel.team_id,
+      type: channel.type,
+      display_name: channel.display_name,
+      name: channel.name,
+      header: '',
+      purpose: '',
+      last_post_at: 0,
+      total_msg_count: 0,
+      creator_id: '',
+    });
   }
 
   /** In createEphemeralPost's order: body, user_id, post, then the permission. */

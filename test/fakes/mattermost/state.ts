@@ -17,6 +17,15 @@ export interface FakeUser {
   readonly token: string;
   readonly isBot: boolean;
   /**
+   * The language of the user's interface (Settings › Display › Language). A new account
+   * gets the server's LocalizationSettings.DefaultClientLocale, which is `en` unless an admin
+   * changed it.
+   */
+  locale: string;
+  readonly createAt: number;
+  /** Non-zero once the account is deactivated (the API still returns it). */
+  deleteAt: number;
+  /**
    * System-wide permissions beyond what every account has, as an admin grants them through a
    * role (System Console › User Management › Permissions). `create_post_ephemeral` is one:
    * without it POST /api/v4/posts/ephemeral answers 403 (server/channels/api4/post.go,
@@ -83,7 +92,16 @@ export class FakeData {
   }
 
   addUser(username: string, isBot = false): FakeUser {
-    const user: FakeUser = { id: newId(), username, token: newId(), isBot, permissions: new Set() };
+    const user: FakeUser = {
+      id: newId(),
+      username,
+      token: newId(),
+      isBot,
+      locale: 'en',
+      createAt: Date.now(),
+      deleteAt: 0,
+      permissions: new Set(),
+    };
     this.users.set(user.id, user);
     return user;
   }
@@ -142,6 +160,31 @@ export class FakeData {
       (p) => p.user_id === this.bot.id && (channelId === undefined || p.channel_id === channelId),
     );
   }
+}
+
+/**
+ * A user as the API returns it to another user (the User model of the API v4 reference;
+ * the server sanitises it: no password, no auth data, and the e-mail address only where the
+ * privacy settings show it, here never). `is_bot` is left out for people (omitempty).
+ */
+export function publicUser(user: FakeUser): Record<string, unknown> {
+  return {
+    id: user.id,
+    create_at: user.createAt,
+    update_at: user.createAt,
+    delete_at: user.deleteAt,
+    username: user.username,
+    auth_service: '',
+    email: '',
+    nickname: '',
+    first_name: '',
+    last_name: '',
+    position: '',
+    roles: 'system_user',
+    locale: user.locale,
+    timezone: { automaticTimezone: '', manualTimezone: '', useAutomaticTimezone: 'true' },
+    ...(user.isBot ? { is_bot: true } : {}),
+  };
 }
 
 /**
