@@ -7,7 +7,9 @@
 import type { KubernetesServiceDefinition } from '../../config/kubernetes.ts';
 import { UserError } from '../../core/errors.ts';
 import type {
+  ContainerLogs,
   ContainerReport,
+  LogsRequest,
   ImageTarget,
   ScalePlan,
   StepReporter,
@@ -15,6 +17,7 @@ import type {
 } from '../../core/platform.ts';
 import type { ClusterClients, KubeClients } from './client.ts';
 import { planImage } from './image-patch.ts';
+import { readLogs } from './logs.ts';
 import type { Pod } from './objects.ts';
 import { planRestart } from './restart-patch.ts';
 import {
@@ -58,6 +61,12 @@ export class KubernetesPlatform {
     const pods =
       workload === undefined ? [] : await listPods(clients, service, workload.object.spec.selector);
     return mapStatus(service, workload, pods, this.now());
+  }
+
+  /** The last lines of each pod (or of one, by name or number). */
+  async logs(service: KubernetesServiceDefinition, request: LogsRequest): Promise<ContainerLogs[]> {
+    const clients = await this.clusters.get(service.cluster);
+    return readLogs(clients, service, request, this.now());
   }
 
   /** `kubectl rollout restart`, then waits for the rollout; a failure names its reason. */
