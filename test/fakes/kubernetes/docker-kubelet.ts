@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { rfc3339 } from './clock.ts';
 import { nameOf, namespaceOf, recordEvent } from './controllers/common.ts';
 import { at, isObject, jsonEqual, list, str, type Json, type JsonObject } from './json.ts';
-import { NODE_NAME, type Kubelet, type KubeletHost } from './kubelet.ts';
+import { NODE_NAME, type ExecStreams, type Kubelet, type KubeletHost } from './kubelet.ts';
 import { resourceByName } from './resources.ts';
 import type { EventType } from './store.ts';
 
@@ -324,6 +324,45 @@ export class DockerKubelet implements Kubelet {
       .getContainer(id)
       .logs({ stdout: true, stderr: true, follow: false });
     return demux(buf);
+  }
+
+  async exec(
+    pod: JsonObject,
+    container: string,
+    command: readonly string[],
+    io: ExecStreams,
+  ): Promise<number> {
+    const run = this.#pods.get(`${namespaceOf(pod)}/${nameOf(pod)}`);
+    const id = run?.containers.find((c) => c.name === container)?.id;
+    if (id === undefined) throw new Error(`container ${container} is not running`);
+    const exec = await this.#docker.getContainer(id).exec({
+      Cmd: [...command],
+      AttachStdin: io.stdin !== undefined,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+    });
+    const stream = await exec.start({ hijack: true, stdin: io.stdin !== undefined });
+    let pending = Buffer.alloc(0);
+    stream.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 8) {
+        const size = pending.readUInt32BE(4);
+        if (pending.length < 8 + size) break;
+        const payload = pending.subarray(8, 8 + size);
+        if (pending[0] === 2) io.stderr(payload);
+        else io.stdout(payload);
+        pending = pending.subarray(8 + size);
+      }
+    });
+    if (io.stdin !== undefined) io.stdin.pipe(stream);
+    await new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+    });
+    const info = await exec.inspect();
+    return info.ExitCode ?? 0;
   }
 
   async close(): Promise<void> {

@@ -5,13 +5,16 @@
  * follows.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { createServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALLOW_ALL, type Rule } from './access.ts';
 import { scaledClock, type Clock } from './clock.ts';
 import { ControllerManager } from './controllers/manager.ts';
+import { ExecServer } from './exec.ts';
 import { InMemoryKubelet, type Kubelet } from './kubelet.ts';
 import { resourceByName } from './resources.ts';
 import { ApiHandler, type RequestRecord } from './server.ts';
@@ -21,7 +24,7 @@ import { makeServingCert } from './tls.ts';
 export { ALLOW_ALL, type Rule } from './access.ts';
 export { ManualClock, scaledClock, type Clock } from './clock.ts';
 export { DockerKubelet, type DockerKubeletOptions } from './docker-kubelet.ts';
-export { InMemoryKubelet, type Kubelet, type KubeletHost } from './kubelet.ts';
+export { InMemoryKubelet, type ExecStreams, type Kubelet, type KubeletHost } from './kubelet.ts';
 export { resourceByName, RESOURCES, type ResourceType } from './resources.ts';
 export type { RequestRecord } from './server.ts';
 export { ObjectStore, type StoreEvent } from './store.ts';
@@ -97,6 +100,16 @@ export async function startFakeKubernetes(
   const dir = await mkdtemp(join(tmpdir(), 'fake-kube-'));
   const tls = await makeServingCert(dir);
   const server = createServer(tls, (req, res) => handler.handle(req, res));
+  const exec = new ExecServer(() => ({
+    store,
+    token: handler.settings.token,
+    user: handler.settings.user,
+    rules: handler.settings.rules,
+    kubelet,
+  }));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    exec.upgrade(req, socket, head),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `https://127.0.0.1:${port}`;
@@ -138,6 +151,7 @@ export async function startFakeKubernetes(
     cutWatches: () => handler.cutWatches(),
     async close() {
       handler.cutWatches();
+      exec.close();
       await controllers?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -23,7 +23,21 @@ export interface Kubelet {
   podChanged(host: KubeletHost, type: EventType, pod: JsonObject): void;
   /** The whole log of a running container of `pod` (pods/log); undefined when it has none. */
   logs?(pod: JsonObject, container: string): Promise<string | undefined>;
+  /** Runs `command` in a container of `pod` (pods/exec); resolves with its exit code. */
+  exec?(
+    pod: JsonObject,
+    container: string,
+    command: readonly string[],
+    io: ExecStreams,
+  ): Promise<number>;
   close(): Promise<void>;
+}
+
+export interface ExecStreams {
+  /** The caller's stdin, when it sent one (ends when the caller closes it). */
+  readonly stdin: NodeJS.ReadableStream | undefined;
+  readonly stdout: (chunk: Buffer) => void;
+  readonly stderr: (chunk: Buffer) => void;
 }
 
 export const NODE_NAME = 'fake-node';
