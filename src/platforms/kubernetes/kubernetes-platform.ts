@@ -128,16 +128,13 @@ export class KubernetesPlatform {
   }
 
   async planUpdate(service: KubernetesServiceDefinition, target: ImageTarget): Promise<UpdatePlan> {
+    if (target.kind === 'previous') {
+      // An image change cannot say "the revision before": that is an undo of the whole
+      // template, which rollback() does; a plan with no changes would silently do nothing.
+      throw new Error('the previous revision of a workload is restored by rollback()');
+    }
     const clients = await this.clusters.get(service.cluster);
     const workload = await requireWorkload(clients, service);
-    if (target.kind === 'previous') {
-      // What the undo would put back, for the confirmation.
-      const undo = await this.planUndo(clients, service, workload);
-      if (undo.kind === 'no-history') {
-        throw new UserError('kubernetes-no-rollout-history', { service: service.name });
-      }
-      return { service: service.name, changes: [], pull: false };
-    }
     const plan = planImage(workload.object.spec.template, target);
     return {
       service: service.name,
