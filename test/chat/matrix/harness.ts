@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { z } from 'zod';
 import { MatrixAdapter, type MatrixTiming } from '../../../src/chat/matrix/adapter.ts';
+import { PeopleDirectory } from '../../../src/chat/people/directory.ts';
 import type { MatrixSettings } from '../../../src/chat/matrix/types.ts';
 import type { AlertsPort } from '../../../src/core/alerts.ts';
 import type { Bot } from '../../../src/core/bot.ts';
@@ -127,8 +128,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let bot: Bot | undefined;
   const build = (): MatrixAdapter => {
     const extra = [crunch, wipe, echo, dump];
-    bot = chatBot({ db, catalog, log, extra, alerts: options.alerts });
-    return new MatrixAdapter({ settings, bot, db, log, timing });
+    // As src/app.ts wires it: one directory of names for the bot and the adapter.
+    const people = new PeopleDirectory({ log });
+    bot = chatBot({ db, catalog, log, extra, alerts: options.alerts, people });
+    return new MatrixAdapter({ settings, bot, db, log, timing, people });
   };
   let adapter = build();
   adapter.start();
