@@ -158,7 +158,7 @@ describe('a Deployment through the platform', () => {
   });
 
   it('undoes an update to an image that cannot be pulled, and says so', async () => {
-    const short = service('moodle', 'Deployment', 3);
+    const short = service('moodle', 'Deployment', 4);
     const plan = await platform.planUpdate(short, { kind: 'tag', tag: 'broken-9' });
     const error = await failure(platform.update(short, plan, onStep));
     expect(error.code).toBe('kubernetes-update-rolled-back');
@@ -241,7 +241,7 @@ describe('a StatefulSet through the platform', () => {
       onStep,
     );
     expect(good.map((r) => r.health)).toEqual(['healthy', 'healthy']);
-    const short = service('db', 'StatefulSet', 3);
+    const short = service('db', 'StatefulSet', 4);
     const error = await failure(
       platform.update(
         short,
