@@ -276,7 +276,11 @@ export class ApiHandler {
       return;
     }
     const rv = q.get('resourceVersion');
-    if (rv !== null && rv !== '' && rv !== '0' && Number(rv) < store.oldestResourceVersion - 1) {
+    // resourceVersion semantics of a list (api-concepts, "Semantics for get and list"): an
+    // rv with NotOlderThan (the default) is served from the newest state; only an Exact
+    // request for a compacted rv is 410 Gone.
+    const exact = q.get('resourceVersionMatch') === 'Exact';
+    if (exact && rv !== null && rv !== '' && Number(rv) < store.oldestResourceVersion - 1) {
       throw store.expiredError(Number(rv));
     }
     const items = store.list(t.resource, namespace).filter(matches);

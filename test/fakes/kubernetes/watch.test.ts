@@ -120,6 +120,14 @@ it('after compaction a watch from an older resourceVersion gets an ERROR event w
   await call(fake, 'POST', SECRETS, { body: secret('three') });
   await w2.ended;
   expect(w2.events.map((e) => at(e, 'type'))).toEqual(['ADDED']);
+  // A list at the old rv is served (NotOlderThan); only resourceVersionMatch=Exact is 410.
+  expect((await call(fake, 'GET', `${SECRETS}?resourceVersion=${old}`)).status).toBe(200);
+  const exact = await call(
+    fake,
+    'GET',
+    `${SECRETS}?resourceVersion=${old}&resourceVersionMatch=Exact`,
+  );
+  expect([exact.status, at(exact.json, 'reason')]).toEqual([410, 'Expired']);
 });
 
 it('lists with a label selector (=, !=, in, notin, exists, !exists)', async () => {
