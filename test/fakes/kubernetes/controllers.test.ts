@@ -275,3 +275,50 @@ it('a StatefulSet creates pods in order, each after the one before is Ready, and
   expect(revs.map(([, n]) => n).sort()).toEqual([1, 2]);
   expect(revs.find(([, n]) => n === 2)?.[0]).toBe(at(done, 'status', 'updateRevision'));
 });
+
+it('a paused Deployment makes no new ReplicaSet; resumed, its progress deadline starts again', async () => {
+  const f = await start(1000);
+  const body = deployment('web') as JsonObject;
+  (body.spec as JsonObject).progressDeadlineSeconds = 60;
+  f.store.create(deployments, 'default', body);
+  for (let i = 0; i < 3; i += 1) {
+    await settle(f);
+    clock.advance(1000);
+  }
+  await settle(f);
+  const pause = (paused: boolean): void => {
+    f.store.mutate(deployments, 'default', 'web', (d) => {
+      (d.spec as JsonObject).paused = paused;
+    });
+  };
+  pause(true);
+  setImage(f, 'web', 'registry.test/app:2');
+  await settle(f);
+  expect(f.store.list(replicasets, 'default')).toHaveLength(1);
+  expect(condition(f.store.mustGet(deployments, 'default', 'web'), 'Progressing')).toMatchObject({
+    status: 'Unknown',
+    reason: 'DeploymentPaused',
+  });
+  // Resumed: a new ReplicaSet whose pods never become ready; paused again mid-rollout for
+  // longer than the deadline, then resumed: the deadline counts from the resume.
+  pause(false);
+  setImage(f, 'web', 'registry.test/unready:3');
+  await settle(f);
+  clock.advance(1000);
+  await settle(f);
+  pause(true);
+  await settle(f);
+  clock.advance(120_000);
+  await settle(f);
+  pause(false);
+  await settle(f);
+  expect(condition(f.store.mustGet(deployments, 'default', 'web'), 'Progressing')).toMatchObject({
+    reason: 'DeploymentResumed',
+  });
+  clock.advance(61_000);
+  await settle(f);
+  expect(condition(f.store.mustGet(deployments, 'default', 'web'), 'Progressing')).toMatchObject({
+    status: 'False',
+    reason: 'ProgressDeadlineExceeded',
+  });
+});

@@ -282,6 +282,18 @@ export function syncDeployment(store: ObjectStore, clock: Clock, d: JsonObject):
       false,
     );
   } else if (deadline !== undefined) {
+    // A resumed Deployment starts its deadline again (sync.go: DeploymentResumed).
+    if (conditions.find((c) => c.type === 'Progressing')?.reason === 'DeploymentPaused') {
+      conditions = setCondition(
+        conditions,
+        'Progressing',
+        'Unknown',
+        'DeploymentResumed',
+        'Deployment is resumed',
+        nowText,
+        true,
+      );
+    }
     if (created) {
       conditions = setCondition(
         conditions,
