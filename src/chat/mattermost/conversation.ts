@@ -105,7 +105,11 @@ export class Conversation {
     const speaker = await speakerOf(this.#d.people, actorId, meta.senderName);
     const roomLocale = this.#d.bot.localeFor({ room });
     const flag = takeLangFlag(command);
-    const asked = flag instanceof UserError ? undefined : flag.locale;
+    // A direct chat is the person's own: all of it is in their language.
+    const asked =
+      flag instanceof UserError
+        ? undefined
+        : (flag.locale ?? (meta.direct ? speaker.personLocale : undefined));
     const locale = asked ?? roomLocale;
     const sink = new MattermostSink({
       outbox: this.#d.outbox,
@@ -141,7 +145,7 @@ export class Conversation {
         room,
         source: 'mattermost',
         text: flag.text === '' ? 'help' : flag.text,
-        ...(flag.locale === undefined ? {} : { locale: flag.locale }),
+        ...(asked === undefined ? {} : { locale: asked }),
       },
       releasingSink(sink, turn),
     );

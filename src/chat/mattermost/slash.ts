@@ -108,7 +108,9 @@ async function run(
     const rendered = deps.render(refusalOutcome(flag, locale).message, target);
     return { status: 200, body: answerBody(rendered, 'ephemeral') };
   }
-  const locale = flag.locale ?? deps.bot.localeFor({ room });
+  // A direct chat is the person's own: all of it is in their language.
+  const asked = flag.locale ?? (target.direct ? speaker.personLocale : undefined);
+  const locale = asked ?? deps.bot.localeFor({ room });
   const sink = new MattermostSink({
     outbox: deps.outbox,
     target,
@@ -127,7 +129,7 @@ async function run(
       room,
       source: 'mattermost',
       text,
-      ...(flag.locale === undefined ? {} : { locale: flag.locale }),
+      ...(asked === undefined ? {} : { locale: asked }),
     },
     sink,
   );
@@ -161,7 +163,7 @@ async function run(
   // The acknowledgement is ephemeral: in the person's own language.
   const ack = localize(
     quick?.status === 'pending' ? mattermostTexts.promptPosted : mattermostTexts.working,
-    flag.locale ?? speaker.personLocale ?? locale,
+    asked ?? speaker.personLocale ?? locale,
     {
       command: text.slice(0, 200).replace(/`/g, "'"),
     },

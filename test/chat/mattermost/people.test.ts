@@ -183,6 +183,17 @@ describe("Mattermost: a person's own language", () => {
     expect(JSON.stringify(other.body)).toMatch(cyrillic);
   });
 
+  it('answers everything in a direct chat in the language of the person', async () => {
+    const t = await connected();
+    t.admin.locale = 'ru';
+    const dm = t.fake.data.directChannel(t.admin, t.fake.bot);
+    t.fake.say(t.admin, dm, 'jobs');
+    await waitFor(() => t.fake.data.botPosts(dm.id).length === 1, 'the answer');
+    expect(visibleText(t.fake.data.botPosts(dm.id)[0] as FakePost)).toContain(
+      'Задач пока не было.',
+    );
+  });
+
   it('answers in the language a command asks for with --lang', async () => {
     const t = await connected({ opsLocale: 'ru' });
     expect(await ask(t, t.admin, 'jobs')).toContain('Задач пока не было.');
