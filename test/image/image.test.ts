@@ -72,6 +72,38 @@ describe('the image without a configuration', () => {
   });
 });
 
+describe('what the image holds', () => {
+  it('was built from a context of the sources only (.dockerignore)', () => {
+    // node_modules, .test-env (engine data, base images) and .git of the checkout would be
+    // hundreds of megabytes; a local config/pes.yaml and state/ must not reach the builder.
+    const match = /daemon\s+([\d.]+)(kB|MB|GB)$/.exec(built.contextLine);
+    expect(match, built.contextLine).not.toBeNull();
+    const unit = { kB: 1e3, MB: 1e6, GB: 1e9 }[match?.[2] as 'kB' | 'MB' | 'GB'];
+    expect(Number(match?.[1]) * unit).toBeLessThan(10e6);
+  });
+
+  it('holds the bot, its production dependencies and the templates: no config, state or tests', async () => {
+    const result = await runTool('ls', ['-A', '/app', '/etc/pes-bot']);
+    expect(result.code).toBe(0);
+    const [app, etc] = result.stdout.trim().split('\n\n');
+    expect(app?.split('\n').slice(1)).toEqual([
+      '.compile-cache',
+      'bin',
+      'commands',
+      'node_modules',
+      'package-lock.json',
+      'package.json',
+      'src',
+      'state',
+    ]);
+    expect(etc?.split('\n').slice(1)).toEqual(['templates']);
+    const state = await runTool('ls', ['-A', '/app/state']);
+    expect(state.stdout).toBe('');
+    const dev = await runTool('ls', ['/app/node_modules/vitest', '/app/node_modules/typescript']);
+    expect(dev.code).not.toBe(0);
+  });
+});
+
 describe('the tools in the image', () => {
   it.each([
     ['restic', ['version'], /^restic \d+\.\d+\.\d+/],

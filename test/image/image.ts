@@ -70,6 +70,8 @@ export interface BuiltImage {
   readonly bytes: number;
   /** Of which the test base's local package repository (not in a real debian:*-slim). */
   readonly testRepositoryBytes: number;
+  /** What the builder said it sent as the build context (what .dockerignore lets in). */
+  readonly contextLine: string;
 }
 
 /** The engine's socket on the host (DOCKER_HOST of scripts/test-env.sh). */
@@ -122,7 +124,13 @@ export async function buildImage(log: (line: string) => void = () => {}): Promis
       ])
     ).trim(),
   );
-  return { tag: imageTag, buildMs, bytes, testRepositoryBytes };
+  // Progress lines end in \r: the last one has the whole context.
+  const contextLine =
+    (build.stdout + build.stderr)
+      .split(/[\r\n]+/)
+      .filter((line) => line.startsWith('Sending build context to Docker daemon'))
+      .at(-1) ?? '';
+  return { tag: imageTag, buildMs, bytes, testRepositoryBytes, contextLine };
 }
 
 export function megabytes(bytes: number): string {
