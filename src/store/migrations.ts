@@ -338,6 +338,27 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX outbox_room_state ON outbox (room, state);
     `,
   },
+  {
+    version: 11,
+    name: 'outbox failures count',
+    sql: `
+      -- How many outbox items each messenger (the room id's prefix) gave up on, ever: the
+      -- counter /metrics serves as pes_outbox_failures_total. Failed rows themselves stay
+      -- (retention keeps them), so their number cannot tell a new failure from an old one.
+      -- Kept by a trigger so that every way an item becomes failed is counted once.
+      CREATE TABLE outbox_failures (
+        messenger TEXT PRIMARY KEY,
+        n INTEGER NOT NULL
+      );
+      CREATE TRIGGER outbox_failed AFTER UPDATE OF state ON outbox
+        WHEN NEW.state = 'failed' AND OLD.state IS NOT 'failed'
+      BEGIN
+        INSERT INTO outbox_failures (messenger, n)
+          VALUES (substr(NEW.room, 1, instr(NEW.room, ':') - 1), 1)
+          ON CONFLICT (messenger) DO UPDATE SET n = n + 1;
+      END;
+    `,
+  },
 ];
 
 interface UserVersionRow {
