@@ -6,14 +6,16 @@
 #     -v /srv/pes/pes.yaml:/etc/pes-bot/pes.yaml:ro \
 #     -v /var/run/docker.sock:/var/run/docker.sock \
 #     --group-add "$(stat -c %g /var/run/docker.sock)" \
-#     -v pes-state:/app/state -p 8080:8080 pes-bot
+#     -v pes-state:/app/state -p 8080:8080 --stop-timeout 75 pes-bot
 #
 # The configuration is read from /etc/pes-bot/pes.yaml (PES_CONFIG); the image holds none, and
 # without one it says where it goes and exits 2. In it, `server.host: 0.0.0.0` makes the HTTP
 # server reachable from outside the container; `state.path` (default state/pes.db) is resolved
 # against /app, the volume. The bot's user (uid 1000) reaches the Docker socket through the
 # socket's group, given with --group-add. PES_PORT moves the port for the bot and the health
-# check alike.
+# check alike. `docker stop` sends SIGTERM to tini, which hands it to the bot: the stop then
+# waits up to server.stopGraceSeconds (default 60) for cancelled jobs, so the engine's own
+# wait before SIGKILL (10 s by default) is raised with --stop-timeout.
 #
 # Both bases are named by these arguments; test/image builds the image with stand-ins made
 # from Debian's packages when no registry is reachable (scripts/image-bases.sh).
