@@ -16,12 +16,20 @@ export interface People {
   roomNames(roomIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }
 
+/** A local (terminal) user is known by their own user name; anyone else by their id. */
+function shownId(id: string): string {
+  return id.startsWith('local:') ? id.slice('local:'.length) : id;
+}
+
 function identity(ids: readonly string[]): Promise<ReadonlyMap<string, string>> {
   return Promise.resolve(new Map(ids.map((id) => [id, id])));
 }
 
-/** No messenger to ask: everyone is shown by id. */
-export const idsOnly: People = { names: identity, roomNames: identity };
+/** No messenger to ask: everyone is shown by id, a terminal user by their user name. */
+export const idsOnly: People = {
+  names: (ids) => Promise.resolve(new Map(ids.map((id) => [id, shownId(id)]))),
+  roomNames: identity,
+};
 
 /** One actor's name, or the id. */
 export async function nameOf(people: People, actorId: string): Promise<string> {
