@@ -9,41 +9,27 @@ import { UserError } from '../../core/errors.ts';
 import type {
   ContainerLogs,
   ContainerReport,
-  LogsRequest,
   ImageTarget,
+  LogsRequest,
   ScalePlan,
   StepReporter,
   UpdatePlan,
 } from '../../core/platform.ts';
-import type { ClusterClients, KubeClients } from './client.ts';
+import { follow, paused, planUndo, rollOut } from './change.ts';
+import type { ClusterClients } from './client.ts';
 import { planImage } from './image-patch.ts';
 import { readLogs } from './logs.ts';
-import type { Pod } from './objects.ts';
 import { planRestart } from './restart-patch.ts';
-import {
-  diagnose,
-  failureParams,
-  nameOf,
-  newRevisionPods,
-  patchWorkload,
-  waitForRollout,
-  type Patch,
-} from './rollout.ts';
+import { nameOf, type Patch } from './rollout.ts';
 import { applyScale } from './scale.ts';
-import { forceRollback } from './statefulset-rollback.ts';
-import { mapStatus, type KubernetesServiceStatus, type Workload } from './status-map.ts';
-import { planDeploymentUndo, planStatefulSetUndo, type UndoPlan } from './undo.ts';
+import { mapStatus, type KubernetesServiceStatus } from './status-map.ts';
 import {
   checkAccess,
   findWorkload,
-  listControllerRevisions,
   listPods,
-  listReplicaSets,
   requireWorkload,
   resourceOf,
 } from './workload-api.ts';
-
-type Action = ContainerReport['action'];
 
 export class KubernetesPlatform {
   readonly name = 'kubernetes';
@@ -79,7 +65,7 @@ export class KubernetesPlatform {
     const workload = await requireWorkload(clients, service);
     const plan = planRestart(workload.object, this.now());
     if (plan.kind === 'paused') throw paused(service, workload);
-    return this.rollOut(clients, service, workload, plan, 'restarted', onStep, signal);
+    return rollOut(clients, service, workload, plan, 'restarted', onStep, signal);
   }
 
   async planScale(service: KubernetesServiceDefinition, replicas: number): Promise<ScalePlan> {
@@ -124,7 +110,7 @@ export class KubernetesPlatform {
     const started = Date.now();
     onStep({ fraction: 0.1, container: nameOf(workload), phase: 'creating' });
     await applyScale(clients, service, workload, plan.after);
-    return this.follow(clients, service, workload, 'created', started, onStep, signal);
+    return follow(clients, service, workload, 'created', started, onStep, signal);
   }
 
   async planUpdate(service: KubernetesServiceDefinition, target: ImageTarget): Promise<UpdatePlan> {
@@ -176,7 +162,7 @@ export class KubernetesPlatform {
       contentType: images.contentType,
       patch: { spec: { template: { spec: { containers } } } },
     };
-    return this.rollOut(clients, service, workload, patch, 'updated', onStep, signal, true);
+    return rollOut(clients, service, workload, patch, 'updated', onStep, signal, true);
   }
 
   /** `kubectl rollout undo`: the previous revision, on demand. */
@@ -187,147 +173,13 @@ export class KubernetesPlatform {
   ): Promise<ContainerReport[]> {
     const clients = await this.clusters.get(service.cluster);
     const workload = await requireWorkload(clients, service);
-    const undo = await this.planUndo(clients, service, workload);
+    const undo = await planUndo(clients, service, workload);
     if (undo.kind === 'no-history') {
       throw new UserError('kubernetes-no-rollout-history', { service: service.name });
     }
     if (undo.kind === 'paused') throw paused(service, workload);
     // "skipped rollback": the template already is the previous revision's.
     if (undo.kind === 'skip') return [];
-    return this.rollOut(clients, service, workload, undo, 'rolled-back', onStep, signal);
+    return rollOut(clients, service, workload, undo, 'rolled-back', onStep, signal);
   }
-
-  private async planUndo(
-    clients: KubeClients,
-    service: KubernetesServiceDefinition,
-    workload: Workload,
-  ): Promise<UndoPlan> {
-    const selector = workload.object.spec.selector;
-    return workload.kind === 'Deployment'
-      ? planDeploymentUndo(workload.object, await listReplicaSets(clients, service, selector))
-      : planStatefulSetUndo(
-          workload.object,
-          await listControllerRevisions(clients, service, selector),
-        );
-  }
-
-  private async rollOut(
-    clients: KubeClients,
-    service: KubernetesServiceDefinition,
-    workload: Workload,
-    patch: Patch,
-    action: Action,
-    onStep: StepReporter,
-    signal: AbortSignal | undefined,
-    undoOnFailure = false,
-  ): Promise<ContainerReport[]> {
-    await checkAccess(clients, {
-      cluster: service.cluster,
-      namespace: service.namespace,
-      verb: 'patch',
-      group: 'apps',
-      resource: resourceOf[workload.kind],
-      name: nameOf(workload),
-    });
-    const started = Date.now();
-    onStep({ fraction: 0.1, container: nameOf(workload), phase: 'starting' });
-    await patchWorkload(clients, service, workload, patch);
-    if (!undoOnFailure)
-      return this.follow(clients, service, workload, action, started, onStep, signal);
-    const outcome = await waitForRollout(clients, service, workload, signal);
-    if (outcome.done)
-      return this.reports(clients, service, outcome.workload, action, started, onStep);
-    const failed = outcome.workload ?? workload;
-    const badPods = await newRevisionPods(clients, service, failed);
-    const reason = failureParams(await diagnose(clients, service, failed));
-    onStep({ fraction: 0.6, container: nameOf(workload), phase: 'rolling-back' });
-    try {
-      const current = await requireWorkload(clients, service);
-      const undo = await this.planUndo(clients, service, current);
-      if (undo.kind !== 'patch')
-        throw new UserError('kubernetes-no-rollout-history', { service: service.name });
-      await patchWorkload(clients, service, current, undo);
-      if (current.kind === 'StatefulSet') await forceRollback(clients, service, badPods);
-      const back = await waitForRollout(clients, service, current, signal);
-      if (!back.done) {
-        throw new UserError('kubernetes-rollout-failed', {
-          service: service.name,
-          seconds: service.health.timeoutSeconds,
-          ...failureParams(await diagnose(clients, service, back.workload ?? current)),
-        });
-      }
-      onStep({ fraction: 1, container: nameOf(workload), phase: 'rolled-back' });
-      throw new UserError('kubernetes-update-rolled-back', {
-        service: service.name,
-        revision: undo.revision,
-        ...reason,
-      });
-    } catch (error) {
-      if (error instanceof UserError && error.code === 'kubernetes-update-rolled-back') throw error;
-      const undoText = error instanceof UserError ? error.text('ru') : String(error);
-      const undoTextEn = error instanceof UserError ? error.text('en') : String(error);
-      throw new UserError(
-        'kubernetes-update-rollback-failed',
-        { service: service.name, ...reason, undoRu: undoText, undoEn: undoTextEn },
-        { cause: error },
-      );
-    }
-  }
-
-  /** Waits for the rollout; not healthy in time is a failure with its reason (no undo). */
-  private async follow(
-    clients: KubeClients,
-    service: KubernetesServiceDefinition,
-    workload: Workload,
-    action: Action,
-    started: number,
-    onStep: StepReporter,
-    signal: AbortSignal | undefined,
-  ): Promise<ContainerReport[]> {
-    onStep({ fraction: 0.3, container: nameOf(workload), phase: 'waiting' });
-    const outcome = await waitForRollout(clients, service, workload, signal);
-    if (!outcome.done) {
-      onStep({ fraction: 1, container: nameOf(workload), phase: 'failed' });
-      throw new UserError('kubernetes-rollout-failed', {
-        service: service.name,
-        seconds: service.health.timeoutSeconds,
-        ...failureParams(await diagnose(clients, service, outcome.workload ?? workload)),
-      });
-    }
-    return this.reports(clients, service, outcome.workload, action, started, onStep);
-  }
-
-  private async reports(
-    clients: KubeClients,
-    service: KubernetesServiceDefinition,
-    workload: Workload,
-    action: Action,
-    started: number,
-    onStep: StepReporter,
-  ): Promise<ContainerReport[]> {
-    onStep({ fraction: 1, container: nameOf(workload), phase: 'healthy' });
-    const pods: Pod[] = await newRevisionPods(clients, service, workload);
-    const durationMs = Date.now() - started;
-    return pods
-      .filter((p) => p.metadata.deletionTimestamp === undefined)
-      .map((p) => ({
-        container: p.metadata.name ?? '',
-        action,
-        health: isReady(p) ? 'healthy' : 'running',
-        durationMs,
-      }));
-  }
-}
-
-function isReady(pod: Pod): boolean {
-  return pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-}
-
-function paused(service: KubernetesServiceDefinition, workload: Workload): UserError {
-  return new UserError('kubernetes-paused', {
-    kind: workload.kind,
-    name: nameOf(workload),
-    resource: resourceOf[workload.kind],
-    namespace: service.namespace,
-  });
 }

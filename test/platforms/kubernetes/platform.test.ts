@@ -254,4 +254,23 @@ describe('a StatefulSet through the platform', () => {
     const set = await clients.apps.readNamespacedStatefulSet({ name: 'db', namespace: 'lms' });
     expect(set.spec?.template.spec?.containers[0]?.image).toBe('registry.test/pg:16.4');
   });
+
+  it('needs leave to delete stuck pods before it changes a StatefulSet', async () => {
+    fake.setRules([
+      { verbs: ['*'], apiGroups: ['apps', 'authorization.k8s.io'], resources: ['*'] },
+      { verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['*'] },
+    ]);
+    try {
+      const error = await failure(
+        platform.update(db, await platform.planUpdate(db, { kind: 'tag', tag: '16.5' }), onStep),
+      );
+      expect(error.text('en')).toBe(
+        "The bot's account may not delete pods in namespace lms: grant verb delete on pods.",
+      );
+    } finally {
+      fake.setRules(ALLOW_ALL);
+    }
+    const set = await clients.apps.readNamespacedStatefulSet({ name: 'db', namespace: 'lms' });
+    expect(set.spec?.template.spec?.containers[0]?.image).toBe('registry.test/pg:16.4');
+  });
 });

@@ -1,0 +1,174 @@
+/**
+ * A change to a workload's template, followed to its end: the permission check, the patch,
+ * the wait with kubectl's rollout status, and, for an update, the undo when it did not
+ * become healthy (a StatefulSet's with the forced-rollback step).
+ */
+import type { KubernetesServiceDefinition } from '../../config/kubernetes.ts';
+import { UserError } from '../../core/errors.ts';
+import type { ContainerReport, StepReporter } from '../../core/platform.ts';
+import type { KubeClients } from './client.ts';
+import type { Pod } from './objects.ts';
+import {
+  diagnose,
+  failureParams,
+  nameOf,
+  newRevisionPods,
+  patchWorkload,
+  waitForRollout,
+  type Patch,
+} from './rollout.ts';
+import { forceRollback } from './statefulset-rollback.ts';
+import type { Workload } from './status-map.ts';
+import { planDeploymentUndo, planStatefulSetUndo, type UndoPlan } from './undo.ts';
+import {
+  checkAccess,
+  listControllerRevisions,
+  listReplicaSets,
+  requireWorkload,
+  resourceOf,
+} from './workload-api.ts';
+
+export type Action = ContainerReport['action'];
+
+export async function planUndo(
+  clients: KubeClients,
+  service: KubernetesServiceDefinition,
+  workload: Workload,
+): Promise<UndoPlan> {
+  const selector = workload.object.spec.selector;
+  return workload.kind === 'Deployment'
+    ? planDeploymentUndo(workload.object, await listReplicaSets(clients, service, selector))
+    : planStatefulSetUndo(
+        workload.object,
+        await listControllerRevisions(clients, service, selector),
+      );
+}
+
+export async function rollOut(
+  clients: KubeClients,
+  service: KubernetesServiceDefinition,
+  workload: Workload,
+  patch: Patch,
+  action: Action,
+  onStep: StepReporter,
+  signal: AbortSignal | undefined,
+  undoOnFailure = false,
+): Promise<ContainerReport[]> {
+  await checkAccess(clients, {
+    cluster: service.cluster,
+    namespace: service.namespace,
+    verb: 'patch',
+    group: 'apps',
+    resource: resourceOf[workload.kind],
+    name: nameOf(workload),
+  });
+  if (undoOnFailure && workload.kind === 'StatefulSet') {
+    // Its undo may have to delete the pods stuck on the bad revision (forced rollback):
+    // known before the change rather than found missing in the middle of putting it back.
+    await checkAccess(clients, {
+      cluster: service.cluster,
+      namespace: service.namespace,
+      verb: 'delete',
+      group: '',
+      resource: 'pods',
+    });
+  }
+  const started = Date.now();
+  onStep({ fraction: 0.1, container: nameOf(workload), phase: 'starting' });
+  await patchWorkload(clients, service, workload, patch);
+  if (!undoOnFailure) return follow(clients, service, workload, action, started, onStep, signal);
+  const outcome = await waitForRollout(clients, service, workload, signal);
+  if (outcome.done) return reports(clients, service, outcome.workload, action, started, onStep);
+  const failed = outcome.workload ?? workload;
+  const badPods = await newRevisionPods(clients, service, failed);
+  const reason = failureParams(await diagnose(clients, service, failed));
+  onStep({ fraction: 0.6, container: nameOf(workload), phase: 'rolling-back' });
+  try {
+    const current = await requireWorkload(clients, service);
+    const undo = await planUndo(clients, service, current);
+    if (undo.kind !== 'patch')
+      throw new UserError('kubernetes-no-rollout-history', { service: service.name });
+    await patchWorkload(clients, service, current, undo);
+    if (current.kind === 'StatefulSet') await forceRollback(clients, service, badPods);
+    const back = await waitForRollout(clients, service, current, signal);
+    if (!back.done) {
+      throw new UserError('kubernetes-rollout-failed', {
+        service: service.name,
+        seconds: service.health.timeoutSeconds,
+        ...failureParams(await diagnose(clients, service, back.workload ?? current)),
+      });
+    }
+    onStep({ fraction: 1, container: nameOf(workload), phase: 'rolled-back' });
+    throw new UserError('kubernetes-update-rolled-back', {
+      service: service.name,
+      revision: undo.revision,
+      ...reason,
+    });
+  } catch (error) {
+    if (error instanceof UserError && error.code === 'kubernetes-update-rolled-back') throw error;
+    const undoText = error instanceof UserError ? error.text('ru') : String(error);
+    const undoTextEn = error instanceof UserError ? error.text('en') : String(error);
+    throw new UserError(
+      'kubernetes-update-rollback-failed',
+      { service: service.name, ...reason, undoRu: undoText, undoEn: undoTextEn },
+      { cause: error },
+    );
+  }
+}
+
+/** Waits for the rollout; not healthy in time is a failure with its reason (no undo). */
+export async function follow(
+  clients: KubeClients,
+  service: KubernetesServiceDefinition,
+  workload: Workload,
+  action: Action,
+  started: number,
+  onStep: StepReporter,
+  signal: AbortSignal | undefined,
+): Promise<ContainerReport[]> {
+  onStep({ fraction: 0.3, container: nameOf(workload), phase: 'waiting' });
+  const outcome = await waitForRollout(clients, service, workload, signal);
+  if (!outcome.done) {
+    onStep({ fraction: 1, container: nameOf(workload), phase: 'failed' });
+    throw new UserError('kubernetes-rollout-failed', {
+      service: service.name,
+      seconds: service.health.timeoutSeconds,
+      ...failureParams(await diagnose(clients, service, outcome.workload ?? workload)),
+    });
+  }
+  return reports(clients, service, outcome.workload, action, started, onStep);
+}
+
+async function reports(
+  clients: KubeClients,
+  service: KubernetesServiceDefinition,
+  workload: Workload,
+  action: Action,
+  started: number,
+  onStep: StepReporter,
+): Promise<ContainerReport[]> {
+  onStep({ fraction: 1, container: nameOf(workload), phase: 'healthy' });
+  const pods: Pod[] = await newRevisionPods(clients, service, workload);
+  const durationMs = Date.now() - started;
+  return pods
+    .filter((p) => p.metadata.deletionTimestamp === undefined)
+    .map((p) => ({
+      container: p.metadata.name ?? '',
+      action,
+      health: isReady(p) ? 'healthy' : 'running',
+      durationMs,
+    }));
+}
+
+function isReady(pod: Pod): boolean {
+  return pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+}
+
+export function paused(service: KubernetesServiceDefinition, workload: Workload): UserError {
+  return new UserError('kubernetes-paused', {
+    kind: workload.kind,
+    name: nameOf(workload),
+    resource: resourceOf[workload.kind],
+    namespace: service.namespace,
+  });
+}
