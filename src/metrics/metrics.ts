@@ -49,7 +49,7 @@ export class Metrics {
 
   /** Adds the figures read at scrape time; once, when the state and adapters exist. */
   attach(sources: MetricsSources): void {
-    registerStoreGauges(this.registry, sources.db);
+    registerStoreGauges(this.registry, sources.db, Object.keys(sources.connections));
     registerBackupGauges(this.registry, sources.db);
     registerConnections(this.registry, sources.connections);
     if (sources.alerts !== undefined) registerAlertCounters(this.registry, sources.alerts);

@@ -1,11 +1,11 @@
 /**
- * Gauges read from the state store at scrape time: jobs and outbox items by state, and the
- * size of the database on disk (its file and its write-ahead log), which retention keeps
- * bounded. Each is one grouped query over a small result, so a scrape stays cheap however
- * many finished jobs and sent posts are kept.
+ * Figures read from the state store at scrape time: jobs and outbox items by state, the
+ * outbox items given up on so far, and the size of the database on disk (its file and its
+ * write-ahead log), which retention keeps bounded. Each is one grouped query over a small
+ * result, so a scrape stays cheap however many finished jobs and sent posts are kept.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { fileBytes } from './file-size.ts';
 
 interface CountRow {
@@ -14,7 +14,12 @@ interface CountRow {
   readonly n: number;
 }
 
-export function registerStoreGauges(registry: Registry, db: DatabaseSync): void {
+/** `messengers`: those the bot serves, shown at 0 before their first failure. */
+export function registerStoreGauges(
+  registry: Registry,
+  db: DatabaseSync,
+  messengers: readonly string[],
+): void {
   const jobs = db.prepare('SELECT state AS key, state, count(*) AS n FROM jobs GROUP BY state');
   // The messenger is the room id's prefix (mattermost:…, matrix:…); counted per room first,
   // which reads the index on (room, state) alone.
@@ -23,6 +28,9 @@ export function registerStoreGauges(registry: Registry, db: DatabaseSync): void 
        FROM (SELECT room, state, count(*) AS n FROM outbox GROUP BY room, state)
       GROUP BY key, state`,
   );
+  // Kept by a trigger on the outbox (migration 11): it counts every item that became failed,
+  // survives restarts and is never pruned, unlike the failed rows themselves.
+  const failures = db.prepare('SELECT messenger, n FROM outbox_failures');
   // The file of the main database as SQLite opened it ('' for an in-memory one).
   const main = (db.prepare('PRAGMA database_list').all() as { name: string; file: string }[]).find(
     (row) => row.name === 'main',
@@ -50,6 +58,20 @@ export function registerStoreGauges(registry: Registry, db: DatabaseSync): void 
       this.reset();
       for (const row of outbox.all() as unknown as CountRow[]) {
         this.set({ messenger: row.key, state: row.state }, row.n);
+      }
+    },
+  });
+  new Counter({
+    name: 'pes_outbox_failures_total',
+    help: 'Outgoing posts and edits given up on, by messenger (the bot log says why).',
+    labelNames: ['messenger'],
+    registers,
+    collect() {
+      this.reset();
+      // A series that starts at 0 lets increase() see the first failure.
+      for (const messenger of messengers) this.inc({ messenger }, 0);
+      for (const row of failures.all() as unknown as { messenger: string; n: number }[]) {
+        this.inc({ messenger: row.messenger }, row.n);
       }
     },
   });

@@ -113,6 +113,7 @@ describe('the Grafana dashboard', () => {
       'pes_backup_last_success_timestamp_seconds',
       'pes_restore_drill_last_success_timestamp_seconds',
       'pes_outbox_items',
+      'pes_outbox_failures_total',
       'pes_messenger_connected',
       'pes_process_resident_memory_bytes',
       'pes_nodejs_eventloop_lag_p99_seconds',

@@ -66,6 +66,7 @@ describe('metric names', () => {
       'pes_job_duration_seconds',
       'pes_jobs',
       'pes_outbox_items',
+      'pes_outbox_failures_total',
       'pes_state_database_bytes',
       'pes_build_info',
       'pes_messenger_connected',

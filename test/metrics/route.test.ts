@@ -108,6 +108,35 @@ describe('GET /metrics: what the store holds', () => {
     expect(s.samples.get('pes_state_database_bytes')).toBe(onDisk());
   });
 
+  it('counts outbox items given up on once each, from 0, and keeps the count when they go', async () => {
+    const outbox = new SqliteOutboxStore(bed.db);
+    // Served messengers show 0 before their first failure, so increase() sees that one.
+    expect(await value('pes_outbox_failures_total{messenger="mattermost"}')).toBe(0);
+    const a = outbox.enqueue({ key: 'fa', room: 'mattermost:x', kind: 'post', payload: '{}' });
+    const b = outbox.enqueue({
+      key: 'fb',
+      room: 'matrix:!r:example.org',
+      kind: 'post',
+      payload: '{}',
+    });
+    outbox.markSending(a.id);
+    outbox.fail(a.id, 'refused');
+    outbox.fail(a.id, 'refused again');
+    outbox.fail(b.id, 'refused');
+    outbox.enqueue({ key: 'fc', room: 'mattermost:x', kind: 'post', payload: '{}' });
+    let s = await scrape(bed.url);
+    expect(s.types.get('pes_outbox_failures_total')).toBe('counter');
+    expect(s.samples.get('pes_outbox_failures_total{messenger="mattermost"}')).toBe(1);
+    expect(s.samples.get('pes_outbox_failures_total{messenger="matrix"}')).toBe(1);
+    // A failed row removed (by hand, or a later retention) does not lower the counter.
+    bed.db.prepare("DELETE FROM outbox WHERE state = 'failed'").run();
+    s = await scrape(bed.url);
+    expect(s.samples.get('pes_outbox_failures_total{messenger="mattermost"}')).toBe(1);
+    expect(
+      s.samples.get('pes_outbox_items{messenger="mattermost",state="failed"}'),
+    ).toBeUndefined();
+  });
+
   it('shows per service and source the last complete backup and the last drills', async () => {
     const t0 = new Date('2026-12-01T03:00:00Z');
     const at = (s: number): Date => new Date(t0.getTime() + s * 1000);
