@@ -56,6 +56,15 @@ export function registerAlertCounters(registry: Registry, counters: AlertCounter
   }
 }
 
+/** How far ahead a schedule is read: a year, for monthly and yearly patterns. */
+const spanMs = 400 * 24 * 60 * 60 * 1000;
+/**
+ * At most this many runs are read. A count alone is not enough (400 runs of `*\/15 * * * 1-5`
+ * end before the first weekend, whose gap is the longest); this many still reach past 8 days,
+ * and so past a week's longest gap, for a schedule that runs every minute on every day.
+ */
+export const maxRunsRead = 12_000;
+
 /** The longest gap between the next runs of a cron schedule, in seconds. */
 export function cronIntervalSeconds(
   cron: string,
@@ -63,15 +72,17 @@ export function cronIntervalSeconds(
   from: Date,
 ): number {
   const job = new Cron(cron, { paused: true, ...(timezone === undefined ? {} : { timezone }) });
-  // A year of a daily schedule; a weekly or monthly one shows its longest gap sooner.
-  const runs = job.nextRuns(400, from);
-  job.stop();
+  const end = from.getTime() + spanMs;
   let longest = 0;
-  if (runs.length < 2) return longest;
-  runs.reduce((previous, run) => {
+  let previous = job.nextRun(from);
+  for (let n = 1; previous !== null && n < maxRunsRead; n++) {
+    const run = job.nextRun(previous);
+    if (run === null) break;
     longest = Math.max(longest, (run.getTime() - previous.getTime()) / 1000);
-    return run;
-  });
+    if (run.getTime() > end) break;
+    previous = run;
+  }
+  job.stop();
   return longest;
 }
 
@@ -89,13 +100,16 @@ export function registerScheduleIntervals(registry: Registry, catalog: Catalog, 
     labelNames: ['service'],
     registers: [registry],
   });
+  // Services often share a schedule; a frequent one costs thousands of runs to read.
+  const known = new Map<string, number>();
+  const interval = (cron: string): number => {
+    const seconds = known.get(cron) ?? cronIntervalSeconds(cron, catalog.timeZone, now);
+    known.set(cron, seconds);
+    return seconds;
+  };
   for (const service of catalog.services.values()) {
     const { schedule, drill: drillCron } = service.backup ?? {};
-    if (schedule !== undefined) {
-      backup.set({ service: service.name }, cronIntervalSeconds(schedule, catalog.timeZone, now));
-    }
-    if (drillCron !== undefined) {
-      drill.set({ service: service.name }, cronIntervalSeconds(drillCron, catalog.timeZone, now));
-    }
+    if (schedule !== undefined) backup.set({ service: service.name }, interval(schedule));
+    if (drillCron !== undefined) drill.set({ service: service.name }, interval(drillCron));
   }
 }
