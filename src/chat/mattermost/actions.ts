@@ -90,25 +90,27 @@ export async function answerAction(
 ): Promise<HttpAnswer> {
   const request = parseActionRequest(body);
   if (request === undefined) return { status: 400, body: { error: 'malformed action request' } };
-  const speaker = await speakerOf(
-    deps.people,
-    `mattermost:${request.userId}`,
-    `@${request.userName}`,
-  );
-  // The refusals below are seen by the person who clicked only: their own language.
-  const locale =
-    speaker.personLocale ?? deps.bot.localeFor({ room: { id: `mattermost:${request.channelId}` } });
+  // A click is not known to come from Mattermost until its signature is checked, so the
+  // refusals before that ask nobody about the person and speak the room's language.
+  const roomLocale = deps.bot.localeFor({ room: { id: `mattermost:${request.channelId}` } });
   const where = { channel: request.channelId, user: request.userId, post: request.postId };
   if (isOutdatedContext(request.context)) {
     deps.log.info('click on a button of an older version refused', where);
-    return refused(new UserError('mattermost-action-stale'), locale);
+    return refused(new UserError('mattermost-action-stale'), roomLocale);
   }
   const secret = deps.settings.actionSecret;
   const context = secret === undefined ? undefined : verifyActionContext(secret, request.context);
   if (context === undefined || context.channel !== request.channelId) {
     deps.log.warn('button click with a bad signature refused', where);
-    return refused(new UserError('mattermost-action-invalid'), locale);
+    return refused(new UserError('mattermost-action-invalid'), roomLocale);
   }
+  const speaker = await speakerOf(
+    deps.people,
+    `mattermost:${request.userId}`,
+    `@${request.userName}`,
+  );
+  // Seen by the person who clicked only: their own language.
+  const locale = speaker.personLocale ?? roomLocale;
   // The server had this button when the click left it; the bot may have taken it away since
   // (an edit still on its way). What the post has now, as the bot wrote it, decides.
   const current = deps.postButtons?.current(request.postId);

@@ -139,6 +139,37 @@ describe('Mattermost: people and rooms by name', () => {
   });
 });
 
+describe('Mattermost: button clicks and names', () => {
+  it('asks nothing about the person behind a click whose signature is wrong', async () => {
+    const t = await connected();
+    const stranger = t.fake.data.addUser('mallory');
+    const lookups = (): number =>
+      t.fake.rest.log.filter((r) => r.route.startsWith('POST /api/v4/users/ids')).length;
+    const before = lookups();
+    const result = await t.fake.forgeClick(`${t.baseUrl}/mattermost/actions`, {
+      user_id: stranger.id,
+      user_name: stranger.username,
+      channel_id: t.ops.id,
+      post_id: 'p'.repeat(26),
+      context: { command: 'confirm ZZZZ', sig: '0'.repeat(64) },
+    });
+    expect(String(result.body['ephemeral_text'])).toContain('signature');
+    expect(lookups()).toBe(before);
+  });
+
+  it("refuses a signed click of someone not allowed in the clicker's language", async () => {
+    const t = await connected({ opsLocale: 'ru' });
+    t.operator.locale = 'en';
+    t.fake.say(t.admin, t.ops, '@pes wipe moodle');
+    await waitFor(() => t.fake.data.botPosts(t.ops.id).length === 1, 'the prompt');
+    const prompt = t.fake.data.botPosts(t.ops.id)[0] as FakePost;
+    const click = await t.fake.click(t.operator, prompt, 0);
+    const text = String(click.body['ephemeral_text']);
+    expect(text).toContain('Who may decide: @anna, admin');
+    expect(text).not.toMatch(cyrillic);
+  });
+});
+
 describe("Mattermost: a person's own language", () => {
   it('answers an English-speaking person privately in English in a Russian room, and posts for everyone in Russian', async () => {
     const t = await connected({ opsLocale: 'ru' });
