@@ -1,5 +1,3 @@
-import { family } from '../core/prometheus.ts';
-
 /** Counters of the alert path, read by the metrics endpoint (names as Prometheus would use). */
 export interface AlertCounts {
   /** Notifications accepted and stored. */
@@ -24,21 +22,4 @@ export class AlertCounters {
   snapshot(): AlertCounts {
     return { ...this.#c };
   }
-
-  /** Prometheus text format, ready for the `/metrics` route. */
-  exposition(): string {
-    return Object.entries(this.#c)
-      .map(([name, value]) =>
-        family(`pes_alerts_${name}_total`, 'counter', help[name as keyof AlertCounts], [{ value }]),
-      )
-      .join('');
-  }
 }
-
-const help: Readonly<Record<keyof AlertCounts, string>> = {
-  received: 'Alertmanager notifications accepted and stored.',
-  deduplicated: 'Re-sent notifications recognised and not posted again.',
-  rejected: 'Receiver requests refused (credentials, size, malformed or invalid payload).',
-  posted: 'Alert posts and edits written to the outbox.',
-  failed: 'Notifications that could not be stored or delivered.',
-};
