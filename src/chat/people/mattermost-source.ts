@@ -6,7 +6,7 @@
  * profile picks the language of what only they see.
  */
 import type { MattermostClient } from '../mattermost/client.ts';
-import { cleanName, type PeopleSource, type Person } from './source.ts';
+import { cleanName, cleanUsername, type PeopleSource, type Person } from './source.ts';
 
 /** Mattermost ids are 26 characters of [a-z0-9]; anything else is nobody's. */
 const idPattern = /^[a-z0-9]{26}$/;
@@ -25,7 +25,7 @@ export class MattermostPeopleSource implements PeopleSource {
     const found = new Map<string, Person>();
     for (const user of Array.isArray(users) ? users : []) {
       if (typeof user.id !== 'string' || typeof user.username !== 'string') continue;
-      const name = cleanName(user.username);
+      const name = cleanUsername(user.username);
       if (name === undefined) continue;
       found.set(user.id, { name: `@${name}`, locale: user.locale });
     }

@@ -27,3 +27,13 @@ export function cleanName(name: string): string | undefined {
   if (clean === '') return undefined;
   return clean.length > 64 ? `${clean.slice(0, 63)}…` : clean;
 }
+
+/**
+ * A Mattermost username as it is: lowercase letters, digits, ".", "-" and "_" are all it may
+ * hold (https://docs.mattermost.com/configure/user-management-configuration-settings.html),
+ * and none of them is markup inside an @mention, so `ivan_petrov` stays `ivan_petrov` and
+ * never reads as another user. Anything else is not a username the server gave.
+ */
+export function cleanUsername(name: string): string | undefined {
+  return /^[a-z0-9._-]{1,64}$/u.test(name) ? name : undefined;
+}
