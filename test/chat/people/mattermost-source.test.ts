@@ -10,8 +10,7 @@ function client(users: readonly { id: string; username: string; locale?: string 
   const stub: Pick<MattermostClient, 'getProfilesByIds' | 'getChannel'> = {
     getProfilesByIds: (() =>
       Promise.resolve(users)) as unknown as MattermostClient['getProfilesByIds'],
-    getChannel: () =>
-      Promise.reject(new Error('not asked')),
+    getChannel: () => Promise.reject(new Error('not asked')),
   };
   return stub;
 }
