@@ -191,13 +191,20 @@ function getOnce(url: string, bearer?: string): Promise<{ ms: number; bytes: num
   });
 }
 
-const scrapeOnce = (url: string): Promise<{ ms: number; bytes: number }> => getOnce(url, token);
+/**
+ * A scrape: a GET with the bearer token. Functions, not constants: the client runs from the
+ * top-level await above, before a constant below it would exist.
+ */
+function scrapeOnce(url: string): Promise<{ ms: number; bytes: number }> {
+  return getOnce(url, token);
+}
 
 /** The 1, 5 and 15 minute load averages. */
-const load = (): string =>
-  loadavg()
+function load(): string {
+  return loadavg()
     .map((n) => n.toFixed(2))
     .join(' / ');
+}
 
 function stats(label: string, samples: readonly number[]): { p50: number; p99: number } {
   const sorted = [...samples].sort((a, b) => a - b);
