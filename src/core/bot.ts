@@ -8,7 +8,7 @@ import type { BotDeps, Call } from './bot-deps.ts';
 import type { Catalog } from './catalog.ts';
 import type { AnyCommand, CommandResult } from './command.ts';
 import { decideConfirmation, pendingOutcome } from './confirmation-flow.ts';
-import { decidedPromptMessage } from './confirmation-story.ts';
+import { decidedPromptMessage, type NamedActor } from './confirmation-story.ts';
 import type { Confirmation } from './confirmations.ts';
 import { lateCancelText } from './context-commit.ts';
 import { buildContext, type JobBinding } from './context-factory.ts';
@@ -121,13 +121,18 @@ export class Bot {
    */
   decidedPrompt(
     code: string,
-    options: { locale?: Locale | undefined; who?: string | undefined } = {},
+    options: {
+      locale?: Locale | undefined;
+      who?: NamedActor | undefined;
+      nameOf?: ((actorId: string) => string) | undefined;
+    } = {},
   ): { confirmation: Confirmation; message: Message } | undefined {
     const confirmation = this.#deps.confirmations.get(code);
     if (confirmation === undefined) return undefined;
     const locale = options.locale ?? this.localeFor({ room: { id: confirmation.room } });
     const message = decidedPromptMessage(confirmation, locale, {
       who: options.who,
+      nameOf: options.nameOf,
       timeZone: this.#deps.catalog.timeZone,
     });
     return message === undefined ? undefined : { confirmation, message };

@@ -11,9 +11,21 @@ import { formatTime } from './format.ts';
 import { localize, type Locale } from './i18n.ts';
 import type { Message } from './message.ts';
 
+/** A person by id and by the name a room knows them by (`@anna`). */
+export interface NamedActor {
+  readonly actorId: string;
+  readonly name: string;
+}
+
 export interface StoryOptions {
-  /** The decider as the room should read them (`@anna`); by default from their id. */
-  readonly who?: string | undefined;
+  /**
+   * The decider's name (`@anna`), given by whoever acted last. Used only when that actor is
+   * the one the confirmation records as the decider: someone refused because another person
+   * decided first must not be named as the decider. Otherwise the id stands.
+   */
+  readonly who?: NamedActor | undefined;
+  /** The name of an actor by id, when `who` is not the decider (a cache: never waits). */
+  readonly nameOf?: ((actorId: string) => string) | undefined;
   /** IANA zone of the times shown (config `timeZone`); undefined: the host's. */
   readonly timeZone?: string | undefined;
 }
@@ -40,7 +52,11 @@ export function decidedPromptMessage(
     state === 'expired' ? confirmation.expiresAt : (confirmation.decidedAt ?? undefined),
     { timeZone: options.timeZone },
   );
-  const who = options.who ?? plainActor(confirmation.decidedBy ?? '');
+  const decider = confirmation.decidedBy ?? '';
+  const who =
+    options.who !== undefined && options.who.actorId === decider
+      ? options.who.name
+      : (options.nameOf?.(decider) ?? plainActor(decider));
   const line = localize(confirmTexts.decidedLine[state], locale, { who, at });
   return {
     severity: state === 'confirmed' ? 'success' : 'info',

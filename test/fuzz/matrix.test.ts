@@ -21,6 +21,7 @@ import { settlePrompts } from '../../src/chat/matrix/prompts.ts';
 import { renderMessage } from '../../src/chat/matrix/render.ts';
 import { roomOf, type MatrixSettings } from '../../src/chat/matrix/types.ts';
 import type { Locale } from '../../src/core/i18n.ts';
+import type { NamedActor } from '../../src/core/confirmation-story.ts';
 import type { Message } from '../../src/core/message.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { SqliteConfirmationStore } from '../../src/store/confirmations-repo.ts';
@@ -68,7 +69,7 @@ const prompts = {
   outbox,
   locale: (roomId: string) => bot.localeFor({ room: { id: roomOf(roomId) } }),
   render,
-  decided: (code: string, locale: Locale, who: string | undefined) =>
+  decided: (code: string, locale: Locale, who: NamedActor | undefined) =>
     bot.decidedPrompt(code, { locale, who })?.message,
 };
 const conversation = new Conversation({

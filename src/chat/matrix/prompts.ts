@@ -5,6 +5,7 @@
  * reaction, a typed `!pes confirm 7F3K`, or the clock.
  */
 import type { ConfirmationStore } from '../../core/confirmations.ts';
+import type { NamedActor } from '../../core/confirmation-story.ts';
 import type { Locale } from '../../core/i18n.ts';
 import type { Message } from '../../core/message.ts';
 import type { SqliteMatrixState } from '../../store/matrix-repo.ts';
@@ -20,7 +21,11 @@ export interface PromptDeps {
   /** How the person who decided is shown (their name when known); their id without it. */
   readonly name?: (actorId: string) => string;
   /** The prompt as it stays once decided (Bot.decidedPrompt); undefined while pending. */
-  readonly decided: (code: string, locale: Locale, who: string | undefined) => Message | undefined;
+  readonly decided: (
+    code: string,
+    locale: Locale,
+    who: NamedActor | undefined,
+  ) => Message | undefined;
 }
 
 /** Edits every decided or expired prompt of the room (or of all rooms); returns how many. */
@@ -33,7 +38,8 @@ export function settlePrompts(deps: PromptDeps, roomId?: string): number {
     if (!deps.state.closePrompt(prompt.promptKey)) continue;
     if (confirmation === undefined) continue;
     const by = confirmation.decidedBy;
-    const who = by === undefined ? undefined : deps.name?.(by);
+    const name = by === undefined ? undefined : deps.name?.(by);
+    const who = by === undefined || name === undefined ? undefined : { actorId: by, name };
     const message = deps.decided(prompt.code, deps.locale(prompt.roomId), who);
     if (message === undefined) continue;
     deps.outbox.edit(

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { UserError } from '../../core/errors.ts';
+import type { NamedActor } from '../../core/confirmation-story.ts';
 import { localize, type Locale } from '../../core/i18n.ts';
 import type { Outcome } from '../../core/outcome.ts';
 import { speakerOf, type Speaker } from '../people/speaker.ts';
@@ -36,13 +37,13 @@ function ephemeral(outcome: Outcome): HttpAnswer {
  */
 function decidedPost(
   context: ActionContext,
-  who: string,
+  decider: NamedActor,
   locale: Locale,
   running: boolean,
   deps: SlashDeps,
   target: ConversationTarget,
 ): unknown {
-  const story = decidedPrompt(deps.bot, context.code, who);
+  const story = decidedPrompt(deps.bot, context.code, decider, deps.people);
   if (story !== undefined) {
     const note = running ? localize(mattermostTexts.running, locale) : undefined;
     const message = {
@@ -56,7 +57,7 @@ function decidedPost(
   const line = localize(
     declined ? mattermostTexts.cancelledBy : mattermostTexts.confirmedBy,
     locale,
-    { who },
+    { who: decider.name },
   );
   const text = running ? `${line}\n${localize(mattermostTexts.running, locale)}` : line;
   return {
@@ -169,9 +170,10 @@ async function click(
   const decides = context.code !== '';
   const declined = /^decline\b/i.test(context.command);
   const who = `@${request.userName}`;
+  const decider = { actorId: `mattermost:${request.userId}`, name: who };
   // The prompt's edit in the outbox too: it completes the story of a slow decision, and
   // records that the buttons are gone (post-buttons.ts).
-  const settle = (): boolean => decides && editDecidedPrompt(deps, context.code, who);
+  const settle = (): boolean => decides && editDecidedPrompt(deps, context.code, decider);
   if (quick !== undefined && decides && declined) sink.close();
   else if (quick !== undefined) sink.finish(quick);
   else {
@@ -184,7 +186,7 @@ async function click(
     );
   }
   if (!decides) return { status: 200, body: {} };
-  const update = decidedPost(context, who, locale, quick === undefined, deps, target);
+  const update = decidedPost(context, decider, locale, quick === undefined, deps, target);
   if (quick !== undefined) settle();
   return { status: 200, body: { update } };
 }

@@ -171,7 +171,12 @@ export class MattermostAdapter {
    */
   settlePrompt(code: string): boolean {
     return editDecidedPrompt(
-      { bot: this.#d.bot, outbox: this.#outbox, render: this.#render },
+      {
+        bot: this.#d.bot,
+        outbox: this.#outbox,
+        render: this.#render,
+        people: this.#handlers.people,
+      },
       code,
       undefined,
     );

@@ -152,6 +152,7 @@ export class Conversation {
     sink.finish(outcome);
     // A typed decision edits its prompt as a click does (prompt-story.ts).
     const code = decisionCode(command);
-    if (code !== undefined) editDecidedPrompt(this.#d, code, meta.senderName);
+    if (code !== undefined)
+      editDecidedPrompt(this.#d, code, { actorId, name: speaker.displayName });
   }
 }

@@ -6,6 +6,8 @@
  * prompt post is found by a key made from its confirmation, so no record of it is needed.
  */
 import type { Bot } from '../../core/bot.ts';
+import type { NamedActor } from '../../core/confirmation-story.ts';
+import type { PeopleDirectory } from '../people/directory.ts';
 export { decisionCode } from '../../core/confirmation-story.ts';
 import type { Message } from '../../core/message.ts';
 import type { Outcome } from '../../core/outcome.ts';
@@ -36,15 +38,21 @@ export interface PromptEditDeps {
   readonly bot: Bot;
   readonly outbox: MattermostOutbox;
   readonly render: (message: Message, target: ConversationTarget) => RenderedPost;
+  /** Names of the people who decided, from what the directory already knows. */
+  readonly people?: Pick<PeopleDirectory, 'cachedName'> | undefined;
 }
 
 /** The decided prompt of `code` and the channel it belongs to; undefined while pending. */
 export function decidedPrompt(
   bot: Bot,
   code: string,
-  who: string | undefined,
+  who: NamedActor | undefined,
+  people?: Pick<PeopleDirectory, 'cachedName'>,
 ): { message: Message; promptKey: string; channelId: string } | undefined {
-  const decided = bot.decidedPrompt(code, { who });
+  const decided = bot.decidedPrompt(code, {
+    who,
+    nameOf: people === undefined ? undefined : (id) => people.cachedName(id),
+  });
   const room = decided?.confirmation.room;
   if (decided === undefined || room === undefined || !room.startsWith(roomPrefix)) {
     return undefined;
@@ -64,9 +72,9 @@ export function decidedPrompt(
 export function editDecidedPrompt(
   deps: PromptEditDeps,
   code: string,
-  who: string | undefined,
+  who: NamedActor | undefined,
 ): boolean {
-  const decided = decidedPrompt(deps.bot, code, who);
+  const decided = decidedPrompt(deps.bot, code, who, deps.people);
   if (decided === undefined) return false;
   const post = deps.outbox.find(decided.promptKey);
   if (post === undefined || post.kind !== 'post') return false;

@@ -137,7 +137,11 @@ async function run(
   const code = decisionCode(text);
   if (code !== undefined) {
     running.then(
-      () => editDecidedPrompt(deps, code, `@${request.userName}`),
+      () =>
+        editDecidedPrompt(deps, code, {
+          actorId: `mattermost:${request.userId}`,
+          name: `@${request.userName}`,
+        }),
       () => undefined,
     );
   }

@@ -91,6 +91,30 @@ describe('a decided prompt in Mattermost', () => {
     expect(visibleText(current(post))).toContain('All data of moodle will be deleted.');
   });
 
+  it('names who decided, not someone refused afterwards', async () => {
+    const { post, code } = await prompt();
+    // Anna decides in the terminal of pes serve; her name is known from her slash command.
+    const outcome = await h.bot.invoke(
+      {
+        actorId: `mattermost:${h.admin.id}`,
+        displayName: 'anna',
+        room: { id: 'terminal' },
+        source: 'terminal',
+        text: `decline ${code}`,
+      },
+      { confirm: { kind: 'refuse' }, reply: () => undefined, progress: () => undefined },
+    );
+    expect(outcome.status).toBe('ok');
+    // Oleg's `confirm` comes after and is refused; his is the first edit of the prompt.
+    await h.fake.slash(h.commandUrl, token, h.operator, h.ops, `confirm ${code}`);
+    await waitFor(() => !hasButtons(current(post)), 'the prompt edited');
+    const text = visibleText(current(post));
+    expect(text).toContain(`Confirmation ${code}: cancelled`);
+    expect(text).toMatch(/Cancelled by @anna — /);
+    expect(text).not.toContain('oleg');
+    expect(wiped).toEqual([]);
+  });
+
   it('refuses someone who may not decide, naming the command and who may', async () => {
     const { post, code } = await prompt();
     const click = await h.fake.click(h.operator, post, 0);
@@ -127,7 +151,7 @@ describe('a decided prompt in Mattermost', () => {
       const posts = (['confirmed', 'declined', 'expired'] as const).map((state) => {
         const description = descriptions[locale];
         const message = decidedPromptMessage({ ...confirmation, state, description }, locale, {
-          who: '@anna',
+          who: { actorId: 'mattermost:anna', name: '@anna' },
           timeZone: 'Europe/Moscow',
         });
         return message === undefined ? undefined : renderMessage(message, locale);
