@@ -20,6 +20,17 @@ export const kubernetesErrorTexts = {
       en: 'Cluster {cluster}: the kubeconfig {path} cannot be used: {reason}.',
     },
   },
+  'kubernetes-image-no-container': {
+    kind: 'usage',
+    message: {
+      ru: 'Ни один контейнер не запущен из {repository} (контейнеры: {containers}) — ничего не изменено.',
+      en: 'No container runs {repository} (containers: {containers}); nothing was changed.',
+    },
+    hint: {
+      ru: 'Укажите образ того же репозитория, что у контейнера, или только новый тег.',
+      en: 'Give an image of the same repository as the container, or just a new tag.',
+    },
+  },
   'kubernetes-unreachable': {
     kind: 'failed',
     message: {

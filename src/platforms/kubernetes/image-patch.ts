@@ -41,6 +41,27 @@ export interface ImagePlan {
   readonly contentType: typeof strategicMergePatch;
 }
 
+/** The repository of a reference as written (no normalising of `docker.io/library/`). */
+function repositoryOf(reference: string): string {
+  return parseImageReference(reference).image;
+}
+
+/**
+ * The repository a target is about: a digest or full reference names its own; a tag names
+ * none, so it is the workload's main repository, that of its first container (the one
+ * `kubectl` and the pod's default container annotation usually point at).
+ */
+function targetRepository(target: ImageTarget, containers: readonly { image?: string }[]): string {
+  switch (target.kind) {
+    case 'digest':
+      return repositoryOf(target.image);
+    case 'reference':
+      return repositoryOf(target.reference);
+    default:
+      return repositoryOf(containers[0]?.image ?? '');
+  }
+}
+
 function newReference(current: string, target: ImageTarget, container: string): string {
   switch (target.kind) {
     case 'tag': {
@@ -61,13 +82,33 @@ function newReference(current: string, target: ImageTarget, container: string): 
 }
 
 /**
- * The new image for every container of the template (not the init containers: they run
- * to completion before the service starts and usually come from another image).
+ * The new image of each container of the template. A pod often runs sidecars from other
+ * images (a proxy, an exporter), so a target changes only the containers of its repository:
+ * a digest or reference those whose repository is the target's (none is a usage error), a
+ * tag those whose repository is the first container's. The others, and the init containers
+ * (they run to completion before the service starts), keep their image.
  */
 export function planImage(template: PodTemplate, target: ImageTarget): ImagePlan {
   const containers = template.spec?.containers ?? [];
+  const repository = targetRepository(target, containers);
+  const applies = (image: string): boolean =>
+    target.kind === 'current' || repositoryOf(image) === repository;
+  if (target.kind === 'digest' || target.kind === 'reference') {
+    const wanted = target.kind === 'digest' ? `${target.image}@${target.digest}` : target.reference;
+    // Checked before matching, so that a bad reference is named as such.
+    if (!isImageReference(wanted)) {
+      throw new UserError('update-bad-target', { value: quoteValue(wanted) });
+    }
+    if (!containers.some((c) => applies(c.image ?? ''))) {
+      throw new UserError('kubernetes-image-no-container', {
+        repository,
+        containers: containers.map((c) => `${c.name} (${c.image ?? ''})`).join(', '),
+      });
+    }
+  }
   const changes = containers.map((c) => {
     const from = c.image ?? '';
+    if (!applies(from)) return { container: c.name, from, to: from };
     const to = newReference(from, target, c.name);
     if (!isImageReference(to)) throw new UserError('update-bad-target', { value: quoteValue(to) });
     return { container: c.name, from, to };

@@ -44,7 +44,7 @@ describe('the restart patch (kubectl rollout restart)', () => {
 });
 
 describe('the image patch', () => {
-  it('a tag goes to every container, each keeping its repository; init containers stay', () => {
+  it("a tag goes to the containers of the first container's repository; sidecars and init containers stay", () => {
     const plan = planImage(template, { kind: 'tag', tag: '26.0.7' });
     expect(plan.changes).toEqual([
       {
@@ -55,40 +55,70 @@ describe('the image patch', () => {
       {
         container: 'proxy',
         from: `registry.local:5000/lms/proxy@${digest}`,
-        to: 'registry.local:5000/lms/proxy:26.0.7',
+        to: `registry.local:5000/lms/proxy@${digest}`,
       },
     ]);
     expect(plan.contentType).toBe('application/strategic-merge-patch+json');
     expect(plan.patch).toEqual({
       spec: {
         template: {
-          spec: {
-            containers: [
-              { name: 'keycloak', image: 'quay.io/keycloak/keycloak:26.0.7' },
-              { name: 'proxy', image: 'registry.local:5000/lms/proxy:26.0.7' },
-            ],
-          },
+          spec: { containers: [{ name: 'keycloak', image: 'quay.io/keycloak/keycloak:26.0.7' }] },
         },
       },
     });
   });
 
-  it('patches only the containers that change, and nothing when none does', () => {
+  it('a digest goes only to the containers of its repository, and nothing when none changes', () => {
+    const other = `sha256:${'c'.repeat(64)}`;
     const plan = planImage(template, {
       kind: 'digest',
       image: 'registry.local:5000/lms/proxy',
-      digest,
+      digest: other,
     });
     expect(plan.patch).toEqual({
       spec: {
         template: {
           spec: {
-            containers: [{ name: 'keycloak', image: `registry.local:5000/lms/proxy@${digest}` }],
+            containers: [{ name: 'proxy', image: `registry.local:5000/lms/proxy@${other}` }],
           },
         },
       },
     });
+    const same = planImage(template, {
+      kind: 'digest',
+      image: 'registry.local:5000/lms/proxy',
+      digest,
+    });
+    expect(same.patch).toBeUndefined();
     expect(planImage(template, { kind: 'current' }).patch).toBeUndefined();
+  });
+
+  it('a reference goes only to the containers of its repository', () => {
+    const plan = planImage(template, {
+      kind: 'reference',
+      reference: 'quay.io/keycloak/keycloak:26.1.0',
+    });
+    expect(plan.patch).toEqual({
+      spec: {
+        template: {
+          spec: { containers: [{ name: 'keycloak', image: 'quay.io/keycloak/keycloak:26.1.0' }] },
+        },
+      },
+    });
+  });
+
+  it('refuses a reference or digest that no container runs, in one line', () => {
+    let caught: unknown;
+    try {
+      planImage(template, { kind: 'reference', reference: 'registry.test/moodle:4.5' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isUserError(caught) && caught.code).toBe('kubernetes-image-no-container');
+    if (!isUserError(caught)) return;
+    expect(caught.text('en')).toBe(
+      `No container runs registry.test/moodle (containers: keycloak (quay.io/keycloak/keycloak:26.0.6), proxy (registry.local:5000/lms/proxy@${digest})); nothing was changed.`,
+    );
   });
 
   it('refuses a reference that is not one', () => {
