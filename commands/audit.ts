@@ -24,6 +24,14 @@ const texts = {
     deleted: { ru: 'удалена', en: 'deleted' },
     reordered: { ru: 'переставлена', en: 'reordered' },
   },
+  // The decision in the reader's language; `--json` keeps the stored word.
+  decisions: {
+    allowed: { ru: 'разрешено', en: 'allowed' },
+    denied: { ru: 'отказано', en: 'denied' },
+    invalid: { ru: 'ошибка ввода', en: 'invalid' },
+    declined: { ru: 'отклонено', en: 'declined' },
+    pending: { ru: 'ждёт подтверждения', en: 'pending' },
+  },
   headers: {
     ru: ['№', 'время', 'кто', 'где', 'команда', 'решение', 'итог', 'мс'],
     en: ['#', 'time', 'who', 'where', 'command', 'decision', 'result', 'ms'],
@@ -74,7 +82,7 @@ export default defineCommand({
         people.get(r.actor) ?? r.actor,
         rooms.get(r.room) ?? r.room,
         r.raw.slice(0, 60),
-        r.decision,
+        ctx.t(texts.decisions[r.decision]),
         r.result,
         String(r.durationMs),
       ]),
