@@ -4,6 +4,7 @@
  * become healthy (a StatefulSet's with the forced-rollback step).
  */
 import type { KubernetesServiceDefinition } from '../../config/kubernetes.ts';
+import { passPointOfNoReturn } from '../../core/context-commit.ts';
 import { UserError } from '../../core/errors.ts';
 import type { ContainerReport, StepReporter } from '../../core/platform.ts';
 import type { KubeClients } from './client.ts';
@@ -16,6 +17,7 @@ import {
   patchWorkload,
   waitForRollout,
   type Patch,
+  type RolloutOutcome,
 } from './rollout.ts';
 import { forceRollback } from './statefulset-rollback.ts';
 import type { Workload } from './status-map.ts';
@@ -77,20 +79,74 @@ export async function rollOut(
   onStep({ fraction: 0.1, container: nameOf(workload), phase: 'starting' });
   await patchWorkload(clients, service, workload, patch);
   if (!undoOnFailure) return follow(clients, service, workload, action, started, onStep, signal);
-  const outcome = await waitForRollout(clients, service, workload, signal);
-  if (outcome.done) return reports(clients, service, outcome.workload, action, started, onStep);
-  const failed = outcome.workload ?? workload;
-  const badPods = await newRevisionPods(clients, service, failed);
-  const reason = failureParams(await diagnose(clients, service, failed));
-  onStep({ fraction: 0.6, container: nameOf(workload), phase: 'rolling-back' });
+  let outcome: RolloutOutcome;
   try {
+    outcome = await waitForRollout(clients, service, workload, signal);
+  } catch (error) {
+    if (signal?.aborted !== true) throw error;
+    // A cancel before the update was healthy puts back what it changed, as the Docker
+    // update does (README "How it behaves"). The undo runs to its own end, bounded by the
+    // health timeout and not by the aborted signal; then the cancel is what the job reports.
+    const cancel: unknown = signal.reason;
+    const failed = (await readWorkload(clients, service)) ?? workload;
+    await undoUpdate(
+      clients,
+      service,
+      workload,
+      failed,
+      failureParams({ kind: 'cancelled' }),
+      onStep,
+      cancel,
+    );
+    throw cancel;
+  }
+  if (outcome.done) {
+    // Healthy: from here a cancel changes nothing (context-commit.ts).
+    passPointOfNoReturn(signal);
+    return reports(clients, service, outcome.workload, action, started, onStep);
+  }
+  const failed = outcome.workload ?? workload;
+  const reason = failureParams(await diagnose(clients, service, failed));
+  const revision = await undoUpdate(clients, service, workload, failed, reason, onStep, undefined);
+  throw new UserError('kubernetes-update-rolled-back', {
+    service: service.name,
+    revision,
+    ...reason,
+  });
+}
+
+/** The workload as it is now, undefined when it cannot be read. */
+async function readWorkload(
+  clients: KubeClients,
+  service: KubernetesServiceDefinition,
+): Promise<Workload | undefined> {
+  return requireWorkload(clients, service).catch(() => undefined);
+}
+
+/**
+ * Puts the workload back as it was before the update and waits until that is healthy
+ * (bounded by the health timeout alone). Resolves with the revision it went back to; a
+ * failure is the rollback-failed error, carrying `cause` (a cancel) when given.
+ */
+async function undoUpdate(
+  clients: KubeClients,
+  service: KubernetesServiceDefinition,
+  before: Workload,
+  failed: Workload,
+  reason: { reasonRu: string; reasonEn: string },
+  onStep: StepReporter,
+  cause: unknown,
+): Promise<number> {
+  onStep({ fraction: 0.6, container: nameOf(before), phase: 'rolling-back' });
+  try {
+    const badPods = await newRevisionPods(clients, service, failed);
     const current = await requireWorkload(clients, service);
     const undo = await planUndo(clients, service, current);
     if (undo.kind !== 'patch')
       throw new UserError('kubernetes-no-rollout-history', { service: service.name });
     await patchWorkload(clients, service, current, undo);
     if (current.kind === 'StatefulSet') await forceRollback(clients, service, badPods);
-    const back = await waitForRollout(clients, service, current, signal);
+    const back = await waitForRollout(clients, service, current);
     if (!back.done) {
       throw new UserError('kubernetes-rollout-failed', {
         service: service.name,
@@ -98,20 +154,16 @@ export async function rollOut(
         ...failureParams(await diagnose(clients, service, back.workload ?? current)),
       });
     }
-    onStep({ fraction: 1, container: nameOf(workload), phase: 'rolled-back' });
-    throw new UserError('kubernetes-update-rolled-back', {
-      service: service.name,
-      revision: undo.revision,
-      ...reason,
-    });
+    onStep({ fraction: 1, container: nameOf(before), phase: 'rolled-back' });
+    return undo.revision;
   } catch (error) {
-    if (error instanceof UserError && error.code === 'kubernetes-update-rolled-back') throw error;
     const undoText = error instanceof UserError ? error.text('ru') : String(error);
     const undoTextEn = error instanceof UserError ? error.text('en') : String(error);
     throw new UserError(
       'kubernetes-update-rollback-failed',
       { service: service.name, ...reason, undoRu: undoText, undoEn: undoTextEn },
-      { cause: error },
+      // A cancel as the cause makes this the account the job reports (job-runner.ts).
+      { cause: cause ?? error },
     );
   }
 }

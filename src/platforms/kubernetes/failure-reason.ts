@@ -7,7 +7,15 @@
 import type { Text } from '../../core/i18n.ts';
 import type { ContainerStatus, Event, Pod } from './objects.ts';
 
-export type FailureKind = 'image-pull' | 'crash-loop' | 'readiness' | 'deadline';
+export type FailureKind =
+  | 'image-pull'
+  | 'crash-loop'
+  | 'readiness'
+  | 'deadline'
+  /** Not read from the pods: the job was cancelled before the rollout was healthy. */
+  | 'cancelled'
+  /** Not read from the pods: the API server could not be asked after the change. */
+  | 'unknown';
 
 export interface RolloutFailure {
   readonly kind: FailureKind;
@@ -29,6 +37,14 @@ export const failureTexts: Readonly<Record<FailureKind, Text>> = {
     en: 'the pods do not pass their readiness probe',
   },
   deadline: { ru: 'развёртывание не завершилось в срок', en: 'the rollout did not finish in time' },
+  cancelled: {
+    ru: 'отменено до того, как развёртывание стало здоровым',
+    en: 'cancelled before the rollout was healthy',
+  },
+  unknown: {
+    ru: 'причина неизвестна: API-сервер не ответил после изменения',
+    en: 'reason unknown: the API server did not answer after the change',
+  },
 };
 
 // The kubelet's waiting reasons for images (pkg/kubelet/images/types.go).

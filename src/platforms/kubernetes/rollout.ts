@@ -147,7 +147,10 @@ export async function diagnose(
 }
 
 /** `{reasonRu}`/`{reasonEn}`: the kind of failure, then where and the kubelet's words. */
-export function failureParams(failure: RolloutFailure): { reasonRu: string; reasonEn: string } {
+export function failureParams(failure: Pick<RolloutFailure, 'kind'> & Partial<RolloutFailure>): {
+  reasonRu: string;
+  reasonEn: string;
+} {
   const where = [failure.pod, failure.container].filter((x) => x !== undefined).join('/');
   const tail = [where, failure.detail].filter((x) => x !== undefined && x !== '').join(': ');
   const suffix = tail === '' ? '' : ` (${tail})`;
