@@ -121,6 +121,24 @@ export const kubernetesErrorTexts = {
     },
     hint: { ru: 'Состояние: status {service}', en: 'Current state: status {service}' },
   },
+  'kubernetes-changed-meanwhile': {
+    kind: 'failed',
+    message: {
+      ru: 'Шаблон подов {service} тем временем изменил кто-то другой — он оставлен как есть.',
+      en: 'Someone else changed the pod template of {service} meanwhile; it was left as it is.',
+    },
+  },
+  'kubernetes-rollback-to-undone': {
+    kind: 'failed',
+    message: {
+      ru: 'Предыдущая ревизия {service} — неудачное обновление, которое бот уже откатил; откат вернул бы его — ничего не изменено.',
+      en: 'The previous revision of {service} is the failed update the bot already undid; a rollback would bring it back; nothing was changed.',
+    },
+    hint: {
+      ru: 'Нужный образ задайте явно: update {service} <тег>',
+      en: 'Name the image you want: update {service} <tag>',
+    },
+  },
   'kubernetes-rollout-failed': {
     kind: 'failed',
     message: {
@@ -128,5 +146,12 @@ export const kubernetesErrorTexts = {
       en: '{service} did not become healthy within {seconds} s: {reasonEn}.',
     },
     hint: { ru: 'Состояние: status {service}', en: 'Current state: status {service}' },
+  },
+  'kubernetes-not-supported': {
+    kind: 'usage',
+    message: {
+      ru: 'В Kubernetes пока не поддерживается: {verb}.',
+      en: 'Not supported on Kubernetes yet: {verb}.',
+    },
   },
 } satisfies Record<string, ErrorText>;

@@ -19,6 +19,7 @@ import {
   type Patch,
   type RolloutOutcome,
 } from './rollout.ts';
+import { restoreTemplate } from './restore-template.ts';
 import { forceRollback } from './statefulset-rollback.ts';
 import type { Workload } from './status-map.ts';
 import { planDeploymentUndo, planStatefulSetUndo, type UndoPlan } from './undo.ts';
@@ -110,7 +111,8 @@ export async function rollOut(
   const revision = await undoUpdate(clients, service, workload, failed, reason, onStep, undefined);
   throw new UserError('kubernetes-update-rolled-back', {
     service: service.name,
-    revision,
+    // Unknown only when the controller never numbered it; "?" rather than a wrong number.
+    revision: revision ?? '?',
     ...reason,
   });
 }
@@ -136,15 +138,11 @@ async function undoUpdate(
   reason: { reasonRu: string; reasonEn: string },
   onStep: StepReporter,
   cause: unknown,
-): Promise<number> {
+): Promise<number | undefined> {
   onStep({ fraction: 0.6, container: nameOf(before), phase: 'rolling-back' });
   try {
     const badPods = await newRevisionPods(clients, service, failed);
-    const current = await requireWorkload(clients, service);
-    const undo = await planUndo(clients, service, current);
-    if (undo.kind !== 'patch')
-      throw new UserError('kubernetes-no-rollout-history', { service: service.name });
-    await patchWorkload(clients, service, current, undo);
+    const { revision, current } = await restoreTemplate(clients, service, before);
     if (current.kind === 'StatefulSet') await forceRollback(clients, service, badPods);
     const back = await waitForRollout(clients, service, current);
     if (!back.done) {
@@ -155,7 +153,7 @@ async function undoUpdate(
       });
     }
     onStep({ fraction: 1, container: nameOf(before), phase: 'rolled-back' });
-    return undo.revision;
+    return revision;
   } catch (error) {
     const undoText = error instanceof UserError ? error.text('ru') : String(error);
     const undoTextEn = error instanceof UserError ? error.text('en') : String(error);

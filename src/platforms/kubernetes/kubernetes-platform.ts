@@ -20,6 +20,7 @@ import type { ClusterClients } from './client.ts';
 import { planImage } from './image-patch.ts';
 import { readLogs } from './logs.ts';
 import { planRestart } from './restart-patch.ts';
+import { undoneRevisionAnnotation } from './restore-template.ts';
 import { nameOf, type Patch } from './rollout.ts';
 import { applyScale } from './scale.ts';
 import { mapStatus, type KubernetesServiceStatus } from './status-map.ts';
@@ -180,6 +181,12 @@ export class KubernetesPlatform {
     if (undo.kind === 'paused') throw paused(service, workload);
     // "skipped rollback": the template already is the previous revision's.
     if (undo.kind === 'skip') return [];
+    // kubectl's undo toggles between the two newest revisions: right after an automatic
+    // undo the previous one is the failed update itself (restore-template.ts).
+    const undone = workload.object.metadata.annotations?.[undoneRevisionAnnotation];
+    if (undone !== undefined && undone === undo.from) {
+      throw new UserError('kubernetes-rollback-to-undone', { service: service.name });
+    }
     return rollOut(clients, service, workload, undo, 'rolled-back', onStep, signal);
   }
 }

@@ -42,6 +42,8 @@ export type UndoPlan =
   | {
       readonly kind: 'patch';
       readonly revision: number;
+      /** The ReplicaSet or ControllerRevision gone back to, by name. */
+      readonly from: string;
       readonly contentType:
         'application/json-patch+json' | 'application/strategic-merge-patch+json';
       readonly patch: unknown;
@@ -111,6 +113,7 @@ export function planDeploymentUndo(
   return {
     kind: 'patch',
     revision: previous.revision,
+    from: previous.replicaSet.metadata.name ?? '',
     contentType: 'application/json-patch+json',
     patch: ops,
   };
@@ -153,6 +156,7 @@ export function planStatefulSetUndo(
   return {
     kind: 'patch',
     revision: previous.revision,
+    from: previous.metadata.name ?? '',
     contentType: 'application/strategic-merge-patch+json',
     patch: previous.data,
   };

@@ -86,6 +86,7 @@ describe('undo of a Deployment (kubectl rollout undo)', () => {
     expect(plan).toEqual({
       kind: 'patch',
       revision: 2,
+      from: 'moodle-moodle451',
       contentType: 'application/json-patch+json',
       patch: [
         { op: 'replace', path: '/spec/template', value: template('moodle:4.5.1') },
@@ -187,6 +188,7 @@ describe('undo of a StatefulSet (ControllerRevisions)', () => {
     expect(plan).toEqual({
       kind: 'patch',
       revision: 2,
+      from: 'db-2',
       contentType: 'application/strategic-merge-patch+json',
       patch: revision(2, 'pg:16.3').data,
     });

@@ -5,6 +5,7 @@
 import { V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterConfig, KubernetesServiceDefinition } from '../../../src/config/kubernetes.ts';
+import { isUserError } from '../../../src/core/errors.ts';
 import { ClusterClients, type KubeClients } from '../../../src/platforms/kubernetes/client.ts';
 import { KubernetesPlatform } from '../../../src/platforms/kubernetes/kubernetes-platform.ts';
 import { asModel } from '../../../src/platforms/kubernetes/workload-api.ts';
@@ -91,5 +92,33 @@ describe('a cancel while the update rolls out', () => {
     await expect(updating).rejects.toBe(reason);
     expect(await imageOf('cancelled')).toBe('registry.test/cancelled:1');
     expect((await platform.status(svc)).state).toBe('up');
+  });
+});
+
+describe('rollback after an automatic undo', () => {
+  it('refuses to bring the failed update back', async () => {
+    const svc = service('toggle');
+    const short = service('toggle', 4);
+    await createDeployment('toggle', 'registry.test/toggle:1');
+    await platform.restart(svc, () => undefined);
+    await platform.update(
+      svc,
+      await platform.planUpdate(svc, { kind: 'tag', tag: '2' }),
+      () => undefined,
+    );
+    const undone = await platform
+      .update(
+        short,
+        await platform.planUpdate(short, { kind: 'tag', tag: 'broken-3' }),
+        () => undefined,
+      )
+      .catch((error: unknown) => error);
+    expect(isUserError(undone) && undone.code).toBe('kubernetes-update-rolled-back');
+    expect(await imageOf('toggle')).toBe('registry.test/toggle:2');
+    const refused = await platform.rollback(short, () => undefined).catch((e: unknown) => e);
+    expect(isUserError(refused) && refused.text('en')).toBe(
+      'The previous revision of toggle is the failed update the bot already undid; a rollback would bring it back; nothing was changed.',
+    );
+    expect(await imageOf('toggle')).toBe('registry.test/toggle:2');
   });
 });
