@@ -4,7 +4,12 @@ import type { CommandContext } from '../src/core/context.ts';
 import { formatDuration, formatTable } from '../src/core/format.ts';
 import type { Severity } from '../src/core/message.ts';
 import { countText, plural } from '../src/core/plural.ts';
-import type { ServiceState, ServiceStatus } from '../src/core/platform.ts';
+import type {
+  PodSummary,
+  ServiceState,
+  ServiceStatus,
+  WorkloadSummary,
+} from '../src/core/platform.ts';
 import { backupFields } from './backup-status.ts';
 import { containerStateText, healthText } from './change-texts.ts';
 
@@ -44,6 +49,29 @@ const texts = {
     ru: { one: 'контейнера', other: 'контейнеров' },
     en: { one: 'container', other: 'containers' },
   },
+  // A service on a cluster counts its pods that are ready.
+  ready: {
+    ru: {
+      one: '{ready} из {total} {pods} готов',
+      other: '{ready} из {total} {pods} готовы',
+    },
+    en: { other: '{ready} of {total} {pods} ready' },
+  },
+  pods: {
+    ru: { one: 'пода', other: 'подов' },
+    en: { one: 'pod', other: 'pods' },
+  },
+  replicas: {
+    ru: '{kind} {name}: реплик нужно {desired}, обновлено {updated}, готово {ready}, доступно {available}; {rollout}',
+    en: '{kind} {name}: replicas {desired} desired, {updated} updated, {ready} ready, {available} available; {rollout}',
+  },
+  rollout: {
+    waiting: { ru: 'выкатка идёт', en: 'rollout in progress' },
+    done: { ru: 'выкатка завершена', en: 'rollout complete' },
+    failed: { ru: 'выкатка не удалась', en: 'rollout failed' },
+  },
+  podReady: { ru: 'готов', en: 'ready' },
+  podNotReady: { ru: 'не готов', en: 'not ready' },
   headers: {
     ru: ['сервис', 'контейнер', 'состояние', 'здоровье', 'образ', 'время работы', 'рестарты'],
     en: ['service', 'container', 'state', 'health', 'image', 'uptime', 'restarts'],
@@ -51,6 +79,7 @@ const texts = {
 } as const;
 
 function summaryLine(ctx: CommandContext, status: ServiceStatus): string {
+  if (status.pods !== undefined) return podSummaryLine(ctx, status, status.pods);
   const running = status.containers.filter((c) => c.state === 'running').length;
   const total = status.containers.length;
   const line = `${stateMarks[status.state]} **${status.service}** — ${ctx.t(stateTexts[status.state])}`;
@@ -61,7 +90,53 @@ function summaryLine(ctx: CommandContext, status: ServiceStatus): string {
   return `${line} (${counts})`;
 }
 
+/** A service on a cluster: its pods ready, then its workload's replicas and rollout. */
+function podSummaryLine(
+  ctx: CommandContext,
+  status: ServiceStatus,
+  pods: readonly PodSummary[],
+): string {
+  const line = `${stateMarks[status.state]} **${status.service}** — ${ctx.t(stateTexts[status.state])}`;
+  const ready = pods.filter((p) => p.ready).length;
+  const total = pods.length;
+  const counts =
+    total === 0
+      ? ''
+      : ` (${countText(texts.ready, ctx.locale, ready, {
+          ready,
+          total,
+          pods: plural(ctx.locale, total, texts.pods[ctx.locale]),
+        })})`;
+  const workload = status.workload === undefined ? '' : `\n${workloadLine(ctx, status.workload)}`;
+  return `${line}${counts}${workload}`;
+}
+
+function workloadLine(ctx: CommandContext, w: WorkloadSummary): string {
+  return ctx.t(texts.replicas, {
+    kind: w.kind,
+    name: w.name,
+    ...w.replicas,
+    rollout: ctx.t(texts.rollout[w.rollout.state]),
+  });
+}
+
+/** A pod's row: its node next to its name, its phase as Kubernetes names it, its age. */
+function podRows(ctx: CommandContext, service: string, pods: readonly PodSummary[]): string[][] {
+  return pods.map((p) => [
+    service,
+    p.node === undefined ? p.name : `${p.name} @ ${p.node}`,
+    p.phase,
+    ctx.t(p.ready ? texts.podReady : texts.podNotReady),
+    p.images.length === 1
+      ? (p.images[0]?.image ?? '')
+      : p.images.map((i) => `${i.container}=${i.image}`).join(', '),
+    p.ageSeconds === undefined ? '—' : formatDuration(p.ageSeconds * 1000, ctx.locale),
+    String(p.restarts),
+  ]);
+}
+
 function rows(ctx: CommandContext, status: ServiceStatus, now: number): string[][] {
+  if (status.pods !== undefined) return podRows(ctx, status.service, status.pods);
   return status.containers.map((c) => [
     status.service,
     c.name,
@@ -107,7 +182,9 @@ export default defineCommand({
         severity,
         title: ctx.t(texts.title),
         text: statuses.map((s) => summaryLine(ctx, s)).join('\n'),
-        ...(statuses.some((s) => s.containers.length > 0) ? { code: { content: table } } : {}),
+        ...(statuses.some((s) => s.containers.length > 0 || (s.pods?.length ?? 0) > 0)
+          ? { code: { content: table } }
+          : {}),
         ...(backups.length > 0 ? { fields: backups } : {}),
       },
       data: { services: statuses },

@@ -15,10 +15,12 @@ import { Bot } from './core/bot.ts';
 import { UserError } from './core/errors.ts';
 import { createLogger, makeRedactor, type Logger } from './core/logger.ts';
 import type { BotMetrics } from './core/metrics-port.ts';
+import type { ServiceDefinition } from './core/catalog.ts';
 import type { Platform } from './core/platform.ts';
 import { Registry } from './core/registry.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { DockerPlatform } from './platforms/docker/docker-platform.ts';
+import { ClusterPorts } from './platforms/kubernetes/cluster-ports.ts';
 import { DirectoryTemplateCatalog } from './provision/templates.ts';
 import { SqliteAuditLog } from './store/audit-repo.ts';
 import { SqliteBackupLedger } from './store/backup-repo.ts';
@@ -31,6 +33,8 @@ export interface App {
   readonly bot: Bot;
   readonly db: DatabaseSync;
   readonly docker: DockerPlatform;
+  /** The platform a service runs on: Docker, or its Kubernetes cluster. */
+  platform(service: ServiceDefinition): Platform;
   readonly log: Logger;
   /** The Mattermost front end when configured; `pes serve` starts it. */
   readonly mattermost: MattermostAdapter | undefined;
@@ -62,6 +66,9 @@ export async function createApp(
   });
   const db = openState(config.statePath);
   const docker = new DockerPlatform({ host: config.docker.host, pull: config.docker.pull });
+  const clusters = new ClusterPorts(config.kubernetes.clusters);
+  const platform = (service: ServiceDefinition): Platform =>
+    service.platform === 'kubernetes' ? clusters.for(service) : docker;
   const backupLedger = new SqliteBackupLedger(db);
   if (config.backup !== undefined) docker.helperImage = config.backup.helperImage;
   const backups =
@@ -71,7 +78,7 @@ export async function createApp(
           engine: createBackupEngine(config.backup),
           ledger: backupLedger,
           log: log.child({ part: 'backup' }),
-          platform: () => docker,
+          platform,
           databasePasswords: config.databasePasswords,
         });
   // The alert commands (alerts, silence, silences, unsilence) reach Alertmanager through this.
@@ -86,8 +93,7 @@ export async function createApp(
     jobs: new SqliteJobStore(db),
     audit: new SqliteAuditLog(db),
     confirmations: new SqliteConfirmationStore(db),
-    // Every service is on Docker for now; Kubernetes plugs in here by service.platform.
-    platform: (): Platform => docker,
+    platform,
     templates: new DirectoryTemplateCatalog(config.templatesDir, config.secrets),
     ...(backups === undefined ? {} : { backups }),
     backupLedger,
@@ -120,7 +126,18 @@ export async function createApp(
           people,
           log: log.child({ part: 'matrix' }),
         });
-  return { config, bot, db, docker, log, mattermost, matrix, alerts, close: () => db.close() };
+  return {
+    config,
+    bot,
+    db,
+    docker,
+    platform,
+    log,
+    mattermost,
+    matrix,
+    alerts,
+    close: () => db.close(),
+  };
 }
 
 /** The state database, or the one-line error a person can act on (path, permissions, lock). */

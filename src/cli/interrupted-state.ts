@@ -219,7 +219,7 @@ export function leftStateDepsOf(app: App): LeftStateDeps {
   return {
     services: app.config.catalog.services,
     // Every service is on Docker for now (src/app.ts).
-    platform: () => app.docker,
+    platform: (service) => app.platform(service),
     recorded: (service) => ledger.manifests(service),
   };
 }

@@ -253,7 +253,7 @@ export async function serve(
     flushMs,
     hurry: hurry.signal,
     services: config.catalog.services,
-    platform: () => app.docker,
+    platform: (service) => app.platform(service),
     say: (message) => say(renderForTerminal(message, { colour: process.stdout.isTTY })),
     locale,
     localeFor: (room) => app.bot.localeFor({ room: { id: room } }),

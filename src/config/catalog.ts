@@ -4,6 +4,7 @@
  */
 import type {
   Catalog,
+  KubernetesWorkloadRef,
   RoleDefinition,
   RoomDefinition,
   ServiceDefinition,
@@ -24,6 +25,32 @@ export interface BuiltCatalog {
   readonly databasePasswords: ReadonlyMap<string, string>;
 }
 
+type KubernetesEntry = Extract<ConfigFile['services'][string], { platform: 'kubernetes' }>;
+
+/**
+ * A service on a cluster: its placement, and no containers, volumes or databases of its own,
+ * so the Docker-only verbs find nothing of it and its platform refuses them by name.
+ */
+function kubernetesService(name: string, def: KubernetesEntry): ServiceDefinition {
+  const { cluster, namespace, workload, scale, health, description } = def;
+  // The schema lets exactly one of name and selector through.
+  const ref: KubernetesWorkloadRef =
+    workload.name !== undefined
+      ? { kind: workload.kind, name: workload.name }
+      : { kind: workload.kind, selector: workload.selector ?? {} };
+  return {
+    name,
+    ...(description === undefined ? {} : { description }),
+    platform: 'kubernetes',
+    containers: {},
+    scale,
+    health,
+    volumes: [],
+    databases: [],
+    kubernetes: { cluster, namespace, workload: ref },
+  };
+}
+
 export function buildCatalog(file: ConfigFile, ctx: CatalogContext): BuiltCatalog {
   const values: string[] = [];
   const reveal = (ref: Parameters<typeof resolveSecret>[0], at: string): string => {
@@ -40,9 +67,10 @@ export function buildCatalog(file: ConfigFile, ctx: CatalogContext): BuiltCatalo
   const services = new Map<string, ServiceDefinition>();
   const databasePasswords = new Map<string, string>();
   for (const [name, def] of Object.entries(file.services)) {
-    // Services on a cluster are resolved apart (kubernetes.ts) until the core's catalog
-    // describes them too.
-    if (def.platform !== 'docker') continue;
+    if (def.platform === 'kubernetes') {
+      services.set(name, kubernetesService(name, def));
+      continue;
+    }
     const databases = def.databases.map(({ password, ...db }, i) => {
       if (password !== undefined) {
         const at = `services.${name}.databases.${i}.password`;

@@ -11,11 +11,33 @@ export interface ContainerSelector {
   readonly compose?: { readonly project: string; readonly service: string };
 }
 
+/** A Deployment or StatefulSet, by name or by the labels of the one workload that has them. */
+export type KubernetesWorkloadRef =
+  | { readonly kind: 'Deployment' | 'StatefulSet'; readonly name: string }
+  | {
+      readonly kind: 'Deployment' | 'StatefulSet';
+      readonly selector: Readonly<Record<string, string>>;
+    };
+
+/** Where a service on a cluster runs (`platform: kubernetes` in the configuration). */
+export interface KubernetesPlacement {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly workload: KubernetesWorkloadRef;
+}
+
+/**
+ * A service, on Docker or on a cluster. A service on a cluster has its `kubernetes` part and
+ * no container selector, volumes or databases (empty): the verbs that need those are not
+ * supported there yet, and its platform says so.
+ */
 export interface ServiceDefinition {
   readonly name: string;
   readonly description?: string;
-  readonly platform: 'docker';
+  readonly platform: 'docker' | 'kubernetes';
   readonly containers: ContainerSelector;
+  /** Set exactly when `platform` is `kubernetes`. */
+  readonly kubernetes?: KubernetesPlacement;
   readonly scale: { readonly min: number; readonly max: number };
   readonly health: {
     /** How many containers must be running for the service to count as up. */

@@ -33,6 +33,34 @@ export interface ServiceStatus {
   readonly service: string;
   readonly state: ServiceState;
   readonly containers: readonly ContainerStatus[];
+  /** On a cluster: the workload's replica counts and rollout; undefined when it is missing. */
+  readonly workload?: WorkloadSummary | undefined;
+  /** On a cluster: each pod, in place of the containers in what people read. */
+  readonly pods?: readonly PodSummary[];
+}
+
+/** What a workload controller (a Deployment, a StatefulSet) says about its replicas. */
+export interface WorkloadSummary {
+  readonly kind: string;
+  readonly name: string;
+  readonly replicas: {
+    readonly desired: number;
+    readonly updated: number;
+    readonly ready: number;
+    readonly available: number;
+  };
+  readonly rollout: { readonly state: 'waiting' | 'done' | 'failed'; readonly message: string };
+}
+
+export interface PodSummary {
+  readonly name: string;
+  /** Pending, Running, Succeeded, Failed, Unknown, or Terminating. */
+  readonly phase: string;
+  readonly ready: boolean;
+  readonly restarts: number;
+  readonly images: readonly { readonly container: string; readonly image: string }[];
+  readonly node: string | undefined;
+  readonly ageSeconds: number | undefined;
 }
 
 /** A step of a change, reported as it happens; the command turns it into words. */

@@ -55,8 +55,26 @@ services:
 `,
     });
     const loaded = run();
-    expect([...loaded.catalog.services.keys()]).toEqual(['moodle']);
+    // One catalog for both: `status` lists them together, each routed by its platform.
+    expect([...loaded.catalog.services.keys()]).toEqual(['moodle', 'keycloak', 'db']);
     expect(loaded.catalog.services.get('moodle')?.platform).toBe('docker');
+    expect(loaded.catalog.services.get('keycloak')).toMatchObject({
+      platform: 'kubernetes',
+      containers: {},
+      volumes: [],
+      databases: [],
+      scale: { min: 1, max: 3 },
+      health: { timeoutSeconds: 300 },
+      kubernetes: {
+        cluster: 'main',
+        namespace: 'auth',
+        workload: { kind: 'Deployment', name: 'keycloak' },
+      },
+    });
+    expect(loaded.catalog.services.get('db')?.kubernetes?.workload).toEqual({
+      kind: 'StatefulSet',
+      selector: { 'app.kubernetes.io/name': 'postgres' },
+    });
     expect([...loaded.kubernetes.clusters.values()]).toEqual([
       {
         name: 'main',

@@ -1,0 +1,200 @@
+/**
+ * The whole Platform port for services on a cluster: status, logs, restart, scale, update and
+ * rollback go to KubernetesPlatform; every other verb (provisioning, exec, volumes for
+ * backups, stop/start for restores) is refused with one line naming it, so nothing pretends
+ * to have worked. The commands stay as they are: `rollback` plans the `previous` image, which
+ * on a cluster is the undo of the last rollout (`kubectl rollout undo`).
+ */
+import type { Readable } from 'node:stream';
+import type { KubernetesServiceDefinition } from '../../config/kubernetes.ts';
+import type { ServiceDefinition } from '../../core/catalog.ts';
+import { UserError } from '../../core/errors.ts';
+import type {
+  ContainerLogs,
+  ContainerReport,
+  DeprovisionPlan,
+  ExecOptions,
+  ExecResult,
+  ImageTarget,
+  LogsRequest,
+  Platform,
+  ProvisionPlan,
+  ScalePlan,
+  ServiceStatus,
+  StepReporter,
+  StreamedOutput,
+  UpdatePlan,
+  WorkloadSpec,
+} from '../../core/platform.ts';
+import { paused, planUndo } from './change.ts';
+import type { ClusterClients } from './client.ts';
+import type { KubernetesPlatform } from './kubernetes-platform.ts';
+import { undoImages } from './undo-images.ts';
+import { requireWorkload } from './workload-api.ts';
+
+/** The one line for a verb the cluster does not do yet. */
+export function notSupported(verb: string): UserError {
+  return new UserError('kubernetes-not-supported', { verb });
+}
+
+/** The platform's view of a catalog service; a service without a cluster is a wiring fault. */
+export function onCluster(service: ServiceDefinition): KubernetesServiceDefinition {
+  const placement = service.kubernetes;
+  if (service.platform !== 'kubernetes' || placement === undefined) {
+    throw new Error(`service ${service.name} is not on a Kubernetes cluster`);
+  }
+  return {
+    name: service.name,
+    ...(service.description === undefined ? {} : { description: service.description }),
+    platform: 'kubernetes',
+    cluster: placement.cluster,
+    namespace: placement.namespace,
+    workload: placement.workload,
+    scale: service.scale,
+    health: service.health,
+  };
+}
+
+export class KubernetesPort implements Platform {
+  readonly name = 'kubernetes';
+  private readonly platform: KubernetesPlatform;
+  private readonly clusters: ClusterClients;
+  /** Plans made for `previous`: their update is an undo of the last rollout. */
+  private readonly undoPlans = new WeakSet<UpdatePlan>();
+
+  constructor(platform: KubernetesPlatform, clusters: ClusterClients) {
+    this.platform = platform;
+    this.clusters = clusters;
+  }
+
+  status(service: ServiceDefinition): Promise<ServiceStatus> {
+    return this.platform.status(onCluster(service));
+  }
+
+  logs(service: ServiceDefinition, request: LogsRequest): Promise<ContainerLogs[]> {
+    return this.platform.logs(onCluster(service), request);
+  }
+
+  restart(
+    service: ServiceDefinition,
+    onStep: StepReporter,
+    signal?: AbortSignal,
+  ): Promise<ContainerReport[]> {
+    return this.platform.restart(onCluster(service), onStep, signal);
+  }
+
+  planScale(service: ServiceDefinition, replicas: number): Promise<ScalePlan> {
+    return this.platform.planScale(onCluster(service), replicas);
+  }
+
+  scale(
+    service: ServiceDefinition,
+    plan: ScalePlan,
+    onStep: StepReporter,
+    signal?: AbortSignal,
+  ): Promise<ContainerReport[]> {
+    return this.platform.scale(onCluster(service), plan, onStep, signal);
+  }
+
+  async planUpdate(service: ServiceDefinition, target: ImageTarget): Promise<UpdatePlan> {
+    const def = onCluster(service);
+    if (target.kind !== 'previous') return this.platform.planUpdate(def, target);
+    const plan = await this.planRollback(def);
+    this.undoPlans.add(plan);
+    return plan;
+  }
+
+  update(
+    service: ServiceDefinition,
+    plan: UpdatePlan,
+    onStep: StepReporter,
+    signal?: AbortSignal,
+  ): Promise<ContainerReport[]> {
+    const def = onCluster(service);
+    return this.undoPlans.has(plan)
+      ? this.platform.rollback(def, onStep, signal)
+      : this.platform.update(def, plan, onStep, signal);
+  }
+
+  /**
+   * What `kubectl rollout undo` would change, as image changes per container; an earlier
+   * revision that differs in something else than images (a restart) changes no image.
+   */
+  private async planRollback(service: KubernetesServiceDefinition): Promise<UpdatePlan> {
+    const clients = await this.clusters.get(service.cluster);
+    const workload = await requireWorkload(clients, service);
+    const undo = await planUndo(clients, service, workload);
+    if (undo.kind === 'no-history') {
+      throw new UserError('kubernetes-no-rollout-history', { service: service.name });
+    }
+    if (undo.kind === 'paused') throw paused(service, workload);
+    const current = workload.object.spec.template.spec?.containers ?? [];
+    const earlier = undo.kind === 'skip' ? new Map<string, string>() : undoImages(undo.patch);
+    const changes = current.flatMap((c) => {
+      const to = earlier.get(c.name);
+      if (to === undefined || to === c.image) return [];
+      return [
+        {
+          container: c.name,
+          from: { reference: c.image ?? '', id: '' },
+          to: { reference: to, id: undefined },
+        },
+      ];
+    });
+    // The kubelet pulls on the nodes; nothing to fetch from here.
+    return { service: service.name, changes, pull: false };
+  }
+
+  planProvision(spec: WorkloadSpec): Promise<ProvisionPlan> {
+    return refuse(`provision ${spec.name}`);
+  }
+
+  provision(spec: WorkloadSpec): Promise<ContainerReport[]> {
+    return refuse(`provision ${spec.name}`);
+  }
+
+  planDeprovision(instance: string): Promise<DeprovisionPlan> {
+    return refuse(`deprovision ${instance}`);
+  }
+
+  deprovision(plan: DeprovisionPlan): Promise<ContainerReport[]> {
+    return refuse(`deprovision ${plan.instance}`);
+  }
+
+  readVolume(volume: string): Promise<StreamedOutput> {
+    return refuse(`backup of volume ${volume}`);
+  }
+
+  writeVolume(volume: string, input: Readable): Promise<void> {
+    // The caller opened the stream for us; nobody else will read it.
+    input.resume();
+    return refuse(`restore of volume ${volume}`);
+  }
+
+  exec(container: string, _argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
+    // Streams handed to a run that never starts are closed, as after a failed run.
+    options.stdin?.resume();
+    options.stdout?.destroy();
+    return refuse(`exec in ${container}`);
+  }
+
+  stopService(service: ServiceDefinition): Promise<string[]> {
+    return refuse(`stop ${service.name}`);
+  }
+
+  startService(service: ServiceDefinition): Promise<string[]> {
+    return refuse(`start ${service.name}`);
+  }
+
+  createScratchVolume(): Promise<string> {
+    return refuse('scratch volume for a restore drill');
+  }
+
+  removeVolume(name: string): Promise<void> {
+    return refuse(`removal of volume ${name}`);
+  }
+}
+
+function refuse<T>(verb: string): Promise<T> {
+  return Promise.reject(notSupported(verb));
+}
