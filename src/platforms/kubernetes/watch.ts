@@ -4,7 +4,9 @@
  * BOOKMARK events only move the resourceVersion on; a watch the server ends is opened again
  * from the last resourceVersion seen; 410 Gone (as the HTTP answer or as an ERROR event)
  * means that version is too old, so the objects are listed again. A dropped connection is
- * retried after a short pause. The whole wait is bounded by a deadline.
+ * retried after a short pause, and so is a watch that ends without any event or a 410 that
+ * follows another (no tight loop against a proxy that closes at once). The whole wait is
+ * bounded by a deadline.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiStatus, networkCode } from './api-errors.ts';
@@ -98,6 +100,13 @@ export async function waitFor<T extends { readonly metadata?: ObjectMeta }, R>(
   let resourceVersion: string | undefined;
   let result: { value: R } | undefined;
   let failures = 0;
+  // Watches in a row that ended without a single event, and 410s in a row: a proxy that
+  // answers 200 and closes at once, or a history compacted faster than it is read, would
+  // otherwise be asked again with no pause until the deadline.
+  let quiet = 0;
+  let gone = 0;
+  const pause = (count: number): Promise<void> =>
+    sleep(baseDelay * 2 ** Math.min(count - 1, 3), undefined, { signal });
 
   const evaluate = (): void => {
     const value = check([...objects.values()]);
@@ -120,11 +129,13 @@ export async function waitFor<T extends { readonly metadata?: ObjectMeta }, R>(
         const watchSignal = AbortSignal.any([signal, watching.signal]);
         // Set by an ERROR event: the watch is ended from here, and the error handled below.
         let stopped: Error | undefined;
+        let events = 0;
         await source
           .watch(
             resourceVersion,
             (event) => {
               if (result !== undefined || stopped !== undefined) return;
+              if (event.type !== 'ERROR') events += 1;
               if (event.type === 'ERROR') {
                 const status = event.object as WatchStatus;
                 const text = status.message ?? status.reason ?? '';
@@ -148,12 +159,21 @@ export async function waitFor<T extends { readonly metadata?: ObjectMeta }, R>(
             if (watching.signal.aborted && !signal.aborted) return;
             throw error;
           });
+        if (events > 0) gone = 0;
         if (stopped !== undefined) throw stopped;
         failures = 0;
+        if (events > 0) quiet = 0;
+        else if (result === undefined) {
+          quiet += 1;
+          await pause(quiet);
+        }
       } catch (error) {
         if (signal.aborted) throw error;
         if (isGone(error)) {
           resourceVersion = undefined;
+          gone += 1;
+          // The first 410 is the normal way back to a fresh list; more in a row wait.
+          if (gone > 1) await pause(gone - 1);
           continue;
         }
         if (!isTransient(error)) throw error;

@@ -221,3 +221,41 @@ describe('waiting with list and watch', () => {
     await expect(waiting).rejects.toThrow('cancelled by the person');
   });
 });
+
+describe('a server that ends every watch at once', () => {
+  /** Lists an empty set; every watch ends at once, closed or with a 410. */
+  function churning(end: 'close' | 'gone'): WatchSource<Obj> & { lists: number; watches: number } {
+    return {
+      lists: 0,
+      watches: 0,
+      list() {
+        this.lists += 1;
+        return Promise.resolve({ items: [], resourceVersion: '5' });
+      },
+      async watch() {
+        this.watches += 1;
+        // A round trip to the server: other timers (the deadline) get their turn.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (end === 'gone') throw apiError(410, 'Expired');
+      },
+    };
+  }
+
+  // 1 s with a 50 ms base pause: 50 + 100 + 200 + 400 + 400 … allows a handful of requests;
+  // with no pause it would be thousands.
+  it('pauses between watches that bring no event', async () => {
+    const source = churning('close');
+    const result = await waitFor(source, () => undefined, { timeoutMs: 1000, retryDelayMs: 50 });
+    expect(result).toEqual({ done: false });
+    expect(source.watches).toBeGreaterThanOrEqual(2);
+    expect(source.watches).toBeLessThanOrEqual(10);
+  });
+
+  it('pauses between 410s that follow one another', async () => {
+    const source = churning('gone');
+    const result = await waitFor(source, () => undefined, { timeoutMs: 1000, retryDelayMs: 50 });
+    expect(result).toEqual({ done: false });
+    expect(source.lists).toBeGreaterThanOrEqual(2);
+    expect(source.lists).toBeLessThanOrEqual(10);
+  });
+});
