@@ -38,7 +38,8 @@ export function dockerChecks(
     connection = connectDocker({ host: address, env, timeoutMs });
     return engineFinding(connection, address);
   })();
-  const services = [...config.catalog.services.values()];
+  // Services on a cluster have no containers on this engine (their platform is Kubernetes).
+  const services = [...config.catalog.services.values()].filter((s) => s.platform === 'docker');
   return [
     { title: { ru: 'Docker', en: 'Docker' }, run: () => engine },
     ...services.map((service): Check => ({

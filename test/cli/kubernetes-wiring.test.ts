@@ -185,6 +185,12 @@ describe('a mixed Docker and Kubernetes catalog through pes', () => {
     expect(r.stdout).toContain('app started (registry.test/moodle:4.5.1)');
   });
 
+  it('pes doctor checks only the Docker services against the engine', async () => {
+    const r = await pes(mixed, 'doctor', '--lang', 'en');
+    expect(r.stdout + r.stderr).toContain('Service files');
+    expect(r.stdout + r.stderr).not.toContain('Service moodle');
+  });
+
   it('a cluster that does not answer fails its own service only', async () => {
     const docker = await pes(broken, 'status', 'files', '--json');
     expect(docker.code, docker.stderr).toBe(0);
