@@ -179,6 +179,18 @@ describe('a mixed Docker and Kubernetes catalog through pes', () => {
     expect(await imageOnCluster()).toEqual({ replicas: 2, image: 'registry.test/moodle:4.5.1' });
   });
 
+  it('restarts the Deployment the way kubectl rollout restart does', async () => {
+    const r = await pes(mixed, 'restart', 'moodle', '--yes', '--lang', 'en');
+    expect(r.code, r.stderr).toBe(0);
+    const reply = await call(fake, 'GET', '/apis/apps/v1/namespaces/lms/deployments/moodle');
+    const template = (
+      reply.json as { spec: { template: { metadata: { annotations?: Record<string, string> } } } }
+    ).spec.template;
+    expect(template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']).toMatch(
+      /^\d{4}-\d\d-\d\dT/,
+    );
+  });
+
   it('keeps the logs verb on the cluster too', async () => {
     const r = await pes(mixed, 'logs', 'moodle', '--lang', 'en');
     expect(r.code, r.stderr).toBe(0);
