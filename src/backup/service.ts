@@ -68,6 +68,10 @@ export class EngineBackupService implements BackupService {
   }
 
   #sources(service: ServiceDefinition, only: BackupScope | undefined): BackupSource[] {
+    // A service on a cluster has no volumes or databases of its own here yet.
+    if (service.platform === 'kubernetes') {
+      throw new UserError('kubernetes-not-supported', { verb: 'backup' });
+    }
     const sources = this.#deps.plan(service).sources.filter((s) => inScope(s.id, only));
     if (sources.length === 0) {
       throw new UserError('backup-nothing-to-back-up', {

@@ -4,7 +4,8 @@
  * (test/fakes/kubernetes). The same commands reach either platform by the service's
  * `platform`, and a Docker-only catalog does not load the cluster code's clients at all.
  */
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPes, tempWorkdir } from '../helpers/cli.ts';
@@ -29,7 +30,10 @@ const bed = new DockerTestBed();
 let fake: FakeKubernetes;
 let mixed: { dir: string; config: string };
 let broken: { dir: string; config: string };
-const env = () => ({ DOCKER_HOST: process.env['DOCKER_HOST'] });
+const env = () => ({
+  DOCKER_HOST: process.env['DOCKER_HOST'],
+  PES_TEST_BACKUP_PASSWORD: 'not-used-by-these-tests',
+});
 
 function pes(workdir: { dir: string; config: string }, ...args: string[]) {
   return runPes(['--config', workdir.config, ...args], { cwd: workdir.dir, env: env() });
@@ -59,6 +63,10 @@ services:
     health: { timeoutSeconds: 60 }
 roles:
   admin: { members: ['local:@me'], commands: ['*'] }
+backup:
+  engine: restic
+  repository: ${join(tmpdir(), 'pes-k8s-wiring-repo-never-created')}
+  password: '\${PES_TEST_BACKUP_PASSWORD}'
 `;
 }
 
@@ -195,6 +203,16 @@ describe('a mixed Docker and Kubernetes catalog through pes', () => {
     const r = await pes(mixed, 'logs', 'moodle', '--lang', 'en');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('app started (registry.test/moodle:4.5.1)');
+  });
+
+  it('refuses a backup of the service on the cluster with one line, touching nothing', async () => {
+    const r = await pes(mixed, 'backup', 'moodle', '--lang', 'en');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('✖ Not supported on Kubernetes yet: backup.');
+    expect(existsSync(join(tmpdir(), 'pes-k8s-wiring-repo-never-created'))).toBe(false);
+    const ru = await pes(mixed, 'backup', 'moodle');
+    expect(ru.code).toBe(2);
+    expect(ru.stderr).toContain('В Kubernetes пока не поддерживается: backup.');
   });
 
   it('pes doctor checks only the Docker services against the engine', async () => {
