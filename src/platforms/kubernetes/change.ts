@@ -84,7 +84,24 @@ export async function rollOut(
   try {
     outcome = await waitForRollout(clients, service, workload, signal);
   } catch (error) {
-    if (signal?.aborted !== true) throw error;
+    if (signal?.aborted !== true) {
+      // The wait could not be seen through (the API server stopped answering): the update
+      // is put back all the same, for a reason not known.
+      const revision = await undoUpdate(
+        clients,
+        service,
+        workload,
+        workload,
+        failureParams({ kind: 'unknown' }),
+        onStep,
+        undefined,
+      );
+      throw new UserError(
+        'kubernetes-update-rolled-back',
+        { service: service.name, revision: revision ?? '?', ...failureParams({ kind: 'unknown' }) },
+        { cause: error },
+      );
+    }
     // A cancel before the update was healthy puts back what it changed, as the Docker
     // update does (README "How it behaves"). The undo runs to its own end, bounded by the
     // health timeout and not by the aborted signal; then the cancel is what the job reports.
@@ -107,7 +124,7 @@ export async function rollOut(
     return reports(clients, service, outcome.workload, action, started, onStep);
   }
   const failed = outcome.workload ?? workload;
-  const reason = failureParams(await diagnose(clients, service, failed));
+  const reason = await reasonOf(clients, service, failed);
   const revision = await undoUpdate(clients, service, workload, failed, reason, onStep, undefined);
   throw new UserError('kubernetes-update-rolled-back', {
     service: service.name,
@@ -149,7 +166,7 @@ async function undoUpdate(
       throw new UserError('kubernetes-rollout-failed', {
         service: service.name,
         seconds: service.health.timeoutSeconds,
-        ...failureParams(await diagnose(clients, service, back.workload ?? current)),
+        ...(await reasonOf(clients, service, back.workload ?? current)),
       });
     }
     onStep({ fraction: 1, container: nameOf(before), phase: 'rolled-back' });
@@ -177,16 +194,48 @@ export async function follow(
   signal: AbortSignal | undefined,
 ): Promise<ContainerReport[]> {
   onStep({ fraction: 0.3, container: nameOf(workload), phase: 'waiting' });
-  const outcome = await waitForRollout(clients, service, workload, signal);
+  let outcome: RolloutOutcome;
+  try {
+    outcome = await waitForRollout(clients, service, workload, signal);
+  } catch (error) {
+    // The change is made: "unreachable, nothing was changed" would be untrue now.
+    if (signal?.aborted === true) throw error;
+    throw afterChange(service, error);
+  }
   if (!outcome.done) {
     onStep({ fraction: 1, container: nameOf(workload), phase: 'failed' });
     throw new UserError('kubernetes-rollout-failed', {
       service: service.name,
       seconds: service.health.timeoutSeconds,
-      ...failureParams(await diagnose(clients, service, outcome.workload ?? workload)),
+      ...(await reasonOf(clients, service, outcome.workload ?? workload)),
     });
   }
   return reports(clients, service, outcome.workload, action, started, onStep);
+}
+
+/** The failure's reason from the pods and events; unknown when they cannot be read. */
+async function reasonOf(
+  clients: KubeClients,
+  service: KubernetesServiceDefinition,
+  workload: Workload,
+): Promise<{ reasonRu: string; reasonEn: string }> {
+  return failureParams(
+    await diagnose(clients, service, workload).catch(() => ({ kind: 'unknown' as const })),
+  );
+}
+
+/** A failure after the change was made: the rollout failed, for a reason not known. */
+function afterChange(service: KubernetesServiceDefinition, error: unknown): UserError {
+  if (error instanceof UserError && error.code === 'kubernetes-rollout-failed') return error;
+  return new UserError(
+    'kubernetes-rollout-failed',
+    {
+      service: service.name,
+      seconds: service.health.timeoutSeconds,
+      ...failureParams({ kind: 'unknown' }),
+    },
+    { cause: error },
+  );
 }
 
 async function reports(

@@ -42,8 +42,8 @@ export const failureTexts: Readonly<Record<FailureKind, Text>> = {
     en: 'cancelled before the rollout was healthy',
   },
   unknown: {
-    ru: 'причина неизвестна: API-сервер не ответил после изменения',
-    en: 'reason unknown: the API server did not answer after the change',
+    ru: 'причина неизвестна: после изменения не удалось спросить API-сервер',
+    en: 'reason unknown: the API server could not be asked after the change',
   },
 };
 

@@ -5,6 +5,7 @@
 import { V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterConfig, KubernetesServiceDefinition } from '../../../src/config/kubernetes.ts';
+import { isUserError } from '../../../src/core/errors.ts';
 import { ClusterClients, type KubeClients } from '../../../src/platforms/kubernetes/client.ts';
 import { KubernetesPlatform } from '../../../src/platforms/kubernetes/kubernetes-platform.ts';
 import { asModel } from '../../../src/platforms/kubernetes/workload-api.ts';
@@ -153,5 +154,55 @@ describe('a scale that meets a conflict', () => {
     ).toEqual([409, 200]);
     const d = await clients.apps.readNamespacedDeployment({ name: 'web', namespace: 'lms' });
     expect(d.spec?.replicas).toBe(3);
+  });
+});
+
+describe('an API server that stops answering once the change is made', () => {
+  it('says the rollout failed for a reason not known, not that nothing was changed', async () => {
+    let patched = false;
+    const refused = (): Error =>
+      new TypeError('fetch failed', {
+        cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), {
+          code: 'ECONNREFUSED',
+        }),
+      });
+    // Every call after the patch fails as a connection refused would.
+    const failingAfterPatch = <T extends object>(api: T): T =>
+      new Proxy(api, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          if (typeof value !== 'function') return value;
+          return async (...args: unknown[]) => {
+            if (patched) throw refused();
+            const call = value as (...a: unknown[]) => Promise<unknown>;
+            const answer: unknown = await call.apply(target, args);
+            if (String(prop).startsWith('patch')) patched = true;
+            return answer;
+          };
+        },
+      });
+    const proxied: KubeClients = {
+      ...clients,
+      apps: failingAfterPatch(clients.apps),
+      core: failingAfterPatch(clients.core),
+    };
+    const injecting = new (class extends ClusterClients {
+      override get(): Promise<KubeClients> {
+        return Promise.resolve(proxied);
+      }
+    })(new Map());
+    const platform = new KubernetesPlatform(injecting);
+    const short: KubernetesServiceDefinition = {
+      ...web,
+      health: { minRunning: 1, timeoutSeconds: 2 },
+    };
+    const error = await platform.restart(short, () => undefined).catch((e: unknown) => e);
+    expect(patched).toBe(true);
+    expect(isUserError(error) && error.code).toBe('kubernetes-rollout-failed');
+    if (!isUserError(error)) return;
+    expect(error.text('en')).toBe(
+      'web did not become healthy within 2 s: reason unknown: the API server could not be asked after the change.',
+    );
+    expect(error.text('ru')).toContain('причина неизвестна');
   });
 });
