@@ -16,8 +16,8 @@ export const kubernetesErrorTexts = {
   'kubernetes-config-failed': {
     kind: 'failed',
     message: {
-      ru: 'Кластер {cluster}: kubeconfig {path} не подходит — {reason}.',
-      en: 'Cluster {cluster}: the kubeconfig {path} cannot be used: {reason}.',
+      ru: 'Кластер {cluster}: kubeconfig {path} не подходит — {reasonRu}.',
+      en: 'Cluster {cluster}: the kubeconfig {path} cannot be used: {reasonEn}.',
     },
   },
   'kubernetes-image-no-container': {

@@ -71,7 +71,7 @@ async function buildClients(
     } catch (error) {
       throw new UserError(
         'kubernetes-config-failed',
-        { cluster: cluster.name, path: cluster.kubeconfig, reason: loadReason(error) },
+        { cluster: cluster.name, path: cluster.kubeconfig, ...loadReason(error) },
         { cause: error },
       );
     }
@@ -79,7 +79,8 @@ async function buildClients(
       throw new UserError('kubernetes-config-failed', {
         cluster: cluster.name,
         path: cluster.kubeconfig,
-        reason: `context ${JSON.stringify(cluster.context)} names no cluster of the file`,
+        reasonRu: `контекст «${cluster.context}» не называет ни одного кластера этого файла`,
+        reasonEn: `context "${cluster.context}" names no cluster of the file`,
       });
     }
   } else if (inCluster !== undefined) {
@@ -95,12 +96,12 @@ async function buildClients(
 }
 
 /** Only the kind of failure: the library's messages can quote the file, and so a token. */
-function loadReason(error: unknown): string {
+function loadReason(error: unknown): { reasonRu: string; reasonEn: string } {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'EISDIR') return 'it is a directory';
-  return 'it is not a valid kubeconfig';
+  if (code === 'ENOENT') return { reasonRu: 'такого файла нет', reasonEn: 'no such file' };
+  if (code === 'EACCES') return { reasonRu: 'нет прав на чтение', reasonEn: 'permission denied' };
+  if (code === 'EISDIR') return { reasonRu: 'это каталог', reasonEn: 'it is a directory' };
+  return { reasonRu: 'это не kubeconfig', reasonEn: 'it is not a valid kubeconfig' };
 }
 
 interface InClusterFacts {

@@ -133,6 +133,9 @@ describe('cluster clients', () => {
     expect(error.text('en')).toBe(
       `Cluster gone: the kubeconfig ${join(dir, 'deleted')} cannot be used: no such file.`,
     );
+    expect(error.text('ru')).toBe(
+      `Кластер gone: kubeconfig ${join(dir, 'deleted')} не подходит — такого файла нет.`,
+    );
     expect((await registry.get('lab')).cluster).toBe('lab');
     // Not kept: once the file is there, the same registry uses it.
     writeFileSync(join(dir, 'deleted'), kubeconfigText(rec.url, 't').replace('pes@lab', 'x'));
@@ -151,6 +154,12 @@ describe('cluster clients', () => {
       await new ClusterClients(clusters).get('lab').catch((e: unknown) => e),
     );
     expect(error.code).toBe('kubernetes-config-failed');
+    expect(error.text('ru')).toBe(
+      `Кластер lab: kubeconfig ${join(dir, 'changed')} не подходит — контекст «gone» не называет ни одного кластера этого файла.`,
+    );
+    expect(error.text('en')).toBe(
+      `Cluster lab: the kubeconfig ${join(dir, 'changed')} cannot be used: context "gone" names no cluster of the file.`,
+    );
   });
 
   it('in a pod: need the service host and a readable token', async () => {
