@@ -113,12 +113,34 @@ interface CheckedCluster {
   readonly secrets: readonly string[];
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function nonEmpty(values: readonly unknown[]): string[] {
+  return values.filter((v): v is string => typeof v === 'string' && v !== '');
+}
+
+/** The auth-provider config fields that hold credentials (oidc, and gcp/azure's tokens). */
+const authProviderSecrets = ['id-token', 'refresh-token', 'client-secret', 'access-token'];
+
+/**
+ * The credentials of a kubeconfig user, for the redaction list: its token, password and
+ * client key, an auth-provider's tokens and client secret, and every value an exec plugin
+ * is given in its environment (where such plugins take their keys).
+ */
 function userSecrets(user: unknown): string[] {
-  if (typeof user !== 'object' || user === null) return [];
-  const u = user as Record<string, unknown>;
-  return ['token', 'password', 'client-key-data']
-    .map((key) => u[key])
-    .filter((v): v is string => typeof v === 'string' && v !== '');
+  if (!isRecord(user)) return [];
+  const own = nonEmpty(['token', 'password', 'client-key-data'].map((key) => user[key]));
+  const provider = user['auth-provider'];
+  const config = isRecord(provider) ? provider['config'] : undefined;
+  const fromProvider = isRecord(config)
+    ? nonEmpty(authProviderSecrets.map((key) => config[key]))
+    : [];
+  const exec = user['exec'];
+  const env = isRecord(exec) && Array.isArray(exec['env']) ? (exec['env'] as unknown[]) : [];
+  const fromExec = nonEmpty(env.map((e) => (isRecord(e) ? e['value'] : undefined)));
+  return [...own, ...fromProvider, ...fromExec];
 }
 
 function checkCluster(name: string, entry: ClusterEntry, configDir: string): CheckedCluster {

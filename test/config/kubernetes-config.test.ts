@@ -108,6 +108,61 @@ services:
     expect(loaded.catalog.secrets).toContain('kube-token-value');
   });
 
+  it('adds the credentials of auth-provider and exec users to the redaction list', () => {
+    const { run } = load({
+      'kube/config': `
+apiVersion: v1
+kind: Config
+clusters:
+  - name: main
+    cluster: { server: 'https://127.0.0.1:6443' }
+users:
+  - name: oidc
+    user:
+      auth-provider:
+        name: oidc
+        config:
+          client-id: pes-bot
+          client-secret: oidc-client-secret-value
+          id-token: oidc-id-token-value
+          refresh-token: oidc-refresh-token-value
+          idp-issuer-url: https://idp.test
+  - name: plugin
+    user:
+      exec:
+        apiVersion: client.authentication.k8s.io/v1
+        command: get-token
+        env:
+          - { name: VAULT_TOKEN, value: exec-env-secret-value }
+contexts:
+  - name: oidc@main
+    context: { cluster: main, user: oidc }
+  - name: plugin@main
+    context: { cluster: main, user: plugin }
+`,
+      'pes.yaml': `
+clusters:
+  a: { kubeconfig: kube/config, context: oidc@main }
+  b: { kubeconfig: kube/config, context: plugin@main }
+services:
+  moodle:
+    containers: { compose: { project: pes, service: moodle } }
+`,
+    });
+    const secrets = run().catalog.secrets;
+    for (const value of [
+      'oidc-client-secret-value',
+      'oidc-id-token-value',
+      'oidc-refresh-token-value',
+      'exec-env-secret-value',
+    ]) {
+      expect(secrets).toContain(value);
+    }
+    // Not credentials: names and addresses stay readable in messages.
+    expect(secrets).not.toContain('pes-bot');
+    expect(secrets).not.toContain('https://idp.test');
+  });
+
   it('leaves a Docker-only configuration as it was', () => {
     const loaded = load({
       'pes.yaml': `
