@@ -7,9 +7,12 @@
 import { V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterConfig, KubernetesServiceDefinition } from '../../../src/config/kubernetes.ts';
+import { isUserError } from '../../../src/core/errors.ts';
 import { ClusterClients, type KubeClients } from '../../../src/platforms/kubernetes/client.ts';
+import { restoreTemplate } from '../../../src/platforms/kubernetes/restore-template.ts';
+import type { Workload } from '../../../src/platforms/kubernetes/status-map.ts';
 import { KubernetesPlatform } from '../../../src/platforms/kubernetes/kubernetes-platform.ts';
-import { asModel } from '../../../src/platforms/kubernetes/workload-api.ts';
+import { asModel, requireWorkload } from '../../../src/platforms/kubernetes/workload-api.ts';
 import {
   resourceByName,
   startFakeKubernetes,
@@ -101,5 +104,107 @@ describe('an update undone before the controller made its ReplicaSet', () => {
     await platform.update(web, plan, () => undefined).catch(() => undefined);
     const d = await clients.apps.readNamespacedDeployment({ name: 'web', namespace: 'lms' });
     expect(d.spec?.template.spec?.containers[0]?.image).toBe('registry.test/web:2');
+  });
+});
+
+describe("the undo meeting someone else's write (409 Conflict)", () => {
+  const api: KubernetesServiceDefinition = {
+    ...web,
+    name: 'api',
+    workload: { kind: 'Deployment', name: 'api' },
+  };
+  const deployments = resourceByName('deployments');
+
+  /** `api` at api:1, read as the update reads it, then changed to api:2 as the update does. */
+  async function updated(): Promise<Workload> {
+    await clients.apps
+      .deleteNamespacedDeployment({ name: 'api', namespace: 'lms' })
+      .catch(() => undefined);
+    await clients.apps.createNamespacedDeployment({
+      namespace: 'lms',
+      body: asModel(
+        {
+          metadata: { name: 'api' },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: 'web' } },
+            template: template('registry.test/api:1'),
+          },
+        },
+        V1Deployment,
+      ),
+    });
+    const before = await requireWorkload(clients, api);
+    fake.store.mutate(deployments, 'lms', 'api', (o) => {
+      const spec = o.spec as { template: { spec: { containers: { image: string }[] } } };
+      const first = spec.template.spec.containers[0];
+      if (first !== undefined) first.image = 'registry.test/api:2';
+    });
+    return before;
+  }
+
+  /** Clients whose first patch of `api` is preceded by `meanwhile` (another writer). */
+  function racing(meanwhile: () => void): KubeClients {
+    let done = false;
+    const apps = new Proxy(clients.apps, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'patchNamespacedDeployment' || typeof value !== 'function') return value;
+        const call = value as (...a: unknown[]) => Promise<unknown>;
+        return (...args: unknown[]) => {
+          if (!done) {
+            done = true;
+            meanwhile();
+          }
+          return call.apply(target, args);
+        };
+      },
+    });
+    return { ...clients, apps };
+  }
+
+  function patchStatuses(): number[] {
+    return fake.requests
+      .filter(
+        (r) => r.method === 'PATCH' && r.path === '/apis/apps/v1/namespaces/lms/deployments/api',
+      )
+      .map((r) => r.status);
+  }
+
+  it('reads again and writes when only the status moved', async () => {
+    const before = await updated();
+    const seen = patchStatuses().length;
+    const moved = racing(() => {
+      fake.store.mutate(
+        deployments,
+        'lms',
+        'api',
+        (o) => {
+          o.status = { observedGeneration: 2 };
+        },
+        { status: true },
+      );
+    });
+    await restoreTemplate(moved, api, before);
+    expect(patchStatuses().slice(seen)).toEqual([409, 200]);
+    const d = await clients.apps.readNamespacedDeployment({ name: 'api', namespace: 'lms' });
+    expect(d.spec?.template.spec?.containers[0]?.image).toBe('registry.test/api:1');
+  });
+
+  it('leaves a template someone else changed meanwhile', async () => {
+    const before = await updated();
+    const seen = patchStatuses().length;
+    const changed = racing(() => {
+      fake.store.mutate(deployments, 'lms', 'api', (o) => {
+        const spec = o.spec as { template: { spec: { containers: { image: string }[] } } };
+        const first = spec.template.spec.containers[0];
+        if (first !== undefined) first.image = 'registry.test/api:hotfix';
+      });
+    });
+    const error = await restoreTemplate(changed, api, before).catch((e: unknown) => e);
+    expect(isUserError(error) && error.code).toBe('kubernetes-changed-meanwhile');
+    expect(patchStatuses().slice(seen)).toEqual([409]);
+    const d = await clients.apps.readNamespacedDeployment({ name: 'api', namespace: 'lms' });
+    expect(d.spec?.template.spec?.containers[0]?.image).toBe('registry.test/api:hotfix');
   });
 });
