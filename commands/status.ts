@@ -1,4 +1,7 @@
+import type { ServiceDefinition } from '../src/core/catalog.ts';
 import { defineCommand } from '../src/core/command.ts';
+import { errorTexts } from '../src/core/error-texts.ts';
+import { isUserError, type UserError } from '../src/core/errors.ts';
 import { optionalServiceArg } from '../src/core/args.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import { formatDuration, formatTable } from '../src/core/format.ts';
@@ -70,6 +73,10 @@ const texts = {
     done: { ru: 'выкатка завершена', en: 'rollout complete' },
     failed: { ru: 'выкатка не удалась', en: 'rollout failed' },
   },
+  unavailable: {
+    ru: 'состояние не получено: {reason}',
+    en: 'status unavailable: {reason}',
+  },
   podReady: { ru: 'готов', en: 'ready' },
   podNotReady: { ru: 'не готов', en: 'not ready' },
   headers: {
@@ -135,6 +142,42 @@ function podRows(ctx: CommandContext, service: string, pods: readonly PodSummary
   ]);
 }
 
+/**
+ * Each service's status. With services on several platforms (Docker, clusters), one that
+ * cannot be reached must not hide the others: its one line stands in its place. When none
+ * could be read, the first error is the answer, as it always was.
+ */
+async function readAll(
+  ctx: CommandContext,
+  services: readonly ServiceDefinition[],
+): Promise<{
+  statuses: ServiceStatus[];
+  unavailable: { service: string; reason: string }[];
+}> {
+  const settled = await Promise.allSettled(
+    services.map((s) => ctx.platform(s).status(s, ctx.signal)),
+  );
+  const statuses: ServiceStatus[] = [];
+  const unavailable: { service: string; reason: string }[] = [];
+  let first: UserError | undefined;
+  settled.forEach((result, i) => {
+    if (result.status === 'fulfilled') {
+      statuses.push(result.value);
+      return;
+    }
+    const reason: unknown = result.reason;
+    // Only a refusal a person can read stands in; a fault is a fault.
+    if (!isUserError(reason)) throw reason;
+    first ??= reason;
+    unavailable.push({
+      service: services[i]?.name ?? '',
+      reason: ctx.t(errorTexts[reason.code].message, reason.params),
+    });
+  });
+  if (statuses.length === 0 && first !== undefined) throw first;
+  return { statuses, unavailable };
+}
+
 function rows(ctx: CommandContext, status: ServiceStatus, now: number): string[][] {
   if (status.pods !== undefined) return podRows(ctx, status.service, status.pods);
   return status.containers.map((c) => [
@@ -164,11 +207,12 @@ export default defineCommand({
       input.service === undefined
         ? [...ctx.catalog.services.values()]
         : [ctx.service(input.service)];
-    const statuses = await Promise.all(services.map((s) => ctx.platform(s).status(s, ctx.signal)));
+    const { statuses, unavailable } = await readAll(ctx, services);
     const now = Date.now();
-    const severity = statuses
-      .map((s) => severityOf[s.state])
-      .reduce<Severity>((worst, s) => (rank[s] > rank[worst] ? s : worst), 'success');
+    const severity = [
+      ...statuses.map((s) => severityOf[s.state]),
+      ...unavailable.map((): Severity => 'error'),
+    ].reduce<Severity>((worst, s) => (rank[s] > rank[worst] ? s : worst), 'success');
     const backups = backupFields(
       ctx,
       statuses.map((s) => s.service),
@@ -181,13 +225,16 @@ export default defineCommand({
       message: {
         severity,
         title: ctx.t(texts.title),
-        text: statuses.map((s) => summaryLine(ctx, s)).join('\n'),
+        text: [
+          ...statuses.map((s) => summaryLine(ctx, s)),
+          ...unavailable.map((u) => `🔴 **${u.service}** — ${ctx.t(texts.unavailable, u)}`),
+        ].join('\n'),
         ...(statuses.some((s) => s.containers.length > 0 || (s.pods?.length ?? 0) > 0)
           ? { code: { content: table } }
           : {}),
         ...(backups.length > 0 ? { fields: backups } : {}),
       },
-      data: { services: statuses },
+      data: { services: statuses, ...(unavailable.length > 0 ? { unavailable } : {}) },
     };
   },
 });

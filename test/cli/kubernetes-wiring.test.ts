@@ -226,6 +226,13 @@ describe('a mixed Docker and Kubernetes catalog through pes', () => {
     expect(docker.code, docker.stderr).toBe(0);
     const help = await pes(broken, 'help');
     expect(help.code, help.stderr).toBe(0);
+    // The whole catalog: the Docker service as usual, the cluster's in one line.
+    const all = await pes(broken, 'status', '--lang', 'en');
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toContain('🟢 files — up (1 of 1 container running)');
+    expect(all.stdout).toMatch(
+      /🔴 moodle — status unavailable: The API server of cluster lab does not answer \(.+\); nothing was changed\./,
+    );
     const k8s = await pes(broken, 'status', 'moodle', '--lang', 'en');
     expect(k8s.code).toBe(1);
     expect(k8s.stderr).toContain('The API server of cluster lab does not answer');
