@@ -24,7 +24,7 @@ import { makeRedactor, redactDeep, type Redactor } from './logger.ts';
 import type { Message } from './message.ts';
 import { isRefusal, outcomeFromError, type Outcome } from './outcome.ts';
 import { parseCommand, type ParsedCommand } from './parse.ts';
-import { idsOnly, nameBusyHolder } from './people.ts';
+import { idsOnly, nameBusyHolder, nameOf } from './people.ts';
 import { isAllowed, rolesAllowing } from './permissions.ts';
 import { tokenize } from './tokenize.ts';
 
@@ -69,7 +69,11 @@ export class Bot {
   }
 
   async invoke(invocation: Invocation, sink: InvocationSink): Promise<Outcome> {
-    const actor = identify(this.#deps.catalog, invocation.actorId, invocation.displayName);
+    // A front end that sends no name (the terminal, a confirmed command run again) gets the
+    // one the people port knows: `root` for local:root, never the id when a name exists.
+    const displayName =
+      invocation.displayName ?? (await nameOf(this.#deps.people ?? idsOnly, invocation.actorId));
+    const actor = identify(this.#deps.catalog, invocation.actorId, displayName);
     const locale = this.localeFor(invocation);
     const call: Call = {
       invocation,

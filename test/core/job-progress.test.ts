@@ -44,7 +44,7 @@ describe('job progress', () => {
     expect(job?.progressText).toBeUndefined();
     const listed = await t.run(admin, 'jobs');
     expect(listed.message.code?.content).toMatch(
-      /succeeded\s+wobble\s+moodle\s+local:root\s+100 %/,
+      /succeeded\s+wobble\s+moodle\s+root\s+100 %/,
     );
   });
 

@@ -103,7 +103,7 @@ describe('pes serve killed during an update', () => {
       const said = (text: string): boolean =>
         new RegExp(`Job ${id} \\(update moodle \\d\\) was interrupted`).test(text);
       expect(b.output().split('\n').filter(said)).toHaveLength(1);
-      expect(b.botTexts().filter(said)).toHaveLength(1);
+      expect(b.announcements().filter(said)).toHaveLength(1);
     }
     await b.stop();
   }, 300_000);

@@ -230,6 +230,17 @@ export class CrashBed {
     return this.fake.data.botPosts(this.ops.id).map((p) => visibleText(p));
   }
 
+  /**
+   * The bot's posts never edited: what it announced, without the progress posts it closed
+   * (an interrupted job's progress post is edited to say so, and is not a second announcement).
+   */
+  announcements(): string[] {
+    return this.fake.data
+      .botPosts(this.ops.id)
+      .filter((p) => p.edit_at === 0)
+      .map((p) => visibleText(p));
+  }
+
   /** Waits for a bot post in the thread of `asked` whose text matches; returns its text. */
   async answer(asked: FakePost, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
     let found = '';
@@ -340,7 +351,9 @@ export class CrashBed {
   /**
    * After the restart: the job's one line in the terminal and its one post in the channel.
    * Waits for the post, then for the outbox to have nothing left for the channel, so that a
-   * second post would have been sent by then.
+   * second post would have been sent by then. The job's own progress post, when it had one,
+   * is edited to say it was interrupted too (README "How it behaves"): that edit is not a
+   * second announcement, and it must say so.
    */
   async interruptedOnce(job: JobRow): Promise<{ terminal: string; post: string }> {
     const line = `Job ${job.id} (${job.text}) was interrupted`;
@@ -354,9 +367,19 @@ export class CrashBed {
     const lines = this.output()
       .split('\n')
       .filter((l) => l.includes(line));
-    const posts = this.botTexts().filter((t) => t.includes(line));
+    const saying = this.fake.data
+      .botPosts(this.ops.id)
+      .filter((p) => visibleText(p).includes(line));
+    const posts = this.announcements().filter((t) => t.includes(line));
+    const progress = saying.filter((p) => p.edit_at !== 0);
     if (lines.length !== 1) throw new Error(`the interrupted line ${lines.length} times`);
     if (posts.length !== 1) throw new Error(`the interrupted post ${posts.length} times`);
+    if (progress.length > 1) throw new Error(`${progress.length} progress posts closed`);
+    for (const p of progress) {
+      if (!/interrupted at \d+ %/.test(visibleText(p))) {
+        throw new Error(`an edited post that is no closed progress post: ${visibleText(p)}`);
+      }
+    }
     return { terminal: lines[0] ?? '', post: posts[0] ?? '' };
   }
 

@@ -182,7 +182,7 @@ describe('restart (real engine)', () => {
     const second = await t.run(admin, 'restart plain');
     expect(second.status).toBe('failed');
     expect(second.errorCode).toBe('service-busy');
-    expect(second.message.text).toMatch(/^plain is busy: job \d+, restart by local:root/);
+    expect(second.message.text).toMatch(/^plain is busy: job \d+, restart by root/);
     // A plan made now would describe a service in the middle of a change: the holder is
     // named instead. Reading is never blocked by the lock.
     expect((await t.run(admin, 'restart plain --dry-run')).errorCode).toBe('service-busy');

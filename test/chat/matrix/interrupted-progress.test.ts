@@ -77,9 +77,11 @@ describe('the progress message of an interrupted job in Matrix', () => {
       rel_type: 'm.replace',
       event_id: progress.event_id,
     });
-    const edit = new SqliteOutboxStore(t.db).byKey(`interrupted:${job.id}:progress`);
-    expect(edit?.kind).toBe('patch');
-    expect(edit?.state).toBe('sent');
+    // The homeserver has the edit before the outbox records its answer: wait for that.
+    const edit = (): ReturnType<SqliteOutboxStore['byKey']> =>
+      new SqliteOutboxStore(t.db).byKey(`interrupted:${job.id}:progress`);
+    expect(edit()?.kind).toBe('patch');
+    await waitFor(() => edit()?.state === 'sent', 'the edit recorded as sent');
   }, 30_000);
 
   it('says the job, its percentage and what was left, in both languages', async () => {

@@ -83,9 +83,11 @@ describe('the progress post of an interrupted job in Mattermost', () => {
     expect(
       t.fake.data.botPosts(t.ops.id).filter((p) => visibleText(p).includes(`Job ${job.id} `)),
     ).toHaveLength(2); // the edited progress post and the interrupted-job announcement
-    const edit = new SqliteOutboxStore(t.db).byKey(`interrupted:${job.id}:progress`);
-    expect(edit?.kind).toBe('patch');
-    expect(edit?.state).toBe('sent');
+    // The server has the edit before the outbox records its answer: wait for that.
+    const edit = (): ReturnType<SqliteOutboxStore['byKey']> =>
+      new SqliteOutboxStore(t.db).byKey(`interrupted:${job.id}:progress`);
+    expect(edit()?.kind).toBe('patch');
+    await waitFor(() => edit()?.state === 'sent', 'the edit recorded as sent');
   }, 20_000);
 
   it('says the job, its percentage and what was left, in both languages', async () => {
