@@ -43,9 +43,7 @@ describe('job progress', () => {
     // Its last step's note would read as still going.
     expect(job?.progressText).toBeUndefined();
     const listed = await t.run(admin, 'jobs');
-    expect(listed.message.code?.content).toMatch(
-      /succeeded\s+wobble\s+moodle\s+root\s+100 %/,
-    );
+    expect(listed.message.code?.content).toMatch(/succeeded\s+wobble\s+moodle\s+root\s+100 %/);
   });
 
   it('says a rollback after a failure is one, in both languages, holding the share', () => {
