@@ -3,11 +3,10 @@
  * alert posts themselves (firing, acknowledged, silenced, resolved), in Russian and English,
  * in the three renderings. The storm digest has its own goldens (test/alerts).
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderAlertGroup } from '../../src/alerts/render.ts';
 import type { Locale } from '../../src/core/i18n.ts';
 import { fixture } from '../alerts/fixtures.ts';
-import { admin, createBed, fixedNow, invoke, oncall, Transcript } from './bed.ts';
+import { admin, createBed, goldenTranscripts, invoke, oncall, Transcript } from './bed.ts';
 import { goldenPlatform } from './platform.ts';
 import { allViews } from './render.ts';
 
@@ -77,16 +76,4 @@ async function transcript(locale: Locale): Promise<string> {
   return t.text();
 }
 
-describe('alerts, golden', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: fixedNow, toFake: ['Date'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-  for (const locale of ['ru', 'en'] as const) {
-    it(`read right in ${locale}`, async () => {
-      await expect(await transcript(locale)).toMatchFileSnapshot(`./alerts.${locale}.txt`);
-    });
-  }
-});
+goldenTranscripts('alerts, golden', 'alerts', transcript);

@@ -2,10 +2,17 @@
  * Goldens of backup, backups, restore, verify, backup unlock and backup prune: made, listed,
  * restored, verified, and the ways they fail, in Russian and English, in the three renderings.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UserError } from '../../src/core/errors.ts';
 import type { Locale } from '../../src/core/i18n.ts';
-import { admin, createBed, fixedNow, invoke, operator, terminalPrompt, Transcript } from './bed.ts';
+import {
+  admin,
+  createBed,
+  goldenTranscripts,
+  invoke,
+  operator,
+  terminalPrompt,
+  Transcript,
+} from './bed.ts';
 import { goldenPlatform } from './platform.ts';
 
 async function transcript(locale: Locale): Promise<string> {
@@ -72,16 +79,4 @@ async function transcript(locale: Locale): Promise<string> {
   return t.text();
 }
 
-describe('backups, golden', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: fixedNow, toFake: ['Date'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-  for (const locale of ['ru', 'en'] as const) {
-    it(`read right in ${locale}`, async () => {
-      await expect(await transcript(locale)).toMatchFileSnapshot(`./backups.${locale}.txt`);
-    });
-  }
-});
+goldenTranscripts('backups, golden', 'backups', transcript);

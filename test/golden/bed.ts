@@ -3,6 +3,7 @@
  * doubles of the platform and of Alertmanager; a fixed clock and a configured zone that is
  * not the host's, so that a time shown in the host's zone stands out.
  */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { commands } from '../../commands/index.ts';
 import { progressMessage } from '../../src/chat/progress-throttle.ts';
 import { promptConfirm, terminalSink } from '../../src/chat/terminal/sink.ts';
@@ -259,4 +260,28 @@ export async function terminalPrompt(
     promptConfirm(locale, rl),
   );
   return `${asked}n\n${terminalView(run.outcome.message)}`;
+}
+
+/**
+ * One golden file per language, `<file>.<locale>.txt` beside the test, of what `transcript`
+ * records with the clock at `fixedNow`: regenerate with vitest's `-u` and read the diff.
+ */
+export function goldenTranscripts(
+  title: string,
+  file: string,
+  transcript: (locale: Locale) => Promise<string>,
+): void {
+  describe(title, () => {
+    beforeEach(() => {
+      vi.useFakeTimers({ now: fixedNow, toFake: ['Date'] });
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+    for (const locale of ['ru', 'en'] as const) {
+      it(`read right in ${locale}`, async () => {
+        await expect(await transcript(locale)).toMatchFileSnapshot(`./${file}.${locale}.txt`);
+      });
+    }
+  });
 }

@@ -2,10 +2,17 @@
  * Goldens of jobs, job, cancel, audit, confirm and decline with their refusals, the busy
  * answer and the permission refusals: in Russian and English, in the three renderings.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Locale } from '../../src/core/i18n.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { admin, createBed, fixedNow, invoke, operator, teacher, Transcript } from './bed.ts';
+import {
+  admin,
+  createBed,
+  goldenTranscripts,
+  invoke,
+  operator,
+  teacher,
+  Transcript,
+} from './bed.ts';
 import { goldenPlatform } from './platform.ts';
 
 async function transcript(locale: Locale): Promise<string> {
@@ -82,16 +89,4 @@ async function transcript(locale: Locale): Promise<string> {
   return t.text();
 }
 
-describe('jobs, confirmations and refusals, golden', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: fixedNow, toFake: ['Date'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-  for (const locale of ['ru', 'en'] as const) {
-    it(`read right in ${locale}`, async () => {
-      await expect(await transcript(locale)).toMatchFileSnapshot(`./jobs.${locale}.txt`);
-    });
-  }
-});
+goldenTranscripts('jobs, confirmations and refusals, golden', 'jobs', transcript);

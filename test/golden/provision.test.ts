@@ -2,9 +2,8 @@
  * Goldens of provision and deprovision: the plan, the confirmation, the result and the
  * refusals, in Russian and English, in the three renderings.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Locale } from '../../src/core/i18n.ts';
-import { admin, createBed, fixedNow, invoke, terminalPrompt, Transcript } from './bed.ts';
+import { admin, createBed, goldenTranscripts, invoke, terminalPrompt, Transcript } from './bed.ts';
 import { goldenPlatform } from './platform.ts';
 
 async function transcript(locale: Locale): Promise<string> {
@@ -40,16 +39,4 @@ async function transcript(locale: Locale): Promise<string> {
   return t.text();
 }
 
-describe('provision, golden', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: fixedNow, toFake: ['Date'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-  for (const locale of ['ru', 'en'] as const) {
-    it(`read right in ${locale}`, async () => {
-      await expect(await transcript(locale)).toMatchFileSnapshot(`./provision.${locale}.txt`);
-    });
-  }
-});
+goldenTranscripts('provision, golden', 'provision', transcript);

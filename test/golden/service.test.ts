@@ -2,12 +2,11 @@
  * Goldens of help, whoami, status, logs, restart, scale, update and rollback: every answer
  * in Russian and English, in a terminal, in Mattermost and in Matrix.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Locale } from '../../src/core/i18n.ts';
 import {
   admin,
   createBed,
-  fixedNow,
+  goldenTranscripts,
   invoke,
   oncall,
   teacher,
@@ -59,16 +58,4 @@ async function transcript(locale: Locale): Promise<string> {
   return t.text();
 }
 
-describe('service commands, golden', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: fixedNow, toFake: ['Date'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-  for (const locale of ['ru', 'en'] as const) {
-    it(`read right in ${locale}`, async () => {
-      await expect(await transcript(locale)).toMatchFileSnapshot(`./service.${locale}.txt`);
-    });
-  }
-});
+goldenTranscripts('service commands, golden', 'service', transcript);
