@@ -7,14 +7,11 @@
  *
  *   npm run bench:mattermost        (BENCH_ROUNDS, default 10)
  */
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { spawnBotLike } from './bot-process.ts';
+import { serveHarness, startServer } from './harness-server.ts';
 import { percentile, TimedPoster } from './http-timing.ts';
 import { readBody, sendJson } from '../src/server/body.ts';
 import type { Route } from '../src/server/http.ts';
-import { createLogger } from '../src/core/logger.ts';
-import { startCheckpointer } from '../src/store/checkpointer.ts';
 import { slashTokens, startHarness } from '../test/fakes/mattermost/harness.ts';
 
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 10);
@@ -44,50 +41,13 @@ async function batch(url: string, body: () => string): Promise<number[]> {
  */
 if (process.argv[2] === '--server') {
   const h = await startHarness({ extraRoutes: [bare], noStart: true });
-  // As in `pes serve`.
-  const checkpointer = startCheckpointer(
-    h.db,
-    h.dbPath,
-    createLogger({ level: 'error', write: () => undefined }),
-  );
-  const info = {
-    base: h.baseUrl,
-    fake: h.fake.url,
-    team: h.fake.data.teamId,
-    channel: h.ops.id,
-    user: h.operator.id,
-  };
-  process.stdout.write(JSON.stringify(info) + '\n');
-  process.stdin.resume();
-  process.stdin.on('end', () => {
-    checkpointer.stop();
-    void h.close().then(() => process.exit(0));
-  });
+  serveHarness(h);
 } else {
   await runClient();
 }
 
-interface ServerInfo {
-  readonly base: string;
-  readonly fake: string;
-  readonly team: string;
-  readonly channel: string;
-  readonly user: string;
-}
-
-async function startServer(): Promise<{ info: ServerInfo; stop(): void }> {
-  const child = spawnBotLike(fileURLToPath(import.meta.url));
-  child.stderr.pipe(process.stderr);
-  const lines = createInterface({ input: child.stdout });
-  for await (const line of lines) {
-    if (line.startsWith('{'))
-      return { info: JSON.parse(line) as ServerInfo, stop: () => child.stdin.end() };
-  }
-  throw new Error('the bench server did not start');
-}
-
 async function runClient(): Promise<void> {
-  const server = await startServer();
+  const server = await startServer(fileURLToPath(import.meta.url));
   const { info } = server;
   const form = (text: string): string =>
     new URLSearchParams({

@@ -21,20 +21,17 @@
  */
 import { request } from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { DatabaseSync } from 'node:sqlite';
-import { spawnBotLike } from './bot-process.ts';
+import { serveHarness, startServer } from './harness-server.ts';
 import { percentile, TimedPoster } from './http-timing.ts';
 import { AlertCounters } from '../src/alerts/counters.ts';
-import { createLogger } from '../src/core/logger.ts';
 import { Metrics } from '../src/metrics/metrics.ts';
 import { sendJson } from '../src/server/body.ts';
 import type { Route } from '../src/server/http.ts';
 import { metricsRoute } from '../src/server/metrics-route.ts';
 import { SqliteAlertInbox, SqliteAlertThreads } from '../src/store/alerts-repo.ts';
 import { SqliteBackupLedger } from '../src/store/backup-repo.ts';
-import { startCheckpointer } from '../src/store/checkpointer.ts';
 import { SqliteJobStore } from '../src/store/jobs-repo.ts';
 import { SqliteOutboxStore } from '../src/store/outbox-repo.ts';
 import { slashTokens, startHarness } from '../test/fakes/mattermost/harness.ts';
@@ -131,46 +128,9 @@ if (process.argv[2] === '--server') {
     alerts: new AlertCounters(),
     connections: { mattermost: () => true },
   });
-  // As in `pes serve`.
-  const checkpointer = startCheckpointer(
-    h.db,
-    h.dbPath,
-    createLogger({ level: 'error', write: () => undefined }),
-  );
-  const info = {
-    base: h.baseUrl,
-    fake: h.fake.url,
-    team: h.fake.data.teamId,
-    channel: h.ops.id,
-    user: h.operator.id,
-  };
-  process.stdout.write(JSON.stringify(info) + '\n');
-  process.stdin.resume();
-  process.stdin.on('end', () => {
-    checkpointer.stop();
-    void h.close().then(() => process.exit(0));
-  });
+  serveHarness(h);
 } else {
   await runClient();
-}
-
-interface ServerInfo {
-  readonly base: string;
-  readonly fake: string;
-  readonly team: string;
-  readonly channel: string;
-  readonly user: string;
-}
-
-async function startServer(): Promise<{ info: ServerInfo; stop(): void }> {
-  const child = spawnBotLike(fileURLToPath(import.meta.url));
-  child.stderr.pipe(process.stderr);
-  const lines = createInterface({ input: child.stdout });
-  for await (const line of lines) {
-    if (line.startsWith('{'))
-      return { info: JSON.parse(line) as ServerInfo, stop: () => child.stdin.end() };
-  }
-  throw new Error('the bench server did not start');
 }
 
 /** One GET as Prometheus makes it (a new connection each time); its time in ms. */
@@ -217,7 +177,7 @@ function stats(label: string, samples: readonly number[]): { p50: number; p99: n
 }
 
 async function runClient(): Promise<void> {
-  const server = await startServer();
+  const server = await startServer(fileURLToPath(import.meta.url));
   const { info } = server;
   const metricsUrl = `${info.base}/metrics`;
   console.log(
