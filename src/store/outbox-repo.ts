@@ -174,6 +174,23 @@ export class SqliteOutboxStore implements OutboxStore {
     return row !== undefined;
   }
 
+  /**
+   * Keys of the posts written under `prefix` that have no item `<key><suffix>` yet (prompts
+   * not yet edited to their decided state). A range on the unique key, so the index serves.
+   */
+  keysWithout(prefix: string, suffix: string): string[] {
+    const upper =
+      prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const rows = this.db
+      .prepare(
+        `SELECT o.idempotency_key AS key FROM outbox o
+          WHERE o.kind = 'post' AND o.idempotency_key >= ? AND o.idempotency_key < ?
+            AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.idempotency_key = o.idempotency_key || ?)`,
+      )
+      .all(prefix, upper, suffix) as { key: string }[];
+    return rows.map((r) => r.key);
+  }
+
   byKey(key: string): OutboxItem | undefined {
     const row = this.byKeyStmt.get(key) as OutboxRow | undefined;
     return row === undefined ? undefined : toItem(row);

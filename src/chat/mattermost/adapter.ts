@@ -19,12 +19,15 @@ import { OutboxDispatcher } from './outbox-dispatch.ts';
 import { MattermostOutbox, roomPrefix } from './outbox-writer.ts';
 import { OutboxPostButtons } from './post-buttons.ts';
 import { progressPostKey } from '../progress-throttle.ts';
-import { editDecidedPrompt } from './prompt-story.ts';
+import { editDecidedPrompt, promptKeyPrefix } from './prompt-story.ts';
 import { renderMessage } from './render.ts';
 import type { ConversationTarget } from './sink.ts';
 import { answerSlash, type HttpAnswer, type SlashDeps } from './slash.ts';
 import { mattermostIdPattern, type MattermostSettings, type RenderedPost } from './types.ts';
 import type { SocketTiming } from './websocket.ts';
+
+/** How often prompts decided or expired elsewhere are looked for. */
+const settleEveryMs = 30_000;
 
 export interface AdapterTiming extends SocketTiming {
   /** How long a slash or button answer waits for the result (Mattermost wants < ~200 ms). */
@@ -60,6 +63,7 @@ export class MattermostAdapter {
   readonly #handlers: SlashDeps;
   readonly #listener: MattermostListener;
   readonly #postButtons: OutboxPostButtons;
+  #settleTimer: NodeJS.Timeout | undefined;
 
   constructor(deps: AdapterDeps) {
     this.#d = deps;
@@ -221,11 +225,37 @@ export class MattermostAdapter {
   start(): void {
     this.dispatcher.start();
     this.#listener.start();
+    // Prompts decided where no Mattermost handler saw it (another `pes` process) or expired
+    // are edited to their story too, as Matrix does in its housekeeping.
+    this.#settleTimer = setInterval(() => this.#settleOpenPrompts(), settleEveryMs);
+    this.#settleTimer.unref();
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#settleTimer);
     await this.#listener.stop();
     await this.dispatcher.stop();
+  }
+
+  /**
+   * Edits every prompt this adapter posted that is decided or expired and not yet edited so;
+   * how many. Cheap: a range of the outbox's unique key, bounded by its retention.
+   */
+  settlePrompts(): number {
+    let edited = 0;
+    for (const key of this.#store.keysWithout(promptKeyPrefix, ':decided')) {
+      const code = key.slice(promptKeyPrefix.length).split(':')[0] ?? '';
+      if (this.settlePrompt(code)) edited++;
+    }
+    return edited;
+  }
+
+  #settleOpenPrompts(): void {
+    try {
+      this.settlePrompts();
+    } catch (error) {
+      this.#d.log.error('mattermost prompt housekeeping failed', { error });
+    }
   }
 
   /** Resolves once a catch-up that is running (if any) has finished. */

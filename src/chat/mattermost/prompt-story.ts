@@ -20,8 +20,11 @@ import type { RenderedPost } from './types.ts';
  * The outbox key of the post that asks for confirmation `code`. A code is reused once its
  * confirmation is closed, so its expiry (to the millisecond) is part of the key.
  */
+/** Every prompt post's key starts so. */
+export const promptKeyPrefix = 'prompt:';
+
 export function promptPostKey(code: string, expiresAt: string): string {
-  return `prompt:${code}:${expiresAt}`;
+  return `${promptKeyPrefix}${code}:${expiresAt}`;
 }
 
 /** The prompt key of a pending outcome (a confirmation asked for), if it is one. */

@@ -115,6 +115,18 @@ describe('a decided prompt in Mattermost', () => {
     expect(wiped).toEqual([]);
   });
 
+  it('is edited by the housekeeping when another process decided it', async () => {
+    const { post, code } = await prompt();
+    // As a separate `pes confirm` in a shell does: the store changes, no handler here sees it.
+    expect(h.confirmations.decide(code, 'declined', `mattermost:${h.admin.id}`)).toBe(true);
+    expect(hasButtons(current(post))).toBe(true);
+    expect(h.adapter.settlePrompts()).toBe(1);
+    await waitFor(() => !hasButtons(current(post)), 'the prompt edited');
+    expect(visibleText(current(post))).toContain(`Confirmation ${code}: cancelled`);
+    // Once edited it is not looked at again.
+    expect(h.adapter.settlePrompts()).toBe(0);
+  });
+
   it('refuses someone who may not decide, naming the command and who may', async () => {
     const { post, code } = await prompt();
     const click = await h.fake.click(h.operator, post, 0);
