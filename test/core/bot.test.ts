@@ -145,7 +145,7 @@ describe('Bot.invoke', () => {
 
     const confirmed = await t.run(admin, `confirm ${code.toLowerCase()}`);
     expect(confirmed.status).toBe('ok');
-    expect(confirmed.message.text).toBe(`wiped moodle\nConfirmed by local:root (${code}).`);
+    expect(confirmed.message.text).toBe(`wiped moodle\nConfirmed by root (${code}).`);
     expect(t.wiped).toEqual(['moodle']);
 
     const twice = await t.run(admin, `confirm ${code}`);

@@ -196,7 +196,7 @@ describe('deprovision command', () => {
     expect(done.message.text).toBe(
       'Removed the container `files`.\n' +
         'Volumes kept: `files-data` (to delete: deprovision files --delete-data).\n' +
-        `Confirmed by local:root (${code}).`,
+        `Confirmed by root (${code}).`,
     );
   });
 
@@ -219,7 +219,7 @@ describe('deprovision command', () => {
     expect(done.status).toBe('ok');
     expect(deprovisioned[0]?.deleteData).toBe(true);
     expect(done.message.text).toBe(
-      `Removed the container \`files\`.\nDeleted volumes: \`files-data\`.\nConfirmed by local:root (${code2}).`,
+      `Removed the container \`files\`.\nDeleted volumes: \`files-data\`.\nConfirmed by root (${code2}).`,
     );
   });
 

@@ -206,9 +206,14 @@ export class MatrixAdapter {
 
   async stop(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
-    await this.#listener.stop();
+    // The send in flight, which may be encrypting, ends before the client and its crypto
+    // stop: the SDK's encryption starts key requests in the background without waiting for
+    // them, and stopping its crypto under one rejects a promise nobody handles.
     await this.settled();
     await this.dispatcher.stop();
+    await this.#listener.stop();
+    // Answers to events handled meanwhile stay in the outbox, for the next start.
+    await this.settled();
     // Keys made since the last sync (e.g. for a message just encrypted) are kept too.
     await this.#listener.crypto?.save();
   }

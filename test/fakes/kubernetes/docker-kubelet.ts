@@ -34,6 +34,11 @@ interface ContainerRun {
   readonly image: string;
   id: string | undefined;
   pullFailed: boolean;
+  /**
+   * The last exit seen while the container was down: once the engine restarts it, its
+   * inspect says ExitCode 0, and a kubelet keeps the terminated state as lastState.
+   */
+  lastExit?: { exitCode: number; finishedAt: string };
   readonly probe: readonly string[] | undefined;
 }
 
@@ -240,6 +245,12 @@ export class DockerKubelet implements Kubelet {
       const ready =
         running && (c.probe === undefined || (await this.#probe(c.id, c.probe).catch(() => false)));
       const restarts = info.RestartCount;
+      if (!running && info.State.FinishedAt !== '0001-01-01T00:00:00Z') {
+        c.lastExit = {
+          exitCode: info.State.ExitCode,
+          finishedAt: info.State.FinishedAt.replace(/\.\d+Z$/, 'Z'),
+        };
+      }
       const startedAt = info.State.StartedAt.replace(/\.\d+Z$/, 'Z');
       statuses.push({
         name: c.name,
@@ -257,17 +268,18 @@ export class DockerKubelet implements Kubelet {
                 message: `back-off restarting failed container=${c.name} pod=${run.name}`,
               },
             },
+        // Known once an exit was seen: the engine may restart a container between two looks.
         lastState:
-          restarts > 0 || !running
-            ? {
+          c.lastExit === undefined
+            ? {}
+            : {
                 terminated: {
-                  exitCode: info.State.ExitCode,
-                  reason: 'Error',
+                  exitCode: c.lastExit.exitCode,
+                  reason: c.lastExit.exitCode === 0 ? 'Completed' : 'Error',
                   startedAt,
-                  finishedAt: info.State.FinishedAt.replace(/\.\d+Z$/, 'Z'),
+                  finishedAt: c.lastExit.finishedAt,
                 },
-              }
-            : {},
+              },
       });
     }
     const allReady = statuses.every((s) => s.ready === true);
