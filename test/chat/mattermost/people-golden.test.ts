@@ -23,6 +23,8 @@ function steady(text: string): string {
       .replace(/\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?(?: [^\s│|]+)?/g, '<time>')
       .replace(/\b\d+ %/g, '<n> %')
       .replace(/^(Duration|Длительность): .*$/gm, '$1: <duration>')
+      // A confirmation code (src/core/confirmations.ts), digits only as well: 9728 is one.
+      .replace(/(?<=(?:подтверждение|onfirmation|confirm|decline) )[2-9A-HJ-NP-Z]{4}\b/g, '<code>')
       .replace(/\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{4}\b|\b[A-Z]{4}\b/g, '<code>')
       // A table pads its columns to the widest value, which the values above changed.
       .replace(/ {2,}/g, '  ')
