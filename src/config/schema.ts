@@ -17,12 +17,14 @@ function matching(re: RegExp, expected: string): z.ZodType<string> {
   return z.string().refine((value) => re.test(value), { error: `expected ${expected}` });
 }
 
-const nameRe = /^[a-z][a-z0-9-]{0,39}$/;
+/** A service, role or room name (also what `pes init` makes names into). */
+export const nameRe = /^[a-z][a-z0-9-]{0,39}$/;
 const nameText = 'a name of lowercase letters, digits and "-", starting with a letter (≤ 40)';
 const name = matching(nameRe, nameText);
 
 // Docker's own rules for container and volume names; compose projects are lowercase.
-const dockerName = matching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'a Docker name');
+export const dockerNameRe = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const dockerName = matching(dockerNameRe, 'a Docker name');
 const composeProject = matching(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a Compose project name');
 const sqlName = matching(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'an SQL identifier');
 

@@ -2,7 +2,8 @@
  * What `pes init` writes: from the containers an engine has, the services a first
  * configuration names. Pure, so that the naming rules are tested without an engine.
  */
-import { composeLabels, leftoverSuffix } from '../platforms/docker/discover.ts';
+import { dockerNameRe, nameRe as serviceNameRe } from '../config/schema.ts';
+import { composeLabels, leftoverSuffix, ownName } from '../platforms/docker/discover.ts';
 
 /** The part of the engine's container list this reads (`GET /containers/json?all=1`). */
 export interface ContainerSummary {
@@ -20,10 +21,6 @@ export interface PlannedService {
   readonly volumes: readonly string[];
 }
 
-/** A service name as the configuration takes it (src/config/schema.ts, `nameRe`). */
-const serviceNameRe = /^[a-z][a-z0-9-]{0,39}$/;
-/** A Docker name a selector may hold (schema.ts, `dockerName`). */
-const dockerNameRe = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** An anonymous volume is named by 64 hex digits: it belongs to one container, not a service. */
 const anonymousVolumeRe = /^[0-9a-f]{64}$/;
 
@@ -46,7 +43,7 @@ export function planServices(
   const standalone: { container: string; volumes: Set<string> }[] = [];
   for (const info of containers) {
     if (botLabels.some((label) => info.Labels[label] !== undefined)) continue;
-    const own = primaryName(info.Names);
+    const own = ownName(info.Names);
     if (own === undefined || own.endsWith(leftoverSuffix)) continue;
     const project = info.Labels[composeLabels.project];
     const service = info.Labels[composeLabels.service];
@@ -89,12 +86,6 @@ export function planServices(
     out.push({ name, containers: { names: [s.container] }, volumes: [...s.volumes].sort() });
   }
   return out;
-}
-
-/** The container's own name: the one with a single leading slash (others are link aliases). */
-function primaryName(names: readonly string[]): string | undefined {
-  const own = names.find((n) => n.lastIndexOf('/') === 0) ?? names[0];
-  return own?.replace(/^\//, '');
 }
 
 function namedVolumes(info: ContainerSummary): string[] {

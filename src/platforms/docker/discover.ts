@@ -77,8 +77,13 @@ function listContainers(
  * (`/web/db`); its own name is the one with a single leading slash.
  */
 function primaryName(info: ContainerInfo): string {
-  const own = info.Names.find((name) => name.lastIndexOf('/') === 0) ?? info.Names[0] ?? info.Id;
-  return own.replace(/^\//, '');
+  return ownName(info.Names) ?? info.Id;
+}
+
+/** The own name among a container's `Names`, without its slash; undefined when it has none. */
+export function ownName(names: readonly string[]): string | undefined {
+  const own = names.find((name) => name.lastIndexOf('/') === 0) ?? names[0];
+  return own?.replace(/^\//, '');
 }
 
 function toDiscovered(info: ContainerInfo, name: string): DiscoveredContainer {
