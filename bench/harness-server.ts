@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import { createLogger } from '../src/core/logger.ts';
 import { startCheckpointer } from '../src/store/checkpointer.ts';
-import type { Harness } from '../test/fakes/mattermost/harness.ts';
+import { slashTokens, type Harness } from '../test/fakes/mattermost/harness.ts';
 import { spawnBotLike } from './bot-process.ts';
 
 /** What the child tells the client: where the bot and the fake listen, and who is who. */
@@ -52,4 +52,20 @@ export async function startServer(script: string): Promise<{ info: ServerInfo; s
     }
   }
   throw new Error('the bench server did not start');
+}
+
+/** The body Mattermost posts for `/pes <text>` typed by the operator in the ops channel. */
+export function slashForm(info: ServerInfo, text: string): string {
+  return new URLSearchParams({
+    token: slashTokens[0] ?? '',
+    team_id: info.team,
+    channel_id: info.channel,
+    channel_name: 'ops',
+    user_id: info.user,
+    user_name: 'oleg',
+    command: '/pes',
+    text,
+    trigger_id: 'bench',
+    response_url: `${info.fake}/hooks/commands/bench`,
+  }).toString();
 }

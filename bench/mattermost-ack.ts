@@ -8,11 +8,11 @@
  *   npm run bench:mattermost        (BENCH_ROUNDS, default 10)
  */
 import { fileURLToPath } from 'node:url';
-import { serveHarness, startServer } from './harness-server.ts';
+import { serveHarness, slashForm, startServer } from './harness-server.ts';
 import { percentile, TimedPoster } from './http-timing.ts';
 import { readBody, sendJson } from '../src/server/body.ts';
 import type { Route } from '../src/server/http.ts';
-import { slashTokens, startHarness } from '../test/fakes/mattermost/harness.ts';
+import { startHarness } from '../test/fakes/mattermost/harness.ts';
 
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 10);
 const concurrency = 100;
@@ -49,19 +49,7 @@ if (process.argv[2] === '--server') {
 async function runClient(): Promise<void> {
   const server = await startServer(fileURLToPath(import.meta.url));
   const { info } = server;
-  const form = (text: string): string =>
-    new URLSearchParams({
-      token: slashTokens[0] ?? '',
-      team_id: info.team,
-      channel_id: info.channel,
-      channel_name: 'ops',
-      user_id: info.user,
-      user_name: 'oleg',
-      command: '/pes',
-      text,
-      trigger_id: 'bench',
-      response_url: `${info.fake}/hooks/commands/bench`,
-    }).toString();
+  const form = (text: string): string => slashForm(info, text);
 
   const slashUrl = `${info.base}/mattermost/command`;
   const bareUrl = `${info.base}/bench/bare`;

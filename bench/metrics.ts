@@ -23,7 +23,7 @@ import { request } from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { DatabaseSync } from 'node:sqlite';
-import { serveHarness, startServer } from './harness-server.ts';
+import { serveHarness, slashForm, startServer } from './harness-server.ts';
 import { percentile, TimedPoster } from './http-timing.ts';
 import { AlertCounters } from '../src/alerts/counters.ts';
 import { Metrics } from '../src/metrics/metrics.ts';
@@ -34,7 +34,7 @@ import { SqliteAlertInbox, SqliteAlertThreads } from '../src/store/alerts-repo.t
 import { SqliteBackupLedger } from '../src/store/backup-repo.ts';
 import { SqliteJobStore } from '../src/store/jobs-repo.ts';
 import { SqliteOutboxStore } from '../src/store/outbox-repo.ts';
-import { slashTokens, startHarness } from '../test/fakes/mattermost/harness.ts';
+import { startHarness } from '../test/fakes/mattermost/harness.ts';
 
 const scrapes = Number(process.env['BENCH_SCRAPES'] ?? 300);
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 10);
@@ -210,19 +210,7 @@ async function runClient(): Promise<void> {
   const poster = new TimedPoster(concurrency, {
     'content-type': 'application/x-www-form-urlencoded',
   });
-  const form = (text: string): string =>
-    new URLSearchParams({
-      token: slashTokens[0] ?? '',
-      team_id: info.team,
-      channel_id: info.channel,
-      channel_name: 'ops',
-      user_id: info.user,
-      user_name: 'oleg',
-      command: '/pes',
-      text,
-      trigger_id: 'bench',
-      response_url: `${info.fake}/hooks/commands/bench`,
-    }).toString();
+  const form = (text: string): string => slashForm(info, text);
   const slashUrl = `${info.base}/mattermost/command`;
   const batch = (text: string): Promise<number[]> =>
     Promise.all(Array.from({ length: concurrency }, () => poster.post(slashUrl, form(text))));
