@@ -8,11 +8,17 @@
  * (select.ts, retention.ts), since the bot does not know them complete.
  *
  * Idempotent: a run is closed only once its snapshots are gone; when the engine is down or
- * the repository locked, the run stays open, the reason is returned to be told, and the next
- * start tries again.
+ * the repository stays locked, the run stays open, the reason is returned to be told, and the
+ * next start tries again.
+ *
+ * A lock is waited for a while first: the dead bot's engine outlives it (restic saves what it
+ * read once its stdin closes, then removes its lock and exits), so right after a `kill -9` the
+ * repository is usually locked by that very process for a few seconds more.
  */
 import type { DatabaseSync } from 'node:sqlite';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackupLedger, BackupRunRecord } from '../core/backup.ts';
+import { UserError } from '../core/errors.ts';
 import { localize, locales, type Locale, type Text } from '../core/i18n.ts';
 import type { Logger } from '../core/logger.ts';
 import { SqliteBackupLedger } from '../store/backup-repo.ts';
@@ -39,7 +45,14 @@ export interface SweepDeps {
   readonly ledger: BackupLedger;
   readonly log: Logger;
   readonly now?: () => Date;
+  /** How long a locked repository is waited for before the run is left for the next start. */
+  readonly lockWaitMs?: number;
+  /** The pause between two tries on a locked repository. */
+  readonly lockRetryMs?: number;
 }
+
+/** Long enough for the dead bot's engine to save what it read and exit (seconds, measured). */
+export const sweepLockWaitMs = 30_000;
 
 /** How long the start waits for the sweep; an engine that hangs must not stop the bot. */
 export const sweepTimeoutMs = 120_000;
@@ -66,7 +79,7 @@ export async function forgetPartialBackups(
       .filter((s) => s.tags.job === run.job && s.tags.service === run.service)
       .map((s) => s.id);
     try {
-      await deps.engine.forget(ids, signal);
+      await forgetWhenUnlocked(deps, ids, signal);
       deps.ledger.forgetManifests(ids);
       deps.ledger.closeRun(run.job, 'discarded', undefined, now());
       if (ids.length > 0) {
@@ -83,6 +96,26 @@ export async function forgetPartialBackups(
     }
   }
   return swept;
+}
+
+/** `forget`, tried again while the repository is locked, until `lockWaitMs` has passed. */
+async function forgetWhenUnlocked(
+  deps: SweepDeps,
+  ids: readonly string[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const deadline = Date.now() + (deps.lockWaitMs ?? sweepLockWaitMs);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await deps.engine.forget(ids, signal);
+      return;
+    } catch (error) {
+      const locked = error instanceof UserError && error.code === 'backup-repo-locked';
+      if (!locked || Date.now() >= deadline) throw error;
+      if (attempt === 1) deps.log.info('the repository is locked; waiting for it', { error });
+      await sleep(deps.lockRetryMs ?? 1_000, undefined, { signal });
+    }
+  }
 }
 
 function describe(run: BackupRunRecord): Pick<SweptRun, 'job' | 'jobId' | 'service'> {

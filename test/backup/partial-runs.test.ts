@@ -195,7 +195,12 @@ describe('a backup cut short by the death of the bot', () => {
       repository: '/srv/restic',
       command: 'restic unlock',
     });
-    const first = await forgetPartialBackups({ engine: h.engine, ledger: h.ledger, log });
+    const first = await forgetPartialBackups({
+      engine: h.engine,
+      ledger: h.ledger,
+      log,
+      lockWaitMs: 0,
+    });
     expect(first).toHaveLength(1);
     expect(first[0]?.left).toEqual([partial]);
     expect(first[0]?.error?.en).toMatch(/locked/i);
@@ -213,6 +218,37 @@ describe('a backup cut short by the death of the bot', () => {
     const third = await forgetPartialBackups({ engine: h.engine, ledger: h.ledger, log });
     expect(third[0]?.removed).toEqual([partial]);
     expect(h.engine.stored.map((s) => s.id)).not.toContain(partial);
+  });
+
+  it("waits for the lock of the dead bot's engine, which lets go once it has saved what it read", async () => {
+    const { volume } = sources();
+    const h = harness({ moodle: { sources: [volume] } });
+    await backup(h, '1-good', 1);
+    const partial = killedMidBackup(h);
+    const locked = new UserError('backup-repo-locked', {
+      repository: '/srv/restic',
+      holder: 'PID 4805 on vm by root',
+      command: 'restic unlock',
+    });
+    h.engine.forgetError = locked;
+    let tries = 0;
+    const forget = h.engine.forget.bind(h.engine);
+    h.engine.forget = (ids) => {
+      tries += 1;
+      if (tries === 3) h.engine.forgetError = undefined;
+      return forget(ids);
+    };
+
+    const swept = await forgetPartialBackups({
+      engine: h.engine,
+      ledger: h.ledger,
+      log,
+      lockRetryMs: 1,
+    });
+    expect(tries).toBe(3);
+    expect(swept[0]?.removed).toEqual([partial]);
+    expect(swept[0]?.error).toBeUndefined();
+    expect(h.ledger.run('9-cut')?.state).toBe('discarded');
   });
 
   it('leaves alone the run of a job that is still running in another process', async () => {
