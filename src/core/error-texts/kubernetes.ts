@@ -154,4 +154,47 @@ export const kubernetesErrorTexts = {
       en: 'Not supported on Kubernetes yet: {verb}.',
     },
   },
+  'kubernetes-exec-target': {
+    kind: 'usage',
+    message: {
+      ru: 'Не понимаю, где выполнить команду в кластере {cluster}: «{target}» — нужно <пространство имён>/<под>[/<контейнер>] с именами DNS-1123.',
+      en: 'Cannot tell where to run the command on cluster {cluster}: "{target}"; expected <namespace>/<pod>[/<container>] with DNS-1123 names.',
+    },
+  },
+  'kubernetes-exec-option': {
+    kind: 'usage',
+    message: {
+      ru: 'В кластере {cluster} команду нельзя выполнить с {option}: pods/exec этого не умеет — ничего не запущено.',
+      en: 'On cluster {cluster} a command cannot run with {option}: pods/exec has no such setting; nothing was run.',
+    },
+  },
+  'kubernetes-exec-no-container': {
+    kind: 'usage',
+    message: {
+      ru: 'В поде {pod} (пространство имён {namespace}) нет контейнера «{container}» — ничего не запущено.',
+      en: 'Pod {pod} (namespace {namespace}) has no container "{container}"; nothing was run.',
+    },
+    hint: { ru: 'Контейнеры: {known}', en: 'Its containers: {known}' },
+  },
+  'kubernetes-exec-no-stdin-close': {
+    kind: 'failed',
+    message: {
+      ru: 'API-сервер кластера {cluster} не умеет закрывать ввод команды (нет протокола v5.channel.k8s.io — старая версия Kubernetes): соединение закрыто, ввод не передан.',
+      en: "The API server of cluster {cluster} cannot close a command's input (no v5.channel.k8s.io: an older Kubernetes): the connection was closed with no input sent.",
+    },
+  },
+  'kubernetes-exec-failed': {
+    kind: 'failed',
+    message: {
+      ru: 'Команду в поде {pod} (контейнер {container}) выполнить не удалось: {detail}',
+      en: 'The command in pod {pod} (container {container}) could not run: {detail}',
+    },
+  },
+  'kubernetes-exec-cut': {
+    kind: 'failed',
+    message: {
+      ru: 'Связь с командой в поде {pod} (контейнер {container}) оборвалась до её кода выхода — результат неизвестен.',
+      en: 'The connection to the command in pod {pod} (container {container}) ended before its exit code; its outcome is unknown.',
+    },
+  },
 } satisfies Record<string, ErrorText>;

@@ -36,7 +36,7 @@ export class ClusterPorts {
     const clients = new ClusterClients(new Map([[name, cluster]]), this.options);
     const { now } = this.options;
     const platform = new KubernetesPlatform(clients, now === undefined ? {} : { now });
-    const port = new KubernetesPort(platform, clients);
+    const port = new KubernetesPort(platform, clients, name);
     this.ports.set(name, port);
     return port;
   }

@@ -1,6 +1,6 @@
 /**
  * The whole Platform port for services on a cluster: status, logs, restart, scale, update and
- * rollback go to KubernetesPlatform; every other verb (provisioning, exec, volumes for
+ * rollback go to KubernetesPlatform; every other verb but exec (provisioning, volumes for
  * backups, stop/start for restores) is refused with one line naming it, so nothing pretends
  * to have worked. The commands stay as they are: `rollback` plans the `previous` image, which
  * on a cluster is the undo of the last rollout (`kubectl rollout undo`).
@@ -28,6 +28,8 @@ import type {
 } from '../../core/platform.ts';
 import { paused, planUndo } from './change.ts';
 import type { ClusterClients } from './client.ts';
+import { execInPod } from './exec-stream.ts';
+import { parseExecTarget } from './exec-target.ts';
 import type { KubernetesPlatform } from './kubernetes-platform.ts';
 import { undoImages } from './undo-images.ts';
 import { requireWorkload } from './workload-api.ts';
@@ -62,9 +64,13 @@ export class KubernetesPort implements Platform {
   /** Plans made for `previous`: their update is an undo of the last rollout. */
   private readonly undoPlans = new WeakSet<UpdatePlan>();
 
-  constructor(platform: KubernetesPlatform, clusters: ClusterClients) {
+  /** The one cluster this port serves: `exec` names a pod, not a service. */
+  private readonly cluster: string;
+
+  constructor(platform: KubernetesPlatform, clusters: ClusterClients, cluster = '') {
     this.platform = platform;
     this.clusters = clusters;
+    this.cluster = cluster;
   }
 
   status(service: ServiceDefinition): Promise<ServiceStatus> {
@@ -171,11 +177,23 @@ export class KubernetesPort implements Platform {
     return refuse(`restore of volume ${volume}`);
   }
 
-  exec(container: string, _argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
-    // Streams handed to a run that never starts are closed, as after a failed run.
-    options.stdin?.resume();
-    options.stdout?.destroy();
-    return refuse(`exec in ${container}`);
+  /** `container` is `<namespace>/<pod>[/<container>]` (exec-target.ts). */
+  async exec(
+    container: string,
+    argv: readonly string[],
+    options: ExecOptions,
+    signal?: AbortSignal,
+  ): Promise<ExecResult> {
+    try {
+      const target = parseExecTarget(this.cluster, container);
+      const clients = await this.clusters.get(this.cluster);
+      return await execInPod(clients, target, argv, options, signal);
+    } catch (error) {
+      // Streams handed to a run that never starts are closed, as after a failed run.
+      options.stdin?.resume();
+      options.stdout?.destroy();
+      throw error;
+    }
   }
 
   stopService(service: ServiceDefinition): Promise<string[]> {

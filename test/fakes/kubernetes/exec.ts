@@ -30,6 +30,8 @@ export interface ExecSettings {
 const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 
 function refuse(socket: Duplex, err: ApiError): void {
+  // A client that hangs up first (kubectl, on the answer) must not take the server down.
+  socket.on('error', () => undefined);
   const body = JSON.stringify(err.toStatus());
   socket.end(
     `HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -40,6 +42,12 @@ function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);
+}
+
+/** Query flags as the API server reads them (`true` or `1`; absent is false). */
+function flag(q: URLSearchParams, name: string): boolean {
+  const value = q.get(name);
+  return value === 'true' || value === '1';
 }
 
 export class ExecServer {
@@ -89,7 +97,7 @@ export class ExecServer {
           pod,
           container,
           command,
-          q.get('stdin') === 'true' || q.get('stdin') === '1',
+          { stdin: flag(q, 'stdin'), stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr') },
           exec,
         );
       });
@@ -103,10 +111,10 @@ export class ExecServer {
     pod: JsonObject,
     container: string,
     command: string[],
-    withStdin: boolean,
+    streams: { readonly stdin: boolean; readonly stdout: boolean; readonly stderr: boolean },
     exec: NonNullable<Kubelet['exec']>,
   ): void {
-    const stdin = withStdin ? new PassThrough() : undefined;
+    const stdin = streams.stdin ? new PassThrough() : undefined;
     ws.on('message', (data) => {
       const buf = toBuffer(data);
       if (buf[0] === 0) stdin?.write(buf.subarray(1));
@@ -116,7 +124,16 @@ export class ExecServer {
     const out = (channel: number) => (chunk: Buffer) => {
       if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), chunk]));
     };
-    exec(pod, container, command, { stdin, stdout: out(1), stderr: out(2) }).then(
+    // The kubelet's first message is an empty one on the lowest output channel asked for, so
+    // that the client knows the streams are up (kubelet cri/streaming/remotecommand
+    // websocket.go, createWebSocketStreams); a stream not asked for is not sent.
+    out(streams.stdout ? 1 : streams.stderr ? 2 : 3)(Buffer.alloc(0));
+    const ignore = (): void => undefined;
+    exec(pod, container, command, {
+      stdin,
+      stdout: streams.stdout ? out(1) : ignore,
+      stderr: streams.stderr ? out(2) : ignore,
+    }).then(
       (code) => {
         const status =
           code === 0
