@@ -64,25 +64,11 @@ the volume; the metrics token, when metrics are on, is read from existingSecret'
 {{- toYaml $config }}
 {{- end }}
 
-{{/* The grace period the bot asks for its stop (server.stopGraceSeconds, 60 by default). */}}
-{{- define "pes-bot.stopGraceSeconds" -}}
+{{/*
+The pod's grace period: the bot's stop waits server.stopGraceSeconds (60 by default) for
+cancelled jobs, then up to 10 s for its outbox (README, "How it behaves").
+*/}}
+{{- define "pes-bot.terminationGracePeriodSeconds" -}}
 {{- $server := get (.Values.config | default dict) "server" | default dict }}
-{{- get $server "stopGraceSeconds" | default 60 | int }}
-{{- end }}
-
-{{/* Values that only make sense together, checked at render time with one clear line each. */}}
-{{- define "pes-bot.checks" -}}
-{{- if and .Values.metrics.enabled (not .Values.existingSecret) }}
-{{- fail "metrics.enabled needs existingSecret: the metrics token is read from its key metrics.tokenKey" }}
-{{- end }}
-{{- if and .Values.serviceMonitor.enabled (not .Values.metrics.enabled) }}
-{{- fail "serviceMonitor.enabled needs metrics.enabled: without a metrics token the bot serves no /metrics" }}
-{{- end }}
-{{- if and .Values.secretEnv (not .Values.existingSecret) }}
-{{- fail "secretEnv needs existingSecret: its values are keys of that Secret" }}
-{{- end }}
-{{- $grace := include "pes-bot.stopGraceSeconds" . | int }}
-{{- if lt (int .Values.terminationGracePeriodSeconds) (add $grace 15) }}
-{{- fail (printf "terminationGracePeriodSeconds (%d) must be at least config.server.stopGraceSeconds (%d) + 15: the bot waits that long for its jobs, then sends what its outbox holds for up to 10 s" (int .Values.terminationGracePeriodSeconds) $grace) }}
-{{- end }}
+{{- add (get $server "stopGraceSeconds" | default 60 | int) 15 }}
 {{- end }}
