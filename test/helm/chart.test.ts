@@ -97,7 +97,9 @@ describe('every rendered object', () => {
     const wrong = { ...deployment, spec: { ...spec, replicas: '1', paused: 'no', strategyy: {} } };
     const problems = await schemaProblems(wrong);
     expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatch(/^Deployment bot-pes-bot: data\/spec\/replicas must be integer/);
+    expect(problems[0]).toMatch(/^Deployment bot-pes-bot: /);
+    expect(problems[0]).toContain('data/spec/replicas must be integer');
+    expect(problems[0]).toContain('data/spec/paused must be boolean');
     expect(problems[1]).toBe('Deployment bot-pes-bot: unknown field "spec.strategyy"');
     const monitor = findObject(await render(observable), 'ServiceMonitor');
     const endpoints = (monitor.spec as Json).endpoints as Json[];
