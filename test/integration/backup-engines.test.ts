@@ -61,7 +61,9 @@ async function killMidBackup(repo: TestRepo): Promise<void> {
   const restic = repo.kind === 'restic';
   const lockTaken = (): boolean =>
     restic
-      ? readdirSync(join(repo.repository, 'locks')).length > 0
+      ? // The local backend writes `<id>-tmp-…` first and renames it to its 64-hex id: only the
+        // renamed file is a lock (the local backend stores atomically since restic PR #3436).
+        readdirSync(join(repo.repository, 'locks')).some((name) => /^[0-9a-f]{64}$/.test(name))
       : existsSync(join(repo.repository, 'lock.roster'));
   const child = spawn(
     restic ? 'restic' : 'borg',
