@@ -44,6 +44,8 @@ describe('discovery (api-concepts: discovery API)', () => {
     expect(list(at(groups.json, 'groups')).map((g) => at(g, 'name'))).toEqual([
       'apps',
       'authorization.k8s.io',
+      'rbac.authorization.k8s.io',
+      'networking.k8s.io',
     ]);
     expect(at(await call(fake, 'GET', '/version').then((r) => r.json), 'minor')).toBe('33');
     expect((await call(fake, 'GET', '/openapi/v2')).status).toBe(404);

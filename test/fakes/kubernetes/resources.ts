@@ -122,6 +122,18 @@ export const RESOURCES: readonly ResourceType[] = [
     namespaced: false,
     verbs: ['create'],
   }),
+  // What a chart installs beside its workload (helm/pes-bot): a ServiceAccount, a ConfigMap,
+  // RBAC Roles and RoleBindings, an Ingress (API reference: service-account-v1, config-map-v1,
+  // role-v1, role-binding-v1, ingress-v1). Stored as written; nothing acts on them.
+  core('serviceaccounts', 'ServiceAccount', { shortNames: ['sa'] }),
+  core('configmaps', 'ConfigMap', { shortNames: ['cm'] }),
+  core('roles', 'Role', { group: 'rbac.authorization.k8s.io' }),
+  core('rolebindings', 'RoleBinding', { group: 'rbac.authorization.k8s.io' }),
+  core('ingresses', 'Ingress', {
+    group: 'networking.k8s.io',
+    shortNames: ['ing'],
+    subresources: [status('Ingress', 'networking.k8s.io')],
+  }),
 ];
 
 export function findResource(
