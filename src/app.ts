@@ -21,6 +21,7 @@ import { Registry } from './core/registry.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { DockerPlatform } from './platforms/docker/docker-platform.ts';
 import { ClusterPorts } from './platforms/kubernetes/cluster-ports.ts';
+import { provisionOn } from './platforms/kubernetes/provision-route.ts';
 import { DirectoryTemplateCatalog } from './provision/templates.ts';
 import { SqliteAuditLog } from './store/audit-repo.ts';
 import { SqliteBackupLedger } from './store/backup-repo.ts';
@@ -66,9 +67,12 @@ export async function createApp(
   });
   const db = openState(config.statePath);
   const docker = new DockerPlatform({ host: config.docker.host, pull: config.docker.pull });
-  const clusters = new ClusterPorts(config.kubernetes.clusters);
+  const clusters = new ClusterPorts(config.kubernetes.clusters, {}, config.provisionOn);
+  // Instances of `provision` go to the configured cluster, everything else of Docker stays.
+  const onCluster = clusters.provisioning();
+  const dockerSide = onCluster === undefined ? docker : provisionOn(docker, onCluster);
   const platform = (service: ServiceDefinition): Platform =>
-    service.platform === 'kubernetes' ? clusters.for(service) : docker;
+    service.platform === 'kubernetes' ? clusters.for(service) : dockerSide;
   const backupLedger = new SqliteBackupLedger(db);
   if (config.backup !== undefined) docker.helperImage = config.backup.helperImage;
   const backups =

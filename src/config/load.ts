@@ -47,6 +47,8 @@ export interface LoadedConfig {
   readonly databasePasswords: ReadonlyMap<string, string>;
   /** The directory of the provisioning templates, absolute (`provision.templates`). */
   readonly templatesDir: string;
+  /** The cluster and namespace provisioned instances go to; undefined: Docker. */
+  readonly provisionOn?: { readonly cluster: string; readonly namespace: string } | undefined;
   /** The Mattermost front end, secrets resolved; undefined when not configured. */
   readonly mattermost: MattermostConfig | undefined;
   /** The Matrix front end, secrets resolved; undefined when not configured. */
@@ -238,6 +240,10 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
     // Like secret files: relative to the configuration file, so the bot finds its templates
     // whatever the working directory.
     templatesDir: resolve(dirname(path), file.provision.templates),
+    provisionOn:
+      file.provision.cluster === undefined || file.provision.namespace === undefined
+        ? undefined
+        : { cluster: file.provision.cluster, namespace: file.provision.namespace },
     mattermost: mm.settings,
     matrix: mx.settings,
     backup: backup.settings,

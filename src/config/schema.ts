@@ -242,9 +242,17 @@ export const configSchema = z
     services: z.record(name, service).default({}),
     roles: z.record(name, role).default({}),
     rooms: z.record(name, room).default({}),
-    /** Where `provision` finds its templates; relative to this file (see load.ts). */
+    /**
+     * Where `provision` finds its templates; relative to this file (see load.ts). With
+     * `cluster` and `namespace`, provision and deprovision make their instances there
+     * (src/platforms/kubernetes/instances.ts); without them, on Docker.
+     */
     provision: z
-      .strictObject({ templates: z.string().min(1).default('templates') })
+      .strictObject({
+        templates: z.string().min(1).default('templates'),
+        cluster: name.optional(),
+        namespace: namespaceName.optional(),
+      })
       .default({ templates: 'templates' }),
     /** Absent: no Mattermost front end. */
     mattermost: mattermost.optional(),
@@ -261,6 +269,23 @@ export const configSchema = z
   })
   .superRefine((file, ctx) => {
     const clusters = Object.keys(file.clusters);
+    const { cluster, namespace } = file.provision;
+    if ((cluster === undefined) !== (namespace === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['provision', cluster === undefined ? 'cluster' : 'namespace'],
+        message: 'expected both cluster and namespace, or neither',
+      });
+    } else if (cluster !== undefined && !clusters.includes(cluster)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['provision', 'cluster'],
+        message:
+          clusters.length === 0
+            ? `unknown cluster "${cluster}" (no clusters are configured)`
+            : `unknown cluster "${cluster}" (clusters: ${clusters.join(', ')})`,
+      });
+    }
     for (const [serviceName, def] of Object.entries(file.services)) {
       if (def.platform !== 'kubernetes' || clusters.includes(def.cluster)) continue;
       ctx.addIssue({

@@ -197,4 +197,44 @@ export const kubernetesErrorTexts = {
       en: 'The connection to the command in pod {pod} (container {container}) ended before its exit code; its outcome is unknown.',
     },
   },
+  'kubernetes-provision-exists': {
+    kind: 'usage',
+    message: {
+      ru: 'Имя {instance} уже занято, в пространстве имён {namespace} кластера {cluster} уже есть: {names} — ничего не изменено.',
+      en: 'The name {instance} is taken; namespace {namespace} of cluster {cluster} already has: {names}; nothing was changed.',
+    },
+    hint: {
+      ru: 'Выберите другое имя или удалите старое: deprovision {instance} --delete-data',
+      en: 'Choose another name, or remove the old one: deprovision {instance} --delete-data',
+    },
+  },
+  'kubernetes-provision-failed': {
+    kind: 'failed',
+    message: {
+      ru: 'Создать {instance} не удалось: {firstRu} Применённое этим запуском удалено: {removed}.',
+      en: 'Provisioning {instance} failed: {firstEn} What this run applied was deleted: {removed}.',
+    },
+  },
+  'kubernetes-provision-cleanup-incomplete': {
+    kind: 'failed',
+    message: {
+      ru: 'Создать {instance} не удалось: {firstRu} Удалить применённое этим запуском не вышло: {left}.',
+      en: 'Provisioning {instance} failed: {firstEn} Could not delete what this run applied: {left}.',
+    },
+    hint: {
+      ru: 'Удалите их вручную (kubectl delete -n {namespace}) или: deprovision {instance} --delete-data',
+      en: 'Delete them by hand (kubectl delete -n {namespace}) or: deprovision {instance} --delete-data',
+    },
+  },
+  'kubernetes-deprovision-stuck': {
+    kind: 'failed',
+    message: {
+      ru: 'Deployment {name} в пространстве имён {namespace} не исчез за {seconds} с — остальное не удалялось.',
+      en: 'Deployment {name} in namespace {namespace} was not gone within {seconds} s; nothing else was deleted.',
+    },
+    hint: {
+      ru: 'Что его держит: kubectl describe deployment/{name} -n {namespace}',
+      en: 'What holds it: kubectl describe deployment/{name} -n {namespace}',
+    },
+  },
 } satisfies Record<string, ErrorText>;

@@ -2,32 +2,49 @@
  * One Kubernetes platform per configured cluster, each built the first time a command needs
  * a service on it: a cluster that cannot be reached or configured fails only the commands
  * on its own services, never `pes help` or a Docker service (client.ts builds the clients
- * lazily too).
+ * lazily too). The cluster the configuration provisions on also serves the provisioning
+ * verbs (instances.ts).
  */
 import type { ClusterConfig } from '../../config/kubernetes.ts';
 import type { ServiceDefinition } from '../../core/catalog.ts';
 import type { Platform } from '../../core/platform.ts';
 import { ClusterClients, type ClusterClientOptions } from './client.ts';
+import { ClusterInstances } from './instances.ts';
 import { KubernetesPlatform } from './kubernetes-platform.ts';
 import { KubernetesPort } from './port-adapter.ts';
+import type { Placement } from './provision-api.ts';
 
 export class ClusterPorts {
   private readonly clusters: ReadonlyMap<string, ClusterConfig>;
   private readonly options: ClusterClientOptions & { readonly now?: () => Date };
   private readonly ports = new Map<string, KubernetesPort>();
 
+  /** Where provisioned instances go (`provision.cluster` / `.namespace`); none: not here. */
+  private readonly provision: Placement | undefined;
+
   constructor(
     clusters: ReadonlyMap<string, ClusterConfig>,
     options: ClusterClientOptions & { readonly now?: () => Date } = {},
+    provision?: Placement,
   ) {
     this.clusters = clusters;
     this.options = options;
+    this.provision = provision;
+  }
+
+  /** The platform of the cluster provisioned instances go to; undefined: they go to Docker. */
+  provisioning(): Platform | undefined {
+    return this.provision === undefined ? undefined : this.forCluster(this.provision.cluster);
   }
 
   /** The platform of the cluster a service names. */
   for(service: ServiceDefinition): Platform {
     const name = service.kubernetes?.cluster;
     if (name === undefined) throw new Error(`service ${service.name} names no cluster`);
+    return this.forCluster(name);
+  }
+
+  private forCluster(name: string): KubernetesPort {
     const known = this.ports.get(name);
     if (known !== undefined) return known;
     const cluster = this.clusters.get(name);
@@ -37,6 +54,9 @@ export class ClusterPorts {
     const { now } = this.options;
     const platform = new KubernetesPlatform(clients, now === undefined ? {} : { now });
     const port = new KubernetesPort(platform, clients, name);
+    if (this.provision?.cluster === name) {
+      port.instances = new ClusterInstances(clients, this.provision);
+    }
     this.ports.set(name, port);
     return port;
   }

@@ -18,12 +18,13 @@ import type {
 import { follow, paused, planUndo, rollOut } from './change.ts';
 import type { ClusterClients } from './client.ts';
 import { planImage } from './image-patch.ts';
+import { dryRunPatch, dryRunScale } from './dry-run.ts';
 import { readLogs } from './logs.ts';
 import { planRestart } from './restart-patch.ts';
 import { undoneRevisionAnnotation } from './restore-template.ts';
 import { nameOf, type Patch } from './rollout.ts';
 import { applyScale } from './scale.ts';
-import { mapStatus, type KubernetesServiceStatus } from './status-map.ts';
+import { mapStatus, type KubernetesServiceStatus, type Workload } from './status-map.ts';
 import {
   checkAccess,
   findWorkload,
@@ -80,11 +81,13 @@ export class KubernetesPlatform {
     }
     const clients = await this.clusters.get(service.cluster);
     const workload = await requireWorkload(clients, service);
+    // The server's answer to the same write, kept nowhere (dry-run.ts).
+    const after = await dryRunScale(clients, service, workload, replicas);
     // Pod names are chosen by the controller: there are none to list in advance.
     return {
       service: service.name,
       before: workload.object.spec.replicas ?? 1,
-      after: replicas,
+      after,
       create: [],
       remove: [],
     };
@@ -123,14 +126,26 @@ export class KubernetesPlatform {
     const clients = await this.clusters.get(service.cluster);
     const workload = await requireWorkload(clients, service);
     const plan = planImage(workload.object.spec.template, target);
+    const wanted = new Map(plan.changes.map((c) => [c.container, c.to]));
+    const patch = imagesPatch(workload, wanted);
+    // What the server would store, kept nowhere (dry-run.ts): the plan shows its images.
+    const stored =
+      patch === undefined
+        ? new Map<string, string>()
+        : new Map(
+            (await dryRunPatch(clients, service, workload, patch)).map((c) => [
+              c.name,
+              c.image ?? '',
+            ]),
+          );
     return {
       service: service.name,
       changes: plan.changes
-        .filter((c) => c.from !== c.to)
+        .filter((c) => c.from !== (stored.get(c.container) ?? c.from))
         .map((c) => ({
           container: c.container,
           from: { reference: c.from, id: '' },
-          to: { reference: c.to, id: undefined },
+          to: { reference: stored.get(c.container) ?? c.to, id: undefined },
         })),
       // The kubelet pulls on the nodes; nothing to fetch from here.
       pull: false,
@@ -150,19 +165,10 @@ export class KubernetesPlatform {
   ): Promise<ContainerReport[]> {
     const clients = await this.clusters.get(service.cluster);
     const workload = await requireWorkload(clients, service);
-    const images = planImage(workload.object.spec.template, {
-      kind: 'current',
-    });
     // Each container to the reference the plan chose; the others as they are.
     const wanted = new Map(plan.changes.map((c) => [c.container, c.to.reference]));
-    const containers = images.changes
-      .filter((c) => wanted.has(c.container) && wanted.get(c.container) !== c.from)
-      .map((c) => ({ name: c.container, image: wanted.get(c.container) }));
-    if (containers.length === 0) return [];
-    const patch: Patch = {
-      contentType: images.contentType,
-      patch: { spec: { template: { spec: { containers } } } },
-    };
+    const patch = imagesPatch(workload, wanted);
+    if (patch === undefined) return [];
     return rollOut(clients, service, workload, patch, 'updated', onStep, signal, true);
   }
 
@@ -189,4 +195,20 @@ export class KubernetesPlatform {
     }
     return rollOut(clients, service, workload, undo, 'rolled-back', onStep, signal);
   }
+}
+
+/**
+ * The patch that sets each named container to its image; undefined when none would change.
+ * The same for the plan's dry run and the update itself.
+ */
+function imagesPatch(workload: Workload, wanted: ReadonlyMap<string, string>): Patch | undefined {
+  const images = planImage(workload.object.spec.template, { kind: 'current' });
+  const containers = images.changes
+    .filter((c) => wanted.has(c.container) && wanted.get(c.container) !== c.from)
+    .map((c) => ({ name: c.container, image: wanted.get(c.container) }));
+  if (containers.length === 0) return undefined;
+  return {
+    contentType: images.contentType,
+    patch: { spec: { template: { spec: { containers } } } },
+  };
 }

@@ -28,6 +28,7 @@ import type {
 } from '../../core/platform.ts';
 import { paused, planUndo } from './change.ts';
 import type { ClusterClients } from './client.ts';
+import type { ClusterInstances } from './instances.ts';
 import { execInPod } from './exec-stream.ts';
 import { parseExecTarget } from './exec-target.ts';
 import type { KubernetesPlatform } from './kubernetes-platform.ts';
@@ -151,20 +152,38 @@ export class KubernetesPort implements Platform {
     return { service: service.name, changes, pull: false };
   }
 
+  /**
+   * Provisioned instances, when the configuration provisions on this cluster
+   * (`provision.cluster`; set by cluster-ports.ts); else those verbs are refused.
+   */
+  instances: ClusterInstances | undefined;
+
   planProvision(spec: WorkloadSpec): Promise<ProvisionPlan> {
-    return refuse(`provision ${spec.name}`);
+    return this.instances?.planProvision(spec) ?? refuse(`provision ${spec.name}`);
   }
 
-  provision(spec: WorkloadSpec): Promise<ContainerReport[]> {
-    return refuse(`provision ${spec.name}`);
+  provision(
+    spec: WorkloadSpec,
+    onStep: StepReporter,
+    signal?: AbortSignal,
+  ): Promise<ContainerReport[]> {
+    return this.instances?.provision(spec, onStep, signal) ?? refuse(`provision ${spec.name}`);
   }
 
-  planDeprovision(instance: string): Promise<DeprovisionPlan> {
-    return refuse(`deprovision ${instance}`);
+  planDeprovision(instance: string, deleteData: boolean): Promise<DeprovisionPlan> {
+    return (
+      this.instances?.planDeprovision(instance, deleteData) ?? refuse(`deprovision ${instance}`)
+    );
   }
 
-  deprovision(plan: DeprovisionPlan): Promise<ContainerReport[]> {
-    return refuse(`deprovision ${plan.instance}`);
+  deprovision(
+    plan: DeprovisionPlan,
+    onStep: StepReporter,
+    signal?: AbortSignal,
+  ): Promise<ContainerReport[]> {
+    return (
+      this.instances?.deprovision(plan, onStep, signal) ?? refuse(`deprovision ${plan.instance}`)
+    );
   }
 
   readVolume(volume: string): Promise<StreamedOutput> {

@@ -2,7 +2,8 @@
  * Scaling through the `scale` subresource, the way `kubectl scale` does with a
  * precondition: read the Scale, write it back with the replicas changed and the
  * resourceVersion it was read at; a 409 Conflict (someone changed it in between) is read
- * and tried again, a few times.
+ * and tried again, a few times. With `dryRun` the server answers the same write and keeps
+ * nothing (the plan of a scale: dry-run.ts).
  */
 import type { KubernetesServiceDefinition } from '../../config/kubernetes.ts';
 import { apiStatus, toUserError } from './api-errors.ts';
@@ -18,7 +19,9 @@ export async function applyScale(
   service: KubernetesServiceDefinition,
   workload: Workload,
   replicas: number,
-): Promise<void> {
+  options: { readonly dryRun?: boolean } = {},
+): Promise<number> {
+  const dryRun = options.dryRun === true ? { dryRun: 'All' } : {};
   const name = nameOf(workload);
   const namespace = service.namespace;
   const resource = resourceOf[workload.kind];
@@ -35,10 +38,10 @@ export async function applyScale(
     const wire = toWire(read) as { spec?: object };
     const body = asModel({ ...wire, spec: { ...wire.spec, replicas } }, V1Scale);
     try {
-      await (workload.kind === 'Deployment'
-        ? clients.apps.replaceNamespacedDeploymentScale({ name, namespace, body })
-        : clients.apps.replaceNamespacedStatefulSetScale({ name, namespace, body }));
-      return;
+      const answer = await (workload.kind === 'Deployment'
+        ? clients.apps.replaceNamespacedDeploymentScale({ name, namespace, body, ...dryRun })
+        : clients.apps.replaceNamespacedStatefulSetScale({ name, namespace, body, ...dryRun }));
+      return (toWire(answer) as { spec?: { replicas?: number } }).spec?.replicas ?? replicas;
     } catch (error) {
       if (apiStatus(error)?.code === 409 && attempt < attempts) continue;
       // Let call() turn it into the person's line.

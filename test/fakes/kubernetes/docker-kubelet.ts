@@ -7,7 +7,13 @@
  * An image the engine does not have is ImagePullBackOff (no registry is reachable); a
  * container that keeps exiting is restarted by the engine (restart policy "always", with its
  * own back-off) and shown as CrashLoopBackOff; `command`/`args`/`env` (plain values) map to
- * Entrypoint/Cmd/Env. Logs come from the engine (`pods/log`).
+ * Entrypoint/Cmd/Env, and `envFrom` a Secret to its decoded data (API reference, Container
+ * envFrom / SecretEnvSource). A PersistentVolumeClaim the pod mounts is a Docker volume, made
+ * when a pod first mounts it and removed once the claim is deleted and no container holds it
+ * (a dynamically provisioned volume with reclaim policy Delete, and the claim protection that
+ * keeps a mounted claim: https://kubernetes.io/docs/concepts/storage/persistent-volumes/ ,
+ * "Storage Object in Use Protection", "Reclaiming"); a claim that does not exist leaves the
+ * pod Pending, as the scheduler does. Logs come from the engine (`pods/log`).
  */
 import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +26,8 @@ import { resourceByName } from './resources.ts';
 import type { EventType } from './store.ts';
 
 const pods = resourceByName('pods');
+const claims = resourceByName('persistentvolumeclaims');
+const secrets = resourceByName('secrets');
 
 export interface DockerKubeletOptions {
   readonly docker: Docker;
@@ -71,6 +79,9 @@ export class DockerKubelet implements Kubelet {
   readonly #labels: Readonly<Record<string, string>>;
   readonly #pollMs: number;
   readonly #pods = new Map<string, PodRun>();
+  /** Container removals under way: a claim's volume goes only after them. */
+  readonly #removals = new Set<Promise<void>>();
+  #unsubscribe: (() => void) | undefined;
   /** Failures of the engine calls (not of the pods): tests can assert it stays empty. */
   readonly errors: Error[] = [];
 
@@ -80,7 +91,34 @@ export class DockerKubelet implements Kubelet {
     this.#pollMs = options.pollMs ?? 200;
   }
 
+  /** The Docker volume of a claim: one per claim object (its uid), so a new claim is empty. */
+  static volumeOf(claim: JsonObject): string {
+    return `fk-pvc-${str(at(claim, 'metadata', 'uid')) ?? ''}`;
+  }
+
+  /** Removes the volume of a deleted claim once no container of a pod holds it. */
+  #watchClaims(host: KubeletHost): void {
+    if (this.#unsubscribe !== undefined) return;
+    this.#unsubscribe = host.store.subscribe((e) => {
+      if (e.type !== 'DELETED' || e.resource.kind !== 'PersistentVolumeClaim') return;
+      const volume = DockerKubelet.volumeOf(e.object);
+      const removing = Promise.all([...this.#removals])
+        .then(() => this.#docker.getVolume(volume).remove())
+        .catch((err: unknown) => {
+          if (!/404|no such volume/i.test(String(err))) this.errors.push(err as Error);
+        });
+      this.#track(removing);
+    });
+  }
+
+  #track(work: Promise<unknown>): void {
+    const done = work.then(() => undefined);
+    this.#removals.add(done);
+    void done.finally(() => this.#removals.delete(done));
+  }
+
   podChanged(host: KubeletHost, type: EventType, pod: JsonObject): void {
+    this.#watchClaims(host);
     const key = `${namespaceOf(pod)}/${nameOf(pod)}`;
     if (type === 'ADDED' && !this.#pods.has(key)) {
       const run: PodRun = {
@@ -111,8 +149,58 @@ export class DockerKubelet implements Kubelet {
       if (run === undefined) return;
       this.#pods.delete(key);
       run.stopped = true;
-      void run.done.then(() => this.#remove(run));
+      this.#track(run.done.then(() => this.#remove(run)));
     }
+  }
+
+  /**
+   * The engine mounts of the pod's claims, by volume name; undefined when a claim does not
+   * exist (the pod stays Pending: "persistentvolumeclaim … not found").
+   */
+  async #claimMounts(host: KubeletHost, pod: JsonObject): Promise<Map<string, string> | undefined> {
+    const byVolume = new Map<string, string>();
+    for (const v of list(at(pod, 'spec', 'volumes')).filter(isObject)) {
+      const claimName = str(at(v, 'persistentVolumeClaim', 'claimName'));
+      if (claimName === undefined) continue;
+      const claim = host.store.get(claims, namespaceOf(pod), claimName);
+      if (claim === undefined) {
+        recordEvent(
+          host.store,
+          host.clock,
+          pod,
+          'Warning',
+          'FailedScheduling',
+          `0/1 nodes are available: persistentvolumeclaim "${claimName}" not found.`,
+          'default-scheduler',
+        );
+        return undefined;
+      }
+      const volume = DockerKubelet.volumeOf(claim);
+      await this.#docker.createVolume({
+        Name: volume,
+        Labels: { ...this.#labels, 'fake-kubernetes.pvc': `${namespaceOf(pod)}/${claimName}` },
+      });
+      byVolume.set(str(v.name) ?? '', volume);
+    }
+    return byVolume;
+  }
+
+  /** `envFrom` Secrets as KEY=value (a missing optional one adds nothing). */
+  #envFrom(host: KubeletHost, pod: JsonObject, spec: JsonObject): string[] {
+    return list(spec.envFrom)
+      .filter(isObject)
+      .flatMap((from) => {
+        const name = str(at(from, 'secretRef', 'name'));
+        if (name === undefined) return [];
+        const secret = host.store.get(secrets, namespaceOf(pod), name);
+        const data = isObject(secret?.data) ? secret.data : {};
+        const prefix = str(from.prefix) ?? '';
+        return Object.entries(data).flatMap(([k, v]) =>
+          typeof v === 'string'
+            ? [`${prefix}${k}=${Buffer.from(v, 'base64').toString('utf8')}`]
+            : [],
+        );
+      });
   }
 
   async #remove(run: PodRun): Promise<void> {
@@ -134,6 +222,8 @@ export class DockerKubelet implements Kubelet {
       if (isObject(p.spec)) p.spec.nodeName = NODE_NAME;
     });
     const specs = list(at(pod, 'spec', 'containers')).filter(isObject);
+    const volumes = await this.#claimMounts(host, pod);
+    if (volumes === undefined) return;
     for (const c of run.containers) {
       const spec = specs.find((s) => s.name === c.name) ?? {};
       const exists = await this.#docker
@@ -167,9 +257,22 @@ export class DockerKubelet implements Kubelet {
       }
       const command = strings(spec.command);
       const args = strings(spec.args);
-      const env = list(spec.env)
+      // envFrom first: a name in env wins (API reference, Container.envFrom).
+      const env = [
+        ...this.#envFrom(host, pod, spec),
+        ...list(spec.env)
+          .filter(isObject)
+          .flatMap((e) => (typeof e.value === 'string' ? [`${str(e.name) ?? ''}=${e.value}`] : [])),
+      ];
+      const mounts = list(spec.volumeMounts)
         .filter(isObject)
-        .flatMap((e) => (typeof e.value === 'string' ? [`${str(e.name) ?? ''}=${e.value}`] : []));
+        .flatMap((m) => {
+          const source = volumes.get(str(m.name) ?? '');
+          const target = str(m.mountPath);
+          return source === undefined || target === undefined
+            ? []
+            : [{ Type: 'volume' as const, Source: source, Target: target }];
+        });
       const created = await this.#docker.createContainer({
         name: `fk-${run.name}-${c.name}-${randomBytes(3).toString('hex')}`,
         Image: c.image,
@@ -181,7 +284,7 @@ export class DockerKubelet implements Kubelet {
           'fake-kubernetes.pod': `${run.namespace}/${run.name}`,
           'fake-kubernetes.container': c.name,
         },
-        HostConfig: { NetworkMode: 'none', RestartPolicy: { Name: 'always' } },
+        HostConfig: { NetworkMode: 'none', RestartPolicy: { Name: 'always' }, Mounts: mounts },
       });
       c.id = created.id;
       if (run.stopped) return;
@@ -378,6 +481,7 @@ export class DockerKubelet implements Kubelet {
   }
 
   async close(): Promise<void> {
+    this.#unsubscribe?.();
     const runs = [...this.#pods.values()];
     this.#pods.clear();
     for (const run of runs) run.stopped = true;
@@ -387,5 +491,6 @@ export class DockerKubelet implements Kubelet {
         await this.#remove(run);
       }),
     );
+    await Promise.all([...this.#removals]);
   }
 }

@@ -266,5 +266,17 @@ export function serverSideApply(
   const list_ = others.map((e) => ({ ...e, paths: e.paths.filter((p) => !taken.has(text(p))) }));
   list_.push({ manager, operation: 'Apply', subresource: '', apiVersion, paths: appliedPaths });
   writeEntries(merged, list_, now);
+  // An apply that changes no value and no ownership leaves the object as it is, time of the
+  // entry included (ManagedFieldsEntry.time: updated only when the manager's fields or
+  // their values change), so the store keeps its resourceVersion.
+  if (jsonEqual(withoutTimes(merged), withoutTimes(live))) return clone(live);
   return merged;
+}
+
+function withoutTimes(o: JsonObject): JsonObject {
+  const copy = clone(o);
+  for (const e of list(at(copy, 'metadata', 'managedFields'))) {
+    if (isObject(e)) Reflect.deleteProperty(e, 'time');
+  }
+  return copy;
 }

@@ -417,6 +417,19 @@ export class ApiHandler {
         );
       }
       const live = store.get(t.resource, t.namespace, t.name);
+      // An apply that creates is authorized as create too (API concepts, "Patch and apply":
+      // https://kubernetes.io/docs/reference/using-api/api-concepts/#patch-and-apply ).
+      const createAttrs = {
+        verb: 'create',
+        group: t.resource.group,
+        resource: t.resource.resource,
+        subresource: '',
+        namespace: t.namespace,
+        name: t.name,
+      };
+      if (live === undefined && !isAllowed(this.settings.rules, createAttrs)) {
+        throw forbidden(this.settings.user, createAttrs);
+      }
       const merged = serverSideApply(
         live,
         applied,

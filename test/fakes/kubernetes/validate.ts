@@ -2,7 +2,8 @@
  * The validation rules a client meets most often (pkg/apis/apps/validation and
  * pkg/apis/core/validation, https://github.com/kubernetes/kubernetes/tree/master/pkg/apis):
  * names, a workload selector that must match its template's labels, containers with a name
- * and an image, replicas not negative. Each failure is a 422 with causes (api-conventions,
+ * and an image, replicas not negative, a Service's ports (unless headless), a claim's access
+ * modes and storage request. Each failure is a 422 with causes (api-conventions,
  * "Response Status Kind").
  */
 import { at, isObject, list, num, stringMap, type JsonObject } from './json.ts';
@@ -85,12 +86,43 @@ function workloadCauses(o: JsonObject): Cause[] {
   return causes;
 }
 
+/** A Service needs ports unless it is headless or ExternalName (ValidateService). */
+function serviceCauses(o: JsonObject): Cause[] {
+  const spec = isObject(o.spec) ? o.spec : {};
+  const headless = spec.clusterIP === 'None';
+  if (list(spec.ports).length > 0 || headless || spec.type === 'ExternalName') return [];
+  return [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.ports' }];
+}
+
+/** A claim needs an access mode and a storage request (ValidatePersistentVolumeClaimSpec). */
+function claimCauses(o: JsonObject): Cause[] {
+  const spec = isObject(o.spec) ? o.spec : {};
+  const causes: Cause[] = [];
+  if (list(spec.accessModes).length === 0) {
+    causes.push({
+      reason: 'FieldValueRequired',
+      message: 'Required value: at least 1 access mode is required',
+      field: 'spec.accessModes',
+    });
+  }
+  if (at(spec, 'resources', 'requests', 'storage') === undefined) {
+    causes.push({
+      reason: 'FieldValueRequired',
+      message: 'Required value',
+      field: 'spec.resources[storage]',
+    });
+  }
+  return causes;
+}
+
 /** Throws the 422 the server would answer for this object, if any. */
 export function validateObject(r: ResourceType, o: JsonObject, name: string): void {
   const causes = nameCauses(name, r.nameRule);
   if (r.kind === 'Deployment' || r.kind === 'ReplicaSet' || r.kind === 'StatefulSet') {
     causes.push(...workloadCauses(o));
   }
+  if (r.kind === 'Service') causes.push(...serviceCauses(o));
+  if (r.kind === 'PersistentVolumeClaim') causes.push(...claimCauses(o));
   if (r.kind === 'Pod') {
     const spec = isObject(o.spec) ? o.spec : undefined;
     causes.push(...containerCauses(spec, 'spec'));

@@ -144,8 +144,10 @@ describe('a scale that meets a conflict', () => {
     const platform = new KubernetesPlatform(injecting);
     const puts = () =>
       fake.requests.filter((r) => r.method === 'PUT' && r.path === `${deploymentsPath}/web/scale`);
+    // Planned without the injection: the plan's own dry-run write is not the one under test.
+    const plan = await new KubernetesPlatform(registry).planScale(web, 3);
     const before = puts().length;
-    const reports = await platform.scale(web, await platform.planScale(web, 3), () => undefined);
+    const reports = await platform.scale(web, plan, () => undefined);
     expect(reports).toHaveLength(3);
     expect(
       puts()

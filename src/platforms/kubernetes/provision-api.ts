@@ -1,0 +1,164 @@
+/**
+ * The calls provisioning makes, per kind, over client-node's typed APIs: server-side apply
+ * (PATCH with `application/apply-patch+yaml` and `fieldManager`; API reference, "PATCH" and
+ * https://kubernetes.io/docs/reference/using-api/server-side-apply/ ; JSON is YAML, so the
+ * body goes as client-node serializes it), optionally with `dryRun=All`
+ * (https://kubernetes.io/docs/reference/using-api/api-concepts/#dry-run), reads, lists by
+ * label and deletes. Never `force`: the names were free when the plan was made, so another
+ * manager's field is a conflict to report, not to take over.
+ */
+import { apiStatus } from './api-errors.ts';
+import type { KubeClients } from './client.ts';
+import type { ObjectMeta } from './objects.ts';
+import { fieldManager, type ProvisionKind, type ProvisionObject } from './provision-objects.ts';
+import { call, toWire } from './workload-api.ts';
+
+export interface Placement {
+  readonly cluster: string;
+  readonly namespace: string;
+}
+
+/** The RBAC resource and group of each kind. */
+export const resourceOfKind: Readonly<Record<ProvisionKind, { resource: string; group: string }>> =
+  {
+    Secret: { resource: 'secrets', group: '' },
+    PersistentVolumeClaim: { resource: 'persistentvolumeclaims', group: '' },
+    Service: { resource: 'services', group: '' },
+    Deployment: { resource: 'deployments', group: 'apps' },
+  };
+
+export interface LiveObject {
+  readonly kind: ProvisionKind;
+  readonly metadata: ObjectMeta & {
+    readonly managedFields?: readonly { readonly manager?: string; readonly operation?: string }[];
+  };
+  readonly [field: string]: unknown;
+}
+
+function action(place: Placement, kind: ProvisionKind, verb: string) {
+  return { cluster: place.cluster, namespace: place.namespace, verb, ...resourceOfKind[kind] };
+}
+
+/** Applies one object; with `dryRun` the server answers as it would, and keeps nothing. */
+export async function applyObject(
+  clients: KubeClients,
+  place: Placement,
+  object: ProvisionObject,
+  options: { readonly dryRun: boolean },
+): Promise<LiveObject> {
+  const { setHeaderOptions, PatchStrategy } = await import('@kubernetes/client-node');
+  const headers = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+  const request = {
+    name: object.name,
+    namespace: place.namespace,
+    body: object.body,
+    fieldManager,
+    ...(options.dryRun ? { dryRun: 'All' } : {}),
+  };
+  const answer = await call(action(place, object.kind, 'patch'), (): Promise<unknown> => {
+    switch (object.kind) {
+      case 'Secret':
+        return clients.core.patchNamespacedSecret(request, headers);
+      case 'PersistentVolumeClaim':
+        return clients.core.patchNamespacedPersistentVolumeClaim(request, headers);
+      case 'Service':
+        return clients.core.patchNamespacedService(request, headers);
+      case 'Deployment':
+        return clients.apps.patchNamespacedDeployment(request, headers);
+    }
+  });
+  return { ...(toWire(answer) as object), kind: object.kind } as LiveObject;
+}
+
+/** The object of that kind and name, undefined when there is none (404). */
+export async function readObject(
+  clients: KubeClients,
+  place: Placement,
+  kind: ProvisionKind,
+  name: string,
+): Promise<LiveObject | undefined> {
+  const request = { name, namespace: place.namespace };
+  try {
+    const answer = await call(action(place, kind, 'get'), (): Promise<unknown> => {
+      switch (kind) {
+        case 'Secret':
+          return clients.core.readNamespacedSecret(request);
+        case 'PersistentVolumeClaim':
+          return clients.core.readNamespacedPersistentVolumeClaim(request);
+        case 'Service':
+          return clients.core.readNamespacedService(request);
+        case 'Deployment':
+          return clients.apps.readNamespacedDeployment(request);
+      }
+    });
+    return { ...(toWire(answer) as object), kind } as LiveObject;
+  } catch (error) {
+    if (apiStatus((error as { cause?: unknown }).cause)?.code === 404) return undefined;
+    throw error;
+  }
+}
+
+/** The objects of a kind whose labels match the selector. */
+export async function listObjects(
+  clients: KubeClients,
+  place: Placement,
+  kind: ProvisionKind,
+  labelSelector: string,
+): Promise<LiveObject[]> {
+  const request = { namespace: place.namespace, labelSelector };
+  const list = (await call(action(place, kind, 'list'), (): Promise<unknown> => {
+    switch (kind) {
+      case 'Secret':
+        return clients.core.listNamespacedSecret(request);
+      case 'PersistentVolumeClaim':
+        return clients.core.listNamespacedPersistentVolumeClaim(request);
+      case 'Service':
+        return clients.core.listNamespacedService(request);
+      case 'Deployment':
+        return clients.apps.listNamespacedDeployment(request);
+    }
+  })) as { items: unknown[] };
+  return (toWire(list.items) as object[]).map((o) => ({ ...o, kind }) as LiveObject);
+}
+
+/**
+ * Deletes one object; one already gone is fine. A Deployment goes in the foreground, so
+ * that it is gone only once its pods are (API reference, DeleteOptions.propagationPolicy;
+ * https://kubernetes.io/docs/concepts/architecture/garbage-collection/#foreground-deletion ).
+ */
+export async function deleteObject(
+  clients: KubeClients,
+  place: Placement,
+  kind: ProvisionKind,
+  name: string,
+): Promise<void> {
+  const request = {
+    name,
+    namespace: place.namespace,
+    ...(kind === 'Deployment' ? { propagationPolicy: 'Foreground' } : {}),
+  };
+  try {
+    await call(action(place, kind, 'delete'), (): Promise<unknown> => {
+      switch (kind) {
+        case 'Secret':
+          return clients.core.deleteNamespacedSecret(request);
+        case 'PersistentVolumeClaim':
+          return clients.core.deleteNamespacedPersistentVolumeClaim(request);
+        case 'Service':
+          return clients.core.deleteNamespacedService(request);
+        case 'Deployment':
+          return clients.apps.deleteNamespacedDeployment(request);
+      }
+    });
+  } catch (error) {
+    if (apiStatus((error as { cause?: unknown }).cause)?.code === 404) return;
+    throw error;
+  }
+}
+
+/** Whether the bot applied it: a managedFields entry of its field manager, operation Apply. */
+export function appliedByBot(object: LiveObject): boolean {
+  return (object.metadata.managedFields ?? []).some(
+    (e) => e.manager === fieldManager && e.operation === 'Apply',
+  );
+}
