@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { AppsV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { ClusterConfig } from '../../config/kubernetes.ts';
 import { UserError } from '../../core/errors.ts';
+import { reuseConnections } from './connection-reuse.ts';
 
 export interface KubeClients {
   readonly cluster: string;
@@ -86,6 +87,7 @@ async function buildClients(
   } else if (inCluster !== undefined) {
     loadInCluster(config, inCluster);
   }
+  reuseConnections(config);
   return {
     cluster: cluster.name,
     config,
