@@ -135,8 +135,20 @@ function removeAt(o: JsonObject, path: Path): void {
 }
 
 const text = (p: Path): string => p.join('.');
+/**
+ * A field path as conflict messages print it (structured-merge-diff's fieldpath: `.spec`,
+ * a keyed list item as `[name="app"]`).
+ */
 const dotted = (p: Path): string =>
-  p.map((t) => (t.startsWith('f:') ? `.${t.slice(2)}` : `[${t.slice(2)}]`)).join('');
+  p
+    .map((t) => {
+      if (t.startsWith('f:')) return `.${t.slice(2)}`;
+      const key: Json = JSON.parse(t.slice(2)) as Json;
+      if (!isObject(key)) return `[${t.slice(2)}]`;
+      const parts = Object.entries(key).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+      return `[${parts.join(',')}]`;
+    })
+    .join('');
 
 interface Entry {
   manager: string;

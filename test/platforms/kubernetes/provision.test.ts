@@ -234,7 +234,7 @@ describe('provision on a cluster (fake API server, pods on the test engine)', ()
       preconfirmed: true,
     });
     expect(outcome.errorCode).toBe('kubernetes-provision-exists');
-    expect(outcome.message.text.split('\n')).toEqual([
+    expect(outcome.message.text?.split('\n')).toEqual([
       `The name ${app} is taken; namespace ${ns} of cluster lab already has: deployment/${app}, persistentvolumeclaim/${app}-data, secret/${app}-env, service/${app}; nothing was changed.`,
       `Choose another name, or remove the old one: deprovision ${app} --delete-data`,
     ]);

@@ -1,0 +1,350 @@
+/**
+ * Provisioning on a cluster at the port, against the fake API server with its in-memory
+ * kubelet: applying the same objects again changes nothing and kubectl 1.33 agrees with
+ * what the bot applied; bad input (a name that is not DNS-1123, a namespace that does not
+ * exist, a verb the account may not use) is one line with nothing stored; a rollout that
+ * never becomes ready takes back what it applied; the README's Role with the provisioning
+ * rules is enough; and update and scale plans ask the server with dryRun=All.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import type { ClusterConfig } from '../../../src/config/kubernetes.ts';
+import type { ServiceDefinition } from '../../../src/core/catalog.ts';
+import { isUserError, type UserError } from '../../../src/core/errors.ts';
+import type { Platform, WorkloadSpec } from '../../../src/core/platform.ts';
+import { ClusterPorts } from '../../../src/platforms/kubernetes/cluster-ports.ts';
+import { ClusterClients } from '../../../src/platforms/kubernetes/client.ts';
+import { applyObject } from '../../../src/platforms/kubernetes/provision-api.ts';
+import { provisionObjects } from '../../../src/platforms/kubernetes/provision-objects.ts';
+import { ownLabels } from '../../../src/platforms/docker/provision-lookup.ts';
+import { kubectl } from '../../helpers/kubectl.ts';
+import {
+  ALLOW_ALL,
+  resourceByName,
+  startFakeKubernetes,
+  type FakeKubernetes,
+  type Rule,
+} from '../../fakes/kubernetes/index.ts';
+import { at, str } from '../../fakes/kubernetes/json.ts';
+import { call } from '../../fakes/kubernetes/test-client.ts';
+
+const ns = 'apps';
+let fake: FakeKubernetes;
+let kubeconfig: string;
+let clusters: Map<string, ClusterConfig>;
+
+function spec(name: string, image = 'registry.test/files:1'): WorkloadSpec {
+  return {
+    name,
+    template: 'files',
+    image,
+    env: { FILES_PASSWORD: 'pw-0123456789', GREETING: 'hello' },
+    command: ['serve', '/data'],
+    volumes: [{ name: `${name}-data`, target: '/data' }],
+    labels: { 'org.opencontainers.image.title': 'Files server' },
+    healthcheck: {
+      test: ['/health'],
+      intervalSeconds: 1,
+      timeoutSeconds: 1,
+      retries: 1,
+      startPeriodSeconds: 0,
+    },
+    network: 'none',
+    stopTimeoutSeconds: 5,
+  };
+}
+
+function port(namespace = ns): Platform {
+  const ports = new ClusterPorts(clusters, {}, { cluster: 'lab', namespace });
+  const found = ports.provisioning();
+  if (found === undefined) throw new Error('no provisioning port');
+  return found;
+}
+
+async function refusal(run: Promise<unknown>): Promise<UserError> {
+  const error = await run.then(
+    () => expect.fail('expected a refusal'),
+    (e: unknown) => e,
+  );
+  if (!isUserError(error)) throw error;
+  return error;
+}
+
+/** Every stored version of the namespace's objects: a change anywhere shows. */
+function versions(): string {
+  const kinds = ['deployments', 'services', 'secrets', 'persistentvolumeclaims', 'pods'];
+  return JSON.stringify(
+    kinds.flatMap((k) =>
+      fake.store
+        .list(resourceByName(k), ns)
+        .map((o) => [k, str(at(o, 'metadata', 'name')), str(at(o, 'metadata', 'resourceVersion'))]),
+    ),
+  );
+}
+
+beforeAll(async () => {
+  fake = await startFakeKubernetes({ timeScale: 100, namespaces: [ns, 'lms'] });
+  kubeconfig = await fake.kubeconfigPath('pes@lab');
+  clusters = new Map([
+    ['lab', { name: 'lab', source: 'kubeconfig', kubeconfig, context: 'pes@lab' }],
+  ]);
+});
+
+afterAll(async () => {
+  expect(fake.controllerErrors).toEqual([]);
+  await fake.close();
+});
+
+describe('provision at the port (in-memory kubelet)', () => {
+  it('labels everything as Docker does, plus the recommended labels', () => {
+    for (const o of provisionObjects(spec('files'), ns)) {
+      const labels = (o.body.metadata as { labels: Record<string, string> }).labels;
+      expect(labels).toMatchObject(ownLabels('files', 'files'));
+      expect(labels['app.kubernetes.io/managed-by']).toBe('pes-bot');
+    }
+  });
+
+  it('applies, and applying the same objects again changes nothing; kubectl agrees', async () => {
+    const platform = port();
+    const reports = await platform.provision(spec('files'), () => undefined);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ action: 'created', health: 'healthy' });
+    const before = versions();
+
+    // The bot's own apply, again: every object keeps its resourceVersion.
+    const clients = await new ClusterClients(clusters).get('lab');
+    for (const object of provisionObjects(spec('files'), ns)) {
+      await applyObject(clients, { cluster: 'lab', namespace: ns }, object, { dryRun: false });
+    }
+    expect(versions()).toBe(before);
+
+    // kubectl with the same field manager and the same manifests: nothing to change either.
+    const manifests = provisionObjects(spec('files'), ns)
+      .map((o) => stringify(o.body))
+      .join('---\n');
+    const applied = await kubectl(
+      kubeconfig,
+      ['apply', '--server-side', '--field-manager=pes-bot', '-f', '-'],
+      manifests,
+    );
+    expect(applied.stderr).toBe('');
+    expect(applied.code).toBe(0);
+    expect(versions()).toBe(before);
+
+    // kubectl get shows what the bot applied, labels and all.
+    const got = await kubectl(kubeconfig, ['get', 'deploy,svc,secret,pvc', '-n', ns, '-o', 'json']);
+    const items = (
+      JSON.parse(got.stdout) as {
+        items: { kind: string; metadata: { name: string; labels: Record<string, string> } }[];
+      }
+    ).items;
+    expect(items.map((i) => `${i.kind}/${i.metadata.name}`).sort()).toEqual([
+      'Deployment/files',
+      'PersistentVolumeClaim/files-data',
+      'Secret/files-env',
+      'Service/files',
+    ]);
+    for (const i of items) expect(i.metadata.labels['pes.bot/instance']).toBe('files');
+
+    // Another manager changing a field the bot owns is a conflict, as on a real cluster.
+    const deployment = provisionObjects(spec('files'), ns).find((o) => o.kind === 'Deployment');
+    const other = await kubectl(
+      kubeconfig,
+      ['apply', '--server-side', '-f', '-'],
+      stringify(deployment?.body).replace('registry.test/files:1', 'registry.test/files:2'),
+    );
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('conflict with "pes-bot"');
+    expect(other.stderr).toContain('.spec.template.spec.containers[name="files"].image');
+    expect(versions()).toBe(before);
+
+    const plan = await platform.planDeprovision('files', true);
+    expect(plan).toEqual({
+      instance: 'files',
+      containers: ['deployment/files', 'service/files', 'secret/files-env'],
+      volumes: ['files-data'],
+      deleteData: true,
+    });
+    await platform.deprovision(plan, () => undefined);
+    expect(versions()).toBe('[]');
+  });
+
+  it('a name that is not DNS-1123: the server says so (422) in one line, nothing stored', async () => {
+    const before = versions();
+    const error = await refusal(port().planProvision(spec('files-')));
+    expect(error.code).toBe('kubernetes-api-error');
+    expect(error.text('en')).toMatch(
+      /^Cluster lab answered 422 Invalid: Service "files-" is invalid: metadata\.name: Invalid value: "files-": a DNS-1035 label/,
+    );
+    expect(error.text('en')).not.toContain('\n');
+    expect(
+      fake.requests.filter((r) => r.status === 422).every((r) => r.query.includes('dryRun=All')),
+    ).toBe(true);
+    expect(versions()).toBe(before);
+  });
+
+  it('a namespace that does not exist: one line, nothing stored', async () => {
+    const before = versions();
+    const error = await refusal(port('nowhere').provision(spec('files'), () => undefined));
+    expect(error.text('en')).toBe(
+      'Cluster lab answered 404 NotFound: namespaces "nowhere" not found',
+    );
+    expect(versions()).toBe(before);
+  });
+
+  it('a verb the account may not use: the grant in one line, nothing stored', async () => {
+    const before = versions();
+    // Everything but create: an apply that creates is authorized as create too.
+    fake.setRules([
+      {
+        apiGroups: ['', 'apps'],
+        resources: ['*'],
+        verbs: ['get', 'list', 'watch', 'patch', 'delete'],
+      },
+      {
+        apiGroups: ['authorization.k8s.io'],
+        resources: ['selfsubjectaccessreviews'],
+        verbs: ['create'],
+      },
+    ]);
+    try {
+      const error = await refusal(port().provision(spec('files'), () => undefined));
+      expect(error.text('en')).toBe(
+        "The bot's account may not create secrets in namespace apps: grant verb create on secrets.",
+      );
+    } finally {
+      fake.setRules(ALLOW_ALL);
+    }
+    expect(versions()).toBe(before);
+  });
+
+  it('takes back what it applied when the pod never becomes ready', async () => {
+    const before = versions();
+    const error = await refusal(
+      port().provision(spec('files', 'registry.test/broken:1'), () => undefined),
+    );
+    expect(error.code).toBe('kubernetes-provision-failed');
+    expect(error.text('en')).toBe(
+      `Provisioning files failed: ${error.params['firstEn']} What this run applied was deleted: deployment/files, service/files, persistentvolumeclaim/files-data, secret/files-env.`,
+    );
+    expect(String(error.params['firstEn'])).toContain('the image cannot be pulled');
+    expect(versions()).toBe(before);
+  });
+});
+
+describe('the README Role with the provisioning rules', () => {
+  const rules: Rule[] = [
+    {
+      apiGroups: ['apps'],
+      resources: ['deployments', 'statefulsets'],
+      verbs: ['get', 'list', 'watch', 'patch'],
+    },
+    { apiGroups: ['apps'], resources: ['deployments'], verbs: ['create', 'delete'] },
+    {
+      apiGroups: [''],
+      resources: ['services', 'secrets', 'persistentvolumeclaims'],
+      verbs: ['get', 'list', 'create', 'patch', 'delete'],
+    },
+    { apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'], verbs: ['list'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] },
+    { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+  ].map((r) => ({ ...r, namespaces: [ns] }));
+  const basicUser: Rule = {
+    apiGroups: ['authorization.k8s.io'],
+    resources: ['selfsubjectaccessreviews'],
+    verbs: ['create'],
+  };
+
+  it('is enough to provision and deprovision with --delete-data', async () => {
+    fake.setRules([...rules, basicUser]);
+    try {
+      const platform = port();
+      await platform.provision(spec('wiki'), () => undefined);
+      await platform.deprovision(await platform.planDeprovision('wiki', true), () => undefined);
+    } finally {
+      fake.setRules(ALLOW_ALL);
+    }
+    expect(fake.requests.filter((r) => r.status === 403)).toEqual([]);
+    expect(versions()).toBe('[]');
+  });
+});
+
+describe('plans of update and scale on a cluster service', () => {
+  const web: ServiceDefinition = {
+    name: 'web',
+    platform: 'kubernetes',
+    containers: {},
+    scale: { min: 1, max: 4 },
+    health: { minRunning: 1, timeoutSeconds: 60 },
+    volumes: [],
+    databases: [],
+    kubernetes: { cluster: 'lab', namespace: 'lms', workload: { kind: 'Deployment', name: 'web' } },
+  };
+  const path = '/apis/apps/v1/namespaces/lms/deployments/web';
+
+  beforeAll(async () => {
+    const created = await call(fake, 'POST', '/apis/apps/v1/namespaces/lms/deployments', {
+      body: {
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'app', image: 'registry.test/web:1' }] },
+          },
+        },
+      },
+    });
+    expect(created.status).toBe(201);
+  });
+
+  /** What a change would touch: the spec and its generation (status moves on its own). */
+  const stored = async (): Promise<unknown> => {
+    const o = (await call(fake, 'GET', path)).json;
+    return [at(o, 'spec'), at(o, 'metadata', 'generation')];
+  };
+
+  it('ask the server with dryRun=All and keep nothing', async () => {
+    const before = await stored();
+    const platform = new ClusterPorts(clusters).for(web);
+    const update = await platform.planUpdate(web, { kind: 'tag', tag: '2' });
+    expect(update.changes).toEqual([
+      {
+        container: 'app',
+        from: { reference: 'registry.test/web:1', id: '' },
+        to: { reference: 'registry.test/web:2', id: undefined },
+      },
+    ]);
+    const scale = await platform.planScale(web, 4);
+    expect(scale).toMatchObject({ before: 2, after: 4 });
+    const writes = fake.requests.filter((r) => r.method !== 'GET' && r.path.startsWith(path));
+    expect(writes.map((r) => [r.method, r.path, r.query.includes('dryRun=All')])).toEqual([
+      ['PATCH', path, true],
+      ['PUT', `${path}/scale`, true],
+    ]);
+    expect(await stored()).toEqual(before);
+  });
+
+  it('a refusal of the server on the dry run is the one-line grant, nothing changed', async () => {
+    const before = await stored();
+    fake.setRules([
+      { apiGroups: ['', 'apps'], resources: ['*'], verbs: ['get', 'list', 'watch'] },
+      {
+        apiGroups: ['authorization.k8s.io'],
+        resources: ['selfsubjectaccessreviews'],
+        verbs: ['create'],
+      },
+    ]);
+    try {
+      const platform = new ClusterPorts(clusters).for(web);
+      const error = await refusal(platform.planUpdate(web, { kind: 'tag', tag: '3' }));
+      expect(error.text('en')).toBe(
+        "The bot's account may not patch deployments in namespace lms: grant verb patch on deployments.apps.",
+      );
+    } finally {
+      fake.setRules(ALLOW_ALL);
+    }
+    expect(await stored()).toEqual(before);
+  });
+});
