@@ -25,6 +25,28 @@ const texts = {
       'afterwards — no container is left to copy the configuration from; only docker ' +
       'compose up can.',
   },
+  // On a cluster the workload keeps its pod template, so scale brings it back.
+  clusterToZero: {
+    ru:
+      'Сервис {service} будет остановлен полностью: {workload} в пространстве имён ' +
+      '{namespace} кластера {cluster} — 0 реплик, {pods}. Тома (PersistentVolumeClaim) ' +
+      'сохранятся. Вернуть сервис: scale {service} <число>.',
+    en:
+      'Service {service} will be stopped completely: {workload} in namespace {namespace} ' +
+      'of cluster {cluster} goes to 0 replicas, {pods}. Volumes (PersistentVolumeClaims) ' +
+      'are kept. To bring it back: scale {service} <count>.',
+  },
+  podsWillBe: {
+    ru: {
+      one: '{count} его под будет остановлен',
+      few: '{count} его пода будут остановлены',
+      other: '{count} его подов будут остановлены',
+    },
+    en: {
+      one: 'its {count} pod will be stopped',
+      other: 'its {count} pods will be stopped',
+    },
+  },
   willBe: {
     ru: {
       one: '{count} контейнер будет корректно остановлен и удалён',
@@ -138,6 +160,22 @@ export default defineCommand({
     checkBounds(service, input.replicas);
     if (input.replicas !== 0) return undefined;
     const plan = await ctx.platform(service).planScale(service, 0, ctx.signal);
+    const placement = service.kubernetes;
+    if (placement !== undefined) {
+      const { workload } = placement;
+      return ctx.t(texts.clusterToZero, {
+        service: service.name,
+        workload:
+          'name' in workload
+            ? `${workload.kind} ${workload.name}`
+            : `${workload.kind} (${Object.entries(workload.selector)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ')})`,
+        namespace: placement.namespace,
+        cluster: placement.cluster,
+        pods: countText(texts.podsWillBe, ctx.locale, plan.before),
+      });
+    }
     return ctx.t(texts.toZero, {
       service: service.name,
       containers: countText(texts.willBe, ctx.locale, plan.remove.length),

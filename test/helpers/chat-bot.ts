@@ -12,10 +12,11 @@ import { commands } from '../../commands/index.ts';
 import { serviceArg } from '../../src/core/args.ts';
 import type { AlertsPort } from '../../src/core/alerts.ts';
 import { Bot } from '../../src/core/bot.ts';
-import type { Catalog } from '../../src/core/catalog.ts';
+import type { Catalog, ServiceDefinition } from '../../src/core/catalog.ts';
 import { defineCommand, type AnyCommand } from '../../src/core/command.ts';
 import type { Logger } from '../../src/core/logger.ts';
 import type { People } from '../../src/core/people.ts';
+import type { Platform } from '../../src/core/platform.ts';
 import { Registry } from '../../src/core/registry.ts';
 import { SqliteAuditLog } from '../../src/store/audit-repo.ts';
 import { SqliteConfirmationStore } from '../../src/store/confirmations-repo.ts';
@@ -119,6 +120,8 @@ export interface ChatBotOptions {
   readonly alerts?: AlertsPort | undefined;
   /** Names of people and rooms (src/chat/people); ids when absent. */
   readonly people?: People | undefined;
+  /** The platform per service; absent: one that only knows status. */
+  readonly platform?: ((service: ServiceDefinition) => Platform) | undefined;
 }
 
 /** The real commands and `extra` on SQLite stores in `db`, on a platform that only knows status. */
@@ -129,7 +132,7 @@ export function chatBot(o: ChatBotOptions): Bot {
     jobs: new SqliteJobStore(o.db),
     audit: new SqliteAuditLog(o.db),
     confirmations: new SqliteConfirmationStore(o.db),
-    platform: () => fakePlatform({}),
+    platform: o.platform ?? (() => fakePlatform({})),
     ...(o.alerts === undefined ? {} : { alerts: o.alerts }),
     ...(o.people === undefined ? {} : { people: o.people }),
     log: o.log,

@@ -14,8 +14,10 @@ import { PeopleDirectory } from '../../../src/chat/people/directory.ts';
 import type { MatrixSettings } from '../../../src/chat/matrix/types.ts';
 import type { AlertsPort } from '../../../src/core/alerts.ts';
 import type { Bot } from '../../../src/core/bot.ts';
+import type { Catalog, ServiceDefinition } from '../../../src/core/catalog.ts';
 import { defineCommand } from '../../../src/core/command.ts';
 import { createLogger } from '../../../src/core/logger.ts';
+import type { Platform } from '../../../src/core/platform.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import {
   FakeHomeserver,
@@ -89,6 +91,10 @@ export interface HarnessOptions {
   readonly settings?: Partial<MatrixSettings>;
   /** The state file to use (another front end's, to share it as one `pes serve` does). */
   readonly statePath?: string;
+  /** Changes to the catalog (e.g. services on a cluster beside the two Docker ones). */
+  readonly catalog?: (base: Catalog) => Catalog;
+  /** The platform per service; absent: one that only knows status. */
+  readonly platform?: (service: ServiceDefinition) => Platform;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -101,12 +107,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dir = mkdtempSync(join(tmpdir(), 'pes-mx-'));
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
-  const catalog = chatCatalog({
+  const base = chatCatalog({
     admin: `matrix:${admin.userId}`,
     operator: `matrix:${operator.userId}`,
     operatorCommands: ['status', 'echo', 'crunch', 'dump'],
     secrets: [botUser.accessToken],
   });
+  const catalog = options.catalog?.(base) ?? base;
   const settings: MatrixSettings = {
     homeserverUrl: hs.url,
     userId: botUser.userId,
@@ -130,7 +137,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const extra = [crunch, wipe, echo, dump];
     // As src/app.ts wires it: one directory of names for the bot and the adapter.
     const people = new PeopleDirectory({ log });
-    bot = chatBot({ db, catalog, log, extra, alerts: options.alerts, people });
+    bot = chatBot({
+      db,
+      catalog,
+      log,
+      extra,
+      alerts: options.alerts,
+      people,
+      platform: options.platform,
+    });
     return new MatrixAdapter({ settings, bot, db, log, timing, people });
   };
   let adapter = build();

@@ -14,7 +14,8 @@ import type { MattermostSettings } from '../../../src/chat/mattermost/types.ts';
 import { PeopleDirectory, type DirectoryOptions } from '../../../src/chat/people/directory.ts';
 import type { AlertsPort } from '../../../src/core/alerts.ts';
 import { Bot } from '../../../src/core/bot.ts';
-import type { Catalog } from '../../../src/core/catalog.ts';
+import type { Catalog, ServiceDefinition } from '../../../src/core/catalog.ts';
+import type { Platform } from '../../../src/core/platform.ts';
 import { defineCommand } from '../../../src/core/command.ts';
 import type { Locale } from '../../../src/core/i18n.ts';
 import { createLogger } from '../../../src/core/logger.ts';
@@ -82,6 +83,10 @@ export interface HarnessOptions {
   readonly opsLocale?: Locale;
   /** The name lookup's time limit and cache times (src/chat/people/directory.ts). */
   readonly people?: DirectoryOptions;
+  /** Changes to the catalog (e.g. services on a cluster beside the two Docker ones). */
+  readonly catalog?: (base: Catalog) => Catalog;
+  /** The platform per service; absent: one that only knows status. */
+  readonly platform?: (service: ServiceDefinition) => Platform;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -100,13 +105,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     operatorCommands: ['status', 'echo', 'crunch', 'nap'],
     secrets: [...slashTokens, actionSecret, fake.bot.token],
   });
-  const catalog: Catalog =
+  const localized: Catalog =
     options.opsLocale === undefined
       ? base
       : {
           ...base,
           rooms: [{ name: 'ops', address: `mattermost:${ops.id}`, locale: options.opsLocale }],
         };
+  const catalog = options.catalog?.(localized) ?? localized;
   let adapter: MattermostAdapter | undefined;
   const routes = mattermostRoutes({
     slash: (form, token) => (adapter as MattermostAdapter).slash(form, token),
@@ -142,7 +148,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const extra = [crunch, wipe, echo, nap];
     // As src/app.ts wires it: one directory for the bot and the adapter.
     const people = new PeopleDirectory({ log, ...options.people });
-    const bot = chatBot({ db, catalog, log, extra, alerts: options.alerts, people });
+    const bot = chatBot({
+      db,
+      catalog,
+      log,
+      extra,
+      alerts: options.alerts,
+      people,
+      platform: options.platform,
+    });
     return { bot, adapter: new MattermostAdapter({ settings, bot, db, log, timing, people }) };
   };
   let built = build();
