@@ -102,7 +102,9 @@ export async function applyDeprovision(
     const ref = object.kind === 'PersistentVolumeClaim' ? name : refOf(object);
     onStep({ fraction: i / Math.max(1, steps), container: ref, phase: 'removing' });
     await deleteObject(clients, place, object.kind, name);
-    if (object.kind === 'Deployment') await untilGone(clients, place, plan.instance, name);
+    if (object.kind === 'Deployment') {
+      await untilGone(clients, place, plan.instance, name, signal);
+    }
     reports.push({
       container: ref,
       action: 'removed',
@@ -122,6 +124,7 @@ async function untilGone(
   place: Placement,
   instance: string,
   name: string,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const service = {
     name: instance,
@@ -135,7 +138,7 @@ async function untilGone(
   const result = await waitFor(
     workloadSource(clients, service, 'Deployment', name),
     (objects: readonly Deployment[]) => (objects.length === 0 ? true : undefined),
-    { timeoutMs: goneSeconds * 1000 },
+    { timeoutMs: goneSeconds * 1000, ...(signal === undefined ? {} : { signal }) },
   );
   if (!result.done) {
     throw new UserError('kubernetes-deprovision-stuck', {

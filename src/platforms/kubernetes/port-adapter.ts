@@ -1,6 +1,7 @@
 /**
  * The whole Platform port for services on a cluster: status, logs, restart, scale, update and
- * rollback go to KubernetesPlatform; every other verb but exec (provisioning, volumes for
+ * rollback go to KubernetesPlatform; provisioning to instances.ts on the cluster the
+ * configuration provisions on; every other verb but exec (provisioning elsewhere, volumes for
  * backups, stop/start for restores) is refused with one line naming it, so nothing pretends
  * to have worked. The commands stay as they are: `rollback` plans the `previous` image, which
  * on a cluster is the undo of the last rollout (`kubectl rollout undo`).

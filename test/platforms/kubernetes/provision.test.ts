@@ -14,7 +14,9 @@ import { ClusterPorts } from '../../../src/platforms/kubernetes/cluster-ports.ts
 import { provisionOn } from '../../../src/platforms/kubernetes/provision-route.ts';
 import { DirectoryTemplateCatalog } from '../../../src/provision/templates.ts';
 import { createTestBot, fakePlatform, type TestBot } from '../../helpers/bot.ts';
-import { busyboxImage, requireTestDocker } from '../../helpers/docker.ts';
+import { appImage, busyboxImage, requireTestDocker } from '../../helpers/docker.ts';
+import { service, testCatalog } from '../../helpers/catalog.ts';
+import { call } from '../../fakes/kubernetes/test-client.ts';
 import { fixtureTemplates } from '../../provision/helpers.ts';
 import { DockerKubelet } from '../../fakes/kubernetes/docker-kubelet.ts';
 import {
@@ -41,6 +43,13 @@ const kinds = {
 let fake: FakeKubernetes;
 let kubelet: DockerKubelet;
 let t: TestBot;
+let onWeb: TestBot;
+
+const web = service('web', {
+  platform: 'kubernetes',
+  containers: {},
+  kubernetes: { cluster: 'lab', namespace: 'lms', workload: { kind: 'Deployment', name: 'web' } },
+});
 
 function codeOf(outcome: { data?: unknown }): string {
   const data = outcome.data as { confirmation?: unknown } | undefined;
@@ -113,7 +122,7 @@ beforeAll(async () => {
     labels: { 'pes.test': '1', 'pes.test.run': runId },
     pollMs: 100,
   });
-  fake = await startFakeKubernetes({ kubelet, timeScale: 10, namespaces: [ns] });
+  fake = await startFakeKubernetes({ kubelet, timeScale: 10, namespaces: [ns, 'lms'] });
   const kubeconfig = await fake.kubeconfigPath('pes@lab');
   const clusters = new Map<string, ClusterConfig>([
     ['lab', { name: 'lab', source: 'kubeconfig', kubeconfig, context: 'pes@lab' }],
@@ -123,6 +132,26 @@ beforeAll(async () => {
   if (onCluster === undefined) throw new Error('no provisioning cluster');
   const platform: Platform = provisionOn(fakePlatform({}), onCluster);
   t = createTestBot({ platform, templates: new DirectoryTemplateCatalog(fixtureTemplates) });
+  // A service on the cluster beside it, for the dry runs of update and scale.
+  const created = await call(fake, 'POST', '/apis/apps/v1/namespaces/lms/deployments', {
+    body: {
+      metadata: { name: 'web' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'app', image: appImage(1) }] },
+        },
+      },
+    },
+  });
+  expect(created.status).toBe(201);
+  onWeb = createTestBot({
+    platform: ports.for(web),
+    catalog: testCatalog({ services: new Map([['web', web]]) }),
+    templates: new DirectoryTemplateCatalog(fixtureTemplates),
+  });
 });
 
 afterAll(async () => {
@@ -260,6 +289,7 @@ describe('provision on a cluster (fake API server, pods on the test engine)', ()
 
   it('--delete-data asks twice; then the claim and its volume are gone', async () => {
     const volume = await claimVolume(`${app}-data`);
+    expect(volume).toBeDefined();
     const first = await t.run(admin, `deprovision ${app} --delete-data`);
     expect(first.status).toBe('pending');
     const second = await t.run(admin, `confirm ${codeOf(first)}`);
@@ -288,5 +318,43 @@ describe('provision on a cluster (fake API server, pods on the test engine)', ()
     expect(outcome.errorCode).toBe('unknown-instance');
     expect(fake.store.get(kinds.services, ns, app)).toBeDefined();
     fake.store.delete(kinds.services, ns, app);
+  });
+});
+
+describe('dry runs through the bot ask the API server and keep nothing', () => {
+  /** What a change would touch: the Deployment's spec and generation. */
+  const webSpec = (): unknown => {
+    const o = fake.store.mustGet(kinds.deployments, 'lms', 'web');
+    return [at(o, 'spec'), at(o, 'metadata', 'generation')];
+  };
+
+  it('update and scale --dry-run: the server answered with dryRun=All, nothing changed', async () => {
+    const before = webSpec();
+    const update = await onWeb.run(admin, 'update web 2 --dry-run');
+    expect(update.status, JSON.stringify(update.message)).toBe('ok');
+    expect(JSON.stringify(update.message)).toContain('pes-test/app:2');
+    const scale = await onWeb.run(admin, 'scale web 2 --dry-run');
+    expect(scale.status, JSON.stringify(scale.message)).toBe('ok');
+    const path = '/apis/apps/v1/namespaces/lms/deployments/web';
+    const dry = fake.requests.filter((r) => r.method !== 'GET' && r.path.startsWith(path));
+    expect(dry.map((r) => [r.method, r.path, r.query.includes('dryRun=All')])).toEqual([
+      ['PATCH', path, true],
+      ['PUT', `${path}/scale`, true],
+    ]);
+    expect(webSpec()).toEqual(before);
+  });
+
+  it('provision --dry-run of a name the server refuses: its 422 as one line, nothing stored', async () => {
+    const before = objectsInNamespace();
+    const outcome = await onWeb.run(admin, `provision testapp ${runId}- run=${runId} --dry-run`);
+    expect(outcome.status).toBe('failed');
+    expect(outcome.exitCode).toBe(1);
+    expect(outcome.message.text).toMatch(
+      new RegExp(
+        `^Cluster lab answered 422 Invalid: Service "${runId}-" is invalid: metadata\\.name: Invalid value: "${runId}-": a DNS-1035 label`,
+      ),
+    );
+    expect(outcome.message.text).not.toContain('\n');
+    expect(objectsInNamespace()).toEqual(before);
   });
 });
