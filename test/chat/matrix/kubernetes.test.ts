@@ -68,6 +68,7 @@ describe('a service on a cluster through Matrix, in Russian', () => {
     h.hs.say(h.admin, h.ops, `!pes confirm ${codeOf(prompt)}`);
     await waitFor(() => said().some((t) => /откачено к ревизии \d+/.test(t)), 'the undo', 90_000);
     const told = said().find((t) => /откачено к ревизии \d+/.test(t)) ?? '';
+    expect(told).toContain('образ не удаётся скачать');
     expect(told).toContain('registry.test/wiki:broken-3');
     expect((await bed.deployment()).image).toBe('registry.test/wiki:1.0');
   }, 120_000);

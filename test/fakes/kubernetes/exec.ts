@@ -154,7 +154,8 @@ export class ExecServer {
             JSON.stringify({
               metadata: {},
               status: 'Failure',
-              message: String(e),
+              // The kubelet's words when the runtime could not run the command at all.
+              message: `Internal error occurred: error executing command in container: ${e instanceof Error ? e.message : String(e)}`,
               reason: 'InternalError',
               code: 500,
             }),
