@@ -24,16 +24,28 @@ ARG DEBIAN_RELEASE=bookworm
 
 # Production dependencies only, without their install scripts (none of them needs one to run:
 # ssh2's optional native speed-up is left out, as package.json's allowScripts says), and
-# without what only compilers and editors read: type declarations, source maps, TypeScript
-# sources (Node never strips types under node_modules) and TypeScript itself, which
-# @mattermost/client and @mattermost/types name as a peer for their declarations only.
+# without what nothing reads at run time. First the comments and indentation of their
+# JavaScript, over half of its bytes (scripts/image-strip-js.js, which changes nothing else
+# and checks that the syntax tree stays the same; it runs with the TypeScript that
+# @mattermost/client and @mattermost/types name as a peer for their declarations). Then the
+# optional packages, TypeScript among them, and cpu-features with the sources it would have
+# been compiled from (ssh2 runs without it). Then what only compilers and editors read: type
+# declarations, source maps, TypeScript sources (Node never strips types under
+# node_modules); the native add-ons built for the Bare runtime (*.bare, which Node cannot
+# load: the bare-* packages are there for tar-fs and tar-stream under Bare only); and the test
+# directories at the top of a package.
 FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY scripts/image-strip-js.js /usr/local/lib/pes-build/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
-  && rm -rf node_modules/typescript node_modules/.bin/tsc node_modules/.bin/tsserver \
+  && node /usr/local/lib/pes-build/image-strip-js.js node_modules \
+  && npm prune --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
   && find node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' \
-    -o -name '*.map' -o -name '*.md' \) -delete
+    -o -name '*.map' -o -name '*.md' -o -name '*.bare' \) -delete \
+  && find node_modules -type d \( -name test -o -name tests -o -name __tests__ \) -prune \
+    -exec sh -c 'for dir; do [ ! -f "$dir/../package.json" ] || rm -r "$dir"; done' sh {} + \
+  && du -sh node_modules
 COPY bin ./bin
 COPY commands ./commands
 COPY src ./src
@@ -54,12 +66,38 @@ COPY --from=build /usr/local/bin/node /out/node
 RUN strip /out/node && /out/node --version
 
 # Debian slim with the Node binary of the first stage, not the Node image again: no npm or
-# yarn is needed at run time.
+# yarn is needed at run time. Of what the packages install, this leaves out what nothing
+# here reads: apt's package caches (which debian:*-slim's own apt settings would not keep
+# either), debconf's backups, the logs, tini's static build (the entrypoint runs `tini`), and the compiled Python (__pycache__) of every module
+# borg does not import (its test suite stays: every start of borg runs a self-test from it). That one is made again: all of it is
+# deleted, then borg, run as root through the commands the bot gives it, has Python write
+# what it loads (about a third of it). Python compiles a module whose file is gone in memory
+# when it is imported (the bot's user cannot write there): slower, never wrong.
 FROM debian:${DEBIAN_RELEASE}-slim
 RUN apt-get update \
   && apt-get install -y --no-install-recommends \
     ca-certificates tini restic borgbackup libpq5 libreadline8 libedit2 libncurses6 \
-  && rm -rf /var/lib/apt/lists/* \
+  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old \
+    /var/log/apt /var/log/dpkg.log /var/log/alternatives.log /usr/bin/tini-static \
+  && find /usr/lib/python3* -type d -name __pycache__ -prune \
+    -exec rm -r {} + \
+  && export BORG_BASE_DIR=/tmp/borg BORG_REPO=/tmp/borg/repo BORG_PASSPHRASE=image \
+  && mkdir /tmp/borg && cd /tmp/borg \
+  && borg --version \
+  && borg init --encryption=repokey-blake2 \
+  && borg create --json --progress --stdin-name a --comment a ::a - </etc/os-release >/dev/null \
+  && borg create --json --progress --numeric-ids ::b /etc/apt >/dev/null \
+  && borg list --consider-checkpoints --json --format '{comment}' >/dev/null \
+  && borg list --json-lines ::b >/dev/null \
+  && borg extract --stdout ::a >/dev/null \
+  && borg extract --numeric-ids ::b etc/apt/sources.list \
+  && borg delete --glob-archives 'a*' \
+  && borg prune --glob-archives '*' --keep-last 1 \
+  && borg compact \
+  && borg check --verify-data \
+  && borg break-lock \
+  && cd / && rm -rf /tmp/borg \
+  && du -s --apparent-size --block-size=1K /usr/lib/python3* \
   && groupadd --gid 1000 pes \
   && useradd --uid 1000 --gid pes --home-dir /app --no-create-home --shell /usr/sbin/nologin pes
 COPY --from=binaries /out/ /usr/local/bin/

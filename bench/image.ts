@@ -21,12 +21,13 @@ import {
   docker,
   engineSocket,
   imageTag,
+  imageTargetBytes,
   megabytes,
   socketGid,
 } from '../test/image/image.ts';
 
 const starts = Number(process.env['BENCH_STARTS'] ?? 7);
-const targetBytes = 300_000_000;
+const targetBytes = imageTargetBytes;
 const targetMs = 2000;
 
 // Runs inside the container instead of the entrypoint: it starts the bot as the entrypoint
@@ -107,10 +108,10 @@ async function main(): Promise<number> {
   const worst = sorted.at(-1) ?? NaN;
   console.log(`image ${imageTag}: built in ${built.buildMs} ms`);
   console.log(
-    `size: ${megabytes(bytes)} MB (${megabytes(built.bytes)} MB in the engine, less ${megabytes(built.testRepositoryBytes)} MB of the test base's package repository); target ≤ ${megabytes(targetBytes)} MB: ${bytes <= targetBytes ? 'met' : 'NOT met'}`,
+    `size: ${megabytes(bytes)} MB (${megabytes(built.bytes)} MB in the engine, less ${megabytes(built.testRepositoryBytes)} MB of the test base's package repository); target ≤ ${megabytes(targetBytes)} MB: ${bytes <= targetBytes ? 'PASS' : 'MISS'}`,
   );
   console.log(
-    `cold start to /readyz inside the container, ${starts} starts: median ${median.toFixed(0)} ms, worst ${worst.toFixed(0)} ms (${sorted.map((ms) => ms.toFixed(0)).join(', ')}); target ≤ ${targetMs} ms: ${worst <= targetMs ? 'met' : 'NOT met'}`,
+    `cold start to /readyz inside the container, ${starts} starts: median ${median.toFixed(0)} ms, worst ${worst.toFixed(0)} ms (${sorted.map((ms) => ms.toFixed(0)).join(', ')}); target ≤ ${targetMs} ms: ${worst <= targetMs ? 'PASS' : 'MISS'}`,
   );
   console.log(
     `docker run to exit (container set-up, start, stop): median ${percentile(runs, 50)} ms, worst ${runs.at(-1)} ms`,

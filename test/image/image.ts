@@ -12,6 +12,9 @@ import { repoRoot } from '../helpers/cli.ts';
 /** The tag the built image gets in the test engine. */
 export const imageTag = 'pes-test/pes-bot:image';
 
+/** The image's size target (issue 15): 300 MB, the test base's package repository left out. */
+export const imageTargetBytes = 300_000_000;
+
 export interface Run {
   readonly code: number | null;
   readonly stdout: string;
