@@ -69,6 +69,17 @@ const texts = {
       other: '{service} already has {count} containers; nothing was changed.',
     },
   },
+  sameOnCluster: {
+    ru: {
+      one: '{service}: уже {count} реплика, ничего не изменено.',
+      few: '{service}: уже {count} реплики, ничего не изменено.',
+      other: '{service}: уже {count} реплик, ничего не изменено.',
+    },
+    en: {
+      one: '{service} already has {count} replica; nothing was changed.',
+      other: '{service} already has {count} replicas; nothing was changed.',
+    },
+  },
   title: { ru: '{service}: {before} → {after}', en: '{service}: {before} → {after}' },
   planTitle: {
     ru: 'План: {service} {before} → {after}',
@@ -191,7 +202,12 @@ export default defineCommand({
       return {
         message: {
           severity: 'info',
-          text: countText(texts.same, ctx.locale, plan.before, { service: service.name }),
+          text: countText(
+            service.kubernetes === undefined ? texts.same : texts.sameOnCluster,
+            ctx.locale,
+            plan.before,
+            { service: service.name },
+          ),
         },
         data: { plan, containers: [] },
       };

@@ -112,6 +112,10 @@ describe('a service on a cluster through Mattermost', () => {
     expect(answer).not.toMatch(/conflict|409/i);
     expect(puts().slice(before)).toEqual(['dry run 200', 'write 409', 'write 200']);
     expect((await bed.deployment()).replicas).toBe(3);
+    // Asked again: the cluster's word for what there are already.
+    expect(await slash('scale wiki 3', /already has/)).toContain(
+      'wiki already has 3 replicas; nothing was changed.',
+    );
   }, 90_000);
 
   it('asks before scaling to 0 in the cluster’s words, and a decline changes nothing', async () => {

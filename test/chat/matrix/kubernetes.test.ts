@@ -90,6 +90,7 @@ describe('a service on a cluster through Matrix, in Russian', () => {
     await ask('scale wiki 3', /wiki: 2 → 3/, 90_000);
     expect(puts().slice(before)).toEqual(['dry run 200', 'write 409', 'write 200']);
     expect((await bed.deployment()).replicas).toBe(3);
+    expect(await ask('scale wiki 3', /уже/)).toContain('wiki: уже 3 реплики, ничего не изменено.');
   }, 120_000);
 
   it('asks before scaling to 0 in the cluster’s words, and a decline changes nothing', async () => {
