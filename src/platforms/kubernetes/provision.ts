@@ -48,7 +48,7 @@ const kinds: readonly ProvisionKind[] = [
   'Deployment',
 ];
 
-/** Asks whether the bot may `verbs` each kind of `objects`; the first refusal is thrown. */
+/** Asks whether the bot may use each of `verbs` on each kind; the first refusal is thrown. */
 export async function checkKinds(
   clients: KubeClients,
   place: Placement,
@@ -59,16 +59,20 @@ export async function checkKinds(
   const reviews = unique.flatMap((kind) =>
     verbs.map((verb) => ({ verb, ...resourceOfKind[kind] })),
   );
-  // One after another: the first refusal is the one reported, the same on every run.
-  for (const review of reviews) {
-    await checkAccess(clients, {
-      cluster: place.cluster,
-      namespace: place.namespace,
-      verb: review.verb,
-      group: review.group,
-      resource: review.resource,
-    });
-  }
+  const answers = await Promise.allSettled(
+    reviews.map((review) =>
+      checkAccess(clients, {
+        cluster: place.cluster,
+        namespace: place.namespace,
+        verb: review.verb,
+        group: review.group,
+        resource: review.resource,
+      }),
+    ),
+  );
+  // Asked together; the first refusal in order is the one reported, the same on every run.
+  const refused = answers.find((a) => a.status === 'rejected');
+  if (refused !== undefined) throw refused.reason;
 }
 
 export async function planProvision(
