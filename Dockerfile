@@ -45,7 +45,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
     -o -name '*.map' -o -name '*.md' -o -name '*.bare' \) -delete \
   && find node_modules -type d \( -name test -o -name tests -o -name __tests__ \) -prune \
     -exec sh -c 'for dir; do [ ! -f "$dir/../package.json" ] || rm -r "$dir"; done' sh {} + \
-  && du -sh node_modules
+  && du -sh --apparent-size node_modules
 COPY bin ./bin
 COPY commands ./commands
 COPY src ./src

@@ -90,11 +90,15 @@ function commentRanges(file) {
     for (const range of found ?? []) ranges.set(range.pos, range);
   };
   // Every run of whitespace begins where a node begins (its pos takes in the whitespace
-  // before it) or where one ends; the comments are read from there and nowhere else.
+  // before it) or where one ends; the comments are read from there and nowhere else. From
+  // such a place TypeScript calls those before the first line break trailing, the others
+  // leading: both are wanted.
   /** @param {Node} node */
   const visit = (node) => {
-    add(ts.getLeadingCommentRanges(text, node.pos));
-    add(ts.getLeadingCommentRanges(text, node.end));
+    for (const at of [node.pos, node.end]) {
+      add(ts.getTrailingCommentRanges(text, at));
+      add(ts.getLeadingCommentRanges(text, at));
+    }
     ts.forEachChild(node, visit);
   };
   visit(file);
