@@ -8,6 +8,7 @@ import { quoteValue } from '../src/core/parse.ts';
 import { countText } from '../src/core/plural.ts';
 import { codeList } from './provision-shared.ts';
 import { formatBytes, formatSeconds, jobTag, onlyOption, reportSteps } from './backup-shared.ts';
+import { runFiles } from './backup-files.ts';
 import { runPrune, runUnlock } from './backup-repository.ts';
 
 const texts = {
@@ -147,7 +148,16 @@ export default defineCommand({
       // Checked by the parser, so that a name that is neither opens no job.
       schema: z.string(),
       service: true,
-      serviceOr: ['unlock', 'prune'],
+      serviceOr: ['unlock', 'prune', 'files'],
+    },
+    {
+      name: 'more',
+      description: {
+        ru: 'после files: сервис, id снимка и путь',
+        en: 'after files: the service, a snapshot id and a path',
+      },
+      variadic: true,
+      schema: z.array(z.string()),
     },
   ],
   options: [onlyOption, tagOption, dryRunOption],
@@ -157,6 +167,10 @@ export default defineCommand({
     // `backup unlock` as people type it; the permission is that of backup-unlock.
     if (input.service === 'unlock') return runUnlock(ctx, input.dryRun);
     if (input.service === 'prune') return runPrune(ctx, input.dryRun);
+    if (input.service === 'files') return runFiles(ctx, input.more);
+    if (input.more.length > 0) {
+      throw new UserError('extra-arguments', { command: 'backup', extra: input.more.join(' ') });
+    }
     const service = ctx.service(input.service);
     const tags = checkTag(input.tag);
     const only: BackupScope | undefined = input.only;

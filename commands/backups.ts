@@ -1,5 +1,10 @@
 import { lastOption, serviceArg } from '../src/core/args.ts';
-import { safetyTag, snapshotStateTexts, type SnapshotEntry } from '../src/core/backup.ts';
+import {
+  safetyTag,
+  snapshotStateTexts,
+  sourceKind,
+  type SnapshotEntry,
+} from '../src/core/backup.ts';
 import { defineCommand } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import { formatDay, formatTable, formatTime } from '../src/core/format.ts';
@@ -17,9 +22,13 @@ const texts = {
     en: 'Not known to be complete: {count}; never chosen as latest nor counted by the retention policy.',
   },
   headers: {
-    ru: ['id', 'время', 'источник', 'состояние', 'размер', 'файлов', 'проверен', 'метки'],
-    en: ['id', 'time', 'source', 'state', 'size', 'files', 'verified', 'tags'],
+    ru: ['id', 'время', 'источник', 'вид', 'состояние', 'размер', 'файлов', 'проверен', 'метки'],
+    en: ['id', 'time', 'source', 'kind', 'state', 'size', 'files', 'verified', 'tags'],
   },
+  // A volume as its files (single paths restorable), as one tar (the older way), or a dump.
+  kindFiles: { ru: 'файлы', en: 'files' },
+  kindTar: { ru: 'tar', en: 'tar' },
+  kindStream: { ru: 'поток', en: 'stream' },
   ok: { ru: 'да', en: 'yes' },
   failed: { ru: 'ОШИБКА', en: 'FAILED' },
   no: { ru: 'нет', en: 'no' },
@@ -31,6 +40,11 @@ function verifiedText(ctx: CommandContext, entry: SnapshotEntry): string {
   return `${ctx.t(entry.verified.ok ? texts.ok : texts.failed)} ${when}`;
 }
 
+function kindText(ctx: CommandContext, entry: SnapshotEntry): string {
+  if (entry.kind === 'files') return ctx.t(texts.kindFiles);
+  return ctx.t(sourceKind(entry.source) === 'volume' ? texts.kindTar : texts.kindStream);
+}
+
 function row(ctx: CommandContext, entry: SnapshotEntry): string[] {
   const tags = [`job ${entry.job}`, ...entry.extra.filter((t) => t !== safetyTag)];
   if (entry.extra.includes(safetyTag)) tags.unshift(safetyTag);
@@ -38,6 +52,7 @@ function row(ctx: CommandContext, entry: SnapshotEntry): string[] {
     entry.id,
     formatTime(entry.time, { timeZone: ctx.catalog.timeZone }),
     entry.source,
+    kindText(ctx, entry),
     ctx.t(snapshotStateTexts[entry.state]),
     formatBytes(ctx, entry.manifest?.bytes),
     entry.manifest?.files === undefined ? '—' : String(entry.manifest.files),

@@ -22,6 +22,7 @@ import provision from './provision.ts';
 // — backups —
 import backup from './backup.ts';
 import backupPrune from './backup-prune.ts';
+import backupFiles from './backup-files.ts';
 import backupUnlock from './backup-unlock.ts';
 import backups from './backups.ts';
 import restore from './restore.ts';
@@ -53,6 +54,7 @@ export const commands: readonly AnyCommand[] = [
   verify,
   backupUnlock,
   backupPrune,
+  backupFiles,
   // — alerts —
   alerts,
   silence,

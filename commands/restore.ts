@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { dryRunOption, serviceArg } from '../src/core/args.ts';
-import { snapshotStateTexts, type RestoreItem, type RestorePlan } from '../src/core/backup.ts';
+import {
+  snapshotStateTexts,
+  type RestoreFilesRequest,
+  type RestoreItem,
+  type RestorePlan,
+} from '../src/core/backup.ts';
 import { defineCommand } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import { UserError } from '../src/core/errors.ts';
@@ -37,6 +42,26 @@ const texts = {
     ru: 'Сначала делается страховочная копия текущего состояния; на время восстановления {service} останавливается.',
     en: 'A safety backup of the current state is taken first; {service} is stopped during the restore.',
   },
+  paths: {
+    ru: 'Только эти пути тома `{volume}` (каждый сначала удаляется, остальное не трогается): {paths}',
+    en: 'Only these paths of the volume `{volume}` (each removed first, everything else left as it is): {paths}',
+  },
+  beside: {
+    ru: 'Восстановить из снимка `{id}` ({source}, {time}) в том `{volume}`{paths}. Сервис {service} не останавливается и не трогается.',
+    en: 'Restore from snapshot `{id}` ({source}, {time}) into the volume `{volume}`{paths}. {service} is neither stopped nor touched.',
+  },
+  besideNew: { ru: 'Том {volume} будет создан.', en: 'The volume {volume} will be made.' },
+  besidePaths: { ru: ', только {paths}', en: ', only {paths}' },
+  replaceData: {
+    ru: '⚠ В томе `{volume}` уже есть данные: они будут удалены и заменены содержимым снимка. Подтвердите ещё раз.',
+    en: '⚠ The volume `{volume}` already holds data: it will be deleted and replaced by the snapshot’s. Confirm once more.',
+  },
+  besideDone: { ru: 'Восстановлено в том {volume}', en: 'Restored into the volume {volume}' },
+  besideDoneText: {
+    ru: 'Из снимка `{id}` за {duration}; {service} не трогался.',
+    en: 'From snapshot `{id}` in {duration}; {service} was not touched.',
+  },
+  pathsDone: { ru: 'Восстановлены пути: {paths}', en: 'Paths restored: {paths}' },
   dryRun: { ru: 'План (ничего не изменено)', en: 'Plan (nothing was changed)' },
   done: { ru: '{service} восстановлен', en: '{service} restored' },
   doneText: {
@@ -79,11 +104,34 @@ function warnings(ctx: CommandContext, plan: RestorePlan): string[] {
     );
 }
 
+function pathList(paths: readonly string[]): string {
+  const shown = paths.slice(0, 20).map((p) => `\`${p}\``);
+  return paths.length > 20 ? `${shown.join(', ')}, … (${paths.length})` : shown.join(', ');
+}
+
 function describePlan(ctx: CommandContext, plan: RestorePlan): string {
+  const [first] = plan.items;
+  if (plan.target !== undefined && first !== undefined) {
+    return [
+      ...warnings(ctx, plan),
+      ctx.t(texts.beside, {
+        id: first.snapshotId,
+        source: first.source,
+        time: formatTime(first.time, { timeZone: ctx.catalog.timeZone }),
+        volume: plan.target.volume,
+        service: plan.service,
+        paths:
+          plan.paths === undefined ? '' : ctx.t(texts.besidePaths, { paths: pathList(plan.paths) }),
+      }),
+      ...(plan.target.exists ? [] : [ctx.t(texts.besideNew, { volume: plan.target.volume })]),
+    ].join('\n');
+  }
   return [
     ...warnings(ctx, plan),
     ctx.t(texts.intro, { service: plan.service, job: plan.job, ref: plan.ref }),
-    ...plan.items.map((item) => itemLine(ctx, item)),
+    ...(plan.paths === undefined || first === undefined
+      ? plan.items.map((item) => itemLine(ctx, item))
+      : [ctx.t(texts.paths, { volume: targetName(first.source), paths: pathList(plan.paths) })]),
     ...(plan.untouched.length > 0
       ? [ctx.t(texts.untouched, { names: codeList(plan.untouched) })]
       : []),
@@ -108,6 +156,51 @@ const incompleteOption = {
     .optional()
     .transform((v) => v === true),
 } as const;
+
+const pathOption = {
+  name: 'path',
+  flags: '--path <path...>',
+  description: {
+    ru: 'только этот файл или папку тома (можно несколько; * ? [..] ** — шаблоны)',
+    en: 'only this file or folder of the volume (repeatable; * ? [..] ** are globs)',
+  },
+  schema: z.array(z.string().min(1).max(4096)).max(100).optional(),
+} as const;
+
+const toOption = {
+  name: 'to',
+  flags: '--to <volume>',
+  description: {
+    ru: 'в другой том, рядом с живыми данными, без остановки сервиса',
+    en: 'into another volume, beside the live data, without stopping the service',
+  },
+  schema: z.string().optional(),
+} as const;
+
+const forceOption = {
+  name: 'force',
+  flags: '--force',
+  description: {
+    ru: 'с --to: заменить данные в непустом томе (спросит дважды)',
+    en: 'with --to: replace the data of a volume that is not empty (asks twice)',
+  },
+  schema: z
+    .boolean()
+    .optional()
+    .transform((v) => v === true),
+} as const;
+
+function filesRequest(input: {
+  readonly path: readonly string[] | undefined;
+  readonly to: string | undefined;
+  readonly force: boolean;
+}): RestoreFilesRequest {
+  return {
+    ...(input.path === undefined ? {} : { paths: input.path }),
+    ...(input.to === undefined ? {} : { to: input.to }),
+    force: input.force,
+  };
+}
 
 function refuseNotComplete(plan: RestorePlan, allowed: boolean): void {
   const doubtful = plan.items.filter((item) => item.state !== 'complete');
@@ -138,17 +231,33 @@ export default defineCommand({
       schema: z.string(),
     },
   ],
-  options: [onlyOption, incompleteOption, dryRunOption],
+  options: [onlyOption, incompleteOption, pathOption, toOption, forceOption, dryRunOption],
   mutating: { lock: 'service' },
   async describe(ctx, input) {
     const service = ctx.service(input.service);
-    const plan = await ctx.backups.planRestore(service, input.snapshot, input.only, ctx.signal);
+    const plan = await ctx.backups.planRestore(
+      service,
+      input.snapshot,
+      input.only,
+      ctx.signal,
+      filesRequest(input),
+    );
     refuseNotComplete(plan, input.incomplete);
-    return describePlan(ctx, plan);
+    const first = describePlan(ctx, plan);
+    // Data in the target volume is deleted: a second, separate confirmation.
+    return plan.target?.hasData === true
+      ? [first, ctx.t(texts.replaceData, { volume: plan.target.volume })]
+      : first;
   },
   async run(ctx, input) {
     const service = ctx.service(input.service);
-    const plan = await ctx.backups.planRestore(service, input.snapshot, input.only, ctx.signal);
+    const plan = await ctx.backups.planRestore(
+      service,
+      input.snapshot,
+      input.only,
+      ctx.signal,
+      filesRequest(input),
+    );
     if (!input.dryRun) refuseNotComplete(plan, input.incomplete);
     if (input.dryRun) {
       return {
@@ -177,12 +286,35 @@ export default defineCommand({
       }
       throw error;
     }
+    const [first] = plan.items;
+    if (plan.target !== undefined && first !== undefined) {
+      return {
+        message: {
+          severity: 'success',
+          title: ctx.t(texts.besideDone, { volume: plan.target.volume }),
+          text: [
+            ctx.t(texts.besideDoneText, {
+              id: first.snapshotId,
+              duration: formatSeconds(ctx, report.durationMs),
+              service: service.name,
+            }),
+            ...(plan.paths === undefined
+              ? []
+              : [ctx.t(texts.pathsDone, { paths: pathList(plan.paths) })]),
+          ].join('\n'),
+        },
+        data: report,
+      };
+    }
     return {
       message: {
         severity: 'success',
         title: ctx.t(texts.done, { service: service.name }),
         text: [
           ctx.t(texts.doneText, { job: plan.job, duration: formatSeconds(ctx, report.durationMs) }),
+          ...(plan.paths === undefined
+            ? []
+            : [ctx.t(texts.pathsDone, { paths: pathList(plan.paths) })]),
           ...(report.safetySnapshot === undefined
             ? []
             : [ctx.t(texts.back, { service: service.name, safety: report.safetySnapshot })]),

@@ -33,6 +33,8 @@ export interface ServiceControl {
 /** Where a drill unpacks a snapshot: a scratch volume that is removed afterwards. */
 export interface DrillTarget {
   consume(input: Readable, signal?: AbortSignal): Promise<void>;
+  /** Its directory, for a file-level snapshot: undefined when this process cannot reach it. */
+  directory?(signal?: AbortSignal): Promise<string | undefined>;
   remove(): Promise<void>;
 }
 

@@ -4,6 +4,7 @@
  * nothing: when one source fails, the snapshots this job already made are forgotten too, so
  * that no half set is restored, and only a run marked complete counts as a backup.
  */
+import { readdir } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import {
   sourceKind,
@@ -20,6 +21,7 @@ import type { BackupHooks, Orchestra } from './plan.ts';
 import { reasonTexts } from './reason.ts';
 import { retentionRemoves } from './retention.ts';
 import { forgetPartialBackups, type SweptRun } from './sweep-partial.ts';
+import { measureTree } from './tree-walk.ts';
 import type { BackupSource, RetentionPolicy } from './types.ts';
 
 export interface BackupRun {
@@ -159,6 +161,12 @@ async function backupSource(
 ): Promise<SourceBackupReport> {
   const started = o.now().getTime();
   onStep({ fraction: 0, phase: 'backup', source: source.id });
+  const directory = await source.directory?.(run.signal);
+  // An empty volume goes as a (nearly empty) tar: restic 0.14 refuses to save a snapshot of
+  // no files at all ("snapshot is empty").
+  if (directory !== undefined && (await readdir(directory)).length > 0) {
+    return backupTree(o, run, source, directory, onStep);
+  }
   const produced = await source.produce(run.signal);
   const meter = new ManifestMeter({ tar: sourceKind(source.id) === 'volume' });
   // A stream that broke off is as bad as a producer that failed: either way the engine must
@@ -211,6 +219,66 @@ async function backupSource(
     snapshotId: result.snapshotId,
     bytesAdded: result.bytesAdded,
     durationMs: o.now().getTime() - started,
+    ...manifest,
+  };
+}
+
+/**
+ * A file-level backup: the engine reads the volume's files itself (and skips those its cache
+ * knows unchanged), then the bot measures the tree for the manifest (tree-walk.ts).
+ */
+async function backupTree(
+  o: Orchestra,
+  run: BackupRun,
+  source: BackupSource,
+  directory: string,
+  onStep: BackupStepReporter,
+): Promise<SourceBackupReport> {
+  const started = o.now();
+  const tags = { service: run.service, source: source.id, job: run.job, extra: run.extra };
+  let result;
+  let measured;
+  try {
+    result = await o.engine.backupTree({
+      directory,
+      tags,
+      signal: run.signal,
+      onProgress: (p) =>
+        onStep({
+          fraction: p.fraction ?? 0,
+          phase: 'backup',
+          source: source.id,
+          bytesDone: p.bytesDone,
+          ...(p.bytesTotal === undefined ? {} : { bytesTotal: p.bytesTotal }),
+          ...(p.etaSeconds === undefined ? {} : { etaSeconds: p.etaSeconds }),
+        }),
+    });
+    measured = await measureTree(directory, { samplesBefore: started, signal: run.signal });
+  } catch (error) {
+    throw sourceError(run, source, error);
+  }
+  const manifest = {
+    bytes: measured.figures.bytes,
+    sha256: measured.figures.listDigest,
+    files: measured.figures.files,
+    kind: 'files' as const,
+    samples: measured.samples,
+  };
+  o.ledger.recordManifest({
+    snapshotId: result.snapshotId,
+    service: run.service,
+    source: source.id,
+    job: run.job,
+    ...manifest,
+    createdAt: o.now(),
+  });
+  onStep({ fraction: 1, phase: 'backup', source: source.id, bytesDone: manifest.bytes });
+  return {
+    source: source.id,
+    snapshotId: result.snapshotId,
+    bytesAdded: result.bytesAdded,
+    filesChanged: result.filesChanged,
+    durationMs: o.now().getTime() - started.getTime(),
     ...manifest,
   };
 }

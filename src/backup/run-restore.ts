@@ -14,6 +14,7 @@ import { UserError } from '../core/errors.ts';
 import { compareManifests } from './manifest.ts';
 import type { BackupHooks, Orchestra, ServiceControl } from './plan.ts';
 import { pumpSnapshot } from './pump.ts';
+import { restoreFiles } from './restore-files.ts';
 import { runBackup } from './run-backup.ts';
 import type { SelectedRestore } from './select.ts';
 import type { BackupSource } from './types.ts';
@@ -27,6 +28,8 @@ export interface RestoreRun {
   readonly jobId: number | undefined;
   readonly onStep: BackupStepReporter;
   readonly signal: AbortSignal;
+  /** Only these paths of the (one, file-level) volume snapshot; everything when absent. */
+  readonly paths?: readonly string[];
 }
 
 function reasons(error: unknown): { reasonRu: string; reasonEn: string } {
@@ -50,6 +53,22 @@ export async function runRestore(
       throw new UserError('backup-source-gone', { service: name, source: item.source });
     return source;
   });
+
+  // A file-level snapshot is put back by the engine into the volume's own directory: that
+  // must be reachable before anything is touched.
+  const directories = new Map<string, string>();
+  for (const source of targets) {
+    const snapshot = snapshots.get(source.id);
+    if (snapshot?.kind !== 'files') continue;
+    const directory = await source.directory?.(run.signal);
+    if (directory === undefined) {
+      throw new UserError('backup-files-unreachable', {
+        source: source.id,
+        volume: source.id.slice(source.id.indexOf(':') + 1),
+      });
+    }
+    directories.set(source.id, directory);
+  }
 
   // Nothing is touched when this fails: the service keeps running as it is.
   let safetySnapshot: string | undefined;
@@ -88,6 +107,19 @@ export async function runRestore(
       const snapshot = snapshots.get(source.id);
       if (snapshot === undefined) continue;
       run.onStep({ fraction: 0.4 + index * share, phase: 'restoring', source: source.id });
+      const directory = directories.get(source.id);
+      if (directory !== undefined) {
+        // restic and borg authenticate every chunk they read back; the drill (verify)
+        // compares the file list and samples with the manifest.
+        await restoreFiles(o.engine, snapshot, {
+          directory,
+          volume: source.id.slice(source.id.indexOf(':') + 1),
+          paths: run.paths,
+          signal: run.signal,
+        });
+        restored.push({ source: source.id, bytes: o.ledger.manifest(snapshot.id)?.bytes ?? 0 });
+        continue;
+      }
       const actual = await pumpSnapshot(
         (output) => o.engine.restore(snapshot, output, run.signal),
         (input) => source.consume(input, run.signal),

@@ -17,6 +17,7 @@ import type { DrillTarget, Orchestra } from './plan.ts';
 import { drain, pumpSnapshot } from './pump.ts';
 import { reasonTexts } from './reason.ts';
 import { isSafety } from './select.ts';
+import { compareTree } from './tree-walk.ts';
 import type { BackupSource, Snapshot } from './types.ts';
 
 export interface VerifyRun {
@@ -95,6 +96,7 @@ async function drill(
 ): Promise<DrillResult> {
   const expected = o.ledger.manifest(snapshot.id);
   const base = { source: source.id, snapshotId: snapshot.id, time: snapshot.time, expected };
+  if (snapshot.kind === 'files') return drillFiles(o, run, source, snapshot, cleanup);
   let actual: StreamManifest;
   const target = await run.drillTarget(source);
   try {
@@ -126,4 +128,61 @@ async function drill(
   return problems.length === 0
     ? { ...base, ok: true, problem: undefined, actual, reason: undefined }
     : { ...base, ok: false, problem: 'mismatch', actual, reason: problems.join('; ') };
+}
+
+/**
+ * A file-level snapshot: restored by the engine into a scratch volume's directory, then
+ * walked and compared with what the bot measured right after the backup (tree-walk.ts).
+ */
+async function drillFiles(
+  o: Orchestra,
+  run: VerifyRun,
+  source: BackupSource,
+  snapshot: Snapshot,
+  cleanup: string[],
+): Promise<DrillResult> {
+  const expected = o.ledger.manifest(snapshot.id);
+  const base = { source: source.id, snapshotId: snapshot.id, time: snapshot.time, expected };
+  const target = await run.drillTarget(source);
+  let compared;
+  try {
+    const directory = await target?.directory?.(run.signal);
+    if (directory === undefined) {
+      throw new UserError('backup-files-unreachable', { source: source.id, volume: 'scratch' });
+    }
+    await o.engine.restoreTree(snapshot, { directory, signal: run.signal });
+    if (expected === undefined) {
+      return {
+        ...base,
+        ok: false,
+        problem: 'no-manifest',
+        actual: undefined,
+        reason: 'no manifest recorded',
+      };
+    }
+    compared = await compareTree(directory, expected, run.signal);
+  } catch (error) {
+    if (run.signal.aborted) throw error;
+    return {
+      ...base,
+      ok: false,
+      problem: 'unreadable',
+      actual: undefined,
+      reason: reasonOf(error),
+    };
+  } finally {
+    await target?.remove().catch((error: unknown) => {
+      o.log.warn('scratch volume left behind', { source: source.id, error });
+      cleanup.push(`${source.id}: ${reasonOf(error)}`);
+    });
+  }
+  const actual: StreamManifest = {
+    bytes: compared.figures.bytes,
+    sha256: compared.figures.listDigest,
+    files: compared.figures.files,
+    kind: 'files',
+  };
+  return compared.problems.length === 0
+    ? { ...base, ok: true, problem: undefined, actual, reason: undefined }
+    : { ...base, ok: false, problem: 'mismatch', actual, reason: compared.problems.join('; ') };
 }

@@ -152,6 +152,7 @@ export async function selectRestore(
     source: s.tags.source,
     kind: sourceKind(s.tags.source),
     snapshotId: s.id,
+    snapshotKind: s.kind,
     time: s.time,
     bytes: ledger.manifest(s.id)?.bytes,
     state: stateOf(s),

@@ -11,8 +11,10 @@ import {
   type BackupService,
   type BackupSourceView,
   type BackupStepReporter,
+  type RestoreFilesRequest,
   type RestorePlan,
   type RestoreReport,
+  type SnapshotFiles,
   type SnapshotEntry,
   type VerifyReport,
 } from '../core/backup.ts';
@@ -21,6 +23,14 @@ import { passPointOfNoReturn } from '../core/context-commit.ts';
 import { UserError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { DrillTarget, Orchestra, ServiceBackupPlan, ServiceControl } from './plan.ts';
+import type { VolumeFiles } from '../core/platform.ts';
+import {
+  listSnapshotFiles,
+  planFilesRestore,
+  refuseSharedVolume,
+  type FilesDeps,
+} from './plan-files.ts';
+import { restoreBeside } from './restore-beside.ts';
 import { runBackup } from './run-backup.ts';
 import { runRestore } from './run-restore.ts';
 import { runVerify } from './run-verify.ts';
@@ -36,6 +46,10 @@ export interface BackupServiceDeps {
   readonly control: ServiceControl;
   /** A scratch place to unpack a volume's snapshot in a drill; undefined: stream only. */
   drillTarget(service: ServiceDefinition, source: BackupSource): Promise<DrillTarget | undefined>;
+  /** File-level access to volumes on the service's platform, where there is one. */
+  volumes?(service: ServiceDefinition): VolumeFiles | undefined;
+  /** The names of the service's own containers (the others using a volume are refused). */
+  containersOf?(service: ServiceDefinition, signal: AbortSignal): Promise<readonly string[]>;
   /** The share of the repository data `verify` reads (restic `--read-data-subset`). */
   readonly checkSubset?: string;
   readonly now?: () => Date;
@@ -130,6 +144,7 @@ export class EngineBackupService implements BackupService {
         return {
           id: s.id,
           state: this.#deps.ledger.snapshotState(s.id, s.tags.job),
+          kind: s.kind,
           time: s.time,
           source: s.tags.source,
           job: s.tags.job,
@@ -149,6 +164,7 @@ export class EngineBackupService implements BackupService {
     ref: string,
     only: BackupScope | undefined,
     signal: AbortSignal,
+    files?: RestoreFilesRequest,
   ): Promise<RestorePlan> {
     const sources = this.#sources(service, only);
     await this.#init(signal);
@@ -161,7 +177,47 @@ export class EngineBackupService implements BackupService {
       only,
       signal,
     );
-    return selected.plan;
+    if (files?.to === undefined) {
+      for (const item of selected.plan.items) {
+        if (item.kind !== 'volume') continue;
+        const volume = item.source.slice(item.source.indexOf(':') + 1);
+        await refuseSharedVolume(this.#filesDeps(), service, volume, signal);
+      }
+    }
+    if (files === undefined || (files.paths === undefined && files.to === undefined)) {
+      return selected.plan;
+    }
+    return planFilesRestore(this.#filesDeps(), service, selected, files, signal);
+  }
+
+  async files(
+    service: ServiceDefinition,
+    ref: string,
+    under: string | undefined,
+    limit: number,
+    signal: AbortSignal,
+  ): Promise<SnapshotFiles> {
+    const sources = this.#sources(service, 'volumes');
+    await this.#init(signal);
+    const selected = await selectRestore(
+      this.#deps.engine,
+      this.#deps.ledger,
+      service.name,
+      sources,
+      ref,
+      'volumes',
+      signal,
+    );
+    return listSnapshotFiles(this.#filesDeps(), service, selected, under, limit, signal);
+  }
+
+  #filesDeps(): FilesDeps {
+    return {
+      engine: this.#deps.engine,
+      volumes: (service) => this.#deps.volumes?.(service),
+      containersOf: (service, signal) =>
+        this.#deps.containersOf?.(service, signal) ?? Promise.resolve([]),
+    };
   }
 
   async restore(
@@ -190,7 +246,17 @@ export class EngineBackupService implements BackupService {
     if (!same || selected.plan.items.length !== plan.items.length) {
       throw new UserError('backup-plan-changed', { service: service.name, ref: plan.ref });
     }
+    if (plan.target !== undefined) {
+      return restoreBeside(this.#o, this.#filesDeps(), {
+        service,
+        plan,
+        selected,
+        onStep,
+        signal,
+      });
+    }
     return runRestore(this.#o, this.#deps.control, {
+      ...(plan.paths === undefined ? {} : { paths: plan.paths }),
       service,
       selected,
       sources: config.sources,

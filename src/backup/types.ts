@@ -4,6 +4,7 @@
  * schedules combine them; none of them spawns a shell.
  */
 import type { Readable, Writable } from 'node:stream';
+import type { SnapshotKind } from '../core/backup.ts';
 
 /** Tags every snapshot carries, so that a snapshot is found by service and checked on restore. */
 export interface SnapshotTags {
@@ -20,8 +21,10 @@ export interface Snapshot {
   readonly id: string;
   readonly time: Date;
   readonly tags: SnapshotTags;
-  /** The file name of the stream inside the snapshot. */
+  /** The file name of the stream inside the snapshot (`stream` snapshots only). */
   readonly filename: string;
+  /** A stream, or the files of a volume (tag `pes-kind=files`, borg's comment `kind=files`). */
+  readonly kind: SnapshotKind;
 }
 
 export interface BackupProgress {
@@ -60,6 +63,39 @@ export interface TimedBackupOptions extends BackupOptions {
   readonly time?: Date;
 }
 
+/** A file-level backup: the engine reads the files under `directory` itself. */
+export interface TreeBackupOptions {
+  /** The volume's directory; the snapshot records paths relative to it. */
+  readonly directory: string;
+  readonly tags: SnapshotTags;
+  readonly onProgress: (progress: BackupProgress) => void;
+  readonly signal?: AbortSignal;
+  readonly time?: Date;
+}
+
+export interface TreeBackupResult extends BackupResult {
+  /** Files the engine read anew or found changed, when it says (restic). */
+  readonly filesChanged: number | undefined;
+}
+
+export interface TreeRestoreOptions {
+  /** Where the snapshot's root goes (a volume's directory). */
+  readonly directory: string;
+  /** Only these paths (relative, `/`-separated, each a file or a folder); all when absent. */
+  readonly paths?: readonly string[];
+  readonly signal?: AbortSignal;
+}
+
+export type TreeEntryType = 'file' | 'dir' | 'symlink' | 'other';
+
+/** An entry of a file-level snapshot, as the engine lists it. */
+export interface TreeEntry {
+  /** Relative to the volume, `/`-separated, no leading `/`. */
+  readonly path: string;
+  readonly type: TreeEntryType;
+  readonly size: number;
+}
+
 export interface BackupEngine {
   readonly name: 'restic' | 'borg';
   /** Creates the repository when it does not exist yet (idempotent). */
@@ -69,6 +105,12 @@ export interface BackupEngine {
    * snapshot the engine made anyway is removed and the producer's error is thrown.
    */
   backup(input: Readable, options: BackupOptions): Promise<BackupResult>;
+  /** Stores the files of a directory as one snapshot, tagged as file-level. */
+  backupTree(options: TreeBackupOptions): Promise<TreeBackupResult>;
+  /** Puts a file-level snapshot's files (or some paths of it) under a directory. */
+  restoreTree(snapshot: Snapshot, options: TreeRestoreOptions): Promise<void>;
+  /** The entries of a file-level snapshot, every one of them, in the engine's order. */
+  listTree(snapshot: Snapshot, signal?: AbortSignal): Promise<TreeEntry[]>;
   /** Writes the stream stored in a snapshot to `output`. */
   restore(snapshot: Snapshot, output: Writable, signal?: AbortSignal): Promise<void>;
   /** Snapshots of a service (all services when undefined), newest first. */
@@ -100,6 +142,11 @@ export interface BackupSource {
   /** The file name of the stream inside the snapshot, e.g. `moodledata.tar`. */
   readonly filename: string;
   produce(signal?: AbortSignal): Promise<ProducedStream>;
+  /**
+   * A volume's directory that this process can read and write itself, for a file-level
+   * backup and restore; undefined when it cannot (another host, no rights): the stream then.
+   */
+  directory?(signal?: AbortSignal): Promise<string | undefined>;
   /** Replaces the current data with the stream (a volume is emptied first). */
   consume(input: Readable, signal?: AbortSignal): Promise<void>;
 }

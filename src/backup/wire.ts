@@ -39,6 +39,8 @@ async function scratchTarget(
   });
   return {
     consume: (input, signal) => platform.writeVolume(name, input, signal),
+    directory: (signal) =>
+      platform.volumeFiles?.directory(name, signal) ?? Promise.resolve(undefined),
     remove: () => platform.removeVolume(name),
   };
 }
@@ -63,6 +65,9 @@ export function createBackupService(w: BackupWiring): EngineBackupService {
       }),
     control,
     drillTarget: (service, source) => scratchTarget(w.platform(service), service, source),
+    volumes: (service) => w.platform(service).volumeFiles,
+    containersOf: async (service, signal) =>
+      (await w.platform(service).status(service, signal)).containers.map((c) => c.name),
     ...(w.checkSubset === undefined ? {} : { checkSubset: w.checkSubset }),
   });
 }

@@ -66,12 +66,31 @@ export interface BackupStep {
 
 export type BackupStepReporter = (step: BackupStep) => void;
 
+/**
+ * How a snapshot holds its data: `stream`, one stream (a tar of a volume, a dump); `files`,
+ * a volume's files read by the engine itself, so that single paths can be restored.
+ */
+export type SnapshotKind = 'stream' | 'files';
+
+/** A file whose digest a file-level manifest keeps, for a restore drill to compare. */
+export interface FileSample {
+  /** Relative to the volume, `/`-separated. */
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
 /** What a stream held, recorded at backup and compared by a restore drill. */
 export interface StreamManifest {
   readonly bytes: number;
+  /** The stream's SHA-256; for a file-level snapshot, the digest of its file list. */
   readonly sha256: string;
   /** Members of a tar stream; undefined for a stream that is not a tar (a database dump). */
   readonly files: number | undefined;
+  /** Absent: `stream`. */
+  readonly kind?: SnapshotKind;
+  /** File-level only: a few files' digests. */
+  readonly samples?: readonly FileSample[];
 }
 
 export interface SourceBackupReport extends StreamManifest {
@@ -79,6 +98,8 @@ export interface SourceBackupReport extends StreamManifest {
   readonly snapshotId: string;
   /** What the repository grew by, when the engine knows. */
   readonly bytesAdded: number | undefined;
+  /** File-level: files the engine read anew or found changed, when it says (restic). */
+  readonly filesChanged?: number | undefined;
   readonly durationMs: number;
 }
 
@@ -118,6 +139,7 @@ export const snapshotStateTexts: Readonly<Record<SnapshotState, Text>> = {
 export interface SnapshotEntry {
   readonly id: string;
   readonly state: SnapshotState;
+  readonly kind: SnapshotKind;
   readonly time: Date;
   readonly source: string;
   readonly job: string;
@@ -131,6 +153,8 @@ export interface RestoreItem {
   readonly source: string;
   readonly kind: SourceKind;
   readonly snapshotId: string;
+  /** How the snapshot holds its data; absent: `stream`. */
+  readonly snapshotKind?: SnapshotKind;
   readonly time: Date;
   readonly bytes: number | undefined;
   /** Only a `complete` snapshot is restored without a warning in the confirmation. */
@@ -146,6 +170,43 @@ export interface RestorePlan {
   readonly items: readonly RestoreItem[];
   /** Sources in scope that the chosen backup does not hold: left as they are. */
   readonly untouched: readonly string[];
+  /** `--path`: only these paths of the one volume restored (matched in the snapshot). */
+  readonly paths?: readonly string[];
+  /** `--to`: into this volume instead, beside the live data; nothing is stopped. */
+  readonly target?: RestoreTarget;
+}
+
+/** Where a `--to` restore goes. */
+export interface RestoreTarget {
+  readonly volume: string;
+  /** Made empty by the restore when it does not exist yet. */
+  readonly exists: boolean;
+  /** It holds data, which the restore replaces (only with `--force`, asked twice). */
+  readonly hasData: boolean;
+}
+
+/** `--path`, `--to`, `--force` of a restore. */
+export interface RestoreFilesRequest {
+  readonly paths?: readonly string[];
+  readonly to?: string;
+  readonly force?: boolean;
+}
+
+/** An entry of a file-level snapshot, as `backup files` lists it. */
+export interface SnapshotFileEntry {
+  readonly path: string;
+  readonly type: 'file' | 'dir' | 'symlink' | 'other';
+  readonly size: number;
+}
+
+export interface SnapshotFiles {
+  readonly snapshotId: string;
+  readonly source: string;
+  readonly time: Date;
+  /** At most the limit asked for, in the snapshot's order. */
+  readonly entries: readonly SnapshotFileEntry[];
+  /** How many there are in all (under the path asked for). */
+  readonly total: number;
 }
 
 export interface RestoreReport {
@@ -204,7 +265,16 @@ export interface BackupService {
     ref: string,
     only: BackupScope | undefined,
     signal: AbortSignal,
+    files?: RestoreFilesRequest,
   ): Promise<RestorePlan>;
+  /** What a file-level snapshot of a volume holds (under a path, a glob). */
+  files(
+    service: ServiceDefinition,
+    ref: string,
+    under: string | undefined,
+    limit: number,
+    signal: AbortSignal,
+  ): Promise<SnapshotFiles>;
   restore(
     service: ServiceDefinition,
     plan: RestorePlan,
@@ -232,6 +302,7 @@ export const noBackups: BackupService = {
   backup: refuse,
   snapshots: refuse,
   planRestore: refuse,
+  files: refuse,
   restore: refuse,
   verify: refuse,
   unlock: refuse,

@@ -28,7 +28,8 @@ export interface OptionSpec {
   /** Commander flags, e.g. `--last <n>` or `--dry-run`. */
   readonly flags: string;
   readonly description: Text;
-  readonly schema: z.ZodType<unknown, string | boolean | undefined>;
+  /** A repeatable option (`--path <path...>`) gets its values as a string array. */
+  readonly schema: z.ZodType<unknown, string | boolean | string[] | undefined>;
 }
 
 type Entries<S extends readonly { name: string; schema: z.ZodType }[]> = {

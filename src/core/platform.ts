@@ -265,6 +265,28 @@ export interface Platform {
   ): Promise<string>;
   /** Removes a volume; one that is already gone is fine. */
   removeVolume(name: string, signal?: AbortSignal): Promise<void>;
+  /** File-level access to volumes, where the platform has it (file-level backups). */
+  readonly volumeFiles?: VolumeFiles;
+}
+
+/** A volume's files, for backup engines that read and write them themselves. */
+export interface VolumeFiles {
+  /**
+   * The volume's directory as this process sees it, when it may read and write every file
+   * there itself (same host, enough rights); undefined otherwise. A missing volume is refused.
+   */
+  directory(volume: string, signal?: AbortSignal): Promise<string | undefined>;
+  /** Whether the volume exists, and the containers (in any state) that mount it, by name. */
+  inspect(
+    volume: string,
+    signal?: AbortSignal,
+  ): Promise<{ readonly exists: boolean; readonly containers: readonly string[] }>;
+  /** Creates an empty volume under this name, labelled. */
+  create(
+    volume: string,
+    labels: Readonly<Record<string, string>>,
+    signal?: AbortSignal,
+  ): Promise<void>;
 }
 
 /** Derives the state of a service from its containers. */

@@ -2,6 +2,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type {
   BackupLedger,
+  FileSample,
   BackupRunRecord,
   BackupRunState,
   LastSuccess,
@@ -29,6 +30,8 @@ interface ManifestRow {
   readonly verify_ok: number | null;
   readonly verify_detail: string | null;
   readonly complete: number;
+  readonly kind: string;
+  readonly samples: string | null;
 }
 
 interface RunRow {
@@ -82,7 +85,27 @@ function toManifest(row: ManifestRow): ManifestRecord {
     verifyOk: row.verify_ok === null ? undefined : row.verify_ok !== 0,
     verifyDetail: orUndefined(row.verify_detail),
     complete: row.complete !== 0,
+    kind: row.kind === 'files' ? 'files' : 'stream',
+    ...(row.samples === null ? {} : { samples: parseSamples(row.samples) }),
   };
+}
+
+/** The samples column: JSON written by recordManifest; anything else reads as none. */
+function parseSamples(text: string): FileSample[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((v: unknown) => {
+    if (typeof v !== 'object' || v === null) return [];
+    const { path, size, sha256 } = v as Record<string, unknown>;
+    return typeof path === 'string' && typeof size === 'number' && typeof sha256 === 'string'
+      ? [{ path, size, sha256 }]
+      : [];
+  });
 }
 
 export class SqliteBackupLedger implements BackupLedger {
@@ -111,8 +134,10 @@ export class SqliteBackupLedger implements BackupLedger {
     // A snapshot id is recorded once; the same id again (a repository made anew) replaces it.
     this.insertManifest = db.prepare(
       `INSERT OR REPLACE INTO backup_manifests
-         (snapshot_id, service, source, job, bytes, sha256, files, created_at, complete)
-       VALUES (:id, :service, :source, :job, :bytes, :sha256, :files, :createdAt, 0)`,
+         (snapshot_id, service, source, job, bytes, sha256, files, created_at, complete, kind,
+          samples)
+       VALUES (:id, :service, :source, :job, :bytes, :sha256, :files, :createdAt, 0, :kind,
+          :samples)`,
     );
     // A run of the same tag again (not expected: the tag holds the time) starts over.
     this.insertBackupRun = db.prepare(
@@ -219,6 +244,8 @@ export class SqliteBackupLedger implements BackupLedger {
         sha256: m.sha256,
         files: orNull(m.files),
         createdAt: toIso(m.createdAt),
+        kind: m.kind ?? 'stream',
+        samples: m.samples === undefined ? null : JSON.stringify(m.samples),
       }),
     );
   }

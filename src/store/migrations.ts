@@ -359,6 +359,18 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 12,
+    name: 'backup manifest kind',
+    sql: `
+      -- A volume's snapshot is either one tar stream (the older way) or the volume's files,
+      -- read by the engine itself (src/backup/run-backup.ts). A file-level manifest holds a
+      -- digest of the file list in sha256 and, in samples, the digests of a few files, as
+      -- JSON, which a restore drill compares (src/backup/tree-walk.ts).
+      ALTER TABLE backup_manifests ADD COLUMN kind TEXT NOT NULL DEFAULT 'stream';
+      ALTER TABLE backup_manifests ADD COLUMN samples TEXT;
+    `,
+  },
 ];
 
 interface UserVersionRow {

@@ -5,8 +5,9 @@ import {
   archiveGlob,
   archiveName,
   parseArchive,
+  treeArchiveComment,
 } from '../../src/backup/engines/borg-names.ts';
-import { parseArchiveList } from '../../src/backup/engines/borg-json.ts';
+import { parseArchiveList, parseListLine } from '../../src/backup/engines/borg-json.ts';
 
 const tags = {
   service: 'moodle',
@@ -22,7 +23,29 @@ describe('borg archive names', () => {
     const comment = archiveComment(tags, 'my_data.v2.tar');
     expect(comment).toBe('pes file=my_data.v2.tar tags=safety,x.y');
     expect(comment).not.toContain('{');
-    expect(parseArchive(name, comment)).toEqual({ tags, filename: 'my_data.v2.tar' });
+    expect(parseArchive(name, comment)).toEqual({
+      tags,
+      filename: 'my_data.v2.tar',
+      kind: 'stream',
+    });
+  });
+
+  it('a file-level archive says so in its comment, and reads back as files', () => {
+    const name = archiveName(tags, new Date('2025-03-01T02:00:09Z'));
+    const comment = treeArchiveComment(tags);
+    expect(comment).toBe('pes kind=files tags=safety,x.y');
+    expect(parseArchive(name, comment)).toEqual({ tags, filename: '', kind: 'files' });
+  });
+
+  it('reads `list --json-lines` entries relative to the volume, without its root', () => {
+    const line = (type: string, path: string, size = 0): string =>
+      JSON.stringify({ type, mode: 'x', uid: 0, gid: 0, path, size, linktarget: '' });
+    expect(parseListLine(line('d', '.'))).toBeUndefined();
+    expect(parseListLine(line('-', 'sub/b', 2))).toEqual({ path: 'sub/b', type: 'file', size: 2 });
+    expect(parseListLine(line('h', 'hard', 3))).toEqual({ path: 'hard', type: 'file', size: 3 });
+    expect(parseListLine(line('l', 'link'))).toEqual({ path: 'link', type: 'symlink', size: 0 });
+    expect(parseListLine(line('d', 'sub'))).toEqual({ path: 'sub', type: 'dir', size: 0 });
+    expect(parseListLine('not json')).toBeUndefined();
   });
 
   it('ignore archives the bot did not make', () => {
@@ -30,6 +53,7 @@ describe('borg archive names', () => {
     expect(parseArchive('moodle_20250301T020009Z_42_volume:x.checkpoint', '')).toEqual({
       tags: { service: 'moodle', source: 'volume:x.checkpoint', job: '42', extra: [] },
       filename: '',
+      kind: 'stream',
     });
   });
 
@@ -67,6 +91,7 @@ describe('borg archive names', () => {
       time: new Date(2024, 0, 2, 12, 0, 0, 123),
       tags: { service: 'm', source: 'postgres:db', job: '2', extra: ['safety'] },
       filename: 'db.pgdump',
+      kind: 'stream',
     });
   });
 });

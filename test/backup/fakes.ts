@@ -20,6 +20,8 @@ import type {
   RetentionPolicy,
   Snapshot,
   SnapshotTags,
+  TreeBackupResult,
+  TreeEntry,
 } from '../../src/backup/types.ts';
 import { SqliteBackupLedger } from '../../src/store/backup-repo.ts';
 import { openDatabase } from '../../src/store/database.ts';
@@ -69,6 +71,7 @@ export class FakeEngine implements BackupEngine {
       time: new Date(this.#clock),
       tags: options.tags,
       filename: options.filename,
+      kind: 'stream',
       data,
     });
     return { snapshotId: id, bytesProcessed: data.length, bytesAdded: Math.floor(data.length / 2) };
@@ -87,8 +90,27 @@ export class FakeEngine implements BackupEngine {
       this.stored
         .filter((s) => service === undefined || s.tags.service === service)
         .sort((a, b) => b.time.getTime() - a.time.getTime())
-        .map((s) => ({ id: s.id, time: s.time, tags: s.tags, filename: s.filename })),
+        .map((s) => ({
+          id: s.id,
+          time: s.time,
+          tags: s.tags,
+          filename: s.filename,
+          kind: s.kind,
+        })),
     );
+  }
+
+  /** File-level snapshots are tested against the real engines (test/integration). */
+  backupTree(): Promise<TreeBackupResult> {
+    return Promise.reject(new Error('the fake engine stores streams only'));
+  }
+
+  restoreTree(): Promise<void> {
+    return Promise.reject(new Error('the fake engine stores streams only'));
+  }
+
+  listTree(): Promise<TreeEntry[]> {
+    return Promise.reject(new Error('the fake engine stores streams only'));
   }
 
   forget(ids: readonly string[]): Promise<void> {
@@ -137,7 +159,14 @@ export class FakeEngine implements BackupEngine {
   storePartial(tags: SnapshotTags, data: string, filename = 'cut.bin'): string {
     const id = (this.#next++).toString(16).padStart(8, 'a');
     this.#clock += 60_000;
-    this.stored.push({ id, time: new Date(this.#clock), tags, filename, data: Buffer.from(data) });
+    this.stored.push({
+      id,
+      time: new Date(this.#clock),
+      tags,
+      filename,
+      kind: 'stream',
+      data: Buffer.from(data),
+    });
     return id;
   }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   parseBackupLine,
   parseForget,
+  parseLsLine,
   parseSnapshots,
   tagArgs,
 } from '../../src/backup/engines/restic-json.ts';
@@ -47,6 +48,7 @@ describe('parseBackupLine', () => {
       shortId: '84467d6e',
       bytesProcessed: 3000000,
       bytesAdded: 3000326,
+      filesChanged: 1,
     });
   });
 
@@ -77,6 +79,7 @@ describe('parseSnapshots', () => {
       time: new Date('2024-01-02T12:00:00Z'),
       tags: { service: 'm', source: 'volume:x', job: '02', extra: ['safety'] },
       filename: 'v.tar',
+      kind: 'stream',
     });
     expect(list[0]?.time.toISOString()).toBe('2024-01-03T11:00:00.123Z');
   });
@@ -84,6 +87,36 @@ describe('parseSnapshots', () => {
   it('gives nothing for an empty repository or output that is not JSON', () => {
     expect(parseSnapshots('[]\n')).toEqual([]);
     expect(parseSnapshots('')).toEqual([]);
+  });
+});
+
+describe('file-level snapshots', () => {
+  it('the pes-kind tag makes a snapshot files, with no stream name and the tag not shown', () => {
+    const json = JSON.stringify([
+      {
+        time: '2024-01-02T12:00:00Z',
+        paths: ['/var/lib/docker/volumes/v/_data'],
+        tags: ['pes-kind=files', 'pes-service=m', 'pes-source=volume:v', 'pes-job=7'],
+        id: 'a'.repeat(64),
+      },
+    ]);
+    expect(parseSnapshots(json)[0]).toMatchObject({
+      kind: 'files',
+      filename: '',
+      tags: { service: 'm', source: 'volume:v', job: '7', extra: [] },
+    });
+  });
+
+  it('reads `ls --json` nodes as paths relative to the volume; the snapshot line is skipped', () => {
+    expect(parseLsLine('{"time":"x","struct_type":"snapshot","id":"abc"}')).toBeUndefined();
+    expect(
+      parseLsLine('{"name":"b","type":"file","path":"/sub/b","size":2,"struct_type":"node"}'),
+    ).toEqual({ path: 'sub/b', type: 'file', size: 2 });
+    expect(parseLsLine('{"name":"l","type":"symlink","path":"/l","struct_type":"node"}')).toEqual({
+      path: 'l',
+      type: 'symlink',
+      size: 0,
+    });
   });
 });
 

@@ -25,6 +25,7 @@ const snapshots: Snapshot[] = Object.entries(times).map(([id, iso]) => ({
   time: new Date(iso),
   tags: { service: 'kept', source: 'postgres:db', job: id, extra: [] },
   filename: 'db.pgdump',
+  kind: 'stream',
 }));
 
 const policy = { keepLast: 2, keepDaily: 3, keepWeekly: 1, keepMonthly: 2 };

@@ -98,10 +98,10 @@ describe('backups command', () => {
     expect(outcome.status).toBe('ok');
     const table = outcome.message.code?.content ?? '';
     expect(table.split('\n')[0]).toMatch(
-      /^id\s+time\s+source\s+state\s+size\s+files\s+verified\s+tags$/,
+      /^id\s+time\s+source\s+kind\s+state\s+size\s+files\s+verified\s+tags$/,
     );
     expect(table).toMatch(
-      /aaaaaaa2\s+2025-01-01 00:02 UTC\s+postgres:moodle\s+complete\s+7 B\s+—\s+yes \d{4}-\d\d-\d\d\s+job /,
+      /aaaaaaa2\s+2025-01-01 00:02 UTC\s+postgres:moodle\s+stream\s+complete\s+7 B\s+—\s+yes \d{4}-\d\d-\d\d\s+job /,
     );
     expect(outcome.message.text).toBe('Showing 2 of 2; checked by a restore drill: 2.');
   });
@@ -123,7 +123,7 @@ describe('a snapshot of a backup cut short', () => {
     const partial = cutShort(h);
     const outcome = await t.run(admin, 'backups moodle');
     expect(outcome.message.code?.content).toMatch(
-      new RegExp(`${partial}\\s.*\\svolume:moodledata\\s+INCOMPLETE`),
+      new RegExp(`${partial}\\s.*\\svolume:moodledata\\s+tar\\s+INCOMPLETE`),
     );
     expect(outcome.message.text).toContain(
       'Not known to be complete: 1; never chosen as latest nor counted by the retention policy.',

@@ -5,7 +5,7 @@
  * JSON document on stdout; `list` times are local and without a zone.
  */
 import { UserError } from '../../core/errors.ts';
-import type { Snapshot } from '../types.ts';
+import type { Snapshot, TreeEntry } from '../types.ts';
 import { parseArchive } from './borg-names.ts';
 import type { SpawnResult } from './spawn.ts';
 import { displayRepository, quoteArg, reasonFrom } from './tags.ts';
@@ -72,7 +72,13 @@ export function parseArchiveList(stdout: string): Snapshot[] {
     // are cut to milliseconds, which is what Date keeps.
     const date = new Date(time.slice(0, 23));
     if (parsed === undefined || Number.isNaN(date.getTime())) continue;
-    snapshots.push({ id: name, time: date, tags: parsed.tags, filename: parsed.filename });
+    snapshots.push({
+      id: name,
+      time: date,
+      tags: parsed.tags,
+      filename: parsed.filename,
+      kind: parsed.kind,
+    });
   }
   return snapshots.sort((a, b) => b.time.getTime() - a.time.getTime());
 }
@@ -132,4 +138,29 @@ function parseJson(text: string): unknown {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `list --json-lines ::<archive>`: one entry per line; the root `.` is left out. */
+export function parseListLine(line: string): TreeEntry | undefined {
+  const value = parseJson(line);
+  if (!isRecord(value)) return undefined;
+  const { path, type, size } = value;
+  if (typeof path !== 'string' || typeof type !== 'string') return undefined;
+  const relative = path.replace(/^\.\/?/, '').replace(/^\/+/, '');
+  if (relative === '') return undefined;
+  // borg's types are ls's first letter: `-` a file (also `h`, a hard link to an earlier one).
+  const kind =
+    type === '-' || type === 'h'
+      ? 'file'
+      : type === 'd'
+        ? 'dir'
+        : type === 'l'
+          ? 'symlink'
+          : 'other';
+  return { path: relative, type: kind, size: typeof size === 'number' ? size : 0 };
+}
+
+/** Whether borg's warnings (exit code 1) say a file could not be read. */
+export function unreadableWarning(logs: readonly BorgLogMessage[]): string | undefined {
+  return logs.find((l) => l.level === 'WARNING' && /\[Errno \d+\]/.test(l.message))?.message;
 }

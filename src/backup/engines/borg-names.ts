@@ -5,6 +5,7 @@
  * exactly one `:` (see tags.ts), so a name reads back unambiguously, and the glob
  * `<service>_*_<source>` matches the archives of exactly one service and source.
  */
+import type { SnapshotKind } from '../../core/backup.ts';
 import type { SnapshotTags } from '../types.ts';
 
 const namePattern = /^([a-z][a-z0-9-]*)_(\d{8}T\d{6}Z)_([A-Za-z0-9-]+)_([a-z]+:[A-Za-z0-9_.-]+)$/;
@@ -26,7 +27,7 @@ export function archiveGlob(service: string, source?: string): string {
 export function parseArchive(
   name: string,
   comment: string,
-): { tags: SnapshotTags; filename: string } | undefined {
+): { tags: SnapshotTags; filename: string; kind: SnapshotKind } | undefined {
   const match = namePattern.exec(name);
   if (match === null) return undefined;
   const [, service = '', , job = '', source = ''] = match;
@@ -36,7 +37,11 @@ export function parseArchive(
     if (eq > 0) fields.set(token.slice(0, eq), token.slice(eq + 1));
   }
   const extra = (fields.get('tags') ?? '').split(',').filter((tag) => tag !== '');
-  return { tags: { service, source, job, extra }, filename: fields.get('file') ?? '' };
+  return {
+    tags: { service, source, job, extra },
+    filename: fields.get('file') ?? '',
+    kind: fields.get('kind') === 'files' ? 'files' : 'stream',
+  };
 }
 
 /**
@@ -45,4 +50,9 @@ export function parseArchive(
  */
 export function archiveComment(tags: SnapshotTags, filename: string): string {
   return `pes file=${filename} tags=${tags.extra.join(',')}`;
+}
+
+/** A file-level archive's comment: no stream file, `kind=files`. */
+export function treeArchiveComment(tags: SnapshotTags): string {
+  return `pes kind=files tags=${tags.extra.join(',')}`;
 }

@@ -13,6 +13,10 @@ import type {
   Snapshot,
   SnapshotTags,
   TimedBackupOptions,
+  TreeBackupOptions,
+  TreeBackupResult,
+  TreeEntry,
+  TreeRestoreOptions,
 } from '../types.ts';
 import {
   borgBreakLockCommand,
@@ -20,9 +24,11 @@ import {
   parseArchiveList,
   parseBorgLogLine,
   parseCreateResult,
+  parseListLine,
+  unreadableWarning,
   type BorgLogMessage,
 } from './borg-json.ts';
-import { archiveComment, archiveGlob, archiveName } from './borg-names.ts';
+import { archiveComment, archiveGlob, archiveName, treeArchiveComment } from './borg-names.ts';
 import { repositoryQueue, type RepositoryQueue } from './repo-lock.ts';
 import { runProcess, type SpawnOptions, type SpawnResult } from './spawn.ts';
 import { checkFilename, checkTags, displayRepository, keepArgs } from './tags.ts';
@@ -140,6 +146,102 @@ export class BorgEngine implements BackupEngine {
       bytesProcessed: created.bytesProcessed,
       bytesAdded: created.bytesAdded,
     };
+  }
+
+  /**
+   * `create … .` run in the volume's directory: borg records the paths relative to it, and
+   * its files cache skips the files unchanged since the last archive. Owners by number
+   * (`--numeric-ids`): the bot's /etc/passwd is not the application's.
+   */
+  async backupTree(options: TreeBackupOptions): Promise<TreeBackupResult> {
+    const { tags, signal } = options;
+    checkTags(tags);
+    const name = archiveName(tags, options.time ?? new Date());
+    const args = ['create', '--json', '--progress', '--numeric-ids'];
+    args.push('--comment', treeArchiveComment(tags));
+    if (options.time !== undefined) {
+      args.push('--timestamp', options.time.toISOString().slice(0, 19));
+    }
+    args.push(`::${name}`, '.');
+    let lastReport = 0;
+    let run: BorgRun;
+    try {
+      run = await this.#queue.exclusive(
+        () =>
+          this.#run(args, {
+            cwd: options.directory,
+            signal,
+            onProgress: (bytesDone) => {
+              const now = Date.now();
+              if (now - lastReport < progressIntervalMs) return;
+              lastReport = now;
+              options.onProgress({
+                fraction: undefined,
+                bytesDone,
+                bytesTotal: undefined,
+                etaSeconds: undefined,
+              });
+            },
+          }),
+        signal,
+      );
+    } catch (error) {
+      if (signal?.aborted === true) await this.#removePartial(name, tags).catch(() => undefined);
+      throw error;
+    }
+    const { exitCode } = run.result;
+    const created =
+      exitCode === 0 || exitCode === 1 ? parseCreateResult(run.result.stdout) : undefined;
+    if (created === undefined) {
+      const error = this.#error(run, 'create');
+      if (run.logs.some((l) => l.msgid === 'Archive.AlreadyExists')) throw error;
+      const left = await this.#removePartial(name, tags).then(
+        () => undefined,
+        (removal: unknown) => removal,
+      );
+      throw withFurtherFailures(error, left === undefined ? [] : [left]);
+    }
+    if (exitCode === 1 && unreadableWarning(run.logs) !== undefined) {
+      // A file borg could not read is missing from the archive: it must not pass for whole.
+      await this.#removePartial(name, tags);
+      throw new UserError('backup-stream-unreadable', { source: tags.source });
+    }
+    return {
+      snapshotId: created.name,
+      bytesProcessed: created.bytesProcessed,
+      bytesAdded: created.bytesAdded,
+      filesChanged: undefined,
+    };
+  }
+
+  /** `extract` in the target directory; paths as path prefixes (`pp:`), never as globs. */
+  async restoreTree(snapshot: Snapshot, options: TreeRestoreOptions): Promise<void> {
+    this.#checkArchive(snapshot.id);
+    const args = ['extract', '--numeric-ids', `::${snapshot.id}`];
+    for (const path of options.paths ?? []) args.push(`pp:${path}`);
+    const run = await this.#queue.shared(
+      () => this.#run(args, { cwd: options.directory, signal: options.signal }),
+      options.signal,
+    );
+    if (run.result.exitCode !== 0) throw this.#error(run, 'extract');
+  }
+
+  async listTree(snapshot: Snapshot, signal?: AbortSignal): Promise<TreeEntry[]> {
+    this.#checkArchive(snapshot.id);
+    const entries: TreeEntry[] = [];
+    const run = await this.#queue.shared(
+      () =>
+        this.#run(['list', '--json-lines', `::${snapshot.id}`], {
+          signal,
+          onStdoutLine: (line) => {
+            const entry = parseListLine(line);
+            if (entry !== undefined) entries.push(entry);
+          },
+        }),
+      signal,
+    );
+    if (run.result.exitCode !== 0 && run.result.exitCode !== 1) throw this.#error(run, 'list');
+    return entries;
   }
 
   async restore(snapshot: Snapshot, output: Writable, signal?: AbortSignal): Promise<void> {

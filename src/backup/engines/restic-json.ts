@@ -5,7 +5,7 @@
  * with the short snapshot id. `snapshots --json` and `forget --json` print one array; with
  * `--prune`, prune's plain text follows it (docs/FIELD-NOTES.md "restic").
  */
-import type { BackupProgress, Snapshot, SnapshotTags } from '../types.ts';
+import type { BackupProgress, Snapshot, SnapshotTags, TreeEntry } from '../types.ts';
 import { tagPrefixes } from './tags.ts';
 
 export interface BackupSummary {
@@ -13,6 +13,8 @@ export interface BackupSummary {
   readonly shortId: string;
   readonly bytesProcessed: number;
   readonly bytesAdded: number | undefined;
+  /** Files new or changed since the parent snapshot (a file-level backup). */
+  readonly filesChanged: number | undefined;
 }
 
 export type BackupLine =
@@ -56,6 +58,10 @@ export function parseBackupLine(line: string): BackupLine {
         shortId,
         bytesProcessed: num(value['total_bytes_processed']) ?? 0,
         bytesAdded: num(value['data_added']),
+        filesChanged:
+          value['files_new'] === undefined && value['files_changed'] === undefined
+            ? undefined
+            : (num(value['files_new']) ?? 0) + (num(value['files_changed']) ?? 0),
       };
     }
     case 'error': {
@@ -77,12 +83,21 @@ export function toSnapshot(value: unknown): Snapshot | undefined {
   if (!isRecord(value)) return undefined;
   const { id, time, paths, tags } = value;
   if (typeof id !== 'string' || typeof time !== 'string') return undefined;
-  const parsedTags = parseTags(Array.isArray(tags) ? tags : []);
+  const rawTags = Array.isArray(tags) ? tags : [];
+  const parsedTags = parseTags(rawTags);
   if (parsedTags === undefined) return undefined;
+  const kind = rawTags.includes(`${tagPrefixes.kind}files`) ? 'files' : 'stream';
   const firstPath = Array.isArray(paths) && typeof paths[0] === 'string' ? paths[0] : '';
   const date = new Date(time);
   if (Number.isNaN(date.getTime())) return undefined;
-  return { id, time: date, tags: parsedTags, filename: firstPath.replace(/^\/+/, '') };
+  return {
+    id,
+    time: date,
+    tags: parsedTags,
+    // A file-level snapshot's path is the directory it was made of: no stream in it.
+    filename: kind === 'files' ? '' : firstPath.replace(/^\/+/, ''),
+    kind,
+  };
 }
 
 /** `snapshots --json`: the bot's snapshots, newest first. */
@@ -128,7 +143,7 @@ function parseTags(raw: readonly unknown[]): SnapshotTags | undefined {
     if (tag.startsWith(tagPrefixes.service)) service = tag.slice(tagPrefixes.service.length);
     else if (tag.startsWith(tagPrefixes.source)) source = tag.slice(tagPrefixes.source.length);
     else if (tag.startsWith(tagPrefixes.job)) job = tag.slice(tagPrefixes.job.length);
-    else extra.push(tag);
+    else if (!tag.startsWith(tagPrefixes.kind)) extra.push(tag);
   }
   if (service === undefined || source === undefined || job === undefined) return undefined;
   return { service, source, job, extra };
@@ -168,4 +183,22 @@ function num(value: unknown): number | undefined {
 function positive(value: unknown): number | undefined {
   const n = num(value);
   return n !== undefined && n > 0 ? n : undefined;
+}
+
+/**
+ * `ls --json <id>`: after the snapshot's own line, one `node` line per entry, with an
+ * absolute path inside the snapshot (`/sub/b`). Other lines are skipped.
+ */
+export function parseLsLine(line: string): TreeEntry | undefined {
+  const value = parseJson(line);
+  if (!isRecord(value) || value['struct_type'] !== 'node') return undefined;
+  const { path, type } = value;
+  if (typeof path !== 'string' || typeof type !== 'string') return undefined;
+  const relative = path.replace(/^\/+/, '');
+  if (relative === '') return undefined;
+  return {
+    path: relative,
+    type: type === 'file' || type === 'dir' || type === 'symlink' ? type : 'other',
+    size: num(value['size']) ?? 0,
+  };
 }

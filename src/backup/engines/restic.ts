@@ -11,12 +11,17 @@ import type {
   Snapshot,
   SnapshotTags,
   TimedBackupOptions,
+  TreeBackupOptions,
+  TreeBackupResult,
+  TreeEntry,
+  TreeRestoreOptions,
 } from '../types.ts';
 import { repositoryQueue, type RepositoryQueue } from './repo-lock.ts';
 import { resticError, resticUnlockCommand } from './restic-errors.ts';
 import {
   parseBackupLine,
   parseForget,
+  parseLsLine,
   parseSnapshots,
   tagArgs,
   type BackupSummary,
@@ -128,6 +133,97 @@ export class ResticEngine implements BackupEngine {
       bytesProcessed: summary.bytesProcessed,
       bytesAdded: summary.bytesAdded,
     };
+  }
+
+  /**
+   * `backup .` run in the volume's directory: restic 0.14 then records the paths relative to
+   * it (the snapshot's root is the volume's root), and its files cache skips what did not
+   * change since the last snapshot of the same host and directory.
+   */
+  async backupTree(options: TreeBackupOptions): Promise<TreeBackupResult> {
+    const { tags, signal } = options;
+    checkTags(tags);
+    const args = ['backup', '--json', '--tag', `${tagPrefixes.kind}files`];
+    for (const tag of tagArgs(tags)) args.push('--tag', tag);
+    if (options.time !== undefined) args.push('--time', resticTime(options.time));
+    args.push('.');
+    let summary: BackupSummary | undefined;
+    let result: SpawnResult;
+    try {
+      result = await this.#queue.shared(
+        () =>
+          this.#run(args, {
+            cwd: options.directory,
+            signal,
+            env: { RESTIC_PROGRESS_FPS: String(this.#settings.progressFps ?? 1) },
+            onStdoutLine: (line) => {
+              const parsed = parseBackupLine(line);
+              if (parsed.kind === 'status') options.onProgress(parsed.progress);
+              else if (parsed.kind === 'summary') summary = parsed;
+            },
+          }),
+        signal,
+      );
+    } catch (error) {
+      // Cancelled: restic reading files writes its snapshot only at the end, unless it had
+      // just done so (docs/FIELD-NOTES.md "restic on files").
+      if (signal?.aborted === true) {
+        await this.#removePartial(tags, undefined).catch(() => undefined);
+      }
+      throw error;
+    }
+    if (result.exitCode === 3 && summary !== undefined) {
+      // Some files could not be read: the snapshot lacks them and must not pass for whole.
+      await this.#removePartial(tags, undefined);
+      throw new UserError('backup-stream-unreadable', { source: tags.source });
+    }
+    if (result.exitCode !== 0 || summary === undefined) throw this.#error(result, 'backup');
+    return {
+      snapshotId: await this.#fullId(summary.shortId, tags, signal),
+      bytesProcessed: summary.bytesProcessed,
+      bytesAdded: summary.bytesAdded,
+      filesChanged: summary.filesChanged,
+    };
+  }
+
+  /**
+   * `restore --target`: owners (by number, as root), modes, times, symbolic and hard links
+   * come back as restic recorded them. Paths become `--include` patterns, their glob
+   * characters escaped: the caller has already matched them against the snapshot.
+   */
+  async restoreTree(snapshot: Snapshot, options: TreeRestoreOptions): Promise<void> {
+    this.#checkId(snapshot.id);
+    const args = ['restore', snapshot.id, '--target', options.directory];
+    for (const path of options.paths ?? []) args.push('--include', `/${escapeGlob(path)}`);
+    const result = await this.#queue.shared(
+      () => this.#run(args, { signal: options.signal }),
+      options.signal,
+    );
+    if (result.exitCode !== 0) throw this.#error(result, 'restore');
+  }
+
+  async listTree(snapshot: Snapshot, signal?: AbortSignal): Promise<TreeEntry[]> {
+    this.#checkId(snapshot.id);
+    const entries: TreeEntry[] = [];
+    const result = await this.#queue.shared(
+      () =>
+        this.#run(['ls', '--json', snapshot.id], {
+          signal,
+          onStdoutLine: (line) => {
+            const entry = parseLsLine(line);
+            if (entry !== undefined) entries.push(entry);
+          },
+        }),
+      signal,
+    );
+    if (result.exitCode !== 0) throw this.#error(result, 'ls');
+    return entries;
+  }
+
+  #checkId(id: string): void {
+    if (!/^[0-9a-f]{6,64}$/.test(id)) {
+      throw new UserError('backup-snapshot-not-found', { snapshot: id, repository: this.#shown });
+    }
   }
 
   async restore(snapshot: Snapshot, output: Writable, signal?: AbortSignal): Promise<void> {
@@ -287,6 +383,11 @@ export class ResticEngine implements BackupEngine {
       secrets: [this.#settings.password, ...Object.values(this.#settings.env ?? {})],
     });
   }
+}
+
+/** restic's patterns are Go's filepath.Match: these characters are escaped with a backslash. */
+function escapeGlob(path: string): string {
+  return path.replace(/[\\*?[]/g, (c) => `\\${c}`);
 }
 
 /** `--time` takes local time as "2006-01-02 15:04:05" (Go's layout), like restic shows it. */

@@ -34,6 +34,8 @@ export interface SpawnOptions {
   readonly signal?: AbortSignal;
   /** How long a program may take to exit after SIGINT before it is killed. */
   readonly killGraceMs?: number;
+  /** The working directory: a file-level backup records paths relative to it. */
+  readonly cwd?: string;
 }
 
 export interface SpawnResult {
@@ -69,6 +71,7 @@ export function runProcess(
   if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
   const child = spawn(file, [...args], {
     env: buildEnv(options),
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   const { stdout: childStdout, stderr: childStderr } = child;

@@ -19,6 +19,8 @@ export const tagPrefixes = {
   service: 'pes-service=',
   source: 'pes-source=',
   job: 'pes-job=',
+  /** Only on file-level snapshots (`pes-kind=files`); a snapshot without it is a stream. */
+  kind: 'pes-kind=',
 } as const;
 
 /** Refuses a tag that could change the meaning of an argv or of a stored name. */

@@ -379,4 +379,80 @@ export const backupErrorTexts = {
       en: 'The command "{command}" in the container {container} exited with {code}: {reason}',
     },
   },
+  // — file-level snapshots —
+  'backup-files-unreachable': {
+    kind: 'failed',
+    message: {
+      ru: 'Снимок {source} хранит файлы тома, а файлы тома {volume} недоступны боту напрямую; ничего не изменено.',
+      en: 'The snapshot of {source} holds the volume’s files, and the files of the volume {volume} are not reachable by the bot here; nothing was changed.',
+    },
+    hint: {
+      ru: 'Нужен тот же хост, что у Docker (unix://), и права root.',
+      en: 'It takes the Docker engine’s own host (unix://) and root rights.',
+    },
+  },
+  'backup-path-invalid': {
+    kind: 'usage',
+    message: {
+      ru: 'Путь «{path}» недопустим: {reason}.',
+      en: 'The path "{path}" is not allowed: {reason}.',
+    },
+  },
+  'backup-path-not-found': {
+    kind: 'usage',
+    message: {
+      ru: 'В снимке {snapshot} нет «{path}»; ничего не изменено.',
+      en: 'The snapshot {snapshot} holds no "{path}"; nothing was changed.',
+    },
+    hint: {
+      ru: 'Что в нём есть: backup files {service} {snapshot}',
+      en: 'What it holds: backup files {service} {snapshot}',
+    },
+  },
+  'backup-path-needs-files': {
+    kind: 'usage',
+    message: {
+      ru: 'Снимок {snapshot} — один поток ({source}), а не файлы: --path, --to и backup files работают только со снимками файлов.',
+      en: 'The snapshot {snapshot} is one stream ({source}), not files: --path, --to and backup files work on file-level snapshots only.',
+    },
+  },
+  'backup-path-one-volume': {
+    kind: 'usage',
+    message: {
+      ru: 'В копии {job} несколько томов ({sources}): укажите id снимка нужного тома.',
+      en: 'The backup {job} holds several volumes ({sources}): give the id of the one volume’s snapshot.',
+    },
+  },
+  'backup-path-unsafe': {
+    kind: 'failed',
+    message: {
+      ru: 'В томе {volume} «{path}» лежит не в каталоге ({reason}); ничего не восстановлено.',
+      en: 'In the volume {volume}, "{path}" does not lie in a directory ({reason}); nothing was restored.',
+    },
+  },
+  'backup-target-invalid': {
+    kind: 'usage',
+    message: {
+      ru: 'Том «{volume}» недопустим: буквы, цифры, _ . - (до 64), не том самого {service}.',
+      en: 'The volume "{volume}" is not allowed: letters, digits, _ . - (up to 64), not a volume of {service} itself.',
+    },
+  },
+  'backup-target-not-empty': {
+    kind: 'usage',
+    message: {
+      ru: 'В томе {volume} уже есть данные; ничего не изменено.',
+      en: 'The volume {volume} already holds data; nothing was changed.',
+    },
+    hint: {
+      ru: 'Чтобы заменить их, добавьте --force (будет второе подтверждение).',
+      en: 'To replace them, add --force (a second confirmation follows).',
+    },
+  },
+  'backup-volume-in-use': {
+    kind: 'usage',
+    message: {
+      ru: 'Том {volume} используется контейнерами не из {service}: {containers}; ничего не изменено.',
+      en: 'The volume {volume} is in use by containers outside {service}: {containers}; nothing was changed.',
+    },
+  },
 } satisfies Record<string, ErrorText>;

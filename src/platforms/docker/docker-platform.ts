@@ -28,11 +28,17 @@ import { applyScale, planScale } from './scale.ts';
 import { inspectContainer } from './status.ts';
 import { applyUpdate, planUpdate } from './update.ts';
 import type { Readable } from 'node:stream';
-import type { ExecOptions, ExecResult, StreamedOutput } from '../../core/platform.ts';
+import type {
+  ExecOptions,
+  ExecResult,
+  StreamedOutput,
+  VolumeFiles,
+} from '../../core/platform.ts';
 import { execStream } from './exec-stream.ts';
 import { removeLeftHelpers } from './helper-container.ts';
 import { startService, stopService } from './service-power.ts';
 import * as volumes from './volume-stream.ts';
+import { dockerVolumeFiles } from './volume-files.ts';
 
 export class DockerPlatform implements Platform {
   readonly name = 'docker';
@@ -168,5 +174,9 @@ export class DockerPlatform implements Platform {
 
   removeVolume(name: string, signal?: AbortSignal): Promise<void> {
     return volumes.removeVolume(this.connection, name, signal);
+  }
+
+  get volumeFiles(): VolumeFiles {
+    return dockerVolumeFiles(this.connection);
   }
 }

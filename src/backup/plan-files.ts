@@ -1,0 +1,154 @@
+/**
+ * The file-level parts of a restore plan, decided before anything is touched: `--path`
+ * (matched against what the one volume's snapshot holds), `--to` (another volume: its name,
+ * whether it exists and holds data, whether a container outside the service uses it), and
+ * the listing of `backup files`.
+ */
+import { readdir } from 'node:fs/promises';
+import {
+  sourceKind,
+  type RestoreFilesRequest,
+  type RestoreItem,
+  type RestorePlan,
+  type SnapshotFiles,
+} from '../core/backup.ts';
+import type { ServiceDefinition } from '../core/catalog.ts';
+import { UserError } from '../core/errors.ts';
+import { quoteValue } from '../core/parse.ts';
+import type { VolumeFiles } from '../core/platform.ts';
+import { entriesUnder, matchPaths } from './restore-paths.ts';
+import type { SelectedRestore } from './select.ts';
+import type { BackupEngine, Snapshot } from './types.ts';
+
+export interface FilesDeps {
+  readonly engine: BackupEngine;
+  volumes(service: ServiceDefinition): VolumeFiles | undefined;
+  containersOf(service: ServiceDefinition, signal: AbortSignal): Promise<readonly string[]>;
+}
+
+/** Docker's own rule for volume names, shortened. */
+const volumePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** The one file-level volume snapshot of the chosen backup that `--path`/`--to` work on. */
+function oneVolume(selected: SelectedRestore): { item: RestoreItem; snapshot: Snapshot } {
+  const volumes = selected.plan.items.filter((i) => i.kind === 'volume');
+  const [item] = volumes;
+  if (item === undefined || volumes.length > 1) {
+    throw new UserError('backup-path-one-volume', {
+      job: selected.plan.job,
+      sources: selected.plan.items.map((i) => i.source).join(', ') || '—',
+    });
+  }
+  const snapshot = selected.snapshots.get(item.source);
+  if (snapshot === undefined) throw new Error(`no snapshot for ${item.source}`);
+  if (snapshot.kind !== 'files') {
+    throw new UserError('backup-path-needs-files', { snapshot: snapshot.id, source: item.source });
+  }
+  return { item, snapshot };
+}
+
+function notFound(service: string, snapshot: string): (path: string) => UserError {
+  return (path) =>
+    new UserError('backup-path-not-found', { path: quoteValue(path), snapshot, service });
+}
+
+export async function planFilesRestore(
+  deps: FilesDeps,
+  service: ServiceDefinition,
+  selected: SelectedRestore,
+  request: RestoreFilesRequest,
+  signal: AbortSignal,
+): Promise<RestorePlan> {
+  const { item, snapshot } = oneVolume(selected);
+  let paths: string[] | undefined;
+  if (request.paths !== undefined && request.paths.length > 0) {
+    const entries = await deps.engine.listTree(snapshot, signal);
+    paths = matchPaths(entries, request.paths, notFound(service.name, snapshot.id));
+  }
+  const base: RestorePlan = {
+    ...selected.plan,
+    items: [item],
+    untouched: selected.plan.items.filter((i) => i !== item).map((i) => i.source),
+    ...(paths === undefined ? {} : { paths }),
+  };
+  if (request.to === undefined) return base;
+  const volume = request.to;
+  if (!volumePattern.test(volume) || service.volumes.includes(volume)) {
+    throw new UserError('backup-target-invalid', {
+      volume: quoteValue(volume),
+      service: service.name,
+    });
+  }
+  const files = deps.volumes(service);
+  if (files === undefined) {
+    throw new UserError('backup-files-unreachable', { source: item.source, volume });
+  }
+  const seen = await files.inspect(volume, signal);
+  if (seen.containers.length > 0) {
+    throw new UserError('backup-volume-in-use', {
+      volume,
+      service: service.name,
+      containers: seen.containers.join(', '),
+    });
+  }
+  let hasData = false;
+  if (seen.exists) {
+    const directory = await files.directory(volume, signal);
+    if (directory === undefined) {
+      throw new UserError('backup-files-unreachable', { source: item.source, volume });
+    }
+    hasData = (await readdir(directory)).length > 0;
+    if (hasData && request.force !== true) {
+      throw new UserError('backup-target-not-empty', { volume });
+    }
+  }
+  return { ...base, target: { volume, exists: seen.exists, hasData } };
+}
+
+/**
+ * Restoring a volume in place stops the service's containers only: a container of anything
+ * else using the same volume would keep running on files changing under it.
+ */
+export async function refuseSharedVolume(
+  deps: FilesDeps,
+  service: ServiceDefinition,
+  volume: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const files = deps.volumes(service);
+  if (files === undefined) return;
+  const seen = await files.inspect(volume, signal);
+  const own = new Set(await deps.containersOf(service, signal));
+  const others = seen.containers.filter((c) => !own.has(c));
+  if (others.length > 0) {
+    throw new UserError('backup-volume-in-use', {
+      volume,
+      service: service.name,
+      containers: others.join(', '),
+    });
+  }
+}
+
+export async function listSnapshotFiles(
+  deps: FilesDeps,
+  service: ServiceDefinition,
+  selected: SelectedRestore,
+  under: string | undefined,
+  limit: number,
+  signal: AbortSignal,
+): Promise<SnapshotFiles> {
+  const { item, snapshot } = oneVolume(selected);
+  if (sourceKind(item.source) !== 'volume') throw new Error('not a volume');
+  const entries = entriesUnder(
+    await deps.engine.listTree(snapshot, signal),
+    under,
+    notFound(service.name, snapshot.id),
+  );
+  return {
+    snapshotId: snapshot.id,
+    source: item.source,
+    time: snapshot.time,
+    entries: entries.slice(0, limit),
+    total: entries.length,
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The paths a person names for a single-path restore (`restore moodle <id> --path …`) or a
+ * listing (`backup files`), checked and matched against what the snapshot holds before
+ * anything is touched. A path is relative to the volume; a leading `/` means the volume's
+ * root (the snapshot's root), so `/filedir/2a` and `filedir/2a` are the same. No `..`, no
+ * `.`: a path names something inside the snapshot or nothing. `*`, `?` and `[…]` are globs
+ * within one path segment, `**` any number of segments; a glob must match something.
+ */
+import { UserError } from '../core/errors.ts';
+import { quoteValue } from '../core/parse.ts';
+import type { TreeEntry } from './types.ts';
+
+const maxPathLength = 4096;
+
+/** The path as the snapshot names it: relative, `/`-separated, without `.` or `..`. */
+export function normalizePath(raw: string): string {
+  const invalid = (reason: string): UserError =>
+    new UserError('backup-path-invalid', { path: quoteValue(raw), reason });
+  if (raw.length > maxPathLength) throw invalid(`longer than ${maxPathLength} characters`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(raw)) throw invalid('control characters');
+  const segments = raw.split('/').filter((s) => s !== '');
+  if (segments.some((s) => s === '..')) throw invalid('no `..` in a path inside a snapshot');
+  const kept = segments.filter((s) => s !== '.');
+  if (kept.length === 0) throw invalid('it names the whole volume: leave --path out for that');
+  return kept.join('/');
+}
+
+function isGlob(path: string): boolean {
+  return /[*?[]/.test(path);
+}
+
+/** A glob as a regular expression over whole paths. */
+export function globPattern(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] ?? '';
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        // `**/` is any number of folders (none too); `**` at the end, anything.
+        if (glob[i + 2] === '/') {
+          out += '(?:.*/)?';
+          i += 2;
+        } else {
+          out += '.*';
+          i += 1;
+        }
+      } else {
+        out += '[^/]*';
+      }
+    } else if (c === '?') {
+      out += '[^/]';
+    } else if (c === '[') {
+      const end = glob.indexOf(']', i + 2);
+      if (end === -1) {
+        out += '\\[';
+      } else {
+        const body = glob
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
+        out += `[${body}]`;
+        i = end;
+      }
+    } else {
+      out += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+    }
+  }
+  return new RegExp(`^${out}$`, 'su');
+}
+
+/**
+ * Each requested path, checked against the snapshot's entries: a plain path must be one of
+ * them, a glob must match at least one. Returns the paths to restore, a path inside another
+ * one left out (the folder brings it).
+ */
+export function matchPaths(
+  entries: readonly TreeEntry[],
+  requested: readonly string[],
+  notFound: (path: string) => UserError,
+): string[] {
+  const all = new Set(entries.map((e) => e.path));
+  const matched = new Set<string>();
+  for (const raw of requested) {
+    const path = normalizePath(raw);
+    if (isGlob(path)) {
+      const pattern = globPattern(path);
+      const hits = entries.filter((e) => pattern.test(e.path)).map((e) => e.path);
+      if (hits.length === 0) throw notFound(raw);
+      for (const hit of hits) matched.add(hit);
+    } else {
+      if (!all.has(path)) throw notFound(raw);
+      matched.add(path);
+    }
+  }
+  const sorted = [...matched].sort();
+  return sorted.filter((p) => !sorted.some((q) => q !== p && p.startsWith(`${q}/`)));
+}
+
+/** The entries at or under `under` (all when undefined), for `backup files`. */
+export function entriesUnder(
+  entries: readonly TreeEntry[],
+  under: string | undefined,
+  notFound: (path: string) => UserError,
+): TreeEntry[] {
+  if (under === undefined) return [...entries];
+  const path = normalizePath(under);
+  if (isGlob(path)) {
+    const pattern = globPattern(path);
+    const hits = entries.filter((e) => pattern.test(e.path));
+    if (hits.length === 0) throw notFound(under);
+    return hits;
+  }
+  const hits = entries.filter((e) => e.path === path || e.path.startsWith(`${path}/`));
+  if (hits.length === 0) throw notFound(under);
+  return hits;
+}
