@@ -20,6 +20,10 @@ const texts = {
     ru: '• контейнер `{container}`, сеть `{network}`',
     en: '• container `{container}`, network `{network}`',
   },
+  onCluster: {
+    ru: '• `{container}` в пространстве имён `{namespace}` кластера `{cluster}`',
+    en: '• `{container}` in namespace `{namespace}` of cluster `{cluster}`',
+  },
   volumes: { ru: '• новые тома: {volumes}', en: '• new volumes: {volumes}' },
   params: { ru: '• параметры: {params}', en: '• parameters: {params}' },
   secrets: {
@@ -35,6 +39,10 @@ const texts = {
     ru: 'Секреты ({keys}) есть только в окружении контейнера: docker inspect {container} на сервере.',
     en: 'The secrets ({keys}) are only in the container environment: docker inspect {container} on the host.',
   },
+  secretNoteCluster: {
+    ru: 'Секреты ({keys}) есть только в Secret {secret}: kubectl get secret {secret} -n {namespace} -o yaml.',
+    en: 'The secrets ({keys}) are only in the Secret {secret}: kubectl get secret {secret} -n {namespace} -o yaml.',
+  },
   fieldImage: { ru: 'Образ', en: 'Image' },
   fieldDuration: { ru: 'Длительность', en: 'Duration' },
 } as const;
@@ -47,7 +55,13 @@ function planText(ctx: CommandContext, rendered: RenderedWorkload, plan: Provisi
   return [
     ctx.t(texts.plan, { instance: plan.instance, template: spec.template }),
     ctx.t(texts.image, { image: plan.image }) + (plan.pull ? ctx.t(texts.pull) : ''),
-    ctx.t(texts.container, { container: plan.container, network: spec.network }),
+    plan.cluster === undefined
+      ? ctx.t(texts.container, { container: plan.container, network: spec.network })
+      : ctx.t(texts.onCluster, {
+          container: plan.container,
+          namespace: plan.cluster.namespace,
+          cluster: plan.cluster.name,
+        }),
     ctx.t(texts.volumes, { volumes: mounts.length === 0 ? '—' : mounts.join(', ') }),
     ctx.t(texts.params, { params: params.length === 0 ? '—' : params.join(', ') }),
     ...(rendered.secretKeys.length === 0
@@ -143,10 +157,16 @@ export default defineCommand({
       ...(rendered.secretKeys.length === 0
         ? []
         : [
-            ctx.t(texts.secretNote, {
-              keys: rendered.secretKeys.join(', '),
-              container: plan.container,
-            }),
+            plan.cluster?.secret === undefined
+              ? ctx.t(texts.secretNote, {
+                  keys: rendered.secretKeys.join(', '),
+                  container: plan.container,
+                })
+              : ctx.t(texts.secretNoteCluster, {
+                  keys: rendered.secretKeys.join(', '),
+                  secret: plan.cluster.secret,
+                  namespace: plan.cluster.namespace,
+                }),
           ]),
     ];
     return {

@@ -172,6 +172,12 @@ export interface ProvisionPlan {
   readonly image: string;
   /** The image is not on the host yet and will be pulled first. */
   readonly pull: boolean;
+  /** On a cluster: where the instance goes, and the Secret holding its environment. */
+  readonly cluster?: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly secret: string | undefined;
+  };
 }
 
 export interface DeprovisionPlan {

@@ -99,6 +99,11 @@ export async function planProvision(
     image: spec.image,
     // The kubelet pulls on the node; nothing to fetch from here.
     pull: false,
+    cluster: {
+      name: place.cluster,
+      namespace: place.namespace,
+      secret: objects.find((o) => o.kind === 'Secret')?.name,
+    },
   };
 }
 

@@ -94,6 +94,7 @@ state: { path: ':memory:' }
           volumes: [],
           image: 'registry.test/files:1',
           pull: false,
+          cluster: { name: 'lab', namespace: 'apps', secret: undefined },
         });
         expect(
           fake.requests.some(

@@ -176,6 +176,11 @@ describe('provision on a cluster (fake API server, pods on the test engine)', ()
     expect(outcome.status, JSON.stringify(outcome.message)).toBe('ok');
     expect(outcome.message.title).toBe('Plan (nothing was changed)');
     expect(outcome.message.text).toContain(`• new volumes: \`${app}-data\` → /data`);
+    // Where it goes on the cluster, and no Docker network.
+    expect(outcome.message.text).toContain(
+      `• \`deployment/${app}\` in namespace \`${ns}\` of cluster \`lab\``,
+    );
+    expect(outcome.message.text).not.toContain('network');
     const dry = fake.requests.filter((r) => r.method === 'PATCH' && r.query.includes('dryRun=All'));
     expect(dry.map((r) => r.path).sort()).toEqual(
       [
@@ -199,6 +204,10 @@ describe('provision on a cluster (fake API server, pods on the test engine)', ()
     expect(outcome.message.text).toContain(
       `Container \`deployment/${app}\`: healthy. Volumes: \`${app}-data\`.`,
     );
+    expect(outcome.message.text).toContain(
+      `The secrets (password) are only in the Secret ${app}-env: kubectl get secret ${app}-env -n ${ns} -o yaml.`,
+    );
+    expect(outcome.message.text).not.toContain('docker inspect');
     const reports = (outcome.data as { reports: { container: string; action: string }[] }).reports;
     const pods = fake.store.list(kinds.pods, ns).map((p) => str(at(p, 'metadata', 'name')));
     expect(reports.map((r) => r.container)).toEqual(pods);
