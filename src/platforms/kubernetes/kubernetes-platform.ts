@@ -23,20 +23,16 @@ import { readLogs } from './logs.ts';
 import { planRestart } from './restart-patch.ts';
 import { undoneRevisionAnnotation } from './restore-template.ts';
 import { nameOf, type Patch } from './rollout.ts';
+import { NamespaceReads } from './namespace-reads.ts';
 import { applyScale } from './scale.ts';
 import { mapStatus, type KubernetesServiceStatus, type Workload } from './status-map.ts';
-import {
-  checkAccess,
-  findWorkload,
-  listPods,
-  requireWorkload,
-  resourceOf,
-} from './workload-api.ts';
+import { checkAccess, requireWorkload, resourceOf } from './workload-api.ts';
 
 export class KubernetesPlatform {
   readonly name = 'kubernetes';
   private readonly clusters: ClusterClients;
   private readonly now: () => Date;
+  private readonly reads = new NamespaceReads();
 
   constructor(clusters: ClusterClients, options: { now?: () => Date } = {}) {
     this.clusters = clusters;
@@ -45,10 +41,9 @@ export class KubernetesPlatform {
 
   async status(service: KubernetesServiceDefinition): Promise<KubernetesServiceStatus> {
     const clients = await this.clusters.get(service.cluster);
-    const workload = await findWorkload(clients, service);
-    const pods =
-      workload === undefined ? [] : await listPods(clients, service, workload.object.spec.selector);
-    return mapStatus(service, workload, pods, this.now());
+    // `status` of every service asks for them all at once: one list per namespace.
+    const { workload, pods } = await this.reads.read(clients, service);
+    return mapStatus(service, workload, [...pods], this.now());
   }
 
   /** The last lines of each pod (or of one, by name or number). */
