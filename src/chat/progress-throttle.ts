@@ -47,6 +47,8 @@ export interface ProgressThrottleOptions {
   readonly writer: ProgressWriter;
   readonly now?: () => number;
   readonly intervalMs?: number;
+  /** A delayed edit that could not be written (see `#flushLater`). */
+  readonly onError?: (error: unknown) => void;
 }
 
 export class ProgressThrottle {
@@ -91,7 +93,7 @@ export class ProgressThrottle {
       this.#flush();
       return;
     }
-    this.#timer = setTimeout(() => this.#flush(), wait);
+    this.#timer = setTimeout(() => this.#flushLater(), wait);
     this.#timer.unref();
   }
 
@@ -101,6 +103,19 @@ export class ProgressThrottle {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#pending = undefined;
+  }
+
+  /**
+   * The edit a timer sends. Nothing waits on a timer to hear its error: thrown, it would end
+   * the process (e.g. the state database closing at a stop while a job still reports). The
+   * edit is a courtesy the result replaces, so it is given to `onError` and dropped.
+   */
+  #flushLater(): void {
+    try {
+      this.#flush();
+    } catch (error) {
+      this.#o.onError?.(error);
+    }
   }
 
   #flush(): void {

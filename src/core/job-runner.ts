@@ -161,7 +161,9 @@ export class JobRunner {
       signal: controller.signal,
       progress: (fraction, text) => {
         shown = Math.max(shown, Math.min(1, Math.max(0, fraction)));
-        if (!this.#detached) this.#jobs.setProgress(job.id, shown, text);
+        // A detached job is told as interrupted already; its room must not see it go on.
+        if (this.#detached) return;
+        this.#jobs.setProgress(job.id, shown, text);
         onProgress(shown, text);
       },
     };

@@ -62,6 +62,34 @@ describe('ProgressThrottle', () => {
   });
 });
 
+describe('ProgressThrottle, a delayed edit that cannot be written', () => {
+  it('is handed to onError, never thrown from its timer, and later updates still go out', () => {
+    const errors: unknown[] = [];
+    const writes: string[] = [];
+    let failing = true;
+    const throttle = new ProgressThrottle({
+      key: 'k',
+      intervalMs: 1000,
+      onError: (error) => errors.push(error),
+      writer: {
+        post: (progressKey) => writes.push(`post ${progressKey}`),
+        edit: (editKey) => {
+          if (failing) throw new Error('database is not open');
+          writes.push(`edit ${editKey}`);
+        },
+      },
+    });
+    throttle.update(at(0.1, 'a'));
+    throttle.update(at(0.2, 'b'));
+    expect(() => vi.advanceTimersByTime(1000)).not.toThrow();
+    expect(errors).toEqual([new Error('database is not open')]);
+    failing = false;
+    throttle.update(at(0.3, 'c'));
+    vi.advanceTimersByTime(1000);
+    expect(writes).toEqual(['post job:1:progress', 'edit k:progress:2']);
+  });
+});
+
 describe('progressMessage', () => {
   it('says the job, whole percent and the note, in the locale', () => {
     const update = { jobId: 7, fraction: 0.426, text: 'copying' };

@@ -128,6 +128,7 @@ const log = createLogger({ level: 'silent' });
 
 beforeEach(() => {
   rolledBack = [];
+  shownProgress = [];
   stubbornGate = gate();
   t = tempDb();
   db = t.db;
@@ -148,10 +149,14 @@ afterEach(() => {
   t.cleanup();
 });
 
+/** The progress texts the room was shown. */
+let shownProgress: string[] = [];
 const sink = {
   confirm: { kind: 'refuse' as const },
   reply: () => undefined,
-  progress: () => undefined,
+  progress: (update: { text: string }) => {
+    shownProgress.push(update.text);
+  },
 };
 
 function run(text: string): ReturnType<Bot['invoke']> {
@@ -292,6 +297,9 @@ describe('the stop of pes serve', () => {
     const outcome = await running;
     expect(outcome.errorCode).toBe('job-cancelled-stopping');
     expect(store.writes.get(id) ?? 0).toBe(writesAtDetach);
+    // Nor does its room see it go on: its progress post is closed as interrupted.
+    expect(shownProgress).toContain('stuck');
+    expect(shownProgress).not.toContain('late progress');
     const after = new SqliteJobStore(db).get(id);
     expect([after?.state, after?.result, after?.progressText]).toEqual([
       'interrupted',

@@ -197,6 +197,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       built.adapter.start();
     },
     close: async () => {
+      // As `pes serve` stops (src/cli/serve-stop.ts): the jobs still running are cancelled
+      // and waited for before the adapter stops and the database closes, so that none of
+      // them posts progress into a closed database.
+      const runner = built.bot.runner;
+      runner.stop();
+      await runner.settled(AbortSignal.timeout(10_000));
+      runner.detach();
       await built.adapter.stop();
       await http.close();
       await fake.close();
