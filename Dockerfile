@@ -66,13 +66,14 @@ COPY --from=build /usr/local/bin/node /out/node
 RUN strip /out/node && /out/node --version
 
 # Debian slim with the Node binary of the first stage, not the Node image again: no npm or
-# yarn is needed at run time. Of what the packages install, this leaves out what nothing
-# here reads: apt's package caches (which debian:*-slim's own apt settings would not keep
-# either), debconf's backups, the logs, tini's static build (the entrypoint runs `tini`), and the compiled Python (__pycache__) of every module
-# borg does not import (its test suite stays: every start of borg runs a self-test from it). That one is made again: all of it is
-# deleted, then borg, run as root through the commands the bot gives it, has Python write
-# what it loads (about a third of it). Python compiles a module whose file is gone in memory
-# when it is imported (the bot's user cannot write there): slower, never wrong.
+# yarn is needed at run time. Of what the packages install, what nothing here reads is left
+# out: apt's package caches (which debian:*-slim's own apt settings would not keep either),
+# debconf's backups, the logs, tini's static build (the entrypoint runs `tini`), and the
+# compiled Python (__pycache__) of the modules borg does not import. For that, all of it is
+# deleted, and borg, run as root through the commands the bot gives it, has Python write again
+# what it loads (about a third). Python compiles a module whose .pyc is missing in memory when
+# it is imported (the bot's user cannot write there): slower, never wrong. borg's test suite
+# stays: every start of borg runs a self-test from it.
 FROM debian:${DEBIAN_RELEASE}-slim
 RUN apt-get update \
   && apt-get install -y --no-install-recommends \

@@ -38,7 +38,11 @@ function scripts(dir) {
     .filter((name) => !name.startsWith(own + sep));
 }
 
-/** @param {string} name @param {string} text @returns {SourceFile | undefined} undefined when it does not parse cleanly */
+/**
+ * @param {string} name
+ * @param {string} text
+ * @returns {SourceFile | undefined} undefined when it does not parse cleanly
+ */
 function parse(name, text) {
   const file = ts.createSourceFile(name, text, ts.ScriptTarget.ESNext, false, ts.ScriptKind.JS);
   // parseDiagnostics is not in TypeScript's public typings, but every SourceFile has it.
@@ -48,7 +52,10 @@ function parse(name, text) {
   return diagnostics === undefined || diagnostics.length > 0 ? undefined : file;
 }
 
-/** Tokens whose text may span lines: a line that begins inside one keeps its spaces. @param {number} kind */
+/**
+ * Tokens whose text may span lines: a line that begins inside one keeps its spaces.
+ * @param {number} kind
+ */
 function isTextToken(kind) {
   return (
     kind === ts.SyntaxKind.StringLiteral ||
@@ -167,7 +174,11 @@ function stripIndentation(file) {
   return out + text.slice(last);
 }
 
-/** @param {string} name @param {string} text @returns {string} what to write: text itself if nothing may go */
+/**
+ * @param {string} name
+ * @param {string} text
+ * @returns {string} what to write: text itself when nothing may go
+ */
 function thin(name, text) {
   const file = parse(name, text);
   if (file === undefined) return text;

@@ -37,15 +37,27 @@ const loadEveryPackage = `
 const { readdirSync } = await import('node:fs');
 const { createRequire } = await import('node:module');
 const require = createRequire(process.cwd() + '/package.json');
-const names = process.env.PES_PACKAGES ? JSON.parse(process.env.PES_PACKAGES) : readdirSync('node_modules')
-  .filter((dir) => !dir.startsWith('.'))
-  .flatMap((dir) => dir.startsWith('@') ? readdirSync('node_modules/' + dir).map((name) => dir + '/' + name) : [dir]);
-const keys = (m) => Object.keys(m).sort().join(',') + ' / ' + Object.keys(m.default ?? {}).sort().join(',');
+const scoped = (dir) => readdirSync('node_modules/' + dir).map((name) => dir + '/' + name);
+const names = process.env.PES_PACKAGES
+  ? JSON.parse(process.env.PES_PACKAGES)
+  : readdirSync('node_modules')
+      .filter((dir) => !dir.startsWith('.'))
+      .flatMap((dir) => (dir.startsWith('@') ? scoped(dir) : [dir]));
+const sorted = (m) => Object.keys(m).sort().join(',');
+const keys = (m) => sorted(m) + ' / ' + sorted(m.default ?? {});
 const out = {};
 for (const name of names.sort()) {
   let imported, required;
-  try { imported = keys(await import(name)); } catch (error) { imported = 'fails: ' + error.code; }
-  try { required = keys(require(name)); } catch (error) { required = 'fails: ' + error.code; }
+  try {
+    imported = keys(await import(name));
+  } catch (error) {
+    imported = 'fails: ' + error.code;
+  }
+  try {
+    required = keys(require(name));
+  } catch (error) {
+    required = 'fails: ' + error.code;
+  }
   out[name] = 'import ' + imported + '; require ' + required;
 }
 // Exit even if a package left a timer or socket open, but only once the pipe has the output.
