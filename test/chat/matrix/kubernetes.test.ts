@@ -74,7 +74,7 @@ describe('a service on a cluster through Matrix, in Russian', () => {
   }, 120_000);
 
   it('retries a scale whose write meets a conflict', async () => {
-    const puts = (): number[] =>
+    const puts = (): string[] =>
       bed.fake.requests
         .filter(
           (r) =>
