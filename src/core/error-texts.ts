@@ -10,6 +10,7 @@ import { engineAddressErrorTexts } from './error-texts/engine-address.ts';
 import { kubernetesErrorTexts } from './error-texts/kubernetes.ts';
 import { mattermostErrorTexts } from './error-texts/mattermost.ts';
 import { matrixErrorTexts } from './error-texts/matrix.ts';
+import { pluginsErrorTexts } from './error-texts/plugins.ts';
 import { provisionErrorTexts } from './error-texts/provision.ts';
 
 export type { ErrorText } from './error-texts/error-text.ts';
@@ -24,6 +25,7 @@ export const errorTexts = {
   ...matrixErrorTexts,
   ...backupErrorTexts,
   ...alertsErrorTexts,
+  ...pluginsErrorTexts,
 };
 
 export type ErrorCode = keyof typeof errorTexts;

@@ -371,6 +371,70 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE backup_manifests ADD COLUMN samples TEXT;
     `,
   },
+  {
+    version: 13,
+    name: 'plugin requests and approvals',
+    sql: `
+      -- What the Moodle plugins directory last answered, per question, so that an outage of
+      -- the directory does not stop requests (src/plugins/directory.ts).
+      CREATE TABLE plugin_directory_cache (
+        key TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+      );
+      -- Approvals (src/core/approvals.ts): N of the members of some roles, never the
+      -- requester, before a deadline. One vote per person.
+      CREATE TABLE approvals (
+        id INTEGER PRIMARY KEY,
+        subject TEXT NOT NULL,
+        text TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        room TEXT NOT NULL,
+        card_room TEXT NOT NULL,
+        needed INTEGER NOT NULL,
+        roles TEXT NOT NULL,
+        state TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        remind_at TEXT,
+        reminded_at TEXT,
+        told_at TEXT,
+        closed_at TEXT
+      );
+      CREATE INDEX approvals_subject ON approvals (subject);
+      CREATE INDEX approvals_state ON approvals (state, expires_at);
+      CREATE TABLE approval_votes (
+        approval INTEGER NOT NULL REFERENCES approvals (id),
+        actor TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (approval, actor)
+      );
+      -- Plugin requests: one open request per plugin; another teacher asking for it is a
+      -- supporter of that request (a +1), not a second request.
+      CREATE TABLE plugin_requests (
+        id INTEGER PRIMARY KEY,
+        component TEXT NOT NULL,
+        name TEXT NOT NULL,
+        facts TEXT NOT NULL,
+        state TEXT NOT NULL,
+        approval INTEGER REFERENCES approvals (id),
+        created_at TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX plugin_requests_open ON plugin_requests (component)
+        WHERE state IN ('pending', 'approved');
+      CREATE TABLE plugin_request_supporters (
+        request INTEGER NOT NULL REFERENCES plugin_requests (id),
+        actor TEXT NOT NULL,
+        room TEXT NOT NULL,
+        locale TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (request, actor)
+      );
+    `,
+  },
 ];
 
 interface UserVersionRow {

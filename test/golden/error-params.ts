@@ -81,6 +81,8 @@ const common: Readonly<Record<string, string | number>> = {
   verb: 'backup',
   problems: 'services.moodle.scale.max: expected a number',
   detail: 'connect ECONNREFUSED 127.0.0.1:2375',
+  component: 'mod_attendance',
+  words: 'attendance table',
 };
 
 const localized: Readonly<Record<string, Readonly<Record<Locale, string>>>> = {
