@@ -32,6 +32,12 @@ import alerts from './alerts.ts';
 import silence from './silence.ts';
 import silences from './silences.ts';
 import unsilence from './unsilence.ts';
+// — plugin requests and approvals —
+import approve from './approve.ts';
+import plugin from './plugin.ts';
+import pluginRequest from './plugin-request.ts';
+import plugins from './plugins.ts';
+import reject from './reject.ts';
 
 export const commands: readonly AnyCommand[] = [
   help,
@@ -60,10 +66,16 @@ export const commands: readonly AnyCommand[] = [
   silence,
   silences,
   unsilence,
+  // — plugin requests and approvals —
+  pluginRequest,
+  plugins,
+  plugin,
   jobs,
   job,
   cancel,
   confirm,
   decline,
+  approve,
+  reject,
   audit,
 ];

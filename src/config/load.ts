@@ -19,6 +19,7 @@ import { resolveKubernetes, type KubernetesConfig } from './kubernetes.ts';
 import { formatIssues } from './problems.ts';
 import { roleCommandProblems, type KnownCommand } from './role-commands.ts';
 import { configSchema, portSchema, type ConfigLogLevel } from './schema.ts';
+import { resolvePlugins, type PluginsConfig } from './plugins-schema.ts';
 import type { RetentionDays } from '../store/retention.ts';
 
 export interface LoadedConfig {
@@ -59,6 +60,8 @@ export interface LoadedConfig {
   readonly alerts: AlertsConfig | undefined;
   /** Clusters and the services on them (kubernetes.ts); empty maps when there are none. */
   readonly kubernetes: KubernetesConfig;
+  /** Plugin requests and the commands that need approval (plugins-schema.ts). */
+  readonly plugins: PluginsConfig;
 }
 
 export interface ConfigSource {
@@ -249,5 +252,6 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
     backup: backup.settings,
     alerts: alerts.settings,
     kubernetes: kubernetes.settings,
+    plugins: resolvePlugins(file.plugins, file.approvals, file.rooms),
   };
 }

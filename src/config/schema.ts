@@ -11,6 +11,7 @@ import { secretRef } from './secrets.ts';
 import { alertsSection } from '../alerts/config-schema.ts';
 import { matrixSection } from './matrix-schema.ts';
 import { clusterSchema, namespaceName, workloadSchema } from './kubernetes-schema.ts';
+import { approvalsSection, pluginReferenceProblems, pluginsSection } from './plugins-schema.ts';
 
 /** A string that must match `re`; the message says in words what is allowed. */
 function matching(re: RegExp, expected: string): z.ZodType<string> {
@@ -266,8 +267,14 @@ export const configSchema = z
     backup: backupSection.optional(),
     /** Absent: no Alertmanager receiver (src/alerts/config-schema.ts). */
     alerts: alertsSection.optional(),
+    /** Absent: no plugin requests (plugins-schema.ts). */
+    plugins: pluginsSection.optional(),
+    /** Commands that need others' approval, per service (plugins-schema.ts). */
+    approvals: approvalsSection.optional(),
   })
   .superRefine((file, ctx) => {
+    for (const problem of pluginReferenceProblems(file))
+      ctx.addIssue({ code: 'custom', ...problem });
     const clusters = Object.keys(file.clusters);
     const { cluster, namespace } = file.provision;
     if ((cluster === undefined) !== (namespace === undefined)) {

@@ -1,5 +1,6 @@
 /** What the Bot is built from, and the state of one invocation on its way through. */
 import type { AlertsPort } from './alerts.ts';
+import type { CommandApprovals } from './approval-flow.ts';
 import type { AuditLog } from './audit.ts';
 import type { BackupLedger, BackupService } from './backup.ts';
 import type { Catalog, ServiceDefinition } from './catalog.ts';
@@ -12,6 +13,7 @@ import type { Logger } from './logger.ts';
 import type { BotMetrics } from './metrics-port.ts';
 import type { People } from './people.ts';
 import type { Platform } from './platform.ts';
+import type { PluginsPort } from './plugins.ts';
 import type { Registry } from './registry.ts';
 import type { TemplateCatalog } from './templates.ts';
 
@@ -29,6 +31,15 @@ export interface BotDeps {
   /** For `backup`, `restore`, `verify`; refused when absent. */
   readonly backups?: BackupService;
   readonly backupLedger?: BackupLedger;
+  /** For the plugin commands; refused (plugins-not-configured) when absent. */
+  readonly plugins?: PluginsPort;
+  /** Commands that need others' approval per service (`approvals.commands`); none when absent. */
+  readonly approvals?: CommandApprovals;
+  /**
+   * Plain words (a teacher's "please install mod_attendance") as the tokens of a command;
+   * asked only when the first word is not a command. Undefined: not a request it knows.
+   */
+  readonly interpret?: (text: string) => string[] | undefined;
   readonly log: Logger;
   /** Commands and jobs counted and timed for /metrics (`pes serve`); nothing when absent. */
   readonly metrics?: BotMetrics;

@@ -4,6 +4,8 @@
  */
 import type { AuditEntry, AuditRecord, Decision } from './audit.ts';
 import { auditInterrupted } from './audit-interrupted.ts';
+import { decideCommandApproval, requestApproval, ruleFor } from './approval-flow.ts';
+import type { ApprovalVerdict } from './approvals.ts';
 import type { BotDeps, Call } from './bot-deps.ts';
 import type { Catalog } from './catalog.ts';
 import type { AnyCommand, CommandResult } from './command.ts';
@@ -26,7 +28,7 @@ import { isRefusal, outcomeFromError, type Outcome } from './outcome.ts';
 import { parseCommand, type ParsedCommand } from './parse.ts';
 import { idsOnly, nameBusyHolder, nameOf } from './people.ts';
 import { isAllowed, rolesAllowing } from './permissions.ts';
-import { tokenize } from './tokenize.ts';
+import { maxInputLength, tokenize } from './tokenize.ts';
 
 export type { BotDeps } from './bot-deps.ts';
 
@@ -94,7 +96,7 @@ export class Bot {
       parsed = parseCommand(
         this.#deps.registry,
         this.#deps.catalog,
-        tokenize(invocation.text),
+        this.#tokens(invocation.text),
         call.privateLocale,
       );
       this.#authorize(actor, parsed.command);
@@ -167,6 +169,18 @@ export class Bot {
     }
     const lockKey = this.#lockKey(parsed);
     if (lockKey !== undefined) this.#runner.refuseIfBusy(lockKey);
+    // Others must agree first (approvals.commands); the approved command comes back here
+    // with `approved` set, and asks its own confirmation then.
+    const approvals = this.#deps.approvals;
+    const rule =
+      approvals === undefined || dryRun || call.invocation.approved !== undefined
+        ? undefined
+        : ruleFor(approvals.rules, command.name, lockKey);
+    if (approvals !== undefined && rule !== undefined) {
+      return requestApproval(approvals, this.#deps.catalog, call, rule, (room) =>
+        this.localeFor({ room: { id: room } }),
+      );
+    }
     if (command.describe !== undefined && call.invocation.preconfirmed !== true && !dryRun) {
       const described = await command.describe(ctx, input);
       const steps =
@@ -227,6 +241,35 @@ export class Bot {
     }
   }
 
+  /**
+   * The tokens of a command line; plain words that are no command (a teacher's request)
+   * become the command they mean when the `interpret` of the deps knows them.
+   */
+  #tokens(text: string): string[] {
+    const first = text.trim().split(/\s+/)[0] ?? '';
+    const interpret = this.#deps.interpret;
+    if (interpret !== undefined && first !== '' && this.#deps.registry.find(first) === undefined) {
+      const tokens = text.length <= maxInputLength ? interpret(text) : undefined;
+      if (tokens !== undefined) return tokens;
+    }
+    return tokenize(text);
+  }
+
+  #approve(
+    call: Call,
+    id: number,
+    verdict: ApprovalVerdict,
+    reason: string,
+  ): Promise<CommandResult> {
+    const approvals = this.#deps.approvals;
+    if (approvals === undefined) return Promise.reject(new UserError('approval-unknown', { id }));
+    return decideCommandApproval(approvals, this.#deps.catalog, call, id, verdict, reason, {
+      localeOf: (room) => this.localeFor({ room: { id: room } }),
+      nameOf: (actorId) => (actorId === call.actor.id ? call.actor.displayName : actorId),
+      rerun: (inv, sink) => this.invoke(inv, sink),
+    });
+  }
+
   /** The value of the argument a mutating command locks on (its service), if any. */
   #lockKey({ command, input }: ParsedCommand): string | undefined {
     const lockArg = command.mutating?.lock;
@@ -266,6 +309,7 @@ export class Bot {
       redact: this.#redact,
       decide: (code, decision) =>
         decideConfirmation(this.#deps, call, code, decision, (inv, sink) => this.invoke(inv, sink)),
+      approve: (id, verdict, reason) => this.#approve(call, id, verdict, reason),
     });
   }
 

@@ -12,6 +12,8 @@ import { quoteValue } from './parse.ts';
 import { idsOnly } from './people.ts';
 import { isAllowed } from './permissions.ts';
 import { noTemplates } from './templates.ts';
+import { noPlugins } from './plugins.ts';
+import type { ApprovalVerdict } from './approvals.ts';
 
 export interface JobBinding {
   readonly job: JobRecord;
@@ -25,6 +27,11 @@ export function buildContext(options: {
   readonly signal: AbortSignal;
   readonly redact: Redactor;
   readonly decide: (code: string, decision: 'confirmed' | 'declined') => Promise<CommandResult>;
+  readonly approve: (
+    id: number,
+    verdict: ApprovalVerdict,
+    reason: string,
+  ) => Promise<CommandResult>;
 }): CommandContext {
   const { deps, call, job, redact } = options;
   const { catalog } = deps;
@@ -64,5 +71,7 @@ export function buildContext(options: {
     progress: (fraction, text) => job?.progress(Math.min(1, Math.max(0, fraction)), redact(text)),
     reply: (message) => call.sink.reply(message),
     decide: options.decide,
+    plugins: deps.plugins ?? noPlugins,
+    approve: options.approve,
   };
 }

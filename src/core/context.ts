@@ -11,6 +11,8 @@ import type { Logger } from './logger.ts';
 import type { Message } from './message.ts';
 import type { People } from './people.ts';
 import type { Platform } from './platform.ts';
+import type { PluginsPort } from './plugins.ts';
+import type { ApprovalVerdict } from './approvals.ts';
 import type { TemplateCatalog } from './templates.ts';
 
 /** The read side of the registry, for `help`. */
@@ -54,4 +56,8 @@ export interface CommandContext {
   reply(message: Message): void;
   /** Decides on a pending confirmation; a confirmed one runs its command and returns its result. */
   decide(code: string, decision: 'confirmed' | 'declined'): Promise<CommandResult>;
+  /** Moodle plugin requests; refuses with plugins-not-configured when absent. */
+  readonly plugins: PluginsPort;
+  /** A vote on a command approval; an approved one runs its command and returns its result. */
+  approve(id: number, verdict: ApprovalVerdict, reason: string): Promise<CommandResult>;
 }

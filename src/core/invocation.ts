@@ -20,6 +20,8 @@ export interface Invocation {
   readonly preconfirmed?: boolean;
   /** How many of the command's confirmation questions were already answered yes. */
   readonly confirmedSteps?: number;
+  /** The approval (approval-flow.ts) that released this command, when it needed one. */
+  readonly approved?: number;
 }
 
 export interface ProgressUpdate {

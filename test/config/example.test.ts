@@ -43,7 +43,12 @@ describe('config/pes.example.yaml', () => {
   it('makes the unix user running the bot an admin', () => {
     const admin = loaded.catalog.roles.find((role) => role.name === 'admin');
     expect(admin).toEqual({ name: 'admin', members: ['local:alice'], commands: ['*'] });
-    expect(loaded.catalog.roles.map((role) => role.name)).toEqual(['admin', 'operator', 'oncall']);
+    expect(loaded.catalog.roles.map((role) => role.name)).toEqual([
+      'admin',
+      'operator',
+      'oncall',
+      'teacher',
+    ]);
     expect(loaded.catalog.rooms).toEqual([{ name: 'terminal', address: 'terminal' }]);
   });
 });

@@ -30,10 +30,10 @@ describe('role commands are checked against the registry', () => {
   });
 
   it('refuses a command that does not exist, listing the commands there are', () => {
-    const error = catchUserError(load(rolesConfig('[plugin-request]')));
+    const error = catchUserError(load(rolesConfig('[teleport]')));
     const [line, ...rest] = problemsOf(error);
     expect(rest).toEqual([]);
-    expect(line).toMatch(/^roles\.ops\.commands\.0: no command "plugin-request" \(the commands: /);
+    expect(line).toMatch(/^roles\.ops\.commands\.0: no command "teleport" \(the commands: /);
     for (const command of commands) expect(line).toContain(command.name);
   });
 

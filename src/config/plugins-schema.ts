@@ -1,0 +1,148 @@
+/**
+ * `plugins:` (teachers' Moodle plugin requests) and `approvals:` (commands that need the
+ * approval of others, per service) in the configuration, and their resolved form.
+ */
+import { z } from 'zod';
+import type { CommandApprovalRule, ApprovalPolicy } from '../core/approvals.ts';
+import type { PluginDeskSettings } from '../plugins/desk.ts';
+
+const roleName = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'expected a role name');
+const roomName = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'expected a room name of rooms:');
+
+/** N of the members of `roles`, within `hours`, reminded `remindHours` before the end. */
+const policy = {
+  roles: z.array(roleName).min(1),
+  count: z.int().min(1).max(20).default(1),
+  hours: z
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(72),
+  remindHours: z
+    .number()
+    .positive()
+    .max(24 * 365)
+    .optional(),
+  /** The room (a name of `rooms:`) the card goes to; where it was asked when absent. */
+  room: roomName.optional(),
+};
+
+export const pluginsSection = z.strictObject({
+  /** The Moodle service of `services:`. */
+  service: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'expected a service name'),
+  /** Moodle's root inside its container (config.php is there); 5.1's public/ is found by itself. */
+  root: z
+    .string()
+    .regex(/^\/[^\s]*$/, 'expected an absolute path')
+    .default('/var/www/html'),
+  /** The container to read the site in; the service's first running one when absent. */
+  container: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'expected a Docker name')
+    .optional(),
+  /** The plugins directory API (Moodle's own: https://download.moodle.org/api/1.3). */
+  directoryUrl: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'expected an http(s) URL')
+    .optional(),
+  approvals: z.strictObject(policy),
+});
+
+export const approvalsSection = z.strictObject({
+  commands: z
+    .array(
+      z.strictObject({
+        command: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/),
+        service: z.string(),
+        ...policy,
+      }),
+    )
+    .default([]),
+});
+
+type PolicyInput = {
+  roles: string[];
+  count: number;
+  hours: number;
+  remindHours?: number | undefined;
+  room?: string | undefined;
+};
+
+function resolvePolicy(
+  p: PolicyInput,
+  rooms: Readonly<Record<string, { address: string }>>,
+): ApprovalPolicy {
+  const room = p.room === undefined ? undefined : rooms[p.room]?.address;
+  return {
+    roles: p.roles,
+    count: p.count,
+    ttlMs: p.hours * 3_600_000,
+    ...(p.remindHours === undefined ? {} : { remindBeforeMs: p.remindHours * 3_600_000 }),
+    ...(room === undefined ? {} : { room }),
+  };
+}
+
+export interface PluginsConfig {
+  readonly desk: (PluginDeskSettings & { readonly directoryUrl: string | undefined }) | undefined;
+  readonly commandRules: readonly CommandApprovalRule[];
+}
+
+export function resolvePlugins(
+  plugins: z.output<typeof pluginsSection> | undefined,
+  approvals: z.output<typeof approvalsSection> | undefined,
+  rooms: Readonly<Record<string, { address: string }>>,
+): PluginsConfig {
+  return {
+    desk:
+      plugins === undefined
+        ? undefined
+        : {
+            service: plugins.service,
+            root: plugins.root,
+            ...(plugins.container === undefined ? {} : { container: plugins.container }),
+            directoryUrl: plugins.directoryUrl,
+            policy: resolvePolicy(plugins.approvals, rooms),
+          },
+    commandRules: (approvals?.commands ?? []).map((c) => ({
+      command: c.command,
+      service: c.service,
+      ...resolvePolicy(c, rooms),
+    })),
+  };
+}
+
+/** Names the configuration refers to that must exist: services, rooms, roles. */
+export function pluginReferenceProblems(file: {
+  services: Record<string, unknown>;
+  rooms: Record<string, unknown>;
+  roles: Record<string, unknown>;
+  plugins?: z.output<typeof pluginsSection> | undefined;
+  approvals?: z.output<typeof approvalsSection> | undefined;
+}): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const check = (p: PolicyInput, at: (string | number)[]): void => {
+    if (p.room !== undefined && !(p.room in file.rooms))
+      problems.push({ path: [...at, 'room'], message: `no room "${p.room}" in rooms:` });
+    p.roles.forEach((r, i) => {
+      if (!(r in file.roles))
+        problems.push({ path: [...at, 'roles', i], message: `no role "${r}" in roles:` });
+    });
+  };
+  if (file.plugins !== undefined) {
+    if (!(file.plugins.service in file.services))
+      problems.push({
+        path: ['plugins', 'service'],
+        message: `no service "${file.plugins.service}" in services:`,
+      });
+    check(file.plugins.approvals, ['plugins', 'approvals']);
+  }
+  file.approvals?.commands.forEach((c, i) => {
+    if (!(c.service in file.services))
+      problems.push({
+        path: ['approvals', 'commands', i, 'service'],
+        message: `no service "${c.service}" in services:`,
+      });
+    check(c, ['approvals', 'commands', i]);
+  });
+  return problems;
+}

@@ -1,0 +1,37 @@
+/**
+ * The port of the plugin commands (plugin-request, plugins, plugin): teachers' requests for
+ * Moodle plugins and the admins' decisions on them. Implemented by src/plugins/desk.ts.
+ */
+import type { ApprovalVerdict } from './approvals.ts';
+import type { CommandResult } from './command.ts';
+import type { CommandContext } from './context.ts';
+import { UserError } from './errors.ts';
+
+export interface PluginRequestInput {
+  /** A component, a directory link, or name words; then, after a component or link, why. */
+  readonly words: readonly string[];
+  /** Why, when given apart from the words (plain-words requests keep the message here). */
+  readonly why: string | undefined;
+}
+
+export interface PluginsPort {
+  request(ctx: CommandContext, input: PluginRequestInput): Promise<CommandResult>;
+  list(ctx: CommandContext, filter: { pending: boolean; mine: boolean }): Promise<CommandResult>;
+  show(ctx: CommandContext, id: number): Promise<CommandResult>;
+  decide(
+    ctx: CommandContext,
+    id: number,
+    verdict: ApprovalVerdict,
+    reason: string,
+  ): Promise<CommandResult>;
+}
+
+const refuse = (): Promise<never> => Promise.reject(new UserError('plugins-not-configured'));
+
+/** For a bot without a `plugins:` section. */
+export const noPlugins: PluginsPort = {
+  request: refuse,
+  list: refuse,
+  show: refuse,
+  decide: refuse,
+};

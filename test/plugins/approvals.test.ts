@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApprovalPolicy } from '../../src/core/approvals.ts';
+import type { BackupService } from '../../src/core/backup.ts';
+import { identify } from '../../src/core/identity.ts';
+import { UserError } from '../../src/core/errors.ts';
+import { openDatabase } from '../../src/store/database.ts';
+import { SqliteApprovalStore } from '../../src/store/approvals-repo.ts';
+import { FakePluginsDirectory } from '../fakes/moodle-plugins/server.ts';
+import { admins, pluginBed, pluginCatalog } from './bed.ts';
+
+const hour = 3_600_000;
+const policy: ApprovalPolicy = {
+  roles: ['admin'],
+  count: 2,
+  ttlMs: 4 * hour,
+  remindBeforeMs: hour,
+  room: admins,
+};
+
+function store(): { store: SqliteApprovalStore; tick: (ms: number) => void } {
+  let now = new Date('2026-12-07T01:00:00Z');
+  return {
+    store: new SqliteApprovalStore(openDatabase(':memory:'), { now: () => now }),
+    tick: (ms) => {
+      now = new Date(now.getTime() + ms);
+    },
+  };
+}
+
+const catalog = pluginCatalog();
+const who = (id: string): ReturnType<typeof identify> => identify(catalog, id);
+
+function refusal(work: () => unknown): string {
+  try {
+    work();
+  } catch (error) {
+    if (error instanceof UserError) return error.code;
+    throw error;
+  }
+  return 'counted';
+}
+
+describe('approvals: N of M', () => {
+  it('two approvers of the role: the first counts, the second approves', () => {
+    const { store: s } = store();
+    const a = s.create({
+      subject: 'command',
+      text: 'restore moodle latest',
+      actor: 'mattermost:admin1',
+      room: 'terminal',
+      policy,
+    });
+    expect(a.state).toBe('pending');
+    expect(a.cardRoom).toBe(admins);
+    expect(s.vote(a.id, who('mattermost:admin2'), 'approve', '', catalog).state).toBe('pending');
+    expect(s.vote(a.id, who('mattermost:admin3'), 'approve', 'ok', catalog).state).toBe('approved');
+    expect(s.get(a.id)?.votes.map((v) => v.actor)).toEqual([
+      'mattermost:admin2',
+      'mattermost:admin3',
+    ]);
+  });
+
+  it('refuses self-approval, a person without the role, a second vote, and a closed one', () => {
+    const { store: s } = store();
+    const a = s.create({
+      subject: 'command',
+      text: 'restore moodle latest',
+      actor: 'mattermost:admin1',
+      room: 'terminal',
+      policy,
+    });
+    expect(refusal(() => s.vote(a.id, who('mattermost:admin1'), 'approve', '', catalog))).toBe(
+      'approval-self',
+    );
+    expect(refusal(() => s.vote(a.id, who('mattermost:teacher1'), 'approve', '', catalog))).toBe(
+      'approval-not-allowed',
+    );
+    expect(refusal(() => s.vote(a.id, who('mattermost:admin2'), 'approve', '', catalog))).toBe(
+      'counted',
+    );
+    expect(refusal(() => s.vote(a.id, who('mattermost:admin2'), 'approve', '', catalog))).toBe(
+      'approval-twice',
+    );
+    expect(
+      refusal(() => s.vote(a.id, who('mattermost:admin3'), 'reject', 'not now', catalog)),
+    ).toBe('counted');
+    expect(s.get(a.id)?.state).toBe('rejected');
+    expect(refusal(() => s.vote(a.id, who('local:root'), 'approve', '', catalog))).toBe(
+      'approval-closed',
+    );
+  });
+
+  it('reminds once before the deadline, expires once after it, and refuses a vote after', () => {
+    const { store: s, tick } = store();
+    const a = s.create({
+      subject: 'command',
+      text: 'restore moodle latest',
+      actor: 'mattermost:admin1',
+      room: 'terminal',
+      policy,
+    });
+    expect(s.claimReminders('command')).toEqual([]);
+    tick(3 * hour);
+    expect(s.claimReminders('command').map((x) => x.id)).toEqual([a.id]);
+    expect(s.claimReminders('command')).toEqual([]);
+    expect(s.claimExpired('command')).toEqual([]);
+    tick(hour);
+    expect(refusal(() => s.vote(a.id, who('mattermost:admin2'), 'approve', '', catalog))).toBe(
+      'approval-expired',
+    );
+    expect(s.claimExpired('plugin-request:')).toEqual([]);
+    expect(s.claimExpired('command').map((x) => x.state)).toEqual(['expired']);
+    expect(s.claimExpired('command')).toEqual([]);
+    expect(s.get(a.id)?.state).toBe('expired');
+  });
+});
+
+describe('approvals on the command path: restore of moodle needs 2 admins', () => {
+  const fake = new FakePluginsDirectory();
+  let url = '';
+  beforeAll(async () => {
+    url = await fake.start();
+  });
+  afterAll(() => fake.stop());
+
+  function fakeBackups(planned: string[]): BackupService {
+    const fail = (): never => {
+      throw new UserError('backup-no-snapshots', { service: 'moodle' });
+    };
+    return {
+      sources: () => [],
+      planRestore: (service: { name: string }) => {
+        planned.push(service.name);
+        return Promise.reject(new UserError('backup-no-snapshots', { service: service.name }));
+      },
+      backup: fail,
+      restore: fail,
+      verify: fail,
+      snapshots: () => Promise.resolve([]),
+      unlock: fail,
+      prune: fail,
+      files: fail,
+    };
+  }
+
+  it('restore waits for two admins other than the one who asked, then runs as them', async () => {
+    const planned: string[] = [];
+    const bed = pluginBed({
+      directoryUrl: url,
+      backups: fakeBackups(planned),
+      rules: [{ command: 'restore', service: 'moodle', ...policy }],
+    });
+    const asked = await bed.say('mattermost:admin1', 'restore moodle latest', { locale: 'en' });
+    expect(asked.status).toBe('pending');
+    expect(asked.message.text).toContain('needs approval (2 of the roles admin): approval #1');
+    expect(planned).toEqual([]);
+    const card = bed.notices.find((n) => n.kind === 'post' && n.room === admins);
+    expect(card?.message.actions?.map((a) => a.command)).toEqual(['approve 1', 'reject 1']);
+
+    const self = await bed.say('mattermost:admin1', 'approve 1', { locale: 'en' });
+    expect(self.errorCode).toBe('approval-self');
+    // `approve` is granted by roles like any command; the teacher role does not have it.
+    const teacher = await bed.say('mattermost:teacher1', 'approve 1', { locale: 'en' });
+    expect(teacher.errorCode).toBe('not-permitted');
+    const first = await bed.say('mattermost:admin2', 'approve 1', { locale: 'en' });
+    expect(first.message.text).toBe('Your decision counts: 1 of 2.');
+    expect(planned).toEqual([]);
+    const twice = await bed.say('mattermost:admin2', 'approve 1', { locale: 'en' });
+    expect(twice.errorCode).toBe('approval-twice');
+    await bed.say('mattermost:admin3', 'approve 1 go ahead', { locale: 'en' });
+    // Released: restore ran (as admin1) up to its own plan.
+    expect(planned).toEqual(['moodle']);
+    const edits = bed.notices.filter((n) => n.kind === 'edit' && n.key === 'approval:1');
+    expect(edits.at(-1)?.message.text).toContain('Approved by mattermost:admin3');
+    expect(edits.at(-1)?.message.actions).toBeUndefined();
+  });
+
+  it('an approval nobody decides expires: the requester is told, the card edited', async () => {
+    const bed = pluginBed({
+      directoryUrl: url,
+      backups: fakeBackups([]),
+      rules: [{ command: 'restore', service: 'moodle', ...policy }],
+    });
+    await bed.say('mattermost:admin1', 'restore moodle latest', { locale: 'en' });
+    bed.tick(3 * hour);
+    bed.housekeeping();
+    expect(bed.notices.at(-1)?.message.text).toContain('⏰ Reminder: #1 (restore moodle latest)');
+    bed.tick(hour);
+    bed.housekeeping();
+    const told = bed.notices.find((n) => n.key === 'approval:1:expired');
+    expect(told?.room).toBe('mattermost:dmadmin1');
+    expect(told?.message.text).toContain(
+      'Nobody approved your request `restore moodle latest` (#1) in time',
+    );
+    const late = await bed.say('mattermost:admin2', 'approve 1', { locale: 'en' });
+    expect(late.errorCode).toBe('approval-expired');
+  });
+
+  it('a dry run needs no approval', async () => {
+    const planned: string[] = [];
+    const bed = pluginBed({
+      directoryUrl: url,
+      backups: fakeBackups(planned),
+      rules: [{ command: 'restore', service: 'moodle', ...policy }],
+    });
+    await bed.say('mattermost:admin1', 'restore moodle latest --dry-run', { locale: 'en' });
+    expect(planned).toEqual(['moodle']);
+    expect(bed.notices).toEqual([]);
+  });
+});
