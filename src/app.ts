@@ -27,6 +27,7 @@ import { SqliteAuditLog } from './store/audit-repo.ts';
 import { SqliteBackupLedger } from './store/backup-repo.ts';
 import { SqliteConfirmationStore } from './store/confirmations-repo.ts';
 import { openDatabase } from './store/database.ts';
+import { wirePlugins, type PluginWiring } from './plugins/wire.ts';
 import { SqliteJobStore } from './store/jobs-repo.ts';
 
 export interface App {
@@ -43,6 +44,8 @@ export interface App {
   readonly matrix: MatrixAdapter | undefined;
   /** The alert commands' port; `pes serve` connects the alert delivery to it. */
   readonly alerts: AlertsHub;
+  /** Plugin requests and command approvals; `pes serve` runs their housekeeping. */
+  readonly plugins: PluginWiring;
   close(): void;
 }
 
@@ -90,6 +93,12 @@ export async function createApp(
   const alerts = new AlertsHub(amUrl === undefined ? undefined : new AlertmanagerClient(amUrl));
   // Names of people and rooms for what people read; each messenger adds its lookups to it.
   const people = new PeopleDirectory({ log: log.child({ part: 'people' }) });
+  const plugins = wirePlugins({
+    config: config.plugins,
+    catalog: config.catalog,
+    db,
+    log: log.child({ part: 'plugins' }),
+  });
   const bot = new Bot({
     catalog: config.catalog,
     registry: new Registry(commands),
@@ -104,6 +113,9 @@ export async function createApp(
     log,
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     people,
+    ...(plugins.desk === undefined ? {} : { plugins: plugins.desk }),
+    ...(plugins.approvals === undefined ? {} : { approvals: plugins.approvals }),
+    ...(plugins.interpret === undefined ? {} : { interpret: plugins.interpret }),
   });
   const mattermost =
     config.mattermost === undefined
@@ -130,6 +142,8 @@ export async function createApp(
           people,
           log: log.child({ part: 'matrix' }),
         });
+  // Cards and the teachers' answers go out through the messengers configured.
+  plugins.notices.attach({ mattermost, matrix });
   return {
     config,
     bot,
@@ -140,6 +154,7 @@ export async function createApp(
     mattermost,
     matrix,
     alerts,
+    plugins,
     close: () => db.close(),
   };
 }

@@ -45,6 +45,14 @@ const decisionRefusals: ReadonlySet<string> = new Set([
   'not-permitted',
   'not-permitted-no-role',
   'invalid-argument',
+  // Approvals (src/core/approvals.ts): a vote that does not count changes nothing either.
+  'approval-not-allowed',
+  'approval-self',
+  'approval-twice',
+  'approval-expired',
+  'approval-closed',
+  'approval-unknown',
+  'plugin-request-unknown',
 ]);
 
 /** Whether a click or reaction was refused (not allowed, already decided, expired, unknown). */

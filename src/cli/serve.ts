@@ -159,6 +159,15 @@ export async function serve(
   app.mattermost?.start();
   app.matrix?.start();
   alerts?.delivery?.start();
+  // Approval reminders and expiries (plugin requests, approvals.commands), once a minute.
+  const approvalTimer = setInterval(() => {
+    try {
+      app.plugins.housekeeping();
+    } catch (error) {
+      app.log.error('approval housekeeping failed', { error });
+    }
+  }, 60_000);
+  approvalTimer.unref();
   // Backups and drills on their cron schedules (services.<name>.backup.schedule / drill).
   const scheduler = new BackupScheduler({
     entries:
@@ -242,6 +251,7 @@ export async function serve(
   // New commands are refused from here on (`bot-stopping`), while the messengers and the
   // HTTP server still answer them so; running jobs are cancelled and waited for.
   scheduler.stop();
+  clearInterval(approvalTimer);
   retention.stop();
   const abandoned = await stopJobs({
     runner: app.bot.runner,

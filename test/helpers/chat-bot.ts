@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { commands } from '../../commands/index.ts';
 import { serviceArg } from '../../src/core/args.ts';
 import type { AlertsPort } from '../../src/core/alerts.ts';
-import { Bot } from '../../src/core/bot.ts';
+import { Bot, type BotDeps } from '../../src/core/bot.ts';
 import type { Catalog, ServiceDefinition } from '../../src/core/catalog.ts';
 import { defineCommand, type AnyCommand } from '../../src/core/command.ts';
 import type { Logger } from '../../src/core/logger.ts';
@@ -122,6 +122,8 @@ export interface ChatBotOptions {
   readonly people?: People | undefined;
   /** The platform per service; absent: one that only knows status. */
   readonly platform?: ((service: ServiceDefinition) => Platform) | undefined;
+  /** More of the bot's parts (plugin requests, approvals), built on the same state. */
+  readonly deps?: Partial<BotDeps> | undefined;
 }
 
 /** The real commands and `extra` on SQLite stores in `db`, on a platform that only knows status. */
@@ -135,6 +137,7 @@ export function chatBot(o: ChatBotOptions): Bot {
     platform: o.platform ?? (() => fakePlatform({})),
     ...(o.alerts === undefined ? {} : { alerts: o.alerts }),
     ...(o.people === undefined ? {} : { people: o.people }),
+    ...o.deps,
     log: o.log,
   });
 }

@@ -158,6 +158,22 @@ export class MatrixAdapter {
       return false;
     }
   }
+  /**
+   * Replaces what `announce` posted under `key` (an approval card after each decision),
+   * through the outbox, once per `revision`; false when refused, as `announce`.
+   */
+  amend(room: string, message: Message, key: string, revision: string): boolean {
+    if (!room.startsWith(roomPrefix)) return false;
+    const roomId = room.slice(roomPrefix.length);
+    try {
+      const rendered = this.render(message, roomId);
+      this.outbox.edit(`announce:${key}:${revision}`, `announce:${key}`, roomId, rendered);
+      return true;
+    } catch (error) {
+      this.#d.log.error('announcement edit could not be queued', { room, key, error });
+      return false;
+    }
+  }
 
   /** Edits every decided prompt (a decision made elsewhere, e.g. the terminal); how many. */
   settlePrompts(): number {

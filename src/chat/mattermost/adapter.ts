@@ -170,6 +170,24 @@ export class MattermostAdapter {
   }
 
   /**
+   * Edits what `announce` posted under `key` (an approval card after each decision), through
+   * the outbox, once per `revision`; false when refused, as `announce`.
+   */
+  amend(room: string, message: Message, key: string, revision: string): boolean {
+    const channelId = room.startsWith(roomPrefix) ? room.slice(roomPrefix.length) : undefined;
+    if (channelId === undefined || !mattermostIdPattern.test(channelId)) return false;
+    try {
+      const target = { channelId, root: undefined, userId: '', direct: false };
+      const rendered = this.#render(message, target);
+      this.#outbox.patch(`announce:${key}:${revision}`, `announce:${key}`, channelId, rendered);
+      return true;
+    } catch (error) {
+      this.#d.log.error('announcement edit could not be queued', { room, key, error });
+      return false;
+    }
+  }
+
+  /**
    * Edits the prompt of confirmation `code` once it is decided elsewhere (the terminal), as a
    * decision typed here does (prompt-story.ts); false when pending or not posted here.
    */

@@ -13,7 +13,7 @@ import { MattermostAdapter, type AdapterTiming } from '../../../src/chat/matterm
 import type { MattermostSettings } from '../../../src/chat/mattermost/types.ts';
 import { PeopleDirectory, type DirectoryOptions } from '../../../src/chat/people/directory.ts';
 import type { AlertsPort } from '../../../src/core/alerts.ts';
-import { Bot } from '../../../src/core/bot.ts';
+import { Bot, type BotDeps } from '../../../src/core/bot.ts';
 import type { Catalog, ServiceDefinition } from '../../../src/core/catalog.ts';
 import type { Platform } from '../../../src/core/platform.ts';
 import { defineCommand } from '../../../src/core/command.ts';
@@ -87,6 +87,9 @@ export interface HarnessOptions {
   readonly catalog?: (base: Catalog) => Catalog;
   /** The platform per service; absent: one that only knows status. */
   readonly platform?: (service: ServiceDefinition) => Platform;
+  /** More of the bot's parts on its state database; `ready` gets each adapter built. */
+  readonly deps?: (db: DatabaseSync) => Partial<BotDeps>;
+  readonly ready?: (adapter: MattermostAdapter) => void;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -156,8 +159,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       alerts: options.alerts,
       people,
       platform: options.platform,
+      deps: options.deps?.(db),
     });
-    return { bot, adapter: new MattermostAdapter({ settings, bot, db, log, timing, people }) };
+    const made = new MattermostAdapter({ settings, bot, db, log, timing, people });
+    options.ready?.(made);
+    return { bot, adapter: made };
   };
   let built = build();
   adapter = built.adapter;
