@@ -167,7 +167,9 @@ export default defineCommand({
     // `backup unlock` as people type it; the permission is that of backup-unlock.
     if (input.service === 'unlock') return runUnlock(ctx, input.dryRun);
     if (input.service === 'prune') return runPrune(ctx, input.dryRun);
-    if (input.service === 'files') return runFiles(ctx, input.more);
+    // `backup files` alone backs up a service named `files`, where there is one.
+    const filesService = input.more.length === 0 && ctx.catalog.services.has('files');
+    if (input.service === 'files' && !filesService) return runFiles(ctx, input.more);
     if (input.more.length > 0) {
       throw new UserError('extra-arguments', { command: 'backup', extra: input.more.join(' ') });
     }
