@@ -13,7 +13,7 @@ import { MatrixAdapter, type MatrixTiming } from '../../../src/chat/matrix/adapt
 import { PeopleDirectory } from '../../../src/chat/people/directory.ts';
 import type { MatrixSettings } from '../../../src/chat/matrix/types.ts';
 import type { AlertsPort } from '../../../src/core/alerts.ts';
-import type { Bot } from '../../../src/core/bot.ts';
+import type { Bot, BotDeps } from '../../../src/core/bot.ts';
 import type { Catalog, ServiceDefinition } from '../../../src/core/catalog.ts';
 import { defineCommand } from '../../../src/core/command.ts';
 import { createLogger } from '../../../src/core/logger.ts';
@@ -95,6 +95,9 @@ export interface HarnessOptions {
   readonly catalog?: (base: Catalog) => Catalog;
   /** The platform per service; absent: one that only knows status. */
   readonly platform?: (service: ServiceDefinition) => Platform;
+  /** More of the bot's parts on its state database; `ready` gets each adapter built. */
+  readonly deps?: (db: DatabaseSync) => Partial<BotDeps>;
+  readonly ready?: (adapter: MatrixAdapter) => void;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -145,8 +148,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       alerts: options.alerts,
       people,
       platform: options.platform,
+      deps: options.deps?.(db),
     });
-    return new MatrixAdapter({ settings, bot, db, log, timing, people });
+    const made = new MatrixAdapter({ settings, bot, db, log, timing, people });
+    options.ready?.(made);
+    return made;
   };
   let adapter = build();
   adapter.start();
