@@ -5,7 +5,17 @@
  * bot then learns the full snapshot id and finds a partial snapshot by asking restic, as it
  * does for S3, MinIO or a REST server, where for a local path it reads the repository's files.
  */
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -90,6 +100,29 @@ describe('restic over sftp (a repository that is not a local path)', () => {
       backupProduced(engine, produced, tagsFor('app', 'command:dump', 'remote-2'), 'dump.bin'),
     ).rejects.toThrow('pg_dump: connection lost');
     expect(snapshotFiles()).toEqual(before);
+  });
+
+  it('file-level: the files of a directory round trip; the full id comes from restic', async () => {
+    const source = join(dir, 'files-src');
+    mkdirSync(join(source, 'sub/empty'), { recursive: true });
+    writeFileSync(join(source, 'a.txt'), 'remote files\n');
+    writeFileSync(join(source, 'sub/b.bin'), Buffer.alloc(200 * 1024, 3));
+    symlinkSync('a.txt', join(source, 'link'));
+    const made = await engine.backupTree({
+      directory: source,
+      tags: tagsFor('app', 'volume:data', 'remote-3'),
+      onProgress: () => undefined,
+    });
+    expect(made.snapshotId).toMatch(/^[0-9a-f]{64}$/);
+    const snapshot = await findSnapshot(engine, 'app', made.snapshotId);
+    expect(snapshot.kind).toBe('files');
+    const target = join(dir, 'files-out');
+    mkdirSync(target);
+    await engine.restoreTree(snapshot, { directory: target });
+    expect(readFileSync(join(target, 'a.txt'), 'utf8')).toBe('remote files\n');
+    expect(readFileSync(join(target, 'sub/b.bin')).equals(Buffer.alloc(200 * 1024, 3))).toBe(true);
+    expect(readlinkSync(join(target, 'link'))).toBe('a.txt');
+    expect(readdirSync(join(target, 'sub/empty'))).toEqual([]);
   });
 
   it('a wrong password is a clear error and changes nothing', async () => {
