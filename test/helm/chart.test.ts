@@ -394,3 +394,37 @@ describe('bad values', () => {
     expect(result.stdout + result.stderr).toContain(says);
   });
 });
+
+describe('NOTES.txt', () => {
+  async function notes(values?: object): Promise<string> {
+    const result = await helm([
+      'install',
+      'bot',
+      chartDir,
+      '--dry-run=client',
+      '--namespace',
+      'pes',
+      ...valuesArgs(values),
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    return result.stdout.slice(result.stdout.indexOf('NOTES:'));
+  }
+
+  it('says how to check the release, where secrets go, the endpoints and the scrape job', async () => {
+    const text = await notes(observable);
+    expect(text).toContain('kubectl -n pes rollout status deployment/bot-pes-bot');
+    expect(text).toContain('helm test bot -n pes');
+    expect(text).toContain('{file: secrets/<key>}');
+    expect(text).toContain('https://pes.example.org/mattermost/command');
+    expect(text).toContain('https://pes.example.org/hooks/alertmanager');
+    expect(text).toContain('job="pes-bot"');
+    expect(text).toContain('deploy/grafana/pes-bot.json');
+  });
+
+  it('without existingSecret, says that the configuration can refer to no secret', async () => {
+    const text = await notes();
+    expect(text).toContain('No existingSecret is set');
+    expect(text).not.toContain('job="pes-bot"');
+  });
+});

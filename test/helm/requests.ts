@@ -4,7 +4,11 @@
  * (https://kubernetes.io/docs/reference/access-authn-authz/authorization/#determine-the-request-verb
  * and k8s.io/apiserver/pkg/endpoints/request/requestinfo.go): GET of one object is get, of a
  * collection list, with watch=true|1 watch; POST create; PUT update; PATCH patch; DELETE of
- * one object delete, of a collection deletecollection. Paths outside /api and /apis
+ * one object delete, of a collection deletecollection; an apply (PATCH of
+ * application/apply-patch+yaml) that creates the object (201) is authorized as create as well
+ * (https://kubernetes.io/docs/reference/using-api/api-concepts/#patch-and-apply ), and so
+ * is a WebSocket exec (below). Paths
+ * outside /api and /apis
  * (discovery, /version, /openapi) are non-resource requests and are left out.
  */
 import type { RequestRecord } from '../fakes/kubernetes/index.ts';
@@ -18,7 +22,23 @@ export interface Access {
   readonly namespace: string;
 }
 
-export function accessOf(request: RequestRecord): Access | undefined {
+/** Every authorization a request needed (none for a non-resource request). */
+export function accessesOf(request: RequestRecord): Access[] {
+  const access = accessOf(request);
+  if (access === undefined) return [];
+  const creates =
+    request.method === 'PATCH' &&
+    request.contentType.startsWith('application/apply-patch+yaml') &&
+    request.status === 201;
+  // A WebSocket exec (GET with an upgrade) is authorized as create as well on servers since
+  // 1.31 (feature AuthorizePodWebsocketUpgradeCreatePermission, on by default): the fake
+  // checks get only, a real 1.33 server both.
+  const upgrade =
+    request.method === 'GET' && /^pods\/(exec|attach|portforward)$/.test(access.resource);
+  return creates || upgrade ? [access, { ...access, verb: 'create' }] : [access];
+}
+
+function accessOf(request: RequestRecord): Access | undefined {
   const parts = request.path.split('/').filter((p) => p !== '');
   let rest: string[];
   let group: string;

@@ -1,16 +1,25 @@
 /**
  * The chart's Role is exactly what the bot's Kubernetes platform uses: a representative run
- * of every verb the platform has (status, logs, restart, scale, update, rollback, an update that
- * fails and is undone; on a Deployment and on a StatefulSet, whose failed update needs
+ * of every verb the platform has (status, logs, restart, scale, update, rollback, exec, an update
+ * that fails and is undone; on a Deployment and on a StatefulSet, whose failed update needs
  * its pods deleted) against the fake API server with only the rendered Role's rules granted
  * in the managed namespace (plus system:basic-user's SelfSubjectAccessReviews). Nothing may
  * be refused, and the (group, resource, verb) triples the run made, taken from the fake's
  * request log, must be the ones the Role grants: none missing, none unused. The run happens
- * here, so the result does not depend on which other test files ran before.
+ * here, so the result does not depend on which other test files ran before. The same for
+ * the provisioning namespace's Role (config.provision.namespace) with provision (its dry run
+ * too) and deprovision, with and without --delete-data.
  */
 import { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterConfig, KubernetesServiceDefinition } from '../../src/config/kubernetes.ts';
+import { ClusterPorts } from '../../src/platforms/kubernetes/cluster-ports.ts';
+import { serviceExecTarget } from '../../src/platforms/kubernetes/exec-target.ts';
+import { KubernetesPort } from '../../src/platforms/kubernetes/port-adapter.ts';
+import { provisionOn } from '../../src/platforms/kubernetes/provision-route.ts';
+import { DirectoryTemplateCatalog } from '../../src/provision/templates.ts';
+import { createTestBot, fakePlatform } from '../helpers/bot.ts';
+import { fixtureTemplates } from '../provision/helpers.ts';
 import { isUserError } from '../../src/core/errors.ts';
 import { ClusterClients } from '../../src/platforms/kubernetes/client.ts';
 import { KubernetesPlatform } from '../../src/platforms/kubernetes/kubernetes-platform.ts';
@@ -22,12 +31,16 @@ import {
   type Rule,
 } from '../fakes/kubernetes/index.ts';
 import { render } from './helm.ts';
-import { accessOf, type Access } from './requests.ts';
+import { accessesOf } from './requests.ts';
 
 const namespace = 'lms';
+const provisionNamespace = 'apps';
 let fake: FakeKubernetes;
 let platform: KubernetesPlatform;
+let registry: ClusterClients;
+let ports: ClusterPorts;
 let granted: Rule[];
+let provisionGranted: Rule[];
 
 /** Allowed to every authenticated account by the default ClusterRole system:basic-user. */
 const basicUser: Rule = {
@@ -68,14 +81,21 @@ function triple(a: { group: string; resource: string; verb: string }): string {
 }
 
 beforeAll(async () => {
-  const objects = await render({ rbac: { namespaces: [namespace] } });
-  const role = objects.find((o) => o.kind === 'Role');
-  if (role === undefined) throw new Error('the chart renders no Role');
-  granted = (role.rules as Rule[]).map((r) => ({ ...r, namespaces: [namespace] }));
+  const objects = await render({
+    rbac: { namespaces: [namespace] },
+    config: { provision: { cluster: 'lab', namespace: provisionNamespace } },
+  });
+  const rulesOf = (name: string, ns: string): Rule[] => {
+    const role = objects.find((o) => o.kind === 'Role' && o.metadata.name === name);
+    if (role === undefined) throw new Error(`the chart renders no Role ${name}`);
+    return (role.rules as Rule[]).map((r) => ({ ...r, namespaces: [ns] }));
+  };
+  granted = rulesOf('bot-pes-bot', namespace);
+  provisionGranted = rulesOf('bot-pes-bot-provision', provisionNamespace);
 
-  fake = await startFakeKubernetes({ namespaces: [namespace] });
+  fake = await startFakeKubernetes({ namespaces: [namespace, provisionNamespace] });
   const kubeconfig = await fake.kubeconfigPath('pes@lab');
-  const registry = new ClusterClients(
+  registry = new ClusterClients(
     new Map<string, ClusterConfig>([
       ['lab', { name: 'lab', source: 'kubeconfig', kubeconfig, context: 'pes@lab' }],
     ]),
@@ -99,7 +119,48 @@ beforeAll(async () => {
     ),
   });
   platform = new KubernetesPlatform(registry);
+  ports = new ClusterPorts(
+    new Map<string, ClusterConfig>([
+      ['lab', { name: 'lab', source: 'kubeconfig', kubeconfig, context: 'pes@lab' }],
+    ]),
+    {},
+    { cluster: 'lab', namespace: provisionNamespace },
+  );
 });
+
+function codeOf(outcome: { data?: unknown }): string {
+  const data = outcome.data as { confirmation?: unknown } | undefined;
+  if (typeof data?.confirmation !== 'string') throw new Error('no pending confirmation');
+  return data.confirmation;
+}
+
+/** The (group, resource, verb) triples of the requests made since `from`, in `ns`. */
+function usedSince(from: number, ns: string): Set<string> {
+  const made = fake.requests.slice(from);
+  // Nothing was refused: the Role is not short.
+  expect(made.filter((r) => r.status === 403).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+  const accesses = made.flatMap(accessesOf);
+  expect(new Set(accesses.filter((a) => a.namespace !== '').map((a) => a.namespace))).toEqual(
+    new Set([ns]),
+  );
+  // Cluster-scoped: only the access reviews every account may make.
+  expect(new Set(accesses.filter((a) => a.namespace === '').map(triple))).toEqual(
+    new Set(['authorization.k8s.io selfsubjectaccessreviews create']),
+  );
+  return new Set(accesses.filter((a) => a.namespace !== '').map(triple));
+}
+
+function grantsOf(rules: readonly Rule[]): Set<string> {
+  return new Set(
+    rules.flatMap((rule) =>
+      rule.apiGroups.flatMap((group) =>
+        rule.resources.flatMap((resource) =>
+          rule.verbs.map((verb) => triple({ group, resource, verb })),
+        ),
+      ),
+    ),
+  );
+}
 
 afterAll(async () => {
   fake.setRules(ALLOW_ALL);
@@ -119,6 +180,21 @@ describe('the chart’s Role', () => {
     await platform.scale(web, await platform.planScale(web, 2), steps);
     await platform.update(web, await platform.planUpdate(web, { kind: 'tag', tag: '2' }), steps);
     await platform.rollback(web, steps);
+    // exec: the in-memory kubelet runs no process and answers 400, after the authorization
+    // (a refusal would be 403). The fake's request log does not hold WebSocket upgrades, so
+    // the exec's own access is added here, as a request of the log would give it.
+    const port = new KubernetesPort(platform, registry, 'lab');
+    const target = await serviceExecTarget(await registry.get('lab'), web);
+    const execError = await port.exec(target, ['true'], {}).catch((e: unknown) => e);
+    expect(String(execError)).toContain('pods/exec answered HTTP 400');
+    const execAccesses = accessesOf({
+      method: 'GET',
+      path: `/api/v1/namespaces/${namespace}/pods/${target.split('/')[1] ?? ''}/exec`,
+      query: 'command=true&stdout=true',
+      contentType: '',
+      body: '',
+      status: 400,
+    });
     const short = service('web', 'Deployment', 4);
     const undone = await platform
       .update(short, await platform.planUpdate(short, { kind: 'tag', tag: 'broken' }), steps)
@@ -138,33 +214,42 @@ describe('the chart’s Role', () => {
       .catch((e: unknown) => e);
     expect(isUserError(crashed) && crashed.code).toBe('kubernetes-update-rolled-back');
 
-    const made = fake.requests.slice(from);
-    // Nothing was refused: the Role is not short.
-    expect(made.filter((r) => r.status === 403).map((r) => `${r.method} ${r.path}`)).toEqual([]);
-    const accesses = made.map(accessOf).filter((a): a is Access => a !== undefined);
-    const namespaced = accesses.filter((a) => a.namespace !== '');
-    expect(new Set(namespaced.map((a) => a.namespace))).toEqual(new Set([namespace]));
-    // Cluster-scoped: only the access reviews every account may make.
-    expect(new Set(accesses.filter((a) => a.namespace === '').map(triple))).toEqual(
-      new Set(['authorization.k8s.io selfsubjectaccessreviews create']),
-    );
-    const used = new Set(namespaced.map(triple));
-    const grants = new Set(
-      granted.flatMap((rule) =>
-        rule.apiGroups.flatMap((group) =>
-          rule.resources.flatMap((resource) =>
-            rule.verbs.map((verb) => triple({ group, resource, verb })),
-          ),
-        ),
-      ),
-    );
+    const used = usedSince(from, namespace);
+    for (const a of execAccesses) used.add(triple(a));
+    const grants = grantsOf(granted);
     // Not wider: every grant was used by the run.
     expect([...grants].filter((g) => !used.has(g)).sort()).toEqual([]);
     expect([...used].sort()).toEqual([...grants].sort());
   }, 120_000);
 
+  it('for the provisioning namespace is exactly what provision and deprovision call', async () => {
+    fake.setRules([...granted, ...provisionGranted, basicUser]);
+    const onCluster = ports.provisioning();
+    if (onCluster === undefined) throw new Error('no provisioning cluster');
+    const bot = createTestBot({
+      platform: provisionOn(fakePlatform({}), onCluster),
+      templates: new DirectoryTemplateCatalog(fixtureTemplates),
+    });
+    const admin = 'local:root';
+    const from = fake.requests.length;
+    const plan = await bot.run(admin, 'provision testapp files run=role --dry-run');
+    expect(plan.status, JSON.stringify(plan.message)).toBe('ok');
+    const made = await bot.run(admin, 'provision testapp files run=role', { preconfirmed: true });
+    expect(made.status, JSON.stringify(made.message)).toBe('ok');
+    const keep = await bot.run(admin, 'deprovision files');
+    expect((await bot.run(admin, `confirm ${codeOf(keep)}`)).status).toBe('ok');
+    const all = await bot.run(admin, 'deprovision files --delete-data');
+    const again = await bot.run(admin, `confirm ${codeOf(all)}`);
+    expect((await bot.run(admin, `confirm ${codeOf(again)}`)).status).toBe('ok');
+
+    const used = usedSince(from, provisionNamespace);
+    const grants = grantsOf(provisionGranted);
+    expect([...grants].filter((g) => !used.has(g)).sort()).toEqual([]);
+    expect([...used].sort()).toEqual([...grants].sort());
+  }, 120_000);
+
   it('grants nothing with a wildcard', () => {
-    for (const rule of granted) {
+    for (const rule of [...granted, ...provisionGranted]) {
       expect([...rule.apiGroups, ...rule.resources, ...rule.verbs]).not.toContain('*');
       expect(rule.resourceNames).toBeUndefined();
     }
