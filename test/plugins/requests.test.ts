@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakePluginsDirectory } from '../fakes/moodle-plugins/server.ts';
-import { admins, moodleFiles, pluginBed } from './bed.ts';
+import { admins, filesPlatform, moodleFiles, pluginBed } from './bed.ts';
 
 const fake = new FakePluginsDirectory();
 let url = '';
@@ -131,6 +131,37 @@ describe('plugin requests', () => {
     expect(outcome.errorCode).toBe(code);
     expect(text(outcome).split('\n')[0]?.length).toBeLessThan(300);
     expect(bed.notices).toHaveLength(0);
+  });
+
+  it('a Moodle container that is not running is one clear line', async () => {
+    const stopped = {
+      ...filesPlatform(moodleFiles()),
+      status: () =>
+        Promise.resolve({
+          service: 'moodle',
+          state: 'down' as const,
+          containers: [
+            {
+              name: 'moodle-web',
+              id: 'c1',
+              state: 'exited' as const,
+              health: 'none' as const,
+              image: 'moodle',
+              tag: '4.5',
+              startedAt: undefined,
+              restartCount: 0,
+            },
+          ],
+        }),
+    };
+    const bed = pluginBed({ directoryUrl: url, platform: stopped });
+    const outcome = await bed.say('mattermost:teacher1', 'plugin-request mod_attendance', {
+      locale: 'en',
+    });
+    expect(outcome.errorCode).toBe('plugin-site-unreadable');
+    expect(text(outcome)).toBe(
+      'Could not read the Moodle release of service moodle: no running container',
+    );
   });
 
   it('a teacher sees only their own requests; admins see all', async () => {
