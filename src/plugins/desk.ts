@@ -22,6 +22,7 @@ import type { Message } from '../core/message.ts';
 import type { Notices } from '../core/notices.ts';
 import { quoteValue } from '../core/parse.ts';
 import type { PluginRequestInput, PluginsPort } from '../core/plugins.ts';
+import { nameOf } from '../core/people.ts';
 import { countText } from '../core/plural.ts';
 import { requestCard } from './card.ts';
 import type { PluginDirectory } from './directory.ts';
@@ -70,9 +71,24 @@ export const subjectPrefix = 'plugin-request:';
 
 export class PluginDesk implements PluginsPort {
   readonly #d: PluginDeskDeps;
+  /** Names of the people on cards (`@anna`, a display name), as the messengers tell them. */
+  readonly #names = new Map<string, string>();
 
   constructor(deps: PluginDeskDeps) {
     this.#d = deps;
+  }
+
+  /** Learns the names of the people a card will show; ids stay where none comes. */
+  async #learnNames(ctx: CommandContext, request: PluginRequest | undefined): Promise<void> {
+    this.#names.set(ctx.actor.id, ctx.actor.displayName);
+    const approval =
+      request?.approval === undefined ? undefined : this.#d.approvals.get(request.approval);
+    const ids = [
+      ...(request?.supporters.map((s) => s.actor) ?? []),
+      ...(approval?.votes.map((v) => v.actor) ?? []),
+    ].filter((id) => !this.#names.has(id));
+    const names = await Promise.all([...new Set(ids)].map((id) => nameOf(ctx.people, id)));
+    [...new Set(ids)].forEach((id, i) => this.#names.set(id, names[i] ?? id));
   }
 
   async request(ctx: CommandContext, input: PluginRequestInput): Promise<CommandResult> {
@@ -150,6 +166,9 @@ export class PluginDesk implements PluginsPort {
       siteBranch: site.branch,
       ...(looked.cachedAt === undefined ? {} : { cachedAt: looked.cachedAt.toISOString() }),
     };
+    // Whoever asked before is named on the card this request edits.
+    const open = this.#d.requests.list({ state: 'pending' }).find((r) => r.component === component);
+    await this.#learnNames(ctx, open);
     return this.#file(ctx, facts, why);
   }
 
@@ -183,20 +202,18 @@ export class PluginDesk implements PluginsPort {
     });
   }
 
-  show(ctx: CommandContext, id: number): Promise<CommandResult> {
+  async show(ctx: CommandContext, id: number): Promise<CommandResult> {
     const request = this.#d.requests.get(id);
     // Someone else's request is not shown to a teacher: as if it did not exist.
     if (request === undefined || (!this.#isApprover(ctx) && !requestedBy(request, ctx.actor.id))) {
-      return Promise.reject(new UserError('plugin-request-unknown', { id }));
+      throw new UserError('plugin-request-unknown', { id });
     }
+    await this.#learnNames(ctx, request);
     const approval =
       request.approval === undefined ? undefined : this.#d.approvals.get(request.approval);
     const message = requestCard(request, approval, this.#cardContext(ctx.locale));
     // The buttons belong to the card in the approvers' room; here it is a view.
-    return Promise.resolve({
-      message: { ...message, actions: [] },
-      data: { id, state: request.state },
-    });
+    return { message: { ...message, actions: [] }, data: { id, state: request.state } };
   }
 
   async decide(
@@ -210,6 +227,7 @@ export class PluginDesk implements PluginsPort {
     // Every teacher who asked for it counts as its requester: none of them approves it.
     if (verdict === 'approve' && requestedBy(request, ctx.actor.id))
       throw new UserError('approval-self', { id });
+    await this.#learnNames(ctx, request);
     const approval = this.#d.approvals.vote(
       request.approval,
       ctx.actor,
@@ -435,7 +453,11 @@ export class PluginDesk implements PluginsPort {
     timeZone: string | undefined;
     nameOf: (id: string) => string;
   } {
-    return { locale, timeZone: this.#d.catalog.timeZone, nameOf: (id) => id };
+    return {
+      locale,
+      timeZone: this.#d.catalog.timeZone,
+      nameOf: (id) => this.#names.get(id) ?? id,
+    };
   }
 
   #isApprover(ctx: CommandContext): boolean {

@@ -143,6 +143,10 @@ describe('Mattermost: plain words → card → +1 → two approvals → teachers
       () => said(t.ops.id, 'installing through the bot is not available yet'),
       'the admins told',
     );
+    // People are named on the card as Mattermost shows them, not by id.
+    await waitFor(() => cardText().includes('@anna'), 'the first approver named on the card');
+    expect(cardText()).toContain('@irina');
+    expect(cardText()).toContain('@tom');
     const decided = card();
     await waitFor(() => cardText().includes('Approved.'), 'the card decided');
     expect(decided).toBeDefined();
