@@ -427,4 +427,13 @@ describe('NOTES.txt', () => {
     expect(text).toContain('No existingSecret is set');
     expect(text).not.toContain('job="pes-bot"');
   });
+
+  it('names the namespaces the bot may change', async () => {
+    const text = await notes({
+      rbac: { namespaces: ['lms', 'shop'] },
+      config: { provision: { cluster: 'here', namespace: 'apps' } },
+    });
+    expect(text).toContain('The bot may manage Deployments and StatefulSets in: lms, shop.');
+    expect(text).toContain('It may provision and deprovision instances in: apps.');
+  });
 });
