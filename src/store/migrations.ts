@@ -435,6 +435,22 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 14,
+    name: 'backup ledger indexes for metrics',
+    sql: `
+      -- /metrics reads, at every scrape, the newest complete backup of each source, when the
+      -- source before it in the same run ended, and each source's last passed and failed
+      -- drill (src/metrics/backup-gauges.ts). Without these the second look scanned the
+      -- whole ledger once per source (bench/metrics.ts: 11 ms of a 12 ms scrape); with them
+      -- each is a walk of a small covering index or one seek.
+      CREATE INDEX backup_manifests_job ON backup_manifests (job, created_at);
+      CREATE INDEX backup_manifests_last
+        ON backup_manifests (service, source, created_at, bytes, job) WHERE complete = 1;
+      CREATE INDEX backup_manifests_drill
+        ON backup_manifests (service, source, verify_ok, verified_at) WHERE verified_at IS NOT NULL;
+    `,
+  },
 ];
 
 interface UserVersionRow {
