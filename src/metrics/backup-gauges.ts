@@ -26,25 +26,30 @@ interface DrillRow {
 
 const seconds = (iso: string): number => Date.parse(iso) / 1000;
 
-export function registerBackupGauges(registry: Registry, db: DatabaseSync): void {
-  // The newest complete manifest of each source. A source's time is from the end of the
-  // source before it in the same run (or the run's start, hooks included) to its own end.
-  const backups = db.prepare(
-    `WITH last AS (
+/**
+ * The newest complete manifest of each source. A source's time is from the end of the
+ * source before it in the same run (or the run's start, hooks included) to its own end.
+ * Each part reads an index of migration 14: the walk of `backup_manifests_last`, one seek in
+ * `backup_manifests_job` per source.
+ */
+export const lastBackupsSql = `WITH last AS (
        SELECT service, source, max(created_at) AS at, bytes, job
          FROM backup_manifests WHERE complete = 1 GROUP BY service, source)
      SELECT l.service, l.source, l.at, l.bytes,
             coalesce((SELECT max(p.created_at) FROM backup_manifests p
                        WHERE p.job = l.job AND p.created_at < l.at),
                      (SELECT r.started_at FROM backup_runs r WHERE r.job = l.job)) AS began
-       FROM last l`,
-  );
-  const drills = db.prepare(
-    `SELECT service, source,
+       FROM last l`;
+
+/** Each source's last passed and failed drill, from the index `backup_manifests_drill`. */
+export const lastDrillsSql = `SELECT service, source,
             max(CASE WHEN verify_ok = 1 THEN verified_at END) AS passed,
             max(CASE WHEN verify_ok = 0 THEN verified_at END) AS failed
-       FROM backup_manifests WHERE verified_at IS NOT NULL GROUP BY service, source`,
-  );
+       FROM backup_manifests WHERE verified_at IS NOT NULL GROUP BY service, source`;
+
+export function registerBackupGauges(registry: Registry, db: DatabaseSync): void {
+  const backups = db.prepare(lastBackupsSql);
+  const drills = db.prepare(lastDrillsSql);
   const labelNames = ['service', 'source'] as const;
   const registers = [registry];
   // Registered first, the timestamp gauge reads; size and duration reuse its rows.
