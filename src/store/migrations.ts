@@ -451,6 +451,37 @@ export const migrations: readonly Migration[] = [
         ON backup_manifests (service, source, verify_ok, verified_at) WHERE verified_at IS NOT NULL;
     `,
   },
+  {
+    version: 15,
+    name: 'job counts by state',
+    sql: `
+      -- How many jobs are in each state, read by /metrics at every scrape (pes_jobs). Counting
+      -- them walks every finished job kept (retention keeps months of them); this table is
+      -- kept by triggers, so every writer (pes serve, a terminal pes, retention) keeps it
+      -- right, and a scrape reads a handful of rows.
+      CREATE TABLE job_counts (
+        state TEXT PRIMARY KEY,
+        n INTEGER NOT NULL
+      );
+      INSERT INTO job_counts (state, n) SELECT state, count(*) FROM jobs GROUP BY state;
+      CREATE TRIGGER job_counts_insert AFTER INSERT ON jobs
+      BEGIN
+        INSERT INTO job_counts (state, n) VALUES (NEW.state, 1)
+          ON CONFLICT (state) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER job_counts_update AFTER UPDATE OF state ON jobs
+        WHEN NEW.state IS NOT OLD.state
+      BEGIN
+        UPDATE job_counts SET n = n - 1 WHERE state = OLD.state;
+        INSERT INTO job_counts (state, n) VALUES (NEW.state, 1)
+          ON CONFLICT (state) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER job_counts_delete AFTER DELETE ON jobs
+      BEGIN
+        UPDATE job_counts SET n = n - 1 WHERE state = OLD.state;
+      END;
+    `,
+  },
 ];
 
 interface UserVersionRow {
