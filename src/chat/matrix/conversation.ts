@@ -107,6 +107,7 @@ export class Conversation {
       locale,
       render: (message) => this.#d.render(message, roomId),
       onPrompt: (prompt: PromptNote) => this.#d.state.addPrompt(prompt),
+      log: this.#d.log,
       ...(this.#d.progressIntervalMs === undefined
         ? {}
         : { progressIntervalMs: this.#d.progressIntervalMs }),

@@ -3,6 +3,7 @@
  * Progress is one message (src/chat/progress-throttle.ts), edited with `m.replace`, and
  * finally replaced by the result.
  */
+import type { Logger } from '../../core/logger.ts';
 import type { InvocationSink, ProgressUpdate } from '../../core/invocation.ts';
 import type { Locale } from '../../core/i18n.ts';
 import type { Message } from '../../core/message.ts';
@@ -31,6 +32,7 @@ export interface SinkOptions {
   readonly onPrompt?: (prompt: PromptNote) => void;
   readonly now?: () => number;
   readonly progressIntervalMs?: number;
+  readonly log?: Logger;
 }
 
 function confirmationCode(outcome: Outcome): string | undefined {
@@ -52,6 +54,8 @@ export class MatrixSink implements InvocationSink {
     const { outbox, roomId, relation } = options;
     this.#progress = new ProgressThrottle({
       key: options.key,
+      // A delayed edit that cannot be written (the database closing at a stop) is dropped.
+      onError: (error) => options.log?.warn('progress edit not written', { error }),
       writer: {
         post: (progressKey, update) =>
           outbox.post(progressKey, roomId, this.#renderProgress(update), relation),

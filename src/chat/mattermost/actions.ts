@@ -143,6 +143,7 @@ async function click(
     key: `action:${request.postId}:${randomUUID()}`,
     locale,
     render: deps.render,
+    log: deps.log,
     ...(deps.progressIntervalMs === undefined
       ? {}
       : { progressIntervalMs: deps.progressIntervalMs }),

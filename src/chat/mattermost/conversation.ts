@@ -117,6 +117,7 @@ export class Conversation {
       key: `post:${post.id}:${randomUUID()}`,
       locale,
       render: this.#d.render,
+      log: this.#d.log,
       ...(this.#d.progressIntervalMs === undefined
         ? {}
         : { progressIntervalMs: this.#d.progressIntervalMs }),

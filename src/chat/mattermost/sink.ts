@@ -3,6 +3,7 @@
  * Progress is one post (src/chat/progress-throttle.ts), edited in place, and finally
  * replaced by the result.
  */
+import type { Logger } from '../../core/logger.ts';
 import type { InvocationSink, ProgressUpdate } from '../../core/invocation.ts';
 import type { Locale } from '../../core/i18n.ts';
 import type { Message } from '../../core/message.ts';
@@ -32,6 +33,7 @@ export interface SinkOptions {
   readonly render: (message: Message, target: ConversationTarget) => RenderedPost;
   readonly now?: () => number;
   readonly progressIntervalMs?: number;
+  readonly log?: Logger;
 }
 
 /** Refusals (src/core/outcome.ts) concern only the person who typed the command. */
@@ -51,6 +53,8 @@ export class MattermostSink implements InvocationSink {
     const { outbox, target } = options;
     this.#progress = new ProgressThrottle({
       key: options.key,
+      // A delayed edit that cannot be written (the database closing at a stop) is dropped.
+      onError: (error) => options.log?.warn('progress edit not written', { error }),
       writer: {
         post: (progressKey, update) =>
           outbox.post(progressKey, target.channelId, this.#renderProgress(update), target.root),

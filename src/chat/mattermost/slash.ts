@@ -117,6 +117,7 @@ async function run(
     key: `slash:${randomUUID()}`,
     locale,
     render: deps.render,
+    log: deps.log,
     ...(deps.progressIntervalMs === undefined
       ? {}
       : { progressIntervalMs: deps.progressIntervalMs }),

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MattermostOutbox } from '../../../src/chat/mattermost/outbox-writer.ts';
 import { renderMessage } from '../../../src/chat/mattermost/render.ts';
 import { MattermostSink } from '../../../src/chat/mattermost/sink.ts';
+import { createLogger } from '../../../src/core/logger.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { SqliteOutboxStore } from '../../../src/store/outbox-repo.ts';
 
@@ -65,6 +66,24 @@ describe('MattermostSink', () => {
     const direct = setup(true);
     direct.sink.finish(refusal);
     expect(direct.store.byKey('k:result')?.kind).toBe('post');
+  });
+
+  it('logs a delayed progress edit it cannot write (the database closed at a stop), and does not throw', () => {
+    const db = openDatabase(':memory:');
+    const lines: string[] = [];
+    const sink = new MattermostSink({
+      outbox: new MattermostOutbox(new SqliteOutboxStore(db), () => undefined),
+      target: { channelId: channel, root: 'r'.repeat(26), userId: 'u'.repeat(26), direct: false },
+      key: 'k',
+      locale: 'en',
+      render: (message) => renderMessage(message, 'en'),
+      log: createLogger({ level: 'debug', write: (line) => lines.push(line) }),
+    });
+    sink.progress({ jobId: 1, fraction: 0.1, text: 'a' });
+    sink.progress({ jobId: 1, fraction: 0.2, text: 'b' });
+    db.close();
+    expect(() => vi.advanceTimersByTime(2000)).not.toThrow();
+    expect(lines.join('\n')).toMatch(/progress edit not written.*database is not open/);
   });
 
   it('sends nothing once closed', () => {
