@@ -1,86 +1,59 @@
 /**
- * Backup and restore of a volume through the bot as a person runs it — `./pes serve` (the
- * launcher, its Node flags and everything it loads), the commands typed at its prompt on a
- * pseudo-terminal — against the same data piped by hand:
- * `docker run … tar c | restic backup --stdin` and `restic dump … | docker run … tar x`,
- * in the same run, on the same engine, each into a repository of its own. The bot's peak
- * memory is its own process's VmHWM (proc(5)): everything it loaded and every buffer, from
- * its start to the end of the round; the piped baseline runs in other processes.
+ * File-level backup and restore of a volume through the bot as a person runs it — `./pes
+ * serve` (the launcher, its Node flags and everything it loads), the commands typed at its
+ * prompt on a pseudo-terminal — against the physical limit: the same engine run by hand on
+ * the same volume's directory (the engine's `Mountpoint`), in the same run, on the same
+ * machine, each into a repository of its own:
  *
- *   npm run bench:backup            (through scripts/test-env.sh)
- *   BENCH_SIZES_MB=100 BENCH_ROUNDS=1 npm run bench:backup
+ *   by hand  cd <mountpoint> && restic backup .        (first, then again with nothing changed)
+ *            empty <mountpoint>; restic restore latest --target <mountpoint>
+ *            restic restore latest --target <mountpoint> --include /<one file>
+ *   borg     the same with `borg create ::<name> .` and `borg extract` in the mount point.
  *
  * The bot's `restore` also takes a safety backup of the current state and stops and starts
- * the service; the baseline does neither. So two figures are printed for a restore: the
- * whole command, and its restore phase (from "restoring" to "starting"), which is what the
- * baseline does.
+ * the service; by hand does neither. So a restore's figure is its restore phase (from
+ * "restoring" to "starting", the progress lines the terminal shows), and the whole command
+ * is printed beside it. The bot's peak memory is its own process's VmHWM (proc(5)); the
+ * engine runs in processes of its own.
+ *
+ *   npm run bench:backup            (through scripts/test-env.sh; needs root for the mount point)
+ *   BENCH_SIZES_MB=1024 BENCH_FILES=500 BENCH_ENGINES=restic,borg npm run bench:backup
  */
-import { spawn, execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort, ServeSession } from './serve-session.ts';
-import { emptyingCommand } from '../src/platforms/docker/volume-stream.ts';
 
 const run = promisify(execFile);
 const busybox = 'pes-test/busybox:1';
 const password = 'bench-password';
-const filename = 'data.tar';
+type Engine = 'restic' | 'borg';
 
 interface Figures {
+  readonly engine: Engine;
   readonly sizeMb: number;
-  readonly cliBackupMs: number;
-  readonly botBackupMs: number;
-  readonly cliRestoreMs: number;
-  readonly botRestoreMs: number;
-  readonly botRestorePhaseMs: number;
+  readonly files: number;
+  readonly hand: Phases;
+  readonly bot: Phases;
+  /** The whole `restore` commands of the bot (safety backup, stop, start, health). */
+  readonly botRestoreWholeMs: number;
+  readonly botSingleWholeMs: number;
   readonly maxRssMb: number;
+}
+
+interface Phases {
+  readonly firstMs: number;
+  readonly nextMs: number;
+  readonly restoreMs: number;
+  readonly singleMs: number;
 }
 
 async function docker(...args: string[]): Promise<string> {
   const { stdout } = await run('docker', args, { maxBuffer: 1 << 20 });
   return stdout.trim();
-}
-
-/** `docker run --rm` of busybox with the volume at /v, no network, no log of the stream. */
-function helperArgs(volume: string, interactive: boolean, ...cmd: string[]): string[] {
-  return [
-    'run',
-    '--rm',
-    ...(interactive ? ['-i'] : []),
-    '--network',
-    'none',
-    '--log-driver',
-    'none',
-    '--label',
-    'pes.test=1',
-    '-v',
-    `${volume}:/v`,
-    busybox,
-    ...cmd,
-  ];
-}
-
-/** Two processes joined by a pipe, as a shell's `a | b` would be, without a shell. */
-async function pipe(
-  left: readonly [string, readonly string[]],
-  right: readonly [string, readonly string[]],
-  env: NodeJS.ProcessEnv,
-): Promise<void> {
-  const a = spawn(left[0], left[1], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const b = spawn(right[0], right[1], { env, stdio: [a.stdout, 'ignore', 'inherit'] });
-  const exit = (
-    p: { once(event: 'exit', f: (code: number | null) => void): unknown },
-    name: string,
-  ): Promise<void> =>
-    new Promise((resolve, reject) =>
-      p.once('exit', (code) =>
-        code === 0 ? resolve() : reject(new Error(`${name} exited ${code ?? '?'}`)),
-      ),
-    );
-  await Promise.all([exit(a, left[0]), exit(b, right[0])]);
 }
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
@@ -92,16 +65,21 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The configuration a person would write for this service; the password by reference. */
-function botConfig(container: string, volume: string, repository: string): string {
+function botConfig(engine: Engine, container: string, volume: string, repo: string): string {
   return [
     'locale: en',
     'state: { path: state/pes.db }',
     'log: { level: warn }',
     'backup:',
-    '  engine: restic',
-    `  repository: ${JSON.stringify(repository)}`,
+    `  engine: ${engine}`,
+    `  repository: ${JSON.stringify(repo)}`,
     "  password: '${PES_BENCH_PASSWORD}'",
     `  helperImage: ${busybox}`,
+    // Engine variables are secret references too: the cache's path comes from the environment.
+    '  env:',
+    engine === 'restic'
+      ? "    RESTIC_CACHE_DIR: '${PES_BENCH_CACHE}'"
+      : "    BORG_BASE_DIR: '${PES_BENCH_CACHE}'",
     'services:',
     '  bench:',
     `    containers: { names: [${JSON.stringify(container)}] }`,
@@ -113,22 +91,18 @@ function botConfig(container: string, volume: string, repository: string): strin
   ].join('\n');
 }
 
-/** With BENCH_TRACE=1: the bot's peak memory and CPU time so far, on stderr. */
-function trace(what: string, bot: ServeSession): void {
-  if (process.env['BENCH_TRACE'] !== '1') return;
-  const { peakMb, cpuSeconds } = bot.usage();
-  process.stderr.write(
-    `${what}: bot peak RSS ${peakMb.toFixed(0)} MB, CPU ${cpuSeconds.toFixed(1)} s\n`,
-  );
-}
-
-async function startBot(dir: string, config: string): Promise<ServeSession> {
+async function startBot(dir: string, config: string, cache: string): Promise<ServeSession> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'pes.yaml');
   writeFileSync(file, config);
   const bot = new ServeSession([join(root, 'pes'), '--config', file, 'serve'], {
     cwd: dir,
-    env: { ...process.env, PES_BENCH_PASSWORD: password, PES_PORT: String(await freePort()) },
+    env: {
+      ...process.env,
+      PES_BENCH_PASSWORD: password,
+      PES_BENCH_CACHE: cache,
+      PES_PORT: String(await freePort()),
+    },
   });
   try {
     await bot.started();
@@ -139,141 +113,78 @@ async function startBot(dir: string, config: string): Promise<ServeSession> {
   return bot;
 }
 
-interface Round {
-  readonly cliBackupMs: number;
-  readonly botBackupMs: number;
-  readonly cliRestoreMs: number;
-  readonly botRestoreMs: number;
-  readonly botRestorePhaseMs: number;
-  readonly maxRssMb: number;
+function emptyDir(dir: string): void {
+  for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true });
 }
 
-/**
- * One round on fresh repositories (the first backup writes everything, as a first backup
- * does); which side goes first alternates, so neither always finds the page cache warm.
- */
-async function measureRound(
-  round: number,
-  dir: string,
-  volume: string,
-  container: string,
-  check: () => Promise<void>,
-): Promise<Round> {
-  const cliRepo = join(dir, `cli${round}`);
-  const env = { ...process.env, RESTIC_PASSWORD: password, RESTIC_CACHE_DIR: `${cliRepo}.cache` };
-  await run('restic', ['-r', cliRepo, 'init', '-q'], { env });
-  const bot = await startBot(
-    join(dir, `bot${round}.d`),
-    botConfig(container, volume, join(dir, `bot${round}`)),
-  );
-  try {
-    // Steady state: the repository exists (the bot creates it on its first use).
-    await bot.run('backups bench', 'bench');
-
-    const cliBackup = (): Promise<number> =>
-      timed(() =>
-        pipe(
-          ['docker', helperArgs(volume, false, 'tar', 'c', '-f', '-', '-C', '/v', '.')],
-          ['restic', ['-r', cliRepo, 'backup', '--stdin', '--stdin-filename', filename, '-q']],
-          env,
-        ),
-      );
-    const botBackup = async (): Promise<number> => {
-      const ms = await timed(() => bot.run('backup bench', 'bench: backup done'));
-      trace(`round ${round} backup`, bot);
-      return ms;
-    };
-    const cliRestore = (): Promise<number> =>
-      timed(async () => {
-        // As the bot does: the volume is emptied first, then unpacked.
-        await docker(...helperArgs(volume, false, ...emptyingCommand('/v')));
-        await pipe(
-          ['restic', ['-r', cliRepo, 'dump', 'latest', filename]],
-          ['docker', helperArgs(volume, true, 'tar', 'x', '-f', '-', '-C', '/v')],
-          env,
+/** The engine by hand, in the volume's directory, as its documentation shows it. */
+function byHand(engine: Engine, repo: string, mountpoint: string) {
+  const env =
+    engine === 'restic'
+      ? { ...process.env, RESTIC_PASSWORD: password, RESTIC_CACHE_DIR: `${repo}.cache` }
+      : { ...process.env, BORG_PASSPHRASE: password, BORG_BASE_DIR: `${repo}.base` };
+  let n = 0;
+  const opts = { env, cwd: mountpoint, maxBuffer: 1 << 24 };
+  return {
+    init: () =>
+      engine === 'restic'
+        ? run('restic', ['-r', repo, 'init', '-q'], opts)
+        : run('borg', ['init', '-e', 'repokey-blake2', repo], opts),
+    backup: () =>
+      engine === 'restic'
+        ? run('restic', ['-r', repo, 'backup', '-q', '.'], opts)
+        : run('borg', ['create', `${repo}::a${n++}`, '.'], opts),
+    restore: (include?: string) => {
+      if (engine === 'restic') {
+        const args = ['-r', repo, 'restore', 'latest', '--target', mountpoint, '-q'];
+        return run(
+          'restic',
+          include === undefined ? args : [...args, '--include', `/${include}`],
+          opts,
         );
-      });
-    let phaseMs = 0;
-    const botRestore = (): Promise<number> =>
-      timed(async () => {
-        const from = bot.mark;
-        bot.type('restore bench latest');
-        await bot.waitFor('Proceed? [y/N]', from);
-        // The phase markers are the progress lines the terminal shows as the steps change.
-        const phaseStart = bot.waitFor('restoring volume:', bot.mark);
-        const phaseEnd = bot.waitFor('starting the service', bot.mark);
-        await bot.run('y', 'bench restored');
-        phaseMs = (await phaseEnd) - (await phaseStart);
-        trace(`round ${round} restore`, bot);
-      });
-    const cliFirst = round % 2 === 0;
-    let cliBackupMs: number;
-    let botBackupMs: number;
-    if (cliFirst) {
-      cliBackupMs = await cliBackup();
-      botBackupMs = await botBackup();
-    } else {
-      botBackupMs = await botBackup();
-      cliBackupMs = await cliBackup();
-    }
-    let cliRestoreMs: number;
-    let botRestoreMs: number;
-    if (cliFirst) {
-      cliRestoreMs = await cliRestore();
-      await check();
-      botRestoreMs = await botRestore();
-    } else {
-      botRestoreMs = await botRestore();
-      await check();
-      cliRestoreMs = await cliRestore();
-    }
-    await check();
-    const maxRssMb = bot.usage().peakMb;
-    await bot.exit();
-    return {
-      cliBackupMs,
-      botBackupMs,
-      cliRestoreMs,
-      botRestoreMs,
-      botRestorePhaseMs: phaseMs,
-      maxRssMb,
-    };
-  } catch (error) {
-    bot.kill();
-    throw error;
-  }
+      }
+      const args = ['extract', `${repo}::a${n - 1}`];
+      return run('borg', include === undefined ? args : [...args, `pp:${include}`], opts);
+    },
+  };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? 0)
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-async function measure(sizeMb: number, rounds: number): Promise<Figures> {
-  const id = `pesbench${process.pid}`;
+async function measure(engine: Engine, sizeMb: number, files: number): Promise<Figures> {
+  const id = `pesbench${process.pid}${engine}`;
   const volume = `${id}-data`;
   const container = `${id}-app`;
   const dir = mkdtempSync(join(tmpdir(), 'pes-bench-backup-'));
+  const helper = (...cmd: string[]): Promise<string> =>
+    docker(
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--log-driver',
+      'none',
+      '--label',
+      'pes.test=1',
+      '-v',
+      `${volume}:/v`,
+      busybox,
+      ...cmd,
+    );
   try {
     await docker('volume', 'create', '--label', 'pes.test=1', volume);
-    await docker(
-      ...helperArgs(
-        volume,
-        false,
-        'dd',
-        'if=/dev/urandom',
-        'of=/v/blob',
-        'bs=1048576',
-        `count=${sizeMb}`,
-      ),
+    const mountpoint = await docker('volume', 'inspect', '-f', '{{.Mountpoint}}', volume);
+    const perFileKb = Math.max(1, Math.floor((sizeMb * 1024) / files));
+    await helper(
+      'sh',
+      '-c',
+      `i=0; while [ $i -lt ${files} ]; do mkdir -p /v/d$((i % 20)); ` +
+        `dd if=/dev/urandom of=/v/d$((i % 20))/f$i bs=1024 count=${perFileKb} 2>/dev/null; i=$((i+1)); done`,
     );
-    const sum = (): Promise<string> => docker(...helperArgs(volume, false, 'md5sum', '/v/blob'));
+    const one = 'd7/f7';
+    const sum = (): Promise<string> =>
+      helper('sh', '-c', 'cd /v && find . -type f | sort | xargs md5sum | md5sum');
     const original = await sum();
-    const check = async (): Promise<void> => {
-      if ((await sum()) !== original) throw new Error('a restore changed the data');
+    const check = async (what: string): Promise<void> => {
+      if ((await sum()) !== original) throw new Error(`${what} changed the data`);
     };
     await docker(
       'run',
@@ -292,21 +203,73 @@ async function measure(sizeMb: number, rounds: number): Promise<Figures> {
       '1',
       'pes-test/app:1',
     );
-    const results: Round[] = [];
-    for (let round = 0; round < rounds; round++) {
-      results.push(await measureRound(round, dir, volume, container, check));
+
+    // By hand first, then the bot: each on its own repository; the page cache is warm for
+    // both after the data was written and summed.
+    const hand = byHand(engine, join(dir, 'hand'), mountpoint);
+    await hand.init();
+    const handFirst = await timed(() => hand.backup());
+    const handNext = await timed(() => hand.backup());
+    const handRestore = await timed(async () => {
+      emptyDir(mountpoint);
+      await hand.restore();
+    });
+    await check('the restore by hand');
+    const handSingle = await timed(async () => {
+      rmSync(join(mountpoint, one));
+      await hand.restore(one);
+    });
+    await check('the single-file restore by hand');
+
+    const bot = await startBot(
+      join(dir, 'bot.d'),
+      botConfig(engine, container, volume, join(dir, 'bot')),
+      join(dir, engine === 'restic' ? 'bot.cache' : 'bot.base'),
+    );
+    try {
+      // Steady state: the repository exists (the bot creates it on its first use).
+      await bot.run('backups bench', 'bench');
+      const botFirst = await timed(() => bot.run('backup bench', 'bench: backup done'));
+      const botNext = await timed(() => bot.run('backup bench', 'bench: backup done'));
+      const restore = async (line: string): Promise<{ whole: number; phase: number }> => {
+        let phase = 0;
+        const whole = await timed(async () => {
+          const from = bot.mark;
+          bot.type(line);
+          await bot.waitFor('Proceed? [y/N]', from);
+          const phaseStart = bot.waitFor('restoring volume:', bot.mark);
+          const phaseEnd = bot.waitFor('starting the service', bot.mark);
+          await bot.run('y', 'bench restored');
+          phase = (await phaseEnd) - (await phaseStart);
+        });
+        return { whole, phase };
+      };
+      const full = await restore('restore bench latest');
+      await check('the bot’s restore');
+      rmSync(join(mountpoint, one));
+      const single = await restore(`restore bench latest --path ${one}`);
+      await check('the bot’s single-file restore');
+      const maxRssMb = bot.usage().peakMb;
+      await bot.exit();
+      return {
+        engine,
+        sizeMb,
+        files,
+        hand: {
+          firstMs: handFirst,
+          nextMs: handNext,
+          restoreMs: handRestore,
+          singleMs: handSingle,
+        },
+        bot: { firstMs: botFirst, nextMs: botNext, restoreMs: full.phase, singleMs: single.phase },
+        botRestoreWholeMs: full.whole,
+        botSingleWholeMs: single.whole,
+        maxRssMb,
+      };
+    } catch (error) {
+      bot.kill();
+      throw error;
     }
-    const m = (key: Exclude<keyof Round, 'maxRssMb'>): number => median(results.map((r) => r[key]));
-    return {
-      sizeMb,
-      cliBackupMs: m('cliBackupMs'),
-      botBackupMs: m('botBackupMs'),
-      cliRestoreMs: m('cliRestoreMs'),
-      botRestoreMs: m('botRestoreMs'),
-      botRestorePhaseMs: m('botRestorePhaseMs'),
-      // The highest of the rounds: each round is a bot process of its own.
-      maxRssMb: Math.max(...results.map((r) => r.maxRssMb)),
-    };
   } finally {
     await docker('rm', '-f', container).catch(() => '');
     await docker('volume', 'rm', '-f', volume).catch(() => '');
@@ -314,27 +277,45 @@ async function measure(sizeMb: number, rounds: number): Promise<Figures> {
   }
 }
 
-function row(f: Figures): string {
-  const s = (ms: number): string => (ms / 1000).toFixed(1).padStart(6);
-  const r = (a: number, b: number): string => (a / b).toFixed(2).padStart(5);
+function verdict(ok: boolean): string {
+  return ok ? 'PASS' : 'MISS';
+}
+
+function report(f: Figures): string[] {
+  const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+  const line = (what: string, hand: number, bot: number, limit: number): string =>
+    `  ${what.padEnd(24)} by hand ${s(hand).padStart(8)} | bot ${s(bot).padStart(8)} | ` +
+    `${(bot / hand).toFixed(2)}× (target ≤ ${limit}×) ${verdict(bot <= hand * limit)}`;
   return [
-    `${String(f.sizeMb).padStart(5)} MB`,
-    `backup ${s(f.cliBackupMs)} s piped / ${s(f.botBackupMs)} s bot = ${r(f.botBackupMs, f.cliBackupMs)}`,
-    `restore ${s(f.cliRestoreMs)} s piped / ${s(f.botRestorePhaseMs)} s bot phase = ${r(f.botRestorePhaseMs, f.cliRestoreMs)}` +
-      ` (whole command ${s(f.botRestoreMs)} s = ${r(f.botRestoreMs, f.cliRestoreMs)})`,
-    `peak RSS ${f.maxRssMb.toFixed(0).padStart(4)} MB`,
-  ].join(' | ');
+    `${f.engine}, ${f.sizeMb} MB in ${f.files} files:`,
+    line('first backup', f.hand.firstMs, f.bot.firstMs, 1.2),
+    line('next backup, unchanged', f.hand.nextMs, f.bot.nextMs, 1.3),
+    line('full restore (phase)', f.hand.restoreMs, f.bot.restoreMs, 1.2) +
+      ` — whole command ${s(f.botRestoreWholeMs)}`,
+    `  ${'single-file restore'.padEnd(24)} by hand ${s(f.hand.singleMs).padStart(8)} | bot ` +
+      `${s(f.bot.singleMs).padStart(8)} (target ≤ 3 s) ${verdict(f.bot.singleMs <= 3000)}` +
+      ` — whole command ${s(f.botSingleWholeMs)}`,
+    `  bot peak RSS ${f.maxRssMb.toFixed(0)} MB (target ≤ 120 MB) ${verdict(f.maxRssMb <= 120)}`,
+  ];
 }
 
 async function main(): Promise<void> {
-  const sizes = (process.env['BENCH_SIZES_MB'] ?? '100,1024').split(',').map(Number);
-  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+  const sizes = (process.env['BENCH_SIZES_MB'] ?? '1024').split(',').map(Number);
+  const files = Number(process.env['BENCH_FILES'] ?? 500);
+  const engines = (process.env['BENCH_ENGINES'] ?? 'restic,borg').split(',') as Engine[];
+  if (process.getuid?.() !== 0) {
+    console.log('needs root: the engines read the volume’s mount point, as the bot does');
+    process.exitCode = 2;
+    return;
+  }
   console.log(
-    `backup & restore of a volume of random data, medians of ${rounds} rounds (BENCH_ROUNDS) ` +
-      'on fresh repositories: piped restic vs the bot (./pes serve; ratio = bot / piped)',
+    'file-level backup and restore of a volume: the engine by hand in the volume’s directory ' +
+      'vs the bot (./pes serve); one run each, same machine',
   );
-  for (const size of sizes) console.log(row(await measure(size, rounds)));
-  console.log('targets: ratio ≤ 1.25 both ways, peak RSS of the bot process ≤ 150 MB');
+  for (const engine of engines) {
+    for (const size of sizes)
+      for (const l of report(await measure(engine, size, files))) console.log(l);
+  }
 }
 
 await main();

@@ -42,11 +42,14 @@ export interface WalkOptions {
   readonly maxSamples?: number;
   /** A file larger than this is never a sample (its digest would cost the backup time). */
   readonly maxSampleBytes?: number;
+  /** The samples' bytes together stay under this: reading them is the walk's main cost. */
+  readonly sampleBudgetBytes?: number;
   readonly signal?: AbortSignal;
 }
 
 const defaultMaxSamples = 8;
-const defaultMaxSampleBytes = 8 * 1024 * 1024;
+const defaultMaxSampleBytes = 4 * 1024 * 1024;
+const defaultSampleBudgetBytes = 8 * 1024 * 1024;
 /** Entries of one directory looked at together. */
 const statBatch = 64;
 
@@ -130,7 +133,10 @@ export async function measureTree(
 ): Promise<{ readonly figures: TreeFigures; readonly samples: readonly FileSample[] }> {
   const { figures, candidates } = await walk(root, options);
   const samples: FileSample[] = [];
+  let budget = options.sampleBudgetBytes ?? defaultSampleBudgetBytes;
   for (const candidate of candidates) {
+    if (candidate.size > budget) continue;
+    budget -= candidate.size;
     const path = join(root, candidate.path);
     try {
       const sha256 = await fileDigest(path, options.signal);
