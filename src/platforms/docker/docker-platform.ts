@@ -28,12 +28,7 @@ import { applyScale, planScale } from './scale.ts';
 import { inspectContainer } from './status.ts';
 import { applyUpdate, planUpdate } from './update.ts';
 import type { Readable } from 'node:stream';
-import type {
-  ExecOptions,
-  ExecResult,
-  StreamedOutput,
-  VolumeFiles,
-} from '../../core/platform.ts';
+import type { ExecOptions, ExecResult, StreamedOutput, VolumeFiles } from '../../core/platform.ts';
 import { execStream } from './exec-stream.ts';
 import { removeLeftHelpers } from './helper-container.ts';
 import { startService, stopService } from './service-power.ts';
