@@ -211,15 +211,15 @@ export const kubernetesErrorTexts = {
   'kubernetes-provision-failed': {
     kind: 'failed',
     message: {
-      ru: 'Создать {instance} не удалось: {firstRu} Применённое этим запуском удалено: {removed}.',
-      en: 'Provisioning {instance} failed: {firstEn} What this run applied was deleted: {removed}.',
+      ru: 'Создать {instance} не удалось: {firstRu} Созданное этим запуском удалено: {removed}.',
+      en: 'Provisioning {instance} failed: {firstEn} What this run created was deleted: {removed}.',
     },
   },
   'kubernetes-provision-cleanup-incomplete': {
     kind: 'failed',
     message: {
-      ru: 'Создать {instance} не удалось: {firstRu} Удалить применённое этим запуском не вышло: {left}.',
-      en: 'Provisioning {instance} failed: {firstEn} Could not delete what this run applied: {left}.',
+      ru: 'Создать {instance} не удалось: {firstRu} Созданное этим запуском удалено: {removed}; осталось: {left}.',
+      en: 'Provisioning {instance} failed: {firstEn} What this run created was deleted: {removed}; left: {left}.',
     },
     hint: {
       ru: 'Удалите их вручную (kubectl delete -n {namespace}) или: deprovision {instance} --delete-data',
@@ -235,6 +235,32 @@ export const kubernetesErrorTexts = {
     hint: {
       ru: 'Что его держит: kubectl describe deployment/{name} -n {namespace}',
       en: 'What holds it: kubectl describe deployment/{name} -n {namespace}',
+    },
+  },
+  // The four below belong to provisioning on a cluster (src/platforms/kubernetes/provision.ts).
+  'kubernetes-provision-nothing-made': {
+    kind: 'failed',
+    message: {
+      ru: 'Создать {instance} не удалось: {firstRu} Этот запуск ничего не создал.',
+      en: 'Provisioning {instance} failed: {firstEn} This run created nothing.',
+    },
+  },
+  'kubernetes-provision-taken-meanwhile': {
+    kind: 'failed',
+    message: {
+      ru: '{name} в пространстве имён {namespace} появился после проверки имён и создан не этим запуском — он оставлен как есть.',
+      en: '{name} appeared in namespace {namespace} after the names were checked and was not created by this run; it is left as it is.',
+    },
+  },
+  'kubernetes-provision-cancelled': {
+    kind: 'failed',
+    message: { ru: 'Запуск отменён.', en: 'The run was cancelled.' },
+  },
+  'kubernetes-provision-internal': {
+    kind: 'failed',
+    message: {
+      ru: 'Запуск остановила внутренняя ошибка.',
+      en: 'An internal error stopped the run.',
     },
   },
 } satisfies Record<string, ErrorText>;

@@ -101,7 +101,9 @@ export async function applyDeprovision(
     // Claims are reported by their own name, as the plan lists them among the volumes.
     const ref = object.kind === 'PersistentVolumeClaim' ? name : refOf(object);
     onStep({ fraction: i / Math.max(1, steps), container: ref, phase: 'removing' });
-    await deleteObject(clients, place, object.kind, name);
+    // Only the very object found to be the bot's: one made since under its name is not.
+    const outcome = await deleteObject(clients, place, object.kind, name, object.metadata.uid);
+    if (outcome === 'replaced') continue;
     if (object.kind === 'Deployment') {
       await untilGone(clients, place, plan.instance, name, signal);
     }

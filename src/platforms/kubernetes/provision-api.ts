@@ -39,13 +39,24 @@ function action(place: Placement, kind: ProvisionKind, verb: string) {
   return { cluster: place.cluster, namespace: place.namespace, verb, ...resourceOfKind[kind] };
 }
 
-/** Applies one object; with `dryRun` the server answers as it would, and keeps nothing. */
+/** What an apply answered: the object, and whether the apply made it (201) or changed it (200). */
+export interface Applied {
+  readonly object: LiveObject;
+  readonly created: boolean;
+}
+
+/**
+ * Applies one object; with `dryRun` the server answers as it would, and keeps nothing. An
+ * apply that makes the object is answered 201 Created, one that changes an existing object
+ * 200 OK (apiserver endpoints/handlers/patch.go: `wasCreated`), so the answer says whether
+ * this request made it, whoever else raced for the name.
+ */
 export async function applyObject(
   clients: KubeClients,
   place: Placement,
   object: ProvisionObject,
   options: { readonly dryRun: boolean },
-): Promise<LiveObject> {
+): Promise<Applied> {
   const { setHeaderOptions, PatchStrategy } = await import('@kubernetes/client-node');
   const headers = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
   const request = {
@@ -55,19 +66,25 @@ export async function applyObject(
     fieldManager,
     ...(options.dryRun ? { dryRun: 'All' } : {}),
   };
-  const answer = await call(action(place, object.kind, 'patch'), (): Promise<unknown> => {
-    switch (object.kind) {
-      case 'Secret':
-        return clients.core.patchNamespacedSecret(request, headers);
-      case 'PersistentVolumeClaim':
-        return clients.core.patchNamespacedPersistentVolumeClaim(request, headers);
-      case 'Service':
-        return clients.core.patchNamespacedService(request, headers);
-      case 'Deployment':
-        return clients.apps.patchNamespacedDeployment(request, headers);
-    }
-  });
-  return { ...(toWire(answer) as object), kind: object.kind } as LiveObject;
+  const answer = await call(
+    action(place, object.kind, 'patch'),
+    (): Promise<{ httpStatusCode: number; data: unknown }> => {
+      switch (object.kind) {
+        case 'Secret':
+          return clients.core.patchNamespacedSecretWithHttpInfo(request, headers);
+        case 'PersistentVolumeClaim':
+          return clients.core.patchNamespacedPersistentVolumeClaimWithHttpInfo(request, headers);
+        case 'Service':
+          return clients.core.patchNamespacedServiceWithHttpInfo(request, headers);
+        case 'Deployment':
+          return clients.apps.patchNamespacedDeploymentWithHttpInfo(request, headers);
+      }
+    },
+  );
+  return {
+    object: { ...(toWire(answer.data) as object), kind: object.kind } as LiveObject,
+    created: answer.httpStatusCode === 201,
+  };
 }
 
 /** The object of that kind and name, undefined when there is none (404). */
@@ -122,20 +139,24 @@ export async function listObjects(
 }
 
 /**
- * Deletes one object; one already gone is fine. A Deployment goes in the foreground, so
- * that it is gone only once its pods are (API reference, DeleteOptions.propagationPolicy;
+ * Deletes one object; one already gone is fine ('gone'). A Deployment goes in the foreground,
+ * so that it is gone only once its pods are (API reference, DeleteOptions.propagationPolicy;
  * https://kubernetes.io/docs/concepts/architecture/garbage-collection/#foreground-deletion ).
+ * With `uid`, only that very object is deleted (DeleteOptions.preconditions.uid): one of the
+ * same name made since by someone else is answered 409 and left alone ('replaced').
  */
 export async function deleteObject(
   clients: KubeClients,
   place: Placement,
   kind: ProvisionKind,
   name: string,
-): Promise<void> {
+  uid?: string,
+): Promise<'deleted' | 'gone' | 'replaced'> {
   const request = {
     name,
     namespace: place.namespace,
     ...(kind === 'Deployment' ? { propagationPolicy: 'Foreground' } : {}),
+    ...(uid === undefined ? {} : { body: { preconditions: { uid } } }),
   };
   try {
     await call(action(place, kind, 'delete'), (): Promise<unknown> => {
@@ -151,9 +172,17 @@ export async function deleteObject(
       }
     });
   } catch (error) {
-    if (apiStatus((error as { cause?: unknown }).cause)?.code === 404) return;
+    const status = apiStatus((error as { cause?: unknown }).cause);
+    if (status?.code === 404) return 'gone';
+    if (uid !== undefined && status?.code === 409) return 'replaced';
     throw error;
   }
+  return 'deleted';
+}
+
+/** Whether the request reached the server and was answered with an HTTP status. */
+export function answered(error: unknown): boolean {
+  return apiStatus((error as { cause?: unknown }).cause) !== undefined;
 }
 
 /** Whether the bot applied it: a managedFields entry of its field manager, operation Apply. */

@@ -9,8 +9,12 @@
  * and admission answer (a 422 as one line) before anything is stored. A confirmation, a
  * `--dry-run` and the apply each make it afresh, as on Docker.
  *
- * Whatever fails after the first apply, what this run applied is deleted again (the names
- * were free, so it is this run's), and the error says what was deleted or what is left.
+ * Whatever fails or is cancelled after the first apply, what this run made is deleted again,
+ * and the error says what was deleted and what is left. "Made" is only what an apply of this
+ * run answered 201 Created for (provision-api.ts): a name someone else took between the plan
+ * and the apply is theirs (its apply is a 409 conflict, never forced), and is never deleted.
+ * Each delete carries the uid of what this run made as its precondition, so an object of the
+ * same name made since by someone else is left alone too.
  */
 import type { KubernetesServiceDefinition } from '../../config/kubernetes.ts';
 import { passPointOfNoReturn } from '../../core/context-commit.ts';
@@ -25,11 +29,13 @@ import { follow } from './change.ts';
 import type { KubeClients } from './client.ts';
 import type { Deployment } from './objects.ts';
 import {
+  answered,
   applyObject,
   deleteObject,
   listObjects,
   readObject,
   resourceOfKind,
+  type LiveObject,
   type Placement,
 } from './provision-api.ts';
 import {
@@ -168,7 +174,7 @@ export async function applyProvision(
   // Planned again: between the confirmation and now, someone may have taken the name.
   await planProvision(clients, place, spec);
   const objects = provisionObjects(spec, place.namespace);
-  const applied: ProvisionObject[] = [];
+  const account: Account = { made: [], unanswered: [] };
   try {
     let deployment: Deployment | undefined;
     for (const [i, object] of objects.entries()) {
@@ -178,9 +184,7 @@ export async function applyProvision(
         container: objectRef(object.kind, object.name),
         phase: 'creating',
       });
-      // Counted before the answer: a request that is not answered may still have been made.
-      applied.push(object);
-      const live = await applyObject(clients, place, object, { dryRun: false });
+      const live = await applyMade(clients, place, object, account);
       if (object.kind === 'Deployment') deployment = live as unknown as Deployment;
     }
     if (deployment === undefined) throw new Error('no Deployment among the applied objects');
@@ -199,47 +203,110 @@ export async function applyProvision(
     onStep({ fraction: 1, container: objectRef('Deployment', spec.name), phase: 'failed' });
     // A cancel stays the cause, so that the job reports this account of it (job-runner.ts).
     const cause = signal?.aborted === true ? (signal.reason as unknown) : error;
-    throw await undoApplied(clients, place, spec.name, applied, cause, onStep);
+    throw await undoMade(clients, place, spec.name, account, cause, signal, onStep);
   }
 }
 
+/** What this run made (with the uid it got), and the applies whose answer never came. */
+interface Account {
+  readonly made: { readonly object: ProvisionObject; readonly uid: string }[];
+  readonly unanswered: ProvisionObject[];
+}
+
 /**
- * Deletes what this run applied, last first, and returns the error to throw. Not under the
- * job's signal: a cancelled job must still clean up after itself.
+ * Applies one object and counts it as made only when the server answered that this apply
+ * created it. One that was there already (made by someone else after the plan, and taking the
+ * bot's fields without a conflict) stops the run: it is not this run's to use or delete.
  */
-async function undoApplied(
+async function applyMade(
+  clients: KubeClients,
+  place: Placement,
+  object: ProvisionObject,
+  account: Account,
+): Promise<LiveObject> {
+  let applied;
+  try {
+    applied = await applyObject(clients, place, object, { dryRun: false });
+  } catch (error) {
+    // Not answered: the server may still have carried it out.
+    if (!answered(error)) account.unanswered.push(object);
+    throw error;
+  }
+  if (!applied.created) {
+    throw new UserError('kubernetes-provision-taken-meanwhile', {
+      name: objectRef(object.kind, object.name),
+      namespace: place.namespace,
+    });
+  }
+  account.made.push({ object, uid: applied.object.metadata.uid ?? '' });
+  return applied.object;
+}
+
+/**
+ * Deletes what this run made, last first, and returns the error to throw: always an account
+ * of what was deleted and what is left, whatever stopped the run. A cancel stays its cause, so
+ * that the job reports this account rather than a bare "cancelled" (job-runner.ts). Not under
+ * the job's signal: a cancelled job must still clean up after itself.
+ */
+async function undoMade(
   clients: KubeClients,
   place: Placement,
   instance: string,
-  applied: readonly ProvisionObject[],
+  account: Account,
   error: unknown,
+  signal: AbortSignal | undefined,
   onStep: StepReporter,
 ): Promise<unknown> {
   const removed: string[] = [];
   const left: string[] = [];
-  for (const object of [...applied].reverse()) {
+  for (const { object, uid } of [...account.made].reverse()) {
     const ref = objectRef(object.kind, object.name);
     onStep({ fraction: 1, container: ref, phase: 'removing' });
     try {
-      await deleteObject(clients, place, object.kind, object.name);
-      removed.push(ref);
+      // 'replaced': what this run made is gone, and the name holds someone else's object.
+      const outcome = await deleteObject(clients, place, object.kind, object.name, uid);
+      if (outcome !== 'replaced') removed.push(ref);
     } catch {
       left.push(ref);
     }
   }
-  // Anything but a UserError (a cancel, a bug) goes on as it is, with its stack.
-  if (!(error instanceof UserError)) return error;
-  const inner = { firstRu: error.text('ru'), firstEn: error.text('en') };
+  for (const object of account.unanswered) {
+    // Never deleted (it may not be this run's), but named if it is there or cannot be told.
+    const found = await readObject(clients, place, object.kind, object.name).catch(() => true);
+    if (found !== undefined) left.push(objectRef(object.kind, object.name));
+  }
+  const nothingMade = account.made.length === 0 && left.length === 0;
+  const cancelled = signal?.aborted === true && error === signal.reason;
+  if (nothingMade && !(error instanceof UserError)) return error;
+  const first = firstTexts(error, cancelled);
+  const list = (refs: readonly string[]): string => refs.join(', ') || '—';
   if (left.length > 0) {
     return new UserError(
       'kubernetes-provision-cleanup-incomplete',
-      { instance, namespace: place.namespace, left: left.join(', '), ...inner },
+      { instance, namespace: place.namespace, removed: list(removed), left: list(left), ...first },
+      { cause: error },
+    );
+  }
+  if (nothingMade) {
+    return new UserError(
+      'kubernetes-provision-nothing-made',
+      { instance, ...first },
       { cause: error },
     );
   }
   return new UserError(
     'kubernetes-provision-failed',
-    { instance, removed: removed.join(', ') || '—', ...inner },
+    { instance, removed: list(removed), ...first },
     { cause: error },
   );
+}
+
+/** What stopped the run, as the account's first sentence. */
+function firstTexts(error: unknown, cancelled: boolean): { firstRu: string; firstEn: string } {
+  if (error instanceof UserError) return { firstRu: error.text('ru'), firstEn: error.text('en') };
+  const stopped = new UserError(
+    cancelled ? 'kubernetes-provision-cancelled' : 'kubernetes-provision-internal',
+    {},
+  );
+  return { firstRu: stopped.text('ru'), firstEn: stopped.text('en') };
 }

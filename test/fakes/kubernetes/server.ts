@@ -36,6 +36,7 @@ import {
   invalid,
   methodNotAllowed,
   pageNotFound,
+  preconditionFailed,
   successStatus,
   unauthorized,
   unsupportedMediaType,
@@ -475,6 +476,7 @@ export class ApiHandler {
 
   #delete(ctx: Ctx, t: Target, dryRun: boolean): void {
     if (t.subresource !== '') throw methodNotAllowed();
+    this.#checkPreconditions(ctx, t);
     const gone = this.settings.store.delete(t.resource, t.namespace, t.name, { dryRun });
     if (t.resource.kind === 'Pod') {
       send(ctx.res, 200, gone);
@@ -490,5 +492,37 @@ export class ApiHandler {
         str(at(gone, 'metadata', 'uid')) ?? '',
       ),
     );
+  }
+
+  /**
+   * DeleteOptions.preconditions (API reference, meta/v1 Preconditions: uid, resourceVersion):
+   * the object is deleted only if it still has them; otherwise 409 with the storage's words.
+   */
+  #checkPreconditions(ctx: Ctx, t: Target): void {
+    if (ctx.body.length === 0) return;
+    const options = bodyObject(ctx);
+    const wanted = at(options, 'preconditions');
+    if (!isObject(wanted)) return;
+    const live = this.settings.store.mustGet(t.resource, t.namespace, t.name);
+    const uid = str(wanted.uid);
+    const liveUid = str(at(live, 'metadata', 'uid')) ?? '';
+    if (uid !== undefined && uid !== liveUid) {
+      throw preconditionFailed(
+        t.resource.group,
+        t.resource.resource,
+        t.name,
+        `UID in precondition: ${uid}, UID in object meta: ${liveUid}`,
+      );
+    }
+    const version = str(wanted.resourceVersion);
+    const liveVersion = str(at(live, 'metadata', 'resourceVersion')) ?? '';
+    if (version !== undefined && version !== liveVersion) {
+      throw preconditionFailed(
+        t.resource.group,
+        t.resource.resource,
+        t.name,
+        `ResourceVersion in precondition: ${version}, ResourceVersion in object meta: ${liveVersion}`,
+      );
+    }
   }
 }

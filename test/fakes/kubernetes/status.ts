@@ -80,6 +80,25 @@ export function conflict(group: string, resource: string, name: string): ApiErro
   );
 }
 
+/**
+ * A delete whose DeleteOptions.preconditions do not hold: the storage's "Precondition failed"
+ * (apiserver storage/etcd3 checkPreconditions) turned into a 409 Conflict by
+ * InterpretDeleteError (apiserver/pkg/storage/errors).
+ */
+export function preconditionFailed(
+  group: string,
+  resource: string,
+  name: string,
+  detail: string,
+): ApiError {
+  return new ApiError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${groupResource(group, resource)} "${name}": Precondition failed: ${detail}`,
+    details(group, resource, name),
+  );
+}
+
 /** 422 with one cause per field (errors.NewInvalid: "Kind.group "name" is invalid: …"). */
 export function invalid(group: string, kind: string, name: string, causes: Cause[]): ApiError {
   const qualified = group === '' ? kind : `${kind}.${group}`;

@@ -25,7 +25,8 @@ import {
   type FakeKubernetes,
   type Rule,
 } from '../../fakes/kubernetes/index.ts';
-import { at, str } from '../../fakes/kubernetes/json.ts';
+import { at, str, type JsonObject } from '../../fakes/kubernetes/json.ts';
+import { recordUpdate } from '../../fakes/kubernetes/managed-fields.ts';
 import { call } from '../../fakes/kubernetes/test-client.ts';
 
 const ns = 'apps';
@@ -225,9 +226,164 @@ describe('provision at the port (in-memory kubelet)', () => {
     );
     expect(error.code).toBe('kubernetes-provision-failed');
     expect(error.text('en')).toBe(
-      `Provisioning files failed: ${error.params['firstEn']} What this run applied was deleted: deployment/files, service/files, persistentvolumeclaim/files-data, secret/files-env.`,
+      `Provisioning files failed: ${error.params['firstEn']} What this run created was deleted: deployment/files, service/files, persistentvolumeclaim/files-data, secret/files-env.`,
     );
     expect(String(error.params['firstEn'])).toContain('the image cannot be pulled');
+    expect(versions()).toBe(before);
+  });
+
+  it('a claim someone else made after the plan is theirs: never deleted, never named as deleted', async () => {
+    const before = versions();
+    const claims = resourceByName('persistentvolumeclaims');
+    const from = fake.requests.length;
+    let theirs: JsonObject | undefined;
+    let secretUid: string | undefined;
+    // Just before the bot applies its claim (the plan found the name free), someone makes one,
+    // as `kubectl create` would: its own manager owns its fields, so the apply conflicts.
+    const onStep = (step: { container: string; phase: string }): void => {
+      if (step.phase !== 'creating' || step.container !== 'persistentvolumeclaim/files-data')
+        return;
+      const secret = fake.store.get(resourceByName('secrets'), ns, 'files-env');
+      secretUid = str(at(secret, 'metadata', 'uid'));
+      const body: JsonObject = {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'files-data' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } } },
+      };
+      recordUpdate(undefined, body, 'kubectl-create', '', fake.clock.now());
+      theirs = fake.store.create(claims, ns, body);
+    };
+    const error = await refusal(port().provision(spec('files'), onStep));
+    expect(error.code).toBe('kubernetes-provision-failed');
+    expect(String(error.params['firstEn'])).toMatch(/^Cluster lab answered 409 Conflict: /);
+    expect(error.text('en')).toBe(
+      `Provisioning files failed: ${error.params['firstEn']} What this run created was deleted: secret/files-env.`,
+    );
+    // Their claim is untouched: the same object, never sent a delete.
+    const claim = fake.store.get(claims, ns, 'files-data');
+    expect(at(claim, 'metadata', 'uid')).toBe(at(theirs, 'metadata', 'uid'));
+    expect(at(claim, 'metadata', 'resourceVersion')).toBe(
+      at(theirs, 'metadata', 'resourceVersion'),
+    );
+    const deletes = fake.requests.slice(from).filter((r) => r.method === 'DELETE');
+    expect(deletes.map((r) => r.path)).toEqual([`/api/v1/namespaces/${ns}/secrets/files-env`]);
+    // The Secret it did make went with its own uid as the precondition.
+    const options = JSON.parse(deletes[0]?.body ?? '{}') as JsonObject;
+    expect(secretUid).toMatch(/./);
+    expect(at(options, 'preconditions', 'uid')).toBe(secretUid);
+    fake.store.delete(claims, ns, 'files-data');
+    expect(versions()).toBe(before);
+  });
+
+  it('an object made after the plan that takes the apply without a conflict is still not the bot’s', async () => {
+    const before = versions();
+    const services = resourceByName('services');
+    let theirs: JsonObject | undefined;
+    // The same headless Service as the bot's, made by someone else just before its apply:
+    // no field differs, so the apply merges into it (200, not 201).
+    const onStep = (step: { container: string; phase: string }): void => {
+      if (step.phase !== 'creating' || step.container !== 'service/files') return;
+      const body: JsonObject = {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'files' },
+        spec: {
+          clusterIP: 'None',
+          selector: { 'app.kubernetes.io/instance': 'files', 'pes.bot/instance': 'files' },
+        },
+      };
+      recordUpdate(undefined, body, 'kubectl-create', '', fake.clock.now());
+      theirs = fake.store.create(services, ns, body);
+    };
+    const error = await refusal(port().provision(spec('files'), onStep));
+    expect(error.text('en')).toBe(
+      'Provisioning files failed: service/files appeared in namespace apps after the names were checked and was not created by this run; it is left as it is. What this run created was deleted: persistentvolumeclaim/files-data, secret/files-env.',
+    );
+    expect(at(fake.store.get(services, ns, 'files'), 'metadata', 'uid')).toBe(
+      at(theirs, 'metadata', 'uid'),
+    );
+    fake.store.delete(services, ns, 'files');
+    expect(versions()).toBe(before);
+  });
+
+  it('an apply refused after the plan: nothing made, nothing named as deleted', async () => {
+    const before = versions();
+    const from = fake.requests.length;
+    // Between the plan and the apply, the account loses create on secrets.
+    const onStep = (step: { container: string; phase: string }): void => {
+      if (step.phase === 'creating' && step.container === 'secret/files-env') {
+        fake.setRules([
+          { apiGroups: ['', 'apps'], resources: ['*'], verbs: ['get', 'list', 'watch', 'delete'] },
+        ]);
+      }
+    };
+    try {
+      const error = await refusal(port().provision(spec('files'), onStep));
+      expect(error.code).toBe('kubernetes-provision-nothing-made');
+      expect(error.text('en')).toBe(
+        `Provisioning files failed: ${error.params['firstEn']} This run created nothing.`,
+      );
+      expect(String(error.params['firstEn'])).toBe(
+        "The bot's account may not patch secrets in namespace apps: grant verb patch on secrets.",
+      );
+    } finally {
+      fake.setRules(ALLOW_ALL);
+    }
+    expect(fake.requests.slice(from).filter((r) => r.method === 'DELETE')).toEqual([]);
+    expect(versions()).toBe(before);
+  });
+
+  it('an object of the same name made after the bot’s own was deleted by someone: left alone', async () => {
+    const before = versions();
+    const services = resourceByName('services');
+    let replacement: JsonObject | undefined;
+    // Once the rollout is being waited for, someone deletes the bot's Service and makes their
+    // own under that name; then the run is stopped by a failing step reporter (a bug).
+    const onStep = (step: { container: string; phase: string }): void => {
+      if (step.phase !== 'waiting' || replacement !== undefined) return;
+      fake.store.delete(services, ns, 'files');
+      const body: JsonObject = {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'files' },
+        spec: { clusterIP: 'None', selector: { app: 'theirs' } },
+      };
+      recordUpdate(undefined, body, 'kubectl-create', '', fake.clock.now());
+      replacement = fake.store.create(services, ns, body);
+      throw new TypeError('the reporter broke');
+    };
+    const error = await refusal(port().provision(spec('files'), onStep));
+    expect(error.code).toBe('kubernetes-provision-failed');
+    // The bug stays the cause; the person is told what became of what was made.
+    expect(error.cause).toBeInstanceOf(TypeError);
+    expect(error.text('en')).toBe(
+      'Provisioning files failed: An internal error stopped the run. What this run created was deleted: deployment/files, persistentvolumeclaim/files-data, secret/files-env.',
+    );
+    expect(at(fake.store.get(services, ns, 'files'), 'metadata', 'uid')).toBe(
+      at(replacement, 'metadata', 'uid'),
+    );
+    fake.store.delete(services, ns, 'files');
+    expect(versions()).toBe(before);
+  });
+
+  it('a cancel names what was taken back, with the cancel as the cause', async () => {
+    const before = versions();
+    const controller = new AbortController();
+    // The cancel comes while the rollout is waited for: everything has been made by then.
+    const onStep = (step: { phase: string }): void => {
+      if (step.phase === 'waiting') controller.abort();
+    };
+    const error = await refusal(
+      port().provision(spec('files', 'registry.test/unready:1'), onStep, controller.signal),
+    );
+    expect(error.cause).toBe(controller.signal.reason);
+    expect(error.text('en')).toBe(
+      'Provisioning files failed: The run was cancelled. What this run created was deleted: deployment/files, service/files, persistentvolumeclaim/files-data, secret/files-env.',
+    );
+    expect(error.text('ru')).toBe(
+      'Создать files не удалось: Запуск отменён. Созданное этим запуском удалено: deployment/files, service/files, persistentvolumeclaim/files-data, secret/files-env.',
+    );
     expect(versions()).toBe(before);
   });
 });
@@ -256,6 +412,7 @@ describe('the README Role with the provisioning rules', () => {
   };
 
   it('is enough to provision and deprovision with --delete-data', async () => {
+    const from = fake.requests.length;
     fake.setRules([...rules, basicUser]);
     try {
       const platform = port();
@@ -264,7 +421,7 @@ describe('the README Role with the provisioning rules', () => {
     } finally {
       fake.setRules(ALLOW_ALL);
     }
-    expect(fake.requests.filter((r) => r.status === 403)).toEqual([]);
+    expect(fake.requests.slice(from).filter((r) => r.status === 403)).toEqual([]);
     expect(versions()).toBe('[]');
   });
 });
