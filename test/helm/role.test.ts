@@ -8,11 +8,13 @@
  * request log, must be the ones the Role grants: none missing, none unused. The run happens
  * here, so the result does not depend on which other test files ran before. The same for
  * the provisioning namespace's Role (config.provision.namespace) with provision (its dry run
- * too) and deprovision, with and without --delete-data.
+ * too), a provision whose pod never becomes ready (its reason read from pods and events, what
+ * it made taken back) and deprovision, with and without --delete-data.
  */
 import { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterConfig, KubernetesServiceDefinition } from '../../src/config/kubernetes.ts';
+import type { WorkloadSpec } from '../../src/core/platform.ts';
 import { ClusterPorts } from '../../src/platforms/kubernetes/cluster-ports.ts';
 import { serviceExecTarget } from '../../src/platforms/kubernetes/exec-target.ts';
 import { KubernetesPort } from '../../src/platforms/kubernetes/port-adapter.ts';
@@ -76,6 +78,22 @@ function spec(name: string, image: string) {
   };
 }
 
+/** An instance whose image cannot be pulled (the fake's kubelet: `broken` in the name). */
+function brokenSpec(name: string): WorkloadSpec {
+  return {
+    name,
+    template: 'wiki',
+    image: 'registry.test/broken:1',
+    env: {},
+    command: undefined,
+    volumes: [],
+    labels: {},
+    healthcheck: undefined,
+    network: 'none',
+    stopTimeoutSeconds: 1,
+  };
+}
+
 function triple(a: { group: string; resource: string; verb: string }): string {
   return `${a.group === '' ? 'core' : a.group} ${a.resource} ${a.verb}`;
 }
@@ -93,7 +111,8 @@ beforeAll(async () => {
   granted = rulesOf('bot-pes-bot', namespace);
   provisionGranted = rulesOf('bot-pes-bot-provision', provisionNamespace);
 
-  fake = await startFakeKubernetes({ namespaces: [namespace, provisionNamespace] });
+  // 100 virtual seconds a real one: a Deployment's progress deadline (600 s) passes in 6.
+  fake = await startFakeKubernetes({ timeScale: 100, namespaces: [namespace, provisionNamespace] });
   const kubeconfig = await fake.kubeconfigPath('pes@lab');
   registry = new ClusterClients(
     new Map<string, ClusterConfig>([
@@ -241,6 +260,13 @@ describe('the chart’s Role', () => {
     const all = await bot.run(admin, 'deprovision files --delete-data');
     const again = await bot.run(admin, `confirm ${codeOf(all)}`);
     expect((await bot.run(admin, `confirm ${codeOf(again)}`)).status).toBe('ok');
+    // A pod that never becomes ready: the reason is named (pods and events read), and what
+    // the run made is deleted again.
+    const failed = await onCluster
+      .provision(brokenSpec('wiki'), () => undefined)
+      .catch((e: unknown) => e);
+    expect(isUserError(failed) && failed.code).toBe('kubernetes-provision-failed');
+    expect(isUserError(failed) && failed.text('en')).toContain('the image cannot be pulled');
 
     const used = usedSince(from, provisionNamespace);
     const grants = grantsOf(provisionGranted);

@@ -3,8 +3,10 @@
  * kubelet: applying the same objects again changes nothing and kubectl 1.33 agrees with
  * what the bot applied; bad input (a name that is not DNS-1123, a namespace that does not
  * exist, a verb the account may not use) is one line with nothing stored; a rollout that
- * never becomes ready takes back what it applied; the README's Role with the provisioning
- * rules is enough; and update and scale plans ask the server with dryRun=All.
+ * never becomes ready, is cancelled or stops on a bug takes back what it created and only
+ * that (never an object someone else made under one of its names), saying what was deleted
+ * and what is left; the README's provisioning Role is enough on its own; and update and scale
+ * plans ask the server with dryRun=All.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -388,22 +390,21 @@ describe('provision at the port (in-memory kubelet)', () => {
   });
 });
 
-describe('the README Role with the provisioning rules', () => {
+describe('the README’s provisioning Role, on its own', () => {
+  // As the README shows it and the chart renders it (helm/pes-bot/templates/rbac.yaml).
   const rules: Rule[] = [
     {
       apiGroups: ['apps'],
-      resources: ['deployments', 'statefulsets'],
-      verbs: ['get', 'list', 'watch', 'patch'],
+      resources: ['deployments'],
+      verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
     },
-    { apiGroups: ['apps'], resources: ['deployments'], verbs: ['create', 'delete'] },
+    { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'] },
     {
       apiGroups: [''],
-      resources: ['services', 'secrets', 'persistentvolumeclaims'],
+      resources: ['secrets', 'services', 'persistentvolumeclaims'],
       verbs: ['get', 'list', 'create', 'patch', 'delete'],
     },
-    { apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'], verbs: ['list'] },
-    { apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] },
-    { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+    { apiGroups: [''], resources: ['pods', 'events'], verbs: ['list'] },
   ].map((r) => ({ ...r, namespaces: [ns] }));
   const basicUser: Rule = {
     apiGroups: ['authorization.k8s.io'],
@@ -411,13 +412,17 @@ describe('the README Role with the provisioning rules', () => {
     verbs: ['create'],
   };
 
-  it('is enough to provision and deprovision with --delete-data', async () => {
+  it('is enough to provision, to name why a provision failed, and to deprovision with --delete-data', async () => {
     const from = fake.requests.length;
     fake.setRules([...rules, basicUser]);
     try {
       const platform = port();
       await platform.provision(spec('wiki'), () => undefined);
       await platform.deprovision(await platform.planDeprovision('wiki', true), () => undefined);
+      const error = await refusal(
+        platform.provision(spec('wiki', 'registry.test/broken:1'), () => undefined),
+      );
+      expect(String(error.params['firstEn'])).toContain('the image cannot be pulled');
     } finally {
       fake.setRules(ALLOW_ALL);
     }

@@ -30,8 +30,9 @@ const role: Rule[] = [
     verbs: ['get', 'update'],
   },
   { apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'], verbs: ['list'] },
-  { apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] },
+  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'delete'] },
   { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+  { apiGroups: [''], resources: ['pods/exec'], verbs: ['create', 'get'] },
   { apiGroups: [''], resources: ['events'], verbs: ['list'] },
 ].map((r) => ({ ...r, namespaces: ['lms'] }));
 const basicUser: Rule = {
