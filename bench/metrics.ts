@@ -8,6 +8,7 @@
  *    with the bearer token, as Prometheus scrapes. Target: p99 ≤ 20 ms. Each scrape is
  *    followed by a GET /healthz made the same way: that baseline is the round trip with
  *    nothing to write, under the same load, so a reader can tell the machine from the bot.
+ *    The five slowest collectors (median time of each metric's own read) are printed too.
  * 2. The slash-command benchmark (bench/mattermost-ack.ts: batches of 100 concurrent
  *    `/pes echo` requests) run BENCH_ROUNDS times (default 10) without and with a scrape
  *    every second, alternating which goes first. Target: the slash p99 with scrapes at most
@@ -117,8 +118,39 @@ if (process.argv[2] === '--server') {
       sendJson(res, 200, times);
     },
   };
+  // Each collector's own time (what its collect() reads and how its values are gathered),
+  // so that a slow scrape names its cause: the median of `scrapes` gets, per metric.
+  const collectors: Route = {
+    methods: ['GET'],
+    path: '/bench/collectors',
+    handle: async (_req, res) => {
+      const times = new Map<string, number[]>();
+      for (let i = 0; i < scrapes; i++) {
+        for (const { name } of metrics.registry.getMetricsAsArray()) {
+          const metric = metrics.registry.getSingleMetric(name);
+          const started = performance.now();
+          await metric?.get();
+          const list = times.get(name) ?? [];
+          list.push(performance.now() - started);
+          times.set(name, list);
+        }
+      }
+      const medians = [...times].map(([name, list]) => ({
+        name,
+        p50: percentile(
+          list.sort((a, b) => a - b),
+          50,
+        ),
+      }));
+      sendJson(
+        res,
+        200,
+        medians.sort((a, b) => b.p50 - a.p50),
+      );
+    },
+  };
   const h = await startHarness({
-    extraRoutes: [metricsRoute(token, metrics.registry), render],
+    extraRoutes: [metricsRoute(token, metrics.registry), render, collectors],
     noStart: true,
   });
   seed(h.db, `mattermost:${h.ops.id}`);
@@ -202,6 +234,12 @@ async function runClient(): Promise<void> {
     health.push((await getOnce(healthUrl)).ms);
   }
   const rendered = (await (await fetch(`${info.base}/bench/render`)).json()) as number[];
+  const slowest = (
+    (await (await fetch(`${info.base}/bench/collectors`)).json()) as { name: string; p50: number }[]
+  ).slice(0, 5);
+  console.log(
+    `slowest collectors (median in the server): ${slowest.map((c) => `${c.name} ${c.p50.toFixed(2)} ms`).join(', ')}`,
+  );
   const inServer = stats('exposition written in the server', rendered);
   const baseline = stats('baseline: GET /healthz over HTTP', health);
   const scrape = stats(`scrape over HTTP (${Math.round(size / 1024)} KiB)`, times);
