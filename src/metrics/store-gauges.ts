@@ -15,15 +15,19 @@ interface CountRow {
   readonly n: number;
 }
 
+/**
+ * Jobs by state, from the counts triggers on the jobs keep (migration 15): a few rows, however
+ * many finished jobs retention keeps. A state that has had jobs and has none now is left out.
+ */
+export const jobCountsSql = 'SELECT state AS key, state, n FROM job_counts WHERE n > 0';
+
 /** `messengers`: those the bot serves, shown at 0 before their first failure. */
 export function registerStoreGauges(
   registry: Registry,
   db: DatabaseSync,
   messengers: readonly string[],
 ): void {
-  // Kept by triggers on the jobs (migration 15): a few rows, however many finished jobs
-  // retention keeps. A state that has had jobs and has none now is left out, as before.
-  const jobs = db.prepare('SELECT state AS key, state, n FROM job_counts WHERE n > 0');
+  const jobs = db.prepare(jobCountsSql);
   // The messenger is the room id's prefix (mattermost:…, matrix:…); counted per room first,
   // which reads the index on (room, state) alone.
   const outbox = db.prepare(

@@ -1,11 +1,13 @@
 /**
- * The queries every scrape runs read indexes, not the whole table once per row: a ledger of
- * a year of daily backups must not make /metrics slow (bench/metrics.ts measures the time).
+ * The queries every scrape runs read small indexes or kept counts, not every row once per
+ * source: months of backups and finished jobs must not make /metrics slow (bench/metrics.ts
+ * measures the time).
  * SQLite's EXPLAIN QUERY PLAN names how each table is read.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lastBackupsSql, lastDrillsSql } from '../../src/metrics/backup-gauges.ts';
+import { jobCountsSql } from '../../src/metrics/store-gauges.ts';
 import { openDatabase } from '../../src/store/database.ts';
 
 let db: DatabaseSync;
@@ -36,5 +38,11 @@ describe('the backup ledger queries of /metrics', () => {
   it('read the drills from a covering index in group order', () => {
     const steps = plan(lastDrillsSql);
     expect(steps).toEqual(['SCAN backup_manifests USING COVERING INDEX backup_manifests_drill']);
+  });
+});
+
+describe('pes_jobs', () => {
+  it('reads the kept counts, not the jobs', () => {
+    expect(plan(jobCountsSql)).toEqual(['SCAN job_counts']);
   });
 });
