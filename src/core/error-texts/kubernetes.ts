@@ -179,8 +179,8 @@ export const kubernetesErrorTexts = {
   'kubernetes-exec-no-stdin-close': {
     kind: 'failed',
     message: {
-      ru: 'API-сервер кластера {cluster} не умеет закрывать ввод команды (нет протокола v5.channel.k8s.io — старая версия Kubernetes): соединение закрыто, ввод не передан.',
-      en: "The API server of cluster {cluster} cannot close a command's input (no v5.channel.k8s.io: an older Kubernetes): the connection was closed with no input sent.",
+      ru: 'API-сервер кластера {cluster} не умеет закрывать ввод команды (нет протокола v5.channel.k8s.io — старая версия Kubernetes) и не принял соединение — ничего не запущено.',
+      en: "The API server of cluster {cluster} cannot close a command's input (no v5.channel.k8s.io: an older Kubernetes) and refused the connection; nothing was run.",
     },
   },
   'kubernetes-exec-failed': {
@@ -235,6 +235,13 @@ export const kubernetesErrorTexts = {
     hint: {
       ru: 'Что его держит: kubectl describe deployment/{name} -n {namespace}',
       en: 'What holds it: kubectl describe deployment/{name} -n {namespace}',
+    },
+  },
+  'kubernetes-exec-handshake-timeout': {
+    kind: 'failed',
+    message: {
+      ru: 'API-сервер кластера {cluster} не открыл соединение с командой в поде {pod} (контейнер {container}) за {seconds} с — ожидание прервано, запустилась ли команда, неизвестно.',
+      en: 'The API server of cluster {cluster} did not open the connection to the command in pod {pod} (container {container}) within {seconds} s; the bot stopped waiting, and whether the command started is unknown.',
     },
   },
   // The four below belong to provisioning on a cluster (src/platforms/kubernetes/provision.ts).

@@ -10,11 +10,14 @@
  * What client-node's Exec leaves out is done here: backpressure both ways (stdout full →
  * the socket stops being read; stdin is sent one message at a time, each after the last one
  * was written out), the command's end told apart from a cut connection (no Status on
- * channel 3), and the refusal of an upgrade mapped to the person's one line.
+ * channel 3), a consumer of stdout that goes away or a cancel ending the run at any point
+ * (the upgrade included, which is also bounded in time), and the refusal of an upgrade
+ * mapped to the person's one line.
  */
+import type { IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
+import { PassThrough, finished as eos } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { PassThrough } from 'node:stream';
 import type { V1Status } from '@kubernetes/client-node';
 import { UserError } from '../../core/errors.ts';
 import type { ExecOptions, ExecResult } from '../../core/platform.ts';
@@ -29,11 +32,14 @@ import { call, checkAccess, toWire } from './workload-api.ts';
 
 const tailBytes = 64 * 1024;
 const closeChannel = 255;
+const v5 = 'v5.channel.k8s.io';
+/** How long the upgrade may take before the run is given up (ws's handshakeTimeout). */
+const defaultHandshakeMs = 30_000;
+const refusalBytes = 64 * 1024;
 const stdinChannel = 0;
 
 /** The part of the socket client-node returns (ws's WebSocket) that is used here. */
 interface ExecSocket {
-  readonly protocol: string;
   readonly readyState: number;
   send(data: Buffer, callback: (error?: Error) => void): void;
   pause(): void;
@@ -51,12 +57,13 @@ export async function execInPod(
   argv: readonly string[],
   options: ExecOptions,
   signal?: AbortSignal,
+  handshakeMs = defaultHandshakeMs,
 ): Promise<ExecResult> {
   let started = false;
   try {
     const container = await prepare(clients, target, options, signal);
     started = true;
-    return await run(clients, target, container, argv, options, signal);
+    return await run(clients, target, container, argv, options, signal, handshakeMs);
   } catch (error) {
     // As on Docker: a consumer of stdout must see a premature close, not a clean end; an
     // input never read is let flow so that its writer is not stuck.
@@ -130,24 +137,41 @@ async function run(
   container: string,
   argv: readonly string[],
   options: ExecOptions,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  handshakeMs: number,
 ): Promise<ExecResult> {
   const kept = options.stdout === undefined ? new TailBuffer(tailBytes) : undefined;
   const sink = options.stdout ?? collect(kept);
   const stderr = new TailBuffer(tailBytes);
   let socket: ExecSocket | undefined;
-  let outputError: Error | undefined;
-  sink.on('error', (error: Error) => {
-    outputError ??= error;
+  // Set by a cancel or a consumer that went away: no socket may live on after it, even one
+  // still in its upgrade (its terminate() aborts the request and fails the upgrade).
+  let stopped = false;
+  const stop = (): void => {
+    stopped = true;
     socket?.terminate();
+  };
+  let outputError: Error | undefined;
+  // As stream.pipeline does for Docker's exec: a consumer destroyed without an error is a
+  // premature close, and ends the run as an error does; else the socket stays paused for a
+  // 'drain' that never comes.
+  const stopWatchingSink = eos(sink, (error) => {
+    if (error === undefined || error === null) return;
+    outputError ??= error;
+    stop();
   });
+  let waiting = false;
   // Exec writes every stdout message without looking at write()'s answer: a full consumer
   // (a slow upload of a dump) stops the socket being read until it drains.
   const relay = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      if (!sink.write(chunk)) {
+      if (!sink.write(chunk) && !waiting && !sink.destroyed) {
+        waiting = true;
         socket?.pause();
-        sink.once('drain', () => socket?.resume());
+        sink.once('drain', () => {
+          waiting = false;
+          socket?.resume();
+        });
       }
       callback();
     },
@@ -161,41 +185,66 @@ async function run(
   });
   relay.on('error', (error) => (outputError ??= error));
   let status: V1Status | undefined;
+  let refusal: Refusal | undefined;
   // Given to Exec only so that it asks for stdin (`stdin=true`); the input is sent below,
   // with backpressure and the v5 close, instead of by Exec's own unthrottled reader.
   const stdinMarker = options.stdin === undefined ? null : new PassThrough();
   const { Exec } = await import('@kubernetes/client-node');
-  try {
-    socket = await new Exec(clients.config).exec(
-      target.namespace,
-      target.pod,
-      container,
-      [...argv],
-      relay,
-      collect(stderr),
-      stdinMarker,
-      false,
-      (s) => {
-        status = s;
-      },
-    );
-  } catch (error) {
-    throw upgradeRefused(clients, target, container, error);
-  }
-  const open = socket;
-  const closed = new Promise<void>((resolve) => {
-    if (open.readyState === wsClosed) resolve();
-    else open.once('close', resolve);
+  const { WebSocketHandler } = await import('@kubernetes/client-node/dist/web-socket-handler.js');
+  const { default: WebSocket } = await import('ws');
+  // With input, only v5 is offered: a server without it (it could not close stdin) then
+  // refuses the upgrade before the command starts, instead of running it on an input it can
+  // never see the end of. ws bounds the upgrade: a server that takes the connection and
+  // never answers must not hold the job for ever.
+  const handler = new WebSocketHandler(clients.config, (uri, protocols, opts) => {
+    const ws = new WebSocket(uri, options.stdin === undefined ? protocols : [v5], {
+      ...opts,
+      handshakeTimeout: handshakeMs,
+    });
+    socket = ws;
+    if (stopped) ws.terminate();
+    // ws keeps no body of a refusal; its Status tells RBAC's 403 from the kubelet's bare
+    // one for a protocol it lacks (wsstream's handshake, through x/net/websocket).
+    ws.on('unexpected-response', (_request, response) => {
+      void readCapped(response, refusalBytes).then((body) => {
+        refusal = { status: response.statusCode ?? 0, body };
+        ws.terminate();
+      });
+    });
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- ws's own WebSocket; @types/ws names it twice (class and alias), which this rule cannot match
+    return ws;
   });
-  const onAbort = (): void => open.terminate();
-  signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    signal?.throwIfAborted();
+    signal?.addEventListener('abort', stop, { once: true });
+    let open: ExecSocket;
+    try {
+      open = await new Exec(clients.config, handler).exec(
+        target.namespace,
+        target.pod,
+        container,
+        [...argv],
+        relay,
+        collect(stderr),
+        stdinMarker,
+        false,
+        (s) => {
+          status = s;
+        },
+      );
+    } catch (error) {
+      signal?.throwIfAborted();
+      if (outputError !== undefined) throw outputError;
+      throw upgradeRefused(clients, target, container, options, handshakeMs, refusal, error);
+    }
+    socket = open;
+    if (stopped) open.terminate();
+    const closed = new Promise<void>((resolve) => {
+      if (open.readyState === wsClosed) resolve();
+      else open.once('close', resolve);
+    });
     let feeding: Promise<FeedOutcome> = Promise.resolve({});
     if (options.stdin !== undefined) {
-      if (open.protocol !== 'v5.channel.k8s.io') {
-        open.terminate();
-        throw new UserError('kubernetes-exec-no-stdin-close', { cluster: clients.cluster });
-      }
       const writer = stdinWriter(open);
       void closed.then(() => writer.destroy());
       feeding = feed(options.stdin, writer);
@@ -217,9 +266,10 @@ async function run(
     await settleInput(options.stdin, exitCode === 0);
     return { exitCode, stdout: kept?.text().text ?? '', stderr: stderr.text().text };
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', stop);
+    stopWatchingSink();
     stdinMarker?.destroy();
-    if (open.readyState !== wsClosed) open.terminate();
+    if (socket !== undefined && socket.readyState !== wsClosed) socket.terminate();
   }
 }
 
@@ -258,14 +308,49 @@ function exitCodeOf(target: ExecTarget, container: string, status: V1Status | un
   });
 }
 
+/** An upgrade answered with an HTTP error: its code and the start of its body. */
+interface Refusal {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** Reads a response body up to `limit` bytes; ends early on an error or a close. */
+function readCapped(response: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (): void => resolve(Buffer.concat(chunks).toString('utf8'));
+    response.on('data', (chunk: Buffer) => {
+      if (size < limit) chunks.push(chunk.subarray(0, limit - size));
+      size += chunk.length;
+    });
+    response.once('end', done).once('close', done).once('error', done);
+  });
+}
+
+function isStatus(body: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return (
+      typeof parsed === 'object' && parsed !== null && 'kind' in parsed && parsed.kind === 'Status'
+    );
+  } catch {
+    return false;
+  }
+}
+
 /**
- * client-node rejects with ws's error event: "Unexpected server response: 403" when the
- * upgrade was answered with an error (its Status body is not kept), or the socket's error.
+ * Why the upgrade failed: an HTTP answer that was not one (kept by the 'unexpected-response'
+ * listener), ws's own words when the answer was not a WebSocket one it accepts or did not
+ * come in time, or the socket's error (client-node rejects with ws's error event).
  */
 function upgradeRefused(
   clients: KubeClients,
   target: ExecTarget,
   container: string,
+  options: ExecOptions,
+  handshakeMs: number,
+  refusal: Refusal | undefined,
   event: unknown,
 ): unknown {
   const error =
@@ -276,11 +361,27 @@ function upgradeRefused(
     return new UserError('kubernetes-unreachable', { cluster, reason: code }, { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
-  const http = /Unexpected server response: (\d{3})/.exec(message)?.[1];
-  if (http === '401')
-    return new UserError('kubernetes-unauthorized', { cluster }, { cause: error });
-  if (http === '403') return forbidden(podAction(clients, target, 'create'), error);
-  if (http !== undefined) {
+  if (message === 'Opening handshake has timed out') {
+    return new UserError(
+      'kubernetes-exec-handshake-timeout',
+      { cluster, pod: target.pod, container, seconds: Math.ceil(handshakeMs / 1000) },
+      { cause: error },
+    );
+  }
+  // Only v5 was offered (input given). A kubelet without it refuses with a bare 403; a
+  // server that upgrades anyway, with no protocol, is refused by ws.
+  const withInput = options.stdin !== undefined;
+  if (
+    withInput &&
+    (message === 'Server sent no subprotocol' ||
+      (refusal?.status === 403 && !isStatus(refusal.body)))
+  ) {
+    return new UserError('kubernetes-exec-no-stdin-close', { cluster }, { cause: error });
+  }
+  const http = refusal?.status ?? Number(/Unexpected server response: (\d{3})/.exec(message)?.[1]);
+  if (http === 401) return new UserError('kubernetes-unauthorized', { cluster }, { cause: error });
+  if (http === 403) return forbidden(podAction(clients, target, 'create'), error);
+  if (Number.isInteger(http) && http > 0) {
     return new UserError(
       'kubernetes-exec-failed',
       { pod: target.pod, container, detail: `pods/exec answered HTTP ${http}` },

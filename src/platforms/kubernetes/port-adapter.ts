@@ -28,10 +28,10 @@ import type {
   WorkloadSpec,
 } from '../../core/platform.ts';
 import { paused, planUndo } from './change.ts';
-import type { ClusterClients } from './client.ts';
+import type { ClusterClients, KubeClients } from './client.ts';
 import type { ClusterInstances } from './instances.ts';
 import { execInPod } from './exec-stream.ts';
-import { parseExecTarget } from './exec-target.ts';
+import { parseExecTarget, type ExecTarget } from './exec-target.ts';
 import type { KubernetesPlatform } from './kubernetes-platform.ts';
 import { undoImages } from './undo-images.ts';
 import { requireWorkload } from './workload-api.ts';
@@ -204,16 +204,20 @@ export class KubernetesPort implements Platform {
     options: ExecOptions,
     signal?: AbortSignal,
   ): Promise<ExecResult> {
+    let target: ExecTarget;
+    let clients: KubeClients;
     try {
-      const target = parseExecTarget(this.cluster, container);
-      const clients = await this.clusters.get(this.cluster);
-      return await execInPod(clients, target, argv, options, signal);
+      target = parseExecTarget(this.cluster, container);
+      clients = await this.clusters.get(this.cluster);
     } catch (error) {
       // Streams handed to a run that never starts are closed, as after a failed run.
       options.stdin?.resume();
       options.stdout?.destroy();
       throw error;
     }
+    // execInPod settles the streams itself: an input is let flow only if nothing started;
+    // once the command has taken part of it, the rest must not be drained to nowhere.
+    return execInPod(clients, target, argv, options, signal);
   }
 
   stopService(service: ServiceDefinition): Promise<string[]> {

@@ -16,11 +16,18 @@ import { isUserError } from '../../../src/core/errors.ts';
 import type { KubeClients } from '../../../src/platforms/kubernetes/client.ts';
 import { execInPod } from '../../../src/platforms/kubernetes/exec-stream.ts';
 
-type Mode = 'cut' | 'internal' | 'v4' | 'refuse-403' | 'refuse-400';
+type Mode = 'cut' | 'internal' | 'v4' | 'refuse-403' | 'refuse-400' | 'silent' | 'flood';
 
 let mode: Mode = 'cut';
 /** What the server received on each connection: the channel bytes of its messages. */
 let received: number[] = [];
+/** Sessions the server started (the command ran). */
+let sessions = 0;
+/** Settles when the server sees the last connection's TCP socket close. */
+let serverClosed: Promise<void> = Promise.resolve();
+/** Settles when the last upgrade request reached the server. */
+let upgradeSeen: Promise<void> = Promise.resolve();
+let onUpgrade = (): void => undefined;
 let server: Server;
 let clients: KubeClients;
 const wss = new WebSocketServer({
@@ -32,8 +39,14 @@ const wss = new WebSocketServer({
 });
 
 function session(ws: WebSocket): void {
+  sessions += 1;
   ws.on('message', (data: Buffer) => received.push(data[0] ?? -1));
   ws.send(Buffer.from([1]));
+  if (mode === 'flood') {
+    // Much more stdout than any consumer holds; no Status: the command runs on.
+    for (let i = 0; i < 64; i += 1)
+      ws.send(Buffer.concat([Buffer.from([1]), Buffer.alloc(16 * 1024)]));
+  }
   if (mode === 'cut') {
     ws.send(Buffer.concat([Buffer.from([1]), Buffer.from('partial')]));
     // The connection drops (a node restarted, a proxy timed out): no Status ever comes.
@@ -55,6 +68,19 @@ function session(ws: WebSocket): void {
 
 function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
   socket.on('error', () => undefined);
+  serverClosed = new Promise((resolve) => socket.once('close', () => resolve()));
+  // node:http keeps an upgraded socket half-open: a server hangs up when its client does.
+  socket.once('end', () => socket.destroy());
+  onUpgrade();
+  // Takes the connection and never answers (a stuck proxy, an overloaded server).
+  if (mode === 'silent') return;
+  // A kubelet without v5 (wsstream's handshake through x/net/websocket) refuses an offer it
+  // has none of with a bare 403, before any command runs.
+  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  if (mode === 'v4' && !offered.includes('v4.channel.k8s.io')) {
+    socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+    return;
+  }
   if (mode === 'refuse-403' || mode === 'refuse-400') {
     const code = mode === 'refuse-403' ? 403 : 400;
     const body = JSON.stringify({ kind: 'Status', status: 'Failure', code });
@@ -126,15 +152,20 @@ afterAll(async () => {
 async function run(
   which: Mode,
   stdin?: Readable,
+  extra: { stdout?: Writable; signal?: AbortSignal; handshakeMs?: number } = {},
 ): Promise<{ error: unknown; stdout: Writable; received: number[] }> {
   mode = which;
   received = [];
-  const stdout = new Writable({ write: (_c, _e, cb) => cb() });
+  sessions = 0;
+  upgradeSeen = new Promise((resolve) => (onUpgrade = resolve));
+  const stdout = extra.stdout ?? new Writable({ write: (_c, _e, cb) => cb() });
   const error = await execInPod(
     clients,
     { namespace: 'lms', pod: 'web-0' },
     ['pg_dump', 'moodle'],
     { stdout, ...(stdin === undefined ? {} : { stdin }) },
+    extra.signal,
+    extra.handshakeMs,
   ).then(
     () => undefined,
     (e: unknown) => e,
@@ -166,12 +197,57 @@ describe('pods/exec edges', () => {
     );
   });
 
-  it('a server without v5 gets no input at all: the command must not take an open-ended stdin', async () => {
+  it('a server without v5 refuses the upgrade before the command runs: nothing ran, no input sent', async () => {
     const input = new PassThrough();
     input.end('a dump that must not be restored half\n');
-    const { error } = await run('v4', input);
-    expect(texts(error).code).toBe('kubernetes-exec-no-stdin-close');
-    expect(received.filter((channel) => channel === 0)).toEqual([]);
+    const { error, stdout } = await run('v4', input);
+    await serverClosed;
+    expect(texts(error)).toEqual({
+      code: 'kubernetes-exec-no-stdin-close',
+      en: "The API server of cluster lab cannot close a command's input (no v5.channel.k8s.io: an older Kubernetes) and refused the connection; nothing was run.",
+      ru: 'API-сервер кластера lab не умеет закрывать ввод команды (нет протокола v5.channel.k8s.io — старая версия Kubernetes) и не принял соединение — ничего не запущено.',
+    });
+    expect(sessions).toBe(0);
+    expect(received).toEqual([]);
+    expect(stdout.destroyed).toBe(true);
+  });
+
+  it('a cancel during the upgrade closes the connection at once and ends the run', async () => {
+    const controller = new AbortController();
+    const running = run('silent', undefined, { signal: controller.signal });
+    await upgradeSeen;
+    controller.abort(new Error('cancelled by anna'));
+    const { error, stdout } = await running;
+    expect(error).toEqual(new Error('cancelled by anna'));
+    await serverClosed;
+    expect(stdout.destroyed).toBe(true);
+  });
+
+  it('an upgrade never answered is given up after the handshake bound, in one line', async () => {
+    const { error } = await run('silent', undefined, { handshakeMs: 300 });
+    expect(texts(error)).toEqual({
+      code: 'kubernetes-exec-handshake-timeout',
+      en: 'The API server of cluster lab did not open the connection to the command in pod web-0 (container app) within 1 s; the bot stopped waiting, and whether the command started is unknown.',
+      ru: 'API-сервер кластера lab не открыл соединение с командой в поде web-0 (контейнер app) за 1 с — ожидание прервано, запустилась ли команда, неизвестно.',
+    });
+    await serverClosed;
+  });
+
+  it('a stdout consumer destroyed without an error ends the run as a premature close', async () => {
+    let firstChunk = (): void => undefined;
+    const first = new Promise<void>((resolve) => (firstChunk = resolve));
+    // A consumer that takes one chunk and never finishes it (a stuck upload), then goes away
+    // as run-backup's does when the engine failed: destroy() with no error.
+    const stdout = new Writable({
+      highWaterMark: 1,
+      write: () => firstChunk(),
+    });
+    const running = run('flood', undefined, { stdout });
+    await first;
+    stdout.destroy();
+    const { error } = await running;
+    expect(error).toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    await serverClosed;
   });
 
   it('an upgrade refused with 403 names the grant; another refusal its HTTP code', async () => {

@@ -263,4 +263,24 @@ describe('exec in a pod of a cluster service', () => {
     expect(out.ended()).toBe(false);
     expect(out.stream.destroyed).toBe(true);
   });
+
+  it('a cut after the command took part of its input stops the input, not drains it to nowhere', async () => {
+    const controller = new AbortController();
+    const input = new PassThrough();
+    input.write('first line\n');
+    const out = sink();
+    const running = port.exec(
+      `default/${pods[0] ?? ''}`,
+      ['/bin/busybox', 'sh', '-c', 'head -n 1; exec sleep 30'],
+      { stdin: input, stdout: out.stream },
+      controller.signal,
+    );
+    await out.first;
+    controller.abort();
+    await expect(running).rejects.toThrow();
+    // The rest of a restore's dump stays where it is: nobody reads it any more.
+    expect(input.readableFlowing).not.toBe(true);
+    input.write('the rest of the dump\n');
+    expect(input.readableLength).toBeGreaterThan(0);
+  });
 });
