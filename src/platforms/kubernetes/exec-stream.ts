@@ -368,15 +368,15 @@ function upgradeRefused(
       { cause: error },
     );
   }
-  // Only v5 was offered (input given). A kubelet without it refuses with a bare 403; a
-  // server that upgrades anyway, with no protocol, is refused by ws.
-  const withInput = options.stdin !== undefined;
-  if (
-    withInput &&
-    (message === 'Server sent no subprotocol' ||
-      (refusal?.status === 403 && !isStatus(refusal.body)))
-  ) {
+  // Only v5 was offered (input given): a kubelet without it (wsstream's handshake, through
+  // x/net/websocket) refuses with a bare 403 before anything runs.
+  if (options.stdin !== undefined && refusal?.status === 403 && !isStatus(refusal.body)) {
     return new UserError('kubernetes-exec-no-stdin-close', { cluster }, { cause: error });
+  }
+  // A server that upgraded with no protocol at all, which ws then closes: the command may
+  // have started (on an input that ended at once), so its outcome is not known.
+  if (message === 'Server sent no subprotocol') {
+    return new UserError('kubernetes-exec-cut', { pod: target.pod, container }, { cause: error });
   }
   const http = refusal?.status ?? Number(/Unexpected server response: (\d{3})/.exec(message)?.[1]);
   if (http === 401) return new UserError('kubernetes-unauthorized', { cluster }, { cause: error });

@@ -16,7 +16,8 @@ import { isUserError } from '../../../src/core/errors.ts';
 import type { KubeClients } from '../../../src/platforms/kubernetes/client.ts';
 import { execInPod } from '../../../src/platforms/kubernetes/exec-stream.ts';
 
-type Mode = 'cut' | 'internal' | 'v4' | 'refuse-403' | 'refuse-400' | 'silent' | 'flood';
+type Mode =
+  'cut' | 'internal' | 'v4' | 'no-protocol' | 'refuse-403' | 'refuse-400' | 'silent' | 'flood';
 
 let mode: Mode = 'cut';
 /** What the server received on each connection: the channel bytes of its messages. */
@@ -33,6 +34,7 @@ let clients: KubeClients;
 const wss = new WebSocketServer({
   noServer: true,
   handleProtocols: (offered) => {
+    if (mode === 'no-protocol') return false;
     const wanted = mode === 'v4' ? 'v4.channel.k8s.io' : 'v5.channel.k8s.io';
     return offered.has(wanted) ? wanted : false;
   },
@@ -210,6 +212,17 @@ describe('pods/exec edges', () => {
     expect(sessions).toBe(0);
     expect(received).toEqual([]);
     expect(stdout.destroyed).toBe(true);
+  });
+
+  it('a server that upgrades with no protocol at all is an unknown outcome, not “nothing ran”', async () => {
+    const input = new PassThrough();
+    input.end('a dump\n');
+    const { error } = await run('no-protocol', input);
+    await serverClosed;
+    // This server did start a session: the bot cannot say that nothing ran.
+    expect(sessions).toBe(1);
+    expect(texts(error).code).toBe('kubernetes-exec-cut');
+    expect(received).toEqual([]);
   });
 
   it('a cancel during the upgrade closes the connection at once and ends the run', async () => {
