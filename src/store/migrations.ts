@@ -482,6 +482,17 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 16,
+    name: 'approved commands used once',
+    sql: `
+      -- An approved command (src/core/approval-flow.ts) runs once: used_at is set when it
+      -- runs, and a second run of the same approval is refused. Its own confirmation carries
+      -- the approval to the run that follows it.
+      ALTER TABLE approvals ADD COLUMN used_at TEXT;
+      ALTER TABLE confirmations ADD COLUMN approval INTEGER REFERENCES approvals (id);
+    `,
+  },
 ];
 
 interface UserVersionRow {
