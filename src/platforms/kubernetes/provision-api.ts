@@ -87,25 +87,37 @@ export async function applyObject(
   };
 }
 
-/** The object of that kind and name, undefined when there is none (404). */
+/**
+ * Reads and lists ask for metadata only (API reference, meta/v1 PartialObjectMetadata and
+ * PartialObjectMetadataList, chosen by the Accept header): names, labels and managedFields are
+ * all that provisioning looks at, and a Secret's values are then never sent to the bot.
+ */
+const metadataOnly = {
+  object: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1',
+  list: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1',
+} as const;
+
+/** The metadata of the object of that kind and name, undefined when there is none (404). */
 export async function readObject(
   clients: KubeClients,
   place: Placement,
   kind: ProvisionKind,
   name: string,
 ): Promise<LiveObject | undefined> {
+  const { setHeaderOptions } = await import('@kubernetes/client-node');
+  const headers = setHeaderOptions('Accept', metadataOnly.object);
   const request = { name, namespace: place.namespace };
   try {
     const answer = await call(action(place, kind, 'get'), (): Promise<unknown> => {
       switch (kind) {
         case 'Secret':
-          return clients.core.readNamespacedSecret(request);
+          return clients.core.readNamespacedSecret(request, headers);
         case 'PersistentVolumeClaim':
-          return clients.core.readNamespacedPersistentVolumeClaim(request);
+          return clients.core.readNamespacedPersistentVolumeClaim(request, headers);
         case 'Service':
-          return clients.core.readNamespacedService(request);
+          return clients.core.readNamespacedService(request, headers);
         case 'Deployment':
-          return clients.apps.readNamespacedDeployment(request);
+          return clients.apps.readNamespacedDeployment(request, headers);
       }
     });
     return { ...(toWire(answer) as object), kind } as LiveObject;
@@ -115,24 +127,26 @@ export async function readObject(
   }
 }
 
-/** The objects of a kind whose labels match the selector. */
+/** The metadata of the objects of a kind whose labels match the selector. */
 export async function listObjects(
   clients: KubeClients,
   place: Placement,
   kind: ProvisionKind,
   labelSelector: string,
 ): Promise<LiveObject[]> {
+  const { setHeaderOptions } = await import('@kubernetes/client-node');
+  const headers = setHeaderOptions('Accept', metadataOnly.list);
   const request = { namespace: place.namespace, labelSelector };
   const list = (await call(action(place, kind, 'list'), (): Promise<unknown> => {
     switch (kind) {
       case 'Secret':
-        return clients.core.listNamespacedSecret(request);
+        return clients.core.listNamespacedSecret(request, headers);
       case 'PersistentVolumeClaim':
-        return clients.core.listNamespacedPersistentVolumeClaim(request);
+        return clients.core.listNamespacedPersistentVolumeClaim(request, headers);
       case 'Service':
-        return clients.core.listNamespacedService(request);
+        return clients.core.listNamespacedService(request, headers);
       case 'Deployment':
-        return clients.apps.listNamespacedDeployment(request);
+        return clients.apps.listNamespacedDeployment(request, headers);
     }
   })) as { items: unknown[] };
   return (toWire(list.items) as object[]).map((o) => ({ ...o, kind }) as LiveObject);

@@ -4,11 +4,13 @@
  * nothing keeps the object and its resourceVersion (ManagedFieldsEntry.time moves only when
  * the manager's fields change); a conflict names a keyed list item as `[name="…"]`
  * (server-side apply, "Conflicts"); a Service needs ports unless headless and a claim an
- * access mode and a storage request (core validation).
+ * access mode and a storage request (core validation); a delete whose
+ * DeleteOptions.preconditions do not hold is 409 Conflict; metadata-only reads and lists
+ * (meta/v1 PartialObjectMetadata, PartialObjectMetadataList) carry no values.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeKubernetes, type FakeKubernetes } from './index.ts';
-import { at, list } from './json.ts';
+import { resourceByName, startFakeKubernetes, type FakeKubernetes } from './index.ts';
+import { at, list, str } from './json.ts';
 import { DEPLOYMENTS, call, deployment } from './test-client.ts';
 
 const APPLY = 'application/apply-patch+yaml';
@@ -111,5 +113,48 @@ describe('validation of what provisioning applies', () => {
       },
     });
     expect(good.status).toBe(201);
+  });
+});
+
+describe('what taking back and looking up need', () => {
+  const path = '/api/v1/namespaces/default/secrets/files-env';
+
+  it('a delete with a uid precondition of another object is 409 and keeps it', async () => {
+    const made = await call(fake, 'PATCH', secretPath, { body: secret, contentType: APPLY });
+    const uid = str(at(made.json, 'metadata', 'uid')) ?? '';
+    const refused = await call(fake, 'DELETE', path, {
+      body: { preconditions: { uid: 'not-this-one' } },
+    });
+    expect(refused.status).toBe(409);
+    expect(at(refused.json, 'reason')).toBe('Conflict');
+    expect(at(refused.json, 'message')).toBe(
+      `Operation cannot be fulfilled on secrets "files-env": Precondition failed: UID in precondition: not-this-one, UID in object meta: ${uid}`,
+    );
+    expect((await call(fake, 'GET', path)).status).toBe(200);
+    const deleted = await call(fake, 'DELETE', path, { body: { preconditions: { uid } } });
+    expect(deleted.status).toBe(200);
+    expect((await call(fake, 'GET', path)).status).toBe(404);
+  });
+
+  it('metadata only: no data in a PartialObjectMetadata(List), the wrong one is 406', async () => {
+    await call(fake, 'PATCH', secretPath, { body: secret, contentType: APPLY });
+    const object = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+    const many = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+    const one = await call(fake, 'GET', path, { accept: object });
+    expect(one.status).toBe(200);
+    expect(one.json).toEqual({
+      kind: 'PartialObjectMetadata',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: at(fake.store.get(resourceByName('secrets'), 'default', 'files-env'), 'metadata'),
+    });
+    const all = await call(fake, 'GET', '/api/v1/namespaces/default/secrets', { accept: many });
+    expect(at(all.json, 'kind')).toBe('PartialObjectMetadataList');
+    expect(list(at(all.json, 'items')).map((i) => at(i, 'kind'))).toEqual([
+      'PartialObjectMetadata',
+    ]);
+    expect(JSON.stringify([one.json, all.json])).not.toContain(secret.data.KEY);
+    expect((await call(fake, 'GET', path, { accept: many })).status).toBe(406);
+    const wrong = await call(fake, 'GET', '/api/v1/namespaces/default/secrets', { accept: object });
+    expect(wrong.status).toBe(406);
   });
 });

@@ -12,6 +12,7 @@ import type { Clock } from './clock.ts';
 import { SERVER_VERSION, apiGroup, apiGroupList, apiVersions, resourceList } from './discovery.ts';
 import { at, isObject, str, type Json, type JsonObject } from './json.ts';
 import { recordUpdate, serverSideApply } from './managed-fields.ts';
+import { metadataOfList, metadataOfObject } from './metadata.ts';
 import {
   APPLY_PATCH,
   JSON_PATCH,
@@ -290,6 +291,11 @@ export class ApiHandler {
       send(ctx.res, 200, toTable(t.resource, items, version, this.settings.clock.now()));
       return;
     }
+    const metadata = metadataOfList(ctx.req.headers.accept, items, version);
+    if (metadata !== undefined) {
+      send(ctx.res, 200, metadata);
+      return;
+    }
     send(ctx.res, 200, {
       kind: `${t.resource.kind}List`,
       apiVersion: apiVersionOf(t.resource),
@@ -341,7 +347,7 @@ export class ApiHandler {
       );
       return;
     }
-    send(ctx.res, 200, o);
+    send(ctx.res, 200, metadataOfObject(ctx.req.headers.accept, o) ?? o);
   }
 
   #create(ctx: Ctx, t: Target, dryRun: boolean, manager: string): void {

@@ -34,7 +34,11 @@ export function call(
         : JSON.stringify(send.body);
   const headers: Record<string, string> = { Accept: send.accept ?? 'application/json' };
   if (send.token !== null) headers.Authorization = `Bearer ${send.token ?? 'fake-token'}`;
-  if (body !== undefined) headers['Content-Type'] = send.contentType ?? 'application/json';
+  if (body !== undefined) {
+    headers['Content-Type'] = send.contentType ?? 'application/json';
+    // Node frames a DELETE's body only when told its length (no chunked encoding by default).
+    headers['Content-Length'] = String(Buffer.byteLength(body));
+  }
   return new Promise((resolve, reject) => {
     const req = request(
       `${fake.url}${path}`,

@@ -16,8 +16,15 @@ import { isUserError, type UserError } from '../../../src/core/errors.ts';
 import type { Platform, WorkloadSpec } from '../../../src/core/platform.ts';
 import { ClusterPorts } from '../../../src/platforms/kubernetes/cluster-ports.ts';
 import { ClusterClients } from '../../../src/platforms/kubernetes/client.ts';
-import { applyObject } from '../../../src/platforms/kubernetes/provision-api.ts';
-import { provisionObjects } from '../../../src/platforms/kubernetes/provision-objects.ts';
+import {
+  applyObject,
+  listObjects,
+  readObject,
+} from '../../../src/platforms/kubernetes/provision-api.ts';
+import {
+  instanceSelector,
+  provisionObjects,
+} from '../../../src/platforms/kubernetes/provision-objects.ts';
 import { ownLabels } from '../../../src/platforms/docker/provision-lookup.ts';
 import { kubectl } from '../../helpers/kubectl.ts';
 import {
@@ -170,6 +177,30 @@ describe('provision at the port (in-memory kubelet)', () => {
     });
     await platform.deprovision(plan, () => undefined);
     expect(versions()).toBe('[]');
+  });
+
+  it('reads and lists metadata only: a Secret’s values never reach the bot', async () => {
+    const platform = port();
+    await platform.provision(spec('notes'), () => undefined);
+    const clients = await new ClusterClients(clusters).get('lab');
+    const place = { cluster: 'lab', namespace: ns };
+    const read = await readObject(clients, place, 'Secret', 'notes-env');
+    const listed = await listObjects(clients, place, 'Secret', instanceSelector('notes'));
+    for (const secret of [read, ...listed]) {
+      expect(secret?.metadata.labels?.['pes.bot/instance']).toBe('notes');
+      expect(JSON.stringify(secret)).not.toContain(Buffer.from('pw-0123456789').toString('base64'));
+      expect(secret).not.toHaveProperty('data');
+    }
+    expect(listed).toHaveLength(1);
+    // What is taken and what is the bot's is still told from the metadata alone.
+    expect(await platform.planDeprovision('notes', true)).toMatchObject({
+      containers: ['deployment/notes', 'service/notes', 'secret/notes-env'],
+      volumes: ['notes-data'],
+    });
+    const taken = await refusal(platform.planProvision(spec('notes')));
+    expect(taken.code).toBe('kubernetes-provision-exists');
+    await platform.deprovision(await platform.planDeprovision('notes', true), () => undefined);
+    expect(await readObject(clients, place, 'Secret', 'notes-env')).toBeUndefined();
   });
 
   it('a name that is not DNS-1123: the server says so (422) in one line, nothing stored', async () => {
