@@ -48,6 +48,15 @@ describe('borg archive names', () => {
     expect(parseListLine('not json')).toBeUndefined();
   });
 
+  it('keeps the leading dots of a name: borg 1.2.4 lists `.htaccess`, not `./.htaccess`', () => {
+    const line = (type: string, path: string): string =>
+      JSON.stringify({ type, mode: 'x', uid: 0, gid: 0, path, size: 1, linktarget: '' });
+    const paths = ['.htaccess', '.git', '.git/config', '..foo', 'sub/.hidden', './.env', '.']
+      .map((p) => parseListLine(line('-', p))?.path)
+      .filter((p) => p !== undefined);
+    expect(paths).toEqual(['.htaccess', '.git', '.git/config', '..foo', 'sub/.hidden', '.env']);
+  });
+
   it('ignore archives the bot did not make', () => {
     expect(parseArchive('host-2024-01-01', '')).toBeUndefined();
     expect(parseArchive('moodle_20250301T020009Z_42_volume:x.checkpoint', '')).toEqual({

@@ -3,7 +3,9 @@
  * borg repositories: a round trip byte for byte with owners, modes, times, hard and symbolic
  * links and empty folders; an unchanged second backup adds nothing by the engine's own
  * figures; a restore of some paths leaves every other file as it is; a symbolic link above
- * a path in the live tree is refused; a glob character in a file name is taken literally.
+ * a path in the live tree is refused; a glob character in a file name is taken literally;
+ * names starting with dots (`.htaccess`, `..foo`, `.git/config`) are listed and restored as
+ * they are.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -25,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreFiles } from '../../src/backup/restore-files.ts';
+import { matchPaths } from '../../src/backup/restore-paths.ts';
 import { measureTree, compareTree } from '../../src/backup/tree-walk.ts';
 import type { Snapshot, TreeBackupResult } from '../../src/backup/types.ts';
 import { UserError } from '../../src/core/errors.ts';
@@ -189,5 +192,101 @@ describe.each(engineKinds)('file-level verbs of %s', (kind) => {
     expect(refused).toBeInstanceOf(UserError);
     expect((refused as UserError).code).toBe('backup-path-unsafe');
     expect(readFileSync(join(outside, 'one'), 'utf8')).toBe('must stay');
+  });
+});
+
+describe.each(engineKinds)('names starting with dots, with %s', (kind) => {
+  let repo: TestRepo;
+  let dir: string;
+  let source: string;
+  let snapshot: Snapshot;
+
+  beforeAll(async () => {
+    repo = await createTestRepo(kind);
+    dir = mkdtempSync(join(tmpdir(), `pes-dots-${kind}-`));
+    source = join(dir, 'source');
+    mkdirSync(join(source, '.git'), { recursive: true });
+    mkdirSync(join(source, 'sub'));
+    writeFileSync(join(source, '.htaccess'), 'deny');
+    writeFileSync(join(source, '.git/config'), '[core]');
+    writeFileSync(join(source, '..foo'), 'two dots');
+    writeFileSync(join(source, 'sub/.hidden'), 'below');
+    writeFileSync(join(source, 'plain'), 'plain');
+    const made = await repo.engine.backupTree({
+      directory: source,
+      tags: tags('1-dots'),
+      onProgress: () => undefined,
+    });
+    const found = (await repo.engine.list('moodle')).find((s) => s.id === made.snapshotId);
+    if (found === undefined) throw new Error('snapshot not listed');
+    snapshot = found;
+  });
+
+  afterAll(() => {
+    repo.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A copy of the source with every file changed and a file of its own, to restore into. */
+  function live(name: string): string {
+    const target = join(dir, name);
+    mkdirSync(join(target, '.git'), { recursive: true });
+    mkdirSync(join(target, 'sub'));
+    for (const file of ['.htaccess', '.git/config', '..foo', 'sub/.hidden', 'plain']) {
+      writeFileSync(join(target, file), 'changed');
+    }
+    writeFileSync(join(target, 'mine'), 'made since');
+    return target;
+  }
+
+  const notFound = (path: string): UserError =>
+    new UserError('backup-path-not-found', { path, snapshot: snapshot.id, service: 'moodle' });
+
+  it('lists each name with its dots', async () => {
+    const paths = (await repo.engine.listTree(snapshot)).map((e) => e.path).sort();
+    expect(paths).toEqual(
+      ['..foo', '.git', '.git/config', '.htaccess', 'plain', 'sub', 'sub/.hidden'].sort(),
+    );
+  });
+
+  it('--path .htaccess and ..foo restore those files only', async () => {
+    const target = live('one');
+    const paths = matchPaths(
+      await repo.engine.listTree(snapshot),
+      ['.htaccess', '/..foo'],
+      notFound,
+    );
+    expect(paths).toEqual(['..foo', '.htaccess']);
+    await restoreFiles(repo.engine, snapshot, {
+      directory: target,
+      volume: 'moodledata',
+      paths,
+      signal: new AbortController().signal,
+    });
+    expect(readFileSync(join(target, '.htaccess'), 'utf8')).toBe('deny');
+    expect(readFileSync(join(target, '..foo'), 'utf8')).toBe('two dots');
+    expect(readFileSync(join(target, '.git/config'), 'utf8')).toBe('changed');
+    expect(readFileSync(join(target, 'plain'), 'utf8')).toBe('changed');
+  });
+
+  it("--path '*' restores every top-level name, dots included; a file made since stays", async () => {
+    const target = live('all');
+    const paths = matchPaths(await repo.engine.listTree(snapshot), ['*'], notFound);
+    expect(paths).toEqual(['..foo', '.git', '.htaccess', 'plain', 'sub']);
+    await restoreFiles(repo.engine, snapshot, {
+      directory: target,
+      volume: 'moodledata',
+      paths,
+      signal: new AbortController().signal,
+    });
+    const read = (file: string): string => readFileSync(join(target, file), 'utf8');
+    expect(['.htaccess', '.git/config', '..foo', 'sub/.hidden', 'plain'].map(read)).toEqual([
+      'deny',
+      '[core]',
+      'two dots',
+      'below',
+      'plain',
+    ]);
+    expect(read('mine')).toBe('made since');
   });
 });

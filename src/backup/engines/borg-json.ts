@@ -140,14 +140,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `list --json-lines ::<archive>`: one entry per line; the root `.` is left out. */
+/**
+ * `list --json-lines ::<archive>`: one entry per line; the root `.` is left out. borg 1.2.4
+ * lists an archive made by `create … .` as `.`, `.htaccess`, `.git/config`, `..foo`: only a
+ * lone `.` or a leading `./` is not part of the name (a name may start with dots).
+ */
 export function parseListLine(line: string): TreeEntry | undefined {
   const value = parseJson(line);
   if (!isRecord(value)) return undefined;
   const { path, type, size } = value;
   if (typeof path !== 'string' || typeof type !== 'string') return undefined;
-  const relative = path.replace(/^\.\/?/, '').replace(/^\/+/, '');
-  if (relative === '') return undefined;
+  const relative = path.replace(/^(?:\.\/+)+/, '').replace(/^\/+/, '');
+  if (relative === '' || relative === '.') return undefined;
   // borg's types are ls's first letter: `-` a file (also `h`, a hard link to an earlier one).
   const kind =
     type === '-' || type === 'h'
