@@ -8,6 +8,9 @@
  * and what is left; the README's provisioning Role is enough on its own; and update and scale
  * plans ask the server with dryRun=All.
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { ClusterConfig } from '../../../src/config/kubernetes.ts';
@@ -16,6 +19,9 @@ import { isUserError, type UserError } from '../../../src/core/errors.ts';
 import type { Platform, WorkloadSpec } from '../../../src/core/platform.ts';
 import { ClusterPorts } from '../../../src/platforms/kubernetes/cluster-ports.ts';
 import { ClusterClients } from '../../../src/platforms/kubernetes/client.ts';
+import { provisionOn } from '../../../src/platforms/kubernetes/provision-route.ts';
+import { DirectoryTemplateCatalog } from '../../../src/provision/templates.ts';
+import { createTestBot, fakePlatform } from '../../helpers/bot.ts';
 import {
   applyObject,
   listObjects,
@@ -417,6 +423,49 @@ describe('provision at the port (in-memory kubelet)', () => {
     expect(error.text('ru')).toBe(
       'Создать files не удалось: Запуск отменён. Созданное этим запуском удалено: deployment/files, service/files, persistentvolumeclaim/files-data, secret/files-env.',
     );
+    expect(versions()).toBe(before);
+  });
+});
+
+describe('a cancel through the bot', () => {
+  it('is reported as the account of what was taken back, the job as cancelled', async () => {
+    const before = versions();
+    const dir = await mkdtemp(join(tmpdir(), 'pes-templates-'));
+    // An image the fake's kubelet never makes ready: the rollout is still waited for.
+    await writeFile(
+      join(dir, 'slow.yaml'),
+      [
+        'name: slow',
+        'description: { ru: медленное, en: slow }',
+        'image: registry.test/unready:1',
+        "volumes: [{ name: '{{name}}-data', target: /data }]",
+        'network: none',
+        'stop_timeout: 1',
+        '',
+      ].join('\n'),
+    );
+    const t = createTestBot({
+      platform: provisionOn(fakePlatform({}), port()),
+      templates: new DirectoryTemplateCatalog(dir),
+    });
+    let cancelled: Promise<unknown> | undefined;
+    const outcome = await t.run('local:root', 'provision slow notes', {
+      preconfirmed: true,
+      sink: {
+        progress: (p) => {
+          // Once the rollout is being waited for, everything has been made: cancel the job.
+          if (cancelled === undefined && (p.text ?? '').startsWith('waiting for')) {
+            cancelled = t.run('local:root', `cancel ${p.jobId}`);
+          }
+        },
+      },
+    });
+    expect((await cancelled) as { status: string }).toMatchObject({ status: 'ok' });
+    expect(outcome.errorCode).toBe('kubernetes-provision-failed');
+    expect(outcome.message.text).toBe(
+      `Provisioning notes failed: Job ${outcome.jobId} was cancelled. What this run created was deleted: deployment/notes, service/notes, persistentvolumeclaim/notes-data.`,
+    );
+    expect(t.jobs.get(outcome.jobId ?? 0)?.state).toBe('cancelled');
     expect(versions()).toBe(before);
   });
 });
