@@ -30,16 +30,48 @@ export interface CommandApprovals {
   readonly notices: Notices;
 }
 
+/**
+ * The rule of this command on this service; a rule may name the command by an alias too
+ * (the configuration check maps it, src/config/plugins-schema.ts, but the lookup does not
+ * rely on that).
+ */
 export function ruleFor(
   rules: readonly CommandApprovalRule[],
-  command: string,
+  command: { readonly name: string; readonly aliases?: readonly string[] | undefined },
   service: string | undefined,
 ): CommandApprovalRule | undefined {
   if (service === undefined) return undefined;
-  return rules.find((r) => r.command === command && r.service === service);
+  const names = [command.name, ...(command.aliases ?? [])];
+  return rules.find((r) => names.includes(r.command) && r.service === service);
 }
 
 export const commandSubject = 'command';
+
+/**
+ * Checks that approval `id` released exactly this invocation: an approved command approval,
+ * for the same command line and the same requester, not used yet. With `use`, marks it used
+ * (in one statement, so two runs of one approval cannot both pass).
+ */
+export function checkRelease(
+  store: ApprovalStore,
+  id: number,
+  invocation: Pick<Invocation, 'actorId' | 'text'>,
+  use: boolean,
+): void {
+  const approval = store.get(id);
+  if (
+    approval === undefined ||
+    approval.subject !== commandSubject ||
+    approval.state !== 'approved' ||
+    approval.text !== invocation.text ||
+    approval.actor !== invocation.actorId
+  ) {
+    throw new UserError('approval-not-released', { id, text: invocation.text });
+  }
+  if (approval.usedAt !== undefined || (use && !store.use(id))) {
+    throw new UserError('approval-used', { id });
+  }
+}
 
 export function cardKey(approval: Pick<Approval, 'id'>): string {
   return `approval:${approval.id}`;
@@ -63,6 +95,10 @@ export function commandCard(
   };
   const lines = [
     localize(approvalTexts.commandAsked, locale, params),
+    // Resolved when it runs (the approvers approve "the newest", not one snapshot id).
+    ...(approval.text.split(/\s+/).includes('latest')
+      ? [localize(approvalTexts.latest, locale)]
+      : []),
     countText(votesText, locale, approvalsOf(approval), { needed: approval.needed }),
     ...approval.votes.map(
       (v) =>
@@ -102,6 +138,8 @@ export interface ApprovalCall {
   readonly invocation: Invocation;
   readonly actor: Actor;
   readonly locale: Locale;
+  /** The language of what only this person sees (a refusal); `locale` when absent. */
+  readonly privateLocale?: Locale;
   readonly sink: InvocationSink;
 }
 
@@ -161,7 +199,14 @@ export async function decideCommandApproval(
   if (before === undefined || before.subject !== commandSubject) {
     throw new UserError('approval-unknown', { id });
   }
-  const after = approvals.store.vote(id, call.actor, verdict, reason, catalog);
+  const after = approvals.store.vote(
+    id,
+    call.actor,
+    verdict,
+    reason,
+    catalog,
+    call.privateLocale ?? call.locale,
+  );
   approvals.notices.edit(
     after.cardRoom,
     commandCard(after, options.localeOf(after.cardRoom), catalog, options.nameOf),

@@ -7,6 +7,10 @@ export const approvalTexts = {
     ru: '{who} просит выполнить `{text}`. Нужно одобрение: {needed} из ролей {roles}, до {until}.',
     en: '{who} asks to run `{text}`. It needs approval: {needed} of the roles {roles}, by {until}.',
   },
+  latest: {
+    ru: '`latest` — самый новый снимок на момент выполнения, а не на момент запроса.',
+    en: '`latest` is the newest snapshot when it runs, not when it was asked.',
+  },
   pendingOutcome: {
     ru: 'Команде `{text}` нужно одобрение ({needed} из ролей {roles}): заявка №{id} отправлена. Решение — до {until}.',
     en: '`{text}` needs approval ({needed} of the roles {roles}): approval #{id} was sent. The decision is due by {until}.',

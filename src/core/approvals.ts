@@ -57,6 +57,8 @@ export interface Approval {
   /** When the expiry was told (to the requester and the card). */
   readonly toldAt: Date | undefined;
   readonly votes: readonly ApprovalVote[];
+  /** When the approved command ran (it runs once). */
+  readonly usedAt?: Date | undefined;
 }
 
 export interface NewApproval {
@@ -82,7 +84,13 @@ export interface ApprovalStore {
     verdict: ApprovalVerdict,
     reason: string,
     catalog: Catalog,
+    locale?: 'ru' | 'en',
   ): Approval;
+  /**
+   * Marks an approved approval used, in one statement; false when it is not approved or was
+   * used already (a second run of one approval).
+   */
+  use(id: number): boolean;
   /** Pending approvals of `subject*` whose reminder is due and not sent; each returned once. */
   claimReminders(subjectPrefix: string): Approval[];
   /** Approvals of `subject*` past their deadline, expiry not told yet; each returned once. */

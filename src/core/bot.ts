@@ -4,7 +4,7 @@
  */
 import type { AuditEntry, AuditRecord, Decision } from './audit.ts';
 import { auditInterrupted } from './audit-interrupted.ts';
-import { decideCommandApproval, requestApproval, ruleFor } from './approval-flow.ts';
+import { checkRelease, decideCommandApproval, requestApproval, ruleFor } from './approval-flow.ts';
 import type { ApprovalVerdict } from './approvals.ts';
 import type { BotDeps, Call } from './bot-deps.ts';
 import type { Catalog } from './catalog.ts';
@@ -170,21 +170,32 @@ export class Bot {
     const lockKey = this.#lockKey(parsed);
     if (lockKey !== undefined) this.#runner.refuseIfBusy(lockKey);
     // Others must agree first (approvals.commands); the approved command comes back here
-    // with `approved` set, and asks its own confirmation then.
+    // with `approved` set (through its confirmation too), which must be this very command
+    // of this very person, approved and not used yet.
     const approvals = this.#deps.approvals;
+    const approved = call.invocation.approved;
+    if (approved !== undefined) {
+      if (approvals === undefined) throw new UserError('approval-unknown', { id: approved });
+      checkRelease(approvals.store, approved, call.invocation, false);
+    }
     const rule =
-      approvals === undefined || dryRun || call.invocation.approved !== undefined
+      approvals === undefined || dryRun || approved !== undefined
         ? undefined
-        : ruleFor(approvals.rules, command.name, lockKey);
+        : ruleFor(approvals.rules, command, lockKey);
+    // Described (its arguments and plan checked) before an approval is filed: input that
+    // cannot work gets its error and files nothing.
+    const describe =
+      command.describe !== undefined &&
+      !dryRun &&
+      (call.invocation.preconfirmed !== true || rule !== undefined);
+    const described = describe ? await command.describe?.(ctx, input) : undefined;
     if (approvals !== undefined && rule !== undefined) {
       return requestApproval(approvals, this.#deps.catalog, call, rule, (room) =>
         this.localeFor({ room: { id: room } }),
       );
     }
-    if (command.describe !== undefined && call.invocation.preconfirmed !== true && !dryRun) {
-      const described = await command.describe(ctx, input);
-      const steps =
-        described === undefined ? [] : typeof described === 'string' ? [described] : described;
+    if (described !== undefined && call.invocation.preconfirmed !== true) {
+      const steps = typeof described === 'string' ? [described] : described;
       for (let step = call.invocation.confirmedSteps ?? 0; step < steps.length; step++) {
         const description = this.#redact(steps[step] ?? '');
         const mode = call.sink.confirm;
@@ -196,7 +207,12 @@ export class Bot {
         if (!(await mode.ask(description))) throw new UserError('confirmation-declined');
       }
     }
-    return dryRun ? this.#success(await command.run(ctx, input)) : this.#run(call, parsed);
+    if (dryRun) return this.#success(await command.run(ctx, input));
+    // Used once, as it runs: a second run of the same approval is refused.
+    if (approved !== undefined && approvals !== undefined) {
+      checkRelease(approvals.store, approved, call.invocation, true);
+    }
+    return this.#run(call, parsed);
   }
 
   async #run(call: Call, parsed: ParsedCommand): Promise<Outcome> {

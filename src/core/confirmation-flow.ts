@@ -30,6 +30,8 @@ export function pendingOutcome(
     room: call.invocation.room.id,
     description,
     step,
+    // An approved command carries its approval to the run its confirmation releases.
+    approval: call.invocation.approved,
     ttlMs: deps.confirmationTtlMs ?? defaultConfirmationTtlMs,
   });
   const t = (text: { ru: string; en: string }): string =>
@@ -105,6 +107,7 @@ export async function decideConfirmation(
       locale: call.locale,
       // A command that asks twice gets its next question now, under a new code.
       confirmedSteps: pending.step + 1,
+      ...(pending.approval === undefined ? {} : { approved: pending.approval }),
     },
     call.sink,
   );

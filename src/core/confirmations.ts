@@ -14,6 +14,8 @@ export interface Confirmation {
   readonly description: string;
   /** A command may ask more than once; this is the index of the question (0 first). */
   readonly step: number;
+  /** The approval that released the command (approval-flow.ts); its run checks and uses it. */
+  readonly approval?: number | undefined;
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly state: ConfirmationState;
@@ -29,6 +31,7 @@ export interface NewConfirmation {
   readonly room: string;
   readonly description: string;
   readonly step?: number;
+  readonly approval?: number | undefined;
   readonly ttlMs: number;
 }
 

@@ -32,6 +32,7 @@ interface ApprovalRow {
   readonly remind_at: string | null;
   readonly reminded_at: string | null;
   readonly told_at: string | null;
+  readonly used_at: string | null;
 }
 
 interface VoteRow {
@@ -106,6 +107,7 @@ export class SqliteApprovalStore implements ApprovalStore {
     verdict: ApprovalVerdict,
     reason: string,
     catalog: Catalog,
+    locale?: 'ru' | 'en',
   ): Approval {
     return immediate(this.#db, () => {
       const approval = this.get(id);
@@ -114,6 +116,7 @@ export class SqliteApprovalStore implements ApprovalStore {
       const refusal = judgeVote(approval, voter, verdict, now, {
         number: this.#numberOf(approval),
         timeZone: catalog.timeZone,
+        locale: locale ?? catalog.locale,
       });
       if (refusal !== undefined) throw refusal;
       this.#db
@@ -131,6 +134,15 @@ export class SqliteApprovalStore implements ApprovalStore {
       }
       return { ...voted, state };
     });
+  }
+
+  use(id: number): boolean {
+    const done = this.#db
+      .prepare(
+        `UPDATE approvals SET used_at = ? WHERE id = ? AND state = 'approved' AND used_at IS NULL`,
+      )
+      .run(toIso(this.#now()), id);
+    return Number(done.changes) === 1;
   }
 
   claimReminders(subjectPrefix: string): Approval[] {
@@ -194,6 +206,7 @@ export class SqliteApprovalStore implements ApprovalStore {
       remindAt: fromIso(row.remind_at),
       remindedAt: fromIso(row.reminded_at),
       toldAt: fromIso(row.told_at),
+      usedAt: fromIso(row.used_at),
       votes,
     };
   }

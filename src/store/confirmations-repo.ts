@@ -29,6 +29,7 @@ interface ConfirmationRow {
   readonly room: string;
   readonly description: string;
   readonly step: number;
+  readonly approval: number | null;
   readonly created_at: string;
   readonly expires_at: string;
   readonly state: string;
@@ -47,6 +48,7 @@ function toConfirmation(row: ConfirmationRow, now: string): Confirmation {
     room: row.room,
     description: row.description,
     step: row.step,
+    ...(row.approval === null ? {} : { approval: row.approval }),
     createdAt: fromIso(row.created_at),
     expiresAt: fromIso(row.expires_at),
     state: stored === 'pending' && row.expires_at <= now ? 'expired' : stored,
@@ -89,8 +91,8 @@ export class SqliteConfirmationStore implements ConfirmationStore {
     );
     this.insert = db.prepare(
       `INSERT INTO confirmations (code, text, command, actor, room, description, step,
-                                  created_at, expires_at, state)
-       VALUES (:code, :text, :command, :actor, :room, :description, :step, :createdAt,
+                                  approval, created_at, expires_at, state)
+       VALUES (:code, :text, :command, :actor, :room, :description, :step, :approval, :createdAt,
                :expiresAt, 'pending')`,
     );
     // A code is reused once its confirmation is closed; the newest one is the one meant.
@@ -118,6 +120,7 @@ export class SqliteConfirmationStore implements ConfirmationStore {
         room: confirmation.room,
         description: confirmation.description,
         step: confirmation.step ?? 0,
+        approval: confirmation.approval ?? null,
         createdAt: nowIso,
         expiresAt: toIso(new Date(now.getTime() + confirmation.ttlMs)),
       });

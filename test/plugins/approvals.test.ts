@@ -143,18 +143,140 @@ describe('approvals on the command path: restore of moodle needs 2 admins', () =
     };
   }
 
+  /** Backups whose plan succeeds (one complete snapshot) and whose restore is recorded. */
+  function restorableBackups(planned: string[], restored: string[]): BackupService {
+    const plan = {
+      service: 'moodle',
+      ref: 'latest',
+      job: '1-20261207',
+      items: [
+        {
+          source: 'db',
+          kind: 'database' as const,
+          snapshotId: 'a1b2c3d4',
+          time: new Date('2026-12-06T01:00:00Z'),
+          bytes: 1024,
+          state: 'complete' as const,
+        },
+      ],
+      untouched: [],
+    };
+    return {
+      ...fakeBackups([]),
+      planRestore: (service: { name: string }) => {
+        planned.push(service.name);
+        return Promise.resolve(plan);
+      },
+      restore: (service: { name: string }) => {
+        restored.push(service.name);
+        return Promise.resolve({
+          plan,
+          safetySnapshot: undefined,
+          restored: [{ source: 'db', bytes: 1024 }],
+          durationMs: 1000,
+        });
+      },
+    };
+  }
+
+  it('an approved restore asks its confirmation, runs once confirmed, and runs only once', async () => {
+    const planned: string[] = [];
+    const restored: string[] = [];
+    const bed = pluginBed({
+      directoryUrl: url,
+      backups: restorableBackups(planned, restored),
+      rules: [{ command: 'restore', service: 'moodle', ...policy }],
+    });
+    const en = { locale: 'en' as const };
+    expect((await bed.say('mattermost:admin1', 'restore moodle latest', en)).status).toBe(
+      'pending',
+    );
+    await bed.say('mattermost:admin2', 'approve 1', en);
+    const released = await bed.say('mattermost:admin3', 'approve 1', en);
+    const code = (released.data as { confirmation?: string } | undefined)?.confirmation ?? '';
+    expect(code).toMatch(/^[2-9A-HJ-NP-Z]{4}$/);
+    expect(restored).toEqual([]);
+    const confirmed = await bed.say('mattermost:admin1', `confirm ${code}`, en);
+    expect(confirmed.status).toBe('ok');
+    expect(confirmed.message.text ?? '').not.toContain('approval #2');
+    expect(restored).toEqual(['moodle']);
+    // No second approval was filed: only card #1 exists.
+    expect(bed.notices.filter((n) => n.kind === 'post' && n.key.startsWith('approval:'))).toEqual(
+      bed.notices.filter((n) => n.kind === 'post' && n.key === 'approval:1'),
+    );
+    // The approval was used: carrying it again is refused, and nothing runs.
+    const again = await bed.say('mattermost:admin1', 'restore moodle latest', {
+      ...en,
+      approved: 1,
+    });
+    expect(again.errorCode).toBe('approval-used');
+    expect(restored).toEqual(['moodle']);
+  });
+
+  it('an approval releases only its own command of its own requester', async () => {
+    const restored: string[] = [];
+    const bed = pluginBed({
+      directoryUrl: url,
+      backups: restorableBackups([], restored),
+      rules: [{ command: 'restore', service: 'moodle', ...policy }],
+    });
+    const en = { locale: 'en' as const };
+    await bed.say('mattermost:admin1', 'restore moodle latest', en);
+    // Pending: not approved yet.
+    const early = await bed.say('mattermost:admin1', 'restore moodle latest', {
+      ...en,
+      approved: 1,
+      preconfirmed: true,
+    });
+    expect(early.errorCode).toBe('approval-not-released');
+    await bed.say('mattermost:admin2', 'approve 1', en);
+    await bed.say('mattermost:admin3', 'approve 1', en);
+    const other = await bed.say('mattermost:admin1', 'restore moodle a1b2c3d4', {
+      ...en,
+      approved: 1,
+      preconfirmed: true,
+    });
+    expect(other.errorCode).toBe('approval-not-released');
+    const someoneElse = await bed.say('mattermost:admin2', 'restore moodle latest', {
+      ...en,
+      approved: 1,
+      preconfirmed: true,
+    });
+    expect(someoneElse.errorCode).toBe('approval-not-released');
+    expect(restored).toEqual([]);
+  });
+
+  it('bad input gets its error and files no approval', async () => {
+    const bed = pluginBed({
+      directoryUrl: url,
+      backups: fakeBackups([]),
+      rules: [
+        { command: 'scale', service: 'moodle', ...policy },
+        { command: 'restore', service: 'moodle', ...policy },
+      ],
+    });
+    const scaled = await bed.say('mattermost:admin1', 'scale moodle 0', { locale: 'en' });
+    expect(scaled.errorCode).toBe('scale-out-of-bounds');
+    // The plan is checked too: a restore with no snapshot to restore files nothing.
+    const none = await bed.say('mattermost:admin1', 'restore moodle latest', { locale: 'en' });
+    expect(none.errorCode).toBe('backup-no-snapshots');
+    expect(bed.notices).toEqual([]);
+  });
+
   it('restore waits for two admins other than the one who asked, then runs as them', async () => {
     const planned: string[] = [];
     const bed = pluginBed({
       directoryUrl: url,
-      backups: fakeBackups(planned),
+      backups: restorableBackups(planned, []),
       rules: [{ command: 'restore', service: 'moodle', ...policy }],
     });
     const asked = await bed.say('mattermost:admin1', 'restore moodle latest', { locale: 'en' });
     expect(asked.status).toBe('pending');
     expect(asked.message.text).toContain('needs approval (2 of the roles admin): approval #1');
-    expect(planned).toEqual([]);
+    // Its plan was checked before the approval was filed.
+    expect(planned).toEqual(['moodle']);
     const card = bed.notices.find((n) => n.kind === 'post' && n.room === admins);
+    expect(card?.message.text).toContain('`latest` is the newest snapshot when it runs');
     expect(card?.message.actions?.map((a) => a.command)).toEqual(['approve 1', 'reject 1']);
 
     const self = await bed.say('mattermost:admin1', 'approve 1', { locale: 'en' });
@@ -164,12 +286,12 @@ describe('approvals on the command path: restore of moodle needs 2 admins', () =
     expect(teacher.errorCode).toBe('not-permitted');
     const first = await bed.say('mattermost:admin2', 'approve 1', { locale: 'en' });
     expect(first.message.text).toBe('Your decision counts: 1 of 2.');
-    expect(planned).toEqual([]);
+    expect(planned).toEqual(['moodle']);
     const twice = await bed.say('mattermost:admin2', 'approve 1', { locale: 'en' });
     expect(twice.errorCode).toBe('approval-twice');
     await bed.say('mattermost:admin3', 'approve 1 go ahead', { locale: 'en' });
-    // Released: restore ran (as admin1) up to its own plan.
-    expect(planned).toEqual(['moodle']);
+    // Released: restore ran (as admin1) up to its own plan, checked again.
+    expect(planned).toEqual(['moodle', 'moodle']);
     const edits = bed.notices.filter((n) => n.kind === 'edit' && n.key === 'approval:1');
     expect(edits.at(-1)?.message.text).toContain('Approved by mattermost:admin3');
     expect(edits.at(-1)?.message.actions).toBeUndefined();
@@ -178,7 +300,7 @@ describe('approvals on the command path: restore of moodle needs 2 admins', () =
   it('an approval nobody decides expires: the requester is told, the card edited', async () => {
     const bed = pluginBed({
       directoryUrl: url,
-      backups: fakeBackups([]),
+      backups: restorableBackups([], []),
       rules: [{ command: 'restore', service: 'moodle', ...policy }],
     });
     await bed.say('mattermost:admin1', 'restore moodle latest', { locale: 'en' });

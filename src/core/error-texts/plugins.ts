@@ -113,6 +113,20 @@ export const pluginsErrorTexts = {
     },
     private: true,
   },
+  'approval-not-released': {
+    kind: 'denied',
+    message: {
+      ru: 'Одобрение №{id} не разрешает выполнить `{text}`: оно не одобрено или дано на другую команду или другому человеку.',
+      en: 'Approval #{id} does not release `{text}`: it is not approved, or it is for another command or another person.',
+    },
+  },
+  'approval-used': {
+    kind: 'denied',
+    message: {
+      ru: 'Одобрение №{id} уже использовано: одобренная команда выполняется один раз.',
+      en: 'Approval #{id} was already used: an approved command runs once.',
+    },
+  },
   'approval-unknown': {
     kind: 'usage',
     message: { ru: 'Одобрения №{id} нет.', en: 'There is no approval #{id}.' },
