@@ -30,6 +30,30 @@ function isGlob(path: string): boolean {
   return /[*?[]/.test(path);
 }
 
+/**
+ * `[…]` as a regular expression class: `!` first negates, a `]` first is a character (the
+ * search for the closing one starts after it), `/` never matches. A class JavaScript refuses, such as the range
+ * `[z-a]`, is the person's mistake, said in one line rather than thrown as a SyntaxError.
+ */
+function bracketClass(glob: string, bracket: string): string {
+  const body = bracket
+    .slice(1, -1)
+    .replace(/^!/, '^')
+    .replace(/\\/g, '\\\\')
+    .replace(/^(\^?)\]/, '$1\\]');
+  const cls = `[${body}]`;
+  try {
+    new RegExp(cls, 'u');
+  } catch {
+    throw new UserError('backup-path-glob-invalid', {
+      path: quoteValue(glob),
+      bracket: quoteValue(bracket),
+    });
+  }
+  // Within one segment, as `*` and `?`: a set never matches the `/` between folders.
+  return `(?!/)${cls}`;
+}
+
 /** A glob as a regular expression over whole paths. */
 export function globPattern(glob: string): RegExp {
   let out = '';
@@ -51,15 +75,12 @@ export function globPattern(glob: string): RegExp {
     } else if (c === '?') {
       out += '[^/]';
     } else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
+      // A `]` right after `[` or `[!` is a character, not the end.
+      const end = glob.indexOf(']', i + (glob[i + 1] === '!' ? 3 : 2));
       if (end === -1) {
         out += '\\[';
       } else {
-        const body = glob
-          .slice(i + 1, end)
-          .replace(/^!/, '^')
-          .replace(/\\/g, '\\\\');
-        out += `[${body}]`;
+        out += bracketClass(glob, glob.slice(i, end + 1));
         i = end;
       }
     } else {

@@ -77,6 +77,30 @@ describe('matchPaths', () => {
     );
   });
 
+  it('an invalid […] is a user error naming the bracket, for a restore and a listing', () => {
+    for (const glob of ['[z-a]', 'filedir/[9-0]*', '**/x[b-a]']) {
+      expect(code(() => matchPaths(entries, [glob], notFound))).toBe('backup-path-glob-invalid');
+      expect(code(() => entriesUnder(entries, glob, notFound))).toBe('backup-path-glob-invalid');
+    }
+    let refused: unknown;
+    try {
+      globPattern('[z-a]');
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(UserError);
+    expect((refused as UserError).params).toMatchObject({ path: '[z-a]', bracket: '[z-a]' });
+    expect((refused as UserError).text('en')).not.toContain('\n');
+  });
+
+  it('a ] right after [ or [! is a character of the set; a set never matches /', () => {
+    expect(globPattern('x[]a]').test('x]')).toBe(true);
+    expect(globPattern('x[!]a]').test('xb')).toBe(true);
+    expect(globPattern('x[!]a]').test('x]')).toBe(false);
+    expect(globPattern('x[!]a]').test('x/')).toBe(false);
+    expect(globPattern('filedir[/]2a').test('filedir/2a')).toBe(false);
+  });
+
   it('* never crosses a folder', () => {
     expect(globPattern('filedir/*').test('filedir/2a/2a9f')).toBe(false);
     expect(globPattern('filedir/**').test('filedir/2a/2a9f')).toBe(true);

@@ -16,6 +16,7 @@ const common: Readonly<Record<string, string | number>> = {
   ref: '3f9c1a',
   revision: 7,
   path: '/etc/pes-bot/config.yaml',
+  bracket: '[z-a]',
   key: 'greeting',
   keys: 'greeting, run',
   image: 'moodle:4.6',

@@ -455,4 +455,18 @@ export const backupErrorTexts = {
       en: 'The volume {volume} is in use by containers outside {service}: {containers}; nothing was changed.',
     },
   },
+  'backup-path-glob-invalid': {
+    kind: 'usage',
+    message: {
+      ru: 'Шаблон «{path}» недопустим: {bracket} — неверный набор символов (диапазон пишется от меньшего символа к большему, как [a-z]); ничего не изменено.',
+      en: 'The pattern "{path}" is not valid: {bracket} is not a valid character set (a range goes from the lower character to the higher, as in [a-z]); nothing was changed.',
+    },
+  },
+  'backup-force-needs-to': {
+    kind: 'usage',
+    message: {
+      ru: '--force действует только вместе с --to <том>; ничего не изменено.',
+      en: '--force works only together with --to <volume>; nothing was changed.',
+    },
+  },
 } satisfies Record<string, ErrorText>;
