@@ -195,6 +195,8 @@ function filesRequest(input: {
   readonly to: string | undefined;
   readonly force: boolean;
 }): RestoreFilesRequest {
+  // Only a side restore asks before replacing a volume's data; in place it would do nothing.
+  if (input.force && input.to === undefined) throw new UserError('backup-force-needs-to');
   return {
     ...(input.path === undefined ? {} : { paths: input.path }),
     ...(input.to === undefined ? {} : { to: input.to }),
