@@ -1,12 +1,14 @@
 /**
  * Backup figures per service and source, read from the backup ledger at scrape time
- * (src/store/backup-repo.ts): when the last complete backup of each source was made, its
- * size and how long it took, and when the last restore drill of a source passed or failed.
+ * (src/store/backup-repo.ts) when the database has changed since the last read: when the
+ * last complete backup of each source was made, its size and how long it took, and when
+ * the last restore drill of a source passed or failed.
  * A drill that failed after the last one that passed is what the alert rules look for
  * (deploy/prometheus/pes-bot-rules.yml).
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { Gauge, type Registry } from 'prom-client';
+import { changeStamp } from './change-stamp.ts';
 import { sharedRead } from './shared-read.ts';
 
 interface BackupRow {
@@ -52,8 +54,11 @@ export function registerBackupGauges(registry: Registry, db: DatabaseSync): void
   const drills = db.prepare(lastDrillsSql);
   const labelNames = ['service', 'source'] as const;
   const registers = [registry];
+  // The ledger changes a few times a day: its rows are read again only when the database
+  // may have changed (change-stamp.ts), so most scrapes of a quiet bot run no query here.
+  const stamp = changeStamp(db);
   // Registered first, the timestamp gauge reads; size and duration reuse its rows.
-  const read = sharedRead(() => backups.all() as unknown as BackupRow[]);
+  const read = sharedRead(() => backups.all() as unknown as BackupRow[], stamp);
   new Gauge({
     name: 'pes_backup_last_success_timestamp_seconds',
     help: 'When the newest complete backup of a source was made (Unix time).',
@@ -91,7 +96,7 @@ export function registerBackupGauges(registry: Registry, db: DatabaseSync): void
       }
     },
   });
-  const readDrills = sharedRead(() => drills.all() as unknown as DrillRow[]);
+  const readDrills = sharedRead(() => drills.all() as unknown as DrillRow[], stamp);
   new Gauge({
     name: 'pes_restore_drill_last_success_timestamp_seconds',
     help: 'When a restore drill of a source last passed (Unix time).',
