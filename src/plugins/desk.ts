@@ -168,6 +168,7 @@ export class PluginDesk implements PluginsPort {
     };
     // Whoever asked before is named on the card this request edits.
     const open = this.#d.requests.list({ state: 'pending' }).find((r) => r.component === component);
+    this.#refuseVoterJoining(ctx, open);
     await this.#learnNames(ctx, open);
     return this.#file(ctx, facts, why);
   }
@@ -223,7 +224,14 @@ export class PluginDesk implements PluginsPort {
     reason: string,
   ): Promise<CommandResult> {
     const request = this.#d.requests.get(id);
-    if (request?.approval === undefined) throw new UserError('plugin-request-unknown', { id });
+    // Asked before anything else: to someone who may neither decide nor see it (another
+    // teacher's request), it does not exist, whatever its state.
+    if (
+      request?.approval === undefined ||
+      (!this.#isApprover(ctx) && !requestedBy(request, ctx.actor.id))
+    ) {
+      throw new UserError('plugin-request-unknown', { id });
+    }
     // Every teacher who asked for it counts as its requester: none of them approves it.
     if (verdict === 'approve' && requestedBy(request, ctx.actor.id))
       throw new UserError('approval-self', { id });
@@ -234,6 +242,7 @@ export class PluginDesk implements PluginsPort {
       verdict,
       reason,
       this.#d.catalog,
+      ctx.locale,
     );
     const votes = countText(pluginVotesText, ctx.locale, approvalsOf(approval), {
       needed: approval.needed,
@@ -458,6 +467,19 @@ export class PluginDesk implements PluginsPort {
       timeZone: this.#d.catalog.timeZone,
       nameOf: (id) => this.#names.get(id) ?? id,
     };
+  }
+
+  /**
+   * Someone who asked never counts as an approver: one who approved a request may not then
+   * join it as a requester (their vote would count for their own request). Refused rather
+   * than the vote withdrawn, so a decision on the card never disappears.
+   */
+  #refuseVoterJoining(ctx: CommandContext, open: PluginRequest | undefined): void {
+    if (open?.approval === undefined || requestedBy(open, ctx.actor.id)) return;
+    const voted = this.#d.approvals
+      .get(open.approval)
+      ?.votes.some((v) => v.actor === ctx.actor.id && v.verdict === 'approve');
+    if (voted === true) throw new UserError('plugin-request-voted', { id: open.id });
   }
 
   #isApprover(ctx: CommandContext): boolean {

@@ -177,6 +177,44 @@ describe('plugin requests', () => {
     expect(text(all)).toContain('#1 mod_attendance');
   });
 
+  it('an admin who approved may not then join as a requester: their vote never counts for their own request', async () => {
+    const bed = pluginBed({ directoryUrl: url });
+    await bed.say('mattermost:teacher1', 'plugin-request mod_attendance', { locale: 'en' });
+    await bed.say('mattermost:admin2', 'plugin approve 1', { locale: 'en' });
+    const join = await bed.say('mattermost:admin2', 'plugin-request mod_attendance', {
+      locale: 'en',
+    });
+    expect(join.errorCode).toBe('plugin-request-voted');
+    const shown = await bed.say('mattermost:admin1', 'plugin 1', { locale: 'en' });
+    expect(shown.message.fields?.find((f) => f.label.startsWith('Asked by'))?.label).toBe(
+      'Asked by (1 teacher)',
+    );
+    await bed.say('mattermost:admin3', 'plugin approve 1', { locale: 'en' });
+    const listed = await bed.say('mattermost:admin1', 'plugins', { locale: 'en' });
+    expect(listed.data).toEqual([
+      {
+        id: 1,
+        component: 'mod_attendance',
+        state: 'approved',
+        supporters: ['mattermost:teacher1'],
+      },
+    ]);
+  });
+
+  it('another teacher learns nothing of a request by deciding on it; a closed one names its state in Russian', async () => {
+    const bed = pluginBed({ directoryUrl: url });
+    await bed.say('mattermost:teacher1', 'plugin-request mod_attendance', { locale: 'en' });
+    const pending = await bed.say('mattermost:teacher2', 'plugin approve 1', { locale: 'en' });
+    expect(pending.errorCode).toBe('plugin-request-unknown');
+    expect(text(pending)).toContain('There is no request #1.');
+    await bed.say('mattermost:admin2', 'plugin reject 1 not now', { locale: 'en' });
+    const closed = await bed.say('mattermost:teacher2', 'plugin reject 1', { locale: 'en' });
+    expect(closed.errorCode).toBe('plugin-request-unknown');
+    // Someone who may decide hears how it was decided, in their language.
+    const late = await bed.say('mattermost:admin3', 'plugin approve 1', { locale: 'ru' });
+    expect(text(late)).toContain('Заявка №1 уже отклонена.');
+  });
+
   it('a directory outage does not stop a request for a plugin the bot has seen', async () => {
     const down = new FakePluginsDirectory();
     const downUrl = await down.start();

@@ -72,6 +72,14 @@ export const pluginsErrorTexts = {
     message: { ru: 'Заявки №{id} нет.', en: 'There is no request #{id}.' },
     hint: { ru: 'Список: plugins', en: 'List them with: plugins' },
   },
+  'plugin-request-voted': {
+    kind: 'usage',
+    message: {
+      ru: 'Вы уже одобрили заявку №{id}, поэтому не можете к ней присоединиться: одобряют только те, кто не просил.',
+      en: 'You already approved request #{id}, so you cannot join it: only people who did not ask approve.',
+    },
+    private: true,
+  },
   // — approvals —
   'approval-not-allowed': {
     kind: 'denied',
