@@ -340,3 +340,78 @@ describe('an old tar-stream snapshot', () => {
     expect(await fullListing(bed, volume)).toBe(original);
   });
 });
+
+describe.each(['restic', 'borg'] as const)('names starting with dots, with %s', (engine) => {
+  let b: BackupBot;
+  let volume: string;
+  let snapshot: string;
+
+  beforeAll(async () => {
+    volume = await makeVolume(bed, `${engine}-dots`);
+    await inVolume(
+      bed,
+      volume,
+      'mkdir -p /v/.git /v/sub && echo deny > /v/.htaccess && echo core > /v/.git/config && ' +
+        'echo two > /v/..foo && echo below > /v/sub/.hidden && echo plain > /v/plain',
+    );
+    b = backupBot(bed, [await appService(`${engine}dots`, volume)], {
+      engine,
+      repository: join(dir, `${engine}-dots`),
+    });
+    const made = await b.t.run(admin, `backup ${engine}dots`);
+    expect(made.status).toBe('ok');
+    snapshot = report(made).sources[0]?.snapshotId ?? '';
+  });
+
+  const change =
+    'for f in .htaccess .git/config ..foo sub/.hidden plain; do echo changed > /v/$f; done';
+  const read = 'cat /v/.htaccess /v/.git/config /v/..foo /v/sub/.hidden /v/plain';
+
+  it('backup files shows each name with its dots', async () => {
+    const listed = await b.t.run(admin, `backup files ${engine}dots ${snapshot}`);
+    expect(listed.status).toBe('ok');
+    const content = listed.message.code?.content ?? '';
+    for (const name of ['.htaccess', '.git/config', '..foo', 'sub/.hidden']) {
+      expect(content).toContain(name);
+    }
+    expect(content).not.toMatch(/(^|\s)htaccess/m);
+  });
+
+  it('--path .htaccess restores that file only', async () => {
+    await inVolume(bed, volume, change);
+    const outcome = await b.t.run(admin, `restore ${engine}dots ${snapshot} --path .htaccess`, {
+      preconfirmed: true,
+    });
+    expect({ status: outcome.status, code: outcome.errorCode }).toEqual({
+      status: 'ok',
+      code: undefined,
+    });
+    expect((await inVolume(bed, volume, read)).split('\n')).toEqual([
+      'deny',
+      'changed',
+      'changed',
+      'changed',
+      'changed',
+      '',
+    ]);
+  });
+
+  it("--path '*' restores every name, dots included, and is reported done", async () => {
+    await inVolume(bed, volume, change);
+    const outcome = await b.t.run(admin, `restore ${engine}dots ${snapshot} --path '*'`, {
+      preconfirmed: true,
+    });
+    expect({ status: outcome.status, code: outcome.errorCode }).toEqual({
+      status: 'ok',
+      code: undefined,
+    });
+    expect((await inVolume(bed, volume, read)).split('\n')).toEqual([
+      'deny',
+      'core',
+      'two',
+      'below',
+      'plain',
+      '',
+    ]);
+  });
+});
