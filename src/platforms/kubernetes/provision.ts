@@ -209,7 +209,7 @@ export async function applyProvision(
 
 /** What this run made (with the uid it got), and the applies whose answer never came. */
 interface Account {
-  readonly made: { readonly object: ProvisionObject; readonly uid: string }[];
+  readonly made: { readonly object: ProvisionObject; readonly uid: string | undefined }[];
   readonly unanswered: ProvisionObject[];
 }
 
@@ -238,7 +238,7 @@ async function applyMade(
       namespace: place.namespace,
     });
   }
-  account.made.push({ object, uid: applied.object.metadata.uid ?? '' });
+  account.made.push({ object, uid: applied.object.metadata.uid });
   return applied.object;
 }
 
