@@ -255,8 +255,8 @@ export const kubernetesErrorTexts = {
   'kubernetes-provision-taken-meanwhile': {
     kind: 'failed',
     message: {
-      ru: '{name} в пространстве имён {namespace} появился после проверки имён и создан не этим запуском — он оставлен как есть.',
-      en: '{name} appeared in namespace {namespace} after the names were checked and was not created by this run; it is left as it is.',
+      ru: '{name} появился в пространстве имён {namespace} после проверки имён, и создал его не этот запуск: применение бота попало в него, но он не удалён.',
+      en: '{name} appeared in namespace {namespace} after the names were checked and was not created by this run: the bot’s apply went to it, but it is not deleted.',
     },
   },
   'kubernetes-provision-cancelled': {

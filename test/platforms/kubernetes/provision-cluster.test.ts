@@ -337,7 +337,7 @@ describe('provision at the port (in-memory kubelet)', () => {
     };
     const error = await refusal(port().provision(spec('files'), onStep));
     expect(error.text('en')).toBe(
-      'Provisioning files failed: service/files appeared in namespace apps after the names were checked and was not created by this run; it is left as it is. What this run created was deleted: persistentvolumeclaim/files-data, secret/files-env.',
+      'Provisioning files failed: service/files appeared in namespace apps after the names were checked and was not created by this run: the bot’s apply went to it, but it is not deleted. What this run created was deleted: persistentvolumeclaim/files-data, secret/files-env.',
     );
     expect(at(fake.store.get(services, ns, 'files'), 'metadata', 'uid')).toBe(
       at(theirs, 'metadata', 'uid'),
