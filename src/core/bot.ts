@@ -93,12 +93,7 @@ export class Bot {
       // Once the process is stopping, every new command (and every confirmation) is
       // answered with that, audited like any other refusal.
       if (this.#runner.stopping) throw new UserError('bot-stopping');
-      parsed = parseCommand(
-        this.#deps.registry,
-        this.#deps.catalog,
-        this.#tokens(invocation.text),
-        call.privateLocale,
-      );
+      parsed = this.#parse(invocation.text, call.privateLocale);
       this.#authorize(actor, parsed.command);
       decision = 'allowed';
       outcome = await this.#confirmAndRun(call, parsed);
@@ -269,6 +264,25 @@ export class Bot {
       if (tokens !== undefined) return tokens;
     }
     return tokenize(text);
+  }
+
+  /**
+   * Plain words may begin with a command's name or alias ("заявка на установку плагина",
+   * "plugin needed: …"): when they do not parse as that command, the plain-words reader
+   * gets its turn before the command's error is said.
+   */
+  #parse(text: string, locale: Locale): ParsedCommand {
+    const { registry, catalog, interpret } = this.#deps;
+    try {
+      return parseCommand(registry, catalog, this.#tokens(text), locale);
+    } catch (error) {
+      if (!isUserError(error) || interpret === undefined || text.length > maxInputLength) {
+        throw error;
+      }
+      const tokens = interpret(text);
+      if (tokens === undefined) throw error;
+      return parseCommand(registry, catalog, tokens, locale);
+    }
   }
 
   #approve(

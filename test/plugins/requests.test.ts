@@ -215,6 +215,26 @@ describe('plugin requests', () => {
     expect(text(late)).toContain('Заявка №1 уже отклонена.');
   });
 
+  it.each([
+    ['заявка на установку плагина посещаемости', 'ru' as const, 'Заявка №1'],
+    ['plugin mod_attendance please, we need it for our groups', 'en' as const, 'Request #1'],
+  ])(
+    'plain words that begin with a command alias are still a request: %s',
+    async (words, locale, filed) => {
+      const bed = pluginBed({ directoryUrl: url });
+      const asked = await bed.say('mattermost:teacher1', words, { locale });
+      expect(asked.errorCode).toBeUndefined();
+      expect(text(asked)).toContain(filed);
+      expect(bed.notices.filter((n) => n.kind === 'post' && n.room === admins)).toHaveLength(1);
+    },
+  );
+
+  it('a command that does not parse and is no request keeps its own error', async () => {
+    const bed = pluginBed({ directoryUrl: url });
+    const wrong = await bed.say('mattermost:teacher1', 'plugin первый', { locale: 'en' });
+    expect(wrong.errorCode).toBe('invalid-argument');
+  });
+
   it('a directory outage does not stop a request for a plugin the bot has seen', async () => {
     const down = new FakePluginsDirectory();
     const downUrl = await down.start();
