@@ -105,12 +105,19 @@ if (process.argv[2] === '--server') {
   const metrics = new Metrics('bench');
   // The time prom-client takes to write the exposition in the server, without the network
   // and the client: on a loaded machine the HTTP figure also holds the waits for a core.
+  // With `?write=1` a row is written (untimed) before each, as a busy bot writes between
+  // scrapes, so the figures kept until the database changes are read anew every time.
+  const touch = (): void => {
+    h.db.prepare("UPDATE backup_runs SET detail = 'bench' WHERE rowid = 1").run();
+  };
   const render: Route = {
     methods: ['GET'],
     path: '/bench/render',
-    handle: async (_req, res) => {
+    handle: async (req, res) => {
+      const write = new URL(req.url ?? '/', 'http://localhost').searchParams.has('write');
       const times: number[] = [];
       for (let i = 0; i < scrapes; i++) {
+        if (write) touch();
         const started = performance.now();
         await metrics.registry.metrics();
         times.push(performance.now() - started);
@@ -234,6 +241,9 @@ async function runClient(): Promise<void> {
     health.push((await getOnce(healthUrl)).ms);
   }
   const rendered = (await (await fetch(`${info.base}/bench/render`)).json()) as number[];
+  const renderedAfterWrites = (await (
+    await fetch(`${info.base}/bench/render?write=1`)
+  ).json()) as number[];
   const slowest = (
     (await (await fetch(`${info.base}/bench/collectors`)).json()) as { name: string; p50: number }[]
   ).slice(0, 5);
@@ -241,6 +251,7 @@ async function runClient(): Promise<void> {
     `slowest collectors (median in the server): ${slowest.map((c) => `${c.name} ${c.p50.toFixed(2)} ms`).join(', ')}`,
   );
   const inServer = stats('exposition written in the server', rendered);
+  const inServerWritten = stats('the same, a write before each', renderedAfterWrites);
   const baseline = stats('baseline: GET /healthz over HTTP', health);
   const scrape = stats(`scrape over HTTP (${Math.round(size / 1024)} KiB)`, times);
 
@@ -290,7 +301,7 @@ async function runClient(): Promise<void> {
   console.log('');
   console.log(`summary (load average at start ${loadAtStart}, at the end ${load()}):`);
   console.log(
-    `  scrape p99 over HTTP ${ms(scrape.p99)} (written in the server ${ms(inServer.p99)}); baseline GET /healthz p99 ${ms(baseline.p99)}; target ≤ 20 ms → ${met(scrape.p99 <= 20)} over HTTP, ${met(inServer.p99 <= 20)} in the server`,
+    `  scrape p99 over HTTP ${ms(scrape.p99)} (written in the server ${ms(inServer.p99)}, ${ms(inServerWritten.p99)} after a write); baseline GET /healthz p99 ${ms(baseline.p99)}; target ≤ 20 ms → ${met(scrape.p99 <= 20)} over HTTP, ${met(inServer.p99 <= 20)} in the server`,
   );
   console.log(
     `  slash p99 scraped every second ${ms(b.p99)}; baseline without scrapes ${ms(a.p99)}; moved ${moved >= 0 ? '+' : ''}${moved.toFixed(1)} %; target ≤ +10 % → ${met(moved <= 10)}`,
