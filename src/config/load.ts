@@ -17,6 +17,7 @@ import { resolveMattermost, type MattermostConfig } from './mattermost.ts';
 import { resolveMatrix, type MatrixConfig } from './matrix.ts';
 import { resolveKubernetes, type KubernetesConfig } from './kubernetes.ts';
 import { formatIssues } from './problems.ts';
+import { approvalCommandProblems } from './plugins-schema.ts';
 import { roleCommandProblems, type KnownCommand } from './role-commands.ts';
 import { configSchema, portSchema, type ConfigLogLevel } from './schema.ts';
 import { resolvePlugins, type PluginsConfig } from './plugins-schema.ts';
@@ -152,6 +153,7 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
   const problems = result.success ? [] : formatIssues(result.error.issues);
   if (result.success && opts.commands !== undefined) {
     problems.push(...roleCommandProblems(result.data.roles, opts.commands));
+    problems.push(...approvalCommandProblems(result.data.approvals, opts.commands));
   }
   // Kubeconfig files and contexts are checked only when the file itself is valid.
   const kubernetes = result.success

@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import type { CommandApprovalRule, ApprovalPolicy } from '../core/approvals.ts';
 import type { PluginDeskSettings } from '../plugins/desk.ts';
+import { formatPath } from './problems.ts';
+import { closeCommands, type KnownCommand } from './role-commands.ts';
 
 const roleName = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'expected a role name');
 const roomName = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'expected a room name of rooms:');
@@ -52,7 +54,8 @@ export const approvalsSection = z.strictObject({
   commands: z
     .array(
       z.strictObject({
-        command: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/),
+        // A command's name or one of its aliases (checked against the registry on load).
+        command: z.string().regex(/^[\p{L}][\p{L}0-9-]{0,39}$/u),
         service: z.string(),
         ...policy,
       }),
@@ -145,4 +148,35 @@ export function pluginReferenceProblems(file: {
     check(c, ['approvals', 'commands', i]);
   });
   return problems;
+}
+
+/**
+ * Every `approvals.commands[].command` must be a command (its name or an alias: the lookup,
+ * src/core/approval-flow.ts, matches both) that locks a service, since a rule is matched on
+ * that service: a typo, or a command with no service, would otherwise gate nothing and say
+ * nothing. Lines in the format of the other configuration problems (problems.ts).
+ */
+export function approvalCommandProblems(
+  approvals: z.output<typeof approvalsSection> | undefined,
+  known: readonly KnownCommand[],
+): string[] {
+  const locking = known.filter((c) => c.mutating?.lock !== undefined).map((c) => c.name);
+  return (approvals?.commands ?? []).flatMap((rule, i) => {
+    const at = formatPath(['approvals', 'commands', i, 'command']);
+    const command = known.find((c) => c.name === rule.command || c.aliases?.includes(rule.command));
+    if (command === undefined) {
+      const close = closeCommands(rule.command, known);
+      return [
+        close.length > 0
+          ? `${at}: no command "${rule.command}", did you mean ${close.join(' or ')}?`
+          : `${at}: no command "${rule.command}" (the commands: ${known.map((c) => c.name).join(', ')})`,
+      ];
+    }
+    if (command.mutating?.lock === undefined) {
+      return [
+        `${at}: ${command.name} works on no one service, so no rule can match it (rules apply to ${locking.join(', ')})`,
+      ];
+    }
+    return [];
+  });
 }

@@ -11,6 +11,8 @@ import { formatPath } from './problems.ts';
 export interface KnownCommand {
   readonly name: string;
   readonly aliases?: readonly string[];
+  /** The argument a mutating command locks on (its service); approvals match on it. */
+  readonly mutating?: { readonly lock?: string | undefined } | undefined;
 }
 
 /** Optimal string alignment distance: edits, with a swap of two neighbours counting as one. */

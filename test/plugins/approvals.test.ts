@@ -318,6 +318,16 @@ describe('approvals on the command path: restore of moodle needs 2 admins', () =
     expect(late.errorCode).toBe('approval-expired');
   });
 
+  it('a rule that names the command by an alias gates it too', async () => {
+    const bed = pluginBed({
+      directoryUrl: url,
+      rules: [{ command: 'масштаб', service: 'moodle', ...policy }],
+    });
+    const asked = await bed.say('mattermost:admin1', 'scale moodle 2', { locale: 'en' });
+    expect(asked.status).toBe('pending');
+    expect(asked.message.text).toContain('approval #1 was sent');
+  });
+
   it('a dry run needs no approval', async () => {
     const planned: string[] = [];
     const bed = pluginBed({

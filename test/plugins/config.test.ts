@@ -66,6 +66,26 @@ approvals:
     ]);
   });
 
+  it('refuses a rule on no command, and on a command with no service; takes an alias', () => {
+    const error = catchUserError(() =>
+      load(`${base}
+approvals:
+  commands:
+    - { command: restor, service: moodle, roles: [admin] }
+    - { command: status, service: moodle, roles: [admin] }
+    - { command: масштаб, service: moodle, roles: [admin] }
+`),
+    );
+    const problems = problemsOf(error);
+    expect(problems[0]).toBe(
+      'approvals.commands.0.command: no command "restor", did you mean restore?',
+    );
+    expect(problems[1]).toMatch(
+      /^approvals\.commands\.1\.command: status works on no one service, so no rule can match it \(rules apply to .*\brestore\b/,
+    );
+    expect(problems).toHaveLength(2);
+  });
+
   it('the example’s commented plugins and approvals sections load once uncommented', () => {
     const example = readFileSync('config/pes.example.yaml', 'utf8');
     const start = example.indexOf('# plugins:');
