@@ -17,10 +17,9 @@ import { resolveMattermost, type MattermostConfig } from './mattermost.ts';
 import { resolveMatrix, type MatrixConfig } from './matrix.ts';
 import { resolveKubernetes, type KubernetesConfig } from './kubernetes.ts';
 import { formatIssues } from './problems.ts';
-import { approvalCommandProblems } from './plugins-schema.ts';
 import { roleCommandProblems, type KnownCommand } from './role-commands.ts';
 import { configSchema, portSchema, type ConfigLogLevel } from './schema.ts';
-import { resolvePlugins, type PluginsConfig } from './plugins-schema.ts';
+import { approvalCommandProblems, resolvePlugins, type PluginsConfig } from './plugins-schema.ts';
 import type { RetentionDays } from '../store/retention.ts';
 
 export interface LoadedConfig {
