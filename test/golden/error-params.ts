@@ -2,7 +2,13 @@
  * Sample values for the placeholders of the error texts, so that each text reads as a
  * person would see it: a real-looking service, container, id, reason in each language.
  */
+import type { ErrorCode } from '../../src/core/error-texts.ts';
+import { UserError } from '../../src/core/errors.ts';
 import type { Locale, Params } from '../../src/core/i18n.ts';
+import { identify } from '../../src/core/identity.ts';
+import { SqliteApprovalStore } from '../../src/store/approvals-repo.ts';
+import { openDatabase } from '../../src/store/database.ts';
+import { testCatalog } from '../helpers/catalog.ts';
 
 const common: Readonly<Record<string, string | number>> = {
   service: 'moodle',
@@ -84,6 +90,7 @@ const common: Readonly<Record<string, string | number>> = {
   detail: 'connect ECONNREFUSED 127.0.0.1:2375',
   component: 'mod_attendance',
   words: 'attendance table',
+  text: 'restore moodle latest',
 };
 
 const localized: Readonly<Record<string, Readonly<Record<Locale, string>>>> = {
@@ -120,4 +127,32 @@ export function sampleParams(locale: Locale): Params {
     out[`${key}En`] = text.en;
   }
   return out;
+}
+
+/**
+ * Params that the code itself makes (a state word in the person's language), taken from the
+ * real path rather than a sample, so that the golden shows what a person reads: a vote on a
+ * rejected approval, refused by the store.
+ */
+export function madeParams(code: ErrorCode, locale: Locale): Params {
+  if (code !== 'approval-closed') return {};
+  const catalog = testCatalog({
+    roles: [{ name: 'admin', members: ['mattermost:ivan', 'mattermost:olga'], commands: ['*'] }],
+  });
+  const store = new SqliteApprovalStore(openDatabase(':memory:'));
+  const approval = store.create({
+    subject: 'command',
+    text: 'restore moodle latest',
+    actor: 'local:root',
+    room: 'terminal',
+    policy: { roles: ['admin'], count: 2, ttlMs: 3_600_000 },
+  });
+  store.vote(approval.id, identify(catalog, 'mattermost:ivan'), 'reject', '', catalog, locale);
+  try {
+    store.vote(approval.id, identify(catalog, 'mattermost:olga'), 'approve', '', catalog, locale);
+  } catch (error) {
+    if (error instanceof UserError) return { ...error.params, id: 12 };
+    throw error;
+  }
+  throw new Error('a vote on a rejected approval was counted');
 }

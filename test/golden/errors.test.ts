@@ -8,14 +8,18 @@ import { UserError } from '../../src/core/errors.ts';
 import type { Locale } from '../../src/core/i18n.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { isPrivateOutcome, outcomeFromError } from '../../src/core/outcome.ts';
-import { sampleParams } from './error-params.ts';
+import { madeParams, sampleParams } from './error-params.ts';
 import { matrixView, mattermostView, terminalView } from './render.ts';
 
 function transcript(locale: Locale): string {
   const log = createLogger({ level: 'silent' });
   const out: string[] = [];
   for (const code of Object.keys(errorTexts) as ErrorCode[]) {
-    const outcome = outcomeFromError(new UserError(code, sampleParams(locale)), locale, log);
+    const outcome = outcomeFromError(
+      new UserError(code, { ...sampleParams(locale), ...madeParams(code, locale) }),
+      locale,
+      log,
+    );
     const only = isPrivateOutcome(outcome) ? ', only to the person who asked' : '';
     out.push(
       `\n## ${code} (${errorTexts[code].kind}${only})`,
