@@ -28,6 +28,17 @@ export interface CommandApprovals {
   readonly rules: readonly CommandApprovalRule[];
   readonly store: ApprovalStore;
   readonly notices: Notices;
+  /**
+   * Names of the people on cards (a display name, `@anna`) as the messengers told them, so
+   * that a card edited later (a vote, the expiry) names them as plugin cards do; ids stay
+   * where none came.
+   */
+  readonly names?: Map<string, string>;
+}
+
+/** The name a card shows for `actorId`: the one learned, else the id. */
+export function cardName(approvals: CommandApprovals, actorId: string): string {
+  return approvals.names?.get(actorId) ?? actorId;
 }
 
 /**
@@ -158,7 +169,9 @@ export function requestApproval(
     room: call.invocation.room.id,
     policy: rule,
   });
-  const nameOf = (id: string): string => (id === call.actor.id ? call.actor.displayName : id);
+  approvals.names?.set(call.actor.id, call.actor.displayName);
+  const nameOf = (id: string): string =>
+    id === call.actor.id ? call.actor.displayName : cardName(approvals, id);
   approvals.notices.post(
     approval.cardRoom,
     commandCard(approval, localeOf(approval.cardRoom), catalog, nameOf),

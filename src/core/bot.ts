@@ -4,7 +4,13 @@
  */
 import type { AuditEntry, AuditRecord, Decision } from './audit.ts';
 import { auditInterrupted } from './audit-interrupted.ts';
-import { checkRelease, decideCommandApproval, requestApproval, ruleFor } from './approval-flow.ts';
+import {
+  cardName,
+  checkRelease,
+  decideCommandApproval,
+  requestApproval,
+  ruleFor,
+} from './approval-flow.ts';
 import type { ApprovalVerdict } from './approvals.ts';
 import type { BotDeps, Call } from './bot-deps.ts';
 import type { Catalog } from './catalog.ts';
@@ -285,17 +291,29 @@ export class Bot {
     }
   }
 
-  #approve(
+  async #approve(
     call: Call,
     id: number,
     verdict: ApprovalVerdict,
     reason: string,
   ): Promise<CommandResult> {
     const approvals = this.#deps.approvals;
-    if (approvals === undefined) return Promise.reject(new UserError('approval-unknown', { id }));
+    if (approvals === undefined) throw new UserError('approval-unknown', { id });
+    // The card names people as the messengers know them (as plugin cards do), not by id.
+    const names = approvals.names;
+    if (names !== undefined) {
+      names.set(call.actor.id, call.actor.displayName);
+      const approval = approvals.store.get(id);
+      const unknown = [
+        ...new Set([approval?.actor, ...(approval?.votes.map((v) => v.actor) ?? [])]),
+      ].filter((a): a is string => a !== undefined && !names.has(a));
+      const found = await (this.#deps.people ?? idsOnly).names(unknown);
+      for (const a of unknown) names.set(a, found.get(a) ?? a);
+    }
     return decideCommandApproval(approvals, this.#deps.catalog, call, id, verdict, reason, {
       localeOf: (room) => this.localeFor({ room: { id: room } }),
-      nameOf: (actorId) => (actorId === call.actor.id ? call.actor.displayName : actorId),
+      nameOf: (actorId) =>
+        actorId === call.actor.id ? call.actor.displayName : cardName(approvals, actorId),
       rerun: (inv, sink) => this.invoke(inv, sink),
     });
   }

@@ -4,7 +4,7 @@
  * that reach the messengers once their adapters exist.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { approvalHousekeeping, type CommandApprovals } from '../core/approval-flow.ts';
+import { approvalHousekeeping, cardName, type CommandApprovals } from '../core/approval-flow.ts';
 import type { Catalog } from '../core/catalog.ts';
 import type { Locale } from '../core/i18n.ts';
 import type { Logger } from '../core/logger.ts';
@@ -115,11 +115,15 @@ export function wirePlugins(options: {
           now,
         });
   const approvals =
-    config.commandRules.length === 0 ? undefined : { rules: config.commandRules, store, notices };
+    config.commandRules.length === 0
+      ? undefined
+      : { rules: config.commandRules, store, notices, names: new Map<string, string>() };
   return {
     housekeeping: () => {
       desk?.housekeeping();
-      if (approvals !== undefined) approvalHousekeeping(approvals, catalog, localeOf, (id) => id);
+      if (approvals !== undefined) {
+        approvalHousekeeping(approvals, catalog, localeOf, (id) => cardName(approvals, id));
+      }
     },
     desk,
     approvals,

@@ -318,6 +318,29 @@ describe('approvals on the command path: restore of moodle needs 2 admins', () =
     expect(late.errorCode).toBe('approval-expired');
   });
 
+  it('the card names people as the messenger does, at every edit and at the expiry', async () => {
+    const bed = pluginBed({
+      directoryUrl: url,
+      backups: restorableBackups([], []),
+      rules: [{ command: 'restore', service: 'moodle', ...policy, count: 3 }],
+    });
+    const as = (displayName: string) => ({ locale: 'en' as const, displayName });
+    await bed.say('mattermost:admin1', 'restore moodle latest', as('Anna'));
+    await bed.say('mattermost:admin2', 'approve 1', as('Boris'));
+    await bed.say('mattermost:admin3', 'approve 1', as('Carl'));
+    const edits = bed.notices.filter((n) => n.kind === 'edit' && n.key === 'approval:1');
+    const last = edits.at(-1)?.message.text ?? '';
+    expect(last).toContain('Anna asks to run `restore moodle latest`');
+    expect(last).toContain('Approved by Boris');
+    expect(last).toContain('Approved by Carl');
+    expect(last).not.toContain('mattermost:');
+    bed.tick(4 * hour);
+    bed.housekeeping();
+    const expired = bed.notices.filter((n) => n.kind === 'edit' && n.key === 'approval:1').at(-1);
+    expect(expired?.message.text).toContain('Approved by Boris');
+    expect(expired?.message.text).toContain('Anna asks');
+  });
+
   it('a rule that names the command by an alias gates it too', async () => {
     const bed = pluginBed({
       directoryUrl: url,
