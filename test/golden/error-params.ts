@@ -67,6 +67,7 @@ const common: Readonly<Record<string, string | number>> = {
   requested: 9,
   quote: '"',
   project: 'pes',
+  pod: 'moodle-7d9f8c6b5-x2x9q',
   program: 'restic',
   position: 14,
   percent: 97,
