@@ -221,7 +221,8 @@ describe.each(engineKinds)('%s engine (real program, real volumes)', (kind) => {
       filters: { label: ['pes.bot/helper'] },
     });
     expect(helpers.filter((h) => h.Mounts.some((m) => m.Name === volume))).toEqual([]);
-  });
+    // Five helper containers come and go here: a machine under load needs more than 30 s.
+  }, 120_000);
 
   it('a cancelled backup stops the engine and leaves no snapshot, not even a checkpoint', async () => {
     const controller = new AbortController();
