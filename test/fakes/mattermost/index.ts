@@ -67,6 +67,10 @@ export class FakeMattermost {
       });
     });
     this.#server.on('upgrade', (req, socket, head) => {
+      // The raw socket of an upgrade has no error listener (Node's http docs, event 'upgrade'):
+      // a client that hangs up on a refusal (a reset while the 429 is written) must not end
+      // the process with an unhandled ECONNRESET.
+      socket.on('error', () => socket.destroy());
       if (new URL(req.url ?? '/', 'http://fake').pathname === '/api/v4/websocket') {
         const limited = this.rest.limitedUpgrade();
         if (limited !== undefined) {
