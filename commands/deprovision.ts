@@ -18,17 +18,48 @@ const texts = {
       other: 'Deprovision **{instance}**: stop and remove the containers {containers}.',
     },
   },
+  removeObjects: {
+    ru: {
+      one: 'Удалить **{instance}**: удалить объект кластера {containers}.',
+      other: 'Удалить **{instance}**: удалить объекты кластера {containers}.',
+    },
+    en: {
+      one: 'Deprovision **{instance}**: delete the cluster object {containers}.',
+      other: 'Deprovision **{instance}**: delete the cluster objects {containers}.',
+    },
+  },
   noContainers: {
     ru: 'У **{instance}** не осталось контейнеров.',
     en: '**{instance}** has no containers left.',
+  },
+  noObjects: {
+    ru: 'У **{instance}** не осталось объектов в кластере.',
+    en: '**{instance}** has no objects left in the cluster.',
   },
   keep: {
     ru: 'Тома сохраняются: {volumes}.',
     en: 'The volumes are kept: {volumes}.',
   },
+  keepClaims: {
+    ru: 'Заявки на тома (PVC) с данными сохраняются: {volumes}.',
+    en: 'The volume claims (PVCs) with the data are kept: {volumes}.',
+  },
+  // With --delete-data the first question must not say the data stays: it is asked next.
+  askedNext: {
+    ru: 'Об удалении томов {volumes} будет отдельный вопрос.',
+    en: 'Deleting the volumes {volumes} is asked separately, next.',
+  },
+  askedNextClaims: {
+    ru: 'Об удалении заявок на тома (PVC) {volumes} будет отдельный вопрос.',
+    en: 'Deleting the volume claims (PVCs) {volumes} is asked separately, next.',
+  },
   deleteData: {
     ru: 'Удалить тома {instance}: {volumes}. Все данные в них будут потеряны навсегда, восстановить их будет нельзя.',
     en: 'Delete the volumes of {instance}: {volumes}. All their data will be lost forever; it cannot be recovered.',
+  },
+  deleteClaims: {
+    ru: 'Удалить заявки на тома (PVC) {instance}: {volumes}. Все данные в них будут потеряны навсегда, восстановить их будет нельзя.',
+    en: 'Delete the volume claims (PVCs) of {instance}: {volumes}. All their data will be lost forever; it cannot be recovered.',
   },
   dryRun: { ru: 'План (ничего не изменено)', en: 'Plan (nothing was changed)' },
   removed: { ru: '{instance} удалён', en: '{instance} deprovisioned' },
@@ -36,27 +67,56 @@ const texts = {
     ru: { one: 'Удалён контейнер {names}.', other: 'Удалены контейнеры: {names}.' },
     en: { one: 'Removed the container {names}.', other: 'Removed containers: {names}.' },
   },
+  removedObjects: {
+    ru: { one: 'Удалён объект {names}.', other: 'Удалены объекты: {names}.' },
+    en: { one: 'Deleted the object {names}.', other: 'Deleted objects: {names}.' },
+  },
   keptVolumes: {
     ru: 'Тома сохранены: {names} (удалить: deprovision {instance} --delete-data).',
     en: 'Volumes kept: {names} (to delete: deprovision {instance} --delete-data).',
   },
+  keptClaims: {
+    ru: 'Заявки на тома (PVC) сохранены: {names} (удалить: deprovision {instance} --delete-data).',
+    en: 'Volume claims (PVCs) kept: {names} (to delete: deprovision {instance} --delete-data).',
+  },
   deletedVolumes: { ru: 'Удалены тома: {names}.', en: 'Deleted volumes: {names}.' },
+  deletedClaims: {
+    ru: 'Удалены заявки на тома (PVC): {names}.',
+    en: 'Deleted volume claims (PVCs): {names}.',
+  },
 } as const;
 
+/** The same sentence for a Docker host or a cluster, as the plan says which it is. */
+const onCluster = <D, C>(plan: DeprovisionPlan, docker: D, cluster: C): D | C =>
+  plan.units === 'cluster' ? cluster : docker;
+
 function keepText(ctx: CommandContext, plan: DeprovisionPlan): string {
+  const volumes = codeList(plan.volumes);
+  const dataLine =
+    plan.deleteData && plan.volumes.length > 0
+      ? ctx.t(onCluster(plan, texts.askedNext, texts.askedNextClaims), { volumes })
+      : ctx.t(onCluster(plan, texts.keep, texts.keepClaims), { volumes });
   return [
     plan.containers.length === 0
-      ? ctx.t(texts.noContainers, { instance: plan.instance })
-      : countText(texts.remove, ctx.locale, plan.containers.length, {
-          instance: plan.instance,
-          containers: codeList(plan.containers),
-        }),
-    ctx.t(texts.keep, { volumes: codeList(plan.volumes) }),
+      ? ctx.t(onCluster(plan, texts.noContainers, texts.noObjects), { instance: plan.instance })
+      : countText(
+          onCluster(plan, texts.remove, texts.removeObjects),
+          ctx.locale,
+          plan.containers.length,
+          {
+            instance: plan.instance,
+            containers: codeList(plan.containers),
+          },
+        ),
+    dataLine,
   ].join('\n');
 }
 
 function deleteText(ctx: CommandContext, plan: DeprovisionPlan): string {
-  return ctx.t(texts.deleteData, { instance: plan.instance, volumes: codeList(plan.volumes) });
+  return ctx.t(onCluster(plan, texts.deleteData, texts.deleteClaims), {
+    instance: plan.instance,
+    volumes: codeList(plan.volumes),
+  });
 }
 
 function plan(ctx: CommandContext, name: string, deleteData: boolean): Promise<DeprovisionPlan> {
@@ -117,12 +177,26 @@ export default defineCommand({
     const deleted = planned.volumes.filter((v) => gone.has(v));
     const kept = planned.volumes.filter((v) => !gone.has(v));
     const lines = [
-      countText(texts.removedContainers, ctx.locale, containers.length, {
-        names: codeList(containers),
-      }),
-      ...(deleted.length > 0 ? [ctx.t(texts.deletedVolumes, { names: codeList(deleted) })] : []),
+      countText(
+        onCluster(planned, texts.removedContainers, texts.removedObjects),
+        ctx.locale,
+        containers.length,
+        { names: codeList(containers) },
+      ),
+      ...(deleted.length > 0
+        ? [
+            ctx.t(onCluster(planned, texts.deletedVolumes, texts.deletedClaims), {
+              names: codeList(deleted),
+            }),
+          ]
+        : []),
       ...(kept.length > 0
-        ? [ctx.t(texts.keptVolumes, { names: codeList(kept), instance: planned.instance })]
+        ? [
+            ctx.t(onCluster(planned, texts.keptVolumes, texts.keptClaims), {
+              names: codeList(kept),
+              instance: planned.instance,
+            }),
+          ]
         : []),
     ];
     return {

@@ -186,6 +186,11 @@ export interface DeprovisionPlan {
   /** Volumes that will be deleted (only with --delete-data) or kept. */
   readonly volumes: readonly string[];
   readonly deleteData: boolean;
+  /**
+   * What `containers` and `volumes` name, for the texts: a Docker host's containers and
+   * volumes (absent), or a cluster's objects (`Deployment/x`) and PersistentVolumeClaims.
+   */
+  readonly units?: 'cluster';
 }
 
 /**

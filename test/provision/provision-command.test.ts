@@ -204,7 +204,11 @@ describe('deprovision command', () => {
     const { t, deprovisioned } = setup();
     const first = await t.run(admin, 'deprovision files --delete-data');
     const code1 = codeOf(first);
-    expect(first.message.text).toContain('The volumes are kept');
+    // The first question must not promise that the data stays: it is the next question.
+    expect(first.message.text).toContain(
+      'Deleting the volumes `files-data` is asked separately, next.',
+    );
+    expect(first.message.text).not.toContain('kept');
 
     const second = await t.run(admin, `confirm ${code1}`);
     expect(second.status).toBe('pending');

@@ -70,7 +70,13 @@ export async function planDeprovision(
     [...owned.objects, ...(deleteData ? owned.claims : [])].map((o) => o.kind),
     ['delete'],
   );
-  return { instance, containers: owned.objects.map(refOf), volumes: claims, deleteData };
+  return {
+    instance,
+    containers: owned.objects.map(refOf),
+    volumes: claims,
+    deleteData,
+    units: 'cluster',
+  };
 }
 
 export async function applyDeprovision(

@@ -282,12 +282,19 @@ describe('provision on a cluster (fake API server, pods on the test engine)', ()
   it('deprovision removes the Deployment, Service and Secret and keeps the claim and its data', async () => {
     const pending = await t.run(admin, `deprovision ${app}`);
     expect(pending.status).toBe('pending');
+    // A cluster's plan names objects and claims, not containers and volumes.
+    expect(pending.message.text).toContain(
+      `Deprovision **${app}**: delete the cluster objects \`deployment/${app}\`, \`service/${app}\`, \`secret/${app}-env\`.`,
+    );
+    expect(pending.message.text).toContain(
+      `The volume claims (PVCs) with the data are kept: \`${app}-data\`.`,
+    );
     const done = await t.run(admin, `confirm ${codeOf(pending)}`);
     expect(done.status, JSON.stringify(done.message)).toBe('ok');
     expect(done.message.text).toContain(
-      `Removed containers: \`deployment/${app}\`, \`service/${app}\`, \`secret/${app}-env\`.`,
+      `Deleted objects: \`deployment/${app}\`, \`service/${app}\`, \`secret/${app}-env\`.`,
     );
-    expect(done.message.text).toContain(`Volumes kept: \`${app}-data\``);
+    expect(done.message.text).toContain(`Volume claims (PVCs) kept: \`${app}-data\``);
     expect(Object.keys(objectsInNamespace())).toEqual([`persistentvolumeclaims/${app}-data`]);
     // The pod is gone; its container follows it off the engine.
     await until(async () => (await podContainers()).length === 0, 'the pod container to go');
@@ -301,6 +308,10 @@ describe('provision on a cluster (fake API server, pods on the test engine)', ()
     expect(volume).toBeDefined();
     const first = await t.run(admin, `deprovision ${app} --delete-data`);
     expect(first.status).toBe('pending');
+    expect(first.message.text).toContain(
+      `Deleting the volume claims (PVCs) \`${app}-data\` is asked separately, next.`,
+    );
+    expect(first.message.text).not.toContain('kept');
     const second = await t.run(admin, `confirm ${codeOf(first)}`);
     expect(second.status).toBe('pending');
     expect(second.message.text).toContain('All their data will be lost forever');
@@ -308,7 +319,7 @@ describe('provision on a cluster (fake API server, pods on the test engine)', ()
 
     const done = await t.run(admin, `confirm ${codeOf(second)}`);
     expect(done.status, JSON.stringify(done.message)).toBe('ok');
-    expect(done.message.text).toContain(`Deleted volumes: \`${app}-data\`.`);
+    expect(done.message.text).toContain(`Deleted volume claims (PVCs): \`${app}-data\`.`);
     expect(objectsInNamespace()).toEqual({});
     await until(async () => (await claimVolume(`${app}-data`)) === undefined, 'the volume to go');
     expect(((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name)).not.toContain(volume);
