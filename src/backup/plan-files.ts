@@ -4,7 +4,6 @@
  * whether it exists and holds data, whether a container outside the service uses it), and
  * the listing of `backup files`.
  */
-import { readdir } from 'node:fs/promises';
 import {
   sourceKind,
   type RestoreFilesRequest,
@@ -93,11 +92,15 @@ export async function planFilesRestore(
   }
   let hasData = false;
   if (seen.exists) {
-    const directory = await files.directory(volume, signal);
-    if (directory === undefined) {
+    const site = await files.open(volume, 'read', signal);
+    if (site === undefined) {
       throw new UserError('backup-files-unreachable', { source: item.source, volume });
     }
-    hasData = (await readdir(directory)).length > 0;
+    try {
+      hasData = !(await site.isEmpty(signal));
+    } finally {
+      await site.close();
+    }
     if (hasData && request.force !== true) {
       throw new UserError('backup-target-not-empty', { volume });
     }

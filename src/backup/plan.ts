@@ -9,6 +9,7 @@ import type { BackupLedger } from '../core/backup.ts';
 import type { ServiceDefinition } from '../core/catalog.ts';
 import type { Logger } from '../core/logger.ts';
 import type { BackupEngine, BackupSource, RetentionPolicy } from './types.ts';
+import type { VolumeSite } from './volume-access.ts';
 
 /** Commands run around a backup (e.g. Moodle's maintenance mode on, then off). */
 export interface BackupHooks {
@@ -33,8 +34,11 @@ export interface ServiceControl {
 /** Where a drill unpacks a snapshot: a scratch volume that is removed afterwards. */
 export interface DrillTarget {
   consume(input: Readable, signal?: AbortSignal): Promise<void>;
-  /** Its directory, for a file-level snapshot: undefined when this process cannot reach it. */
-  directory?(signal?: AbortSignal): Promise<string | undefined>;
+  /**
+   * Its files, for a file-level snapshot (volume-access.ts; the caller closes them):
+   * undefined when they cannot be reached.
+   */
+  open?(signal?: AbortSignal): Promise<VolumeSite | undefined>;
   remove(): Promise<void>;
 }
 

@@ -6,13 +6,11 @@
  * and a second confirmation, commands/restore.ts). Checked again here: the volume may have
  * changed since the plan.
  */
-import { readdir } from 'node:fs/promises';
 import type { BackupStepReporter, RestorePlan, RestoreReport } from '../core/backup.ts';
 import type { ServiceDefinition } from '../core/catalog.ts';
 import { UserError } from '../core/errors.ts';
 import type { FilesDeps } from './plan-files.ts';
 import type { Orchestra } from './plan.ts';
-import { emptyDirectory } from './restore-files.ts';
 import type { SelectedRestore } from './select.ts';
 
 export async function restoreBeside(
@@ -53,20 +51,27 @@ export async function restoreBeside(
       signal,
     );
   }
-  const directory = await files.directory(target.volume, signal);
-  if (directory === undefined) {
+  const site = await files.open(target.volume, 'write', signal);
+  if (site === undefined) {
     throw new UserError('backup-files-unreachable', { source: item.source, volume: target.volume });
   }
-  if ((await readdir(directory)).length > 0) {
-    if (!target.hasData) throw new UserError('backup-target-not-empty', { volume: target.volume });
-    await emptyDirectory(directory);
+  try {
+    if (!(await site.isEmpty(signal))) {
+      if (!target.hasData) {
+        throw new UserError('backup-target-not-empty', { volume: target.volume });
+      }
+      await site.empty(signal);
+    }
+    run.onStep({ fraction: 0.1, phase: 'restoring', source: item.source });
+    await o.engine.restoreTree(snapshot, {
+      directory: site.root,
+      ...(site.runner === undefined ? {} : { runner: site.runner }),
+      ...(plan.paths === undefined ? {} : { paths: plan.paths }),
+      signal,
+    });
+  } finally {
+    await site.close();
   }
-  run.onStep({ fraction: 0.1, phase: 'restoring', source: item.source });
-  await o.engine.restoreTree(snapshot, {
-    directory,
-    ...(plan.paths === undefined ? {} : { paths: plan.paths }),
-    signal,
-  });
   return {
     plan,
     safetySnapshot: undefined,

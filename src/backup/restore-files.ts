@@ -11,6 +11,7 @@ import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.ts';
 import type { BackupEngine, Snapshot } from './types.ts';
+import type { VolumeSite } from './volume-access.ts';
 
 /** Removes everything inside `directory`, which itself stays (with its owner and mode). */
 export async function emptyDirectory(directory: string): Promise<void> {
@@ -53,22 +54,20 @@ export async function restoreFiles(
   engine: BackupEngine,
   snapshot: Snapshot,
   options: {
-    readonly directory: string;
+    /** The volume's files, opened for writing (volume-access.ts). */
+    readonly site: VolumeSite;
     readonly volume: string;
     /** Only these (already matched against the snapshot); all when undefined. */
     readonly paths: readonly string[] | undefined;
     readonly signal: AbortSignal;
   },
 ): Promise<void> {
-  const { directory, paths, signal } = options;
-  if (paths === undefined) {
-    await emptyDirectory(directory);
-  } else {
-    for (const path of paths) await checkAncestors(directory, path, options.volume);
-    for (const path of paths) await rm(join(directory, path), { recursive: true, force: true });
-  }
+  const { site, paths, signal } = options;
+  if (paths === undefined) await site.empty(signal);
+  else await site.removePaths(paths, options.volume, signal);
   await engine.restoreTree(snapshot, {
-    directory,
+    directory: site.root,
+    ...(site.runner === undefined ? {} : { runner: site.runner }),
     ...(paths === undefined ? {} : { paths }),
     signal,
   });

@@ -4,7 +4,6 @@
  * nothing: when one source fails, the snapshots this job already made are forgotten too, so
  * that no half set is restored, and only a run marked complete counts as a backup.
  */
-import { readdir } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import {
   sourceKind,
@@ -21,8 +20,8 @@ import type { BackupHooks, Orchestra } from './plan.ts';
 import { reasonTexts } from './reason.ts';
 import { retentionRemoves } from './retention.ts';
 import { forgetPartialBackups, type SweptRun } from './sweep-partial.ts';
-import { measureTree } from './tree-walk.ts';
 import type { BackupSource, RetentionPolicy } from './types.ts';
+import type { VolumeSite } from './volume-access.ts';
 
 export interface BackupRun {
   readonly service: string;
@@ -161,11 +160,19 @@ async function backupSource(
 ): Promise<SourceBackupReport> {
   const started = o.now().getTime();
   onStep({ fraction: 0, phase: 'backup', source: source.id });
-  const directory = await source.directory?.(run.signal);
-  // An empty volume goes as a (nearly empty) tar: restic 0.14 refuses to save a snapshot of
-  // no files at all ("snapshot is empty").
-  if (directory !== undefined && (await readdir(directory)).length > 0) {
-    return backupTree(o, run, source, directory, onStep);
+  const site = await source.open?.('read', run.signal);
+  if (site !== undefined) {
+    try {
+      // An empty volume goes as a (nearly empty) tar: restic 0.14 refuses to save a snapshot
+      // of no files at all ("snapshot is empty").
+      if (!(await site.isEmpty(run.signal))) {
+        return await backupTree(o, run, source, site, onStep);
+      }
+    } catch (error) {
+      throw sourceError(run, source, error);
+    } finally {
+      await site.close();
+    }
   }
   const produced = await source.produce(run.signal);
   const meter = new ManifestMeter({ tar: sourceKind(source.id) === 'volume' });
@@ -231,7 +238,7 @@ async function backupTree(
   o: Orchestra,
   run: BackupRun,
   source: BackupSource,
-  directory: string,
+  site: VolumeSite,
   onStep: BackupStepReporter,
 ): Promise<SourceBackupReport> {
   const started = o.now();
@@ -240,7 +247,8 @@ async function backupTree(
   let measured;
   try {
     result = await o.engine.backupTree({
-      directory,
+      directory: site.root,
+      ...(site.runner === undefined ? {} : { runner: site.runner }),
       tags,
       signal: run.signal,
       onProgress: (p) =>
@@ -253,7 +261,7 @@ async function backupTree(
           ...(p.etaSeconds === undefined ? {} : { etaSeconds: p.etaSeconds }),
         }),
     });
-    measured = await measureTree(directory, { samplesBefore: started, signal: run.signal });
+    measured = await site.measure({ samplesBefore: started, signal: run.signal });
   } catch (error) {
     throw sourceError(run, source, error);
   }

@@ -18,6 +18,7 @@ import { restoreFiles } from './restore-files.ts';
 import { runBackup } from './run-backup.ts';
 import type { SelectedRestore } from './select.ts';
 import type { BackupSource } from './types.ts';
+import type { VolumeSite } from './volume-access.ts';
 
 export interface RestoreRun {
   readonly service: ServiceDefinition;
@@ -43,7 +44,6 @@ export async function runRestore(
   control: ServiceControl,
   run: RestoreRun,
 ): Promise<RestoreReport> {
-  const started = o.now().getTime();
   const { plan, snapshots } = run.selected;
   const name = run.service.name;
   const bySource = new Map(run.sources.map((s) => [s.id, s]));
@@ -54,22 +54,38 @@ export async function runRestore(
     return source;
   });
 
-  // A file-level snapshot is put back by the engine into the volume's own directory: that
-  // must be reachable before anything is touched.
-  const directories = new Map<string, string>();
-  for (const source of targets) {
-    const snapshot = snapshots.get(source.id);
-    if (snapshot?.kind !== 'files') continue;
-    const directory = await source.directory?.(run.signal);
-    if (directory === undefined) {
-      throw new UserError('backup-files-unreachable', {
-        source: source.id,
-        volume: source.id.slice(source.id.indexOf(':') + 1),
-      });
+  // A file-level snapshot is put back by the engine into the volume's own files: they must
+  // be reachable before anything is touched.
+  const sites = new Map<string, VolumeSite>();
+  try {
+    for (const source of targets) {
+      const snapshot = snapshots.get(source.id);
+      if (snapshot?.kind !== 'files') continue;
+      const site = await source.open?.('write', run.signal);
+      if (site === undefined) {
+        throw new UserError('backup-files-unreachable', {
+          source: source.id,
+          volume: source.id.slice(source.id.indexOf(':') + 1),
+        });
+      }
+      sites.set(source.id, site);
     }
-    directories.set(source.id, directory);
+    return await restoreOpened(o, control, run, targets, sites);
+  } finally {
+    await Promise.all([...sites.values()].map((site) => site.close()));
   }
+}
 
+async function restoreOpened(
+  o: Orchestra,
+  control: ServiceControl,
+  run: RestoreRun,
+  targets: readonly BackupSource[],
+  sites: ReadonlyMap<string, VolumeSite>,
+): Promise<RestoreReport> {
+  const started = o.now().getTime();
+  const { plan, snapshots } = run.selected;
+  const name = run.service.name;
   // Nothing is touched when this fails: the service keeps running as it is.
   let safetySnapshot: string | undefined;
   try {
@@ -107,12 +123,12 @@ export async function runRestore(
       const snapshot = snapshots.get(source.id);
       if (snapshot === undefined) continue;
       run.onStep({ fraction: 0.4 + index * share, phase: 'restoring', source: source.id });
-      const directory = directories.get(source.id);
-      if (directory !== undefined) {
+      const site = sites.get(source.id);
+      if (site !== undefined) {
         // restic and borg authenticate every chunk they read back; the drill (verify)
         // compares the file list and samples with the manifest.
         await restoreFiles(o.engine, snapshot, {
-          directory,
+          site,
           volume: source.id.slice(source.id.indexOf(':') + 1),
           paths: run.paths,
           signal: run.signal,

@@ -17,8 +17,8 @@ import type { DrillTarget, Orchestra } from './plan.ts';
 import { drain, pumpSnapshot } from './pump.ts';
 import { reasonTexts } from './reason.ts';
 import { isSafety } from './select.ts';
-import { compareTree } from './tree-walk.ts';
 import type { BackupSource, Snapshot } from './types.ts';
+import type { VolumeSite } from './volume-access.ts';
 
 export interface VerifyRun {
   readonly service: string;
@@ -145,12 +145,17 @@ async function drillFiles(
   const base = { source: source.id, snapshotId: snapshot.id, time: snapshot.time, expected };
   const target = await run.drillTarget(source);
   let compared;
+  let site: VolumeSite | undefined;
   try {
-    const directory = await target?.directory?.(run.signal);
-    if (directory === undefined) {
+    site = await target?.open?.(run.signal);
+    if (site === undefined) {
       throw new UserError('backup-files-unreachable', { source: source.id, volume: 'scratch' });
     }
-    await o.engine.restoreTree(snapshot, { directory, signal: run.signal });
+    await o.engine.restoreTree(snapshot, {
+      directory: site.root,
+      ...(site.runner === undefined ? {} : { runner: site.runner }),
+      signal: run.signal,
+    });
     if (expected === undefined) {
       return {
         ...base,
@@ -160,7 +165,7 @@ async function drillFiles(
         reason: 'no manifest recorded',
       };
     }
-    compared = await compareTree(directory, expected, run.signal);
+    compared = await site.compare(expected, run.signal);
   } catch (error) {
     if (run.signal.aborted) throw error;
     return {
@@ -171,6 +176,8 @@ async function drillFiles(
       reason: reasonOf(error),
     };
   } finally {
+    // The helper that holds the scratch volume goes first: a volume in use is not removed.
+    await site?.close();
     await target?.remove().catch((error: unknown) => {
       o.log.warn('scratch volume left behind', { source: source.id, error });
       cleanup.push(`${source.id}: ${reasonOf(error)}`);

@@ -5,6 +5,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { SnapshotKind } from '../core/backup.ts';
+import type { EngineRunner, VolumeMode, VolumeSite } from './volume-access.ts';
 
 /** Tags every snapshot carries, so that a snapshot is found by service and checked on restore. */
 export interface SnapshotTags {
@@ -67,6 +68,8 @@ export interface TimedBackupOptions extends BackupOptions {
 export interface TreeBackupOptions {
   /** The volume's directory; the snapshot records paths relative to it. */
   readonly directory: string;
+  /** Where the engine runs when not here: a helper next to the volume (volume-access.ts). */
+  readonly runner?: EngineRunner;
   readonly tags: SnapshotTags;
   readonly onProgress: (progress: BackupProgress) => void;
   readonly signal?: AbortSignal;
@@ -81,6 +84,8 @@ export interface TreeBackupResult extends BackupResult {
 export interface TreeRestoreOptions {
   /** Where the snapshot's root goes (a volume's directory). */
   readonly directory: string;
+  /** Where the engine runs when not here: a helper next to the volume (volume-access.ts). */
+  readonly runner?: EngineRunner;
   /** Only these paths (relative, `/`-separated, each a file or a folder); all when absent. */
   readonly paths?: readonly string[];
   readonly signal?: AbortSignal;
@@ -143,10 +148,11 @@ export interface BackupSource {
   readonly filename: string;
   produce(signal?: AbortSignal): Promise<ProducedStream>;
   /**
-   * A volume's directory that this process can read and write itself, for a file-level
-   * backup and restore; undefined when it cannot (another host, no rights): the stream then.
+   * A volume's files for a file-level backup and restore: a directory here, or a helper next
+   * to the volume (volume-access.ts); undefined when neither is possible: the stream then.
+   * The caller closes what it opened.
    */
-  directory?(signal?: AbortSignal): Promise<string | undefined>;
+  open?(mode: VolumeMode, signal?: AbortSignal): Promise<VolumeSite | undefined>;
   /** Replaces the current data with the stream (a volume is emptied first). */
   consume(input: Readable, signal?: AbortSignal): Promise<void>;
 }

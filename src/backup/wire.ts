@@ -39,8 +39,8 @@ async function scratchTarget(
   });
   return {
     consume: (input, signal) => platform.writeVolume(name, input, signal),
-    directory: (signal) =>
-      platform.volumeFiles?.directory(name, signal) ?? Promise.resolve(undefined),
+    open: (signal) =>
+      platform.volumeFiles?.open(name, 'write', signal) ?? Promise.resolve(undefined),
     remove: () => platform.removeVolume(name),
   };
 }

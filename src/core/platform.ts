@@ -3,6 +3,7 @@
  * verbs and never branch on the platform.
  */
 import type { Readable, Writable } from 'node:stream';
+import type { OpenVolume } from '../backup/volume-access.ts';
 import type { ServiceDefinition } from './catalog.ts';
 
 export type ContainerState =
@@ -287,6 +288,12 @@ export interface VolumeFiles {
    * there itself (same host, enough rights); undefined otherwise. A missing volume is refused.
    */
   directory(volume: string, signal?: AbortSignal): Promise<string | undefined>;
+  /**
+   * The volume's files for an engine (src/backup/volume-access.ts): its directory here when
+   * `directory` has one, else a helper next to the volume when the platform can make one;
+   * undefined when neither (the tar stream then).
+   */
+  readonly open: OpenVolume;
   /** Whether the volume exists, and the containers (in any state) that mount it, by name. */
   inspect(
     volume: string,

@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreFiles } from '../../src/backup/restore-files.ts';
+import { localSite } from '../../src/backup/volume-access.ts';
 import { matchPaths } from '../../src/backup/restore-paths.ts';
 import { measureTree, compareTree } from '../../src/backup/tree-walk.ts';
 import type { Snapshot, TreeBackupResult } from '../../src/backup/types.ts';
@@ -158,7 +159,7 @@ describe.each(engineKinds)('file-level verbs of %s', (kind) => {
     writeFileSync(join(live, 'keep/three'), 'new in the folder');
     writeFileSync(join(live, 'other'), 'made since, outside');
     await restoreFiles(repo.engine, snapshot, {
-      directory: live,
+      site: localSite(live),
       volume: 'moodledata',
       paths: ['keep', 'a[1].txt'],
       signal: new AbortController().signal,
@@ -181,7 +182,7 @@ describe.each(engineKinds)('file-level verbs of %s', (kind) => {
     writeFileSync(join(outside, 'one'), 'must stay');
     symlinkSync(outside, join(live, 'keep'));
     const refused = await restoreFiles(repo.engine, snapshot, {
-      directory: live,
+      site: localSite(live),
       volume: 'moodledata',
       paths: ['keep/one'],
       signal: new AbortController().signal,
@@ -258,7 +259,7 @@ describe.each(engineKinds)('names starting with dots, with %s', (kind) => {
     );
     expect(paths).toEqual(['..foo', '.htaccess']);
     await restoreFiles(repo.engine, snapshot, {
-      directory: target,
+      site: localSite(target),
       volume: 'moodledata',
       paths,
       signal: new AbortController().signal,
@@ -274,7 +275,7 @@ describe.each(engineKinds)('names starting with dots, with %s', (kind) => {
     const paths = matchPaths(await repo.engine.listTree(snapshot), ['*'], notFound);
     expect(paths).toEqual(['..foo', '.git', '.htaccess', 'plain', 'sub']);
     await restoreFiles(repo.engine, snapshot, {
-      directory: target,
+      site: localSite(target),
       volume: 'moodledata',
       paths,
       signal: new AbortController().signal,

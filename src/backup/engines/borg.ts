@@ -31,6 +31,7 @@ import {
 import { archiveComment, archiveGlob, archiveName, treeArchiveComment } from './borg-names.ts';
 import { repositoryQueue, type RepositoryQueue } from './repo-lock.ts';
 import { runProcess, type SpawnOptions, type SpawnResult } from './spawn.ts';
+import type { EngineRunner } from '../volume-access.ts';
 import { checkFilename, checkTags, displayRepository, keepArgs } from './tags.ts';
 import { withFurtherFailures } from '../failures.ts';
 import { watchProducer } from './producer.ts';
@@ -170,6 +171,7 @@ export class BorgEngine implements BackupEngine {
         () =>
           this.#run(args, {
             cwd: options.directory,
+            runner: options.runner,
             signal,
             onProgress: (bytesDone) => {
               const now = Date.now();
@@ -220,7 +222,12 @@ export class BorgEngine implements BackupEngine {
     const args = ['extract', '--numeric-ids', `::${snapshot.id}`];
     for (const path of options.paths ?? []) args.push(`pp:${path}`);
     const run = await this.#queue.shared(
-      () => this.#run(args, { cwd: options.directory, signal: options.signal }),
+      () =>
+        this.#run(args, {
+          cwd: options.directory,
+          signal: options.signal,
+          runner: options.runner,
+        }),
       options.signal,
     );
     if (run.result.exitCode !== 0) throw this.#error(run, 'extract');
@@ -358,36 +365,52 @@ export class BorgEngine implements BackupEngine {
 
   async #run(
     args: readonly string[],
-    options: SpawnOptions & { readonly onProgress?: (bytesDone: number) => void },
+    options: SpawnOptions & {
+      readonly onProgress?: (bytesDone: number) => void;
+      readonly runner?: EngineRunner | undefined;
+    },
   ): Promise<BorgRun> {
     const logs: BorgLogMessage[] = [];
-    const { onProgress, ...spawnOptions } = options;
+    const { onProgress, runner, ...spawnOptions } = options;
     const [command = '', ...rest] = args;
     const lockWait = String(this.#settings.lockWaitSeconds ?? 10);
-    const result = await runProcess(
-      this.#settings.binary ?? 'borg',
-      [command, '--log-json', '--lock-wait', lockWait, ...rest],
-      {
-        ...spawnOptions,
-        dropEnv: ['BORG_PASSPHRASE', 'BORG_PASSCOMMAND', 'BORG_NEW_PASSPHRASE', 'BORG_REPO'],
-        env: {
-          ...this.#settings.env,
-          BORG_REPO: this.#settings.repository,
-          BORG_PASSPHRASE: this.#settings.password,
-          // Never a question: borg would read the answer from stdin, which is the data.
-          BORG_RELOCATED_REPO_ACCESS_IS_OK: 'no',
-          BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'no',
-          BORG_CHECK_I_KNOW_WHAT_I_AM_DOING: 'NO',
-          BORG_DELETE_I_KNOW_WHAT_I_AM_DOING: 'NO',
-          BORG_DISPLAY_PASSPHRASE: 'no',
+    const argv = [command, '--log-json', '--lock-wait', lockWait, ...rest];
+    const env = {
+      ...this.#settings.env,
+      BORG_REPO: this.#settings.repository,
+      // Never a question: borg would read the answer from stdin, which is the data.
+      BORG_RELOCATED_REPO_ACCESS_IS_OK: 'no',
+      BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'no',
+      BORG_CHECK_I_KNOW_WHAT_I_AM_DOING: 'NO',
+      BORG_DELETE_I_KNOW_WHAT_I_AM_DOING: 'NO',
+      BORG_DISPLAY_PASSPHRASE: 'no',
+    };
+    const onStderrLine = (line: string): void => {
+      const parsed = parseBorgLogLine(line);
+      if (parsed.kind === 'progress') onProgress?.(parsed.bytesDone);
+      else if (parsed.kind === 'log') logs.push(parsed.log);
+    };
+    if (runner !== undefined) {
+      // Elsewhere (a helper next to the volume): the passphrase is read from fd 0 until EOF.
+      const result = await runner(
+        {
+          program: 'borg',
+          binary: 'borg',
+          args: argv,
+          env,
+          password: this.#settings.password,
+          passwordOnStdin: { BORG_PASSPHRASE_FD: '0' },
         },
-        onStderrLine: (line) => {
-          const parsed = parseBorgLogLine(line);
-          if (parsed.kind === 'progress') onProgress?.(parsed.bytesDone);
-          else if (parsed.kind === 'log') logs.push(parsed.log);
-        },
-      },
-    );
+        { ...spawnOptions, onStderrLine },
+      );
+      return { result, logs };
+    }
+    const result = await runProcess(this.#settings.binary ?? 'borg', argv, {
+      ...spawnOptions,
+      dropEnv: ['BORG_PASSPHRASE', 'BORG_PASSCOMMAND', 'BORG_NEW_PASSPHRASE', 'BORG_REPO'],
+      env: { ...env, BORG_PASSPHRASE: this.#settings.password },
+      onStderrLine,
+    });
     return { result, logs };
   }
 

@@ -27,6 +27,7 @@ import {
   type BackupSummary,
 } from './restic-json.ts';
 import { runProcess, type SpawnOptions, type SpawnResult } from './spawn.ts';
+import type { EngineRunner } from '../volume-access.ts';
 import {
   checkFilename,
   checkTags,
@@ -154,6 +155,7 @@ export class ResticEngine implements BackupEngine {
         () =>
           this.#run(args, {
             cwd: options.directory,
+            runner: options.runner,
             signal,
             env: { RESTIC_PROGRESS_FPS: String(this.#settings.progressFps ?? 1) },
             onStdoutLine: (line) => {
@@ -196,7 +198,7 @@ export class ResticEngine implements BackupEngine {
     const args = ['restore', snapshot.id, '--target', options.directory];
     for (const path of options.paths ?? []) args.push('--include', `/${escapeGlob(path)}`);
     const result = await this.#queue.shared(
-      () => this.#run(args, { signal: options.signal }),
+      () => this.#run(args, { signal: options.signal, runner: options.runner }),
       options.signal,
     );
     if (result.exitCode !== 0) throw this.#error(result, 'restore');
@@ -363,13 +365,36 @@ export class ResticEngine implements BackupEngine {
     }
   }
 
-  #run(args: readonly string[], options: SpawnOptions): Promise<SpawnResult> {
+  #run(
+    args: readonly string[],
+    options: SpawnOptions & { readonly runner?: EngineRunner | undefined },
+  ): Promise<SpawnResult> {
+    const { runner, ...spawnOptions } = options;
+    if (runner !== undefined) {
+      // Elsewhere (a helper next to the volume): the password goes on the engine's stdin,
+      // which restic reads when nothing else names a password and stdin is no terminal.
+      return runner(
+        {
+          program: 'restic',
+          binary: 'restic',
+          args,
+          env: {
+            ...this.#settings.env,
+            ...spawnOptions.env,
+            RESTIC_REPOSITORY: this.#settings.repository,
+          },
+          password: this.#settings.password,
+          passwordOnStdin: {},
+        },
+        spawnOptions,
+      );
+    }
     return runProcess(this.#settings.binary ?? 'restic', args, {
-      ...options,
+      ...spawnOptions,
       dropEnv: ['RESTIC_'],
       env: {
         ...this.#settings.env,
-        ...options.env,
+        ...spawnOptions.env,
         RESTIC_REPOSITORY: this.#settings.repository,
         RESTIC_PASSWORD: this.#settings.password,
       },

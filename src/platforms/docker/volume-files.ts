@@ -8,6 +8,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import type { VolumeFiles } from '../../core/platform.ts';
 import { UserError } from '../../core/errors.ts';
+import { localSite } from '../../backup/volume-access.ts';
 import { mutateDocker, requestDocker, type DockerConnection } from './client.ts';
 import { hasEngineStatus } from './container-ops.ts';
 
@@ -49,15 +50,20 @@ export function dockerVolumeFiles(
   options: { readonly isRoot?: () => boolean } = {},
 ): VolumeFiles {
   const isRoot = options.isRoot ?? (() => process.getuid?.() === 0);
+  const directory = async (volume: string, signal?: AbortSignal): Promise<string | undefined> => {
+    const info = await inspectVolume(connection, volume, signal);
+    if (info === undefined) throw new UserError('backup-volume-missing', { volume });
+    // Another host's path could exist here by chance and be something else entirely.
+    if (!connection.host.startsWith('unix://')) return undefined;
+    const path = info.Mountpoint;
+    if (path === undefined || path === '') return undefined;
+    return (await usable(path, isRoot())) ? path : undefined;
+  };
   return {
-    async directory(volume, signal) {
-      const info = await inspectVolume(connection, volume, signal);
-      if (info === undefined) throw new UserError('backup-volume-missing', { volume });
-      // Another host's path could exist here by chance and be something else entirely.
-      if (!connection.host.startsWith('unix://')) return undefined;
-      const path = info.Mountpoint;
-      if (path === undefined || path === '') return undefined;
-      return (await usable(path, isRoot())) ? path : undefined;
+    directory,
+    async open(volume, _mode, signal) {
+      const path = await directory(volume, signal);
+      return path === undefined ? undefined : localSite(path);
     },
     async inspect(volume, signal) {
       const info = await inspectVolume(connection, volume, signal);
