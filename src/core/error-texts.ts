@@ -10,6 +10,7 @@ import { engineAddressErrorTexts } from './error-texts/engine-address.ts';
 import { kubernetesErrorTexts } from './error-texts/kubernetes.ts';
 import { mattermostErrorTexts } from './error-texts/mattermost.ts';
 import { matrixErrorTexts } from './error-texts/matrix.ts';
+import { pluginPackageErrorTexts } from './error-texts/plugin-package.ts';
 import { pluginsErrorTexts } from './error-texts/plugins.ts';
 import { provisionErrorTexts } from './error-texts/provision.ts';
 
@@ -26,6 +27,7 @@ export const errorTexts = {
   ...backupErrorTexts,
   ...alertsErrorTexts,
   ...pluginsErrorTexts,
+  ...pluginPackageErrorTexts,
 };
 
 export type ErrorCode = keyof typeof errorTexts;
