@@ -43,6 +43,9 @@ command -v apt-ftparchive >/dev/null || die "apt-ftparchive is missing (apt-get 
 # missing here fails the build with "Unable to locate package").
 PACKAGES=(ca-certificates tini restic borgbackup postgresql-client mariadb-client
   libpq5 libreadline8 libedit2 libncurses6 binutils)
+# And what test images built on this base install: the Moodle site of the plugin installer's
+# tests (test/fakes/moodle-site/Dockerfile): Debian's PHP CLI with PDO SQLite.
+PACKAGES+=(php-cli php-sqlite3)
 
 DIR=$ROOT/.test-env/image-base
 NODE_BIN=$ROOT/node_modules/node/bin/node

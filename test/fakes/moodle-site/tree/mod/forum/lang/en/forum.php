@@ -1,0 +1,5 @@
+<?php
+defined('MOODLE_INTERNAL') || die();
+
+$string['modulename'] = 'Forum';
+$string['pluginname'] = 'Forum';
