@@ -35,6 +35,8 @@ import unsilence from './unsilence.ts';
 // — plugin requests and approvals —
 import approve from './approve.ts';
 import plugin from './plugin.ts';
+import pluginInstall from './plugin-install.ts';
+import pluginRemove from './plugin-remove.ts';
 import pluginRequest from './plugin-request.ts';
 import plugins from './plugins.ts';
 import reject from './reject.ts';
@@ -70,6 +72,8 @@ export const commands: readonly AnyCommand[] = [
   pluginRequest,
   plugins,
   plugin,
+  pluginInstall,
+  pluginRemove,
   jobs,
   job,
   cancel,

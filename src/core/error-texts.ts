@@ -11,6 +11,7 @@ import { kubernetesErrorTexts } from './error-texts/kubernetes.ts';
 import { mattermostErrorTexts } from './error-texts/mattermost.ts';
 import { matrixErrorTexts } from './error-texts/matrix.ts';
 import { pluginPackageErrorTexts } from './error-texts/plugin-package.ts';
+import { pluginInstallErrorTexts } from './error-texts/plugin-install.ts';
 import { pluginsErrorTexts } from './error-texts/plugins.ts';
 import { provisionErrorTexts } from './error-texts/provision.ts';
 
@@ -27,6 +28,7 @@ export const errorTexts = {
   ...backupErrorTexts,
   ...alertsErrorTexts,
   ...pluginsErrorTexts,
+  ...pluginInstallErrorTexts,
   ...pluginPackageErrorTexts,
 };
 

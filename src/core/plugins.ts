@@ -14,6 +14,16 @@ export interface PluginRequestInput {
   readonly why: string | undefined;
 }
 
+/** `plugin-install` / `plugin-remove`: a plugin on the Moodle service. */
+export interface PluginInstallInput {
+  readonly service: string;
+  readonly component: string;
+  /** A version number or release of the directory; the newest for the site when absent. */
+  readonly version: string | undefined;
+  /** The approved request this install answers. */
+  readonly request: number | undefined;
+}
+
 export interface PluginsPort {
   request(ctx: CommandContext, input: PluginRequestInput): Promise<CommandResult>;
   list(ctx: CommandContext, filter: { pending: boolean; mine: boolean }): Promise<CommandResult>;
@@ -24,6 +34,11 @@ export interface PluginsPort {
     verdict: ApprovalVerdict,
     reason: string,
   ): Promise<CommandResult>;
+  /** What installing would do (the confirmation); checks everything a job would need first. */
+  describeInstall(ctx: CommandContext, input: PluginInstallInput): Promise<string>;
+  install(ctx: CommandContext, input: PluginInstallInput): Promise<CommandResult>;
+  describeRemove(ctx: CommandContext, input: PluginInstallInput): Promise<string>;
+  remove(ctx: CommandContext, input: PluginInstallInput): Promise<CommandResult>;
 }
 
 const refuse = (): Promise<never> => Promise.reject(new UserError('plugins-not-configured'));
@@ -34,4 +49,8 @@ export const noPlugins: PluginsPort = {
   list: refuse,
   show: refuse,
   decide: refuse,
+  describeInstall: refuse,
+  install: refuse,
+  describeRemove: refuse,
+  remove: refuse,
 };

@@ -21,7 +21,7 @@ import { localize, type Locale } from '../core/i18n.ts';
 import type { Message } from '../core/message.ts';
 import type { Notices } from '../core/notices.ts';
 import { quoteValue } from '../core/parse.ts';
-import type { PluginRequestInput, PluginsPort } from '../core/plugins.ts';
+import type { PluginInstallInput, PluginRequestInput, PluginsPort } from '../core/plugins.ts';
 import { nameOf } from '../core/people.ts';
 import { countText } from '../core/plural.ts';
 import { requestCard } from './card.ts';
@@ -48,10 +48,19 @@ export interface PluginDeskSettings {
   readonly policy: ApprovalPolicy;
 }
 
-/** What approving hands over to; absent until the installer exists. */
+/**
+ * What approving hands over to: installs the approved request (as a job, without a second
+ * confirmation: the approval is the decision) and returns the line for the approver.
+ */
 export interface PluginInstaller {
-  install(request: PluginRequest): Promise<void>;
+  install(ctx: CommandContext, request: PluginRequest): Promise<string>;
 }
+
+/** The admin verbs plugin-install and plugin-remove (src/plugins/install/installer.ts). */
+export type InstallVerbs = Pick<
+  PluginsPort,
+  'describeInstall' | 'install' | 'describeRemove' | 'remove'
+>;
 
 export interface PluginDeskDeps {
   readonly settings: PluginDeskSettings;
@@ -61,6 +70,7 @@ export interface PluginDeskDeps {
   readonly approvals: ApprovalStore;
   readonly notices: Notices;
   readonly installer?: PluginInstaller;
+  readonly verbs?: InstallVerbs;
   readonly localeOf: (room: string) => Locale;
   readonly now?: () => Date;
 }
@@ -70,12 +80,46 @@ export const maxRequestLength = 1000;
 export const subjectPrefix = 'plugin-request:';
 
 export class PluginDesk implements PluginsPort {
-  readonly #d: PluginDeskDeps;
+  #d: PluginDeskDeps;
   /** Names of the people on cards (`@anna`, a display name), as the messengers tell them. */
   readonly #names = new Map<string, string>();
 
   constructor(deps: PluginDeskDeps) {
     this.#d = deps;
+  }
+
+  /** Attaches the installer once it can run jobs (after the bot exists). */
+  attachInstaller(installer: PluginInstaller, verbs: InstallVerbs): void {
+    this.#d = { ...this.#d, installer, verbs };
+  }
+
+  describeInstall(ctx: CommandContext, input: PluginInstallInput): Promise<string> {
+    return this.#verbs().describeInstall(ctx, input);
+  }
+
+  install(ctx: CommandContext, input: PluginInstallInput): Promise<CommandResult> {
+    return this.#verbs().install(ctx, input);
+  }
+
+  describeRemove(ctx: CommandContext, input: PluginInstallInput): Promise<string> {
+    return this.#verbs().describeRemove(ctx, input);
+  }
+
+  remove(ctx: CommandContext, input: PluginInstallInput): Promise<CommandResult> {
+    return this.#verbs().remove(ctx, input);
+  }
+
+  /** Edits a request's card to show its state now (the installer's outcome). */
+  showCard(request: PluginRequest, revision: string): void {
+    const approval =
+      request.approval === undefined ? undefined : this.#d.approvals.get(request.approval);
+    if (approval !== undefined) this.#editCard(request, approval, revision);
+  }
+
+  #verbs(): InstallVerbs {
+    const verbs = this.#d.verbs;
+    if (verbs === undefined) throw new UserError('plugin-installer-absent');
+    return verbs;
   }
 
   /** Learns the names of the people a card will show; ids stay where none comes. */
@@ -281,7 +325,7 @@ export class PluginDesk implements PluginsPort {
       (l) => localize(t.toldApproved, l, { id, name: approved.name }),
       'approved',
     );
-    const handover = await this.#handOver(approved, ctx.locale);
+    const handover = await this.#handOver(ctx, approved);
     return {
       message: {
         severity: 'success',
@@ -406,12 +450,10 @@ export class PluginDesk implements PluginsPort {
     return { message, data: { choices: found.map((p) => p.component) } };
   }
 
-  async #handOver(request: PluginRequest, locale: Locale): Promise<string> {
+  async #handOver(ctx: CommandContext, request: PluginRequest): Promise<string> {
+    const locale = ctx.locale;
     const installer = this.#d.installer;
-    if (installer !== undefined) {
-      await installer.install(request);
-      return '';
-    }
+    if (installer !== undefined) return installer.install(ctx, request);
     // No installer yet: said once to the approvers, the request stays approved, and nobody
     // is told that anything was installed.
     const approval =

@@ -1,7 +1,8 @@
 /** Plugin requests as kept: numbered, with every teacher who asked (merged, not duplicated). */
 import type { Locale } from '../core/i18n.ts';
 
-export type RequestState = 'pending' | 'approved' | 'rejected' | 'expired';
+/** `installed` / `failed`: what the installer did once it was approved. */
+export type RequestState = 'pending' | 'approved' | 'rejected' | 'expired' | 'installed' | 'failed';
 
 /** What the directory and the site said when the request was made (shown on the card). */
 export interface PluginFacts {

@@ -60,6 +60,11 @@ export const pluginTexts = {
       en: '✅ Approved. Installing through the bot is not available yet — install the plugin by hand.',
     },
     rejected: { ru: '✖ Отклонена.', en: '✖ Rejected.' },
+    installed: { ru: '✅ Одобрена и установлена.', en: '✅ Approved and installed.' },
+    failed: {
+      ru: '✖ Одобрена, но установить не удалось; Moodle возвращён как был.',
+      en: '✖ Approved, but the install failed; Moodle was put back as it was.',
+    },
     expired: {
       ru: '⌛ Никто не решил вовремя; срок истёк {until}.',
       en: '⌛ Nobody decided in time; it expired {until}.',
@@ -106,6 +111,8 @@ export const pluginTexts = {
     approved: { ru: 'одобрена', en: 'approved' },
     rejected: { ru: 'отклонена', en: 'rejected' },
     expired: { ru: 'просрочена', en: 'expired' },
+    installed: { ru: 'плагин установлен', en: 'installed' },
+    failed: { ru: 'установка не удалась', en: 'install failed' },
   },
 } as const;
 

@@ -1,0 +1,306 @@
+/**
+ * Installing (or upgrading) one plugin on the Moodle site, in the order of issue 17:
+ * backup → maintenance on → download → MD5 → safe unpack and Moodle's validator checks →
+ * copy into the type's directory with the web server's owner → upgrade.php → the installed
+ * version read back → caches purged → maintenance off.
+ *
+ * A failing backup stops everything before maintenance. Once maintenance is on it goes off
+ * again on every path, a cancel included: the undo runs under its own time limit, not the
+ * job's (cancelled) signal. On a failure the plugin's folder is removed if this job made it
+ * (an upgrade puts the old folder back), and once upgrade.php has started the database is put
+ * back from this job's own backup, before the folder (the restore stops the service, which
+ * also ends an upgrade.php still running after a cancel).
+ */
+import type { BackupReport, BackupStep, BackupStepReporter } from '../../core/backup.ts';
+import { passPointOfNoReturn } from '../../core/context-commit.ts';
+import { UserError } from '../../core/errors.ts';
+import { installedVersion, type Site } from '../site.ts';
+import type { Download } from './download.ts';
+import { MoodleCli, requireSuccess, type ContainerExec } from './moodle-cli.ts';
+import type { PluginPackage } from './package-port.ts';
+import { reasonOf, shortReason, undoSentence, undoTexts, type UndoNote } from './undo-texts.ts';
+import { webOwner } from './web-owner.ts';
+
+export type InstallStep =
+  | 'site'
+  | 'backup'
+  | 'maintenance'
+  | 'download'
+  | 'check'
+  | 'copy'
+  | 'upgrade'
+  | 'verify'
+  | 'purge'
+  | 'undo'
+  | 'maintenance-off';
+
+export interface InstallTarget {
+  readonly component: string;
+  readonly downloadUrl: string;
+  readonly md5: string | undefined;
+}
+
+export interface InstallJobDeps {
+  readonly exec: ContainerExec;
+  readonly readSite: (signal: AbortSignal) => Promise<Site>;
+  readonly backup: (onStep: BackupStepReporter, signal: AbortSignal) => Promise<BackupReport>;
+  /** Puts the database back from `backup` (its database sources only). */
+  readonly restoreDatabase: (
+    backup: BackupReport,
+    onStep: BackupStepReporter,
+    signal: AbortSignal,
+  ) => Promise<void>;
+  readonly download: Download;
+  readonly pkg: PluginPackage;
+  readonly webUser: string;
+  readonly php: string;
+  /** The Moodle service's name, for the texts. */
+  readonly service: string;
+  readonly progress: (step: InstallStep, fraction: number, detail?: BackupStep) => void;
+  readonly signal: AbortSignal;
+  /** The time the undo may take once the job's own signal is spent (default 15 min). */
+  readonly undoMs?: number;
+  readonly now?: () => number;
+}
+
+export interface InstallReport {
+  readonly component: string;
+  readonly version: number;
+  readonly release: string | undefined;
+  /** The version that was there before, for an upgrade. */
+  readonly previous: number | undefined;
+  readonly backupJob: string;
+  /** From maintenance on to maintenance off. */
+  readonly maintenanceMs: number;
+  readonly upgradeMs: number;
+  /** purge_caches.php failed after the plugin was installed: said, not undone. */
+  readonly purgeProblem: string | undefined;
+}
+
+/** The type and the name of `type_name` (the name may hold `_`: `local_my_thing`). */
+export function splitName(component: string): { type: string; name: string } {
+  const cut = component.indexOf('_');
+  return { type: component.slice(0, cut), name: component.slice(cut + 1) };
+}
+
+/** The backup's share of the progress bar; the rest is the install's own steps. */
+const backupShare = 0.4;
+
+export async function installPlugin(
+  d: InstallJobDeps,
+  target: InstallTarget,
+): Promise<InstallReport> {
+  const { signal } = d;
+  const now = d.now ?? (() => performance.now());
+  const { type, name } = splitName(target.component);
+  d.progress('site', 0.01);
+  const site = await d.readSite(signal);
+  const typeDir = site.typeDirs.get(type);
+  if (typeDir === undefined)
+    throw new UserError('plugin-install-type-unknown', { service: d.service, type });
+  const folder = `${typeDir}/${name}`;
+  const exec = d.exec;
+  const before = await installedVersion((argv) => exec(argv, {}, signal), site, target.component);
+  const cli = new MoodleCli(exec, site, { webUser: d.webUser, php: d.php });
+
+  d.progress('backup', 0.02);
+  let backup: BackupReport;
+  try {
+    backup = await d.backup(
+      (step) => d.progress('backup', 0.02 + step.fraction * backupShare, step),
+      signal,
+    );
+  } catch (error) {
+    throw failed(target.component, error, [{ text: undoTexts.untouched }], signal);
+  }
+
+  const undoSignal = (): AbortSignal => AbortSignal.timeout(d.undoMs ?? 15 * 60_000);
+  const notes: UndoNote[] = [];
+  let maintenanceFrom: number | undefined;
+  let folderMade = false;
+  let aside: string | undefined;
+  let upgradeStarted = false;
+  let failure: unknown;
+  let stuck: unknown;
+  let report: InstallReport | undefined;
+  try {
+    signal.throwIfAborted();
+    d.progress('maintenance', 0.44);
+    // Counted as on from the call: a script that failed half-way may have written the flag.
+    maintenanceFrom = now();
+    await cli.must('maintenance.php', ['--enable'], signal);
+
+    d.progress('download', 0.48);
+    const zip = await d.download(target.downloadUrl, signal);
+    d.progress('check', 0.55);
+    d.pkg.checkDownload(zip, target.md5);
+    const prepared = await d.pkg.prepare(zip, target.component, site, async (component) => {
+      const v = await installedVersion((argv) => exec(argv, {}, signal), site, component);
+      return v?.version;
+    });
+    const version = prepared.plugin.version;
+    if (before !== undefined && version <= before.version) {
+      throw new UserError('plugin-install-not-newer', {
+        component: target.component,
+        installed: before.version,
+        version,
+      });
+    }
+
+    d.progress('copy', 0.6);
+    if (before !== undefined) {
+      // Set aside inside the type's directory (same file system, so a rename); a name that
+      // starts with a dot is no valid plugin name, so Moodle does not take it for one.
+      const asidePath = `${typeDir}/.pes-old-${name}`;
+      await exec(['rm', '-rf', '--', asidePath], {}, signal);
+      requireSuccess('mv', await exec(['mv', '--', folder, asidePath], {}, signal));
+      aside = asidePath;
+    } else if ((await exec(['test', '-e', folder], {}, signal)).exitCode === 0) {
+      throw new UserError('plugin-install-folder-exists', { folder });
+    }
+    // Counted as made from here: a tar that failed half-way leaves part of it.
+    folderMade = true;
+    const owner = await webOwner(exec, d.webUser, signal);
+    requireSuccess(
+      'tar',
+      await exec(prepared.extractArgv(typeDir), { stdin: prepared.tar(owner) }, signal),
+    );
+
+    d.progress('upgrade', 0.7);
+    upgradeStarted = true;
+    const upgradeFrom = now();
+    await cli.must('upgrade.php', ['--non-interactive'], signal);
+    const upgradeMs = now() - upgradeFrom;
+
+    // Exit 0 from upgrade.php does not prove the plugin is installed (FIELD-NOTES): its
+    // version is read back from the site's own configuration.
+    d.progress('verify', 0.88);
+    const found = (
+      await cli.must('cfg.php', [`--component=${target.component}`, '--name=version'], signal)
+    ).trim();
+    if (found !== String(version)) {
+      throw new UserError('plugin-version-mismatch', {
+        component: target.component,
+        found: found === '' ? '—' : found.slice(0, 40),
+        version,
+      });
+    }
+    // Installed: a cancel from here on no longer undoes it.
+    passPointOfNoReturn(signal);
+
+    d.progress('purge', 0.92);
+    const tidy = undoSignal();
+    const purge = await cli.run('purge_caches.php', [], tidy).catch((e: unknown) => e);
+    const purgeProblem =
+      purge instanceof Error
+        ? shortReason(purge)
+        : purge !== null && typeof purge === 'object' && 'exitCode' in purge && purge.exitCode !== 0
+          ? `exit ${String(purge.exitCode)}`
+          : undefined;
+    if (aside !== undefined)
+      await exec(['rm', '-rf', '--', aside], {}, tidy).catch(() => undefined);
+    report = {
+      component: target.component,
+      version,
+      release: prepared.plugin.release,
+      previous: before?.version,
+      backupJob: backup.job,
+      maintenanceMs: 0,
+      upgradeMs,
+      purgeProblem,
+    };
+  } catch (error) {
+    failure = error;
+    await undo();
+  } finally {
+    if (maintenanceFrom !== undefined) {
+      d.progress('maintenance-off', 0.97);
+      const off = await cli
+        .run('maintenance.php', ['--disable'], undoSignal())
+        .then((r) => requireSuccess('admin/cli/maintenance.php', r))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      if (off === undefined) notes.push({ text: undoTexts.maintenanceOff });
+      else if (failure === undefined && report !== undefined) stuck = off;
+      else {
+        notes.push({ text: undoTexts.maintenanceLeft, params: { reason: shortReason(off) } });
+        failure ??= off;
+      }
+    }
+  }
+  if (stuck !== undefined && report !== undefined) {
+    // Installed, but the site stays in maintenance: that is what people must hear.
+    throw new UserError('plugin-installed-maintenance-on', {
+      component: target.component,
+      version: report.version,
+      reason: shortReason(stuck),
+    });
+  }
+  if (failure !== undefined || report === undefined) {
+    throw failed(target.component, failure, notes, signal);
+  }
+  return { ...report, maintenanceMs: now() - (maintenanceFrom ?? now()) };
+
+  async function undo(): Promise<void> {
+    d.progress('undo', 0.9);
+    const limit = undoSignal();
+    if (upgradeStarted) {
+      try {
+        await d.restoreDatabase(backup, () => undefined, limit);
+        notes.push({ text: undoTexts.databaseBack });
+      } catch (error) {
+        notes.push({
+          text: undoTexts.databaseLeft,
+          params: { reason: shortReason(error), job: backup.job },
+        });
+      }
+    }
+    if (folderMade) {
+      try {
+        requireSuccess('rm', await exec(['rm', '-rf', '--', folder], {}, limit));
+        if (aside !== undefined) {
+          requireSuccess('mv', await exec(['mv', '--', aside, folder], {}, limit));
+          notes.push({ text: undoTexts.folderBack });
+        } else notes.push({ text: undoTexts.folderRemoved });
+      } catch (error) {
+        notes.push({ text: undoTexts.folderLeft, params: { folder, reason: shortReason(error) } });
+      }
+    } else if (aside !== undefined) {
+      // Moved aside, nothing copied yet: put it back where it was.
+      await exec(['mv', '--', aside, folder], {}, limit).then(
+        () => notes.push({ text: undoTexts.folderBack }),
+        (error: unknown) =>
+          notes.push({
+            text: undoTexts.folderLeft,
+            params: { folder, reason: shortReason(error) },
+          }),
+      );
+    } else if (!upgradeStarted) notes.push({ text: undoTexts.untouched });
+  }
+}
+
+/**
+ * The one-line account of a failed install: why, and what was put back. A cancel is carried
+ * as the cause, so the job runner reports this account rather than a bare "cancelled".
+ */
+export function failed(
+  component: string,
+  error: unknown,
+  notes: readonly UndoNote[],
+  signal: AbortSignal,
+): UserError {
+  const why = signal.aborted ? reasonOf(signal.reason) : reasonOf(error);
+  return new UserError(
+    'plugin-install-failed',
+    {
+      component,
+      reasonRu: why.ru.replace(/\.$/, ''),
+      reasonEn: why.en.replace(/\.$/, ''),
+      undoneRu: undoSentence(notes, 'ru'),
+      undoneEn: undoSentence(notes, 'en'),
+    },
+    { cause: signal.aborted ? signal.reason : error },
+  );
+}

@@ -1,0 +1,341 @@
+/**
+ * The installer as the commands and the desk reach it: what `plugin-install` and
+ * `plugin-remove` describe before their confirmation, and the job they run (the Moodle
+ * container found, the backup and the database restore through the BackupService port, the
+ * package downloaded and checked), with the request, the card and the teachers told at the end.
+ */
+import { sourceKind, type BackupStepReporter } from '../../core/backup.ts';
+import type { ServiceDefinition } from '../../core/catalog.ts';
+import type { CommandResult } from '../../core/command.ts';
+import type { CommandContext } from '../../core/context.ts';
+import { UserError } from '../../core/errors.ts';
+import type { Platform } from '../../core/platform.ts';
+import { isComponent } from '../reference.ts';
+import type { PluginDirectory } from '../directory.ts';
+import type { DirectoryVersion } from '../directory-types.ts';
+import { installedVersion, readSite, SiteUnreadable, type Site } from '../site.ts';
+import type { Download } from './download.ts';
+import { installPlugin, splitName, type InstallJobDeps, type InstallStep } from './install-job.ts';
+import type { ContainerExec } from './moodle-cli.ts';
+import type { PluginPackage } from './package-port.ts';
+import { removePlugin } from './remove-job.ts';
+import { RequestOutcome } from './request-outcome.ts';
+import { installTexts as t, removeStepTexts, stepTexts } from './texts.ts';
+
+export interface InstallSettings {
+  /** The Moodle service of the catalog (plugins.service). */
+  readonly service: string;
+  readonly root: string;
+  readonly container?: string;
+  /** The web server's user: owner of the plugin's files, and who runs admin/cli (Docker). */
+  readonly webUser: string;
+  readonly php: string;
+}
+
+export interface InstallInput {
+  readonly service: string;
+  readonly component: string;
+  readonly version: string | undefined;
+  /** The plugin request this install answers, when it came from one. */
+  readonly request: number | undefined;
+}
+
+export interface InstallerDeps {
+  readonly settings: InstallSettings;
+  readonly directory: PluginDirectory;
+  readonly pkg: PluginPackage;
+  readonly download: Download;
+  readonly outcome: RequestOutcome;
+}
+
+interface Prepared {
+  readonly service: ServiceDefinition;
+  readonly site: Site;
+  readonly name: string;
+  readonly version: DirectoryVersion;
+  readonly installed: number | undefined;
+}
+
+export class Installer {
+  readonly #d: InstallerDeps;
+
+  constructor(deps: InstallerDeps) {
+    this.#d = deps;
+  }
+
+  async describeInstall(ctx: CommandContext, input: InstallInput): Promise<string> {
+    const p = await this.#prepare(ctx, input);
+    const params = {
+      name: p.name,
+      component: input.component,
+      release: p.version.release ?? String(p.version.version),
+      version: p.version.version,
+      installed: p.installed ?? '',
+      service: p.service.name,
+      branch: p.site.branch,
+    };
+    return [
+      ctx.t(p.installed === undefined ? t.describeInstall : t.describeUpgrade, params),
+      ctx.t(t.describeSteps, params),
+    ].join('\n');
+  }
+
+  async install(ctx: CommandContext, input: InstallInput): Promise<CommandResult> {
+    const p = await this.#prepare(ctx, input);
+    const request = this.#d.outcome.requestFor(input.component, input.request);
+    const deps = this.#jobDeps(ctx, p.service, input.component, stepTexts);
+    try {
+      const report = await installPlugin(
+        { ...deps, download: this.#d.download, pkg: this.#d.pkg },
+        {
+          component: input.component,
+          downloadUrl: p.version.downloadurl,
+          md5: p.version.downloadmd5 ?? undefined,
+        },
+      );
+      if (request !== undefined)
+        this.#d.outcome.installed(request, report.release ?? String(report.version));
+      const seconds = ctx.t(t.seconds, {
+        n: new Intl.NumberFormat(ctx.locale, { maximumFractionDigits: 1 }).format(
+          report.maintenanceMs / 1000,
+        ),
+      });
+      return {
+        message: {
+          severity: 'success',
+          title: ctx.t(t.installed, {
+            component: input.component,
+            release: report.release ?? String(report.version),
+          }),
+          text: [
+            ctx.t(t.installedText, {
+              version: report.version,
+              service: p.service.name,
+              seconds,
+              job: report.backupJob,
+            }),
+            ...(report.purgeProblem === undefined
+              ? []
+              : [ctx.t(t.purgeProblem, { reason: report.purgeProblem })]),
+          ].join('\n'),
+        },
+        data: report,
+      };
+    } catch (error) {
+      if (request !== undefined && error instanceof UserError)
+        this.#d.outcome.failed(request, error);
+      throw error;
+    }
+  }
+
+  async describeRemove(ctx: CommandContext, input: InstallInput): Promise<string> {
+    const { service, version } = await this.#installedOnly(ctx, input);
+    const params = { component: input.component, version, service: service.name };
+    return [ctx.t(t.describeRemove, params), ctx.t(t.describeRemoveSteps, params)].join('\n');
+  }
+
+  async remove(ctx: CommandContext, input: InstallInput): Promise<CommandResult> {
+    const { service } = await this.#installedOnly(ctx, input);
+    const deps = this.#jobDeps(ctx, service, input.component, { ...stepTexts, ...removeStepTexts });
+    const report = await removePlugin(deps, input.component);
+    const seconds = ctx.t(t.seconds, {
+      n: new Intl.NumberFormat(ctx.locale, { maximumFractionDigits: 1 }).format(
+        report.maintenanceMs / 1000,
+      ),
+    });
+    return {
+      message: {
+        severity: 'success',
+        title: ctx.t(t.removed, { component: input.component }),
+        text: ctx.t(t.removedText, { service: service.name, seconds, job: report.backupJob }),
+      },
+      data: report,
+    };
+  }
+
+  /** Checks everything that can be checked before a job: one line each, nothing changed. */
+  async #prepare(ctx: CommandContext, input: InstallInput): Promise<Prepared> {
+    const service = this.#service(ctx, input);
+    if (!isComponent(input.component)) {
+      throw new UserError('plugin-component-invalid', { value: input.component });
+    }
+    const site = await this.#site(ctx, service);
+    const { type } = splitName(input.component);
+    if (!site.typeDirs.has(type)) {
+      throw new UserError('plugin-install-type-unknown', { service: service.name, type });
+    }
+    const looked = await this.#d.directory.plugin(input.component, site.branch);
+    const plugin = looked.value;
+    if (plugin === undefined) throw new UserError('plugin-unknown', { component: input.component });
+    const fits = plugin.versions.filter((v) =>
+      v.supportedmoodles.some((m) => m.release === site.branch),
+    );
+    const version =
+      input.version === undefined
+        ? fits[0]
+        : fits.find((v) => String(v.version) === input.version || v.release === input.version);
+    if (version === undefined) {
+      throw new UserError('plugin-install-no-version', {
+        component: input.component,
+        version: input.version ?? '',
+        branch: site.branch,
+      });
+    }
+    const exec = this.#exec(ctx, service, await this.#container(ctx, service));
+    const installed = await installedVersion(
+      (argv) => exec(argv, {}, ctx.signal),
+      site,
+      input.component,
+    );
+    this.#d.outcome.requestFor(input.component, input.request);
+    return { service, site, name: plugin.name, version, installed: installed?.version };
+  }
+
+  async #installedOnly(
+    ctx: CommandContext,
+    input: InstallInput,
+  ): Promise<{ service: ServiceDefinition; version: number }> {
+    const service = this.#service(ctx, input);
+    if (!isComponent(input.component)) {
+      throw new UserError('plugin-component-invalid', { value: input.component });
+    }
+    const site = await this.#site(ctx, service);
+    const exec = this.#exec(ctx, service, await this.#container(ctx, service));
+    const installed = await installedVersion(
+      (argv) => exec(argv, {}, ctx.signal),
+      site,
+      input.component,
+    );
+    if (installed === undefined) {
+      throw new UserError('plugin-not-installed', { component: input.component });
+    }
+    return { service, version: installed.version };
+  }
+
+  #service(ctx: CommandContext, input: InstallInput): ServiceDefinition {
+    const service = ctx.service(input.service);
+    if (service.name !== this.#d.settings.service) {
+      throw new UserError('plugin-install-not-service', {
+        moodle: this.#d.settings.service,
+        service: service.name,
+      });
+    }
+    return service;
+  }
+
+  #jobDeps(
+    ctx: CommandContext,
+    service: ServiceDefinition,
+    component: string,
+    texts: Readonly<Record<InstallStep, { ru: string; en: string }>>,
+  ): Omit<InstallJobDeps, 'download' | 'pkg'> {
+    const { settings } = this.#d;
+    // The container is found again after a database restore: the restore stops and starts
+    // the service, and on a cluster that means new pods.
+    let container: string | undefined;
+    const exec: ContainerExec = async (argv, options, signal) => {
+      container ??= await this.#container(ctx, service);
+      return this.#exec(ctx, service, container)(argv, options, signal);
+    };
+    const folder = `${splitName(component).type}/${splitName(component).name}`;
+    const tag = jobTag(ctx.jobId);
+    return {
+      exec,
+      service: service.name,
+      webUser: settings.webUser,
+      php: settings.php,
+      signal: ctx.signal,
+      readSite: async () => this.#site(ctx, service),
+      backup: (onStep: BackupStepReporter, signal: AbortSignal) =>
+        ctx.backups.backup(
+          service,
+          { only: undefined, tags: [], job: tag, jobId: ctx.jobId },
+          onStep,
+          signal,
+        ),
+      restoreDatabase: async (backup, onStep, signal) => {
+        const database = backup.sources.find((s) => sourceKind(s.source) === 'database');
+        if (database === undefined) throw new Error('the backup holds no database');
+        const plan = await ctx.backups.planRestore(
+          service,
+          database.snapshotId,
+          'databases',
+          signal,
+        );
+        container = undefined;
+        await ctx.backups.restore(
+          service,
+          plan,
+          { job: `${tag}-undo`, jobId: ctx.jobId },
+          onStep,
+          signal,
+        );
+        container = undefined;
+      },
+      progress: (step, fraction, detail) => {
+        const text = ctx.t(texts[step], {
+          service: service.name,
+          component,
+          folder,
+        });
+        const source = detail?.source === undefined ? '' : ` · ${detail.source}`;
+        ctx.progress(fraction, `${text}${source}`);
+      },
+    };
+  }
+
+  async #site(ctx: CommandContext, service: ServiceDefinition): Promise<Site> {
+    const exec = this.#exec(ctx, service, await this.#container(ctx, service));
+    try {
+      return await readSite((argv) => exec(argv, {}, ctx.signal), this.#d.settings.root);
+    } catch (error) {
+      if (error instanceof SiteUnreadable) {
+        throw new UserError('plugin-site-unreadable', {
+          service: service.name,
+          reason: error.message,
+        });
+      }
+      throw error;
+    }
+  }
+
+  async #container(ctx: CommandContext, service: ServiceDefinition): Promise<string> {
+    const status = await ctx.platform(service).status(service, ctx.signal);
+    const wanted = this.#d.settings.container;
+    const running = status.containers.find(
+      (c) => c.state === 'running' && (wanted === undefined || c.name === wanted),
+    );
+    if (running === undefined)
+      throw new UserError('plugin-install-not-running', { service: service.name });
+    return running.name;
+  }
+
+  /**
+   * Exec in the Moodle container. On Docker the web server's user is asked for by name and
+   * file work runs as root (tar keeps the owners of its headers only as root); pods/exec has
+   * no user (kubernetes-exec-option), so there everything runs as the pod's own user.
+   */
+  #exec(ctx: CommandContext, service: ServiceDefinition, container: string): ContainerExec {
+    const platform: Platform = ctx.platform(service);
+    const docker = service.platform === 'docker';
+    return (argv, options, signal) =>
+      platform.exec(
+        container,
+        argv,
+        {
+          ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+          ...(docker ? { user: options.user ?? '0' } : {}),
+        },
+        signal,
+      );
+  }
+}
+
+/** The tag of this job's backups: its number and when it started (as backup's jobTag). */
+function jobTag(jobId: number | undefined, now: Date = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${jobId ?? 0}-${stamp}`;
+}
