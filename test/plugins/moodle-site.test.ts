@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installedVersion, readSite } from '../../src/plugins/site.ts';
 import { removeVolumes } from '../helpers/backup-env.ts';
 import { DockerTestBed } from '../helpers/docker.ts';
+import { pluginFiles as zipPluginFiles } from '../fakes/moodle-plugins/zips.ts';
 import {
   bundledPlugins,
   moodleSiteCore,
@@ -118,6 +119,36 @@ describe('the Moodle site of the installer tests (real engine, real PHP)', () =>
       const again = await s.cli('upgrade.php', ['--non-interactive', '--is-pending']);
       expect(again.exitCode).toBe(0);
       expect(again.stderr).toContain('No upgrade needed');
+    },
+    slow,
+  );
+
+  it(
+    'an activity module’s install function carries its bare name, and a package of the test ZIP writer installs as it is',
+    async () => {
+      const s = await site();
+      await putPlugin(s, {
+        component: 'mod_hello',
+        version: 2024120100,
+        install: { rows: ['module'] },
+      });
+      // The files test/fakes/moodle-plugins/zips.ts puts in a package, without the root folder.
+      const files = new Map<string, string>();
+      for (const entry of zipPluginFiles('local_zipped', { version: 2024120500 })) {
+        if (entry.data === undefined) continue;
+        const name = String(entry.name);
+        files.set(name.slice(name.indexOf('/') + 1), String(entry.data));
+      }
+      await putPlugin(s, { component: 'local_zipped', files });
+      const upgrade = await s.cli('upgrade.php', ['--non-interactive']);
+      expect(upgrade.exitCode, upgrade.stdout + upgrade.stderr).toBe(0);
+      const after = await siteState(s);
+      expect(after.versions).toMatchObject({ mod_hello: '2024120100', local_zipped: '2024120500' });
+      // Types in lib/components.json order: mod before local.
+      expect(after.rows).toEqual([
+        ['mod_hello', 'module', '1'],
+        ['local_zipped', 'installed', '1'],
+      ]);
     },
     slow,
   );

@@ -423,7 +423,8 @@ export function pluginFiles(spec: TestPluginSpec): Map<string, string> {
         '<?php',
         "defined('MOODLE_INTERNAL') || die();",
         '',
-        `function xmldb_${spec.component}_install() {`,
+        // Activity modules' functions carry the bare name (xmldb_forum_install).
+        `function xmldb_${type === 'mod' ? name : spec.component}_install() {`,
         '    global $DB;',
         ...body,
         '    return true;',

@@ -92,7 +92,7 @@ function upgrade_plugins($type, $typedir, $verbose) {
         $installedversion = $DB->get_field('config_plugins', 'value', ['name' => 'version', 'plugin' => $component]);
         if (!empty($installedversion) && get_config($component, 'installrunning')) {
             require_once($fullplug . '/db/install.php');
-            $recover = 'xmldb_' . $component . '_install_recovery';
+            $recover = mini_xmldb_prefix($type, $name) . '_install_recovery';
             if (function_exists($recover)) {
                 mini_part_start($component, $verbose);
                 $recover();
@@ -111,7 +111,7 @@ function upgrade_plugins($type, $typedir, $verbose) {
             if (file_exists($fullplug . '/db/install.php')) {
                 require_once($fullplug . '/db/install.php');
                 set_config('installrunning', 1, $component);
-                $install = 'xmldb_' . $component . '_install';
+                $install = mini_xmldb_prefix($type, $name) . '_install';
                 $install();
                 unset_config('installrunning', $component);
             }
@@ -120,7 +120,7 @@ function upgrade_plugins($type, $typedir, $verbose) {
             mini_part_start($component, $verbose);
             if (is_readable($fullplug . '/db/upgrade.php')) {
                 require_once($fullplug . '/db/upgrade.php');
-                $upgrade = 'xmldb_' . $component . '_upgrade';
+                $upgrade = mini_xmldb_prefix($type, $name) . '_upgrade';
                 if (!$upgrade($installedversion)) {
                     throw new moodle_exception('upgradefailed', "Upgrade of $component failed.");
                 }
@@ -129,6 +129,15 @@ function upgrade_plugins($type, $typedir, $verbose) {
             mini_part_end($component, $verbose);
         }
     }
+}
+
+/**
+ * The prefix of a plugin's db/ functions: activity modules use their bare name
+ * (upgrade_plugins_modules(): xmldb_forum_install), every other type its component
+ * (xmldb_block_html_install, xmldb_local_hello_install).
+ */
+function mini_xmldb_prefix($type, $name) {
+    return 'xmldb_' . ($type === 'mod' ? $name : "{$type}_{$name}");
 }
 
 /** print_upgrade_part_start() / print_upgrade_part_end() as the CLI shows them. */
@@ -156,7 +165,7 @@ function uninstall_plugin($info) {
     $component = $info->component;
     if ($info->rootdir !== null && file_exists($info->rootdir . '/db/uninstall.php')) {
         require_once($info->rootdir . '/db/uninstall.php');
-        $hook = 'xmldb_' . $component . '_uninstall';
+        $hook = mini_xmldb_prefix($info->type, $info->name) . '_uninstall';
         if (function_exists($hook)) {
             $hook();
         }
