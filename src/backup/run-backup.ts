@@ -317,10 +317,16 @@ async function discardRun(
   // Nothing finished and not cancelled: the engine has removed what the failed source
   // stored, or said it could not (backup-partial-left), which the failure tells already.
   // No further call then, so that a repository that is locked or down is told once.
-  if (ids.size === 0 && !run.signal.aborted) {
+  // A repository that stopped answering is not asked again (it may hang again): what this
+  // run stored there, perhaps even a snapshot whose answer was lost, stays for the start-up
+  // sweep, and is never chosen meanwhile.
+  const unreachable = failure instanceof UserError && failure.code === 'backup-repo-unreachable';
+  if ((ids.size === 0 && !run.signal.aborted) || unreachable) {
     const left =
       failure instanceof UserError &&
-      (failure.code === 'backup-partial-left' || failure.code === 'backup-also-failed');
+      (failure.code === 'backup-partial-left' ||
+        failure.code === 'backup-also-failed' ||
+        unreachable);
     o.ledger.closeRun(
       run.job,
       left ? 'left' : 'discarded',

@@ -1,7 +1,7 @@
 /**
  * Moodle's version.php files read as text, never run (as Moodle's own validator reads a
  * plugin's, lib/classes/update/validator.php): the site's `$version`, `$release`, `$branch`
- * (core version.php) and a plugin's `$plugin->version` / `$plugin->release`.
+ * (core version.php) and everything a plugin's version.php declares.
  */
 
 export interface CoreVersion {
@@ -42,18 +42,156 @@ export function parseCoreVersion(text: string): CoreVersion | undefined {
   };
 }
 
-export function parsePluginVersion(text: string): PluginVersion | undefined {
-  const version = match(
-    text,
-    new RegExp(String.raw`^\s*\$plugin->version\s*=\s*${number}\s*;`, 'm'),
-  );
-  if (version === null) return undefined;
-  const release = match(
-    text,
-    new RegExp(String.raw`^\s*\$plugin->release\s*=\s*${quoted}\s*;`, 'm'),
-  );
-  return {
-    version: Number(version[1]),
-    release: release === null ? undefined : (release[1] ?? release[2]),
+/** Everything Moodle reads from a plugin's version.php, each field absent when not set. */
+export interface PluginVersionPhp {
+  readonly version: number | undefined;
+  readonly release: string | undefined;
+  readonly component: string | undefined;
+  /** The Moodle version the plugin needs at least. */
+  readonly requires: number | undefined;
+  /** `MATURITY_STABLE`, `MATURITY_RC`, … as written. */
+  readonly maturity: string | undefined;
+  /** Other plugins needed: component → version, or `any` (Moodle's ANY_VERSION). */
+  readonly dependencies: Readonly<Record<string, number | 'any'>>;
+  /** Branches supported, from and to, as Moodle's numbers (`[401, 405]`). */
+  readonly supported: readonly [number, number] | undefined;
+  /** The first branch the plugin does not work with (`500`). */
+  readonly incompatible: number | undefined;
+  /** Written the pre-2.x way, `$module->version` (Moodle's validator refuses it). */
+  readonly moduleSyntax: boolean;
+  /** Fields set in a shape Moodle would refuse (a coding_exception in plugininfo\base). */
+  readonly malformed: readonly { readonly field: string; readonly text: string }[];
+}
+
+/**
+ * The PHP code of a file without comments, whitespace and text outside `<?php … ?>`, strings
+ * kept whole: what Moodle's validator matches its patterns against
+ * (validator::get_stripped_file_contents, which uses PHP's own tokenizer).
+ */
+export function strippedPhp(text: string): string {
+  let out = '';
+  let i = 0;
+  let inCode = false;
+  while (i < text.length) {
+    if (!inCode) {
+      const open = text.indexOf('<?', i);
+      if (open < 0) break;
+      i = text.startsWith('<?php', open)
+        ? open + 5
+        : text.startsWith('<?=', open)
+          ? open + 3
+          : open + 2;
+      inCode = true;
+      continue;
+    }
+    const c = text[i] ?? '';
+    if (text.startsWith('?>', i)) {
+      inCode = false;
+      i += 2;
+    } else if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== c) j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else if (text.startsWith('/*', i)) {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 2;
+    } else if (c === '#' || text.startsWith('//', i)) {
+      // A line comment ends at the line's end or at `?>`, as in PHP.
+      while (i < text.length && text[i] !== '\n' && !text.startsWith('?>', i)) i++;
+    } else if (/\s/.test(c)) {
+      i++;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
+
+function last(code: string, re: RegExp): RegExpExecArray | undefined {
+  let found: RegExpExecArray | undefined;
+  for (const m of code.matchAll(re)) found = m;
+  return found;
+}
+
+const decimal = String.raw`(\d+(?:\.\d+)?)`;
+const list = String.raw`(?:\[|array\()(.*?)(?:\]|\))`;
+
+/** Reads a plugin's version.php as Moodle does, without running it. */
+export function readPluginVersionPhp(text: string): PluginVersionPhp {
+  const code = strippedPhp(text);
+  const malformed: { field: string; text: string }[] = [];
+  const numberOf = (field: string): number | undefined => {
+    const m = last(code, new RegExp(String.raw`\$plugin->${field}=${decimal};`, 'g'));
+    return m === undefined ? undefined : Number(m[1]);
   };
+  const stringOf = (field: string, shape: string): string | undefined => {
+    const m = last(code, new RegExp(String.raw`\$plugin->${field}=(['"])(${shape})\1;`, 'g'));
+    // A single-quoted PHP string escapes only \' and \\.
+    return m?.[1] === "'" ? m[2]?.replace(/\\(['\\])/g, '$1') : m?.[2];
+  };
+  const raw = (field: string): string | undefined =>
+    last(code, new RegExp(String.raw`\$plugin->${field}=(.*?);`, 'g'))?.[1];
+
+  const dependencies: Record<string, number | 'any'> = {};
+  const deps = raw('dependencies');
+  if (deps !== undefined) {
+    const inner = new RegExp(`^${list}$`).exec(deps)?.[1];
+    const items = inner === undefined ? [] : inner.split(',').filter((item) => item !== '');
+    for (const item of items) {
+      const m =
+        /^(['"])([a-z][a-z0-9]*_[a-z0-9_]+)\1=>(?:(\d+(?:\.\d+)?)|(ANY_VERSION)|(['"])any\5)$/.exec(
+          item,
+        );
+      if (m === null || m[2] === undefined) {
+        malformed.push({ field: '$plugin->dependencies', text: deps });
+        break;
+      }
+      dependencies[m[2]] = m[3] === undefined ? 'any' : Number(m[3]);
+    }
+    if (inner === undefined) malformed.push({ field: '$plugin->dependencies', text: deps });
+  }
+
+  let supported: [number, number] | undefined;
+  const supportedText = raw('supported');
+  if (supportedText !== undefined) {
+    const m = new RegExp(String.raw`^(?:\[|array\()(\d+),(\d+),?(?:\]|\))$`).exec(supportedText);
+    const from = Number(m?.[1]);
+    const to = Number(m?.[2]);
+    // plugininfo\base::load_disk_version: two whole numbers, from ≤ to.
+    if (m === null || !(from <= to))
+      malformed.push({ field: '$plugin->supported', text: supportedText });
+    else supported = [from, to];
+  }
+
+  let incompatible: number | undefined;
+  const incompatibleText = raw('incompatible');
+  if (incompatibleText !== undefined && incompatibleText !== 'null') {
+    // A whole number above zero, or a string of digits (ctype_digit).
+    const m = /^(?:(\d+)|(['"])(\d+)\2)$/.exec(incompatibleText);
+    const value = Number(m?.[1] ?? m?.[3]);
+    if (m === null || !(value > 0))
+      malformed.push({ field: '$plugin->incompatible', text: incompatibleText });
+    else incompatible = value;
+  }
+
+  return {
+    version: numberOf('version'),
+    release: stringOf('release', '.*?'),
+    component: stringOf('component', '.+?_.+?'),
+    requires: numberOf('requires'),
+    maturity: last(code, /\$plugin->maturity=(MATURITY_\w+);/g)?.[1],
+    dependencies,
+    supported,
+    incompatible,
+    moduleSyntax: /\$module->version=/.test(code),
+    malformed,
+  };
+}
+
+/** The version and release of a plugin's version.php, or undefined without a version. */
+export function parsePluginVersion(text: string): PluginVersion | undefined {
+  const read = readPluginVersionPhp(text);
+  return read.version === undefined ? undefined : { version: read.version, release: read.release };
 }

@@ -244,6 +244,17 @@ describe('unpackPlugin', () => {
     expect(none.code).toBe('plugin-zip-roots');
   });
 
+  it('refuses a component that is not type_name before reading the ZIP', async () => {
+    for (const bad of ['attendance', 'mod_', '_x', 'Mod_attendance', 'mod_a__b', 'mod_../x', '']) {
+      await expect(
+        unpackPlugin(pluginZip('good', component), { component: bad }),
+        bad,
+      ).rejects.toMatchObject({
+        code: 'plugin-component-invalid',
+      });
+    }
+  });
+
   it('refuses what is not a ZIP, and a truncated one', async () => {
     expect((await refusal(Buffer.from('<html>404</html>'))).code).toBe('plugin-zip-invalid');
     const good = pluginZip('good', component);

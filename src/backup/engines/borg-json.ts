@@ -8,6 +8,7 @@ import { UserError } from '../../core/errors.ts';
 import type { Snapshot, TreeEntry } from '../types.ts';
 import { parseArchive } from './borg-names.ts';
 import type { SpawnResult } from './spawn.ts';
+import { defaultStallSeconds } from './stall.ts';
 import { displayRepository, quoteArg, reasonFrom } from './tags.ts';
 
 export interface BorgLogMessage {
@@ -87,6 +88,24 @@ export interface BorgErrorContext {
   readonly repository: string;
   readonly operation: string;
   readonly secrets: readonly string[];
+  /** After how long without progress a backup is stopped (told in the hint). */
+  readonly stallSeconds?: number;
+}
+
+/**
+ * borg 1.2.4 whose `borg serve` went away mid-run (measured with it killed): a warning
+ * "read: [Errno 32] Broken pipe" per file, then "Local Exception" with a traceback through
+ * borg/remote.py ending in BrokenPipeError; a server that closes the connection is
+ * `ConnectionClosed` (borg/remote.py).
+ */
+function goneAway(errors: readonly BorgLogMessage[]): boolean {
+  return errors.some(
+    (l) =>
+      l.msgid === 'ConnectionClosed' ||
+      l.msgid === 'ConnectionClosedWithHint' ||
+      (/borg\/remote\.py/.test(l.message) &&
+        /BrokenPipeError|ConnectionClosed|ConnectionResetError/.test(l.message)),
+  );
 }
 
 export function borgBreakLockCommand(repository: string): string {
@@ -102,6 +121,13 @@ export function borgError(
   const errors = logs.filter((l) => l.level === 'ERROR' || l.level === 'CRITICAL');
   const ids = new Set(errors.map((l) => l.msgid));
   const repository = displayRepository(context.repository);
+  if (result.stalled === true || goneAway(errors)) {
+    return new UserError('backup-repo-unreachable', {
+      engine: 'borg',
+      repository,
+      seconds: context.stallSeconds ?? defaultStallSeconds,
+    });
+  }
   if (ids.has('PassphraseWrong')) {
     return new UserError('backup-repo-wrong-password', { engine: 'borg', repository });
   }

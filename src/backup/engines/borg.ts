@@ -35,6 +35,7 @@ import type { EngineRunner } from '../volume-access.ts';
 import { checkFilename, checkTags, displayRepository, keepArgs } from './tags.ts';
 import { withFurtherFailures } from '../failures.ts';
 import { watchProducer } from './producer.ts';
+import { borgProgressWatch, defaultStallSeconds, stallKillGraceMs } from './stall.ts';
 
 export interface BorgSettings {
   /** A path or `ssh://user@host/./repo`. */
@@ -45,6 +46,11 @@ export interface BorgSettings {
   readonly binary?: string;
   /** How long borg waits for a lock another process holds (`--lock-wait`). */
   readonly lockWaitSeconds?: number;
+  /**
+   * A file-level backup that prints nothing for this long is stopped: the repository stopped
+   * answering (stall.ts). Default `defaultStallSeconds`.
+   */
+  readonly stallSeconds?: number;
 }
 
 export type BorgBackupOptions = TimedBackupOptions;
@@ -173,6 +179,11 @@ export class BorgEngine implements BackupEngine {
             cwd: options.directory,
             runner: options.runner,
             signal,
+            stall: {
+              ms: this.#stallSeconds * 1000,
+              isProgress: borgProgressWatch(),
+              killGraceMs: stallKillGraceMs,
+            },
             onProgress: (bytesDone) => {
               const now = Date.now();
               if (now - lastReport < progressIntervalMs) return;
@@ -197,6 +208,9 @@ export class BorgEngine implements BackupEngine {
     if (created === undefined) {
       const error = this.#error(run, 'create');
       if (run.logs.some((l) => l.msgid === 'Archive.AlreadyExists')) throw error;
+      // Nothing more is asked of a repository that stopped answering: the run stays open, and
+      // the start-up sweep forgets a checkpoint it may hold once it answers (sweep-partial.ts).
+      if (error.code === 'backup-repo-unreachable') throw error;
       const left = await this.#removePartial(name, tags).then(
         () => undefined,
         (removal: unknown) => removal,
@@ -340,6 +354,10 @@ export class BorgEngine implements BackupEngine {
     return borgBreakLockCommand(this.#settings.repository);
   }
 
+  get #stallSeconds(): number {
+    return this.#settings.stallSeconds ?? defaultStallSeconds;
+  }
+
   #checkArchive(id: string): void {
     if (!archivePattern.test(id)) {
       throw new UserError('backup-snapshot-not-found', {
@@ -419,6 +437,7 @@ export class BorgEngine implements BackupEngine {
       repository: this.#settings.repository,
       operation,
       secrets: [this.#settings.password, ...Object.values(this.#settings.env ?? {})],
+      stallSeconds: this.#stallSeconds,
     });
   }
 }

@@ -5,6 +5,7 @@
  */
 import { UserError } from '../../core/errors.ts';
 import type { SpawnResult } from './spawn.ts';
+import { defaultStallSeconds } from './stall.ts';
 import { displayRepository, quoteArg, reasonFrom } from './tags.ts';
 
 export interface ResticErrorContext {
@@ -13,7 +14,17 @@ export interface ResticErrorContext {
   readonly operation: string;
   /** Values that must never appear in a message (the password). */
   readonly secrets: readonly string[];
+  /** After how long without progress a backup is stopped (told in the hint). */
+  readonly stallSeconds?: number;
 }
+
+/**
+ * What restic 0.14 says when its sftp (ssh) peer went away, measured with the sftp-server
+ * killed at different points: "Write: connection lost", "ssh command exited: signal:
+ * terminated", "write |1: broken pipe"; before its lock was made it retries for about 40 s,
+ * then "connection lost / unable to create lock in backend".
+ */
+const goneAway = /connection lost|ssh command exited|broken pipe|connection reset by peer/i;
 
 /** The command that clears a stale lock, exactly as an admin would type it. */
 export function resticUnlockCommand(repository: string): string {
@@ -23,6 +34,13 @@ export function resticUnlockCommand(repository: string): string {
 export function resticError(result: SpawnResult, context: ResticErrorContext): UserError {
   const { stderr } = result;
   const repository = displayRepository(context.repository);
+  if (result.stalled === true || goneAway.test(stderr)) {
+    return new UserError('backup-repo-unreachable', {
+      engine: 'restic',
+      repository,
+      seconds: context.stallSeconds ?? defaultStallSeconds,
+    });
+  }
   if (/wrong password or no key found/i.test(stderr)) {
     return new UserError('backup-repo-wrong-password', { engine: 'restic', repository });
   }

@@ -37,6 +37,7 @@ import {
   tagPrefixes,
 } from './tags.ts';
 import { watchProducer } from './producer.ts';
+import { defaultStallSeconds, resticProgressWatch, stallKillGraceMs } from './stall.ts';
 import { fullSnapshotId, localRepositoryExists, localRepositoryPath } from './restic-local.ts';
 
 export interface ResticSettings {
@@ -48,6 +49,11 @@ export interface ResticSettings {
   readonly binary?: string;
   /** Status lines per second during a backup (RESTIC_PROGRESS_FPS). */
   readonly progressFps?: number;
+  /**
+   * A file-level backup whose figures do not change for this long is stopped: the
+   * repository stopped answering (stall.ts). Default `defaultStallSeconds`.
+   */
+  readonly stallSeconds?: number;
 }
 
 export type ResticBackupOptions = TimedBackupOptions;
@@ -157,6 +163,11 @@ export class ResticEngine implements BackupEngine {
             cwd: options.directory,
             runner: options.runner,
             signal,
+            stall: {
+              ms: this.#stallSeconds * 1000,
+              isProgress: resticProgressWatch(),
+              killGraceMs: stallKillGraceMs,
+            },
             env: { RESTIC_PROGRESS_FPS: String(this.#settings.progressFps ?? 1) },
             onStdoutLine: (line) => {
               const parsed = parseBackupLine(line);
@@ -174,6 +185,9 @@ export class ResticEngine implements BackupEngine {
       }
       throw error;
     }
+    // Nothing more is asked of a repository that stopped answering: the run stays open, and
+    // the start-up sweep forgets what it may have stored once it answers (sweep-partial.ts).
+    if (result.stalled === true) throw this.#error(result, 'backup');
     if (result.exitCode === 3 && summary !== undefined) {
       // Some files could not be read: the snapshot lacks them and must not pass for whole.
       await this.#removePartial(tags, undefined);
@@ -315,6 +329,10 @@ export class ResticEngine implements BackupEngine {
     return resticUnlockCommand(this.#settings.repository);
   }
 
+  get #stallSeconds(): number {
+    return this.#settings.stallSeconds ?? defaultStallSeconds;
+  }
+
   get #shown(): string {
     return displayRepository(this.#settings.repository);
   }
@@ -406,6 +424,7 @@ export class ResticEngine implements BackupEngine {
       repository: this.#settings.repository,
       operation,
       secrets: [this.#settings.password, ...Object.values(this.#settings.env ?? {})],
+      stallSeconds: this.#stallSeconds,
     });
   }
 }

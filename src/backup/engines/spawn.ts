@@ -36,6 +36,23 @@ export interface SpawnOptions {
   readonly killGraceMs?: number;
   /** The working directory: a file-level backup records paths relative to it. */
   readonly cwd?: string;
+  /** Ends the program when it shows no progress for a while (see `StallWatch`). */
+  readonly stall?: StallWatch;
+}
+
+/**
+ * A repository that stops answering in the middle of a run: over sftp or ssh, restic 0.14 and
+ * borg 1.2 then wait for the server forever (restic keeps printing the same status line; a
+ * SIGINT does not end either of them, measured), and restic retries a failing backend for up
+ * to 15 minutes. The watch ends such a program: SIGINT, then SIGKILL after `killGraceMs`.
+ */
+export interface StallWatch {
+  /** How long the program may go without a line that `isProgress` accepts. */
+  readonly ms: number;
+  /** Whether a line of stdout or stderr shows the program got further. */
+  readonly isProgress: (line: string, stream: 'stdout' | 'stderr') => boolean;
+  /** How long a stalled program may take to exit after SIGINT: it is waiting on a dead peer. */
+  readonly killGraceMs: number;
 }
 
 export interface SpawnResult {
@@ -54,6 +71,8 @@ export interface SpawnResult {
   readonly stdinError: Error | undefined;
   /** Why writing stdout to `options.stdout` failed (the consumer broke off), if it did. */
   readonly stdoutError: Error | undefined;
+  /** The program was ended by the stall watch (`options.stall`). */
+  readonly stalled?: boolean;
 }
 
 const defaultStdoutLimit = 64 * 1024 * 1024;
@@ -77,9 +96,34 @@ export function runProcess(
   const { stdout: childStdout, stderr: childStderr } = child;
   if (childStdout === null || childStderr === null) throw new Error('spawn gave no stdio pipes');
 
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = (graceMs: number): void => {
+    child.kill('SIGINT');
+    killTimer ??= setTimeout(() => child.kill('SIGKILL'), graceMs);
+  };
+  const { stall } = options;
+  let stalled = false;
+  const stallTimer =
+    stall === undefined
+      ? undefined
+      : setTimeout(() => {
+          stalled = true;
+          stop(stall.killGraceMs);
+        }, stall.ms);
+  const watched = (
+    stream: 'stdout' | 'stderr',
+    onLine: ((line: string) => void) | undefined,
+  ): ((line: string) => void) | undefined => {
+    if (stall === undefined || stallTimer === undefined) return onLine;
+    return (line) => {
+      if (!stalled && stall.isProgress(line, stream)) stallTimer.refresh();
+      onLine?.(line);
+    };
+  };
+
   const stderr = tailKeeper(options.stderrLimit ?? defaultStderrLimit);
-  const stderrLines =
-    options.onStderrLine === undefined ? undefined : lineSplitter(options.onStderrLine);
+  const onStderrLine = watched('stderr', options.onStderrLine);
+  const stderrLines = onStderrLine === undefined ? undefined : lineSplitter(onStderrLine);
   childStderr.on('data', (chunk: Buffer) => {
     stderr.push(chunk);
     stderrLines?.push(chunk);
@@ -95,8 +139,8 @@ export function runProcess(
       childStdout.destroy();
     });
   } else {
-    const lines =
-      options.onStdoutLine === undefined ? undefined : lineSplitter(options.onStdoutLine);
+    const onStdoutLine = watched('stdout', options.onStdoutLine);
+    const lines = onStdoutLine === undefined ? undefined : lineSplitter(onStdoutLine);
     const limit = options.stdoutLimit ?? defaultStdoutLimit;
     const kept: Buffer[] = [];
     let size = 0;
@@ -127,19 +171,26 @@ export function runProcess(
           stdinCut = outcome.targetError !== undefined;
         });
 
-  let killTimer: NodeJS.Timeout | undefined;
   // Its stdin is closed too: borg does not act on SIGINT while it waits for input. Should
   // the EOF win the race and the engine store what it got, the engines remove that snapshot.
   const onAbort = (): void => {
-    child.kill('SIGINT');
-    killTimer = setTimeout(() => child.kill('SIGKILL'), options.killGraceMs ?? defaultKillGraceMs);
+    stop(options.killGraceMs ?? defaultKillGraceMs);
     options.stdin?.destroy();
   };
   signal?.addEventListener('abort', onAbort, { once: true });
 
+  // A program the watch ended may leave a child behind that holds its stdout or stderr (the
+  // ssh or sftp-server it started, stopped too): its pipes then never close on their own.
+  child.once('exit', () => {
+    if (!stalled) return;
+    childStdout.destroy();
+    childStderr.destroy();
+  });
+
   return new Promise<SpawnResult>((resolve, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) => {
       signal?.removeEventListener('abort', onAbort);
+      clearTimeout(stallTimer);
       options.stdin?.destroy();
       if (error.code === 'ENOENT')
         reject(new UserError('backup-program-missing', { program: file }));
@@ -148,6 +199,7 @@ export function runProcess(
     child.once('close', (exitCode, exitSignal) => {
       signal?.removeEventListener('abort', onAbort);
       clearTimeout(killTimer);
+      clearTimeout(stallTimer);
       stderrLines?.end();
       void Promise.all([stdinDone, stdoutDone]).then(() => {
         // It quit reading and failed: whoever feeds the input must stop. (After a success
@@ -164,6 +216,7 @@ export function runProcess(
           stderr: stderr.text(),
           stdinError,
           stdoutError,
+          ...(stalled ? { stalled } : {}),
         });
       });
     });
@@ -189,7 +242,7 @@ function buildEnv(options: SpawnOptions): NodeJS.ProcessEnv {
 }
 
 /** Keeps the newest `limit` bytes pushed into it. */
-function tailKeeper(limit: number): { push(chunk: Buffer): void; text(): string } {
+export function tailKeeper(limit: number): { push(chunk: Buffer): void; text(): string } {
   let kept: Buffer = Buffer.alloc(0);
   return {
     push(chunk) {
@@ -201,7 +254,10 @@ function tailKeeper(limit: number): { push(chunk: Buffer): void; text(): string 
 }
 
 /** Splits a byte stream into UTF-8 lines; a multi-byte character may span chunks. */
-function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
+export function lineSplitter(onLine: (line: string) => void): {
+  push(chunk: Buffer): void;
+  end(): void;
+} {
   let pending: Buffer = Buffer.alloc(0);
   const emit = (bytes: Buffer): void => {
     const line = bytes.toString('utf8').replace(/\r$/, '');

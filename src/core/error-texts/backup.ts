@@ -258,6 +258,17 @@ export const backupErrorTexts = {
       en: 'If no backup is running now, the lock is left from an interrupted process. To clear it: backup unlock (admins), or by hand: {command}',
     },
   },
+  'backup-repo-unreachable': {
+    kind: 'failed',
+    message: {
+      ru: 'Репозиторий {engine} {repository} перестал отвечать.',
+      en: 'The {engine} repository {repository} stopped answering.',
+    },
+    hint: {
+      ru: 'Ничто из этого запуска не считается копией. Проверьте сервер репозитория и сеть до него; копирование, которое {seconds} с не продвигается, бот останавливает.',
+      en: 'Nothing of this run counts as a backup. Check the repository’s server and the network to it; the bot stops a backup that gets no further for {seconds} s.',
+    },
+  },
   'backup-engine-failed': {
     kind: 'failed',
     message: {

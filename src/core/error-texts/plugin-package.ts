@@ -198,6 +198,13 @@ export const pluginPackageErrorTexts = {
       en: 'The plugin needs {dependency} version {required} or newer, which the site does not have.',
     },
   },
+  'plugin-dependency-absent': {
+    kind: 'failed',
+    message: {
+      ru: 'Плагину нужен {dependency} (любой версии), а на сайте его нет.',
+      en: 'The plugin needs {dependency} (any version), which the site does not have.',
+    },
+  },
   'plugin-dependency-old': {
     kind: 'failed',
     message: {

@@ -1,6 +1,6 @@
 /**
  * A plugin ZIP unpacked in memory, safely: it is untrusted input from the network. yauzl
- * (made for untrusted ZIPs) parses it; with strictFileNames it refuses absolute paths, drive
+ * (made for untrusted ZIPs) parses it; its validateFileName refuses absolute paths, drive
  * letters, backslashes and `..` segments, with validateEntrySizes it refuses a file that
  * inflates to more or fewer bytes than its header says, and it refuses "strong encryption".
  * Checked here besides, before a single byte is inflated: the number of entries, the total
@@ -269,6 +269,13 @@ export async function unpackPlugin(
   limits: Partial<UnpackLimits> = {},
 ): Promise<UnpackedPlugin> {
   const bounds: UnpackLimits = { ...defaultUnpackLimits, ...limits };
+  // Moodle's frankenstyle: type_name, lower case (PARAM_COMPONENT); the name is the root folder.
+  if (
+    !/^[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]$/.test(expect.component) ||
+    expect.component.includes('__')
+  ) {
+    throw new UserError('plugin-component-invalid', { value: expect.component.slice(0, 100) });
+  }
   const { name } = splitComponent(expect.component);
   let file: yauzl.ZipFile;
   try {
