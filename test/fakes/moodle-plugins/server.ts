@@ -6,8 +6,15 @@
  * the branch, or false when none does; `pluglist.php` → `{timestamp, plugins: [{…,
  * versions: […]}]}`. Version numbers are numbers, releases and URLs strings, as the directory
  * sends them. An unknown plugin is a 404 (the bot must not take it for an outage). `down()`
- * makes every request fail with a 503, as a directory under maintenance does.
+ * makes every request fail with a 503, as a directory under maintenance does;
+ * `refuseConnections()` stops listening (connection refused) until `acceptConnections()`.
+ *
+ * A version given the bytes of a ZIP (`zip`, or `serveZip()`) is downloadable from this server,
+ * as moodle.org serves `download.php/<id>/<component>_moodle<branch>_<version>.zip`: its
+ * `downloadurl` points here and its `downloadmd5` is the ZIP's MD5 unless `md5` overrides it
+ * (a wrong MD5). `downloads` lists the download requests.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -17,7 +24,10 @@ export interface FakeVersion {
   readonly maturity: number;
   /** Releases of Moodle this version supports, e.g. ['4.4', '4.5']. */
   readonly supports: readonly string[];
+  /** The `downloadmd5` to report instead of the ZIP's own (a wrong MD5). */
   readonly md5?: string;
+  /** The package: served at `downloadurl` on this server. */
+  readonly zip?: Uint8Array;
 }
 
 export interface FakePlugin {
@@ -84,23 +94,71 @@ export const defaultPlugins: readonly FakePlugin[] = [
   checklist,
 ];
 
+interface Download {
+  readonly zip: Uint8Array;
+  readonly md5: string | undefined;
+}
+
 export class FakePluginsDirectory {
   readonly requests: string[] = [];
+  /** Paths of the download requests, in order. */
+  readonly downloads: string[] = [];
   #server: Server | undefined;
+  #port = 0;
   #down = false;
   #plugins: readonly FakePlugin[];
+  /** `<component>@<version>` → the package and the MD5 to report. */
+  readonly #zips = new Map<string, Download>();
 
   constructor(plugins: readonly FakePlugin[] = defaultPlugins) {
     this.#plugins = plugins;
+    for (const plugin of plugins) {
+      for (const v of plugin.versions) {
+        if (v.zip !== undefined)
+          this.#zips.set(`${plugin.component}@${v.version}`, { zip: v.zip, md5: v.md5 });
+      }
+    }
   }
 
   async start(): Promise<string> {
-    this.#server = createServer((req, res) => this.#handle(req, res));
-    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
-    const { port } = this.#server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}/api/1.3`;
+    await this.#listen(0);
+    return `${this.origin}/api/1.3`;
   }
 
+  /** `http://127.0.0.1:<port>`, once started. */
+  get origin(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+
+  async #listen(port: number): Promise<void> {
+    const server = createServer((req, res) => this.#handle(req, res));
+    this.#server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', resolve);
+    });
+    this.#port = (server.address() as AddressInfo).port;
+  }
+
+  /**
+   * Serves `zip` as the package of that version (which must be in the catalog); its MD5 is
+   * reported unless `options.md5` says otherwise. Returns the download URL.
+   */
+  serveZip(
+    component: string,
+    version: number,
+    zip: Uint8Array,
+    options: { readonly md5?: string } = {},
+  ): string {
+    const plugin = this.#plugins.find((p) => p.component === component);
+    const v = plugin?.versions.find((x) => x.version === version);
+    if (plugin === undefined || v === undefined)
+      throw new Error(`${component} ${version} is not in the fake directory`);
+    this.#zips.set(`${component}@${version}`, { zip, md5: options.md5 ?? v.md5 });
+    return this.#downloadUrl(plugin, v);
+  }
+
+  /** Every request answers 503, as a directory under maintenance does. */
   down(): void {
     this.#down = true;
   }
@@ -109,15 +167,49 @@ export class FakePluginsDirectory {
     this.#down = false;
   }
 
+  /** Nothing listens (connection refused) until `acceptConnections()`. */
+  refuseConnections(): Promise<void> {
+    return this.#close();
+  }
+
+  /** Listens again, on the same port. */
+  async acceptConnections(): Promise<void> {
+    if (this.#server === undefined) await this.#listen(this.#port);
+  }
+
   stop(): Promise<void> {
+    return this.#close();
+  }
+
+  #close(): Promise<void> {
     return new Promise((resolve) => {
-      if (this.#server === undefined) {
+      const server = this.#server;
+      this.#server = undefined;
+      if (server === undefined) {
         resolve();
         return;
       }
-      this.#server.closeAllConnections();
-      this.#server.close(() => resolve());
+      server.closeAllConnections();
+      server.close(() => resolve());
     });
+  }
+
+  #downloadUrl(plugin: FakePlugin, v: FakeVersion): string {
+    const branch = (v.supports.at(-1) ?? '').replace('.', '');
+    return (
+      `${this.origin}/plugins/download.php/${v.version % 100000}/` +
+      `${plugin.component}_moodle${branch}_${v.version}.zip`
+    );
+  }
+
+  #versionJson(plugin: FakePlugin, v: FakeVersion): Record<string, unknown> {
+    const served = this.#zips.get(`${plugin.component}@${v.version}`);
+    if (served === undefined) return versionJson(v);
+    return {
+      ...versionJson(v),
+      downloadurl: this.#downloadUrl(plugin, v),
+      downloadmd5: served.md5 ?? createHash('md5').update(served.zip).digest('hex'),
+    };
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
@@ -125,6 +217,11 @@ export class FakePluginsDirectory {
     this.requests.push(url.pathname + url.search);
     if (this.#down) {
       send(res, 503, '<html>Service Unavailable</html>', 'text/html');
+      return;
+    }
+    if (url.pathname.startsWith('/plugins/download.php/')) {
+      this.downloads.push(url.pathname);
+      this.#download(url.pathname, res);
       return;
     }
     if (url.pathname === '/api/1.3/pluglist.php') {
@@ -135,7 +232,7 @@ export class FakePluginsDirectory {
           timestamp: 1733500000,
           plugins: this.#plugins.map((p) => ({
             ...pluginBase(p),
-            versions: p.versions.map(versionJson),
+            versions: p.versions.map((v) => this.#versionJson(p, v)),
           })),
         }),
       );
@@ -159,13 +256,30 @@ export class FakePluginsDirectory {
           apiver: '1.3',
           pluginfo: {
             ...pluginBase(plugin),
-            version: fitting === undefined ? false : versionJson(fitting),
+            version: fitting === undefined ? false : this.#versionJson(plugin, fitting),
           },
         }),
       );
       return;
     }
     send(res, 404, JSON.stringify({ error: 'not found' }));
+  }
+
+  /** `/plugins/download.php/<id>/<component>_moodle<branch>_<version>.zip`. */
+  #download(path: string, res: ServerResponse): void {
+    const file = path.slice(path.lastIndexOf('/') + 1);
+    const m = /^([a-z][a-z0-9_]*)_moodle[0-9]+_([0-9]+)\.zip$/.exec(file);
+    const served = m === null ? undefined : this.#zips.get(`${m[1] ?? ''}@${m[2] ?? ''}`);
+    if (served === undefined) {
+      send(res, 404, '<html>Not found</html>', 'text/html');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': 'application/zip',
+      'content-length': served.zip.byteLength,
+      'content-disposition': `attachment; filename="${file}"`,
+    });
+    res.end(served.zip);
   }
 }
 
