@@ -29,11 +29,106 @@ export interface TreeFigures {
   readonly listDigest: string;
 }
 
-interface Candidate {
+export interface Candidate {
   readonly path: string;
   readonly rank: string;
   readonly size: number;
   readonly mtimeMs: number;
+}
+
+/** One entry of a tree as the walk sees it (lstat: a symbolic link is not followed). */
+export interface WalkEntry {
+  /** Relative to the root, `/`-separated. */
+  readonly path: string;
+  readonly type: 'dir' | 'file' | 'symlink' | 'other';
+  /** The whole st_mode, file type bits included. */
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly size: number;
+  readonly nlink: number;
+  /** A symbolic link's target; '' otherwise. */
+  readonly target: string;
+  readonly mtimeMs: number;
+}
+
+/**
+ * The figures of a tree, fed its entries in the walk's order: depth first, each directory's
+ * names sorted (`sortWalkOrder` puts a flat list in that order). Shared by the walk here and
+ * by a helper that lists a volume it cannot reach from here, so both give the same digest.
+ */
+export class TreeDigest {
+  readonly #hash = createHash('sha256');
+  readonly #maxSamples: number;
+  readonly #before: number | undefined;
+  readonly #maxSampleBytes: number;
+  #files = 0;
+  #bytes = 0;
+  // The `maxSamples` candidates with the lowest rank, kept sorted: bounded memory.
+  readonly candidates: Candidate[] = [];
+
+  constructor(options: WalkOptions) {
+    this.#maxSamples = options.maxSamples ?? defaultMaxSamples;
+    this.#before = options.samplesBefore?.getTime();
+    this.#maxSampleBytes = options.maxSampleBytes ?? defaultMaxSampleBytes;
+  }
+
+  add(e: WalkEntry): void {
+    const owner = `${e.uid}:${e.gid}`;
+    const mode = (e.mode & 0o7777).toString(8);
+    if (e.type === 'dir') {
+      this.#hash.update(`d\0${e.path}\0${mode}\0${owner}\n`);
+    } else if (e.type === 'file') {
+      this.#files++;
+      this.#bytes += e.size;
+      this.#hash.update(`f\0${e.path}\0${mode}\0${owner}\0${e.size}\0${e.nlink}\n`);
+      if (
+        this.#before !== undefined &&
+        e.size > 0 &&
+        e.size <= this.#maxSampleBytes &&
+        e.mtimeMs < this.#before
+      ) {
+        const rank = createHash('sha256').update(e.path).digest('hex');
+        this.#consider({ path: e.path, rank, size: e.size, mtimeMs: e.mtimeMs });
+      }
+    } else if (e.type === 'symlink') {
+      this.#hash.update(`l\0${e.path}\0${owner}\0${e.target}\n`);
+    } else {
+      this.#hash.update(`o\0${e.path}\0${(e.mode & 0o177777).toString(8)}\0${owner}\n`);
+    }
+  }
+
+  #consider(candidate: Candidate): void {
+    const { candidates } = this;
+    if (
+      candidates.length >= this.#maxSamples &&
+      candidate.rank >= (candidates.at(-1)?.rank ?? '')
+    ) {
+      return;
+    }
+    candidates.push(candidate);
+    candidates.sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0));
+    if (candidates.length > this.#maxSamples) candidates.pop();
+  }
+
+  figures(): TreeFigures {
+    return { files: this.#files, bytes: this.#bytes, listDigest: this.#hash.digest('hex') };
+  }
+}
+
+/** Sorts entries as the walk visits them: depth first, names sorted in each directory. */
+export function sortWalkOrder<T extends { readonly path: string }>(entries: T[]): T[] {
+  const keyed = entries.map((e) => ({ e, parts: e.path.split('/') }));
+  keyed.sort((a, b) => {
+    const n = Math.min(a.parts.length, b.parts.length);
+    for (let i = 0; i < n; i++) {
+      const x = a.parts[i] ?? '';
+      const y = b.parts[i] ?? '';
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return a.parts.length - b.parts.length;
+  });
+  return keyed.map((k) => k.e);
 }
 
 export interface WalkOptions {
@@ -58,22 +153,7 @@ async function walk(
   root: string,
   options: WalkOptions,
 ): Promise<{ figures: TreeFigures; candidates: Candidate[] }> {
-  const hash = createHash('sha256');
-  const maxSamples = options.maxSamples ?? defaultMaxSamples;
-  const before = options.samplesBefore?.getTime();
-  const maxSampleBytes = options.maxSampleBytes ?? defaultMaxSampleBytes;
-  let files = 0;
-  let bytes = 0;
-  // The `maxSamples` candidates with the lowest rank, kept sorted: bounded memory.
-  const candidates: Candidate[] = [];
-  const consider = (candidate: Candidate): void => {
-    if (candidates.length >= maxSamples && candidate.rank >= (candidates.at(-1)?.rank ?? '')) {
-      return;
-    }
-    candidates.push(candidate);
-    candidates.sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0));
-    if (candidates.length > maxSamples) candidates.pop();
-  };
+  const digest = new TreeDigest(options);
   const visit = async (relative: string): Promise<void> => {
     options.signal?.throwIfAborted();
     const names: string[] = [];
@@ -90,34 +170,30 @@ async function walk(
         }),
       );
       for (const { path, st, target } of stats) {
-        const owner = `${st.uid}:${st.gid}`;
-        if (st.isDirectory()) {
-          hash.update(`d\0${path}\0${(st.mode & 0o7777).toString(8)}\0${owner}\n`);
-          await visit(path);
-        } else if (st.isFile()) {
-          files++;
-          bytes += st.size;
-          const mode = (st.mode & 0o7777).toString(8);
-          hash.update(`f\0${path}\0${mode}\0${owner}\0${st.size}\0${st.nlink}\n`);
-          if (
-            before !== undefined &&
-            st.size > 0 &&
-            st.size <= maxSampleBytes &&
-            st.mtimeMs < before
-          ) {
-            const rank = createHash('sha256').update(path).digest('hex');
-            consider({ path, rank, size: st.size, mtimeMs: st.mtimeMs });
-          }
-        } else if (st.isSymbolicLink()) {
-          hash.update(`l\0${path}\0${owner}\0${target}\n`);
-        } else {
-          hash.update(`o\0${path}\0${(st.mode & 0o177777).toString(8)}\0${owner}\n`);
-        }
+        const type = st.isDirectory()
+          ? 'dir'
+          : st.isFile()
+            ? 'file'
+            : st.isSymbolicLink()
+              ? 'symlink'
+              : 'other';
+        digest.add({
+          path,
+          type,
+          mode: st.mode,
+          uid: st.uid,
+          gid: st.gid,
+          size: st.size,
+          nlink: st.nlink,
+          target,
+          mtimeMs: st.mtimeMs,
+        });
+        if (type === 'dir') await visit(path);
       }
     }
   };
   await visit('');
-  return { figures: { files, bytes, listDigest: hash.digest('hex') }, candidates };
+  return { figures: digest.figures(), candidates: digest.candidates };
 }
 
 export async function fileDigest(path: string, signal?: AbortSignal): Promise<string> {
@@ -164,17 +240,7 @@ export async function compareTree(
   signal?: AbortSignal,
 ): Promise<{ readonly problems: string[]; readonly figures: TreeFigures }> {
   const { figures } = await walk(root, signal === undefined ? {} : { signal });
-  const problems: string[] = [];
-  if (expected.files !== undefined && expected.files !== figures.files) {
-    problems.push(`files: ${expected.files} → ${figures.files}`);
-  }
-  if (expected.bytes !== figures.bytes)
-    problems.push(`bytes: ${expected.bytes} → ${figures.bytes}`);
-  if (expected.sha256 !== figures.listDigest) {
-    problems.push(
-      `file list: ${expected.sha256.slice(0, 12)}… → ${figures.listDigest.slice(0, 12)}…`,
-    );
-  }
+  const problems = figureProblems(expected, figures);
   for (const sample of expected.samples ?? []) {
     let actual: string;
     try {
@@ -186,4 +252,23 @@ export async function compareTree(
     if (actual !== sample.sha256) problems.push(`${sample.path}: sha256 differs`);
   }
   return { problems, figures };
+}
+
+/** How recorded figures differ from measured ones (the samples are compared apart). */
+export function figureProblems(
+  expected: { readonly files: number | undefined; readonly bytes: number; readonly sha256: string },
+  figures: TreeFigures,
+): string[] {
+  const problems: string[] = [];
+  if (expected.files !== undefined && expected.files !== figures.files) {
+    problems.push(`files: ${expected.files} → ${figures.files}`);
+  }
+  if (expected.bytes !== figures.bytes)
+    problems.push(`bytes: ${expected.bytes} → ${figures.bytes}`);
+  if (expected.sha256 !== figures.listDigest) {
+    problems.push(
+      `file list: ${expected.sha256.slice(0, 12)}… → ${figures.listDigest.slice(0, 12)}…`,
+    );
+  }
+  return problems;
 }

@@ -34,6 +34,7 @@ import { removeLeftHelpers } from './helper-container.ts';
 import { startService, stopService } from './service-power.ts';
 import * as volumes from './volume-stream.ts';
 import { dockerVolumeFiles } from './volume-files.ts';
+import type { EngineHelperSettings } from './engine-helper.ts';
 
 export class DockerPlatform implements Platform {
   readonly name = 'docker';
@@ -137,6 +138,11 @@ export class DockerPlatform implements Platform {
 
   /** The image of the helpers that stream volumes (`backup.helperImage`); needs tar, find, rm. */
   helperImage: string = volumes.defaultHelperImage;
+  /**
+   * Where a volume's mount point is not readable here (a remote engine, the bot not root):
+   * the helper that runs the backup engine next to it (engine-helper.ts); none: the tar stream.
+   */
+  engineHelper: EngineHelperSettings | undefined = undefined;
 
   readVolume(volume: string, signal?: AbortSignal): Promise<StreamedOutput> {
     return volumes.readVolume(this.connection, this.helperImage, volume, signal);
@@ -172,6 +178,6 @@ export class DockerPlatform implements Platform {
   }
 
   get volumeFiles(): VolumeFiles {
-    return dockerVolumeFiles(this.connection);
+    return dockerVolumeFiles(this.connection, { engineHelper: this.engineHelper });
   }
 }

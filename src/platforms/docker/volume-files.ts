@@ -9,6 +9,7 @@ import { access, stat } from 'node:fs/promises';
 import type { VolumeFiles } from '../../core/platform.ts';
 import { UserError } from '../../core/errors.ts';
 import { localSite } from '../../backup/volume-access.ts';
+import { helperSite, type EngineHelperSettings } from './engine-helper.ts';
 import { mutateDocker, requestDocker, type DockerConnection } from './client.ts';
 import { hasEngineStatus } from './container-ops.ts';
 
@@ -47,23 +48,38 @@ async function usable(path: string, isRoot: boolean): Promise<boolean> {
 
 export function dockerVolumeFiles(
   connection: DockerConnection,
-  options: { readonly isRoot?: () => boolean } = {},
+  options: {
+    readonly isRoot?: () => boolean;
+    /** Where the mount point is not reachable from here: the engine runs in a helper. */
+    readonly engineHelper?: EngineHelperSettings | undefined;
+  } = {},
 ): VolumeFiles {
   const isRoot = options.isRoot ?? (() => process.getuid?.() === 0);
-  const directory = async (volume: string, signal?: AbortSignal): Promise<string | undefined> => {
+  const reach = async (
+    volume: string,
+    signal?: AbortSignal,
+  ): Promise<{
+    readonly mountpoint: string | undefined;
+    readonly directory: string | undefined;
+  }> => {
     const info = await inspectVolume(connection, volume, signal);
     if (info === undefined) throw new UserError('backup-volume-missing', { volume });
+    const path = info.Mountpoint === '' ? undefined : info.Mountpoint;
     // Another host's path could exist here by chance and be something else entirely.
-    if (!connection.host.startsWith('unix://')) return undefined;
-    const path = info.Mountpoint;
-    if (path === undefined || path === '') return undefined;
-    return (await usable(path, isRoot())) ? path : undefined;
+    if (!connection.host.startsWith('unix://') || path === undefined) {
+      return { mountpoint: path, directory: undefined };
+    }
+    return { mountpoint: path, directory: (await usable(path, isRoot())) ? path : undefined };
   };
   return {
-    directory,
-    async open(volume, _mode, signal) {
-      const path = await directory(volume, signal);
-      return path === undefined ? undefined : localSite(path);
+    directory: async (volume, signal) => (await reach(volume, signal)).directory,
+    async open(volume, mode, signal) {
+      const { mountpoint, directory } = await reach(volume, signal);
+      if (directory !== undefined) return localSite(directory);
+      const helper = options.engineHelper;
+      return helper === undefined
+        ? undefined
+        : helperSite(connection, helper, volume, mountpoint, mode);
     },
     async inspect(volume, signal) {
       const info = await inspectVolume(connection, volume, signal);

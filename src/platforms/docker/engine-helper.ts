@@ -1,0 +1,554 @@
+/**
+ * A volume's files where this process cannot reach them (a remote engine, or the bot not
+ * root): every engine command and every file operation of a backup, restore or drill runs
+ * in a short-lived container of its own, made from the configured image (the bot's own: it
+ * has restic, borg, GNU find and coreutils), with the volume mounted (read-only to read it),
+ * a repository on a local path mounted at the same path, no network unless one is named.
+ *
+ * - The volume is mounted at its own mount point when the engine names one, so that the
+ *   engine records the same path as when it runs here (restic picks the parent snapshot by
+ *   host and path; the container gets this host's name): an unchanged file is skipped
+ *   whichever side made the previous snapshot.
+ * - The password is written to the engine's stdin, then EOF: never in argv, the container's
+ *   env or labels, nor its logs (restic reads it from stdin when nothing else names it and
+ *   stdin is no terminal; borg reads fd 0 with BORG_PASSPHRASE_FD=0).
+ * - The engine is the container's first process, and the container's stop signal is SIGINT:
+ *   a cancel stops it with a grace period, so that restic or borg removes its lock (both
+ *   handle SIGINT, so as pid 1 they get it), then the container is removed. A file
+ *   operation holds no lock and is removed at once. Every container is removed on every path.
+ */
+import type { MountSettings } from 'dockerode';
+import { hostname } from 'node:os';
+import { UserError } from '../../core/errors.ts';
+import { lineSplitter, tailKeeper, type SpawnResult } from '../../backup/engines/spawn.ts';
+import {
+  figureProblems,
+  sortWalkOrder,
+  TreeDigest,
+  type TreeFigures,
+  type WalkEntry,
+} from '../../backup/tree-walk.ts';
+import type { FileSample } from '../../core/backup.ts';
+import type {
+  EngineRunner,
+  TreeExpectation,
+  TreeMeasure,
+  VolumeMode,
+  VolumeSite,
+} from '../../backup/volume-access.ts';
+import { requestDocker, toDockerError, type DockerConnection } from './client.ts';
+import { openHijacked, socketWriter } from './attach-stream.ts';
+import { hasEngineStatus, removeContainer, stopContainer } from './container-ops.ts';
+import { helperLabel, helperOwnerLabel } from './helper-container.ts';
+import { FrameDemuxer } from './log-stream.ts';
+
+export interface EngineHelperSettings {
+  /** An image with restic, borg, GNU find and coreutils: the bot's own image. */
+  readonly image: string;
+  /** A Docker network through which a remote repository is reached; none without it. */
+  readonly network?: string | undefined;
+  /** A repository on a path of the Docker host: mounted at the same path. */
+  readonly repositoryPath?: string | undefined;
+  /** A volume that keeps the engines' caches between helpers; none: every helper starts cold. */
+  readonly cacheVolume?: string | undefined;
+  /** How long the engine may take to stop after SIGINT before it is killed. */
+  readonly stopGraceSeconds?: number | undefined;
+}
+
+/**
+ * The engines' own places on this machine (caches, borg's keys and security files): they
+ * mean nothing in a helper, whose caches are its own (`cacheVolume`).
+ */
+const localPathVariables = new Set([
+  'RESTIC_CACHE_DIR',
+  'BORG_BASE_DIR',
+  'BORG_CACHE_DIR',
+  'BORG_CONFIG_DIR',
+  'BORG_SECURITY_DIR',
+  'BORG_KEYS_DIR',
+]);
+
+function withoutLocalPaths(env: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !localPathVariables.has(k)));
+}
+
+/** The root inside a helper when the engine names no mount point. */
+const defaultRoot = '/pes-volume';
+const cacheRoot = '/pes-cache';
+const defaultGraceSeconds = 15;
+const owner = `${hostname()}:${process.pid}`;
+
+interface Place {
+  readonly volume: string;
+  readonly root: string;
+  readonly mode: VolumeMode;
+}
+
+interface ContainedRun {
+  readonly cmd: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  /** Written to the process's stdin, then EOF. */
+  readonly stdin?: Buffer;
+  readonly onStdout: (chunk: Buffer) => void;
+  readonly onStderr: (chunk: Buffer) => void;
+  /** A cancel stops it with SIGINT and a grace period (an engine); else it is killed. */
+  readonly interruptible: boolean;
+  readonly purpose: string;
+}
+
+function mounts(settings: EngineHelperSettings, place: Place): MountSettings[] {
+  const list: MountSettings[] = [
+    { Type: 'volume', Source: place.volume, Target: place.root, ReadOnly: place.mode === 'read' },
+  ];
+  const repo = settings.repositoryPath;
+  if (repo !== undefined) list.push({ Type: 'bind', Source: repo, Target: repo, ReadOnly: false });
+  if (settings.cacheVolume !== undefined) {
+    list.push({ Type: 'volume', Source: settings.cacheVolume, Target: cacheRoot, ReadOnly: false });
+  }
+  return list;
+}
+
+/** Runs one command in a container of its own; its exit code. Removed whatever happens. */
+async function runContained(
+  connection: DockerConnection,
+  settings: EngineHelperSettings,
+  place: Place,
+  run: ContainedRun,
+  signal?: AbortSignal,
+): Promise<number> {
+  signal?.throwIfAborted();
+  const caches = settings.cacheVolume === undefined ? '/tmp' : cacheRoot;
+  const env = {
+    // Messages are matched by their English text (spawn.ts does the same here).
+    LC_ALL: 'C',
+    LANG: 'C',
+    HOME: '/tmp',
+    XDG_CACHE_HOME: `${caches}/cache`,
+    XDG_CONFIG_HOME: `${caches}/config`,
+    ...run.env,
+  };
+  let id: string;
+  try {
+    // Not aborted by the job's signal: an aborted create may still make the container a
+    // moment later, where nobody removes it (helper-container.ts).
+    const created = await requestDocker(connection, (abortSignal) =>
+      connection.docker.createContainer({
+        Image: settings.image,
+        Cmd: [...run.cmd],
+        Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        WorkingDir: place.root,
+        // The files belong to the application's users: only root reads and restores them all.
+        User: '0:0',
+        Hostname: hostname(),
+        Labels: { [helperLabel]: run.purpose, [helperOwnerLabel]: owner },
+        AttachStdin: true,
+        OpenStdin: true,
+        StdinOnce: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+        StopSignal: 'SIGINT',
+        NetworkDisabled: settings.network === undefined,
+        HostConfig: {
+          NetworkMode: settings.network ?? 'none',
+          LogConfig: { Type: 'none', Config: {} },
+          Mounts: mounts(settings, place),
+          SecurityOpt: ['no-new-privileges'],
+        },
+        abortSignal,
+      }),
+    );
+    id = created.id;
+  } catch (error) {
+    if (hasEngineStatus(error, 404)) {
+      throw new UserError(
+        'backup-helper-image-missing',
+        { image: settings.image },
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  const container = connection.docker.getContainer(id);
+  const waiting = new AbortController();
+  let stopping: Promise<void> | undefined;
+  const onAbort = (): void => {
+    const grace = run.interruptible ? (settings.stopGraceSeconds ?? defaultGraceSeconds) : 0;
+    stopping ??= stopContainer(connection, id, grace).catch(() => undefined);
+  };
+  try {
+    const socket = await openHijacked(
+      connection,
+      (abortSignal) =>
+        container.attach({
+          stream: true,
+          stdin: true,
+          stdout: true,
+          stderr: true,
+          hijack: true,
+          abortSignal,
+        }),
+      signal,
+    );
+    try {
+      const demuxer = new FrameDemuxer();
+      const output = new Promise<void>((resolve, reject) => {
+        socket.on('data', (chunk: Buffer) => {
+          for (const frame of demuxer.push(chunk)) {
+            if (frame.stream === 'stdout') run.onStdout(frame.data);
+            else if (frame.stream === 'stderr') run.onStderr(frame.data);
+          }
+        });
+        socket.once('end', resolve);
+        socket.once('close', resolve);
+        socket.once('error', reject);
+      });
+      output.catch(() => undefined);
+      // `next-exit`, asked before the start: a process that exits at once is not missed.
+      const exited = container
+        .wait({ condition: 'next-exit', abortSignal: waiting.signal })
+        .then((r: { StatusCode: number }) => r.StatusCode);
+      exited.catch(() => undefined);
+      await requestDocker(connection, (abortSignal) => container.start({ abortSignal }), signal);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted === true) onAbort();
+      socketWriter(socket).end(run.stdin ?? Buffer.alloc(0));
+      let code: number;
+      try {
+        code = await exited;
+      } catch (error) {
+        throw toDockerError(error, connection.host);
+      }
+      // The process has exited: the rest of its output is on its way, then the stream ends.
+      await output;
+      await stopping;
+      signal?.throwIfAborted();
+      return code;
+    } finally {
+      socket.destroy();
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    waiting.abort();
+    // Never the job's signal: a cancelled helper must still be removed.
+    await removeContainer(connection, id).catch(() => undefined);
+  }
+}
+
+/** Runs a file operation; its stdout. A failure is told with the tool's own message. */
+async function collect(
+  connection: DockerConnection,
+  settings: EngineHelperSettings,
+  place: Place,
+  cmd: readonly string[],
+  signal?: AbortSignal,
+  accept: (code: number) => boolean = (code) => code === 0,
+): Promise<Buffer> {
+  const out: Buffer[] = [];
+  const err = tailKeeper(16 * 1024);
+  const code = await runContained(
+    connection,
+    settings,
+    place,
+    {
+      cmd,
+      onStdout: (chunk) => out.push(Buffer.from(chunk)),
+      onStderr: (chunk) => err.push(chunk),
+      interruptible: false,
+      purpose: 'volume-files',
+    },
+    signal,
+  );
+  if (!accept(code)) {
+    throw new Error(`${cmd[0] ?? '?'} in the helper failed (${code}): ${err.text().trim()}`);
+  }
+  return Buffer.concat(out);
+}
+
+function splitNul(data: Buffer): string[] {
+  const parts = data.toString('utf8').split('\0');
+  if (parts.at(-1) === '') parts.pop();
+  return parts;
+}
+
+/** File type bits for the types find names by letter (what lstat's mode holds). */
+const typeBits: Readonly<Record<string, number>> = {
+  p: 0o010000,
+  c: 0o020000,
+  d: 0o040000,
+  b: 0o060000,
+  f: 0o100000,
+  l: 0o120000,
+  s: 0o140000,
+};
+
+/** Type, path, mode, owner, group, size, links, link target, time: what tree-walk.ts reads. */
+const listFormat = '%y\\0%P\\0%m\\0%U\\0%G\\0%s\\0%n\\0%l\\0%T@\\0';
+const listFields = 9;
+
+function parseListing(data: Buffer): WalkEntry[] {
+  const fields = splitNul(data);
+  const entries: WalkEntry[] = [];
+  for (let i = 0; i + listFields <= fields.length; i += listFields) {
+    const [
+      y = '',
+      path = '',
+      m = '',
+      uid = '',
+      gid = '',
+      size = '',
+      nlink = '',
+      target = '',
+      t = '',
+    ] = fields.slice(i, i + listFields);
+    const type = y === 'd' ? 'dir' : y === 'f' ? 'file' : y === 'l' ? 'symlink' : 'other';
+    entries.push({
+      path,
+      type,
+      mode: (typeBits[y] ?? 0) | Number.parseInt(m, 8),
+      uid: Number(uid),
+      gid: Number(gid),
+      size: Number(size),
+      nlink: Number(nlink),
+      target,
+      mtimeMs: Number.parseFloat(t) * 1000,
+    });
+  }
+  return entries;
+}
+
+/** `sha256sum -z` of some files under the root: digest by relative path (missing: absent). */
+async function digests(
+  connection: DockerConnection,
+  settings: EngineHelperSettings,
+  place: Place,
+  paths: readonly string[],
+  signal?: AbortSignal,
+): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  if (paths.length === 0) return found;
+  const absolute = paths.map((p) => `${place.root}/${p}`);
+  // 1: some file could not be read (told apart below by its absence).
+  const out = await collect(
+    connection,
+    settings,
+    place,
+    ['sha256sum', '-z', '--', ...absolute],
+    signal,
+    (code) => code === 0 || code === 1,
+  );
+  for (const line of splitNul(out)) {
+    const digest = line.slice(0, 64);
+    const name = line.slice(66);
+    if (/^[0-9a-f]{64}$/.test(digest)) found.set(name.slice(place.root.length + 1), digest);
+  }
+  return found;
+}
+
+export function helperSite(
+  connection: DockerConnection,
+  settings: EngineHelperSettings,
+  volume: string,
+  mountpoint: string | undefined,
+  mode: VolumeMode,
+): VolumeSite {
+  const root = mountpoint === undefined || mountpoint === '' ? defaultRoot : mountpoint;
+  const place: Place = { volume, root, mode };
+  const list = async (signal?: AbortSignal): Promise<WalkEntry[]> =>
+    sortWalkOrder(
+      parseListing(
+        await collect(
+          connection,
+          settings,
+          place,
+          ['find', root, '-mindepth', '1', '-printf', listFormat],
+          signal,
+        ),
+      ),
+    );
+  const runner: EngineRunner = async (command, options) => {
+    const stdout = tailKeeper(options.stdoutLimit ?? 64 * 1024 * 1024);
+    const stderr = tailKeeper(options.stderrLimit ?? 64 * 1024);
+    const outLines =
+      options.onStdoutLine === undefined ? undefined : lineSplitter(options.onStdoutLine);
+    const errLines =
+      options.onStderrLine === undefined ? undefined : lineSplitter(options.onStderrLine);
+    if (options.stdout !== undefined) throw new Error('a helper does not stream stdout');
+    const grace =
+      options.killGraceMs === undefined ? {} : { stopGraceSeconds: options.killGraceMs / 1000 };
+    const code = await runContained(
+      connection,
+      { ...settings, ...grace },
+      place,
+      {
+        cmd: [command.binary, ...command.args],
+        env: { ...withoutLocalPaths(command.env), ...command.passwordOnStdin },
+        stdin: Buffer.from(`${command.password}\n`),
+        onStdout: (chunk) => (outLines === undefined ? stdout.push(chunk) : outLines.push(chunk)),
+        onStderr: (chunk) => {
+          stderr.push(chunk);
+          errLines?.push(chunk);
+        },
+        interruptible: true,
+        purpose: `engine-${command.program}`,
+      },
+      options.signal,
+    );
+    outLines?.end();
+    errLines?.end();
+    return {
+      exitCode: code,
+      exitSignal: null,
+      stdout: outLines === undefined ? stdout.text() : '',
+      stderr: stderr.text(),
+      stdinError: undefined,
+      stdoutError: undefined,
+    } satisfies SpawnResult;
+  };
+  return {
+    root,
+    runner,
+    async isEmpty(signal) {
+      const out = await collect(
+        connection,
+        settings,
+        place,
+        ['find', root, '-mindepth', '1', '-maxdepth', '1', '-print', '-quit'],
+        signal,
+      );
+      return out.length === 0;
+    },
+    async empty(signal) {
+      // rm does not follow symbolic links: a link is removed, never what it points to.
+      await collect(
+        connection,
+        settings,
+        place,
+        ['find', root, '-mindepth', '1', '-maxdepth', '1', '-exec', 'rm', '-rf', '--', '{}', '+'],
+        signal,
+      );
+    },
+    async removePaths(paths, volumeName, signal) {
+      const above = new Set<string>();
+      for (const path of paths) {
+        const parts = path.split('/');
+        for (let i = 1; i < parts.length; i++) above.add(parts.slice(0, i).join('/'));
+      }
+      if (above.size > 0) {
+        // -P (the default): a symbolic link is reported as one, never followed. Missing
+        // folders are told on stderr only (exit 1): the engine makes them, as real folders.
+        const out = await collect(
+          connection,
+          settings,
+          place,
+          [
+            'find',
+            ...[...above].map((p) => `${root}/${p}`),
+            '-maxdepth',
+            '0',
+            '-printf',
+            '%y\\0%P\\0%p\\0',
+          ],
+          signal,
+          (code) => code === 0 || code === 1,
+        );
+        const types = new Map<string, string>();
+        const fields = splitNul(out);
+        for (let i = 0; i + 3 <= fields.length; i += 3) {
+          types.set((fields[i + 2] ?? '').slice(root.length + 1), fields[i] ?? '');
+        }
+        for (const path of paths) {
+          const parts = path.split('/');
+          for (let i = 1; i < parts.length; i++) {
+            const type = types.get(parts.slice(0, i).join('/'));
+            if (type === undefined) break;
+            if (type !== 'd') {
+              throw new UserError('backup-path-unsafe', {
+                volume: volumeName,
+                path,
+                reason: type === 'l' ? 'symbolic link above it' : 'a file above it',
+              });
+            }
+          }
+        }
+      }
+      if (paths.length === 0) return;
+      await collect(
+        connection,
+        settings,
+        place,
+        ['rm', '-rf', '--', ...paths.map((p) => `${root}/${p}`)],
+        signal,
+      );
+    },
+    async measure(options): Promise<TreeMeasure> {
+      const digest = new TreeDigest(options);
+      for (const entry of await list(options.signal)) digest.add(entry);
+      const figures = digest.figures();
+      let budget = options.sampleBudgetBytes ?? 8 * 1024 * 1024;
+      const chosen = digest.candidates.filter((c) => {
+        if (c.size > budget) return false;
+        budget -= c.size;
+        return true;
+      });
+      const sums = await digests(
+        connection,
+        settings,
+        place,
+        chosen.map((c) => c.path),
+        options.signal,
+      );
+      // Read again after the digest: a file that changed meanwhile is not a sample.
+      const after = new Map<string, WalkEntry>();
+      if (chosen.length > 0) {
+        const out = await collect(
+          connection,
+          settings,
+          place,
+          [
+            'find',
+            ...chosen.map((c) => `${root}/${c.path}`),
+            '-maxdepth',
+            '0',
+            '-printf',
+            listFormat.replace('%P', '%p'),
+          ],
+          options.signal,
+          (code) => code === 0 || code === 1,
+        );
+        for (const e of parseListing(out)) after.set(e.path.slice(root.length + 1), e);
+      }
+      const samples: FileSample[] = [];
+      for (const c of chosen) {
+        const sha256 = sums.get(c.path);
+        const now = after.get(c.path);
+        if (sha256 === undefined || now === undefined) continue;
+        if (now.size !== c.size || now.mtimeMs !== c.mtimeMs) continue;
+        samples.push({ path: c.path, size: c.size, sha256 });
+      }
+      return { figures, samples };
+    },
+    async compare(expected: TreeExpectation, signal) {
+      const digest = new TreeDigest({});
+      for (const entry of await list(signal)) digest.add(entry);
+      const figures: TreeFigures = digest.figures();
+      const problems = figureProblems(expected, figures);
+      const samples = expected.samples ?? [];
+      const sums = await digests(
+        connection,
+        settings,
+        place,
+        samples.map((s) => s.path),
+        signal,
+      );
+      for (const sample of samples) {
+        const actual = sums.get(sample.path);
+        if (actual === undefined) problems.push(`${sample.path}: missing`);
+        else if (actual !== sample.sha256) problems.push(`${sample.path}: sha256 differs`);
+      }
+      return { problems, figures };
+    },
+    // Each command's container is removed when the command ends: nothing is left open.
+    close: () => Promise.resolve(),
+  };
+}
