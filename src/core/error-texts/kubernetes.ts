@@ -190,6 +190,46 @@ export const kubernetesErrorTexts = {
       en: 'The command in pod {pod} (container {container}) could not run: {detail}',
     },
   },
+  'kubernetes-claim-missing': {
+    kind: 'failed',
+    message: {
+      ru: 'В пространстве имён {namespace} кластера {cluster} нет тома (PersistentVolumeClaim) {volume} — ничего не запущено.',
+      en: 'Namespace {namespace} of cluster {cluster} has no PersistentVolumeClaim {volume}; nothing was started.',
+    },
+  },
+  'kubernetes-claim-unplaced': {
+    kind: 'failed',
+    message: {
+      ru: 'Том {volume} (пространство имён {namespace}, кластер {cluster}) подключён к поду {pod}, узел которого не известен: под для копии мог бы попасть на другой узел — ничего не запущено.',
+      en: 'Volume {volume} (namespace {namespace}, cluster {cluster}) is mounted by pod {pod}, whose node is not known: the backup pod could land on another node; nothing was started.',
+    },
+    hint: {
+      ru: 'Повторите, когда под {pod} будет запущен на узле.',
+      en: 'Try again once pod {pod} runs on a node.',
+    },
+  },
+  'kubernetes-claim-pod-not-started': {
+    kind: 'failed',
+    message: {
+      ru: 'Под {pod} для тома {volume} (пространство имён {namespace}, кластер {cluster}) не запустился за {seconds} с на узле {node}: {detail}. Под удалён, данные не тронуты.',
+      en: 'Pod {pod} for volume {volume} (namespace {namespace}, cluster {cluster}) did not start within {seconds} s on node {node}: {detail}. The pod was deleted; the data is untouched.',
+    },
+    hint: {
+      ru: 'Узел, на котором работает том, мог исчезнуть или быть не готов: kubectl get nodes',
+      en: 'The node the volume is attached to may be gone or not ready: kubectl get nodes',
+    },
+  },
+  'kubernetes-engine-env': {
+    kind: 'usage',
+    message: {
+      ru: 'Переменные {names} для restic/borg нельзя передать в под кластера {cluster}, не поставив их в командную строку (у pods/exec нет окружения), — ничего не запущено.',
+      en: 'The variables {names} for restic/borg cannot reach a pod on cluster {cluster} without being put on its command line (pods/exec has no environment); nothing was run.',
+    },
+    hint: {
+      ru: 'Храните репозиторий на отдельном томе кластера или уберите эти переменные из настроек копирования.',
+      en: 'Keep the repository on a claim of the cluster, or remove these variables from the backup settings.',
+    },
+  },
   'kubernetes-exec-cut': {
     kind: 'failed',
     message: {

@@ -11,20 +11,29 @@ import type { Platform } from '../../core/platform.ts';
 import { ClusterClients, type ClusterClientOptions } from './client.ts';
 import { ClusterInstances } from './instances.ts';
 import { KubernetesPlatform } from './kubernetes-platform.ts';
+import type { ClaimAccessSettings } from './claim-site.ts';
 import { KubernetesPort } from './port-adapter.ts';
 import type { Placement } from './provision-api.ts';
 
 export class ClusterPorts {
   private readonly clusters: ReadonlyMap<string, ClusterConfig>;
-  private readonly options: ClusterClientOptions & { readonly now?: () => Date };
+  private readonly options: ClusterClientOptions & {
+    readonly now?: () => Date;
+    /** Per cluster: how claim pods reach its volumes (none: volumes are refused). */
+    readonly claims?: ReadonlyMap<string, ClaimAccessSettings>;
+  };
   private readonly ports = new Map<string, KubernetesPort>();
+  private readonly services = new Map<string, KubernetesPort>();
 
   /** Where provisioned instances go (`provision.cluster` / `.namespace`); none: not here. */
   private readonly provision: Placement | undefined;
 
   constructor(
     clusters: ReadonlyMap<string, ClusterConfig>,
-    options: ClusterClientOptions & { readonly now?: () => Date } = {},
+    options: ClusterClientOptions & {
+      readonly now?: () => Date;
+      readonly claims?: ReadonlyMap<string, ClaimAccessSettings>;
+    } = {},
     provision?: Placement,
   ) {
     this.clusters = clusters;
@@ -41,7 +50,11 @@ export class ClusterPorts {
   for(service: ServiceDefinition): Platform {
     const name = service.kubernetes?.cluster;
     if (name === undefined) throw new Error(`service ${service.name} names no cluster`);
-    return this.forCluster(name);
+    const known = this.services.get(service.name);
+    if (known !== undefined) return known;
+    const port = this.forCluster(name).forService(service);
+    this.services.set(service.name, port);
+    return port;
   }
 
   private forCluster(name: string): KubernetesPort {
@@ -53,7 +66,7 @@ export class ClusterPorts {
     const clients = new ClusterClients(new Map([[name, cluster]]), this.options);
     const { now } = this.options;
     const platform = new KubernetesPlatform(clients, now === undefined ? {} : { now });
-    const port = new KubernetesPort(platform, clients, name);
+    const port = new KubernetesPort(platform, clients, name, this.options.claims?.get(name));
     if (this.provision?.cluster === name) {
       port.instances = new ClusterInstances(clients, this.provision);
     }

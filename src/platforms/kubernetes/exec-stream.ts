@@ -58,12 +58,13 @@ export async function execInPod(
   options: ExecOptions,
   signal?: AbortSignal,
   handshakeMs = defaultHandshakeMs,
+  onStderr?: (chunk: Buffer) => void,
 ): Promise<ExecResult> {
   let started = false;
   try {
     const container = await prepare(clients, target, options, signal);
     started = true;
-    return await run(clients, target, container, argv, options, signal, handshakeMs);
+    return await run(clients, target, container, argv, options, signal, handshakeMs, onStderr);
   } catch (error) {
     // As on Docker: a consumer of stdout must see a premature close, not a clean end; an
     // input never read is let flow so that its writer is not stuck.
@@ -139,6 +140,7 @@ async function run(
   options: ExecOptions,
   signal: AbortSignal | undefined,
   handshakeMs: number,
+  onStderr: ((chunk: Buffer) => void) | undefined,
 ): Promise<ExecResult> {
   const kept = options.stdout === undefined ? new TailBuffer(tailBytes) : undefined;
   const sink = options.stdout ?? collect(kept);
@@ -225,7 +227,7 @@ async function run(
         container,
         [...argv],
         relay,
-        collect(stderr),
+        collect(stderr, onStderr),
         stdinMarker,
         false,
         (s) => {
@@ -391,10 +393,11 @@ function upgradeRefused(
   return error;
 }
 
-function collect(kept: TailBuffer | undefined): Writable {
+function collect(kept: TailBuffer | undefined, each?: (chunk: Buffer) => void): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
       kept?.push(chunk);
+      each?.(chunk);
       callback();
     },
   });

@@ -1,9 +1,11 @@
 /**
  * The whole Platform port for services on a cluster: status, logs, restart, scale, update and
  * rollback go to KubernetesPlatform; provisioning to instances.ts on the cluster the
- * configuration provisions on; every other verb but exec (provisioning elsewhere, volumes for
- * backups, stop/start for restores) is refused with one line naming it, so nothing pretends
- * to have worked. The commands stay as they are: `rollback` plans the `previous` image, which
+ * configuration provisions on; stop and start (around a restore) scale the workload to 0 and
+ * back (service-power.ts); a service's volumes are claims reached by claim pods when the
+ * cluster has settings for them (`forService`, claim-volumes.ts); every other verb but exec
+ * (provisioning elsewhere, tar streams of volumes) is refused with one line naming it, so
+ * nothing pretends to have worked. The commands stay as they are: `rollback` plans the `previous` image, which
  * on a cluster is the undo of the last rollout (`kubectl rollout undo`).
  */
 import type { Readable } from 'node:stream';
@@ -25,8 +27,12 @@ import type {
   StepReporter,
   StreamedOutput,
   UpdatePlan,
+  VolumeFiles,
   WorkloadSpec,
 } from '../../core/platform.ts';
+import type { ClaimAccessSettings } from './claim-site.ts';
+import { ClaimVolumes } from './claim-volumes.ts';
+import { startWorkload, stopWorkload } from './service-power.ts';
 import { paused, planUndo } from './change.ts';
 import type { ClusterClients, KubeClients } from './client.ts';
 import type { ClusterInstances } from './instances.ts';
@@ -69,10 +75,44 @@ export class KubernetesPort implements Platform {
   /** The one cluster this port serves: `exec` names a pod, not a service. */
   private readonly cluster: string;
 
-  constructor(platform: KubernetesPlatform, clusters: ClusterClients, cluster = '') {
+  /** How claim pods are made on this cluster; none: volumes are not reached here. */
+  private readonly claims: ClaimAccessSettings | undefined;
+
+  /** Set on a view bound to one service (`forService`). */
+  readonly volumeFiles?: VolumeFiles;
+  private readonly bound?: ClaimVolumes;
+
+  constructor(
+    platform: KubernetesPlatform,
+    clusters: ClusterClients,
+    cluster = '',
+    claims?: ClaimAccessSettings,
+  ) {
     this.platform = platform;
     this.clusters = clusters;
     this.cluster = cluster;
+    this.claims = claims;
+  }
+
+  /**
+   * This port bound to one service: its volumes are claims of the service's namespace
+   * (a volume's name carries none). A view that shares everything else with this port.
+   */
+  forService(service: ServiceDefinition): KubernetesPort {
+    if (this.claims === undefined || service.kubernetes === undefined) return this;
+    const def = onCluster(service);
+    const volumes = new ClaimVolumes(
+      () => this.clusters.get(def.cluster),
+      def,
+      service.volumes,
+      this.claims,
+    );
+    const view = Object.create(this) as KubernetesPort;
+    Object.defineProperties(view, {
+      bound: { value: volumes },
+      volumeFiles: { value: volumes.files },
+    });
+    return view;
   }
 
   status(service: ServiceDefinition): Promise<ServiceStatus> {
@@ -220,20 +260,29 @@ export class KubernetesPort implements Platform {
     return execInPod(clients, target, argv, options, signal);
   }
 
-  stopService(service: ServiceDefinition): Promise<string[]> {
-    return refuse(`stop ${service.name}`);
+  /** Scales the workload to 0, keeping its replicas in an annotation (service-power.ts). */
+  async stopService(service: ServiceDefinition, signal?: AbortSignal): Promise<string[]> {
+    const def = onCluster(service);
+    return stopWorkload(await this.clusters.get(def.cluster), def, signal);
   }
 
-  startService(service: ServiceDefinition): Promise<string[]> {
-    return refuse(`start ${service.name}`);
+  /** Scales it back to the replicas kept and waits until they are ready. */
+  async startService(service: ServiceDefinition, signal?: AbortSignal): Promise<string[]> {
+    const def = onCluster(service);
+    return startWorkload(await this.clusters.get(def.cluster), def, signal);
   }
 
-  createScratchVolume(): Promise<string> {
-    return refuse('scratch volume for a restore drill');
+  createScratchVolume(
+    labels: Readonly<Record<string, string>>,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    return (
+      this.bound?.createScratch(labels, signal) ?? refuse('scratch volume for a restore drill')
+    );
   }
 
   removeVolume(name: string): Promise<void> {
-    return refuse(`removal of volume ${name}`);
+    return this.bound?.remove(name) ?? refuse(`removal of volume ${name}`);
   }
 }
 

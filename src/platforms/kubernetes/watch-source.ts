@@ -12,7 +12,7 @@ import { call, actionFor, resourceOf, toWire } from './workload-api.ts';
 type WorkloadObject = Deployment | StatefulSet;
 
 /** client-node's Watch reports a refused request as an Error with `statusCode`. */
-function watchError(error: unknown): unknown {
+export function watchError(error: unknown): unknown {
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status !== 'number') return error;
   return Object.assign(new Error(`watch answered ${status}`, { cause: error }), {
@@ -25,7 +25,7 @@ function watchError(error: unknown): unknown {
  * Per-call options that give the request the signal (client-node 2.x sends through undici's
  * fetch with the RequestContext's signal; a middleware is the per-call way to set it).
  */
-async function abortOptions(signal: AbortSignal) {
+export async function abortOptions(signal: AbortSignal) {
   const { Observable } = await import('@kubernetes/client-node');
   return {
     middleware: [
@@ -42,7 +42,7 @@ async function abortOptions(signal: AbortSignal) {
 }
 
 /** The call, or the signal's reason as soon as it aborts, whichever comes first. */
-function untilAborted(signal: AbortSignal, call: Promise<unknown>): Promise<unknown> {
+export function untilAborted(signal: AbortSignal, call: Promise<unknown>): Promise<unknown> {
   return new Promise<unknown>((resolve, reject) => {
     const abort = (): void => reject(asError(signal.reason));
     if (signal.aborted) abort();
@@ -51,7 +51,7 @@ function untilAborted(signal: AbortSignal, call: Promise<unknown>): Promise<unkn
   });
 }
 
-function asError(value: unknown): Error {
+export function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
 

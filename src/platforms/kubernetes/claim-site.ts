@@ -1,0 +1,352 @@
+/**
+ * A claim's files as a VolumeSite (src/backup/volume-access.ts): the engine and the few file
+ * operations run in a claim pod (claim-pod.ts) through pods/exec, with GNU findutils and
+ * coreutils of the pod's image (Debian's, in the bot's own image).
+ *
+ * A site for reading keeps one pod, made at its first use, until it is closed: a backup's
+ * look, engine run and measure are one pod start. A site for writing makes a pod per
+ * operation and deletes it right after: a restore's pod must not hold a ReadWriteOnce claim
+ * while the workload starts again, or the workload's pod could not attach it on another node.
+ *
+ * The tree is listed with `find -printf` (type, path, mode, owner, size, links, link target,
+ * time, NUL-separated), put in the walk's order and fed to the same TreeDigest as a local
+ * walk (src/backup/tree-walk.ts), so the figures agree whichever side measured.
+ */
+import { Writable } from 'node:stream';
+import type { FileSample } from '../../core/backup.ts';
+import { UserError } from '../../core/errors.ts';
+import type { ExecResult } from '../../core/platform.ts';
+import {
+  figureProblems,
+  sortWalkOrder,
+  TreeDigest,
+  type WalkEntry,
+  type WalkOptions,
+} from '../../backup/tree-walk.ts';
+import type { EngineRunner, VolumeMode, VolumeSite } from '../../backup/volume-access.ts';
+import type { KubeClients } from './client.ts';
+import { dataPath } from './claim-pod-spec.ts';
+import { openClaimPod, type ClaimPod, type ClaimPodSettings } from './claim-pod.ts';
+import type { RunAs } from './claim-pod-spec.ts';
+import { claimRunner } from './claim-runner.ts';
+
+export interface ClaimAccessSettings extends ClaimPodSettings {
+  /** The claim (in each service's namespace) the repository is on; none: a remote one. */
+  readonly repositoryClaim?: string;
+  /** The repository's folder inside that claim ('' or absent: its root). */
+  readonly repositoryInClaim?: string;
+  /** What the pod runs as when no pod of the workload mounts the claim. */
+  readonly runAs?: RunAs;
+}
+
+export interface ClaimSiteRequest {
+  readonly clients: KubeClients;
+  readonly settings: ClaimAccessSettings;
+  readonly namespace: string;
+  readonly claim: string;
+  readonly mode: VolumeMode;
+  /** What the pod runs as when the workload has no pod now (read before a stop). */
+  readonly runAs?: RunAs;
+}
+
+const defaultMaxSampleBytes = 4 * 1024 * 1024;
+const defaultSampleBudgetBytes = 8 * 1024 * 1024;
+const listLimit = 512 * 1024 * 1024;
+
+/** File type bits of st_mode for find's %y letters other than d, f and l. */
+const typeBits: Readonly<Record<string, number>> = {
+  p: 0o010000,
+  c: 0o020000,
+  b: 0o060000,
+  s: 0o140000,
+};
+
+/** The fields of one entry, as `entryFormat` prints them. */
+const entryFormat = '%y\\0%P\\0%m\\0%U\\0%G\\0%s\\0%n\\0%l\\0%T@\\0';
+const entryFields = 9;
+
+/** Parses `find -printf entryFormat` output. */
+export function parseEntries(output: Buffer): WalkEntry[] {
+  const fields = output.toString('utf8').split('\0');
+  const entries: WalkEntry[] = [];
+  for (let i = 0; i + entryFields <= fields.length; i += entryFields) {
+    const [y = '', path = '', mode = '0', uid = '0', gid = '0', size = '0', nlink = '1'] =
+      fields.slice(i, i + 7);
+    const target = fields[i + 7] ?? '';
+    const time = fields[i + 8] ?? '0';
+    const type = y === 'd' ? 'dir' : y === 'f' ? 'file' : y === 'l' ? 'symlink' : 'other';
+    entries.push({
+      path,
+      type,
+      mode: Number.parseInt(mode, 8) | (typeBits[y] ?? 0),
+      uid: Number(uid),
+      gid: Number(gid),
+      size: Number(size),
+      nlink: Number(nlink),
+      target: type === 'symlink' ? target : '',
+      mtimeMs: Number(time) * 1000,
+    });
+  }
+  return entries;
+}
+
+/** Parses `sha256sum -z` output: path → digest. */
+export function parseDigests(output: Buffer): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const record of output.toString('utf8').split('\0')) {
+    const match = /^([0-9a-f]{64}) [ *](.*)$/s.exec(record);
+    if (match !== null) out.set(match[2] ?? '', match[1] ?? '');
+  }
+  return out;
+}
+
+function inClaim(path: string): string {
+  if (path.split('/').some((p) => p === '..' || p === '') || path.startsWith('/')) {
+    throw new Error(`not a relative path inside the volume: ${path}`);
+  }
+  return `${dataPath}/${path}`;
+}
+
+interface Collected {
+  readonly exitCode: number;
+  readonly stdout: Buffer;
+  readonly stderr: string;
+}
+
+async function collect(
+  pod: ClaimPod,
+  argv: readonly string[],
+  signal?: AbortSignal,
+): Promise<Collected> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const stdout = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size > listLimit) {
+        callback(new Error(`more than ${listLimit} bytes from ${argv[0] ?? '?'}`));
+        return;
+      }
+      chunks.push(chunk);
+      callback();
+    },
+  });
+  const result: ExecResult = await pod.exec(argv, { stdout }, signal);
+  return { exitCode: result.exitCode, stdout: Buffer.concat(chunks), stderr: result.stderr };
+}
+
+function failed(pod: ClaimPod, argv: readonly string[], result: Collected): UserError {
+  return new UserError('kubernetes-exec-failed', {
+    pod: pod.name,
+    container: 'engine',
+    detail: `${argv[0] ?? '?'}: exit ${result.exitCode}: ${result.stderr.trim().split('\n').slice(-3).join(' ')}`,
+  });
+}
+
+async function must(pod: ClaimPod, argv: readonly string[], signal?: AbortSignal): Promise<Buffer> {
+  const result = await collect(pod, argv, signal);
+  if (result.exitCode !== 0) throw failed(pod, argv, result);
+  return result.stdout;
+}
+
+async function listTree(pod: ClaimPod, signal?: AbortSignal): Promise<WalkEntry[]> {
+  const out = await must(pod, ['find', dataPath, '-mindepth', '1', '-printf', entryFormat], signal);
+  return sortWalkOrder(parseEntries(out));
+}
+
+async function digests(
+  pod: ClaimPod,
+  paths: readonly string[],
+  signal?: AbortSignal,
+): Promise<Map<string, string>> {
+  if (paths.length === 0) return new Map();
+  // A missing file is told on stderr and left out of the output (exit 1): not an error here.
+  const result = await collect(pod, ['sha256sum', '-z', '--', ...paths.map(inClaim)], signal);
+  const byPath = new Map<string, string>();
+  for (const [path, digest] of parseDigests(result.stdout)) {
+    byPath.set(path.slice(dataPath.length + 1), digest);
+  }
+  return byPath;
+}
+
+async function measure(pod: ClaimPod, options: WalkOptions) {
+  const digest = new TreeDigest({
+    ...options,
+    maxSampleBytes: options.maxSampleBytes ?? defaultMaxSampleBytes,
+  });
+  for (const entry of await listTree(pod, options.signal)) digest.add(entry);
+  const figures = digest.figures();
+  let budget = options.sampleBudgetBytes ?? defaultSampleBudgetBytes;
+  const chosen = digest.candidates.filter((c) => {
+    if (c.size > budget) return false;
+    budget -= c.size;
+    return true;
+  });
+  const sums = await digests(
+    pod,
+    chosen.map((c) => c.path),
+    options.signal,
+  );
+  // Read again after the digests: a file written meanwhile is not a sample.
+  const after =
+    chosen.length === 0
+      ? []
+      : parseEntries(
+          (
+            await collect(
+              pod,
+              [
+                'find',
+                ...chosen.map((c) => inClaim(c.path)),
+                '-maxdepth',
+                '0',
+                '-printf',
+                entryFormat.replace('%P', '%p'),
+              ],
+              options.signal,
+            )
+          ).stdout,
+        );
+  const now = new Map(after.map((e) => [e.path.slice(dataPath.length + 1), e]));
+  const samples: FileSample[] = [];
+  for (const c of chosen) {
+    const sha256 = sums.get(c.path);
+    const again = now.get(c.path);
+    if (sha256 === undefined || again?.size !== c.size || again.mtimeMs !== c.mtimeMs) continue;
+    samples.push({ path: c.path, size: c.size, sha256 });
+  }
+  return { figures, samples };
+}
+
+async function checkAncestors(
+  pod: ClaimPod,
+  paths: readonly string[],
+  volume: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const above = (path: string): string[] => {
+    const parts = path.split('/');
+    return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
+  };
+  const all = [...new Set(paths.flatMap(above))];
+  if (all.length === 0) return;
+  const result = await collect(
+    pod,
+    ['find', ...all.map(inClaim), '-maxdepth', '0', '-printf', '%p\\0%y\\0'],
+    signal,
+  );
+  const fields = result.stdout.toString('utf8').split('\0');
+  const types = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    types.set((fields[i] ?? '').slice(dataPath.length + 1), fields[i + 1] ?? '');
+  }
+  for (const path of paths) {
+    for (const folder of above(path)) {
+      const type = types.get(folder);
+      // Missing: the engine makes it, as a real folder.
+      if (type === undefined) break;
+      if (type === 'd') continue;
+      throw new UserError('backup-path-unsafe', {
+        volume,
+        path,
+        reason: type === 'l' ? 'symbolic link above it' : 'a file above it',
+      });
+    }
+  }
+}
+
+export function claimSite(request: ClaimSiteRequest): VolumeSite {
+  const { clients, settings, namespace, claim, mode } = request;
+  const runAs = request.runAs ?? settings.runAs;
+  const open = (signal?: AbortSignal): Promise<ClaimPod> =>
+    openClaimPod(
+      clients,
+      settings,
+      {
+        namespace,
+        claim,
+        purpose: mode === 'read' ? 'backup' : 'restore',
+        ...(settings.repositoryClaim === undefined
+          ? {}
+          : { repositoryClaim: settings.repositoryClaim }),
+        ...(runAs === undefined ? {} : { runAs }),
+      },
+      signal,
+    );
+  let kept: Promise<ClaimPod> | undefined;
+  const use = async <T>(
+    signal: AbortSignal | undefined,
+    work: (pod: ClaimPod) => Promise<T>,
+  ): Promise<T> => {
+    if (mode === 'read') {
+      kept ??= open(signal);
+      // A failed start is not kept: the next use tries again.
+      kept.catch(() => (kept = undefined));
+      return work(await kept);
+    }
+    const pod = await open(signal);
+    try {
+      return await work(pod);
+    } finally {
+      await pod.delete();
+    }
+  };
+  const runner: EngineRunner = (command, options) =>
+    use(options.signal, (pod) =>
+      claimRunner(pod, {
+        cluster: clients.cluster,
+        ...(settings.repositoryClaim === undefined
+          ? {}
+          : { repositoryInClaim: settings.repositoryInClaim ?? '' }),
+      })(command, options),
+    );
+  return {
+    root: dataPath,
+    runner,
+    isEmpty: (signal) =>
+      use(signal, async (pod) => {
+        const out = await must(
+          pod,
+          ['find', dataPath, '-mindepth', '1', '-maxdepth', '1', '-print', '-quit'],
+          signal,
+        );
+        return out.length === 0;
+      }),
+    empty: (signal) =>
+      use(signal, async (pod) => {
+        // -delete works depth first and never follows a symbolic link; the root stays.
+        await must(pod, ['find', dataPath, '-mindepth', '1', '-delete'], signal);
+      }),
+    removePaths: (paths, volume, signal) =>
+      use(signal, async (pod) => {
+        await checkAncestors(pod, paths, volume, signal);
+        if (paths.length > 0) await must(pod, ['rm', '-rf', '--', ...paths.map(inClaim)], signal);
+      }),
+    measure: (options) => use(options.signal, (pod) => measure(pod, options)),
+    compare: (expected, signal) =>
+      use(signal, async (pod) => {
+        const digest = new TreeDigest({});
+        for (const entry of await listTree(pod, signal)) digest.add(entry);
+        const figures = digest.figures();
+        const problems = figureProblems(expected, figures);
+        const samples = expected.samples ?? [];
+        const sums = await digests(
+          pod,
+          samples.map((s) => s.path),
+          signal,
+        );
+        for (const sample of samples) {
+          const actual = sums.get(sample.path);
+          if (actual === undefined) problems.push(`${sample.path}: missing`);
+          else if (actual !== sample.sha256) problems.push(`${sample.path}: sha256 differs`);
+        }
+        return { problems, figures };
+      }),
+    close: async () => {
+      const pending = kept;
+      kept = undefined;
+      const pod = await pending?.catch(() => undefined);
+      await pod?.delete().catch(() => undefined);
+    },
+  };
+}
