@@ -126,10 +126,16 @@ export function readPluginVersionPhp(text: string): PluginVersionPhp {
     const m = last(code, new RegExp(String.raw`\$plugin->${field}=${decimal};`, 'g'));
     return m === undefined ? undefined : Number(m[1]);
   };
-  const stringOf = (field: string, shape: string): string | undefined => {
-    const m = last(code, new RegExp(String.raw`\$plugin->${field}=(['"])(${shape})\1;`, 'g'));
+  const stringOf = (field: string, shape: RegExp): string | undefined => {
+    // A whole PHP string literal (an escaped quote does not end it), then `;`.
+    const m = last(
+      code,
+      new RegExp(String.raw`\$plugin->${field}=(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)");`, 'gs'),
+    );
+    if (m === undefined) return undefined;
     // A single-quoted PHP string escapes only \' and \\.
-    return m?.[1] === "'" ? m[2]?.replace(/\\(['\\])/g, '$1') : m?.[2];
+    const value = m[1] === undefined ? (m[2] ?? '') : m[1].replace(/\\(['\\])/g, '$1');
+    return shape.test(value) ? value : undefined;
   };
   const raw = (field: string): string | undefined =>
     last(code, new RegExp(String.raw`\$plugin->${field}=(.*?);`, 'g'))?.[1];
@@ -178,8 +184,8 @@ export function readPluginVersionPhp(text: string): PluginVersionPhp {
 
   return {
     version: numberOf('version'),
-    release: stringOf('release', '.*?'),
-    component: stringOf('component', '.+?_.+?'),
+    release: stringOf('release', /^/),
+    component: stringOf('component', /^.+_.+$/s),
     requires: numberOf('requires'),
     maturity: last(code, /\$plugin->maturity=(MATURITY_\w+);/g)?.[1],
     dependencies,

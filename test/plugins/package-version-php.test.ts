@@ -86,6 +86,12 @@ describe('readPluginVersionPhp', () => {
     );
   });
 
+  it('reads a string whose escaped quote is followed by a semicolon whole', () => {
+    // Found by the round trip below: a pattern that is not string-aware stopped at `\';`.
+    const read = readPluginVersionPhp("<?php $plugin->version = 1; $plugin->release = 'a\\';b';");
+    expect(read.release).toBe("a';b");
+  });
+
   it('says when the old $module syntax is used', () => {
     expect(readPluginVersionPhp('<?php $module->version = 2010010100;').moduleSyntax).toBe(true);
   });
