@@ -117,6 +117,8 @@ export async function createApp(
     ...(plugins.approvals === undefined ? {} : { approvals: plugins.approvals }),
     ...(plugins.interpret === undefined ? {} : { interpret: plugins.interpret }),
   });
+  // An approved plugin request installs through the bot's one path (a job, as the approver).
+  plugins.attachInvoke((invocation, sink) => bot.invoke(invocation, sink));
   const mattermost =
     config.mattermost === undefined
       ? undefined

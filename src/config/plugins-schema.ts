@@ -48,6 +48,30 @@ export const pluginsSection = z.strictObject({
     .regex(/^https?:\/\/\S+$/, 'expected an http(s) URL')
     .optional(),
   approvals: z.strictObject(policy),
+  /**
+   * The web server's user in the Moodle container: it owns the plugin's files and runs
+   * admin/cli (on Docker; pods/exec has no user, so on Kubernetes the pod's own user).
+   */
+  webUser: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'expected a user name')
+    .default('www-data'),
+  /** The PHP CLI in the container. */
+  php: z
+    .string()
+    .regex(/^[A-Za-z0-9_./-]{1,200}$/, 'expected a program name or path')
+    .default('php'),
+  /**
+   * The volume that holds Moodle's database, when it is not one of the service's databases
+   * (SQLite, or a database server's data directory): what a failed upgrade restores.
+   */
+  databaseVolume: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'expected a volume name')
+    .optional(),
+  /** Limits of a plugin's download. */
+  downloadMaxMB: z.int().min(1).max(1024).default(100),
+  downloadTimeoutSeconds: z.int().min(5).max(3600).default(300),
 });
 
 export const approvalsSection = z.strictObject({
@@ -85,8 +109,23 @@ function resolvePolicy(
   };
 }
 
+/** How the installer reaches the site (plugins.webUser, php, databaseVolume, download…). */
+export interface PluginInstallConfig {
+  readonly webUser: string;
+  readonly php: string;
+  readonly databaseVolume: string | undefined;
+  readonly maxDownloadBytes: number;
+  readonly downloadTimeoutMs: number;
+}
+
 export interface PluginsConfig {
-  readonly desk: (PluginDeskSettings & { readonly directoryUrl: string | undefined }) | undefined;
+  readonly desk:
+    | (PluginDeskSettings & {
+        readonly directoryUrl: string | undefined;
+        /** Absent (tests that only file requests): the defaults of the schema. */
+        readonly install?: PluginInstallConfig;
+      })
+    | undefined;
   readonly commandRules: readonly CommandApprovalRule[];
 }
 
@@ -105,6 +144,13 @@ export function resolvePlugins(
             ...(plugins.container === undefined ? {} : { container: plugins.container }),
             directoryUrl: plugins.directoryUrl,
             policy: resolvePolicy(plugins.approvals, rooms),
+            install: {
+              webUser: plugins.webUser,
+              php: plugins.php,
+              databaseVolume: plugins.databaseVolume,
+              maxDownloadBytes: plugins.downloadMaxMB * 1024 * 1024,
+              downloadTimeoutMs: plugins.downloadTimeoutSeconds * 1000,
+            },
           },
     commandRules: (approvals?.commands ?? []).map((c) => ({
       command: c.command,

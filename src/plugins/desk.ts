@@ -89,8 +89,8 @@ export class PluginDesk implements PluginsPort {
   }
 
   /** Attaches the installer once it can run jobs (after the bot exists). */
-  attachInstaller(installer: PluginInstaller, verbs: InstallVerbs): void {
-    this.#d = { ...this.#d, installer, verbs };
+  attachInstaller(installer: PluginInstaller): void {
+    this.#d = { ...this.#d, installer };
   }
 
   describeInstall(ctx: CommandContext, input: PluginInstallInput): Promise<string> {

@@ -4,7 +4,12 @@
  * that reach the messengers once their adapters exist.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { approvalHousekeeping, cardName, type CommandApprovals } from '../core/approval-flow.ts';
+import {
+  approvalHousekeeping,
+  cardName,
+  type CommandApprovals,
+  type Rerun,
+} from '../core/approval-flow.ts';
 import type { Catalog } from '../core/catalog.ts';
 import type { Locale } from '../core/i18n.ts';
 import type { Logger } from '../core/logger.ts';
@@ -16,6 +21,12 @@ import { SqliteDirectoryCache, SqliteRequestStore } from '../store/plugins-repo.
 import { PluginDesk } from './desk.ts';
 import { DirectoryClient } from './directory-client.ts';
 import { PluginDirectory } from './directory.ts';
+import { approvedInstaller } from './install/approved-install.ts';
+import { httpDownload, type Download } from './install/download.ts';
+import { Installer } from './install/installer.ts';
+import { pluginPackage } from './install/package-adapter.ts';
+import type { PluginPackage } from './install/package-port.ts';
+import { RequestOutcome } from './install/request-outcome.ts';
 import { matchPlainRequest } from './phrases.ts';
 
 /** What a messenger adapter offers for messages nobody asked for. */
@@ -74,6 +85,11 @@ export interface PluginWiring {
   readonly approvals: CommandApprovals | undefined;
   readonly notices: RoutedNotices;
   readonly interpret: ((text: string) => string[] | undefined) | undefined;
+  /**
+   * Lets an approved request install: given the bot's invoke, once the bot exists. Until
+   * then (and without a `plugins:` section) approving says installing is not available.
+   */
+  attachInvoke(invoke: Rerun): void;
 }
 
 export function wirePlugins(options: {
@@ -83,6 +99,9 @@ export function wirePlugins(options: {
   readonly log: Logger;
   readonly notices?: RoutedNotices;
   readonly now?: () => Date;
+  /** Tests: the package checks and the download (the real ones otherwise). */
+  readonly pkg?: PluginPackage;
+  readonly download?: Download;
 }): PluginWiring {
   const { config, catalog, db, log } = options;
   const notices = options.notices ?? new RoutedNotices(log);
@@ -95,25 +114,58 @@ export function wirePlugins(options: {
   });
   const localeOf = (room: string): Locale =>
     catalog.rooms.find((r) => r.address === room)?.locale ?? catalog.locale;
-  const desk =
-    config.desk === undefined
-      ? undefined
-      : new PluginDesk({
-          settings: config.desk,
-          catalog,
-          directory: new PluginDirectory(
-            new DirectoryClient(
-              config.desk.directoryUrl === undefined ? {} : { baseUrl: config.desk.directoryUrl },
-            ),
-            new SqliteDirectoryCache(db),
-            now,
-          ),
-          requests,
-          approvals: store,
-          notices,
-          localeOf,
-          now,
-        });
+  let desk: PluginDesk | undefined;
+  const settings = config.desk;
+  if (settings !== undefined) {
+    const directory = new PluginDirectory(
+      new DirectoryClient(
+        settings.directoryUrl === undefined ? {} : { baseUrl: settings.directoryUrl },
+      ),
+      new SqliteDirectoryCache(db),
+      now,
+    );
+    const install = settings.install ?? {
+      webUser: 'www-data',
+      php: 'php',
+      databaseVolume: undefined,
+      maxDownloadBytes: 100 * 1024 * 1024,
+      downloadTimeoutMs: 300_000,
+    };
+    const outcome = new RequestOutcome({
+      requests,
+      approvals: store,
+      notices,
+      localeOf,
+      editCard: (request, revision) => desk?.showCard(request, revision),
+    });
+    const verbs = new Installer({
+      settings: {
+        service: settings.service,
+        root: settings.root,
+        ...(settings.container === undefined ? {} : { container: settings.container }),
+        webUser: install.webUser,
+        php: install.php,
+        databaseVolume: install.databaseVolume,
+      },
+      directory,
+      pkg: options.pkg ?? pluginPackage,
+      download:
+        options.download ??
+        httpDownload({ maxBytes: install.maxDownloadBytes, timeoutMs: install.downloadTimeoutMs }),
+      outcome,
+    });
+    desk = new PluginDesk({
+      settings,
+      catalog,
+      directory,
+      requests,
+      approvals: store,
+      notices,
+      verbs,
+      localeOf,
+      now,
+    });
+  }
   const approvals =
     config.commandRules.length === 0
       ? undefined
@@ -129,5 +181,9 @@ export function wirePlugins(options: {
     approvals,
     notices,
     interpret: desk === undefined ? undefined : interpretPlainWords,
+    attachInvoke: (invoke) => {
+      if (desk === undefined || settings === undefined) return;
+      desk.attachInstaller(approvedInstaller({ service: settings.service, invoke, notices }));
+    },
   };
 }

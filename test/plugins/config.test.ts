@@ -41,6 +41,13 @@ approvals:
         remindBeforeMs: 24 * 3_600_000,
         room: 'mattermost:abcdefghijklmnopqrstuvwxyz',
       },
+      install: {
+        webUser: 'www-data',
+        php: 'php',
+        databaseVolume: undefined,
+        maxDownloadBytes: 100 * 1024 * 1024,
+        downloadTimeoutMs: 300_000,
+      },
     });
     expect(loaded.plugins.commandRules).toEqual([
       { command: 'restore', service: 'moodle', roles: ['admin'], count: 2, ttlMs: 4 * 3_600_000 },

@@ -30,6 +30,8 @@ export interface InstallSettings {
   /** The web server's user: owner of the plugin's files, and who runs admin/cli (Docker). */
   readonly webUser: string;
   readonly php: string;
+  /** The volume holding the database when it is not one of the service's databases. */
+  readonly databaseVolume: string | undefined;
 }
 
 export interface InstallInput {
@@ -254,23 +256,31 @@ export class Installer {
           signal,
         ),
       restoreDatabase: async (backup, onStep, signal) => {
-        const database = backup.sources.find((s) => sourceKind(s.source) === 'database');
+        // Only the database: the service's databases, or the volume that holds it.
+        const isDatabase = (source: string): boolean =>
+          sourceKind(source) === 'database' ||
+          (settings.databaseVolume !== undefined && source === `volume:${settings.databaseVolume}`);
+        const database = backup.sources.find((s) => isDatabase(s.source));
         if (database === undefined) throw new Error('the backup holds no database');
-        const plan = await ctx.backups.planRestore(
+        const chosen = await ctx.backups.planRestore(
           service,
           database.snapshotId,
-          'databases',
+          undefined,
           signal,
         );
+        const plan = { ...chosen, items: chosen.items.filter((item) => isDatabase(item.source)) };
         container = undefined;
-        await ctx.backups.restore(
-          service,
-          plan,
-          { job: `${tag}-undo`, jobId: ctx.jobId },
-          onStep,
-          signal,
-        );
-        container = undefined;
+        try {
+          await ctx.backups.restore(
+            service,
+            plan,
+            { job: `${tag}-undo`, jobId: ctx.jobId },
+            onStep,
+            signal,
+          );
+        } finally {
+          container = undefined;
+        }
       },
       progress: (step, fraction, detail) => {
         const text = ctx.t(texts[step], {
