@@ -191,25 +191,48 @@ export interface StartMoodleSiteOptions {
   readonly runAs?: 'root' | 'www-data';
 }
 
-export interface MoodleSite {
-  /** The container's name. */
-  readonly container: string;
-  readonly image: string;
+/** What tests need to drive a site, wherever it runs. */
+export interface SiteAccess {
   readonly root: string;
   readonly dataroot: string;
   readonly dbFile: string;
-  readonly volumes: MoodleSiteVolumes;
-  /** Runs argv in the container (no shell); as `www-data` unless told. */
+  /** Runs argv in the container (no shell); as `www-data` where the platform lets us choose. */
   exec(
     argv: readonly string[],
     options?: { readonly user?: string; readonly stdin?: string | Buffer },
   ): Promise<ExecResult>;
-  /** `php admin/cli/<script> …args` as www-data, e.g. cli('upgrade.php', ['--non-interactive']). */
+  /** `php admin/cli/<script> …args`, e.g. cli('upgrade.php', ['--non-interactive']). */
   cli(script: string, args?: readonly string[]): Promise<ExecResult>;
   /** The bot's reader (src/plugins/site.ts) over this container: exec as the default user. */
   readonly siteExec: SiteExec;
+}
+
+export interface MoodleSite extends SiteAccess {
+  /** The container's name. */
+  readonly container: string;
+  readonly image: string;
+  readonly volumes: MoodleSiteVolumes;
   /** Removes the container and its three volumes. */
   stop(): Promise<void>;
+}
+
+/**
+ * A site reached through an exec that cannot name a user (a pod: Kubernetes exec runs as the
+ * container's user, so the pod runs the `www-data` image, moodleSiteImage({ runAs })).
+ */
+export function siteOverExec(
+  run: (argv: readonly string[], options: { readonly stdin?: Readable }) => Promise<ExecResult>,
+): SiteAccess {
+  const exec: SiteAccess['exec'] = (argv, options = {}) =>
+    run(argv, options.stdin === undefined ? {} : { stdin: Readable.from([options.stdin]) });
+  return {
+    root: moodleRoot,
+    dataroot: moodleDataroot,
+    dbFile: moodleDbFile,
+    exec,
+    cli: (script, args = []) => exec(['php', `${moodleRoot}/admin/cli/${script}`, ...args]),
+    siteExec: (argv) => run(argv, {}),
+  };
 }
 
 /**
@@ -315,9 +338,7 @@ export interface SiteState {
 }
 
 /** The site's state, read by a PHP script outside the site's code (works on a broken tree). */
-export async function siteState(
-  site: Pick<MoodleSite, 'exec' | 'root' | 'dataroot' | 'dbFile'>,
-): Promise<SiteState> {
+export async function siteState(site: SiteAccess): Promise<SiteState> {
   const result = await site.exec([
     'php',
     '/opt/moodle-site/state.php',
@@ -450,7 +471,7 @@ export function pluginFolder(component: string, root = moodleRoot): string {
  * argv only: mkdir -p, then tee for each file. Returns the folder.
  */
 export async function putPlugin(
-  site: MoodleSite,
+  site: SiteAccess,
   spec:
     TestPluginSpec | { readonly component: string; readonly files: ReadonlyMap<string, string> },
 ): Promise<string> {
@@ -468,7 +489,7 @@ export async function putPlugin(
 }
 
 /** Removes a plugin's folder from the site (what an installer does after a failure). */
-export async function removePluginFolder(site: MoodleSite, component: string): Promise<void> {
+export async function removePluginFolder(site: SiteAccess, component: string): Promise<void> {
   const folder = pluginFolder(component, site.root);
   const removed = await site.exec(['rm', '-rf', '--', folder]);
   if (removed.exitCode !== 0) throw new Error(`rm -rf ${folder}: ${removed.stderr}`);
