@@ -90,6 +90,11 @@ const common: Readonly<Record<string, string | number>> = {
   verb: 'backup',
   problems: 'services.moodle.scale.max: expected a number',
   detail: 'connect ECONNREFUSED 127.0.0.1:2375',
+  moodle: 'moodle',
+  folder: '/var/www/html/mod/attendance',
+  what: 'admin/cli/upgrade.php',
+  exit: 1,
+  output: 'Default exception handler: dependencies check failed',
   component: 'mod_attendance',
   words: 'attendance table',
   text: 'restore moodle latest',
@@ -117,6 +122,10 @@ const common: Readonly<Record<string, string | number>> = {
 const localized: Readonly<Record<string, Readonly<Record<Locale, string>>>> = {
   reason: { ru: 'нет ответа за 30 с', en: 'no answer within 30 s' },
   state: { ru: 'НЕПОЛНЫЙ (задание прервано)', en: 'INCOMPLETE (its job was cut short)' },
+  undone: {
+    ru: 'База данных возвращена из копии, сделанной перед установкой; папка плагина удалена; режим обслуживания выключен.',
+    en: 'The database was put back from the backup taken before; the plugin’s folder was removed; maintenance mode is off.',
+  },
 };
 
 /** Params for a text: every `{name}` filled, `…Ru`/`…En` pairs in their own language. */

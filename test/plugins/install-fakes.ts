@@ -210,7 +210,7 @@ export function fakePackage(
   const pkg: PluginPackage = {
     checkDownload(bytes, expected) {
       if (expected === undefined || md5(bytes) !== expected) {
-        throw new UserError('plugin-step-failed', { what: 'MD5', code: 1, output: md5(bytes) });
+        throw new UserError('plugin-step-failed', { what: 'MD5', exit: 1, output: md5(bytes) });
       }
     },
     prepare(bytes, wanted) {

@@ -99,7 +99,7 @@ describe('installing a plugin (scripted container)', () => {
   it('a package the validator refuses: nothing copied, maintenance off', async () => {
     const refusal = new UserError('plugin-step-failed', {
       what: 'validator',
-      code: 1,
+      exit: 1,
       output: 'requires 2025041400',
     });
     const { zip, pkg } = fakePackage(component, 2024100300, refusal);

@@ -82,8 +82,8 @@ export const pluginInstallErrorTexts = {
   'plugin-step-failed': {
     kind: 'failed',
     message: {
-      ru: '{what} завершился с кодом {code}: {output}',
-      en: '{what} exited with {code}: {output}',
+      ru: '{what} завершился с кодом {exit}: {output}',
+      en: '{what} exited with {exit}: {output}',
     },
   },
   'plugin-version-mismatch': {

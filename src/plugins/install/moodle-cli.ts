@@ -37,7 +37,7 @@ export function requireSuccess(what: string, result: ExecResult): ExecResult {
   if (result.exitCode !== 0) {
     throw new UserError('plugin-step-failed', {
       what,
-      code: result.exitCode,
+      exit: result.exitCode,
       output: lastLine(result),
     });
   }

@@ -70,7 +70,7 @@ export async function removePlugin(d: RemoveJobDeps, component: string): Promise
       // Uninstalled all the same; the folder left would be installed again by an upgrade.
       throw new UserError('plugin-step-failed', {
         what: 'rm',
-        code: typeof rm === 'object' && rm !== null && 'exitCode' in rm ? String(rm.exitCode) : '—',
+        exit: typeof rm === 'object' && rm !== null && 'exitCode' in rm ? String(rm.exitCode) : '—',
         output: folder,
       });
     }
