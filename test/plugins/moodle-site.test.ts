@@ -310,6 +310,20 @@ describe('the Moodle site of the installer tests (real engine, real PHP)', () =>
   );
 
   it(
+    'a CLI run as root leaves files the web server does not own, and the state says which',
+    async () => {
+      const s = await site();
+      expect((await siteState(s)).notOwnedByWebUser).toEqual([]);
+      const asRoot = await s.exec(['php', `${s.root}/admin/cli/maintenance.php`, '--enable'], {
+        user: 'root',
+      });
+      expect(asRoot.exitCode).toBe(0);
+      expect((await siteState(s)).notOwnedByWebUser).toEqual([`${s.dataroot}/climaintenance.html`]);
+    },
+    slow,
+  );
+
+  it(
     'the bot’s readSite and installedVersion read the site through Docker exec',
     async () => {
       const s = await site();
