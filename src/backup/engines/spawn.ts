@@ -145,9 +145,10 @@ export function runProcess(
     const kept: Buffer[] = [];
     let size = 0;
     childStdout.on('data', (chunk: Buffer) => {
-      if (lines !== undefined) {
-        lines.push(chunk);
-      } else {
+      lines?.push(chunk);
+      // Kept unless the caller takes the lines: a stall watch splits stdout into lines too,
+      // and the output (borg's `--json` result) must still come back whole.
+      if (options.onStdoutLine === undefined) {
         if (size < limit) kept.push(chunk.subarray(0, limit - size));
         size += chunk.length;
       }
