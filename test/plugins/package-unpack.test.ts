@@ -175,6 +175,33 @@ describe('unpackPlugin', () => {
     );
   });
 
+  it('refuses on the headers alone: a lying entry is never inflated', async () => {
+    // Each entry's data is 'x' deflated; were it inflated, yauzl would find too few bytes
+    // (plugin-zip-invalid) instead.
+    const huge = await refusal(
+      makeZip([
+        ...pluginFiles(component),
+        { name: 'attendance/big.bin', data: 'x', declaredSize: 200 * 1024 * 1024 },
+      ]),
+    );
+    expect(huge.code).toBe('plugin-zip-ratio');
+    const total = await refusal(
+      makeZip([
+        ...pluginFiles(component),
+        { name: 'attendance/big.bin', data: 'x'.repeat(1000), declaredSize: 101 * 1024 * 1024 },
+      ]),
+      { maxRatio: 10 ** 9 },
+    );
+    expect(total.code).toBe('plugin-zip-too-large');
+    const small = await refusal(
+      makeZip([
+        ...pluginFiles(component),
+        { name: 'attendance/big.bin', data: 'x'.repeat(1000), declaredSize: 2000 },
+      ]),
+    );
+    expect(small.code).toBe('plugin-zip-invalid');
+  });
+
   it('refuses more entries than allowed, from the end record', async () => {
     const error = await refusal(pluginZip('good', component), { maxEntries: 5 });
     expect(error.code).toBe('plugin-zip-too-many-entries');

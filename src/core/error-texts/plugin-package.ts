@@ -39,7 +39,7 @@ export const pluginPackageErrorTexts = {
   'plugin-zip-too-many-entries': {
     kind: 'failed',
     message: {
-      ru: 'В пакете плагина {count} записей, можно не больше {max}.',
+      ru: 'Записей в пакете плагина: {count}, а можно не больше {max}.',
       en: 'The plugin package has {count} entries, at most {max} are allowed.',
     },
   },
@@ -53,8 +53,8 @@ export const pluginPackageErrorTexts = {
   'plugin-zip-ratio': {
     kind: 'failed',
     message: {
-      ru: 'Файл {path} в пакете сжат в {ratio} раз (можно до {max}): похоже на ZIP-бомбу.',
-      en: 'The file {path} in the package is compressed {ratio} times (at most {max}): it looks like a ZIP bomb.',
+      ru: 'Файл {path} в пакете сжат как {ratio}:1 (можно до {max}:1): похоже на ZIP-бомбу.',
+      en: 'The file {path} in the package is compressed {ratio}:1 (at most {max}:1): it looks like a ZIP bomb.',
     },
   },
   'plugin-zip-unsafe-path': {
@@ -67,7 +67,7 @@ export const pluginPackageErrorTexts = {
   'plugin-zip-path-too-long': {
     kind: 'failed',
     message: {
-      ru: 'Путь «{path}» в пакете слишком длинный ({length} байт, можно до {max}).',
+      ru: 'Путь «{path}» в пакете слишком длинный (длина в байтах: {length}, можно до {max}).',
       en: 'The path "{path}" in the package is too long ({length} bytes, at most {max}).',
     },
   },

@@ -23,6 +23,8 @@ export interface ZipEntry {
   readonly encryptedFlag?: boolean;
   /** A compression method number to write instead (the data is stored). */
   readonly methodNumber?: number;
+  /** An uncompressed size to write in both headers instead of the true one. */
+  readonly declaredSize?: number;
 }
 
 const unix = 3;
@@ -69,7 +71,7 @@ export function makeZip(entries: readonly ZipEntry[]): Buffer {
       date,
       u32(crc),
       u32(body.length),
-      u32(raw.length),
+      u32(entry.declaredSize ?? raw.length),
       u16(name.length),
       u16(0),
     ];
