@@ -13,7 +13,14 @@ import type {
 import { immediate } from './transactions.ts';
 import { fromIso, oneOf, orUndefined, systemClock, toIso, type Clock } from './values.ts';
 
-const states: readonly RequestState[] = ['pending', 'approved', 'rejected', 'expired'];
+const states: readonly RequestState[] = [
+  'pending',
+  'approved',
+  'rejected',
+  'expired',
+  'installed',
+  'failed',
+];
 
 interface RequestRow {
   readonly id: number;

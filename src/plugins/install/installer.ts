@@ -95,8 +95,10 @@ export class Installer {
           md5: p.version.downloadmd5 ?? undefined,
         },
       );
-      if (request !== undefined)
-        this.#d.outcome.installed(request, report.release ?? String(report.version));
+      if (request !== undefined) {
+        const release = report.release ?? String(report.version);
+        tellSafely(ctx, () => this.#d.outcome.installed(request, release));
+      }
       const seconds = ctx.t(t.seconds, {
         n: new Intl.NumberFormat(ctx.locale, { maximumFractionDigits: 1 }).format(
           report.maintenanceMs / 1000,
@@ -125,7 +127,7 @@ export class Installer {
       };
     } catch (error) {
       if (request !== undefined && error instanceof UserError)
-        this.#d.outcome.failed(request, error);
+        tellSafely(ctx, () => this.#d.outcome.failed(request, error));
       throw error;
     }
   }
@@ -338,6 +340,18 @@ export class Installer {
         },
         signal,
       );
+  }
+}
+
+/**
+ * The request's bookkeeping after the job: its own failure is logged, never reported as the
+ * install's (the plugin is installed, or was put back, whatever the card says).
+ */
+function tellSafely(ctx: CommandContext, tell: () => void): void {
+  try {
+    tell();
+  } catch (error) {
+    ctx.log.error('plugin request not updated', { error });
   }
 }
 

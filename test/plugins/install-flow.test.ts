@@ -1,0 +1,340 @@
+/**
+ * An approved request installs, on the invocation path as `pes serve` wires it: a teacher
+ * asks, two admins approve, the installer runs as a job on the moodle lock as the approver who
+ * completed the approval (no second confirmation), the card says installed, and each teacher
+ * is told in their language; a failed install tells both the teachers and the admins why.
+ * Also the bad input of issue 17: one line each, nothing changed. The site is the scripted
+ * container of install-fakes.ts; backups and the package are fakes at their ports.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commands } from '../../commands/index.ts';
+import type { BackupReport, BackupService, RestorePlan } from '../../src/core/backup.ts';
+import { Bot } from '../../src/core/bot.ts';
+import type { Invocation } from '../../src/core/invocation.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import type { Outcome } from '../../src/core/outcome.ts';
+import type { ContainerState, Platform } from '../../src/core/platform.ts';
+import { Registry } from '../../src/core/registry.ts';
+import { RoutedNotices, wirePlugins } from '../../src/plugins/wire.ts';
+import { SqliteAuditLog } from '../../src/store/audit-repo.ts';
+import { SqliteConfirmationStore } from '../../src/store/confirmations-repo.ts';
+import { openDatabase } from '../../src/store/database.ts';
+import { SqliteJobStore } from '../../src/store/jobs-repo.ts';
+import { attendance, FakePluginsDirectory } from '../fakes/moodle-plugins/server.ts';
+import { fakePlatform } from '../helpers/bot.ts';
+import { admins, pluginCatalog, recordingTarget, type Notice } from './bed.ts';
+import { fakePackage, ScriptedSite } from './install-fakes.ts';
+
+const { zip, pkg } = fakePackage('mod_attendance', 2024100300);
+const fake = new FakePluginsDirectory([
+  {
+    ...attendance,
+    versions: [{ version: 2024100300, release: '4.5.0', maturity: 200, supports: ['4.5'], zip }],
+  },
+]);
+let url = '';
+beforeAll(async () => {
+  url = await fake.start();
+});
+afterAll(() => fake.stop());
+
+function bed(options: { state?: ContainerState } = {}) {
+  const db = openDatabase(':memory:');
+  const catalog = pluginCatalog();
+  const log = createLogger({ level: process.env['PES_TEST_LOG'] === '1' ? 'debug' : 'silent' });
+  const notices: Notice[] = [];
+  const routed = new RoutedNotices(log);
+  routed.attach({ mattermost: recordingTarget(notices), matrix: recordingTarget(notices) });
+  const site = new ScriptedSite();
+  const jobs = new SqliteJobStore(db);
+  const platform: Platform = {
+    ...fakePlatform({
+      moodle: {
+        service: 'moodle',
+        state: 'up',
+        containers: [
+          {
+            name: 'moodle-web',
+            id: 'c1',
+            state: options.state ?? 'running',
+            health: 'none',
+            image: 'moodle',
+            tag: '4.5',
+            startedAt: new Date('2026-12-01T00:00:00Z'),
+            restartCount: 0,
+          },
+        ],
+      },
+    }),
+    exec: (_container, argv, execOptions, signal) =>
+      site.exec(
+        argv,
+        {
+          ...(execOptions.user === undefined ? {} : { user: execOptions.user }),
+          ...(execOptions.stdin === undefined ? {} : { stdin: execOptions.stdin }),
+        },
+        signal ?? new AbortController().signal,
+      ),
+  };
+  let saved = new Map<string, number>();
+  const restored: string[] = [];
+  const report: BackupReport = {
+    service: 'moodle',
+    job: '1-20261207T010000Z',
+    sources: [
+      {
+        source: 'postgres:moodle',
+        snapshotId: 'abc12345',
+        bytes: 1,
+        sha256: 'x',
+        files: undefined,
+        bytesAdded: 1,
+        durationMs: 1,
+      },
+    ],
+    removed: [],
+    retentionError: undefined,
+    earlier: [],
+    durationMs: 1,
+  };
+  const refuse = (): Promise<never> => Promise.reject(new Error('not part of this fake'));
+  const backups: BackupService = {
+    sources: () => [],
+    backup: () => {
+      saved = new Map(site.db);
+      return Promise.resolve(report);
+    },
+    snapshots: refuse,
+    files: refuse,
+    verify: refuse,
+    unlock: refuse,
+    prune: refuse,
+    planRestore: (_service, ref) => {
+      const plan: RestorePlan = {
+        service: 'moodle',
+        ref,
+        job: report.job,
+        items: [
+          {
+            source: 'postgres:moodle',
+            kind: 'database',
+            snapshotId: ref,
+            time: new Date(),
+            bytes: 1,
+            state: 'complete',
+          },
+          {
+            source: 'volume:moodledata',
+            kind: 'volume',
+            snapshotId: 'def45678',
+            time: new Date(),
+            bytes: 1,
+            state: 'complete',
+          },
+        ],
+        untouched: [],
+      };
+      return Promise.resolve(plan);
+    },
+    restore: (_service, plan) => {
+      restored.push(...plan.items.map((i) => i.source));
+      site.db = new Map(saved);
+      return Promise.resolve({ plan, safetySnapshot: undefined, restored: [], durationMs: 1 });
+    },
+  };
+  const wiring = wirePlugins({
+    config: {
+      desk: {
+        service: 'moodle',
+        root: '/var/www/html',
+        directoryUrl: url,
+        policy: { roles: ['admin'], count: 2, ttlMs: 72 * 3_600_000, room: admins },
+      },
+      commandRules: [],
+    },
+    catalog,
+    db,
+    log,
+    notices: routed,
+    pkg,
+    download: () => Promise.resolve(zip),
+  });
+  if (wiring.desk === undefined) throw new Error('no desk');
+  const bot = new Bot({
+    catalog,
+    registry: new Registry(commands),
+    jobs,
+    audit: new SqliteAuditLog(db),
+    confirmations: new SqliteConfirmationStore(db),
+    platform: () => platform,
+    backups,
+    plugins: wiring.desk,
+    interpret: wiring.interpret,
+    log,
+  });
+  wiring.attachInvoke((invocation, sink) => bot.invoke(invocation, sink));
+  const say = (actorId: string, text: string, extra: Partial<Invocation> = {}): Promise<Outcome> =>
+    bot.invoke(
+      {
+        actorId,
+        room: { id: `mattermost:dm${actorId.split(':')[1] ?? ''}` },
+        source: 'mattermost',
+        text,
+        ...extra,
+      },
+      { reply: () => undefined, progress: () => undefined, confirm: { kind: 'pending' } },
+    );
+  return { bot, site, notices, say, restored, jobs };
+}
+
+async function approved(b: ReturnType<typeof bed>): Promise<Outcome> {
+  await b.say('mattermost:teacher1', 'установите, пожалуйста, плагин посещаемости', {
+    locale: 'ru',
+  });
+  await b.say('mattermost:teacher2', 'please install mod_attendance', { locale: 'en' });
+  await b.say('mattermost:admin1', 'plugin approve 1', { room: { id: admins } });
+  return b.say('mattermost:admin2', 'plugin approve 1', { room: { id: admins } });
+}
+
+describe('an approved request is installed', () => {
+  it('teacher asks → two approvals → installed as a job without a second confirmation → teachers told', async () => {
+    const b = bed();
+    const second = await approved(b);
+    expect(second.status, second.message.text).toBe('ok');
+    expect(second.message.text).toContain('mod_attendance r2024100300 installed');
+    expect(b.site.db.get('mod_attendance')).toBe(2024100300);
+    expect(b.site.maintenance).toBe(false);
+    // One job, on the moodle lock, run as the approver who completed the approval.
+    const [job] = b.jobs.list({ limit: 10, activeOnly: false });
+    expect(job).toMatchObject({
+      command: 'plugin-install',
+      lockKey: 'moodle',
+      actor: 'mattermost:admin2',
+      state: 'succeeded',
+    });
+    const told = (actor: string) =>
+      b.notices.find((n) => n.key === `plugin-request:1:installed:${actor}`)?.message.text;
+    expect(told('mattermost:teacher1')).toBe(
+      'Плагин Attendance по вашей заявке №1 установлен на наш Moodle (версия r2024100300).',
+    );
+    expect(told('mattermost:teacher2')).toBe(
+      'The plugin Attendance you asked for (#1) is installed on our Moodle (version r2024100300).',
+    );
+    const card = b.notices.filter((n) => n.key === 'plugin-request:1' && n.room === admins).at(-1);
+    expect(card?.message.text).toContain('Approved and installed.');
+    expect(
+      b.notices.find((n) => n.key === 'plugin-request:1:install-progress' && n.kind === 'edit')
+        ?.room,
+    ).toBe(admins);
+    // Rejecting an installed request: one line, nothing changed.
+    const reject = await b.say('mattermost:admin3', 'plugin reject 1', { room: { id: admins } });
+    expect(reject.status).not.toBe('ok');
+    expect(reject.errorCode).toBe('approval-closed');
+    expect(b.site.db.get('mod_attendance')).toBe(2024100300);
+  });
+
+  it('a failed install tells the teachers and the admins why, each in one line', async () => {
+    const b = bed();
+    b.site.faults = { upgradeFailsHalfway: true };
+    const second = await approved(b);
+    expect(second.message.text).toContain('was not installed');
+    expect(b.restored).toEqual(['postgres:moodle']);
+    expect(b.site.db.has('mod_attendance')).toBe(false);
+    expect(b.site.folderOf('mod_attendance')).toEqual([]);
+    expect(b.site.maintenance).toBe(false);
+    const failed = (actor: string) =>
+      b.notices.find((n) => n.key === `plugin-request:1:failed:${actor}`)?.message.text;
+    expect(failed('mattermost:teacher1')).toBe(
+      'Плагин Attendance по вашей заявке №1 установить не удалось: admin/cli/upgrade.php завершился с кодом 1: Default exception handler: dependencies check failed. Moodle работает как прежде.',
+    );
+    expect(failed('mattermost:teacher2')).toContain(
+      'could not be installed: admin/cli/upgrade.php exited with 1',
+    );
+    const toAdmins = b.notices.find((n) => n.key === 'plugin-request:1:failed:admins');
+    expect(toAdmins?.room).toBe(admins);
+    expect((toAdmins?.message.text ?? '').split('\n')).toHaveLength(1);
+    expect(toAdmins?.message.text).toContain('The database was put back');
+  });
+});
+
+describe('bad input: one line each, nothing changed', () => {
+  const admin = (b: ReturnType<typeof bed>, text: string) =>
+    b.say('local:root', text, { room: { id: 'terminal' }, source: 'terminal', preconfirmed: true });
+
+  it('a component that is not type_name', async () => {
+    const b = bed();
+    const out = await admin(b, 'plugin-install moodle attendance');
+    expect(out.errorCode).toBe('plugin-component-invalid');
+    expect(b.site.calls.filter((c) => c.argv[0] !== 'cat' && c.argv[0] !== 'test')).toEqual([]);
+  });
+
+  it('an unknown plugin', async () => {
+    const b = bed();
+    const out = await admin(b, 'plugin-install moodle mod_nothing');
+    expect(out.errorCode).toBe('plugin-unknown');
+    expect((out.message.text ?? '').split('\n')[0]).toBe(
+      'The Moodle plugins directory has no plugin mod_nothing.',
+    );
+    // Refused in the job before its backup: nothing ran in the container but reads.
+    expect(b.site.calls.filter((c) => c.argv[0] !== 'cat' && c.argv[0] !== 'test')).toEqual([]);
+  });
+
+  it('another job holds moodle', async () => {
+    const b = bed();
+    b.jobs.create({
+      command: 'backup',
+      text: 'backup moodle',
+      actor: 'local:root',
+      room: 'terminal',
+      service: 'moodle',
+      lockKey: 'moodle',
+    });
+    const out = await admin(b, 'plugin-install moodle mod_attendance');
+    expect(out.errorCode).toBe('service-busy');
+    expect(b.site.calls).toEqual([]);
+  });
+
+  it('the Moodle container is not running', async () => {
+    const b = bed({ state: 'exited' });
+    const out = await admin(b, 'plugin-install moodle mod_attendance');
+    expect(out.errorCode).toBe('plugin-install-not-running');
+    expect(b.site.calls).toEqual([]);
+  });
+
+  it('removing a plugin that is not there', async () => {
+    const b = bed();
+    const out = await admin(b, 'plugin-remove moodle mod_attendance');
+    expect(out.errorCode).toBe('plugin-not-installed');
+    expect(b.site.maintenance).toBe(false);
+  });
+
+  it('plugin-remove of an installed plugin: backup, uninstall as the web user, folder gone', async () => {
+    const b = bed();
+    b.site.installPlugin('mod_attendance', 2023100900);
+    const out = await admin(b, 'plugin-remove moodle mod_attendance');
+    expect(out.status, out.message.text).toBe('ok');
+    expect(b.site.db.has('mod_attendance')).toBe(false);
+    expect(b.site.folderOf('mod_attendance')).toEqual([]);
+    expect(b.site.maintenance).toBe(false);
+    const uninstall = b.site.calls.find((c) => c.argv[1]?.endsWith('uninstall_plugins.php'));
+    expect(uninstall).toMatchObject({
+      argv: [
+        'php',
+        '/var/www/html/admin/cli/uninstall_plugins.php',
+        '--plugins=mod_attendance',
+        '--run',
+      ],
+      user: 'www-data',
+    });
+  });
+
+  it('plugin-install asks for a confirmation that says what it will do', async () => {
+    const b = bed();
+    const out = await b.say('mattermost:admin1', 'plugin-install moodle mod_attendance', {
+      room: { id: admins },
+    });
+    expect(out.status).toBe('pending');
+    expect(b.site.maintenance).toBe(false);
+    expect(b.site.db.has('mod_attendance')).toBe(false);
+  });
+});
