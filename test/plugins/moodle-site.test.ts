@@ -205,7 +205,7 @@ describe('the Moodle site of the installer tests (real engine, real PHP)', () =>
   );
 
   it(
-    'an install.php that fails half-way exits 1 and leaves the database touched, as Moodle does; a second run then sees nothing to do',
+    'an install.php that fails half-way exits 1 and leaves the database touched, as Moodle does; a second run succeeds over it',
     async () => {
       const s = await site();
       const before = await siteState(s);
@@ -226,9 +226,17 @@ describe('the Moodle site of the installer tests (real engine, real PHP)', () =>
       // Moodle records the version before running install.php, with installrunning set.
       expect(after.versions['local_halfway']).toBe('2024120100');
       expect(after.settings).toContainEqual(['local_halfway', 'installrunning', '1']);
+      // A second run finds the version recorded and the recovery function absent: it succeeds
+      // and leaves the half-made install as it is. Exit 0 proves nothing about the plugin.
       const second = await s.cli('upgrade.php', ['--non-interactive']);
       expect(second.exitCode).toBe(0);
-      expect(second.stderr).toContain('No upgrade needed');
+      expect(second.stdout).toContain('completed successfully');
+      const later = await siteState(s);
+      expect(later.rows).toEqual(after.rows);
+      expect(later.settings).toContainEqual(['local_halfway', 'installrunning', '1']);
+      // Removing the folder without putting the database back: Moodle sees changed code.
+      await s.exec(['rm', '-rf', `${s.root}/local/halfway`]);
+      expect((await s.cli('upgrade.php', ['--non-interactive', '--is-pending'])).exitCode).toBe(2);
     },
     slow,
   );

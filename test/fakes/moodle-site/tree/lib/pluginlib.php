@@ -194,14 +194,3 @@ function mini_can_uninstall($info, array $plugins) {
     }
     return true;
 }
-
-/** Does any plugin differ from what the database recorded (moodle_needs_upgrading())? */
-function mini_plugins_need_upgrading() {
-    foreach (mini_plugins() as $info) {
-        $status = mini_plugin_status($info);
-        if ($status !== PLUGIN_STATUS_UPTODATE && $status !== PLUGIN_STATUS_MISSING) {
-            return true;
-        }
-    }
-    return false;
-}

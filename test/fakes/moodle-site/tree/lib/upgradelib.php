@@ -47,19 +47,37 @@ function upgrade_noncore($verbose) {
     foreach (mini_plugin_types() as $type => $typedir) {
         upgrade_plugins($type, $typedir, $verbose);
     }
+    // "Mark the site as upgraded": only once every plugin went through.
     set_config('allversionshash', mini_all_versions_hash());
     purge_all_caches();
 }
 
+/**
+ * core_component::get_all_versions_hash(): the versions on disk of the core and of every
+ * plugin. Moodle decides whether an upgrade is due by comparing it with the one stored at the
+ * last upgrade (moodle_needs_upgrading()), not by reading config_plugins: a plugin folder
+ * added or removed changes it, a database changed under the same code does not.
+ */
 function mini_all_versions_hash() {
     global $CFG;
-    $versions = ['core' => $CFG->version];
-    foreach (mini_plugins() as $component => $info) {
-        if ($info->versiondisk !== null) {
-            $versions[$component] = $info->versiondisk;
+    $version = null;
+    include($CFG->dirroot . '/version.php');
+    $versions = ['core' => $version];
+    foreach (mini_plugin_types() as $type => $typedir) {
+        foreach (mini_plugin_list($type, $typedir) as $name => $dir) {
+            $versions["{$type}_{$name}"] = mini_load_version_php($dir)->version;
         }
     }
     return sha1(serialize($versions));
+}
+
+/** moodle_needs_upgrading() (lib/moodlelib.php). */
+function moodle_needs_upgrading() {
+    global $CFG;
+    if (empty($CFG->version) || empty($CFG->allversionshash)) {
+        return true;
+    }
+    return mini_all_versions_hash() !== $CFG->allversionshash;
 }
 
 /**
@@ -157,8 +175,7 @@ function mini_part_end($component, $verbose) {
  * uninstall_plugin() (lib/adminlib.php): the plugin's db/uninstall.php hook, its tables (here:
  * its rows in plugin_data), every config_plugins row of the component; caches purged. The
  * plugin's folder stays: core_plugin_manager::uninstall_plugin() removes data only (the web
- * UI removes the folder in a separate step, remove_plugin_folder()); a folder left behind is
- * installed again by the next upgrade.
+ * UI removes the folder in a separate step, remove_plugin_folder()).
  */
 function uninstall_plugin($info) {
     global $DB;
@@ -173,5 +190,8 @@ function uninstall_plugin($info) {
     $DB->delete_records('plugin_data', ['component' => $component]);
     $DB->delete_records('config_plugins', ['plugin' => $component]);
     purge_all_caches();
+    // "Invalidate the hash used for upgrade detections": a folder left behind is installed
+    // again by the next upgrade.
+    set_config('allversionshash', '');
     echo "++ Success ++\n";
 }

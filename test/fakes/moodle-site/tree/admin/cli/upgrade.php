@@ -1,6 +1,7 @@
 <?php
 // admin/cli/upgrade.php, in the order Moodle runs it: core version.php below the database's
-// version → "downgradedcore" (exit 1); nothing to do → "No upgrade needed…" (exit 0);
+// version → "downgradedcore" (exit 1); the code's versions hashed as at the last upgrade
+// (moodle_needs_upgrading()) → "No upgrade needed…" (exit 0);
 // --is-pending → "An upgrade is pending" (exit 2); all_plugins_ok() failing → "Dependencies
 // check failed for …" and "You must solve all the plugin requirements…" (exit 1); without
 // --non-interactive a yes/no question; then upgrade_noncore(), whose exceptions (a plugin
@@ -50,7 +51,7 @@ if ($version < $CFG->version) {
 $oldversion = "$CFG->release ($CFG->version)";
 $newversion = "$release ($version)";
 
-if ((float) $version <= (float) $CFG->version && !mini_plugins_need_upgrading()) {
+if (!moodle_needs_upgrading()) {
     cli_error("No upgrade needed for the installed version $newversion. Thanks for coming anyway!", 0);
 }
 
