@@ -17,11 +17,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
+import fc from 'fast-check';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { extractArgv, tarOf, ustarName } from '../../src/plugins/package/tar.ts';
 import type { UnpackedPlugin } from '../../src/plugins/package/types.ts';
 import { unpackPlugin } from '../../src/plugins/package/unpack.ts';
 import { makeZip, pluginFiles, pluginZip } from '../fakes/moodle-plugins/zips.ts';
+import { fuzz, fuzzTimeout } from '../fuzz/fuzz.ts';
 
 interface Run {
   readonly code: number | null;
@@ -219,6 +221,89 @@ describe('tarOf', () => {
     expect(result.stderr).toContain("Member name contains '..'");
     expect(existsSync(join(dir, 'escape'))).toBe(false);
   });
+
+  it('names at the ustar limits come back whole: a 100-byte name, a 155-byte prefix', async () => {
+    const a = `attendance/${'a'.repeat(47)}`;
+    const b = `${a}/${'b'.repeat(48)}`;
+    const prefix = `${b}/${'c'.repeat(47)}`;
+    expect(Buffer.byteLength(prefix)).toBe(155);
+    const name = `${'n'.repeat(96)}.php`;
+    const path = `${prefix}/${name}`;
+    expect(ustarName(path)).toEqual({ prefix, name });
+    expect(ustarName(`${prefix}x/${name}`)).toBeUndefined();
+    expect(ustarName(`attendance/${'n'.repeat(101)}`)).toBeUndefined();
+    const plugin: UnpackedPlugin = {
+      component,
+      root: 'attendance',
+      entries: [
+        { path: 'attendance', kind: 'dir', mode: 0o755 },
+        { path: a, kind: 'dir', mode: 0o755 },
+        { path: b, kind: 'dir', mode: 0o755 },
+        { path: prefix, kind: 'dir', mode: 0o755 },
+        { path, kind: 'file', mode: 0o644, data: Buffer.from('edge') },
+      ],
+    };
+    const typeDir = join(dir, 'mod');
+    mkdirSync(typeDir);
+    const result = await run(extractArgv(typeDir), await tarBytes(plugin));
+    expect(result.stderr).toBe('');
+    expect(readFileSync(join(typeDir, path), 'utf8')).toBe('edge');
+  });
+
+  it(
+    'GNU tar reads back every name and byte of random plugins (Unicode, deep paths, sizes)',
+    async () => {
+      const segment = fc.oneof(
+        fc.stringMatching(/^[a-z0-9_.-]{1,12}$/).filter((p) => p !== '.' && p !== '..'),
+        fc.constantFrom('café', 'Ωμέγα', 'файл', '日本語', 'x'.repeat(60), 'é'.repeat(40)),
+      );
+      const plugins = fc
+        .uniqueArray(
+          fc.record({
+            parts: fc.array(segment, { minLength: 1, maxLength: 5 }),
+            data: fc.uint8Array({ maxLength: 1500 }),
+          }),
+          { maxLength: 6, selector: (f) => f.parts.join('/') },
+        )
+        .map((files) => {
+          const entries = new Map<string, UnpackedPlugin['entries'][number]>();
+          entries.set('attendance', { path: 'attendance', kind: 'dir', mode: 0o755 });
+          const fileSet = new Set(files.map((f) => `attendance/${f.parts.join('/')}`));
+          for (const f of files) {
+            const path = `attendance/${f.parts.join('/')}`;
+            const parents = f.parts
+              .slice(0, -1)
+              .map((_, i) => `attendance/${f.parts.slice(0, i + 1).join('/')}`);
+            // A name that is a folder for one file and a file itself is not a plugin: skip it.
+            if (parents.some((p) => fileSet.has(p)) || ustarName(path) === undefined) continue;
+            for (const p of parents) entries.set(p, { path: p, kind: 'dir', mode: 0o755 });
+            entries.set(path, { path, kind: 'file', mode: 0o644, data: Buffer.from(f.data) });
+          }
+          const sorted = [...entries.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
+          return { component, root: 'attendance', entries: sorted } satisfies UnpackedPlugin;
+        });
+      let n = 0;
+      await fuzz(
+        'tar read back by GNU tar',
+        plugins,
+        async (plugin) => {
+          const typeDir = join(dir, `mod${n++}`);
+          mkdirSync(typeDir);
+          const result = await run(extractArgv(typeDir), await tarBytes(plugin));
+          expect(result.stderr).toBe('');
+          expect(result.code).toBe(0);
+          for (const entry of plugin.entries) {
+            const at = join(typeDir, entry.path);
+            if (entry.kind === 'dir') expect(lstatSync(at).isDirectory(), entry.path).toBe(true);
+            else
+              expect(readFileSync(at).equals(entry.data ?? Buffer.alloc(0)), entry.path).toBe(true);
+          }
+        },
+        { runs: 40 },
+      );
+    },
+    fuzzTimeout(500, 40),
+  );
 
   it('extractArgv wants an absolute type directory and uses no shell', () => {
     expect(() => extractArgv('mod')).toThrow();
