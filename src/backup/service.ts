@@ -82,8 +82,11 @@ export class EngineBackupService implements BackupService {
   }
 
   #sources(service: ServiceDefinition, only: BackupScope | undefined): BackupSource[] {
-    // A service on a cluster has no volumes or databases of its own here yet.
-    if (service.platform === 'kubernetes') {
+    // A service on a cluster backs up the claims it names (claim pods, src/platforms/
+    // kubernetes/claim-site.ts); one that names none is refused as before.
+    const named =
+      service.volumes.length + service.databases.length + (service.backup?.commands ?? []).length;
+    if (service.platform === 'kubernetes' && named === 0) {
       throw new UserError('kubernetes-not-supported', { verb: 'backup' });
     }
     const sources = this.#deps.plan(service).sources.filter((s) => inScope(s.id, only));

@@ -151,10 +151,12 @@ export function claimPodSpec(request: ClaimPodRequest): ClaimPodObject {
           // Idle until the bot's exec'd commands are done and it deletes the pod.
           command: ['sleep', String(request.deadlineSeconds)],
           workingDir: dataPath,
-          // Where restic and borg keep their caches: the root file system is read-only.
+          // Where restic and borg keep their caches and temporary packs: the root file
+          // system is read-only.
           env: [
             { name: 'HOME', value: cachePath },
             { name: 'XDG_CACHE_HOME', value: cachePath },
+            { name: 'TMPDIR', value: cachePath },
           ],
           securityContext: {
             allowPrivilegeEscalation: false,

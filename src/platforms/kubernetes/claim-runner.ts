@@ -33,6 +33,18 @@ const plainVariables = new Set([
   'BORG_DISPLAY_PASSPHRASE',
 ]);
 
+/**
+ * Places on the bot's own machine (caches, borg's security files): they mean nothing in the
+ * pod, whose caches are in its own emptyDir (HOME and XDG_CACHE_HOME, claim-pod-spec.ts).
+ */
+const localOnly = new Set([
+  'RESTIC_CACHE_DIR',
+  'BORG_BASE_DIR',
+  'BORG_CACHE_DIR',
+  'BORG_CONFIG_DIR',
+  'BORG_SECURITY_DIR',
+]);
+
 const repositoryVariable = { restic: 'RESTIC_REPOSITORY', borg: 'BORG_REPO' } as const;
 
 const defaultStdoutLimit = 64 * 1024 * 1024;
@@ -47,7 +59,11 @@ export interface ClaimRunnerSettings {
 
 /** The argv that runs `command` with its plain variables; refuses any other variable. */
 export function claimArgv(command: EngineCommand, settings: ClaimRunnerSettings): string[] {
-  const env: Record<string, string> = { ...command.env, ...command.passwordOnStdin };
+  const env: Record<string, string> = Object.fromEntries(
+    Object.entries({ ...command.env, ...command.passwordOnStdin }).filter(
+      ([name]) => !localOnly.has(name),
+    ),
+  );
   if (settings.repositoryInClaim !== undefined) {
     const inside = settings.repositoryInClaim.replace(/^\/+|\/+$/g, '');
     env[repositoryVariable[command.program]] =

@@ -10,7 +10,7 @@ import { UserError } from '../../core/errors.ts';
 import type { VolumeFiles } from '../../core/platform.ts';
 import type { KubeClients } from './client.ts';
 import { placeClaimPod, readClaim, runAsOf } from './claim-placement.ts';
-import type { RunAs } from './claim-pod-spec.ts';
+import { claimPodLabel, type RunAs } from './claim-pod-spec.ts';
 import { claimSite, type ClaimAccessSettings } from './claim-site.ts';
 import { createScratchClaim, deleteScratchClaim, type ScratchClaim } from './scratch-claim.ts';
 import { requireWorkload } from './workload-api.ts';
@@ -74,7 +74,9 @@ export class ClaimVolumes {
           throw error;
         }
         const pods = await clients.core.listNamespacedPod({ namespace });
+        // The bot's own claim pods are not another service's.
         const users = pods.items
+          .filter((p) => p.metadata?.labels?.[claimPodLabel] === undefined)
           .filter((p) =>
             (p.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === volume),
           )

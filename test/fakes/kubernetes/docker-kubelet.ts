@@ -35,6 +35,14 @@ export interface DockerKubeletOptions {
   readonly labels?: Readonly<Record<string, string>>;
   /** Real milliseconds between two looks at a pod's containers (default 200). */
   readonly pollMs?: number;
+  /**
+   * The nodes this kubelet serves (default one, `fake-node`). A pod without `nodeName` is
+   * bound to the first; a pod created with the `nodeName` of a node not served here is left
+   * alone (Pending, no status), as on a cluster where that node is gone.
+   */
+  readonly nodes?: readonly string[];
+  /** A busybox image the kubelet applies a pod's fsGroup to its volumes with. */
+  readonly helperImage?: string;
 }
 
 interface ContainerRun {
@@ -42,6 +50,8 @@ interface ContainerRun {
   readonly image: string;
   id: string | undefined;
   pullFailed: boolean;
+  /** Why the kubelet did not make the container (CreateContainerConfigError). */
+  configError?: string;
   /**
    * The last exit seen while the container was down: once the engine restarts it, its
    * inspect says ExitCode 0, and a kubelet keeps the terminated state as lastState.
@@ -54,6 +64,10 @@ interface PodRun {
   readonly namespace: string;
   readonly name: string;
   readonly containers: ContainerRun[];
+  /** restartPolicy Never: a container that exits ends the pod (Succeeded or Failed). */
+  readonly restartNever: boolean;
+  /** Waiting for its volumes to attach: containers not made yet (ContainerCreating). */
+  attaching: boolean;
   stopped: boolean;
   done: Promise<void>;
 }
@@ -78,6 +92,8 @@ export class DockerKubelet implements Kubelet {
   readonly #docker: Docker;
   readonly #labels: Readonly<Record<string, string>>;
   readonly #pollMs: number;
+  readonly #nodes: readonly string[];
+  readonly #helperImage: string;
   readonly #pods = new Map<string, PodRun>();
   /** Container removals under way: a claim's volume goes only after them. */
   readonly #removals = new Set<Promise<void>>();
@@ -89,6 +105,8 @@ export class DockerKubelet implements Kubelet {
     this.#docker = options.docker;
     this.#labels = options.labels ?? {};
     this.#pollMs = options.pollMs ?? 200;
+    this.#nodes = options.nodes ?? [NODE_NAME];
+    this.#helperImage = options.helperImage ?? 'pes-test/busybox:1';
   }
 
   /** The Docker volume of a claim: one per claim object (its uid), so a new claim is empty. */
@@ -120,8 +138,13 @@ export class DockerKubelet implements Kubelet {
   podChanged(host: KubeletHost, type: EventType, pod: JsonObject): void {
     this.#watchClaims(host);
     const key = `${namespaceOf(pod)}/${nameOf(pod)}`;
+    const bound = str(at(pod, 'spec', 'nodeName')) ?? '';
+    // Bound to a node no kubelet here serves: nothing runs it.
+    if (type === 'ADDED' && bound !== '' && !this.#nodes.includes(bound)) return;
     if (type === 'ADDED' && !this.#pods.has(key)) {
       const run: PodRun = {
+        restartNever: str(at(pod, 'spec', 'restartPolicy')) === 'Never',
+        attaching: false,
         namespace: namespaceOf(pod),
         name: nameOf(pod),
         containers: list(at(pod, 'spec', 'containers'))
@@ -185,6 +208,185 @@ export class DockerKubelet implements Kubelet {
     return byVolume;
   }
 
+  /**
+   * Waits until every ReadWriteOnce claim of the pod is free of pods on other nodes: such a
+   * volume attaches to one node at a time, and the attach/detach controller says so in a
+   * FailedAttachVolume event while the pod waits in ContainerCreating (Persistent Volumes,
+   * "Access Modes"). False when the pod was deleted meanwhile.
+   */
+  async #attach(host: KubeletHost, pod: JsonObject, node: string, run: PodRun): Promise<boolean> {
+    const namespace = namespaceOf(pod);
+    const claimNames = list(at(pod, 'spec', 'volumes'))
+      .filter(isObject)
+      .flatMap((v) => {
+        const name = str(at(v, 'persistentVolumeClaim', 'claimName'));
+        return name === undefined ? [] : [name];
+      });
+    let told = false;
+    while (!run.stopped) {
+      const holders = claimNames.flatMap((claimName) => {
+        const claim = host.store.get(claims, namespace, claimName);
+        const modes = strings(at(claim, 'spec', 'accessModes'));
+        if (modes.includes('ReadWriteMany') || modes.includes('ReadOnlyMany')) return [];
+        return host.store
+          .list(pods, namespace)
+          .filter(
+            (p) =>
+              nameOf(p) !== run.name &&
+              this.#pods.has(`${namespace}/${nameOf(p)}`) &&
+              (str(at(p, 'spec', 'nodeName')) ?? node) !== node &&
+              list(at(p, 'spec', 'volumes')).some(
+                (v) => at(v, 'persistentVolumeClaim', 'claimName') === claimName,
+              ),
+          )
+          .map((p) => ({ claim, pod: nameOf(p) }));
+      });
+      const first = holders[0];
+      if (first === undefined) {
+        run.attaching = false;
+        return true;
+      }
+      if (!told) {
+        told = true;
+        run.attaching = true;
+        recordEvent(
+          host.store,
+          host.clock,
+          pod,
+          'Warning',
+          'FailedAttachVolume',
+          `Multi-Attach error for volume "pvc-${str(at(first.claim, 'metadata', 'uid')) ?? ''}" Volume is already used by pod(s) ${holders.map((h) => h.pod).join(', ')}`,
+          'attachdetach-controller',
+        );
+        host.store.mutate(
+          pods,
+          run.namespace,
+          run.name,
+          (p) => {
+            p.status = {
+              phase: 'Pending',
+              conditions: [{ type: 'PodScheduled', status: 'True' }],
+              containerStatuses: run.containers.map((c) => ({
+                name: c.name,
+                image: c.image,
+                imageID: '',
+                ready: false,
+                started: false,
+                restartCount: 0,
+                state: { waiting: { reason: 'ContainerCreating' } },
+                lastState: {},
+              })),
+            };
+          },
+          { status: true },
+        );
+      }
+      await sleep(this.#pollMs);
+    }
+    return false;
+  }
+
+  /**
+   * A pod's fsGroup on the claims it mounts read-write, as the kubelet does for volumes that
+   * support ownership management with the default fsGroupChangePolicy Always (Configure a
+   * Security Context for a Pod, "fsGroup"): every file's group becomes fsGroup, group
+   * read-write is added, and directories get the setgid bit so new files inherit the group.
+   */
+  async #applyFsGroup(pod: JsonObject, volumes: ReadonlyMap<string, string>): Promise<void> {
+    const fsGroup = at(pod, 'spec', 'securityContext', 'fsGroup');
+    if (typeof fsGroup !== 'number') return;
+    const writable = list(at(pod, 'spec', 'volumes'))
+      .filter(isObject)
+      .filter((v) => at(v, 'persistentVolumeClaim', 'readOnly') !== true)
+      .flatMap((v) => {
+        const volume = volumes.get(str(v.name) ?? '');
+        return volume === undefined ? [] : [volume];
+      });
+    for (const volume of writable) {
+      const helper = await this.#docker.createContainer({
+        Image: this.#helperImage,
+        // The group is an argument ($1), not part of the script.
+        Cmd: [
+          'sh',
+          '-c',
+          'chgrp -R "$1" /v && chmod -R g+rwX /v && find /v -type d -exec chmod g+s {} +',
+          'fsgroup',
+          String(fsGroup),
+        ],
+        Labels: { ...this.#labels },
+        HostConfig: {
+          NetworkMode: 'none',
+          Mounts: [{ Type: 'volume', Source: volume, Target: '/v' }],
+        },
+      });
+      try {
+        await helper.start();
+        const exit = (await helper.wait()) as { StatusCode: number };
+        if (exit.StatusCode !== 0)
+          throw new Error(`fsGroup ${fsGroup} on ${volume}: exit ${exit.StatusCode}`);
+      } finally {
+        await helper.remove({ force: true }).catch(() => undefined);
+      }
+    }
+  }
+
+  /**
+   * The container's security context as the engine's settings (API reference,
+   * SecurityContext and PodSecurityContext; the container's fields win): user and group,
+   * supplemental groups and fsGroup as added groups, capabilities, a read-only root, no
+   * privilege escalation. runAsNonRoot with a container that would run as root is the
+   * kubelet's CreateContainerConfigError, with its words.
+   */
+  async #securityConfig(
+    pod: JsonObject,
+    spec: JsonObject,
+    image: string,
+  ): Promise<{ user: string | undefined; host: Docker.HostConfig } | string> {
+    const podLevel = isObject(at(pod, 'spec', 'securityContext'))
+      ? (at(pod, 'spec', 'securityContext') as JsonObject)
+      : {};
+    const own = isObject(spec.securityContext) ? spec.securityContext : {};
+    const num = (key: string): number | undefined => {
+      const v = own[key] ?? podLevel[key];
+      return typeof v === 'number' ? v : undefined;
+    };
+    const runAsUser = num('runAsUser');
+    const runAsGroup = num('runAsGroup');
+    const nonRoot = (own.runAsNonRoot ?? podLevel.runAsNonRoot) === true;
+    if (nonRoot) {
+      const imageUser =
+        runAsUser === undefined
+          ? ((await this.#docker.getImage(image).inspect()).Config.User ?? '')
+          : String(runAsUser);
+      const uid = imageUser.split(':')[0] ?? '';
+      const where = `(pod: "${nameOf(pod)}_${namespaceOf(pod)}(${str(at(pod, 'metadata', 'uid')) ?? ''})", container: ${str(spec.name) ?? ''})`;
+      if (uid === '' || uid === '0' || uid === 'root') {
+        return `container has runAsNonRoot and image will run as root ${where}`;
+      }
+      if (!/^\d+$/.test(uid)) {
+        return `container has runAsNonRoot and image has non-numeric user (${uid}), cannot verify user is non-root ${where}`;
+      }
+    }
+    const groups = [
+      ...(typeof podLevel.fsGroup === 'number' ? [podLevel.fsGroup] : []),
+      ...list(podLevel.supplementalGroups).filter((g): g is number => typeof g === 'number'),
+    ].map(String);
+    const drop = strings(at(own, 'capabilities', 'drop'));
+    const add = strings(at(own, 'capabilities', 'add'));
+    return {
+      user: runAsUser === undefined ? undefined : `${runAsUser}:${runAsGroup ?? 0}`,
+      host: {
+        ...(groups.length > 0 ? { GroupAdd: groups } : {}),
+        ...(drop.length > 0 ? { CapDrop: drop } : {}),
+        ...(add.length > 0 ? { CapAdd: add } : {}),
+        ...(own.readOnlyRootFilesystem === true ? { ReadonlyRootfs: true } : {}),
+        ...(own.allowPrivilegeEscalation === false
+          ? { SecurityOpt: ['no-new-privileges:true'] }
+          : {}),
+      },
+    };
+  }
+
   /** `envFrom` Secrets as KEY=value (a missing optional one adds nothing). */
   #envFrom(host: KubeletHost, pod: JsonObject, spec: JsonObject): string[] {
     return list(spec.envFrom)
@@ -218,12 +420,25 @@ export class DockerKubelet implements Kubelet {
   }
 
   async #run(host: KubeletHost, pod: JsonObject, run: PodRun): Promise<void> {
+    const node = str(at(pod, 'spec', 'nodeName')) ?? '';
+    const nodeName = node === '' ? (this.#nodes[0] ?? NODE_NAME) : node;
     host.store.mutate(pods, run.namespace, run.name, (p) => {
-      if (isObject(p.spec)) p.spec.nodeName = NODE_NAME;
+      if (isObject(p.spec)) p.spec.nodeName = nodeName;
     });
     const specs = list(at(pod, 'spec', 'containers')).filter(isObject);
     const volumes = await this.#claimMounts(host, pod);
     if (volumes === undefined) return;
+    if (!(await this.#attach(host, pod, nodeName, run))) return;
+    await this.#applyFsGroup(pod, volumes);
+    const podVolumes = list(at(pod, 'spec', 'volumes')).filter(isObject);
+    const emptyDirs = new Set(
+      podVolumes.filter((v) => isObject(v.emptyDir)).map((v) => str(v.name) ?? ''),
+    );
+    const readOnlyClaims = new Set(
+      podVolumes
+        .filter((v) => at(v, 'persistentVolumeClaim', 'readOnly') === true)
+        .map((v) => str(v.name) ?? ''),
+    );
     for (const c of run.containers) {
       const spec = specs.find((s) => s.name === c.name) ?? {};
       const exists = await this.#docker
@@ -266,25 +481,55 @@ export class DockerKubelet implements Kubelet {
       ];
       const mounts = list(spec.volumeMounts)
         .filter(isObject)
-        .flatMap((m) => {
-          const source = volumes.get(str(m.name) ?? '');
+        .flatMap((m): Docker.MountSettings[] => {
+          const name = str(m.name) ?? '';
+          const source = volumes.get(name);
           const target = str(m.mountPath);
-          return source === undefined || target === undefined
-            ? []
-            : [{ Type: 'volume' as const, Source: source, Target: target }];
+          if (target === undefined) return [];
+          // An emptyDir is writable by every user of the pod (Volumes, "emptyDir").
+          if (emptyDirs.has(name)) {
+            return [
+              {
+                Type: 'tmpfs',
+                Source: '',
+                Target: target,
+                TmpfsOptions: { SizeBytes: 64 * 1024 * 1024, Mode: 0o1777 },
+              },
+            ];
+          }
+          if (source === undefined) return [];
+          // Read-only when the mount or the claim volume says so (VolumeMount.readOnly,
+          // PersistentVolumeClaimVolumeSource.readOnly).
+          const readOnly = m.readOnly === true || readOnlyClaims.has(name);
+          return [{ Type: 'volume', Source: source, Target: target, ReadOnly: readOnly }];
         });
+      const config = await this.#securityConfig(pod, spec, c.image);
+      if (typeof config === 'string') {
+        c.configError = config;
+        continue;
+      }
+      const workingDir = str(spec.workingDir);
+      const hostname = str(at(pod, 'spec', 'hostname'));
       const created = await this.#docker.createContainer({
         name: `fk-${run.name}-${c.name}-${randomBytes(3).toString('hex')}`,
         Image: c.image,
         ...(command.length > 0 ? { Entrypoint: command } : {}),
         ...(args.length > 0 ? { Cmd: args } : {}),
         Env: env,
+        ...(workingDir === undefined ? {} : { WorkingDir: workingDir }),
+        ...(hostname === undefined ? {} : { Hostname: hostname }),
+        ...(config.user === undefined ? {} : { User: config.user }),
         Labels: {
           ...this.#labels,
           'fake-kubernetes.pod': `${run.namespace}/${run.name}`,
           'fake-kubernetes.container': c.name,
         },
-        HostConfig: { NetworkMode: 'none', RestartPolicy: { Name: 'always' }, Mounts: mounts },
+        HostConfig: {
+          NetworkMode: 'none',
+          RestartPolicy: { Name: run.restartNever ? 'no' : 'always' },
+          Mounts: mounts,
+          ...config.host,
+        },
       });
       c.id = created.id;
       if (run.stopped) return;
@@ -323,7 +568,22 @@ export class DockerKubelet implements Kubelet {
   /** Writes the pod's status from the engine; false when the pod is gone. */
   async #observe(host: KubeletHost, run: PodRun): Promise<boolean> {
     const statuses: JsonObject[] = [];
+    let ended = 0;
+    let failed = 0;
     for (const c of run.containers) {
+      if (c.configError !== undefined) {
+        statuses.push({
+          name: c.name,
+          image: c.image,
+          imageID: '',
+          ready: false,
+          started: false,
+          restartCount: 0,
+          state: { waiting: { reason: 'CreateContainerConfigError', message: c.configError } },
+          lastState: {},
+        });
+        continue;
+      }
       if (c.pullFailed || c.id === undefined) {
         statuses.push({
           name: c.name,
@@ -355,6 +615,31 @@ export class DockerKubelet implements Kubelet {
         };
       }
       const startedAt = info.State.StartedAt.replace(/\.\d+Z$/, 'Z');
+      if (run.restartNever && !running && info.State.Status === 'exited') {
+        // restartPolicy Never: the container stays terminated (Pod lifecycle, "Container
+        // restart policy").
+        ended += 1;
+        if (info.State.ExitCode !== 0) failed += 1;
+        statuses.push({
+          name: c.name,
+          image: c.image,
+          imageID: `docker://${info.Image}`,
+          containerID: `docker://${c.id}`,
+          ready: false,
+          started: false,
+          restartCount: 0,
+          state: {
+            terminated: {
+              exitCode: info.State.ExitCode,
+              reason: info.State.ExitCode === 0 ? 'Completed' : 'Error',
+              startedAt,
+              finishedAt: info.State.FinishedAt.replace(/\.\d+Z$/, 'Z'),
+            },
+          },
+          lastState: {},
+        });
+        continue;
+      }
       statuses.push({
         name: c.name,
         image: c.image,
@@ -388,7 +673,15 @@ export class DockerKubelet implements Kubelet {
     const allReady = statuses.every((s) => s.ready === true);
     const unready = statuses.filter((s) => s.ready !== true).map((s) => str(s.name) ?? '');
     const now = rfc3339(host.clock.now());
-    const pulling = run.containers.some((c) => c.pullFailed);
+    const pulling = run.containers.some((c) => c.pullFailed || c.configError !== undefined);
+    const phase =
+      ended > 0 && ended === run.containers.length
+        ? failed > 0
+          ? 'Failed'
+          : 'Succeeded'
+        : pulling
+          ? 'Pending'
+          : 'Running';
     const updated = host.store.mutate(
       pods,
       run.namespace,
@@ -411,7 +704,7 @@ export class DockerKubelet implements Kubelet {
           return c;
         };
         const status: JsonObject = {
-          phase: pulling ? 'Pending' : 'Running',
+          phase,
           conditions: [
             cond('PodReadyToStartContainers', true),
             cond('Initialized', true),
