@@ -12,6 +12,8 @@ export interface CardContext {
   readonly locale: Locale;
   readonly timeZone: string | undefined;
   readonly nameOf: (actorId: string) => string;
+  /** The bot installs approved requests (else the card says to install by hand). */
+  readonly installing?: boolean;
 }
 
 export function directoryLink(component: string): string {
@@ -87,7 +89,16 @@ export function requestCard(
   return {
     severity: open ? 'warning' : request.state === 'approved' ? 'success' : 'info',
     title: localize(t.cardTitle, locale, params),
-    text: [localize(t.cardState[request.state], locale, params), ...cached].join('\n'),
+    text: [
+      localize(
+        request.state === 'approved' && c.installing === true
+          ? t.cardInstalling
+          : t.cardState[request.state],
+        locale,
+        params,
+      ),
+      ...cached,
+    ].join('\n'),
     fields,
     ...(open
       ? {

@@ -24,7 +24,7 @@ import { quoteValue } from '../core/parse.ts';
 import type { PluginInstallInput, PluginRequestInput, PluginsPort } from '../core/plugins.ts';
 import { nameOf } from '../core/people.ts';
 import { countText } from '../core/plural.ts';
-import { requestCard } from './card.ts';
+import { requestCard, type CardContext } from './card.ts';
 import type { PluginDirectory } from './directory.ts';
 import type { DirectoryPlugin } from './directory-types.ts';
 import {
@@ -499,15 +499,12 @@ export class PluginDesk implements PluginsPort {
     return `plugin-request:${request.id}`;
   }
 
-  #cardContext(locale: Locale): {
-    locale: Locale;
-    timeZone: string | undefined;
-    nameOf: (id: string) => string;
-  } {
+  #cardContext(locale: Locale): CardContext {
     return {
       locale,
       timeZone: this.#d.catalog.timeZone,
       nameOf: (id) => this.#names.get(id) ?? id,
+      installing: this.#d.installer !== undefined,
     };
   }
 

@@ -70,6 +70,10 @@ export const pluginTexts = {
       en: '⌛ Nobody decided in time; it expired {until}.',
     },
   },
+  cardInstalling: {
+    ru: '✅ Одобрена; бот устанавливает плагин.',
+    en: '✅ Approved; the bot is installing the plugin.',
+  },
   // Said to the admins and the teachers once decided.
   installerAbsent: {
     ru: 'Заявка №{id} ({component}) одобрена, но установка через бота пока недоступна: плагин не установлен, заявка остаётся одобренной.',

@@ -177,6 +177,28 @@ describe('plugin-install on a real Moodle site (real engine, real PHP, restic)',
     slow,
   );
 
+  it(
+    'plugin-remove takes the good plugin out again: uninstalled in the database, folder gone, out of maintenance',
+    async () => {
+      const outcome = await bot.invoke(
+        {
+          actorId: 'local:root',
+          room: { id: 'terminal' },
+          source: 'terminal',
+          text: 'plugin-remove moodle local_good',
+          preconfirmed: true,
+        },
+        { reply: () => undefined, progress: () => undefined, confirm: { kind: 'refuse' } },
+      );
+      expect(outcome.status, JSON.stringify(outcome.message)).toBe('ok');
+      const state = await siteState(site);
+      expect(state.versions['local_good']).toBeUndefined();
+      expect(state.folders).not.toContain('local_good');
+      expect(state.maintenance).toBe(false);
+    },
+    slow,
+  );
+
   const failures: readonly [string, RegExp][] = [
     ['local_badmd', /MD5/i],
     ['local_escape', /./],

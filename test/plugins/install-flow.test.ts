@@ -222,6 +222,12 @@ describe('an approved request is installed', () => {
     );
     const card = b.notices.filter((n) => n.key === 'plugin-request:1' && n.room === admins).at(-1);
     expect(card?.message.text).toContain('Approved and installed.');
+    // While it ran, the card said the bot was installing it (not "install by hand").
+    const cards = b.notices.filter((n) => n.key === 'plugin-request:1' && n.room === admins);
+    expect(cards.some((n) => n.message.text?.includes('the bot is installing the plugin'))).toBe(
+      true,
+    );
+    expect(cards.some((n) => n.message.text?.includes('by hand'))).toBe(false);
     expect(
       b.notices.find((n) => n.key === 'plugin-request:1:install-progress' && n.kind === 'edit')
         ?.room,
