@@ -41,6 +41,8 @@ export interface Faults {
   /** tar writes part of the folder, then exits 2. */
   tarFails?: boolean;
   maintenanceOffFails?: boolean;
+  /** uninstall_plugins.php drops the plugin's record, then exits 1. */
+  uninstallFailsHalfway?: boolean;
 }
 
 export class ScriptedSite {
@@ -180,7 +182,9 @@ export class ScriptedSite {
       case 'uninstall_plugins.php': {
         const component = (args[1] ?? '').replace('--plugins=', '');
         this.db.delete(component);
-        return ok();
+        return this.faults.uninstallFailsHalfway
+          ? { exitCode: 1, stdout: '', stderr: 'Error: could not drop table attendance_log' }
+          : ok();
       }
       default:
         return { exitCode: 1, stdout: '', stderr: 'Could not open input file' };
