@@ -13,6 +13,7 @@ import {
 import { UserError } from '../core/errors.ts';
 import type { Text } from '../core/i18n.ts';
 import { compareManifests } from './manifest.ts';
+import { listedExpectation } from './snapshot-listing.ts';
 import type { DrillTarget, Orchestra } from './plan.ts';
 import { drain, pumpSnapshot } from './pump.ts';
 import { reasonTexts } from './reason.ts';
@@ -132,7 +133,8 @@ async function drill(
 
 /**
  * A file-level snapshot: restored by the engine into a scratch volume's directory, then
- * walked and compared with what the bot measured right after the backup (tree-walk.ts).
+ * walked and compared with the engine's listing of the snapshot and the samples recorded at
+ * backup (snapshot-listing.ts, tree-walk.ts).
  */
 async function drillFiles(
   o: Orchestra,
@@ -165,7 +167,10 @@ async function drillFiles(
         reason: 'no manifest recorded',
       };
     }
-    compared = await site.compare(expected, run.signal);
+    // The snapshot's own listing, not the walk after the backup: a file changed while the
+    // engine read it is no loss (snapshot-listing.ts).
+    const listed = await listedExpectation(o.engine, snapshot, expected.samples, run.signal);
+    compared = await site.compare(listed, run.signal);
   } catch (error) {
     if (run.signal.aborted) throw error;
     return {

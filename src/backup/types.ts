@@ -99,6 +99,15 @@ export interface TreeEntry {
   readonly path: string;
   readonly type: TreeEntryType;
   readonly size: number;
+  /** Permission bits with setuid, setgid and sticky (`0o7777`), when the engine lists them. */
+  readonly perm?: number;
+  readonly uid?: number;
+  readonly gid?: number;
+  /**
+   * A hard link borg lists after the first path of the same file: its size reads 0, the
+   * data is under this path (borg 1.2 `list`: mode `h…`, `source`).
+   */
+  readonly hardlinkOf?: string;
 }
 
 export interface BackupEngine {

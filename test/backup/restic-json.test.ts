@@ -118,6 +118,47 @@ describe('file-level snapshots', () => {
       size: 0,
     });
   });
+
+  it("reads a node's permission bits out of Go's file mode, with setuid, setgid and sticky", () => {
+    // restic 0.14 `ls --json` lines (measured): mode is Go's os.FileMode as a number.
+    const file = parseLsLine(
+      '{"name":"f1","type":"file","path":"/f1","uid":0,"gid":0,"size":5000200,"mode":420,"permissions":"-rw-r--r--","struct_type":"node"}',
+    );
+    expect(file).toEqual({ path: 'f1', type: 'file', size: 5000200, perm: 0o644, uid: 0, gid: 0 });
+    // A directory (ModeDir, bit 31) 2750 (ModeSetgid, bit 22) owned by 33:33.
+    const dir = parseLsLine(
+      JSON.stringify({
+        name: 'd',
+        type: 'dir',
+        path: '/d',
+        uid: 33,
+        gid: 33,
+        mode: 2 ** 31 + 2 ** 22 + 0o750,
+        struct_type: 'node',
+      }),
+    );
+    expect(dir).toMatchObject({ perm: 0o2750, uid: 33, gid: 33 });
+    const sticky = parseLsLine(
+      JSON.stringify({
+        name: 't',
+        type: 'dir',
+        path: '/t',
+        mode: 2 ** 31 + 2 ** 20 + 0o777,
+        struct_type: 'node',
+      }),
+    );
+    expect(sticky?.perm).toBe(0o1777);
+    const setuid = parseLsLine(
+      JSON.stringify({
+        name: 's',
+        type: 'file',
+        path: '/s',
+        mode: 2 ** 23 + 0o755,
+        struct_type: 'node',
+      }),
+    );
+    expect(setuid?.perm).toBe(0o4755);
+  });
 });
 
 describe('parseForget', () => {

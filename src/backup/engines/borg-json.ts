@@ -174,7 +174,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function parseListLine(line: string): TreeEntry | undefined {
   const value = parseJson(line);
   if (!isRecord(value)) return undefined;
-  const { path, type, size } = value;
+  const { path, type, size, mode, uid, gid, source } = value;
   if (typeof path !== 'string' || typeof type !== 'string') return undefined;
   const relative = path.replace(/^(?:\.\/+)+/, '').replace(/^\/+/, '');
   if (relative === '' || relative === '.') return undefined;
@@ -187,7 +187,36 @@ export function parseListLine(line: string): TreeEntry | undefined {
         : type === 'l'
           ? 'symlink'
           : 'other';
-  return { path: relative, type: kind, size: typeof size === 'number' ? size : 0 };
+  const perm = typeof mode === 'string' ? modePerm(mode) : undefined;
+  const hardlink =
+    typeof mode === 'string' && mode.startsWith('h') && typeof source === 'string' && source !== ''
+      ? source.replace(/^(?:\.\/+)+/, '').replace(/^\/+/, '')
+      : undefined;
+  return {
+    path: relative,
+    type: kind,
+    size: typeof size === 'number' ? size : 0,
+    ...(perm === undefined ? {} : { perm }),
+    ...(typeof uid === 'number' ? { uid } : {}),
+    ...(typeof gid === 'number' ? { gid } : {}),
+    ...(hardlink === undefined ? {} : { hardlinkOf: hardlink }),
+  };
+}
+
+/** `ls -l`'s mode string (`drwxr-sr-x`, `-rwsr-xr-T`…) as permission bits with the special ones. */
+function modePerm(mode: string): number | undefined {
+  if (mode.length !== 10) return undefined;
+  const at = (i: number): string => mode.charAt(i);
+  let perm = 0;
+  for (let i = 1; i <= 9; i++) {
+    const c = at(i);
+    const special = (i === 3 || i === 6) && (c === 's' || c === 'S');
+    const sticky = i === 9 && (c === 't' || c === 'T');
+    if (c !== '-' && c !== 'S' && c !== 'T') perm |= 1 << (9 - i);
+    if (special) perm |= i === 3 ? 0o4000 : 0o2000;
+    if (sticky) perm |= 0o1000;
+  }
+  return perm;
 }
 
 /** Whether borg's warnings (exit code 1) say a file could not be read. */

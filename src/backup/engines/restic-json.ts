@@ -196,9 +196,24 @@ export function parseLsLine(line: string): TreeEntry | undefined {
   if (typeof path !== 'string' || typeof type !== 'string') return undefined;
   const relative = path.replace(/^\/+/, '');
   if (relative === '') return undefined;
+  const mode = num(value['mode']);
+  const uid = num(value['uid']);
+  const gid = num(value['gid']);
   return {
     path: relative,
     type: type === 'file' || type === 'dir' || type === 'symlink' ? type : 'other',
     size: num(value['size']) ?? 0,
+    ...(mode === undefined ? {} : { perm: goPerm(mode) }),
+    ...(uid === undefined ? {} : { uid }),
+    ...(gid === undefined ? {} : { gid }),
   };
+}
+
+/**
+ * Go's os.FileMode, as restic lists it: permission bits in the low 9, setuid, setgid and
+ * sticky as bits 23, 22 and 20 (Go's io/fs ModeSetuid, ModeSetgid, ModeSticky).
+ */
+function goPerm(mode: number): number {
+  const bit = (n: number): boolean => Math.floor(mode / 2 ** n) % 2 === 1;
+  return (mode % 0o1000) + (bit(23) ? 0o4000 : 0) + (bit(22) ? 0o2000 : 0) + (bit(20) ? 0o1000 : 0);
 }
