@@ -7,12 +7,18 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { BackupReport, BackupStepReporter } from '../../src/core/backup.ts';
+import type {
+  BackupReport,
+  BackupService,
+  BackupStepReporter,
+  RestorePlan,
+} from '../../src/core/backup.ts';
 import { UserError } from '../../src/core/errors.ts';
-import type { ExecResult } from '../../src/core/platform.ts';
+import type { ContainerState, ExecResult, Platform } from '../../src/core/platform.ts';
 import type { InstallJobDeps, InstallStep } from '../../src/plugins/install/install-job.ts';
 import type { ContainerExec } from '../../src/plugins/install/moodle-cli.ts';
 import type { PluginPackage } from '../../src/plugins/install/package-port.ts';
+import { fakePlatform } from '../helpers/bot.ts';
 
 const root = '/var/www/html';
 const coreVersion = `<?php
@@ -307,4 +313,111 @@ export function jobBed(options: {
     undoMs: 60_000,
   };
   return { site, deps, steps, restores, backups, controller };
+}
+
+/** A platform whose one Moodle container is `site` (status and exec; nothing else). */
+export function scriptedPlatform(site: ScriptedSite, state: ContainerState = 'running'): Platform {
+  return {
+    ...fakePlatform({
+      moodle: {
+        service: 'moodle',
+        state: 'up',
+        containers: [
+          {
+            name: 'moodle-web',
+            id: 'c1',
+            state: state,
+            health: 'none',
+            image: 'moodle',
+            tag: '4.5',
+            startedAt: new Date('2026-12-01T00:00:00Z'),
+            restartCount: 0,
+          },
+        ],
+      },
+    }),
+    exec: (_container, argv, execOptions, signal) =>
+      site.exec(
+        argv,
+        {
+          ...(execOptions.user === undefined ? {} : { user: execOptions.user }),
+          ...(execOptions.stdin === undefined ? {} : { stdin: execOptions.stdin }),
+        },
+        signal ?? new AbortController().signal,
+      ),
+  };
+}
+
+/**
+ * Backups at the port: a backup keeps the site's database records, a restore puts them back
+ * and records the sources it was given (the installer must give only the database's).
+ */
+export function fakeBackups(site: ScriptedSite): { backups: BackupService; restored: string[] } {
+  let saved = new Map<string, number>();
+  const restored: string[] = [];
+  const report: BackupReport = {
+    service: 'moodle',
+    job: '1-20261207T010000Z',
+    sources: [
+      {
+        source: 'postgres:moodle',
+        snapshotId: 'abc12345',
+        bytes: 1,
+        sha256: 'x',
+        files: undefined,
+        bytesAdded: 1,
+        durationMs: 1,
+      },
+    ],
+    removed: [],
+    retentionError: undefined,
+    earlier: [],
+    durationMs: 1,
+  };
+  const refuse = (): Promise<never> => Promise.reject(new Error('not part of this fake'));
+  const backups: BackupService = {
+    sources: () => [],
+    backup: () => {
+      saved = new Map(site.db);
+      return Promise.resolve(report);
+    },
+    snapshots: refuse,
+    files: refuse,
+    verify: refuse,
+    unlock: refuse,
+    prune: refuse,
+    planRestore: (_service, ref) => {
+      const plan: RestorePlan = {
+        service: 'moodle',
+        ref,
+        job: report.job,
+        items: [
+          {
+            source: 'postgres:moodle',
+            kind: 'database',
+            snapshotId: ref,
+            time: new Date(),
+            bytes: 1,
+            state: 'complete',
+          },
+          {
+            source: 'volume:moodledata',
+            kind: 'volume',
+            snapshotId: 'def45678',
+            time: new Date(),
+            bytes: 1,
+            state: 'complete',
+          },
+        ],
+        untouched: [],
+      };
+      return Promise.resolve(plan);
+    },
+    restore: (_service, plan) => {
+      restored.push(...plan.items.map((i) => i.source));
+      site.db = new Map(saved);
+      return Promise.resolve({ plan, safetySnapshot: undefined, restored: [], durationMs: 1 });
+    },
+  };
+  return { backups, restored };
 }

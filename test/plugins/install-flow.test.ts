@@ -8,12 +8,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../commands/index.ts';
-import type { BackupReport, BackupService, RestorePlan } from '../../src/core/backup.ts';
 import { Bot } from '../../src/core/bot.ts';
 import type { Invocation } from '../../src/core/invocation.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import type { Outcome } from '../../src/core/outcome.ts';
-import type { ContainerState, Platform } from '../../src/core/platform.ts';
+import type { ContainerState } from '../../src/core/platform.ts';
 import { Registry } from '../../src/core/registry.ts';
 import { RoutedNotices, wirePlugins } from '../../src/plugins/wire.ts';
 import { SqliteAuditLog } from '../../src/store/audit-repo.ts';
@@ -21,9 +20,8 @@ import { SqliteConfirmationStore } from '../../src/store/confirmations-repo.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { SqliteJobStore } from '../../src/store/jobs-repo.ts';
 import { attendance, FakePluginsDirectory } from '../fakes/moodle-plugins/server.ts';
-import { fakePlatform } from '../helpers/bot.ts';
 import { admins, pluginCatalog, recordingTarget, type Notice } from './bed.ts';
-import { fakePackage, ScriptedSite } from './install-fakes.ts';
+import { fakeBackups, fakePackage, ScriptedSite, scriptedPlatform } from './install-fakes.ts';
 
 const { zip, pkg } = fakePackage('mod_attendance', 2024100300);
 const fake = new FakePluginsDirectory([
@@ -47,101 +45,8 @@ function bed(options: { state?: ContainerState } = {}) {
   routed.attach({ mattermost: recordingTarget(notices), matrix: recordingTarget(notices) });
   const site = new ScriptedSite();
   const jobs = new SqliteJobStore(db);
-  const platform: Platform = {
-    ...fakePlatform({
-      moodle: {
-        service: 'moodle',
-        state: 'up',
-        containers: [
-          {
-            name: 'moodle-web',
-            id: 'c1',
-            state: options.state ?? 'running',
-            health: 'none',
-            image: 'moodle',
-            tag: '4.5',
-            startedAt: new Date('2026-12-01T00:00:00Z'),
-            restartCount: 0,
-          },
-        ],
-      },
-    }),
-    exec: (_container, argv, execOptions, signal) =>
-      site.exec(
-        argv,
-        {
-          ...(execOptions.user === undefined ? {} : { user: execOptions.user }),
-          ...(execOptions.stdin === undefined ? {} : { stdin: execOptions.stdin }),
-        },
-        signal ?? new AbortController().signal,
-      ),
-  };
-  let saved = new Map<string, number>();
-  const restored: string[] = [];
-  const report: BackupReport = {
-    service: 'moodle',
-    job: '1-20261207T010000Z',
-    sources: [
-      {
-        source: 'postgres:moodle',
-        snapshotId: 'abc12345',
-        bytes: 1,
-        sha256: 'x',
-        files: undefined,
-        bytesAdded: 1,
-        durationMs: 1,
-      },
-    ],
-    removed: [],
-    retentionError: undefined,
-    earlier: [],
-    durationMs: 1,
-  };
-  const refuse = (): Promise<never> => Promise.reject(new Error('not part of this fake'));
-  const backups: BackupService = {
-    sources: () => [],
-    backup: () => {
-      saved = new Map(site.db);
-      return Promise.resolve(report);
-    },
-    snapshots: refuse,
-    files: refuse,
-    verify: refuse,
-    unlock: refuse,
-    prune: refuse,
-    planRestore: (_service, ref) => {
-      const plan: RestorePlan = {
-        service: 'moodle',
-        ref,
-        job: report.job,
-        items: [
-          {
-            source: 'postgres:moodle',
-            kind: 'database',
-            snapshotId: ref,
-            time: new Date(),
-            bytes: 1,
-            state: 'complete',
-          },
-          {
-            source: 'volume:moodledata',
-            kind: 'volume',
-            snapshotId: 'def45678',
-            time: new Date(),
-            bytes: 1,
-            state: 'complete',
-          },
-        ],
-        untouched: [],
-      };
-      return Promise.resolve(plan);
-    },
-    restore: (_service, plan) => {
-      restored.push(...plan.items.map((i) => i.source));
-      site.db = new Map(saved);
-      return Promise.resolve({ plan, safetySnapshot: undefined, restored: [], durationMs: 1 });
-    },
-  };
+  const platform = scriptedPlatform(site, options.state ?? 'running');
+  const { backups, restored } = fakeBackups(site);
   const wiring = wirePlugins({
     config: {
       desk: {
