@@ -352,12 +352,179 @@ describe('a claim backed up and restored by claim pods', () => {
     ).toEqual([]);
     expect(liveClaimPods()).toEqual([]);
   });
+});
 
-  it('keeps the password out of every stored pod and every request', () => {
-    expect(claimPods.size).toBeGreaterThan(3);
-    for (const [, pod] of claimPods) expect(JSON.stringify(pod.spec)).not.toContain(password);
-    for (const r of fake.requests) {
-      expect(`${r.path}?${r.query} ${r.body}`).not.toContain(password);
-    }
+/** Resolves once no claim pod is left (each delete is a store event). */
+async function noClaimPodLeft(): Promise<void> {
+  if (liveClaimPods().length === 0) return;
+  await new Promise<void>((resolve) => {
+    const stop = fake.store.subscribe(() => {
+      if (liveClaimPods().length > 0) return;
+      stop();
+      resolve();
+    });
   });
+}
+
+/** Resolves with the name of the next claim pod once its container runs. */
+function nextRunningClaimPod(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = fake.store.subscribe((e) => {
+      const meta = e.object['metadata'] as { name?: string; labels?: Record<string, string> };
+      const status = e.object['status'] as { phase?: string } | undefined;
+      if (e.resource.kind !== 'Pod' || meta.labels?.[claimPodLabel] === undefined) return;
+      if (status?.phase !== 'Running') return;
+      stop();
+      resolve(meta.name ?? '');
+    });
+  });
+}
+
+describe('where a claim pod runs, and that it goes on every path', () => {
+  it('the fake holds ReadWriteOnce to one node: an unpinned pod of the claim waits in ContainerCreating', async () => {
+    const pod = `apiVersion: v1
+kind: Pod
+metadata: {name: stray}
+spec:
+  containers:
+  - name: main
+    image: ${busyboxImage}
+    command: ["/bin/busybox", "sleep", "3600"]
+    volumeMounts: [{name: data, mountPath: /data}]
+  volumes:
+  - name: data
+    persistentVolumeClaim: {claimName: data}
+`;
+    expect((await kubectl(config, ['apply', '--server-side', '-f', '-'], pod)).code).toBe(0);
+    const events = resourceByName('events');
+    const deadline = Date.now() + 60_000;
+    let message: string | undefined;
+    while (message === undefined && Date.now() < deadline) {
+      message = fake.store
+        .list(events, 'default')
+        .map((e) => e as { reason?: string; message?: string; involvedObject?: { name?: string } })
+        .find(
+          (e) => e.involvedObject?.name === 'stray' && e.reason === 'FailedAttachVolume',
+        )?.message;
+      if (message === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(message).toMatch(
+      /^Multi-Attach error for volume "pvc-[0-9a-f-]+" Volume is already used by pod\(s\) app-/,
+    );
+    const stray = fake.store.mustGet(pods, 'default', 'stray');
+    expect((stray.spec as { nodeName?: string }).nodeName).toBe('node-a');
+    expect(stray.status).toMatchObject({
+      phase: 'Pending',
+      containerStatuses: [{ state: { waiting: { reason: 'ContainerCreating' } } }],
+    });
+    expect((await kubectl(config, ['delete', 'pod', 'stray'])).code).toBe(0);
+  });
+
+  it('refuses, in one line, a claim whose pod is on a node that is gone, and deletes its pod', async () => {
+    expect(
+      (
+        await kubectl(
+          config,
+          ['apply', '--server-side', '-f', '-'],
+          deployment('ghost', 'lost', 'node-gone'),
+        )
+      ).code,
+    ).toBe(0);
+    const ghost = serviceOn('ghost', 'lost');
+    const quick = new ClusterPorts(
+      new Map<string, ClusterConfig>([
+        ['lab', { name: 'lab', source: 'kubeconfig', kubeconfig: config, context: 'pes@lab' }],
+      ]),
+      {
+        claims: new Map([
+          [
+            'lab',
+            {
+              image: await claimEngineImage(),
+              startSeconds: 4,
+              repositoryClaim: 'backups',
+              repositoryInClaim: 'restic',
+            },
+          ],
+        ]),
+      },
+    );
+    const before = new Set(claimPods.keys());
+    const failure = await quick
+      .for(ghost)
+      .volumeFiles?.open('lost', 'read')
+      .then(async (site) => {
+        try {
+          return await site?.isEmpty();
+        } finally {
+          await site?.close();
+        }
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    if (!isUserError(failure)) throw new Error(`not a UserError: ${String(failure)}`);
+    expect(failure.code).toBe('kubernetes-claim-pod-not-started');
+    const line = failure.text('en');
+    expect(line).toMatch(
+      /^Pod pes-backup-lost-[0-9a-f]{6} for volume lost \(namespace default, cluster lab\) did not start within 4 s on node node-gone: Pending\. The pod was deleted; the data is untouched\.$/,
+    );
+    const made = [...claimPods.entries()].filter(([name]) => !before.has(name));
+    expect(made.map(([, p]) => (p.spec['spec'] as { nodeName?: string }).nodeName)).toEqual([
+      'node-gone',
+    ]);
+    await noClaimPodLeft();
+    expect(made[0]?.[1].events.at(-1)).toBe('DELETED');
+  });
+
+  it('deletes the claim pod after a failed engine run (a wrong password)', async () => {
+    const claim = fake.store.mustGet(claims, 'default', 'backups');
+    const mountpoint = (await docker.getVolume(DockerKubelet.volumeOf(claim)).inspect()).Mountpoint;
+    const wrong = createBackupService({
+      engine: createBackupEngine({
+        engine: 'restic',
+        repository: `${mountpoint}/restic`,
+        password: 'not-the-password',
+        env: { RESTIC_CACHE_DIR: `${mountpoint}/cache` },
+      }),
+      ledger: new SqliteBackupLedger(openDatabase(':memory:')),
+      log: createLogger({ level: 'silent' }),
+      platform: platformOf,
+      databasePasswords: new Map(),
+    });
+    const before = new Set(claimPods.keys());
+    await expect(
+      wrong.backup(app, { only: undefined, tags: [], job: 'job-5' }, steps, signal()),
+    ).rejects.toThrow(/password/i);
+    await noClaimPodLeft();
+    const made = [...claimPods.entries()].filter(([name]) => !before.has(name));
+    expect(made.length).toBeGreaterThan(0);
+    for (const [, pod] of made) expect(pod.events.at(-1)).toBe('DELETED');
+  });
+
+  it('deletes the claim pod when the backup is cancelled while restic runs in it', async () => {
+    await inApp('app', 'dd if=/dev/urandom of=/data/big bs=1M count=64 2>/dev/null');
+    const controller = new AbortController();
+    const running = nextRunningClaimPod();
+    const backup = backups.backup(
+      app,
+      { only: undefined, tags: [], job: 'job-6' },
+      steps,
+      controller.signal,
+    );
+    const pod = await running;
+    controller.abort(new Error('cancelled by the test'));
+    await expect(backup).rejects.toThrow('cancelled by the test');
+    await noClaimPodLeft();
+    expect(claimPods.get(pod)?.events.at(-1)).toBe('DELETED');
+  });
+});
+
+it('keeps the password out of every claim pod stored and every request, on every path', () => {
+  expect(claimPods.size).toBeGreaterThan(3);
+  for (const [, pod] of claimPods) expect(JSON.stringify(pod.spec)).not.toContain(password);
+  for (const r of fake.requests) {
+    expect(`${r.path}?${r.query} ${r.body}`).not.toContain(password);
+  }
 });
