@@ -5,6 +5,8 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { commands } from '../commands/index.ts';
 import { createBackupEngine } from './backup/engines/factory.ts';
+import { resolve } from 'node:path';
+import { localRepositoryPath } from './backup/engines/restic-local.ts';
 import { createBackupService } from './backup/wire.ts';
 import { AlertmanagerClient } from './alerts/alertmanager-client.ts';
 import { AlertsHub } from './alerts/port.ts';
@@ -77,7 +79,15 @@ export async function createApp(
   const platform = (service: ServiceDefinition): Platform =>
     service.platform === 'kubernetes' ? clusters.for(service) : dockerSide;
   const backupLedger = new SqliteBackupLedger(db);
-  if (config.backup !== undefined) docker.helperImage = config.backup.helperImage;
+  if (config.backup !== undefined) {
+    docker.helperImage = config.backup.helperImage;
+    const local = localRepositoryPath(config.backup.repository);
+    docker.engineHelper = {
+      ...config.backup.engineHelper,
+      // A repository on a path is mounted into the helper at the same path.
+      repositoryPath: local === undefined ? undefined : resolve(local),
+    };
+  }
   const backups =
     config.backup === undefined
       ? undefined

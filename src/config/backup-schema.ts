@@ -129,6 +129,19 @@ export const backupSection = z.strictObject({
   /** The helper image that streams volumes: needs tar, find and rm; must be on the host. */
   helperImage: imageRef.default('busybox:1.36'),
   /**
+   * Where the bot cannot read a volume's mount point (a remote engine, the bot not root),
+   * restic or borg runs next to the volume in a helper container of `image` (default: the
+   * bot's own image, when the bot runs in a container; it has both engines), with no network
+   * unless `network` names one (for a remote repository), its caches kept in `cacheVolume`.
+   */
+  engineHelper: z
+    .strictObject({
+      image: imageRef.optional(),
+      network: dockerName.optional(),
+      cacheVolume: dockerName.default('pes-bot-engine-cache'),
+    })
+    .prefault({}),
+  /**
    * When `pes serve` prunes the repository: a cron expression, or `false` for never (an
    * admin runs `backup prune`). Absent: weekly, Sunday 04:00, once anything is scheduled.
    */

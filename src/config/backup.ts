@@ -10,6 +10,13 @@ export interface BackupConfig {
   readonly env: Readonly<Record<string, string>>;
   /** The image of the helper containers that stream volumes. */
   readonly helperImage: string;
+  /** The helper that runs the engine next to a volume whose files are not readable here. */
+  readonly engineHelper: {
+    /** Undefined: the bot's own image, when it runs in a container. */
+    readonly image: string | undefined;
+    readonly network: string | undefined;
+    readonly cacheVolume: string;
+  };
   /** `backup.prune`: a cron expression, false for never, undefined for the default. */
   readonly prune: string | false | undefined;
 }
@@ -32,6 +39,11 @@ export function resolveBackup(
       password,
       env,
       helperImage: section.helperImage,
+      engineHelper: {
+        image: section.engineHelper.image,
+        network: section.engineHelper.network,
+        cacheVolume: section.engineHelper.cacheVolume,
+      },
       prune: section.prune,
     },
     secrets: [password, ...Object.values(env)],

@@ -54,6 +54,7 @@ describe('backup configuration', () => {
       password: 'repo-pass-123',
       env: { BORG_RSH: 'ssh -i /keys/id' },
       helperImage: 'busybox:1.36',
+      engineHelper: { image: undefined, network: undefined, cacheVolume: 'pes-bot-engine-cache' },
       prune: undefined,
     });
     expect(loaded.catalog.secrets).toEqual(

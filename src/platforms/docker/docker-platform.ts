@@ -34,7 +34,7 @@ import { removeLeftHelpers } from './helper-container.ts';
 import { startService, stopService } from './service-power.ts';
 import * as volumes from './volume-stream.ts';
 import { dockerVolumeFiles } from './volume-files.ts';
-import type { EngineHelperSettings } from './engine-helper.ts';
+import { ownImage, type EngineHelperSettings } from './engine-helper.ts';
 
 export class DockerPlatform implements Platform {
   readonly name = 'docker';
@@ -140,9 +140,20 @@ export class DockerPlatform implements Platform {
   helperImage: string = volumes.defaultHelperImage;
   /**
    * Where a volume's mount point is not readable here (a remote engine, the bot not root):
-   * the helper that runs the backup engine next to it (engine-helper.ts); none: the tar stream.
+   * the helper that runs the backup engine next to it (engine-helper.ts); none: the tar
+   * stream. Without an image, the bot's own image when it runs in a container of this engine.
    */
-  engineHelper: EngineHelperSettings | undefined = undefined;
+  engineHelper:
+    (Omit<EngineHelperSettings, 'image'> & { readonly image: string | undefined }) | undefined =
+    undefined;
+  #ownImage: Promise<string | undefined> | undefined;
+
+  async #engineHelper(): Promise<EngineHelperSettings | undefined> {
+    const helper = this.engineHelper;
+    if (helper === undefined) return undefined;
+    const image = helper.image ?? (await (this.#ownImage ??= ownImage(this.connection)));
+    return image === undefined ? undefined : { ...helper, image };
+  }
 
   readVolume(volume: string, signal?: AbortSignal): Promise<StreamedOutput> {
     return volumes.readVolume(this.connection, this.helperImage, volume, signal);
@@ -178,6 +189,6 @@ export class DockerPlatform implements Platform {
   }
 
   get volumeFiles(): VolumeFiles {
-    return dockerVolumeFiles(this.connection, { engineHelper: this.engineHelper });
+    return dockerVolumeFiles(this.connection, { engineHelper: () => this.#engineHelper() });
   }
 }

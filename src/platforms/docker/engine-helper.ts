@@ -552,3 +552,19 @@ export function helperSite(
     close: () => Promise.resolve(),
   };
 }
+
+/**
+ * The image of the container this process runs in, by id (a tag may have moved since), when
+ * it runs in a container of this engine (its host name is then the container's short id);
+ * undefined otherwise.
+ */
+export async function ownImage(connection: DockerConnection): Promise<string | undefined> {
+  try {
+    const info = await requestDocker(connection, (abortSignal) =>
+      connection.docker.getContainer(hostname()).inspect({ abortSignal }),
+    );
+    return info.Image === '' ? undefined : info.Image;
+  } catch {
+    return undefined;
+  }
+}

@@ -51,7 +51,7 @@ export function dockerVolumeFiles(
   options: {
     readonly isRoot?: () => boolean;
     /** Where the mount point is not reachable from here: the engine runs in a helper. */
-    readonly engineHelper?: EngineHelperSettings | undefined;
+    readonly engineHelper?: () => Promise<EngineHelperSettings | undefined>;
   } = {},
 ): VolumeFiles {
   const isRoot = options.isRoot ?? (() => process.getuid?.() === 0);
@@ -76,7 +76,7 @@ export function dockerVolumeFiles(
     async open(volume, mode, signal) {
       const { mountpoint, directory } = await reach(volume, signal);
       if (directory !== undefined) return localSite(directory);
-      const helper = options.engineHelper;
+      const helper = await options.engineHelper?.();
       return helper === undefined
         ? undefined
         : helperSite(connection, helper, volume, mountpoint, mode);
