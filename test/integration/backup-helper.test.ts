@@ -109,8 +109,6 @@ interface HelperBot {
   readonly platform: DockerPlatform;
   /** The inspect output of every helper made, taken right after it was made. */
   readonly inspected: string[];
-  /** Resolves with the id of each engine helper once it is made. */
-  onEngineHelper: ((id: string) => void) | undefined;
 }
 
 /** A bot on the same repository and ledger as `direct`, but over tcp: helpers only. */
@@ -143,14 +141,13 @@ function helperBot(
     backups,
     backupLedger: direct.ledger,
   });
-  const bot: HelperBot = { t, backups, platform, inspected: [], onEngineHelper: undefined };
+  const bot: HelperBot = { t, backups, platform, inspected: [] };
   const docker = platform.connection.docker;
   const create = docker.createContainer.bind(docker);
   docker.createContainer = (async (options: Docker.ContainerCreateOptions) => {
     const made = await create(options);
     if (options.Labels?.[helperLabel] !== undefined) {
       bot.inspected.push(JSON.stringify(await made.inspect()));
-      if (options.Labels[helperLabel]?.startsWith('engine-')) bot.onEngineHelper?.(made.id);
     }
     return made;
   }) as typeof docker.createContainer;
@@ -302,33 +299,36 @@ describe.each(['restic', 'borg'] as const)('through a helper container, with %s'
 
   it('a cancel stops the engine in its helper: no helper, no lock, no snapshot that counts', async () => {
     // Enough data that the engine is still reading when the cancel comes.
-    await inVolume(bed, volume, 'dd if=/dev/urandom of=/v/big bs=1M count=150 2>/dev/null');
+    await inVolume(bed, volume, 'dd if=/dev/urandom of=/v/big bs=1M count=300 2>/dev/null');
     const controller = new AbortController();
-    const started = new Promise<void>((resolve) => {
-      helper.onEngineHelper = () => resolve();
-    });
+    let reading: () => void = () => undefined;
+    const progressed = new Promise<void>((resolve) => (reading = resolve));
     const job = '9-20250101T000000Z';
     const running = helper.backups.backup(
       svc,
       { only: undefined, tags: [], job },
-      () => undefined,
+      // The engine in the helper has read something: it is mid-run, holding its lock.
+      (step) => {
+        if (step.phase === 'backup' && (step.bytesDone ?? 0) > 0) reading();
+      },
       controller.signal,
     );
-    running.catch(() => undefined);
-    await started;
-    helper.onEngineHelper = undefined;
+    const outcome = running.then(
+      () => 'finished before any progress',
+      () => 'failed before any progress',
+    );
+    expect(await Promise.race([progressed.then(() => 'reading'), outcome])).toBe('reading');
     controller.abort(new Error('cancelled by the test'));
     await expect(running).rejects.toThrow();
     expect(await helpersLeft()).toEqual([]);
+    // No lock left: the engine got SIGINT and removed it (a killed one leaves it).
+    if (engine === 'restic') expect(readdirSync(join(repository, 'locks'))).toEqual([]);
+    else expect(readdirSync(repository)).not.toContain('lock.exclusive');
     const listed = await direct.engine.list(svc.name);
     const counted = listed.filter(
       (s) => s.tags.job === job && direct.ledger.snapshotState(s.id, s.tags.job) === 'complete',
     );
     expect(counted).toEqual([]);
-    // No lock left: restic's locks folder is empty; borg's lock would fail the next call.
-    if (engine === 'restic') {
-      expect(readdirSync(join(repository, 'locks'))).toEqual([]);
-    }
     await inVolume(bed, volume, 'rm /v/big');
     const after = await helper.t.run(admin, `backup ${svc.name}`);
     expect(after.status).toBe('ok');
