@@ -383,6 +383,28 @@ export const backupErrorTexts = {
       en: 'Pull it (docker pull {image}) or name another in backup.helperImage: it needs tar, find and rm.',
     },
   },
+  'backup-engine-helper-image-missing': {
+    kind: 'failed',
+    message: {
+      ru: 'Образа {image}, в котором restic и borg работают рядом с томом, нет на Docker-хосте.',
+      en: 'The image {image} in which restic and borg run next to a volume is not on the Docker host.',
+    },
+    hint: {
+      ru: 'Загрузите его или укажите другой в backup.engineHelper.image: нужны restic, borg, GNU find и coreutils (они есть в образе бота).',
+      en: "Load it or name another in backup.engineHelper.image: it needs restic, borg, GNU find and coreutils (the bot's own image has them).",
+    },
+  },
+  'backup-engine-helper-env': {
+    kind: 'usage',
+    message: {
+      ru: 'Переменные {names} для restic/borg не передать во вспомогательный контейнер, не показав их в его описании (docker inspect); ничего не запущено.',
+      en: 'The variables {names} for restic/borg cannot reach a helper container without showing in its description (docker inspect); nothing was run.',
+    },
+    hint: {
+      ru: 'Запустите бота на хосте Docker от root, чтобы restic/borg читали том сами, или уберите эти переменные из настроек резервного копирования.',
+      en: 'Run the bot as root on the Docker host, so that restic/borg read the volume themselves, or remove these variables from the backup settings.',
+    },
+  },
   'backup-hook-command-failed': {
     kind: 'failed',
     message: {

@@ -30,6 +30,7 @@ import {
 } from '../../backup/tree-walk.ts';
 import type { FileSample } from '../../core/backup.ts';
 import type {
+  EngineCommand,
   EngineRunner,
   TreeExpectation,
   TreeMeasure,
@@ -68,8 +69,35 @@ const localPathVariables = new Set([
   'BORG_KEYS_DIR',
 ]);
 
-function withoutLocalPaths(env: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter(([k]) => !localPathVariables.has(k)));
+/** What the engines set themselves; never a secret. Anything else (backup.env) may be one. */
+const plainVariables = new Set([
+  'RESTIC_REPOSITORY',
+  'RESTIC_PROGRESS_FPS',
+  'BORG_REPO',
+  'BORG_PASSPHRASE_FD',
+  'BORG_RELOCATED_REPO_ACCESS_IS_OK',
+  'BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK',
+  'BORG_CHECK_I_KNOW_WHAT_I_AM_DOING',
+  'BORG_DELETE_I_KNOW_WHAT_I_AM_DOING',
+  'BORG_DISPLAY_PASSPHRASE',
+]);
+
+/**
+ * The engine's variables for a helper: the bot's local places dropped, and any other than
+ * the plain ones refused, since a container's env shows in `docker inspect` (the password
+ * goes on stdin instead). Before any container is made.
+ */
+export function helperEnv(command: EngineCommand): Record<string, string> {
+  const env = Object.fromEntries(
+    Object.entries({ ...command.env, ...command.passwordOnStdin }).filter(
+      ([name]) => !localPathVariables.has(name),
+    ),
+  );
+  const refused = Object.keys(env).filter((name) => !plainVariables.has(name));
+  if (refused.length > 0) {
+    throw new UserError('backup-engine-helper-env', { names: refused.sort().join(', ') });
+  }
+  return env;
 }
 
 /** The root inside a helper when the engine names no mount point. */
@@ -162,7 +190,7 @@ async function runContained(
   } catch (error) {
     if (hasEngineStatus(error, 404)) {
       throw new UserError(
-        'backup-helper-image-missing',
+        'backup-engine-helper-image-missing',
         { image: settings.image },
         { cause: error },
       );
@@ -382,7 +410,7 @@ export function helperSite(
       place,
       {
         cmd: [command.binary, ...command.args],
-        env: { ...withoutLocalPaths(command.env), ...command.passwordOnStdin },
+        env: helperEnv(command),
         stdin: Buffer.from(`${command.password}\n`),
         onStdout: (chunk) => (outLines === undefined ? stdout.push(chunk) : outLines.push(chunk)),
         onStderr: (chunk) => {
