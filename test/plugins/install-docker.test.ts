@@ -7,32 +7,11 @@
  * package ends with the plugin absent, the site out of maintenance and the database as it was.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commands } from '../../commands/index.ts';
-import { createBackupService } from '../../src/backup/wire.ts';
-import { Bot } from '../../src/core/bot.ts';
-import { createLogger } from '../../src/core/logger.ts';
 import type { Outcome } from '../../src/core/outcome.ts';
-import { Registry } from '../../src/core/registry.ts';
-import { DockerPlatform } from '../../src/platforms/docker/docker-platform.ts';
-import { wirePlugins } from '../../src/plugins/wire.ts';
-import { SqliteAuditLog } from '../../src/store/audit-repo.ts';
-import { SqliteBackupLedger } from '../../src/store/backup-repo.ts';
-import { SqliteConfirmationStore } from '../../src/store/confirmations-repo.ts';
-import { openDatabase } from '../../src/store/database.ts';
-import { SqliteJobStore } from '../../src/store/jobs-repo.ts';
-import { FakePluginsDirectory, type FakePlugin } from '../fakes/moodle-plugins/server.ts';
+import type { FakePlugin } from '../fakes/moodle-plugins/server.ts';
 import { pluginZip, type PluginZipKind } from '../fakes/moodle-plugins/zips.ts';
-import {
-  moodleSiteImage,
-  moodleSiteService,
-  siteState,
-  startMoodleSite,
-  type MoodleSite,
-  type SiteState,
-} from '../fakes/moodle-site/site.ts';
-import { createTestRepo, removeVolumes, type TestRepo } from '../helpers/backup-env.ts';
-import { testCatalog } from '../helpers/catalog.ts';
-import { DockerTestBed } from '../helpers/docker.ts';
+import { siteState, type MoodleSite, type SiteState } from '../fakes/moodle-site/site.ts';
+import { startInstallSiteBed, type InstallSiteBed } from './install-site-bed.ts';
 
 const slow = 240_000;
 const version = 2024120100;
@@ -75,91 +54,18 @@ function comparable(state: SiteState): Record<string, unknown> {
 }
 
 describe('plugin-install on a real Moodle site (real engine, real PHP, restic)', () => {
-  let bed: DockerTestBed;
+  let t: InstallSiteBed;
   let site: MoodleSite;
-  let repo: TestRepo;
-  let directory: FakePluginsDirectory;
-  let bot: Bot;
-  const progress: string[] = [];
 
   beforeAll(async () => {
-    bed = new DockerTestBed();
-    await moodleSiteImage();
-    site = await startMoodleSite(bed, { name: 'install' });
-    repo = await createTestRepo('restic');
-    directory = new FakePluginsDirectory(directoryPlugins());
-    const directoryUrl = await directory.start();
-    const platform = new DockerPlatform(bed.connection);
-    const log = createLogger({ level: process.env['PES_TEST_LOG'] === '1' ? 'debug' : 'silent' });
-    const db = openDatabase(':memory:');
-    const moodle = moodleSiteService(site);
-    const catalog = testCatalog({ services: new Map([['moodle', moodle]]) });
-    const backups = createBackupService({
-      engine: repo.engine,
-      ledger: new SqliteBackupLedger(db),
-      log,
-      platform: () => platform,
-      databasePasswords: new Map(),
-      healthPollMs: 100,
-    });
-    const wiring = wirePlugins({
-      config: {
-        desk: {
-          service: 'moodle',
-          root: site.root,
-          directoryUrl,
-          policy: { roles: ['admin'], count: 1, ttlMs: 3_600_000 },
-          install: {
-            webUser: 'www-data',
-            php: 'php',
-            databaseVolume: site.volumes.db,
-            maxDownloadBytes: 10 * 1024 * 1024,
-            downloadTimeoutMs: 30_000,
-          },
-        },
-        commandRules: [],
-      },
-      catalog,
-      db,
-      log,
-    });
-    if (wiring.desk === undefined) throw new Error('no desk');
-    bot = new Bot({
-      catalog,
-      registry: new Registry(commands),
-      jobs: new SqliteJobStore(db),
-      audit: new SqliteAuditLog(db),
-      confirmations: new SqliteConfirmationStore(db),
-      platform: () => platform,
-      backups,
-      plugins: wiring.desk,
-      log,
-    });
+    t = await startInstallSiteBed(directoryPlugins());
+    site = t.site;
   }, 30 * 60_000);
 
-  afterAll(async () => {
-    await directory.stop();
-    await site.stop();
-    await bed.cleanup();
-    await removeVolumes(bed);
-    repo.cleanup();
-  }, slow);
+  afterAll(() => t.stop(), slow);
 
   const install = (component: string): Promise<Outcome> =>
-    bot.invoke(
-      {
-        actorId: 'local:root',
-        room: { id: 'terminal' },
-        source: 'terminal',
-        text: `plugin-install moodle ${component}`,
-        preconfirmed: true,
-      },
-      {
-        reply: () => undefined,
-        progress: (u) => progress.push(u.text),
-        confirm: { kind: 'refuse' },
-      },
-    );
+    t.run(`plugin-install moodle ${component}`);
 
   it(
     'installs a good plugin: its version read back from the site database, files owned by www-data, out of maintenance',
@@ -172,7 +78,7 @@ describe('plugin-install on a real Moodle site (real engine, real PHP, restic)',
       expect(state.maintenance).toBe(false);
       expect(state.notOwnedByWebUser).toEqual([]);
       expect(state.rows).toContainEqual(['local_good', 'installed', '1']);
-      expect(progress).toContain('admin/cli/upgrade.php');
+      expect(t.progress).toContain('admin/cli/upgrade.php');
     },
     slow,
   );
@@ -180,16 +86,7 @@ describe('plugin-install on a real Moodle site (real engine, real PHP, restic)',
   it(
     'plugin-remove takes the good plugin out again: uninstalled in the database, folder gone, out of maintenance',
     async () => {
-      const outcome = await bot.invoke(
-        {
-          actorId: 'local:root',
-          room: { id: 'terminal' },
-          source: 'terminal',
-          text: 'plugin-remove moodle local_good',
-          preconfirmed: true,
-        },
-        { reply: () => undefined, progress: () => undefined, confirm: { kind: 'refuse' } },
-      );
+      const outcome = await t.run('plugin-remove moodle local_good');
       expect(outcome.status, JSON.stringify(outcome.message)).toBe('ok');
       const state = await siteState(site);
       expect(state.versions['local_good']).toBeUndefined();
