@@ -11,6 +11,7 @@ import type { Platform } from '../../core/platform.ts';
 import { ClusterClients, type ClusterClientOptions } from './client.ts';
 import { ClusterInstances } from './instances.ts';
 import { KubernetesPlatform } from './kubernetes-platform.ts';
+import { sweepClaimPods } from './claim-pod.ts';
 import type { ClaimAccessSettings } from './claim-site.ts';
 import { KubernetesPort } from './port-adapter.ts';
 import type { Placement } from './provision-api.ts';
@@ -55,6 +56,35 @@ export class ClusterPorts {
     const port = this.forCluster(name).forService(service);
     this.services.set(service.name, port);
     return port;
+  }
+
+  /**
+   * Deletes the claim pods an earlier process left (killed before it could), in every
+   * namespace of `services` on a cluster with claim settings; run at start, before any job.
+   * Returns what was deleted, as `<cluster>/<namespace>/<pod>`; a failure (a cluster that
+   * cannot be reached) is thrown for the caller to log: the pods then end by their deadline.
+   */
+  async sweepClaimPods(services: readonly ServiceDefinition[]): Promise<string[]> {
+    const places = new Set(
+      services.flatMap((s) =>
+        s.kubernetes === undefined || this.options.claims?.get(s.kubernetes.cluster) === undefined
+          ? []
+          : [`${s.kubernetes.cluster}/${s.kubernetes.namespace}`],
+      ),
+    );
+    const removed: string[] = [];
+    for (const place of places) {
+      const [cluster = '', namespace = ''] = place.split('/');
+      const config = this.clusters.get(cluster);
+      if (config === undefined) continue;
+      const clients = await new ClusterClients(new Map([[cluster, config]]), this.options).get(
+        cluster,
+      );
+      for (const pod of await sweepClaimPods(clients, namespace)) {
+        removed.push(`${place}/${pod}`);
+      }
+    }
+    return removed;
   }
 
   private forCluster(name: string): KubernetesPort {

@@ -12,7 +12,8 @@
  * pod is pinned to the node of the pod that mounts the claim (the fake refuses a second
  * node with Multi-Attach, as the attach/detach controller does), and a claim whose pod is on
  * a node that is gone is refused with one line, its pod deleted; a claim pod is deleted after
- * a success, a failure and a cancel; the password is in no stored pod nor in any request.
+ * a success, a failure and a cancel; the password is in no stored pod nor in any request;
+ * borg does the same round trip; a start-up sweep deletes claim pods a killed bot left.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -354,6 +355,71 @@ describe('a claim backed up and restored by claim pods', () => {
   });
 });
 
+describe('the same with borg in the claim pods', () => {
+  let borg: EngineBackupService;
+  let original: string;
+
+  beforeAll(async () => {
+    const claim = fake.store.mustGet(claims, 'default', 'backups');
+    const mountpoint = (await docker.getVolume(DockerKubelet.volumeOf(claim)).inspect()).Mountpoint;
+    const borgPorts = new ClusterPorts(
+      new Map<string, ClusterConfig>([
+        ['lab', { name: 'lab', source: 'kubeconfig', kubeconfig: config, context: 'pes@lab' }],
+      ]),
+      {
+        claims: new Map([
+          [
+            'lab',
+            {
+              image: await claimEngineImage(),
+              startSeconds: 90,
+              repositoryClaim: 'backups',
+              repositoryInClaim: 'borg',
+            },
+          ],
+        ]),
+      },
+    );
+    borg = createBackupService({
+      engine: createBackupEngine({
+        engine: 'borg',
+        repository: `${mountpoint}/borg`,
+        password,
+        env: { BORG_BASE_DIR: `${mountpoint}/borg-base` },
+      }),
+      ledger: new SqliteBackupLedger(openDatabase(':memory:')),
+      log: createLogger({ level: 'silent' }),
+      platform: (s) => borgPorts.for(s),
+      databasePasswords: new Map(),
+      checkSubset: '100%',
+      healthPollMs: 100,
+    });
+  });
+
+  it('backs up twice (the second adds almost nothing) and restores byte for byte', async () => {
+    original = await inApp('app', listingScript);
+    const first = await borg.backup(
+      app,
+      { only: undefined, tags: [], job: 'borg-1' },
+      steps,
+      signal(),
+    );
+    expect(first.sources[0]?.kind).toBe('files');
+    const second = await borg.backup(
+      app,
+      { only: undefined, tags: [], job: 'borg-2' },
+      steps,
+      signal(),
+    );
+    expect(second.sources[0]?.bytesAdded ?? Number.POSITIVE_INFINITY).toBeLessThan(16 * 1024);
+    await inApp('app', 'rm -rf /data/keep && echo new > /data/made-since');
+    const plan = await borg.planRestore(app, 'latest', undefined, signal());
+    await borg.restore(app, plan, { job: 'borg-3' }, steps, signal());
+    expect(await inApp('app', listingScript)).toBe(original);
+    expect(liveClaimPods()).toEqual([]);
+  });
+});
+
 /** Resolves once no claim pod is left (each delete is a store event). */
 async function noClaimPodLeft(): Promise<void> {
   if (liveClaimPods().length === 0) return;
@@ -503,7 +569,7 @@ spec:
     for (const [, pod] of made) expect(pod.events.at(-1)).toBe('DELETED');
   });
 
-  it('deletes the claim pod when the backup is cancelled while restic runs in it', async () => {
+  it('deletes the claim pod when the backup is cancelled once its pod runs', async () => {
     await inApp('app', 'dd if=/dev/urandom of=/data/big bs=1M count=64 2>/dev/null');
     const controller = new AbortController();
     const running = nextRunningClaimPod();
@@ -527,4 +593,25 @@ it('keeps the password out of every claim pod stored and every request, on every
   for (const r of fake.requests) {
     expect(`${r.path}?${r.query} ${r.body}`).not.toContain(password);
   }
+});
+
+it('a start-up sweep deletes claim pods an earlier process left, and nothing else', async () => {
+  const { openClaimPod } = await import('../../../src/platforms/kubernetes/claim-pod.ts');
+  const { ClusterClients } = await import('../../../src/platforms/kubernetes/client.ts');
+  const clients = await new ClusterClients(
+    new Map<string, ClusterConfig>([
+      ['lab', { name: 'lab', source: 'kubeconfig', kubeconfig: config, context: 'pes@lab' }],
+    ]),
+  ).get('lab');
+  // As a killed bot leaves it: made, running, never deleted.
+  const left = await openClaimPod(
+    clients,
+    { image: await claimEngineImage(), startSeconds: 90 },
+    { namespace: 'default', claim: 'data', purpose: 'backup' },
+  );
+  expect(liveClaimPods()).toEqual([left.name]);
+  const appPod = await runningPod('app');
+  expect(await ports.sweepClaimPods([app])).toEqual([`lab/default/${left.name}`]);
+  await noClaimPodLeft();
+  expect(await runningPod('app')).toBe(appPod);
 });
