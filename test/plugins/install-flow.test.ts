@@ -168,6 +168,36 @@ describe('an approved request is installed', () => {
   });
 });
 
+describe('a cancel in the middle of upgrade.php', () => {
+  it('puts the database back, removes the folder, turns maintenance off, and says so', async () => {
+    const b = bed();
+    b.site.faults = { upgradeHangs: true };
+    const running = b.say('local:root', 'plugin-install moodle mod_attendance', {
+      room: { id: 'terminal' },
+      source: 'terminal',
+      preconfirmed: true,
+    });
+    await b.site.upgradeStarted;
+    const cancel = await b.say('local:root', 'cancel 1', {
+      room: { id: 'terminal' },
+      source: 'terminal',
+    });
+    expect(cancel.status).toBe('ok');
+    const outcome = await running;
+    expect(outcome.status).toBe('failed');
+    expect(outcome.errorCode).toBe('plugin-install-failed');
+    expect(outcome.message.text).toContain('cancelled');
+    expect(outcome.message.text).toContain(
+      'The database was put back from the backup taken before; the plugin’s folder was removed; maintenance mode is off.',
+    );
+    expect(b.restored).toEqual(['postgres:moodle']);
+    expect(b.site.db.has('mod_attendance')).toBe(false);
+    expect(b.site.folderOf('mod_attendance')).toEqual([]);
+    expect(b.site.maintenance).toBe(false);
+    expect(b.jobs.get(1)?.state).toBe('cancelled');
+  });
+});
+
 describe('bad input: one line each, nothing changed', () => {
   const admin = (b: ReturnType<typeof bed>, text: string) =>
     b.say('local:root', text, { room: { id: 'terminal' }, source: 'terminal', preconfirmed: true });
