@@ -5,7 +5,8 @@
  * the same volume's directory (the engine's `Mountpoint`), in the same run, on the same
  * machine, each into a repository of its own:
  *
- *   by hand  cd <mountpoint> && restic backup .        (first, then again with nothing changed)
+ *   by hand  cd <mountpoint> && restic backup .        (first, again with nothing changed, and
+ *                                                       again after 1 % of the files changed)
  *            empty <mountpoint>; restic restore latest --target <mountpoint>
  *            restic restore latest --target <mountpoint> --include /<one file>
  *   borg     the same with `borg create ::<name> .` and `borg extract` in the mount point.
@@ -13,21 +14,26 @@
  * The bot's `restore` also takes a safety backup of the current state and stops and starts
  * the service; by hand does neither. So a restore's figure is its restore phase (from
  * "restoring" to "starting", the progress lines the terminal shows), and the whole command
- * is printed beside it. The bot's peak memory is its own process's VmHWM (proc(5)); the
- * engine runs in processes of its own.
+ * is printed beside it. The bot's peak memory is its own process's VmHWM (proc(5)), read
+ * after each phase so that the phase that raised it shows; the engine runs in processes of
+ * its own, and the engine's peak by hand is GNU time's maximum resident size.
+ *
+ * Sizes: 1 GB by default; 10 GB on request (a few minutes per engine and ~30 GB of disk for
+ * the volume and the two repositories). 500 files per GB unless BENCH_FILES says otherwise.
  *
  *   npm run bench:backup            (through scripts/test-env.sh; needs root for the mount point)
- *   BENCH_SIZES_MB=1024 BENCH_FILES=500 BENCH_ENGINES=restic,borg npm run bench:backup
+ *   BENCH_SIZES=1G,10G BENCH_ENGINES=restic,borg npm run bench:backup
+ *   BENCH_SIZES_MB=1024 BENCH_FILES=500 npm run bench:backup      (sizes in MB, as before)
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort, ServeSession } from './serve-session.ts';
 
-const run = promisify(execFile);
+const runFile = promisify(execFile);
 const busybox = 'pes-test/busybox:1';
 const password = 'bench-password';
 type Engine = 'restic' | 'borg';
@@ -38,6 +44,13 @@ interface Figures {
   readonly files: number;
   readonly hand: Phases;
   readonly bot: Phases;
+  /** The files rewritten before each run's third backup, and their bytes. */
+  readonly changedFiles: number;
+  readonly changedMb: number;
+  /** The engine's own peak memory by hand (MB), the largest of its runs. */
+  readonly handEngineMb: number;
+  /** The bot's peak memory after each phase (VmHWM only grows: the phase that raised it). */
+  readonly botPeaks: ReadonlyArray<readonly [string, number]>;
   /** The whole `restore` commands of the bot (safety backup, stop, start, health). */
   readonly botRestoreWholeMs: number;
   readonly botSingleWholeMs: number;
@@ -47,12 +60,13 @@ interface Figures {
 interface Phases {
   readonly firstMs: number;
   readonly nextMs: number;
+  readonly changedMs: number;
   readonly restoreMs: number;
   readonly singleMs: number;
 }
 
 async function docker(...args: string[]): Promise<string> {
-  const { stdout } = await run('docker', args, { maxBuffer: 1 << 20 });
+  const { stdout } = await runFile('docker', args, { maxBuffer: 1 << 20 });
   return stdout.trim();
 }
 
@@ -125,7 +139,16 @@ function byHand(engine: Engine, repo: string, mountpoint: string) {
       : { ...process.env, BORG_PASSPHRASE: password, BORG_BASE_DIR: `${repo}.base` };
   let n = 0;
   const opts = { env, cwd: mountpoint, maxBuffer: 1 << 24 };
+  let peakKb = 0;
+  // GNU time prints the maximum resident size (KB) of the engine as the last stderr line.
+  const run = async (program: string, args: string[], o: typeof opts) => {
+    const out = await runFile('/usr/bin/time', ['-f', '%M', program, ...args], o);
+    const kb = Number(out.stderr.trim().split('\n').at(-1));
+    if (Number.isFinite(kb)) peakKb = Math.max(peakKb, kb);
+    return out;
+  };
   return {
+    peakMb: () => peakKb / 1024,
     init: () =>
       engine === 'restic'
         ? run('restic', ['-r', repo, 'init', '-q'], opts)
@@ -147,6 +170,25 @@ function byHand(engine: Engine, repo: string, mountpoint: string) {
       return run('borg', include === undefined ? args : [...args, `pp:${include}`], opts);
     },
   };
+}
+
+/** Rewrites 1 % of the files (at least one) with new random bytes of the same size. */
+async function changeOnePercent(
+  helper: (...cmd: string[]) => Promise<string>,
+  files: number,
+  perFileKb: number,
+  round: number,
+): Promise<{ files: number; mb: number }> {
+  const step = 100;
+  const count = Math.max(1, Math.floor(files / step));
+  await helper(
+    'sh',
+    '-c',
+    `i=${round}; while [ $i -lt ${files} ]; do ` +
+      `dd if=/dev/urandom of=/v/d$((i % 20))/f$i bs=1024 count=${perFileKb} conv=notrunc 2>/dev/null; ` +
+      `i=$((i+${step})); done`,
+  );
+  return { files: count, mb: (count * perFileKb) / 1024 };
 }
 
 async function measure(engine: Engine, sizeMb: number, files: number): Promise<Figures> {
@@ -182,7 +224,7 @@ async function measure(engine: Engine, sizeMb: number, files: number): Promise<F
     const one = 'd7/f7';
     const sum = (): Promise<string> =>
       helper('sh', '-c', 'cd /v && find . -type f | sort | xargs md5sum | md5sum');
-    const original = await sum();
+    let original = await sum();
     const check = async (what: string): Promise<void> => {
       if ((await sum()) !== original) throw new Error(`${what} changed the data`);
     };
@@ -210,6 +252,9 @@ async function measure(engine: Engine, sizeMb: number, files: number): Promise<F
     await hand.init();
     const handFirst = await timed(() => hand.backup());
     const handNext = await timed(() => hand.backup());
+    const changed = await changeOnePercent(helper, files, perFileKb, 1);
+    original = await sum();
+    const handChanged = await timed(() => hand.backup());
     const handRestore = await timed(async () => {
       emptyDir(mountpoint);
       await hand.restore();
@@ -226,11 +271,22 @@ async function measure(engine: Engine, sizeMb: number, files: number): Promise<F
       botConfig(engine, container, volume, join(dir, 'bot')),
       join(dir, engine === 'restic' ? 'bot.cache' : 'bot.base'),
     );
+    const botPeaks: Array<[string, number]> = [];
+    const peak = (phase: string): void => {
+      botPeaks.push([phase, bot.usage().peakMb]);
+    };
     try {
       // Steady state: the repository exists (the bot creates it on its first use).
       await bot.run('backups bench', 'bench');
+      peak('started');
       const botFirst = await timed(() => bot.run('backup bench', 'bench: backup done'));
+      peak('first backup');
       const botNext = await timed(() => bot.run('backup bench', 'bench: backup done'));
+      peak('next backup');
+      await changeOnePercent(helper, files, perFileKb, 2);
+      original = await sum();
+      const botChanged = await timed(() => bot.run('backup bench', 'bench: backup done'));
+      peak('1 % changed');
       const restore = async (line: string): Promise<{ whole: number; phase: number }> => {
         let phase = 0;
         const whole = await timed(async () => {
@@ -245,9 +301,11 @@ async function measure(engine: Engine, sizeMb: number, files: number): Promise<F
         return { whole, phase };
       };
       const full = await restore('restore bench latest');
+      peak('full restore');
       await check('the bot’s restore');
       rmSync(join(mountpoint, one));
       const single = await restore(`restore bench latest --path ${one}`);
+      peak('single-file restore');
       await check('the bot’s single-file restore');
       const maxRssMb = bot.usage().peakMb;
       await bot.exit();
@@ -258,10 +316,21 @@ async function measure(engine: Engine, sizeMb: number, files: number): Promise<F
         hand: {
           firstMs: handFirst,
           nextMs: handNext,
+          changedMs: handChanged,
           restoreMs: handRestore,
           singleMs: handSingle,
         },
-        bot: { firstMs: botFirst, nextMs: botNext, restoreMs: full.phase, singleMs: single.phase },
+        bot: {
+          firstMs: botFirst,
+          nextMs: botNext,
+          changedMs: botChanged,
+          restoreMs: full.phase,
+          singleMs: single.phase,
+        },
+        changedFiles: changed.files,
+        changedMb: changed.mb,
+        handEngineMb: hand.peakMb(),
+        botPeaks,
         botRestoreWholeMs: full.whole,
         botSingleWholeMs: single.whole,
         maxRssMb,
@@ -290,18 +359,36 @@ function report(f: Figures): string[] {
     `${f.engine}, ${f.sizeMb} MB in ${f.files} files:`,
     line('first backup', f.hand.firstMs, f.bot.firstMs, 1.2),
     line('next backup, unchanged', f.hand.nextMs, f.bot.nextMs, 1.3),
+    `  ${'next, 1 % changed'.padEnd(24)} by hand ${s(f.hand.changedMs).padStart(8)} | bot ` +
+      `${s(f.bot.changedMs).padStart(8)} | ${(f.bot.changedMs / f.hand.changedMs).toFixed(2)}× ` +
+      `(${f.changedFiles} files, ${f.changedMb.toFixed(0)} MB rewritten)`,
     line('full restore (phase)', f.hand.restoreMs, f.bot.restoreMs, 1.2) +
       ` — whole command ${s(f.botRestoreWholeMs)}`,
     `  ${'single-file restore'.padEnd(24)} by hand ${s(f.hand.singleMs).padStart(8)} | bot ` +
       `${s(f.bot.singleMs).padStart(8)} (target ≤ 3 s) ${verdict(f.bot.singleMs <= 3000)}` +
       ` — whole command ${s(f.botSingleWholeMs)}`,
-    `  bot peak RSS ${f.maxRssMb.toFixed(0)} MB (target ≤ 120 MB) ${verdict(f.maxRssMb <= 120)}`,
+    `  bot peak RSS ${f.maxRssMb.toFixed(0)} MB (target ≤ 120 MB) ${verdict(f.maxRssMb <= 120)}` +
+      ` — after ${f.botPeaks.map(([p, mb]) => `${p} ${mb.toFixed(0)}`).join(', ')}`,
+    `  engine peak RSS by hand ${f.handEngineMb.toFixed(0)} MB (its own processes)`,
   ];
 }
 
+/** `1G,10G` or `1024,10240` (MB). */
+function parseSizes(text: string): number[] {
+  return text.split(',').map((item) => {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([GgMm]?)[Bb]?\s*$/.exec(item);
+    if (m === null) throw new Error(`BENCH_SIZES: not a size: ${item}`);
+    const value = Number(m[1]);
+    return Math.round((m[2] ?? '').toUpperCase() === 'G' ? value * 1024 : value);
+  });
+}
+
 async function main(): Promise<void> {
-  const sizes = (process.env['BENCH_SIZES_MB'] ?? '1024').split(',').map(Number);
-  const files = Number(process.env['BENCH_FILES'] ?? 500);
+  const sizes = parseSizes(process.env['BENCH_SIZES'] ?? process.env['BENCH_SIZES_MB'] ?? '1G');
+  const filesFor = (sizeMb: number): number =>
+    process.env['BENCH_FILES'] !== undefined
+      ? Number(process.env['BENCH_FILES'])
+      : Math.max(100, Math.round((500 * sizeMb) / 1024));
   const engines = (process.env['BENCH_ENGINES'] ?? 'restic,borg').split(',') as Engine[];
   if (process.getuid?.() !== 0) {
     console.log('needs root: the engines read the volume’s mount point, as the bot does');
@@ -312,9 +399,17 @@ async function main(): Promise<void> {
     'file-level backup and restore of a volume: the engine by hand in the volume’s directory ' +
       'vs the bot (./pes serve); one run each, same machine',
   );
+  const load = (): string =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
   for (const engine of engines) {
-    for (const size of sizes)
-      for (const l of report(await measure(engine, size, files))) console.log(l);
+    for (const size of sizes) {
+      const before = load();
+      const figures = await measure(engine, size, filesFor(size));
+      for (const l of report(figures)) console.log(l);
+      console.log(`  load average before ${before}, after ${load()} (2 cores shared)`);
+    }
   }
 }
 
