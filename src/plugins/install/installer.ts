@@ -4,34 +4,26 @@
  * container found, the backup and the database restore through the BackupService port, the
  * package downloaded and checked), with the request, the card and the teachers told at the end.
  */
-import { sourceKind, type BackupStepReporter } from '../../core/backup.ts';
 import type { ServiceDefinition } from '../../core/catalog.ts';
 import type { CommandResult } from '../../core/command.ts';
 import type { CommandContext } from '../../core/context.ts';
 import { UserError } from '../../core/errors.ts';
-import type { Platform } from '../../core/platform.ts';
 import { isComponent } from '../reference.ts';
 import type { PluginDirectory } from '../directory.ts';
 import type { DirectoryVersion } from '../directory-types.ts';
-import { installedVersion, readSite, SiteUnreadable, type Site } from '../site.ts';
+import { installedVersion, type Site } from '../site.ts';
 import type { Download } from './download.ts';
-import { installPlugin, splitName, type InstallJobDeps, type InstallStep } from './install-job.ts';
-import type { ContainerExec } from './moodle-cli.ts';
+import { installPlugin, splitName } from './install-job.ts';
+import { jobDeps, type JobSettings } from './job-deps.ts';
+import { containerExec, moodleContainer, moodleSite } from './moodle-access.ts';
 import type { PluginPackage } from './package-port.ts';
 import { removePlugin } from './remove-job.ts';
 import { RequestOutcome } from './request-outcome.ts';
 import { installTexts as t, removeStepTexts, stepTexts } from './texts.ts';
 
-export interface InstallSettings {
+export interface InstallSettings extends JobSettings {
   /** The Moodle service of the catalog (plugins.service). */
   readonly service: string;
-  readonly root: string;
-  readonly container?: string;
-  /** The web server's user: owner of the plugin's files, and who runs admin/cli (Docker). */
-  readonly webUser: string;
-  readonly php: string;
-  /** The volume holding the database when it is not one of the service's databases. */
-  readonly databaseVolume: string | undefined;
 }
 
 export interface InstallInput {
@@ -85,7 +77,7 @@ export class Installer {
   async install(ctx: CommandContext, input: InstallInput): Promise<CommandResult> {
     const p = await this.#prepare(ctx, input);
     const request = this.#d.outcome.requestFor(input.component, input.request);
-    const deps = this.#jobDeps(ctx, p.service, input.component, stepTexts);
+    const deps = jobDeps(ctx, p.service, input.component, this.#d.settings, stepTexts);
     try {
       const report = await installPlugin(
         { ...deps, download: this.#d.download, pkg: this.#d.pkg },
@@ -140,7 +132,10 @@ export class Installer {
 
   async remove(ctx: CommandContext, input: InstallInput): Promise<CommandResult> {
     const { service } = await this.#installedOnly(ctx, input);
-    const deps = this.#jobDeps(ctx, service, input.component, { ...stepTexts, ...removeStepTexts });
+    const deps = jobDeps(ctx, service, input.component, this.#d.settings, {
+      ...stepTexts,
+      ...removeStepTexts,
+    });
     const report = await removePlugin(deps, input.component);
     const seconds = ctx.t(t.seconds, {
       n: new Intl.NumberFormat(ctx.locale, { maximumFractionDigits: 1 }).format(
@@ -163,7 +158,7 @@ export class Installer {
     if (!isComponent(input.component)) {
       throw new UserError('plugin-component-invalid', { value: input.component });
     }
-    const site = await this.#site(ctx, service);
+    const site = await moodleSite(ctx, service, this.#d.settings);
     const { type } = splitName(input.component);
     if (!site.typeDirs.has(type)) {
       throw new UserError('plugin-install-type-unknown', { service: service.name, type });
@@ -185,7 +180,7 @@ export class Installer {
         branch: site.branch,
       });
     }
-    const exec = this.#exec(ctx, service, await this.#container(ctx, service));
+    const exec = containerExec(ctx, service, await moodleContainer(ctx, service, this.#d.settings));
     const installed = await installedVersion(
       (argv) => exec(argv, {}, ctx.signal),
       site,
@@ -203,8 +198,8 @@ export class Installer {
     if (!isComponent(input.component)) {
       throw new UserError('plugin-component-invalid', { value: input.component });
     }
-    const site = await this.#site(ctx, service);
-    const exec = this.#exec(ctx, service, await this.#container(ctx, service));
+    const site = await moodleSite(ctx, service, this.#d.settings);
+    const exec = containerExec(ctx, service, await moodleContainer(ctx, service, this.#d.settings));
     const installed = await installedVersion(
       (argv) => exec(argv, {}, ctx.signal),
       site,
@@ -226,121 +221,6 @@ export class Installer {
     }
     return service;
   }
-
-  #jobDeps(
-    ctx: CommandContext,
-    service: ServiceDefinition,
-    component: string,
-    texts: Readonly<Record<InstallStep, { ru: string; en: string }>>,
-  ): Omit<InstallJobDeps, 'download' | 'pkg'> {
-    const { settings } = this.#d;
-    // The container is found again after a database restore: the restore stops and starts
-    // the service, and on a cluster that means new pods.
-    let container: string | undefined;
-    const exec: ContainerExec = async (argv, options, signal) => {
-      container ??= await this.#container(ctx, service);
-      return this.#exec(ctx, service, container)(argv, options, signal);
-    };
-    const folder = `${splitName(component).type}/${splitName(component).name}`;
-    const tag = jobTag(ctx.jobId);
-    return {
-      exec,
-      service: service.name,
-      webUser: settings.webUser,
-      php: settings.php,
-      signal: ctx.signal,
-      readSite: async () => this.#site(ctx, service),
-      backup: (onStep: BackupStepReporter, signal: AbortSignal) =>
-        ctx.backups.backup(
-          service,
-          { only: undefined, tags: [], job: tag, jobId: ctx.jobId },
-          onStep,
-          signal,
-        ),
-      restoreDatabase: async (backup, onStep, signal) => {
-        // Only the database: the service's databases, or the volume that holds it.
-        const isDatabase = (source: string): boolean =>
-          sourceKind(source) === 'database' ||
-          (settings.databaseVolume !== undefined && source === `volume:${settings.databaseVolume}`);
-        const database = backup.sources.find((s) => isDatabase(s.source));
-        if (database === undefined) throw new Error('the backup holds no database');
-        const chosen = await ctx.backups.planRestore(
-          service,
-          database.snapshotId,
-          undefined,
-          signal,
-        );
-        const plan = { ...chosen, items: chosen.items.filter((item) => isDatabase(item.source)) };
-        container = undefined;
-        try {
-          await ctx.backups.restore(
-            service,
-            plan,
-            { job: `${tag}-undo`, jobId: ctx.jobId },
-            onStep,
-            signal,
-          );
-        } finally {
-          container = undefined;
-        }
-      },
-      progress: (step, fraction, detail) => {
-        const text = ctx.t(texts[step], {
-          service: service.name,
-          component,
-          folder,
-        });
-        const source = detail?.source === undefined ? '' : ` · ${detail.source}`;
-        ctx.progress(fraction, `${text}${source}`);
-      },
-    };
-  }
-
-  async #site(ctx: CommandContext, service: ServiceDefinition): Promise<Site> {
-    const exec = this.#exec(ctx, service, await this.#container(ctx, service));
-    try {
-      return await readSite((argv) => exec(argv, {}, ctx.signal), this.#d.settings.root);
-    } catch (error) {
-      if (error instanceof SiteUnreadable) {
-        throw new UserError('plugin-site-unreadable', {
-          service: service.name,
-          reason: error.message,
-        });
-      }
-      throw error;
-    }
-  }
-
-  async #container(ctx: CommandContext, service: ServiceDefinition): Promise<string> {
-    const status = await ctx.platform(service).status(service, ctx.signal);
-    const wanted = this.#d.settings.container;
-    const running = status.containers.find(
-      (c) => c.state === 'running' && (wanted === undefined || c.name === wanted),
-    );
-    if (running === undefined)
-      throw new UserError('plugin-install-not-running', { service: service.name });
-    return running.name;
-  }
-
-  /**
-   * Exec in the Moodle container. On Docker the web server's user is asked for by name and
-   * file work runs as root (tar keeps the owners of its headers only as root); pods/exec has
-   * no user (kubernetes-exec-option), so there everything runs as the pod's own user.
-   */
-  #exec(ctx: CommandContext, service: ServiceDefinition, container: string): ContainerExec {
-    const platform: Platform = ctx.platform(service);
-    const docker = service.platform === 'docker';
-    return (argv, options, signal) =>
-      platform.exec(
-        container,
-        argv,
-        {
-          ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
-          ...(docker ? { user: options.user ?? '0' } : {}),
-        },
-        signal,
-      );
-  }
 }
 
 /**
@@ -353,13 +233,4 @@ function tellSafely(ctx: CommandContext, tell: () => void): void {
   } catch (error) {
     ctx.log.error('plugin request not updated', { error });
   }
-}
-
-/** The tag of this job's backups: its number and when it started (as backup's jobTag). */
-function jobTag(jobId: number | undefined, now: Date = new Date()): string {
-  const stamp = now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-  return `${jobId ?? 0}-${stamp}`;
 }
