@@ -615,3 +615,23 @@ it('a start-up sweep deletes claim pods an earlier process left, and nothing els
   await noClaimPodLeft();
   expect(await runningPod('app')).toBe(appPod);
 });
+
+it('measures a claim in its pod exactly as the bot measures the same files here', async () => {
+  const { measureTree } = await import('../../../src/backup/tree-walk.ts');
+  const claim = fake.store.mustGet(claims, 'default', 'data');
+  const mountpoint = (await docker.getVolume(DockerKubelet.volumeOf(claim)).inspect()).Mountpoint;
+  const files = ports.for(app).volumeFiles;
+  const site = await files?.open('data', 'read');
+  if (site === undefined) throw new Error('no site');
+  try {
+    const samplesBefore = new Date(Date.now() + 60_000);
+    const inPod = await site.measure({ samplesBefore });
+    const here = await measureTree(mountpoint, { samplesBefore });
+    expect(inPod.figures).toEqual(here.figures);
+    expect(inPod.samples).toEqual(here.samples);
+    expect(inPod.samples.length).toBeGreaterThan(0);
+  } finally {
+    await site.close();
+  }
+  await noClaimPodLeft();
+});
