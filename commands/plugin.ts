@@ -19,7 +19,11 @@ export default defineCommand({
         ru: 'номер заявки, или approve / reject',
         en: 'a request number, or approve / reject',
       },
-      schema: z.string().regex(/^(#?[0-9]{1,9}|approve|reject|одобрить|отклонить)$/i),
+      schema: z
+        .string()
+        .regex(
+          /^(#?[0-9]{1,9}|approve|reject|одобрить|отклонить|install|remove|установить|удалить)$/i,
+        ),
     },
     {
       name: 'rest',
@@ -39,6 +43,19 @@ export default defineCommand({
         });
       }
       return ctx.plugins.show(ctx, Number(what.replace('#', '')));
+    }
+    // Installing and removing are jobs on the Moodle service, so they are commands of their
+    // own (plugin-install, plugin-remove), which lock it; said here for who types them so.
+    if (['install', 'remove', 'установить', 'удалить'].includes(what)) {
+      const remove = what === 'remove' || what === 'удалить';
+      // A teacher's "plugin install mod_x" asks for it, as the same words in a message do.
+      if (!remove && !ctx.may('plugin-install') && input.rest.length > 0) {
+        return ctx.plugins.request(ctx, { words: input.rest, why: undefined });
+      }
+      throw new UserError(remove ? 'plugin-remove-how' : 'plugin-install-how', {
+        component: input.rest[0] ?? 'mod_attendance',
+        version: input.rest[1] === undefined ? '' : ` ${input.rest[1]}`,
+      });
     }
     const [id, ...reason] = input.rest;
     if (id === undefined || !number.test(id)) {

@@ -209,6 +209,21 @@ describe('bad input: one line each, nothing changed', () => {
     expect(b.site.calls.filter((c) => c.argv[0] !== 'cat' && c.argv[0] !== 'test')).toEqual([]);
   });
 
+  it('plugin install typed as two words says the command to use', async () => {
+    const b = bed();
+    const out = await admin(b, 'plugin install mod_attendance');
+    expect(out.errorCode).toBe('plugin-install-how');
+    expect(out.message.text).toBe(
+      'Installing is a command of its own, with the Moodle service: plugin-install <service> mod_attendance',
+    );
+    expect((await admin(b, 'plugin remove mod_attendance')).errorCode).toBe('plugin-remove-how');
+    expect(b.site.calls.some((c) => c.argv[0] === 'php')).toBe(false);
+    // A teacher typing the same words asks for the plugin.
+    const asked = await b.say('mattermost:teacher1', 'plugin install mod_attendance');
+    expect(asked.status).toBe('ok');
+    expect(asked.message.text).toContain('Заявка №1 принята');
+  });
+
   it('an unknown plugin', async () => {
     const b = bed();
     const out = await admin(b, 'plugin-install moodle mod_nothing');

@@ -9,6 +9,20 @@ export const pluginInstallErrorTexts = {
       en: 'Installing plugins through the bot is not enabled: it needs the plugins section of the config and the bot running (pes serve or the terminal).',
     },
   },
+  'plugin-install-how': {
+    kind: 'usage',
+    message: {
+      ru: 'Установка — отдельная команда с сервисом Moodle: plugin-install <сервис> {component}{version}',
+      en: 'Installing is a command of its own, with the Moodle service: plugin-install <service> {component}{version}',
+    },
+  },
+  'plugin-remove-how': {
+    kind: 'usage',
+    message: {
+      ru: 'Удаление — отдельная команда с сервисом Moodle: plugin-remove <сервис> {component}',
+      en: 'Removing is a command of its own, with the Moodle service: plugin-remove <service> {component}',
+    },
+  },
   'plugin-install-not-service': {
     kind: 'usage',
     message: {
