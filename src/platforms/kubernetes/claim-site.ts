@@ -255,6 +255,29 @@ async function checkAncestors(
   }
 }
 
+/** Runs `restic unlock` in a fresh pod; what fails here is left to restic's own 30 minutes. */
+async function unlockAfterCancel(
+  open: (signal?: AbortSignal) => Promise<ClaimPod>,
+  run: typeof claimRunner,
+  settings: Parameters<typeof claimRunner>[1],
+  command: Parameters<EngineRunner>[0],
+  options: Parameters<EngineRunner>[1],
+): Promise<void> {
+  try {
+    const pod = await open();
+    try {
+      await run(pod, settings)(
+        { ...command, args: ['unlock'] },
+        { ...(options.killGraceMs === undefined ? {} : { killGraceMs: options.killGraceMs }) },
+      );
+    } finally {
+      await pod.delete();
+    }
+  } catch {
+    // The cancel is what the job reports; a lock left is told by the next command.
+  }
+}
+
 export function claimSite(request: ClaimSiteRequest): VolumeSite {
   const { clients, settings, namespace, claim, mode } = request;
   const runAs = request.runAs ?? settings.runAs;
@@ -291,15 +314,33 @@ export function claimSite(request: ClaimSiteRequest): VolumeSite {
       await pod.delete();
     }
   };
-  const runner: EngineRunner = (command, options) =>
-    use(options.signal, (pod) =>
-      claimRunner(pod, {
-        cluster: clients.cluster,
-        ...(settings.repositoryClaim === undefined
-          ? {}
-          : { repositoryInClaim: settings.repositoryInClaim ?? '' }),
-      })(command, options),
-    );
+  const runnerSettings = {
+    cluster: clients.cluster,
+    ...(settings.repositoryClaim === undefined
+      ? {}
+      : { repositoryInClaim: settings.repositoryInClaim ?? '' }),
+  };
+  const runner: EngineRunner = async (command, options) => {
+    try {
+      return await use(options.signal, (pod) => claimRunner(pod, runnerSettings)(command, options));
+    } catch (error) {
+      if (options.signal?.aborted === true && command.program === 'restic') {
+        // An exec'd command is not stopped by a closed stream: the pod's deletion kills it,
+        // and its repository lock stays. `restic unlock` in a new pod of the same hostname
+        // sees that lock's process gone on its own host, so stale, and removes it (restic's
+        // lock staleness: same host and no such process).
+        await dropKept();
+        await unlockAfterCancel(open, claimRunner, runnerSettings, command, options);
+      }
+      throw error;
+    }
+  };
+  const dropKept = async (): Promise<void> => {
+    const pending = kept;
+    kept = undefined;
+    const pod = await pending?.catch(() => undefined);
+    await pod?.delete().catch(() => undefined);
+  };
   return {
     root: dataPath,
     runner,
@@ -342,11 +383,6 @@ export function claimSite(request: ClaimSiteRequest): VolumeSite {
         }
         return { problems, figures };
       }),
-    close: async () => {
-      const pending = kept;
-      kept = undefined;
-      const pod = await pending?.catch(() => undefined);
-      await pod?.delete().catch(() => undefined);
-    },
+    close: dropKept,
   };
 }

@@ -16,6 +16,7 @@
  * borg does the same round trip; a start-up sweep deletes claim pods a killed bot left.
  */
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SqliteBackupLedger } from '../../../src/store/backup-repo.ts';
 import { openDatabase } from '../../../src/store/database.ts';
@@ -569,21 +570,29 @@ spec:
     for (const [, pod] of made) expect(pod.events.at(-1)).toBe('DELETED');
   });
 
-  it('deletes the claim pod when the backup is cancelled once its pod runs', async () => {
-    await inApp('app', 'dd if=/dev/urandom of=/data/big bs=1M count=64 2>/dev/null');
+  it('deletes the claim pod when the backup is cancelled while restic runs in it, and leaves no lock', async () => {
+    await inApp('app', 'dd if=/dev/urandom of=/data/big bs=1M count=96 2>/dev/null');
     const controller = new AbortController();
     const running = nextRunningClaimPod();
+    // restic's own progress: it runs, and holds its lock, when the cancel comes.
     const backup = backups.backup(
       app,
       { only: undefined, tags: [], job: 'job-6' },
-      steps,
+      (step) => {
+        if (step.phase === 'backup' && (step.bytesDone ?? 0) > 0) {
+          controller.abort(new Error('cancelled by the test'));
+        }
+      },
       controller.signal,
     );
     const pod = await running;
-    controller.abort(new Error('cancelled by the test'));
     await expect(backup).rejects.toThrow('cancelled by the test');
     await noClaimPodLeft();
     expect(claimPods.get(pod)?.events.at(-1)).toBe('DELETED');
+    const claim = fake.store.mustGet(claims, 'default', 'backups');
+    const mountpoint = (await docker.getVolume(DockerKubelet.volumeOf(claim)).inspect()).Mountpoint;
+    expect(readdirSync(`${mountpoint}/restic/locks`)).toEqual([]);
+    await inApp('app', 'rm /data/big');
   });
 });
 
