@@ -22,7 +22,7 @@
  * adapter and the fake Mattermost server of test/fakes/mattermost in this process (one
  * request at a time, so they do not queue behind each other).
  *
- *   npm run bench:moodle      BENCH_ROUNDS=N install rounds (default 3),
+ *   npm run bench:moodle      BENCH_ROUNDS=N install rounds (default 5),
  *                             BENCH_REQUESTS=N teacher requests (default 20)
  */
 import { existsSync } from 'node:fs';
@@ -54,7 +54,7 @@ import { createTestRepo, removeVolumes, type TestRepo } from '../test/helpers/ba
 import { DockerTestBed } from '../test/helpers/docker.ts';
 import { percentile } from './http-timing.ts';
 
-const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const requests = Number(process.env['BENCH_REQUESTS'] ?? 20);
 const component = 'local_bench';
 const version = 2024120100;
@@ -132,6 +132,8 @@ interface Round {
   readonly backupMs: number;
   readonly wholeMs: number;
   readonly handUpgradeMs: number;
+  /** The job's steps from maintenance on to the end, as its progress lines name them. */
+  readonly steps: ReadonlyMap<string, number>;
 }
 
 interface Bench {
@@ -176,19 +178,48 @@ async function byHand(site: MoodleSite): Promise<number> {
   return ms;
 }
 
-async function invoke(b: Bench, text: string): Promise<Outcome> {
+async function invoke(
+  b: Bench,
+  text: string,
+  progress: (text: string) => void = () => undefined,
+): Promise<Outcome> {
   return b.harness.bot.invoke(
     { actorId: botActor, room: { id: 'terminal' }, source: 'terminal', text, preconfirmed: true },
-    { reply: () => undefined, progress: () => undefined, confirm: { kind: 'refuse' } },
+    { reply: () => undefined, progress: (u) => progress(u.text), confirm: { kind: 'refuse' } },
   );
+}
+
+/**
+ * How long each step took, from the progress lines of a job (the backup's per-source lines
+ * are one step), from the first line that starts with `from` to `end`.
+ */
+function stepTimes(
+  marks: readonly (readonly [number, string])[],
+  from: string,
+  end: number,
+): Map<string, number> {
+  const steps = new Map<string, number>();
+  const first = marks.findIndex(([, text]) => text.startsWith(from));
+  if (first === -1) throw new Error(`no "${from}" among the progress lines`);
+  for (let i = first; i < marks.length; i++) {
+    const [at, text] = marks[i] ?? [0, ''];
+    const step = text.split(' · ')[0] ?? text;
+    const next = marks[i + 1]?.[0] ?? end;
+    steps.set(step, (steps.get(step) ?? 0) + next - at);
+  }
+  return steps;
 }
 
 async function throughBot(b: Bench, watch: PresenceWatch): Promise<Omit<Round, 'handUpgradeMs'>> {
   b.backupTimes.splice(0);
   watch.take();
+  const marks: [number, string][] = [];
   const started = performance.now();
-  const outcome = await invoke(b, `plugin-install moodle ${component}`);
-  const wholeMs = performance.now() - started;
+  const outcome = await invoke(b, `plugin-install moodle ${component}`, (text) =>
+    marks.push([performance.now(), text]),
+  );
+  const ended = performance.now();
+  const wholeMs = ended - started;
   if (outcome.status !== 'ok')
     throw new Error(`plugin-install: ${outcome.message.title ?? ''} ${outcome.message.text ?? ''}`);
   const report = outcome.data as InstallReport;
@@ -204,6 +235,7 @@ async function throughBot(b: Bench, watch: PresenceWatch): Promise<Omit<Round, '
     botUpgradeMs: report.upgradeMs,
     backupMs,
     wholeMs,
+    steps: stepTimes(marks, 'turning maintenance mode on', ended),
   };
 }
 
@@ -365,7 +397,7 @@ function reportInstalls(installs: readonly Round[]): boolean {
     `Moodle plugin install on the test site (real PHP, restic, fake directory): ${rounds} rounds, medians`,
   );
   const row = (what: string, ms: number, note = ''): void =>
-    console.log(`  ${what.padEnd(34)}${seconds(ms).padStart(9)}${note}`);
+    console.log(`  ${what.padEnd(54)}${seconds(ms).padStart(9)}${note}`);
   row('maintenance window, bot', window, "  (the installer's figure)");
   row('climaintenance.html existed', observed, '  (polled from the host every 5 ms)');
   row('upgrade.php alone, by hand', hand, '  (baseline)');
@@ -387,6 +419,13 @@ function reportInstalls(installs: readonly Round[]): boolean {
       `    ${[r.windowMs, r.observedMs, r.handUpgradeMs, r.backupMs].map(seconds).join(' / ')}`,
     );
   }
+  console.log('  where the window goes (medians of the progress steps):');
+  for (const step of installs[0]?.steps.keys() ?? []) {
+    row(
+      `  ${step}`,
+      m((r) => r.steps.get(step) ?? NaN),
+    );
+  }
   return pass;
 }
 
@@ -405,8 +444,8 @@ function reportRequests(acks: { request: number[]; whoami: number[] }): boolean 
   console.log(
     "Teacher's direct message in Mattermost → the bot's answer posted, the directory's list cached",
   );
-  console.log(`  ${'plugin request (plain words)'.padEnd(34)}${stats(acks.request)}`);
-  console.log(`  ${'whoami (baseline)'.padEnd(34)}${stats(acks.whoami)}`);
+  console.log(`  ${'plugin request (plain words)'.padEnd(54)}${stats(acks.request)}`);
+  console.log(`  ${'whoami (baseline)'.padEnd(54)}${stats(acks.whoami)}`);
   console.log(`  target: request p99 ≤ ${ackTargetMs} ms: ${pass ? 'PASS' : 'MISS'}`);
   return pass;
 }
