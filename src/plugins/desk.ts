@@ -25,6 +25,7 @@ import type { PluginInstallInput, PluginRequestInput, PluginsPort } from '../cor
 import { nameOf } from '../core/people.ts';
 import { countText } from '../core/plural.ts';
 import { requestCard, type CardContext } from './card.ts';
+import { execTarget } from './install/moodle-access.ts';
 import type { PluginDirectory } from './directory.ts';
 import type { DirectoryPlugin } from './directory-types.ts';
 import {
@@ -537,7 +538,7 @@ export class PluginDesk implements PluginsPort {
         reason: 'no running container',
       });
     }
-    return running.name;
+    return execTarget(service, running.name);
   }
 
   #exec(ctx: CommandContext, container: string) {

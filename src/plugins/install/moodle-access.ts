@@ -28,7 +28,15 @@ export async function moodleContainer(
   if (running === undefined) {
     throw new UserError('plugin-install-not-running', { service: service.name });
   }
-  return running.name;
+  return execTarget(service, running.name);
+}
+
+/**
+ * What exec takes for a container `status` named: the name on Docker; on a cluster
+ * `<namespace>/<pod>` (src/platforms/kubernetes/exec-target.ts), as status names the pod.
+ */
+export function execTarget(service: ServiceDefinition, name: string): string {
+  return service.kubernetes === undefined ? name : `${service.kubernetes.namespace}/${name}`;
 }
 
 /**
