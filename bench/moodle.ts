@@ -5,8 +5,8 @@
  *    local_bench`: backup → maintenance on → download → checks → copy → upgrade.php → version
  *    read back → caches purged → maintenance off) against `admin/cli/upgrade.php
  *    --non-interactive` alone for the same plugin on the same site, the folder copied in by
- *    hand first (as an admin installs a plugin by hand), and the incremental backup the
- *    installer takes. The window is the installer's own figure (maintenance on → off) and,
+ *    hand first (as an admin installs a plugin by hand; both upgrade.php runs are timed around
+ *    the same Docker exec as www-data), and the incremental backup the installer takes. The window is the installer's own figure (maintenance on → off) and,
  *    independently, how long `climaintenance.html` (Moodle's CLI maintenance flag, in
  *    dataroot) existed, polled every 5 ms on the moodledata volume's mount point from here.
  *    Between rounds the plugin is uninstalled (`uninstall_plugins.php --run`), its folder
@@ -89,7 +89,7 @@ function handFiles(): Map<string, string> {
 }
 
 /**
- * How long a file exists, seen from the host: its path polled every `everyMs`. `windows()`
+ * How long a file exists, seen from the host: its path polled every `everyMs`. `take()`
  * gives each span from first seen to first seen gone.
  */
 class PresenceWatch {
