@@ -168,6 +168,21 @@ describe('an approved request is installed', () => {
   });
 });
 
+describe('a failed install whose undo did not fully succeed', () => {
+  it('does not tell the teachers that Moodle works as before', async () => {
+    const b = bed();
+    b.site.faults = { upgradeFailsHalfway: true, maintenanceOffFails: true };
+    await approved(b);
+    const told = b.notices.find((n) => n.key === 'plugin-request:1:failed:mattermost:teacher2')
+      ?.message.text;
+    expect(told).toContain('could not be installed');
+    expect(told).toContain('The admins know and are on it.');
+    expect(told).not.toContain('works as before');
+    const toAdmins = b.notices.find((n) => n.key === 'plugin-request:1:failed:admins');
+    expect(toAdmins?.message.text).toContain('maintenance mode could NOT be turned off');
+  });
+});
+
 describe('a cancel in the middle of upgrade.php', () => {
   it('puts the database back, removes the folder, turns maintenance off, and says so', async () => {
     const b = bed();

@@ -18,7 +18,14 @@ import { installedVersion, type Site } from '../site.ts';
 import type { Download } from './download.ts';
 import { MoodleCli, requireSuccess, type ContainerExec } from './moodle-cli.ts';
 import type { PluginPackage } from './package-port.ts';
-import { reasonOf, shortReason, undoSentence, undoTexts, type UndoNote } from './undo-texts.ts';
+import {
+  isClean,
+  reasonOf,
+  shortReason,
+  undoSentence,
+  undoTexts,
+  type UndoNote,
+} from './undo-texts.ts';
 import { webOwner } from './web-owner.ts';
 
 export type InstallStep =
@@ -300,6 +307,8 @@ export function failed(
       reasonEn: why.en.replace(/\.$/, ''),
       undoneRu: undoSentence(notes, 'ru'),
       undoneEn: undoSentence(notes, 'en'),
+      // Whether everything was put back (the teachers hear "Moodle works as before" only then).
+      clean: isClean(notes) ? 'yes' : 'no',
     },
     { cause: signal.aborted ? signal.reason : error },
   );

@@ -63,8 +63,9 @@ export class RequestOutcome {
       const own = error.params[l === 'ru' ? 'reasonRu' : 'reasonEn'];
       return typeof own === 'string' ? own : error.text(l);
     };
+    const told = error.params['clean'] === 'no' ? t.toldFailedUnclean : t.toldFailed;
     this.#tellTeachers(request, 'failed', (l) =>
-      localize(t.toldFailed, l, { id: request.id, name: request.name, reason: reason(l) }),
+      localize(told, l, { id: request.id, name: request.name, reason: reason(l) }),
     );
     this.#tellAdmins(request, 'failed', (l) =>
       localize(t.adminsFailed, l, { id: request.id, line: error.text(l) }),

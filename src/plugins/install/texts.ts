@@ -69,6 +69,10 @@ export const installTexts = {
     ru: 'Плагин {name} по вашей заявке №{id} установить не удалось: {reason}. Moodle работает как прежде.',
     en: 'The plugin {name} you asked for (#{id}) could not be installed: {reason}. Moodle works as before.',
   },
+  toldFailedUnclean: {
+    ru: 'Плагин {name} по вашей заявке №{id} установить не удалось: {reason}. Администраторы уже знают и разбираются.',
+    en: 'The plugin {name} you asked for (#{id}) could not be installed: {reason}. The admins know and are on it.',
+  },
   adminsInstalled: {
     ru: '✅ Заявка №{id}: {component} {release} установлен.',
     en: '✅ Request #{id}: {component} {release} is installed.',

@@ -41,6 +41,16 @@ export function undoSentence(notes: readonly UndoNote[], locale: Locale): string
   return joined === '' ? '' : `${joined.charAt(0).toUpperCase()}${joined.slice(1)}.`;
 }
 
+/** True when nothing of the undo failed (no folder, database or maintenance left). */
+export function isClean(notes: readonly UndoNote[]): boolean {
+  const left: readonly Text[] = [
+    undoTexts.folderLeft,
+    undoTexts.databaseLeft,
+    undoTexts.maintenanceLeft,
+  ];
+  return notes.every((n) => !left.includes(n.text));
+}
+
 /** An error as one line in each language (a UserError as it says itself, else its message). */
 export function reasonOf(error: unknown): { ru: string; en: string } {
   if (error instanceof UserError) return { ru: error.text('ru'), en: error.text('en') };
