@@ -3,7 +3,7 @@
  * over sftp served by Debian's `sftp-server` that restic starts itself (as in
  * backup-remote.test.ts), borg over `ssh://` with BORG_RSH starting `borg serve` directly. The
  * server is stopped (SIGSTOP: a peer that hangs, as on a network cut) or killed (SIGKILL: a
- * peer that goes away) once the engine has reported progress, the event the test waits for.
+ * peer that goes away) at the engine's first progress report, the event the test waits for.
  *
  * Measured before the stall watch: a stopped server kept both engines waiting forever (a
  * SIGINT did not end them), and a server gone before restic's lock made it retry ~40 s.
@@ -111,8 +111,9 @@ async function backupWithFault(
     .backupTree({
       directory: source,
       tags: tagsFor('app', 'volume:data', job),
-      onProgress: (p) => {
-        if (faulted !== undefined || p.bytesDone === 0) return;
+      onProgress: () => {
+        // The first report: the engine has opened the repository and is reading files.
+        if (faulted !== undefined) return;
         server = remote.server();
         process.kill(server, fault);
         faulted = Date.now();
@@ -122,7 +123,9 @@ async function backupWithFault(
       () => undefined,
       (e: unknown) => e,
     );
-  if (faulted === undefined) throw new Error('the backup ended before it reported progress');
+  if (faulted === undefined) {
+    throw new Error(`the backup ended before it reported progress: ${String(error)}`);
+  }
   return { error, afterFaultMs: Date.now() - faulted, server };
 }
 
