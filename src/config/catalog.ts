@@ -28,11 +28,12 @@ export interface BuiltCatalog {
 type KubernetesEntry = Extract<ConfigFile['services'][string], { platform: 'kubernetes' }>;
 
 /**
- * A service on a cluster: its placement, and no containers, volumes or databases of its own,
- * so the Docker-only verbs find nothing of it and its platform refuses them by name.
+ * A service on a cluster: its placement and the claims it backs up, and no containers or
+ * databases of its own, so the Docker-only verbs find nothing of it and its platform
+ * refuses them by name.
  */
 function kubernetesService(name: string, def: KubernetesEntry): ServiceDefinition {
-  const { cluster, namespace, workload, scale, health, description } = def;
+  const { cluster, namespace, workload, scale, health, description, volumes } = def;
   // The schema lets exactly one of name and selector through.
   const ref: KubernetesWorkloadRef =
     workload.name !== undefined
@@ -45,7 +46,8 @@ function kubernetesService(name: string, def: KubernetesEntry): ServiceDefinitio
     containers: {},
     scale,
     health,
-    volumes: [],
+    // Claims of its namespace, reached by claim pods (src/platforms/kubernetes/claim-site.ts).
+    volumes,
     databases: [],
     kubernetes: { cluster, namespace, workload: ref },
   };

@@ -77,6 +77,45 @@ export const workloadSchema = z
     }
   });
 
+/** A claim's name as a backup source: a DNS-1123 label (a snapshot's source tag holds it). */
+export const claimName = matching(
+  dns1123LabelRe,
+  63,
+  'a PersistentVolumeClaim name: lowercase letters, digits and "-", alphanumeric at both ends (≤ 63)',
+);
+
+/**
+ * How the volumes (claims) of a cluster's services are reached for backups: short-lived
+ * claim pods from `image` (the bot's own, which has restic and borg), the repository on
+ * `repositoryClaim` in each service's namespace (at `repositoryPath` inside it), and what the
+ * pods run as when no pod of the workload says so.
+ */
+export const clusterBackupsSchema = z.strictObject({
+  image: matching(
+    /^[a-z0-9][a-z0-9._/:@-]*$/,
+    255,
+    'an image reference: registry/name:tag or @sha256:…, no spaces or shell characters',
+  ),
+  repositoryClaim: claimName.optional(),
+  repositoryPath: matching(
+    /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/,
+    255,
+    'a relative folder inside the claim, without "." or ".." parts',
+  ).optional(),
+  startSeconds: z.number().int().min(5).max(3600).optional(),
+  deadlineSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .optional(),
+  runAsUser: z.number().int().min(0).optional(),
+  runAsGroup: z.number().int().min(0).optional(),
+  fsGroup: z.number().int().min(0).optional(),
+});
+
+export type ClusterBackupsEntry = z.output<typeof clusterBackupsSchema>;
+
 /**
  * A cluster: a kubeconfig file (relative to the configuration file) and one of its contexts
  * (its current context when absent), or the service account of the pod the bot runs in.
@@ -87,6 +126,7 @@ export const clusterSchema = z
     kubeconfig: z.string().min(1).optional(),
     context: z.string().min(1).optional(),
     inCluster: z.literal(true).optional(),
+    backups: clusterBackupsSchema.optional(),
   })
   .superRefine((c, ctx) => {
     if (c.inCluster === true && (c.kubeconfig !== undefined || c.context !== undefined)) {

@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
-import type { ClusterEntry, WorkloadEntry } from './kubernetes-schema.ts';
+import type { ClusterBackupsEntry, ClusterEntry, WorkloadEntry } from './kubernetes-schema.ts';
 
-export type ClusterConfig =
+export type ClusterConfig = (
   | {
       readonly name: string;
       readonly source: 'kubeconfig';
@@ -17,7 +17,11 @@ export type ClusterConfig =
       readonly kubeconfig: string;
       readonly context: string;
     }
-  | { readonly name: string; readonly source: 'in-cluster' };
+  | { readonly name: string; readonly source: 'in-cluster' }
+) & {
+  /** How its services' claims are backed up (claim pods); none: they are not. */
+  readonly backups?: ClusterBackupsEntry;
+};
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';
 
@@ -146,7 +150,11 @@ function userSecrets(user: unknown): string[] {
 function checkCluster(name: string, entry: ClusterEntry, configDir: string): CheckedCluster {
   const at = `clusters.${name}`;
   if (entry.inCluster === true || entry.kubeconfig === undefined) {
-    return { config: { name, source: 'in-cluster' }, problems: [], secrets: [] };
+    return {
+      config: { name, source: 'in-cluster', ...backupsOf(entry) },
+      problems: [],
+      secrets: [],
+    };
   }
   const path = resolve(configDir, entry.kubeconfig);
   const facts = readKubeconfig(path);
@@ -187,7 +195,15 @@ function checkCluster(name: string, entry: ClusterEntry, configDir: string): Che
   }
   const secrets = typeof found.user === 'string' ? userSecrets(facts.users.get(found.user)) : [];
   if (problems.length > 0) return { config: undefined, problems, secrets };
-  return { config: { name, source: 'kubeconfig', kubeconfig: path, context }, problems, secrets };
+  return {
+    config: { name, source: 'kubeconfig', kubeconfig: path, context, ...backupsOf(entry) },
+    problems,
+    secrets,
+  };
+}
+
+function backupsOf(entry: ClusterEntry): { backups?: ClusterBackupsEntry } {
+  return entry.backups === undefined ? {} : { backups: entry.backups };
 }
 
 export interface ResolvedKubernetes {
@@ -198,6 +214,8 @@ export interface ResolvedKubernetes {
 
 type ServiceEntry = Omit<KubernetesServiceDefinition, 'name' | 'workload'> & {
   readonly workload: WorkloadEntry;
+  /** Its claims: in the catalog's service (catalog.ts), not in the platform's view. */
+  readonly volumes?: readonly string[];
 };
 
 function toWorkloadRef(w: WorkloadEntry): WorkloadRef {
@@ -226,7 +244,16 @@ export function resolveKubernetes(
   }
   const defs = new Map<string, KubernetesServiceDefinition>();
   for (const [name, def] of Object.entries(services)) {
-    defs.set(name, { ...def, name, workload: toWorkloadRef(def.workload) });
+    defs.set(name, {
+      name,
+      ...(def.description === undefined ? {} : { description: def.description }),
+      platform: def.platform,
+      cluster: def.cluster,
+      namespace: def.namespace,
+      workload: toWorkloadRef(def.workload),
+      scale: def.scale,
+      health: def.health,
+    });
   }
   return { settings: { clusters: resolved, services: defs }, problems, secrets };
 }

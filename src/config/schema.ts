@@ -10,7 +10,7 @@ import { backupSection, databaseAccess, serviceBackup } from './backup-schema.ts
 import { secretRef } from './secrets.ts';
 import { alertsSection } from '../alerts/config-schema.ts';
 import { matrixSection } from './matrix-schema.ts';
-import { clusterSchema, namespaceName, workloadSchema } from './kubernetes-schema.ts';
+import { claimName, clusterSchema, namespaceName, workloadSchema } from './kubernetes-schema.ts';
 import { approvalsSection, pluginReferenceProblems, pluginsSection } from './plugins-schema.ts';
 
 /** A string that must match `re`; the message says in words what is allowed. */
@@ -142,6 +142,8 @@ const kubernetesService = z
     workload: workloadSchema,
     scale,
     health,
+    /** Its PersistentVolumeClaims to back up (clusters.<name>.backups says how). */
+    volumes: z.array(claimName).default([]),
   })
   .superRefine(checkMinRunning);
 

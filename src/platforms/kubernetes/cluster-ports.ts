@@ -96,11 +96,31 @@ export class ClusterPorts {
     const clients = new ClusterClients(new Map([[name, cluster]]), this.options);
     const { now } = this.options;
     const platform = new KubernetesPlatform(clients, now === undefined ? {} : { now });
-    const port = new KubernetesPort(platform, clients, name, this.options.claims?.get(name));
+    const claims = this.options.claims?.get(name) ?? claimSettings(cluster);
+    const port = new KubernetesPort(platform, clients, name, claims);
     if (this.provision?.cluster === name) {
       port.instances = new ClusterInstances(clients, this.provision);
     }
     this.ports.set(name, port);
     return port;
   }
+}
+
+/** `clusters.<name>.backups` as the claim pods' settings; none when not configured. */
+export function claimSettings(cluster: ClusterConfig): ClaimAccessSettings | undefined {
+  const b = cluster.backups;
+  if (b === undefined) return undefined;
+  const runAs = {
+    ...(b.runAsUser === undefined ? {} : { runAsUser: b.runAsUser }),
+    ...(b.runAsGroup === undefined ? {} : { runAsGroup: b.runAsGroup }),
+    ...(b.fsGroup === undefined ? {} : { fsGroup: b.fsGroup }),
+  };
+  return {
+    image: b.image,
+    ...(b.startSeconds === undefined ? {} : { startSeconds: b.startSeconds }),
+    ...(b.deadlineSeconds === undefined ? {} : { deadlineSeconds: b.deadlineSeconds }),
+    ...(b.repositoryClaim === undefined ? {} : { repositoryClaim: b.repositoryClaim }),
+    ...(b.repositoryPath === undefined ? {} : { repositoryInClaim: b.repositoryPath }),
+    ...(Object.keys(runAs).length === 0 ? {} : { runAs }),
+  };
 }
