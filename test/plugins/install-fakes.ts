@@ -49,6 +49,11 @@ export interface Faults {
   maintenanceOffFails?: boolean;
   /** uninstall_plugins.php drops the plugin's record, then exits 1. */
   uninstallFailsHalfway?: boolean;
+  /**
+   * uninstall_plugins.php refuses as Moodle's does for a plugin that cannot go (another
+   * depends on it, or its plugininfo forbids it): "Can not be uninstalled: …", exit 0.
+   */
+  uninstallRefused?: boolean;
 }
 
 export class ScriptedSite {
@@ -179,18 +184,27 @@ export class ScriptedSite {
           : ok();
       }
       case 'cfg.php': {
+        // As Moodle's admin/cli/cfg.php: a setting that is not there is exit 3.
         const component = (args[1] ?? '').replace('--component=', '');
         const v = this.db.get(component);
-        return ok(v === undefined ? '' : `${v}\n`);
+        return v === undefined
+          ? { exitCode: 3, stdout: '', stderr: 'No such configuration variable found.\n' }
+          : ok(`${v}\n`);
       }
       case 'purge_caches.php':
         return ok();
       case 'uninstall_plugins.php': {
+        // As Moodle's admin/cli/uninstall_plugins.php: refusals are lines on stdout with exit 0.
         const component = (args[1] ?? '').replace('--plugins=', '');
+        if (!this.db.has(component)) return ok(`Unknown plugin: ${component}\n`);
+        if (this.faults.uninstallRefused) {
+          return ok(`Can not be uninstalled: ${component}\tAttendance\n`);
+        }
         this.db.delete(component);
+        const said = `Uninstalling: ${component}\tAttendance\n`;
         return this.faults.uninstallFailsHalfway
-          ? { exitCode: 1, stdout: '', stderr: 'Error: could not drop table attendance_log' }
-          : ok();
+          ? { exitCode: 1, stdout: said, stderr: 'Error: could not drop table attendance_log' }
+          : ok(said);
       }
       default:
         return { exitCode: 1, stdout: '', stderr: 'Could not open input file' };

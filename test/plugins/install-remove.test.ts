@@ -28,6 +28,7 @@ describe('removing a plugin (scripted container)', () => {
     expect(php).toEqual([
       ['maintenance.php --enable', 'www-data'],
       ['uninstall_plugins.php --plugins=mod_attendance --run', 'www-data'],
+      ['cfg.php --component=mod_attendance --name=version', 'www-data'],
       ['purge_caches.php', 'www-data'],
       ['maintenance.php --disable', 'www-data'],
     ]);
@@ -65,5 +66,47 @@ describe('removing a plugin (scripted container)', () => {
     expect((error as UserError).code).toBe('plugin-not-installed');
     expect(bed.backups).toEqual([]);
     expect(bed.site.calls.some((c) => c.argv[0] === 'php')).toBe(false);
+  });
+});
+
+describe('removing a plugin Moodle refuses to uninstall (scripted container)', () => {
+  it('"Can not be uninstalled" with exit 0: refused, database untouched, folder kept, maintenance off', async () => {
+    const bed = installedBed();
+    bed.site.faults = { uninstallRefused: true };
+    const error = await removePlugin(bed.deps, component).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UserError);
+    const text = (error as UserError).text('en');
+    expect(text).toContain('The plugin mod_attendance was not removed');
+    expect(text).toContain('Can not be uninstalled: mod_attendance');
+    expect(bed.restores).toEqual([]);
+    expect(bed.site.db.get(component)).toBe(2023100900);
+    expect(bed.site.folderOf(component)).toContain('/var/www/html/mod/attendance/version.php');
+    expect(bed.site.calls.some((c) => c.argv[0] === 'rm')).toBe(false);
+    expect(bed.site.maintenance).toBe(false);
+  });
+
+  it('"Uninstalling" said but the version still recorded: database put back, folder kept', async () => {
+    const bed = installedBed();
+    const exec = bed.site.exec;
+    const deps = {
+      ...bed.deps,
+      exec: async (...args: Parameters<typeof exec>) => {
+        const result = await exec(...args);
+        // The record comes back as if the uninstall had not finished its work.
+        if (String(args[0][1]).endsWith('uninstall_plugins.php')) bed.site.db.set(component, 1);
+        return result;
+      },
+    };
+    const error = await removePlugin(deps, component).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as UserError).text('en')).toContain('The plugin mod_attendance was not removed');
+    expect(bed.restores).toHaveLength(1);
+    expect(bed.site.folderOf(component)).toContain('/var/www/html/mod/attendance/version.php');
+    expect(bed.site.maintenance).toBe(false);
   });
 });

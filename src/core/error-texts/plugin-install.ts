@@ -121,6 +121,13 @@ export const pluginInstallErrorTexts = {
       en: 'The plugin {component} is installed (version {version}), but maintenance mode could NOT be turned off ({reason}): admin/cli/maintenance.php --disable',
     },
   },
+  'plugin-uninstall-refused': {
+    kind: 'failed',
+    message: {
+      ru: 'Moodle не удалил {component}: {output}',
+      en: 'Moodle did not uninstall {component}: {output}',
+    },
+  },
   'plugin-remove-failed': {
     kind: 'failed',
     message: {

@@ -10,7 +10,7 @@ import { passPointOfNoReturn } from '../../core/context-commit.ts';
 import { UserError } from '../../core/errors.ts';
 import { installedVersion } from '../site.ts';
 import { splitName, type InstallJobDeps } from './install-job.ts';
-import { MoodleCli, requireSuccess } from './moodle-cli.ts';
+import { lastLine, MoodleCli, requireSuccess } from './moodle-cli.ts';
 import { reasonOf, shortReason, undoSentence, undoTexts, type UndoNote } from './undo-texts.ts';
 
 export type RemoveJobDeps = Omit<InstallJobDeps, 'download' | 'pkg'>;
@@ -58,8 +58,32 @@ export async function removePlugin(d: RemoveJobDeps, component: string): Promise
     maintenanceFrom = now();
     await cli.must('maintenance.php', ['--enable'], signal);
     d.progress('upgrade', 0.6);
-    uninstallStarted = true;
-    await cli.must('uninstall_plugins.php', [`--plugins=${component}`, '--run'], signal);
+    // Moodle's uninstall_plugins.php exits 0 when it refuses ("Can not be uninstalled: …",
+    // "Unknown plugin: …"); only its "Uninstalling: <component>" line says the data went
+    // (test/fakes/moodle-site/tree/admin/cli/uninstall_plugins.php follows Moodle's script).
+    const result = await cli.run(
+      'uninstall_plugins.php',
+      [`--plugins=${component}`, '--run'],
+      signal,
+    );
+    const said = saidUninstalling(result.stdout, component);
+    // A crash after it began may have dropped part of the data: put back from the backup.
+    uninstallStarted = said || result.exitCode !== 0;
+    requireSuccess('admin/cli/uninstall_plugins.php', result);
+    if (!said) {
+      throw new UserError('plugin-uninstall-refused', { component, output: lastLine(result) });
+    }
+    // And the site no longer records the plugin: cfg.php exits 3 for a setting not there.
+    const left = await cli.run('cfg.php', [`--component=${component}`, '--name=version'], signal);
+    if (left.exitCode !== 3) {
+      throw new UserError('plugin-uninstall-refused', {
+        component,
+        output:
+          left.exitCode === 0
+            ? `version ${left.stdout.trim().slice(0, 40)} still recorded`
+            : `cfg.php exit ${String(left.exitCode)}: ${lastLine(left)}`,
+      });
+    }
     uninstalled = true;
     // Uninstalled in the database: the folder goes even if the job is cancelled now.
     passPointOfNoReturn(signal);
@@ -116,6 +140,16 @@ export async function removePlugin(d: RemoveJobDeps, component: string): Promise
     backupJob: backup.job,
     maintenanceMs: now() - (maintenanceFrom ?? now()),
   };
+}
+
+/** True when uninstall_plugins.php's output has the line "Uninstalling: <component>…". */
+function saidUninstalling(stdout: string, component: string): boolean {
+  return stdout
+    .split('\n')
+    .some(
+      (line) =>
+        line === `Uninstalling: ${component}` || line.startsWith(`Uninstalling: ${component}\t`),
+    );
 }
 
 function removeFailed(
