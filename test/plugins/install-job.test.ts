@@ -33,17 +33,17 @@ async function failure(promise: Promise<unknown>): Promise<UserError> {
 }
 
 describe('installing a plugin (scripted container)', () => {
-  it('runs backup → maintenance on → download → check → copy → upgrade → read back → purge → maintenance off', async () => {
+  it('runs download → check → backup → maintenance on → copy → upgrade → read back → purge → maintenance off', async () => {
     const { zip, pkg } = fakePackage(component, 2024100300);
     const bed = jobBed({ zip, pkg });
     const report = await installPlugin(bed.deps, target(zip));
     expect(report).toMatchObject({ component, version: 2024100300, previous: undefined });
     expect(bed.steps).toEqual([
       'site',
-      'backup',
-      'maintenance',
       'download',
       'check',
+      'backup',
+      'maintenance',
       'copy',
       'upgrade',
       'verify',
@@ -83,13 +83,14 @@ describe('installing a plugin (scripted container)', () => {
     expect(bed.site.maintenance).toBe(false);
   });
 
-  it('a wrong MD5: maintenance off again, no folder, the database not touched', async () => {
+  it('a wrong MD5: refused before the backup and before maintenance, the site not touched', async () => {
     const { zip, pkg } = fakePackage(component, 2024100300);
     const bed = jobBed({ zip, pkg });
     const error = await failure(installPlugin(bed.deps, target(zip, '0'.repeat(32))));
     expect(error.text('en')).toMatch(/^The plugin mod_attendance was not installed: MD5 exited/);
-    expect(error.text('en')).toContain('The site was not changed; maintenance mode is off.');
-    expect(programs(bed)).toContain('php maintenance.php --disable');
+    expect(error.text('en')).toContain('The site was not changed.');
+    expect(bed.backups).toEqual([]);
+    expect(programs(bed).filter((p) => p.startsWith('php'))).toEqual([]);
     expect(bed.site.maintenance).toBe(false);
     expect(bed.site.folderOf(component)).toEqual([]);
     expect(programs(bed)).not.toContain('tar');

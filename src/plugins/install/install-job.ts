@@ -1,8 +1,10 @@
 /**
- * Installing (or upgrading) one plugin on the Moodle site, in the order of issue 17:
- * backup → maintenance on → download → MD5 → safe unpack and Moodle's validator checks →
- * copy into the type's directory with the web server's owner → upgrade.php → the installed
- * version read back → caches purged → maintenance off.
+ * Installing (or upgrading) one plugin on the Moodle site: download → MD5 → safe unpack and
+ * Moodle's validator checks (nothing on the site changes up to here) → backup → maintenance
+ * on → copy into the type's directory with the web server's owner → upgrade.php → the
+ * installed version read back → caches purged → maintenance off. The download and the checks
+ * come first so that the site spends no maintenance time on them and a bad package costs no
+ * backup.
  *
  * A failing backup stops everything before maintenance. Once maintenance is on it goes off
  * again on every path, a cancel included: the undo runs under its own time limit, not the
@@ -110,11 +112,39 @@ export async function installPlugin(
   const before = await installedVersion((argv) => exec(argv, {}, signal), site, target.component);
   const cli = new MoodleCli(exec, site, { webUser: d.webUser, php: d.php });
 
-  d.progress('backup', 0.02);
+  // Nothing on the site changes until the backup: a failure here leaves it untouched.
+  let prepared: Awaited<ReturnType<PluginPackage['prepare']>>;
+  try {
+    d.progress('download', 0.03);
+    const zip = await d.download(target.downloadUrl, signal);
+    d.progress('check', 0.1);
+    d.pkg.checkDownload(zip, target.md5);
+    prepared = await d.pkg.prepare(zip, target.component, site, async (component) => {
+      const v = await installedVersion((argv) => exec(argv, {}, signal), site, component);
+      return v?.version;
+    });
+    if (before !== undefined && prepared.plugin.version <= before.version) {
+      throw new UserError('plugin-install-not-newer', {
+        component: target.component,
+        installed: before.version,
+        version: prepared.plugin.version,
+      });
+    }
+    if (before === undefined && (await exec(['test', '-e', folder], {}, signal)).exitCode === 0) {
+      throw new UserError('plugin-install-folder-exists', { folder });
+    }
+  } catch (error) {
+    throw failed(target.component, error, [{ text: undoTexts.untouched }], signal);
+  }
+  const version = prepared.plugin.version;
+
+  // The database is put back on a failure from this backup, taken before maintenance: what
+  // the site wrote between the backup and maintenance on is lost on such a rollback.
+  d.progress('backup', 0.15);
   let backup: BackupReport;
   try {
     backup = await d.backup(
-      (step) => d.progress('backup', 0.02 + step.fraction * backupShare, step),
+      (step) => d.progress('backup', 0.15 + step.fraction * backupShare, step),
       signal,
     );
   } catch (error) {
@@ -132,27 +162,10 @@ export async function installPlugin(
   let report: InstallReport | undefined;
   try {
     signal.throwIfAborted();
-    d.progress('maintenance', 0.44);
+    d.progress('maintenance', 0.57);
     // Counted as on from the call: a script that failed half-way may have written the flag.
     maintenanceFrom = now();
     await cli.must('maintenance.php', ['--enable'], signal);
-
-    d.progress('download', 0.48);
-    const zip = await d.download(target.downloadUrl, signal);
-    d.progress('check', 0.55);
-    d.pkg.checkDownload(zip, target.md5);
-    const prepared = await d.pkg.prepare(zip, target.component, site, async (component) => {
-      const v = await installedVersion((argv) => exec(argv, {}, signal), site, component);
-      return v?.version;
-    });
-    const version = prepared.plugin.version;
-    if (before !== undefined && version <= before.version) {
-      throw new UserError('plugin-install-not-newer', {
-        component: target.component,
-        installed: before.version,
-        version,
-      });
-    }
 
     d.progress('copy', 0.6);
     if (before !== undefined) {
@@ -162,8 +175,6 @@ export async function installPlugin(
       await exec(['rm', '-rf', '--', asidePath], {}, signal);
       requireSuccess('mv', await exec(['mv', '--', folder, asidePath], {}, signal));
       aside = asidePath;
-    } else if ((await exec(['test', '-e', folder], {}, signal)).exitCode === 0) {
-      throw new UserError('plugin-install-folder-exists', { folder });
     }
     // Counted as made from here: a tar that failed half-way leaves part of it.
     folderMade = true;
@@ -182,9 +193,14 @@ export async function installPlugin(
     // Exit 0 from upgrade.php does not prove the plugin is installed (FIELD-NOTES): its
     // version is read back from the site's own configuration.
     d.progress('verify', 0.88);
-    const found = (
-      await cli.must('cfg.php', [`--component=${target.component}`, '--name=version'], signal)
-    ).trim();
+    const read = await cli.run(
+      'cfg.php',
+      [`--component=${target.component}`, '--name=version'],
+      signal,
+    );
+    // cfg.php exits 3 for a setting that is not there (admin/cli/cfg.php): not recorded.
+    const found =
+      read.exitCode === 3 ? '' : requireSuccess('admin/cli/cfg.php', read).stdout.trim();
     if (found !== String(version)) {
       throw new UserError('plugin-version-mismatch', {
         component: target.component,
