@@ -226,7 +226,11 @@ export class EngineBackupService implements BackupService {
   async restore(
     service: ServiceDefinition,
     plan: RestorePlan,
-    options: { readonly job: string; readonly jobId?: number | undefined },
+    options: {
+      readonly job: string;
+      readonly jobId?: number | undefined;
+      readonly withoutHooks?: boolean;
+    },
     onStep: BackupStepReporter,
     signal: AbortSignal,
   ): Promise<RestoreReport> {
@@ -263,7 +267,7 @@ export class EngineBackupService implements BackupService {
       service,
       selected,
       sources: config.sources,
-      hooks: config.hooks,
+      hooks: options.withoutHooks === true ? undefined : config.hooks,
       job: options.job,
       jobId: options.jobId,
       onStep,

@@ -278,7 +278,15 @@ export interface BackupService {
   restore(
     service: ServiceDefinition,
     plan: RestorePlan,
-    options: { readonly job: string; readonly jobId?: number | undefined },
+    options: {
+      readonly job: string;
+      readonly jobId?: number | undefined;
+      /**
+       * The safety backup runs without the service's hooks: for a rollback inside a job that
+       * holds the service in its own state (maintenance on), which an `after` hook would end.
+       */
+      readonly withoutHooks?: boolean;
+    },
     onStep: BackupStepReporter,
     signal: AbortSignal,
   ): Promise<RestoreReport>;

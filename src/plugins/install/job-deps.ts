@@ -63,10 +63,13 @@ export function jobDeps(
       const plan = { ...chosen, items: chosen.items.filter((item) => isDatabase(item.source)) };
       container = undefined;
       try {
+        // Without the service's backup hooks: an `after` hook such as `maintenance.php
+        // --disable` (config/pes.example.yaml) would end maintenance in the middle of the
+        // rollback. The safety backup is still taken, of the database only.
         await ctx.backups.restore(
           service,
           plan,
-          { job: `${tag}-undo`, jobId: ctx.jobId },
+          { job: `${tag}-undo`, jobId: ctx.jobId, withoutHooks: true },
           onStep,
           signal,
         );
