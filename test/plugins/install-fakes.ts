@@ -13,6 +13,7 @@ import type {
   BackupStepReporter,
   RestorePlan,
 } from '../../src/core/backup.ts';
+import { passPointOfNoReturn } from '../../src/core/context-commit.ts';
 import { UserError } from '../../src/core/errors.ts';
 import type { ContainerState, ExecResult, Platform } from '../../src/core/platform.ts';
 import type { InstallJobDeps, InstallStep } from '../../src/plugins/install/install-job.ts';
@@ -260,6 +261,8 @@ export interface Bed {
   readonly steps: InstallStep[];
   readonly restores: number[];
   readonly backups: number[];
+  /** The signals the backups were given (marked past the point of no return, as the real). */
+  readonly backupSignals: AbortSignal[];
   readonly controller: AbortController;
 }
 
@@ -273,6 +276,7 @@ export function jobBed(options: {
   const steps: InstallStep[] = [];
   const restores: number[] = [];
   const backups: number[] = [];
+  const backupSignals: AbortSignal[] = [];
   const controller = new AbortController();
   let saved = new Map<string, number>();
   const report: BackupReport = {
@@ -300,11 +304,14 @@ export function jobBed(options: {
       const { readSite } = await import('../../src/plugins/site.ts');
       return readSite((argv) => site.exec(argv, {}, signal), root);
     },
-    backup: (onStep: BackupStepReporter) => {
+    backup: (onStep: BackupStepReporter, signal: AbortSignal) => {
       backups.push(site.calls.length);
       if (options.backupFails) {
         return Promise.reject(new UserError('backup-not-configured'));
       }
+      // As the real BackupService: the signal it was given is past its point of no return.
+      passPointOfNoReturn(signal);
+      backupSignals.push(signal);
       onStep({ fraction: 0.5, phase: 'backup', source: 'postgres:moodle' });
       saved = new Map(site.db);
       return Promise.resolve(report);
@@ -326,7 +333,7 @@ export function jobBed(options: {
     signal: controller.signal,
     undoMs: 60_000,
   };
-  return { site, deps, steps, restores, backups, controller };
+  return { site, deps, steps, restores, backups, backupSignals, controller };
 }
 
 /** A platform whose one Moodle container is `site` (status and exec; nothing else). */
@@ -391,8 +398,10 @@ export function fakeBackups(site: ScriptedSite): { backups: BackupService; resto
   const refuse = (): Promise<never> => Promise.reject(new Error('not part of this fake'));
   const backups: BackupService = {
     sources: () => [],
-    backup: () => {
+    backup: (_service, _options, _onStep, signal) => {
       saved = new Map(site.db);
+      // As the real BackupService: the signal it was given is past its point of no return.
+      passPointOfNoReturn(signal);
       return Promise.resolve(report);
     },
     snapshots: refuse,

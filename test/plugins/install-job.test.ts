@@ -4,6 +4,7 @@
  * put back from the job's own backup exactly when upgrade.php had started.
  */
 import { describe, expect, it } from 'vitest';
+import { pastPointOfNoReturn } from '../../src/core/context-commit.ts';
 import { UserError } from '../../src/core/errors.ts';
 import { installPlugin } from '../../src/plugins/install/install-job.ts';
 import { fakePackage, jobBed, md5, ScriptedSite, type Bed } from './install-fakes.ts';
@@ -224,6 +225,10 @@ describe('installing a plugin (scripted container)', () => {
     expect(bed.site.folderOf(component)).toEqual([]);
     expect(bed.site.maintenance).toBe(false);
     expect(programs(bed).at(-1)).toBe('php maintenance.php --disable');
+    // The backup's own signal was marked past its point of no return (as the real service
+    // does), the job's was not: the runner reports a cancel, not a failure.
+    expect(bed.backupSignals.map((s) => pastPointOfNoReturn(s))).toEqual([true]);
+    expect(pastPointOfNoReturn(bed.controller.signal)).toBe(false);
   });
 
   it('a failure whose maintenance cannot be turned off says both', async () => {

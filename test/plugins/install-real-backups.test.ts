@@ -145,4 +145,23 @@ describe('the installer on the real BackupService with maintenance hooks', () =>
       await b.stop();
     }
   });
+
+  it('a cancel in the middle of upgrade.php is recorded as cancelled, and undone', async () => {
+    const b = await bed();
+    try {
+      b.site.faults = { upgradeHangs: true };
+      const running = b.say('plugin-install moodle mod_attendance');
+      await b.site.upgradeStarted;
+      expect((await b.say('cancel 1')).status).toBe('ok');
+      const outcome = await running;
+      expect(outcome.status).toBe('failed');
+      expect(outcome.message.text).toContain('cancelled');
+      expect(outcome.message.text).toContain('The database was put back');
+      expect(b.jobs.get(1)?.state).toBe('cancelled');
+      expect(b.site.db.has('mod_attendance')).toBe(false);
+      expect(b.site.maintenance).toBe(false);
+    } finally {
+      await b.stop();
+    }
+  });
 });

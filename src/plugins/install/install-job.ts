@@ -145,7 +145,10 @@ export async function installPlugin(
   try {
     backup = await d.backup(
       (step) => d.progress('backup', 0.15 + step.fraction * backupShare, step),
-      signal,
+      // A signal of its own: the BackupService marks the signal it is given past the point of
+      // no return once the backup is stored (src/backup/service.ts), which is this job's
+      // point only once the plugin is installed or removed.
+      AbortSignal.any([signal]),
     );
   } catch (error) {
     throw failed(target.component, error, [{ text: undoTexts.untouched }], signal);

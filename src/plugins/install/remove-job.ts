@@ -41,7 +41,10 @@ export async function removePlugin(d: RemoveJobDeps, component: string): Promise
   try {
     backup = await d.backup(
       (step) => d.progress('backup', 0.02 + step.fraction * 0.5, step),
-      signal,
+      // A signal of its own: the BackupService marks the signal it is given past the point of
+      // no return once the backup is stored (src/backup/service.ts), which is this job's
+      // point only once the plugin is installed or removed.
+      AbortSignal.any([signal]),
     );
   } catch (error) {
     throw removeFailed(component, error, [{ text: undoTexts.untouched }], signal);
