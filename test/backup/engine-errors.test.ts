@@ -94,6 +94,69 @@ describe('restic errors', () => {
   });
 });
 
+describe('a repository that stopped answering (stderr measured with the sftp-server killed)', () => {
+  it('restic: the peer gone mid-backup, before the lock, or a stalled run', () => {
+    const sftp = (stderr: string): UserError =>
+      resticError(failed(stderr), {
+        repository: 'sftp:backup@host:/srv/restic',
+        operation: 'backup',
+        secrets: [password],
+        stallSeconds: 120,
+      });
+    const mid = sftp(
+      'Save(<data/0bb2984c73>) returned error, retrying after 552.330144ms: Write: failed to send packet payload: write |1: broken pipe\n' +
+        'error while unlocking: ssh command exited: signal: terminatedFatal: unable to save snapshot: ssh command exited: signal: terminated\n',
+    );
+    expect(mid.code).toBe('backup-repo-unreachable');
+    expect(mid.text('en')).toBe(
+      'The restic repository sftp:backup@host:/srv/restic stopped answering.',
+    );
+    expect(mid.hint('en')).toContain('no further for 120 s');
+    expect(
+      sftp(
+        'List(lock) returned error, retrying after 15.394871241s: connection lost\nconnection lost\nunable to create lock in backend\n',
+      ).code,
+    ).toBe('backup-repo-unreachable');
+    expect(
+      resticError(
+        { ...failed('', null), exitSignal: 'SIGKILL', stalled: true },
+        {
+          repository: '/srv/restic',
+          operation: 'backup',
+          secrets: [password],
+        },
+      ).code,
+    ).toBe('backup-repo-unreachable');
+    // restic's own stdout cut by its reader is no repository problem.
+    expect(sftp('write /dev/stdout: broken pipe\n').code).toBe('backup-engine-failed');
+  });
+
+  it('borg: a traceback through borg/remote.py ending in BrokenPipeError, or ConnectionClosed', () => {
+    const gone = borg(
+      logs(
+        '{"type": "log_message", "time": 1, "message": "Local Exception", "levelname": "ERROR", "name": "borg.archiver", "msgid": "Exception"}',
+        JSON.stringify({
+          type: 'log_message',
+          time: 1,
+          message:
+            'Traceback (most recent call last):\n  File "/usr/lib/python3/dist-packages/borg/remote.py", line 417, in write\n    written = os.write(fd, to_send)\nBrokenPipeError: [Errno 32] Broken pipe\n',
+          levelname: 'ERROR',
+          name: 'borg.archiver',
+        }),
+      ),
+    );
+    expect(gone.code).toBe('backup-repo-unreachable');
+    expect(gone.text('en')).toBe('The borg repository /srv/borg stopped answering.');
+    expect(
+      borg(
+        logs(
+          '{"type": "log_message", "time": 1, "message": "Connection closed by remote host", "levelname": "ERROR", "name": "borg.archiver", "msgid": "ConnectionClosed"}',
+        ),
+      ).code,
+    ).toBe('backup-repo-unreachable');
+  });
+});
+
 function logs(...lines: string[]): BorgLogMessage[] {
   return lines.flatMap((line) => {
     const parsed = parseBorgLogLine(line);

@@ -24,7 +24,8 @@ export interface ResticErrorContext {
  * terminated", "write |1: broken pipe"; before its lock was made it retries for about 40 s,
  * then "connection lost / unable to create lock in backend".
  */
-const goneAway = /connection lost|ssh command exited|broken pipe|connection reset by peer/i;
+const goneAway =
+  /connection lost|ssh command exited|write \|1: broken pipe|connection reset by peer/i;
 
 /** The command that clears a stale lock, exactly as an admin would type it. */
 export function resticUnlockCommand(repository: string): string {
