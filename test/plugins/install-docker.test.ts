@@ -96,24 +96,44 @@ describe('plugin-install on a real Moodle site (real engine, real PHP, restic)',
     slow,
   );
 
-  const failures: readonly [string, RegExp][] = [
-    ['local_badmd', /MD5/i],
-    ['local_escape', /./],
-    ['local_wrongroot', /./],
-    ['local_newer', /./],
-    ['local_deps', /local_absent/],
-    ['local_halfway', /upgrade\.php.*The database was put back from the backup taken before/],
+  // The reason each package is refused, as the installer's own texts say it
+  // (src/core/error-texts/plugin-package.ts), and what was put back: a package refused
+  // before the backup leaves the site untouched; an upgrade that failed is rolled back.
+  const untouched = 'The site was not changed.';
+  const rolledBack =
+    'The database was put back from the backup taken before; the plugin’s folder was removed; maintenance mode is off.';
+  const failures: readonly [string, RegExp, string][] = [
+    [
+      'local_badmd',
+      /: The downloaded package does not match the directory: MD5 [0-9a-f]{32}, /,
+      untouched,
+    ],
+    [
+      'local_escape',
+      /: The path ".*" in the package leaves the plugin’s folder or is not allowed/,
+      untouched,
+    ],
+    [
+      'local_wrongroot',
+      /: The package’s root folder is .+, it must be called wrongroot\/ \(the plugin’s name/,
+      untouched,
+    ],
+    ['local_newer', /: The plugin needs Moodle \S+ or newer, the site has /, untouched],
+    ['local_deps', /: The plugin needs local_absent .*which the site does not have/, untouched],
+    ['local_halfway', /: admin\/cli\/upgrade\.php exited with 1: /, rolledBack],
   ];
-  for (const [component, why] of failures) {
+  for (const [component, why, undone] of failures) {
     it(
       `${component}: refused or undone — the plugin absent, out of maintenance, the database as before`,
       async () => {
         const before = await siteState(site);
         const outcome = await install(component);
-        expect(outcome.status).toBe('failed');
-        expect(outcome.errorCode).toBe('plugin-install-failed');
-        expect(outcome.message.text).toMatch(why);
-        expect(outcome.message.text).toContain('maintenance mode is off');
+        const text = outcome.message.text ?? '';
+        expect(outcome.status, text).toBe('failed');
+        expect(outcome.errorCode, text).toBe('plugin-install-failed');
+        expect(text).toMatch(new RegExp(`^The plugin ${component} was not installed: `));
+        expect(text).toMatch(why);
+        expect(text.endsWith(undone), text).toBe(true);
         const after = await siteState(site);
         expect(after.versions[component]).toBeUndefined();
         expect(after.folders).not.toContain(component);

@@ -162,9 +162,23 @@ export class ScriptedSite {
         if (args[1] === '--disable' && this.faults.maintenanceOffFails) {
           return { exitCode: 1, stdout: '', stderr: 'cannot write climaintenance.html' };
         }
+        // Without an option Moodle's maintenance.php prints the status.
+        if (args[1] === undefined) {
+          return ok(`Status: ${this.maintenance ? 'enabled' : 'disabled'}\n`);
+        }
         this.maintenance = args[1] === '--enable';
         return ok();
       case 'upgrade.php': {
+        if (args[1] === '--is-pending') {
+          // As Moodle's: exit 2 when a plugin's code is not the version its database records.
+          const pending = [...this.files].some(([path, text]) => {
+            const m = /\$plugin->component = '([a-z_]+)';\n\$plugin->version = (\d+);/.exec(text);
+            return m !== null && !path.includes('/.') && this.db.get(m[1] ?? '') !== Number(m[2]);
+          });
+          return pending
+            ? { exitCode: 2, stdout: '', stderr: '!!! An upgrade is pending !!!\n' }
+            : ok();
+        }
         this.#started();
         if (this.faults.upgradeHangs) {
           await new Promise<void>((_, reject) => {
@@ -373,7 +387,10 @@ export function scriptedPlatform(site: ScriptedSite, state: ContainerState = 'ru
  * Backups at the port: a backup keeps the site's database records, a restore puts them back
  * and records the sources it was given (the installer must give only the database's).
  */
-export function fakeBackups(site: ScriptedSite): { backups: BackupService; restored: string[] } {
+export function fakeBackups(
+  site: ScriptedSite,
+  options: { readonly database?: boolean } = {},
+): { backups: BackupService; restored: string[] } {
   let saved = new Map<string, number>();
   const restored: string[] = [];
   const report: BackupReport = {
@@ -397,7 +414,10 @@ export function fakeBackups(site: ScriptedSite): { backups: BackupService; resto
   };
   const refuse = (): Promise<never> => Promise.reject(new Error('not part of this fake'));
   const backups: BackupService = {
-    sources: () => [],
+    sources: () => [
+      ...(options.database === false ? [] : [{ id: 'postgres:moodle', kind: 'database' as const }]),
+      { id: 'volume:moodledata', kind: 'volume' },
+    ],
     backup: (_service, _options, _onStep, signal) => {
       saved = new Map(site.db);
       // As the real BackupService: the signal it was given is past its point of no return.

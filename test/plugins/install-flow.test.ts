@@ -36,7 +36,7 @@ beforeAll(async () => {
 });
 afterAll(() => fake.stop());
 
-function bed(options: { state?: ContainerState } = {}) {
+function bed(options: { state?: ContainerState; database?: boolean } = {}) {
   const db = openDatabase(':memory:');
   const catalog = pluginCatalog();
   const log = createLogger({ level: process.env['PES_TEST_LOG'] === '1' ? 'debug' : 'silent' });
@@ -46,7 +46,10 @@ function bed(options: { state?: ContainerState } = {}) {
   const site = new ScriptedSite();
   const jobs = new SqliteJobStore(db);
   const platform = scriptedPlatform(site, options.state ?? 'running');
-  const { backups, restored } = fakeBackups(site);
+  const { backups, restored } = fakeBackups(
+    site,
+    options.database === undefined ? {} : { database: options.database },
+  );
   const wiring = wirePlugins({
     config: {
       desk: {
@@ -263,6 +266,56 @@ describe('bad input: one line each, nothing changed', () => {
     const out = await admin(b, 'plugin-install moodle mod_attendance');
     expect(out.errorCode).toBe('service-busy');
     expect(b.site.calls).toEqual([]);
+  });
+
+  /** Nothing was changed: no backup, no maintenance, no copy, no upgrade, no uninstall. */
+  const untouched = (b: ReturnType<typeof bed>): void => {
+    const changing = b.site.calls.filter(
+      (c) =>
+        ['tar', 'mv', 'rm'].includes(c.argv[0] ?? '') ||
+        c.argv.includes('--enable') ||
+        c.argv.includes('--non-interactive') ||
+        c.argv.includes('--run'),
+    );
+    expect(changing).toEqual([]);
+    expect(b.restored).toEqual([]);
+  };
+
+  it('a backup that holds no database is refused before anything runs', async () => {
+    const b = bed({ database: false });
+    const out = await admin(b, 'plugin-install moodle mod_attendance');
+    expect(out.errorCode).toBe('plugin-install-no-database-backup');
+    expect(out.message.text).toContain('The backup of moodle holds no database');
+    untouched(b);
+    b.site.installPlugin('mod_attendance', 2023100900);
+    const removal = await admin(b, 'plugin-remove moodle mod_attendance');
+    expect(removal.errorCode).toBe('plugin-install-no-database-backup');
+    untouched(b);
+  });
+
+  it('a pending Moodle upgrade is refused: the install would run it as a side effect', async () => {
+    const b = bed();
+    // The code of mod_forum is newer than its record: upgrade.php --is-pending exits 2.
+    b.site.installPlugin('mod_forum', 2024100700);
+    b.site.db.set('mod_forum', 2024042200);
+    const out = await admin(b, 'plugin-install moodle mod_attendance');
+    expect(out.errorCode).toBe('plugin-install-upgrade-pending');
+    expect((out.message.text ?? '').split('\n')).toHaveLength(1);
+    untouched(b);
+    expect(b.site.db.get('mod_forum')).toBe(2024042200);
+  });
+
+  it('a site an admin put in maintenance is refused and left in maintenance', async () => {
+    const b = bed();
+    b.site.maintenance = true;
+    const out = await admin(b, 'plugin-install moodle mod_attendance');
+    expect(out.errorCode).toBe('plugin-install-maintenance-already');
+    expect(out.message.text).toBe(
+      'moodle is already in maintenance mode (an admin turned it on): the bot does not touch the site until it is off. Nothing was changed.',
+    );
+    untouched(b);
+    expect(b.site.maintenance).toBe(true);
+    expect(b.site.calls.some((c) => c.argv.includes('--disable'))).toBe(false);
   });
 
   it('the Moodle container is not running', async () => {

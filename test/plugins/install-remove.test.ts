@@ -29,6 +29,7 @@ describe('removing a plugin (scripted container)', () => {
       ['maintenance.php --enable', 'www-data'],
       ['uninstall_plugins.php --plugins=mod_attendance --run', 'www-data'],
       ['cfg.php --component=mod_attendance --name=version', 'www-data'],
+      ['upgrade.php --non-interactive', 'www-data'],
       ['purge_caches.php', 'www-data'],
       ['maintenance.php --disable', 'www-data'],
     ]);

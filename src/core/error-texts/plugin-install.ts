@@ -121,6 +121,27 @@ export const pluginInstallErrorTexts = {
       en: 'The plugin {component} is installed (version {version}), but maintenance mode could NOT be turned off ({reason}): admin/cli/maintenance.php --disable',
     },
   },
+  'plugin-install-no-database-backup': {
+    kind: 'usage',
+    message: {
+      ru: 'Резервная копия {service} не содержит базу данных, а без неё неудачную установку не откатить: добавьте базу в databases сервиса или укажите plugins.databaseVolume. Ничего не изменено.',
+      en: 'The backup of {service} holds no database, and a failed install cannot be rolled back without it: add the database to the service’s databases or set plugins.databaseVolume. Nothing was changed.',
+    },
+  },
+  'plugin-install-upgrade-pending': {
+    kind: 'usage',
+    message: {
+      ru: 'На {service} ожидает обновление Moodle (admin/cli/upgrade.php --is-pending): установка запустила бы его заодно. Сначала завершите обновление. Ничего не изменено.',
+      en: 'A Moodle upgrade is pending on {service} (admin/cli/upgrade.php --is-pending): the install would run it as a side effect. Finish that upgrade first. Nothing was changed.',
+    },
+  },
+  'plugin-install-maintenance-already': {
+    kind: 'usage',
+    message: {
+      ru: '{service} уже в режиме обслуживания (его включил администратор): бот не трогает сайт, пока режим не выключен. Ничего не изменено.',
+      en: '{service} is already in maintenance mode (an admin turned it on): the bot does not touch the site until it is off. Nothing was changed.',
+    },
+  },
   'plugin-uninstall-refused': {
     kind: 'failed',
     message: {

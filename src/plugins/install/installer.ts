@@ -17,6 +17,7 @@ import { installPlugin, splitName } from './install-job.ts';
 import { jobDeps, type JobSettings } from './job-deps.ts';
 import { containerExec, moodleContainer, moodleSite } from './moodle-access.ts';
 import type { PluginPackage } from './package-port.ts';
+import { preChecks } from './pre-checks.ts';
 import { removePlugin } from './remove-job.ts';
 import { RequestOutcome } from './request-outcome.ts';
 import { installTexts as t, removeStepTexts, stepTexts } from './texts.ts';
@@ -187,6 +188,7 @@ export class Installer {
       input.component,
     );
     this.#d.outcome.requestFor(input.component, input.request);
+    await preChecks(ctx, service, site, exec, this.#d.settings);
     return { service, site, name: plugin.name, version, installed: installed?.version };
   }
 
@@ -208,6 +210,7 @@ export class Installer {
     if (installed === undefined) {
       throw new UserError('plugin-not-installed', { component: input.component });
     }
+    await preChecks(ctx, service, site, exec, this.#d.settings);
     return { service, version: installed.version };
   }
 

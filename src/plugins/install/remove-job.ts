@@ -101,6 +101,12 @@ export async function removePlugin(d: RemoveJobDeps, component: string): Promise
         output: folder,
       });
     }
+    // Moodle records a hash of every version.php on disk; with the folder gone it no longer
+    // matches and an upgrade is pending (lib/upgradelib.php moodle_needs_upgrading(), as the
+    // test site's), which would stop the next install's check. upgrade.php with nothing to
+    // install records the new hash, as the web interface does after an uninstall.
+    d.progress('purge', 0.9);
+    await cli.run('upgrade.php', ['--non-interactive'], tidy).catch(() => undefined);
     d.progress('purge', 0.92);
     await cli.run('purge_caches.php', [], tidy).catch(() => undefined);
   } catch (error) {
