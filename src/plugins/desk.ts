@@ -454,7 +454,19 @@ export class PluginDesk implements PluginsPort {
   async #handOver(ctx: CommandContext, request: PluginRequest): Promise<string> {
     const locale = ctx.locale;
     const installer = this.#d.installer;
-    if (installer !== undefined) return installer.install(ctx, request);
+    if (installer !== undefined) {
+      let answer: string;
+      try {
+        answer = await installer.install(ctx, request);
+      } catch (error) {
+        answer = error instanceof UserError ? error.text(locale) : String(error);
+      }
+      // Refused before its job started (the service busy, the container down, no version):
+      // the job never settled the request, which would stay "approved" with nobody told.
+      const now = this.#d.requests.get(request.id);
+      if (now?.state === 'approved') return this.#notStarted(now, answer, locale);
+      return answer;
+    }
     // No installer yet: said once to the approvers, the request stays approved, and nobody
     // is told that anything was installed.
     const approval =
@@ -469,6 +481,38 @@ export class PluginDesk implements PluginsPort {
         `${this.#cardKey(request)}:no-installer`,
       );
     return line(locale);
+  }
+
+  /** The card and the admins' room say the install did not start, and how to retry it. */
+  #notStarted(request: PluginRequest, answer: string, locale: Locale): string {
+    const line = answer.split('\n').find((l) => l.trim() !== '') ?? '—';
+    const params = {
+      id: request.id,
+      component: request.component,
+      line: /[.!?]$/.test(line) ? line : `${line}.`,
+      retry: `plugin-install ${this.#d.settings.service} ${request.component} --request ${request.id}`,
+    };
+    const approval =
+      request.approval === undefined ? undefined : this.#d.approvals.get(request.approval);
+    if (approval !== undefined) {
+      const room = approval.cardRoom;
+      const roomLocale = this.#d.localeOf(room);
+      const text = localize(t.installNotStarted, roomLocale, params);
+      const card = requestCard(request, approval, this.#cardContext(roomLocale));
+      const revision = `not-started:${(this.#d.now ?? (() => new Date()))().getTime()}`;
+      this.#d.notices.edit(
+        room,
+        { ...card, text: [card.text, text].filter((x) => x !== undefined).join('\n') },
+        this.#cardKey(request),
+        revision,
+      );
+      this.#d.notices.post(
+        room,
+        { severity: 'error', text },
+        `${this.#cardKey(request)}:${revision}`,
+      );
+    }
+    return localize(t.installNotStarted, locale, params);
   }
 
   #tell(request: PluginRequest, text: (locale: Locale) => string, what: string): void {

@@ -75,6 +75,10 @@ export const pluginTexts = {
     en: '✅ Approved; the bot is installing the plugin.',
   },
   // Said to the admins and the teachers once decided.
+  installNotStarted: {
+    ru: '✖ Заявка №{id} ({component}) одобрена, но установка не началась: {line} Ничего не изменено, заявка остаётся одобренной. Повторить: {retry}',
+    en: '✖ Request #{id} ({component}) is approved, but the install did not start: {line} Nothing was changed; the request stays approved. To retry: {retry}',
+  },
   installerAbsent: {
     ru: 'Заявка №{id} ({component}) одобрена, но установка через бота пока недоступна: плагин не установлен, заявка остаётся одобренной.',
     en: 'Request #{id} ({component}) is approved, but installing through the bot is not available yet: the plugin is not installed and the request stays approved.',

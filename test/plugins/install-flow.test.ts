@@ -186,6 +186,61 @@ describe('a failed install whose undo did not fully succeed', () => {
   });
 });
 
+describe('an install whose maintenance cannot be turned off', () => {
+  it('marks the request installed, tells the teachers so, and the admins that maintenance is on', async () => {
+    const b = bed();
+    b.site.faults = { maintenanceOffFails: true };
+    const second = await approved(b);
+    expect(second.message.text).toContain('maintenance mode could NOT be turned off');
+    expect(b.site.db.get('mod_attendance')).toBe(2024100300);
+    const told = (actor: string) =>
+      b.notices.find((n) => n.key === `plugin-request:1:installed:${actor}`)?.message.text;
+    expect(told('mattermost:teacher2')).toBe(
+      'The plugin Attendance you asked for (#1) is installed on our Moodle (version r2024100300).',
+    );
+    expect(b.notices.some((n) => n.key.startsWith('plugin-request:1:failed'))).toBe(false);
+    const toAdmins = b.notices.find((n) => n.key === 'plugin-request:1:maintenance-on:admins');
+    expect(toAdmins?.room).toBe(admins);
+    expect(toAdmins?.message.text).toContain(
+      'The plugin mod_attendance is installed (version 2024100300), but maintenance mode could NOT be turned off',
+    );
+    const listed = await b.say('mattermost:admin1', 'plugin 1', { room: { id: admins } });
+    expect(listed.message.text ?? listed.message.title).toMatch(/installed/i);
+  });
+});
+
+describe('an approved request whose install is refused before its job starts', () => {
+  it('another job holds moodle: the card and the admins say so and how to retry; the request stays approved', async () => {
+    const b = bed();
+    b.jobs.create({
+      command: 'backup',
+      text: 'backup moodle',
+      actor: 'local:root',
+      room: 'terminal',
+      service: 'moodle',
+      lockKey: 'moodle',
+    });
+    const second = await approved(b);
+    const retry = 'To retry: plugin-install moodle mod_attendance --request 1';
+    expect(second.message.text).toContain('the install did not start');
+    expect(second.message.text).toContain(retry);
+    const card = b.notices.filter((n) => n.kind === 'edit' && n.key === 'plugin-request:1').at(-1);
+    expect(card?.message.text).toContain('the install did not start');
+    expect(card?.message.text).toContain(retry);
+    const toAdmins = b.notices.find(
+      (n) =>
+        n.kind === 'post' && n.room === admins && n.key.startsWith('plugin-request:1:not-started'),
+    );
+    expect(toAdmins?.message.text).toMatch(
+      /^✖ Request #1 \(mod_attendance\) is approved, but the install did not start: /,
+    );
+    expect(b.site.calls.filter((c) => c.argv[0] === 'php')).toEqual([]);
+    // The request is still approved: the retry the card names is accepted.
+    const listed = await b.say('mattermost:admin1', 'plugin 1', { room: { id: admins } });
+    expect(listed.message.text ?? '').not.toMatch(/installed|failed/i);
+  });
+});
+
 describe('a cancel in the middle of upgrade.php', () => {
   it('puts the database back, removes the folder, turns maintenance off, and says so', async () => {
     const b = bed();

@@ -261,6 +261,7 @@ export async function installPlugin(
     throw new UserError('plugin-installed-maintenance-on', {
       component: target.component,
       version: report.version,
+      release: report.release ?? String(report.version),
       reason: shortReason(stuck),
     });
   }

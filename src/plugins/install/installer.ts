@@ -119,8 +119,13 @@ export class Installer {
         data: report,
       };
     } catch (error) {
-      if (request !== undefined && error instanceof UserError)
-        tellSafely(ctx, () => this.#d.outcome.failed(request, error));
+      if (request !== undefined && error instanceof UserError) {
+        const outcome = this.#d.outcome;
+        if (error.code === 'plugin-installed-maintenance-on') {
+          const release = String(error.params['release'] ?? error.params['version'] ?? '');
+          tellSafely(ctx, () => outcome.installedMaintenanceOn(request, release, error));
+        } else tellSafely(ctx, () => outcome.failed(request, error));
+      }
       throw error;
     }
   }

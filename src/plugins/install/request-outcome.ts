@@ -57,6 +57,19 @@ export class RequestOutcome {
     this.#tellAdmins(request, 'installed', (l) => localize(t.adminsInstalled, l, params));
   }
 
+  /**
+   * Installed, but maintenance could not be turned off: the teachers hear that it is
+   * installed (it is), the admins that the site is still in maintenance and how to end it.
+   */
+  installedMaintenanceOn(request: PluginRequest, release: string, error: UserError): void {
+    this.#settle(request, 'installed');
+    const params = { id: request.id, name: request.name, component: request.component, release };
+    this.#tellTeachers(request, 'installed', (l) => localize(t.toldInstalled, l, params));
+    this.#tellAdmins(request, 'maintenance-on', (l) =>
+      localize(t.adminsFailed, l, { id: request.id, line: error.text(l) }),
+    );
+  }
+
   failed(request: PluginRequest, error: UserError): void {
     this.#settle(request, 'failed');
     const reason = (l: Locale): string => {
