@@ -72,6 +72,15 @@ export const pluginsSection = z.strictObject({
   /** Limits of a plugin's download. */
   downloadMaxMB: z.int().min(1).max(1024).default(100),
   downloadTimeoutSeconds: z.int().min(5).max(3600).default(300),
+  /**
+   * Origins (`https://host[:port]`) a plugin's ZIP may be downloaded from, and each redirect
+   * on the way, besides the directory's own origin and https://download.moodle.org.
+   */
+  downloadOrigins: z
+    .array(
+      z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, 'expected http(s)://host[:port]'),
+    )
+    .default([]),
 });
 
 export const approvalsSection = z.strictObject({
@@ -116,6 +125,8 @@ export interface PluginInstallConfig {
   readonly databaseVolume: string | undefined;
   readonly maxDownloadBytes: number;
   readonly downloadTimeoutMs: number;
+  /** Allowed download origins besides the directory's own and download.moodle.org. */
+  readonly downloadOrigins?: readonly string[];
 }
 
 export interface PluginsConfig {
@@ -150,6 +161,7 @@ export function resolvePlugins(
               databaseVolume: plugins.databaseVolume,
               maxDownloadBytes: plugins.downloadMaxMB * 1024 * 1024,
               downloadTimeoutMs: plugins.downloadTimeoutSeconds * 1000,
+              downloadOrigins: plugins.downloadOrigins,
             },
           },
     commandRules: (approvals?.commands ?? []).map((c) => ({

@@ -14,6 +14,17 @@ import {
 
 export const defaultDirectoryUrl = 'https://download.moodle.org/api/1.3';
 
+/**
+ * The most a directory answer may be: Moodle's whole pluglist.php is a few megabytes; a body
+ * past this is cut off and counted as the directory being down, not read into memory.
+ */
+export const defaultMaxJsonBytes = 64 * 1024 * 1024;
+
+/** The origin (`https://host[:port]`) of the directory's base URL. */
+export function directoryOrigin(baseUrl: string | undefined): string {
+  return new URL(baseUrl ?? defaultDirectoryUrl).origin;
+}
+
 /** The directory could not be asked (network, timeout, 5xx, a body that is not its JSON). */
 export class DirectoryDown extends Error {
   override readonly name = 'DirectoryDown';
@@ -33,10 +44,12 @@ export function newestFirst(versions: readonly DirectoryVersion[]): DirectoryVer
 export class DirectoryClient implements DirectoryHttp {
   readonly #base: string;
   readonly #timeoutMs: number;
+  readonly #maxBytes: number;
 
-  constructor(options: { baseUrl?: string; timeoutMs?: number } = {}) {
+  constructor(options: { baseUrl?: string; timeoutMs?: number; maxBytes?: number } = {}) {
     this.#base = (options.baseUrl ?? defaultDirectoryUrl).replace(/\/+$/, '');
     this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#maxBytes = options.maxBytes ?? defaultMaxJsonBytes;
   }
 
   async pluginfo(
@@ -89,14 +102,46 @@ export class DirectoryClient implements DirectoryHttp {
       await response.body?.cancel();
       throw new DirectoryDown(`${path}: HTTP ${response.status}`);
     }
+    const text = await this.#bounded(path, response);
     let json: unknown;
     try {
-      json = await response.json();
+      json = JSON.parse(text);
     } catch {
       throw new DirectoryDown(`${path}: not JSON`);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw new DirectoryDown(`${path}: unexpected shape`);
     return parsed.data;
+  }
+
+  /** The body as text, cut off past the limit whatever Content-Length says. */
+  async #bounded(path: string, response: Response): Promise<string> {
+    const tooBig = (): DirectoryDown =>
+      new DirectoryDown(`${path}: larger than ${Math.round(this.#maxBytes / 1048576)} MB`);
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (response.body === null) return '';
+    if (Number.isFinite(declared) && declared > this.#maxBytes) {
+      await response.body.cancel();
+      throw tooBig();
+    }
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        total += value.byteLength;
+        if (total > this.#maxBytes) {
+          await reader.cancel();
+          throw tooBig();
+        }
+        chunks.push(value);
+      }
+    } catch (error) {
+      if (error instanceof DirectoryDown) throw error;
+      throw new DirectoryDown(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return Buffer.concat(chunks).toString('utf8');
   }
 }

@@ -22,7 +22,7 @@ import { PluginDesk } from './desk.ts';
 import { DirectoryClient } from './directory-client.ts';
 import { PluginDirectory } from './directory.ts';
 import { approvedInstaller } from './install/approved-install.ts';
-import { httpDownload, type Download } from './install/download.ts';
+import { downloadOrigins, httpDownload, type Download } from './install/download.ts';
 import { Installer } from './install/installer.ts';
 import { pluginPackage } from './install/package-adapter.ts';
 import type { PluginPackage } from './install/package-port.ts';
@@ -130,6 +130,7 @@ export function wirePlugins(options: {
       databaseVolume: undefined,
       maxDownloadBytes: 100 * 1024 * 1024,
       downloadTimeoutMs: 300_000,
+      downloadOrigins: [],
     };
     const outcome = new RequestOutcome({
       requests,
@@ -151,7 +152,11 @@ export function wirePlugins(options: {
       pkg: options.pkg ?? pluginPackage,
       download:
         options.download ??
-        httpDownload({ maxBytes: install.maxDownloadBytes, timeoutMs: install.downloadTimeoutMs }),
+        httpDownload({
+          maxBytes: install.maxDownloadBytes,
+          timeoutMs: install.downloadTimeoutMs,
+          origins: downloadOrigins(settings.directoryUrl, install.downloadOrigins ?? []),
+        }),
       outcome,
     });
     desk = new PluginDesk({

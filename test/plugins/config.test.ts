@@ -47,6 +47,7 @@ approvals:
         databaseVolume: undefined,
         maxDownloadBytes: 100 * 1024 * 1024,
         downloadTimeoutMs: 300_000,
+        downloadOrigins: [],
       },
     });
     expect(loaded.plugins.commandRules).toEqual([
