@@ -266,10 +266,14 @@ async function unlockAfterCancel(
   try {
     const pod = await open();
     try {
-      await run(pod, settings)(
-        { ...command, args: ['unlock'] },
-        { ...(options.killGraceMs === undefined ? {} : { killGraceMs: options.killGraceMs }) },
-      );
+      // Twice: PIDs are counted anew in each pod, so the first `unlock` may by chance have
+      // the very PID the lock names, and then takes it for alive; the second has another.
+      for (let i = 0; i < 2; i++) {
+        await run(pod, settings)(
+          { ...command, args: ['unlock'] },
+          { ...(options.killGraceMs === undefined ? {} : { killGraceMs: options.killGraceMs }) },
+        );
+      }
     } finally {
       await pod.delete();
     }

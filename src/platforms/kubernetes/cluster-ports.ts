@@ -67,7 +67,7 @@ export class ClusterPorts {
   async sweepClaimPods(services: readonly ServiceDefinition[]): Promise<string[]> {
     const places = new Set(
       services.flatMap((s) =>
-        s.kubernetes === undefined || this.options.claims?.get(s.kubernetes.cluster) === undefined
+        s.kubernetes === undefined || this.#claimsOf(s.kubernetes.cluster) === undefined
           ? []
           : [`${s.kubernetes.cluster}/${s.kubernetes.namespace}`],
       ),
@@ -87,6 +87,14 @@ export class ClusterPorts {
     return removed;
   }
 
+  /** The claim pods' settings of a cluster: given to the constructor, else configured. */
+  #claimsOf(name: string): ClaimAccessSettings | undefined {
+    const cluster = this.clusters.get(name);
+    return (
+      this.options.claims?.get(name) ?? (cluster === undefined ? undefined : claimSettings(cluster))
+    );
+  }
+
   private forCluster(name: string): KubernetesPort {
     const known = this.ports.get(name);
     if (known !== undefined) return known;
@@ -96,7 +104,7 @@ export class ClusterPorts {
     const clients = new ClusterClients(new Map([[name, cluster]]), this.options);
     const { now } = this.options;
     const platform = new KubernetesPlatform(clients, now === undefined ? {} : { now });
-    const claims = this.options.claims?.get(name) ?? claimSettings(cluster);
+    const claims = this.#claimsOf(name);
     const port = new KubernetesPort(platform, clients, name, claims);
     if (this.provision?.cluster === name) {
       port.instances = new ClusterInstances(clients, this.provision);
