@@ -50,6 +50,14 @@ const texts = {
     ru: '{service} работает ({containers}) на восстановленных данных: восстановление дошло до запуска. Вернуть состояние до него: restore {service} {safety}',
     en: '{service} is running ({containers}) on the restored data: the restore had reached its start. To return to the state before it: restore {service} {safety}',
   },
+  plugin: {
+    ru: '{service}: «{text}» прервано. Moodle может остаться в режиме обслуживания, с наполовину скопированной папкой плагина или прерванным upgrade.php; проверьте сайт (admin/cli/maintenance.php, admin/cli/upgrade.php --is-pending).',
+    en: '{service}: "{text}" was interrupted. Moodle may be left in maintenance mode, with the plugin’s folder half-copied or upgrade.php cut short; check the site (admin/cli/maintenance.php, admin/cli/upgrade.php --is-pending).',
+  },
+  pluginBackup: {
+    ru: ' Копия до изменения: restore {service} {backup}',
+    en: ' The backup from before the change: restore {service} {backup}',
+  },
   unknown: {
     ru: 'Состояние {service} узнать не удалось ({reason}); проверьте: status {service}',
     en: 'The state of {service} could not be read ({reason}); check it: status {service}',
@@ -67,7 +75,15 @@ const stateWords: Readonly<Record<ContainerStatus['state'], Text>> = {
 };
 
 /** Commands that change a service's containers or data; the others leave nothing to say. */
-const changing = new Set(['restore', 'update', 'rollback', 'scale', 'restart']);
+const changing = new Set([
+  'restore',
+  'update',
+  'rollback',
+  'scale',
+  'restart',
+  'plugin-install',
+  'plugin-remove',
+]);
 
 /** How long reading a service's state may take at start-up. */
 const defaultTimeoutMs = 10_000;
@@ -151,6 +167,14 @@ async function describe(
         });
       }
     }
+  }
+  if (job.command === 'plugin-install' || job.command === 'plugin-remove') {
+    // Its backup is tagged as the job's (src/plugins/install/job-deps.ts), as a restore's.
+    const said = both(texts.plugin, { service: name, text: job.text });
+    const backup = safetyOf(job, deps, name);
+    return backup === undefined
+      ? said
+      : join(said, both(texts.pluginBackup, { service: name, backup }));
   }
   const status = await platform.status(service, signal);
   if (status.containers.length === 0) return both(texts.missing, { service: name });

@@ -131,6 +131,27 @@ describe('the state an interrupted job left', () => {
     );
   });
 
+  it('says a plugin install or removal was cut short, what to check, and the backup from before', async () => {
+    const states = await leftStates(
+      [
+        job(9, 'plugin-install', 'plugin-install moodle mod_attendance'),
+        job(10, 'plugin-remove', 'plugin-remove moodle mod_forum'),
+      ],
+      deps([container('moodle-1', 'running')], {
+        recorded: [
+          { snapshotId: 'b9b9b9b9', job: '9-20261206T100001Z', createdAt: created, complete: true },
+        ],
+      }),
+    );
+    expect(states.get(9)?.en).toBe(
+      'moodle: "plugin-install moodle mod_attendance" was interrupted. Moodle may be left in maintenance mode, with the plugin’s folder half-copied or upgrade.php cut short; check the site (admin/cli/maintenance.php, admin/cli/upgrade.php --is-pending). The backup from before the change: restore moodle b9b9b9b9',
+    );
+    expect(states.get(9)?.ru).toContain('Копия до изменения: restore moodle b9b9b9b9');
+    expect(states.get(10)?.en).toMatch(
+      /^moodle: "plugin-remove moodle mod_forum" was interrupted\. .*--is-pending\)\.$/,
+    );
+  });
+
   it('says when the state cannot be read, and nothing for a job that changes no service', async () => {
     const states = await leftStates(
       [job(11, 'restart', 'restart moodle'), job(12, 'status', 'status moodle')],
