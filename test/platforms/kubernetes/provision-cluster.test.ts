@@ -180,6 +180,7 @@ describe('provision at the port (in-memory kubelet)', () => {
       containers: ['deployment/files', 'service/files', 'secret/files-env'],
       volumes: ['files-data'],
       deleteData: true,
+      units: 'cluster',
     });
     await platform.deprovision(plan, () => undefined);
     expect(versions()).toBe('[]');
