@@ -97,6 +97,19 @@ export function runAsOf(pod: PodWithVolumes): RunAs {
   };
 }
 
+/**
+ * `own` field by field, `fallback` (the configured `clusters.<name>.backups.runAs*`) filling
+ * what it does not name: a workload that names no user would otherwise leave the claim pod
+ * to the image's user, who may not read the claim. Undefined when neither names anything.
+ */
+export function runAsWithFallback(
+  own: RunAs | undefined,
+  fallback: RunAs | undefined,
+): RunAs | undefined {
+  const merged: RunAs = { ...fallback, ...own };
+  return Object.keys(merged).length === 0 ? undefined : merged;
+}
+
 /** Pure: the node from the pods of the namespace that mount the claim. */
 export function placeOn(
   cluster: string,

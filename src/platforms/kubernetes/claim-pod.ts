@@ -12,7 +12,7 @@ import { UserError } from '../../core/errors.ts';
 import type { ExecOptions, ExecResult } from '../../core/platform.ts';
 import { apiStatus, toUserError, type ApiAction } from './api-errors.ts';
 import type { KubeClients } from './client.ts';
-import { placeClaimPod, type Placement } from './claim-placement.ts';
+import { placeClaimPod, runAsWithFallback, type Placement } from './claim-placement.ts';
 import {
   claimPodContainer,
   claimPodSelector,
@@ -41,7 +41,10 @@ export interface ClaimPodRequest {
   readonly purpose: ClaimPodPurpose;
   readonly repositoryClaim?: string;
   readonly job?: string;
-  /** Used when no running pod mounts the claim (a workload scaled to 0). */
+  /**
+   * What the pod runs as where the running pod that mounts the claim names nothing (all of it
+   * when none does: a workload scaled to 0).
+   */
   readonly runAs?: RunAs;
 }
 
@@ -170,7 +173,7 @@ export async function openClaimPod(
     image: settings.image,
     ...(request.repositoryClaim === undefined ? {} : { repositoryClaim: request.repositoryClaim }),
     ...(placement.nodeName === undefined ? {} : { nodeName: placement.nodeName }),
-    runAs: placement.runAs ?? request.runAs ?? {},
+    runAs: runAsWithFallback(placement.runAs, request.runAs) ?? {},
     deadlineSeconds,
     ...(request.job === undefined ? {} : { job: request.job }),
   });

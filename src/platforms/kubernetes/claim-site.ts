@@ -29,6 +29,7 @@ import { dataPath } from './claim-pod-spec.ts';
 import { openClaimPod, type ClaimPod, type ClaimPodSettings } from './claim-pod.ts';
 import type { RunAs } from './claim-pod-spec.ts';
 import { claimRunner } from './claim-runner.ts';
+import { runAsWithFallback } from './claim-placement.ts';
 
 export interface ClaimAccessSettings extends ClaimPodSettings {
   /** The claim (in each service's namespace) the repository is on; none: a remote one. */
@@ -284,7 +285,7 @@ async function unlockAfterCancel(
 
 export function claimSite(request: ClaimSiteRequest): VolumeSite {
   const { clients, settings, namespace, claim, mode } = request;
-  const runAs = request.runAs ?? settings.runAs;
+  const runAs = runAsWithFallback(request.runAs, settings.runAs);
   const open = (signal?: AbortSignal): Promise<ClaimPod> =>
     openClaimPod(
       clients,

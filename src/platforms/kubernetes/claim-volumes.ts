@@ -9,7 +9,7 @@ import type { KubernetesServiceDefinition } from '../../config/kubernetes.ts';
 import { UserError } from '../../core/errors.ts';
 import type { VolumeFiles } from '../../core/platform.ts';
 import type { KubeClients } from './client.ts';
-import { placeClaimPod, readClaim, runAsOf } from './claim-placement.ts';
+import { placeClaimPod, readClaim, runAsOf, runAsWithFallback } from './claim-placement.ts';
 import { claimPodLabel, type RunAs } from './claim-pod-spec.ts';
 import { claimSite, type ClaimAccessSettings } from './claim-site.ts';
 import { createScratchClaim, deleteScratchClaim, type ScratchClaim } from './scratch-claim.ts';
@@ -53,7 +53,10 @@ export class ClaimVolumes {
       open: async (volume, mode) => {
         const clients = await this.#clients();
         await readClaim(clients, namespace, volume);
-        const runAs = (await templateRunAs(clients, this.#service)) ?? this.#settings.runAs;
+        const runAs = runAsWithFallback(
+          await templateRunAs(clients, this.#service),
+          this.#settings.runAs,
+        );
         return claimSite({
           clients,
           settings: this.#settings,
