@@ -493,6 +493,27 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE confirmations ADD COLUMN approval INTEGER REFERENCES approvals (id);
     `,
   },
+  {
+    version: 17,
+    name: 'plugin job journal',
+    sql: `
+      -- What a plugin-install or plugin-remove job has changed on the Moodle site so far
+      -- (src/plugins/install/journal.ts), so that the next start after the bot died under it
+      -- can put back what is safe to put back. One row per running job, deleted at its end.
+      CREATE TABLE plugin_jobs_journal (
+        job_id INTEGER PRIMARY KEY,
+        service TEXT NOT NULL,
+        component TEXT NOT NULL,
+        target_dir TEXT NOT NULL,
+        aside_dir TEXT,
+        created_folder INTEGER NOT NULL DEFAULT 0,
+        maintenance_on INTEGER NOT NULL DEFAULT 0,
+        upgrade_started INTEGER NOT NULL DEFAULT 0,
+        backup_snapshot TEXT,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 interface UserVersionRow {
