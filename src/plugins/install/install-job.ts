@@ -13,11 +13,17 @@
  * back from this job's own backup, before the folder (the restore stops the service, which
  * also ends an upgrade.php still running after a cancel).
  */
-import type { BackupReport, BackupStep, BackupStepReporter } from '../../core/backup.ts';
+import {
+  sourceKind,
+  type BackupReport,
+  type BackupStep,
+  type BackupStepReporter,
+} from '../../core/backup.ts';
 import { passPointOfNoReturn } from '../../core/context-commit.ts';
 import { UserError } from '../../core/errors.ts';
 import { installedVersion, type Site } from '../site.ts';
 import type { Download } from './download.ts';
+import { noJournal, type JobJournal } from './journal.ts';
 import { MoodleCli, requireSuccess, type ContainerExec } from './moodle-cli.ts';
 import type { PluginPackage } from './package-port.ts';
 import {
@@ -70,6 +76,8 @@ export interface InstallJobDeps {
   /** The time the undo may take once the job's own signal is spent (default 15 min). */
   readonly undoMs?: number;
   readonly now?: () => number;
+  /** What the job has changed so far, for the next start if the bot dies (journal.ts). */
+  readonly journal?: JobJournal;
 }
 
 export interface InstallReport {
@@ -155,6 +163,7 @@ export async function installPlugin(
   }
 
   const undoSignal = (): AbortSignal => AbortSignal.timeout(d.undoMs ?? 15 * 60_000);
+  const journal = d.journal ?? noJournal;
   const notes: UndoNote[] = [];
   let maintenanceFrom: number | undefined;
   let folderMade = false;
@@ -167,6 +176,13 @@ export async function installPlugin(
     signal.throwIfAborted();
     d.progress('maintenance', 0.57);
     // Counted as on from the call: a script that failed half-way may have written the flag.
+    // Each change is journaled before it is made, so that a death in the middle of it is
+    // undone at the next start too.
+    journal.note({
+      targetDir: folder,
+      maintenanceOn: true,
+      backupSnapshot: journalSnapshot(backup),
+    });
     maintenanceFrom = now();
     await cli.must('maintenance.php', ['--enable'], signal);
 
@@ -175,12 +191,14 @@ export async function installPlugin(
       // Set aside inside the type's directory (same file system, so a rename); a name that
       // starts with a dot is no valid plugin name, so Moodle does not take it for one.
       const asidePath = `${typeDir}/.pes-old-${name}`;
+      journal.note({ asideDir: asidePath });
       await exec(['rm', '-rf', '--', asidePath], {}, signal);
       requireSuccess('mv', await exec(['mv', '--', folder, asidePath], {}, signal));
       aside = asidePath;
     }
     // Counted as made from here: a tar that failed half-way leaves part of it.
     folderMade = true;
+    journal.note({ createdFolder: true });
     const owner = await webOwner(exec, d.webUser, signal);
     requireSuccess(
       'tar',
@@ -189,6 +207,7 @@ export async function installPlugin(
 
     d.progress('upgrade', 0.7);
     upgradeStarted = true;
+    journal.note({ upgradeStarted: true });
     const upgradeFrom = now();
     await cli.must('upgrade.php', ['--non-interactive'], signal);
     const upgradeMs = now() - upgradeFrom;
@@ -255,6 +274,8 @@ export async function installPlugin(
         failure ??= off;
       }
     }
+    // The job ends here and says itself what it left: nothing is left for the next start.
+    journal.end();
   }
   if (stuck !== undefined && report !== undefined) {
     // Installed, but the site stays in maintenance: that is what people must hear.
@@ -306,6 +327,12 @@ export async function installPlugin(
       );
     } else if (!upgradeStarted) notes.push({ text: undoTexts.untouched });
   }
+}
+
+/** The snapshot `restore <service> <snapshot>` takes for the job's backup: its database's. */
+export function journalSnapshot(backup: BackupReport): string | undefined {
+  const database = backup.sources.find((s) => sourceKind(s.source) === 'database');
+  return (database ?? backup.sources[0])?.snapshotId;
 }
 
 /**

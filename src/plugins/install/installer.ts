@@ -15,6 +15,7 @@ import { installedVersion, type Site } from '../site.ts';
 import type { Download } from './download.ts';
 import { installPlugin, splitName } from './install-job.ts';
 import { jobDeps, type JobSettings } from './job-deps.ts';
+import type { JournalStore } from './journal.ts';
 import { containerExec, moodleContainer, moodleSite } from './moodle-access.ts';
 import type { PluginPackage } from './package-port.ts';
 import { preChecks } from './pre-checks.ts';
@@ -41,6 +42,8 @@ export interface InstallerDeps {
   readonly pkg: PluginPackage;
   readonly download: Download;
   readonly outcome: RequestOutcome;
+  /** Where the jobs journal what they changed (journal.ts); absent in some tests. */
+  readonly journal?: JournalStore;
 }
 
 interface Prepared {
@@ -78,7 +81,14 @@ export class Installer {
   async install(ctx: CommandContext, input: InstallInput): Promise<CommandResult> {
     const p = await this.#prepare(ctx, input);
     const request = this.#d.outcome.requestFor(input.component, input.request);
-    const deps = jobDeps(ctx, p.service, input.component, this.#d.settings, stepTexts);
+    const deps = jobDeps(
+      ctx,
+      p.service,
+      input.component,
+      this.#d.settings,
+      stepTexts,
+      this.#d.journal,
+    );
     try {
       const report = await installPlugin(
         { ...deps, download: this.#d.download, pkg: this.#d.pkg },
@@ -138,10 +148,14 @@ export class Installer {
 
   async remove(ctx: CommandContext, input: InstallInput): Promise<CommandResult> {
     const { service } = await this.#installedOnly(ctx, input);
-    const deps = jobDeps(ctx, service, input.component, this.#d.settings, {
-      ...stepTexts,
-      ...removeStepTexts,
-    });
+    const deps = jobDeps(
+      ctx,
+      service,
+      input.component,
+      this.#d.settings,
+      { ...stepTexts, ...removeStepTexts },
+      this.#d.journal,
+    );
     const report = await removePlugin(deps, input.component);
     const seconds = ctx.t(t.seconds, {
       n: new Intl.NumberFormat(ctx.locale, { maximumFractionDigits: 1 }).format(

@@ -9,6 +9,7 @@ import type { ServiceDefinition } from '../../core/catalog.ts';
 import type { CommandContext } from '../../core/context.ts';
 import type { Text } from '../../core/i18n.ts';
 import { splitName, type InstallJobDeps, type InstallStep } from './install-job.ts';
+import { jobJournal, noJournal, type JournalStore } from './journal.ts';
 import {
   containerExec,
   moodleContainer,
@@ -30,6 +31,7 @@ export function jobDeps(
   component: string,
   settings: JobSettings,
   texts: Readonly<Record<InstallStep, Text>>,
+  journal?: JournalStore,
 ): Omit<InstallJobDeps, 'download' | 'pkg'> {
   let container: string | undefined;
   const exec: ContainerExec = async (argv, options, signal) => {
@@ -44,6 +46,11 @@ export function jobDeps(
     (settings.databaseVolume !== undefined && source === `volume:${settings.databaseVolume}`);
   return {
     exec,
+    // Kept only for a job with a number: the next start finds it by that number.
+    journal:
+      journal === undefined || ctx.jobId === undefined
+        ? noJournal
+        : jobJournal(journal, { jobId: ctx.jobId, service: service.name, component }),
     service: service.name,
     webUser: settings.webUser,
     php: settings.php,

@@ -9,7 +9,8 @@ import type { BackupReport } from '../../core/backup.ts';
 import { passPointOfNoReturn } from '../../core/context-commit.ts';
 import { UserError } from '../../core/errors.ts';
 import { installedVersion } from '../site.ts';
-import { splitName, type InstallJobDeps } from './install-job.ts';
+import { journalSnapshot, splitName, type InstallJobDeps } from './install-job.ts';
+import { noJournal } from './journal.ts';
 import { lastLine, MoodleCli, requireSuccess } from './moodle-cli.ts';
 import { reasonOf, shortReason, undoSentence, undoTexts, type UndoNote } from './undo-texts.ts';
 
@@ -50,6 +51,7 @@ export async function removePlugin(d: RemoveJobDeps, component: string): Promise
     throw removeFailed(component, error, [{ text: undoTexts.untouched }], signal);
   }
   const undoSignal = (): AbortSignal => AbortSignal.timeout(d.undoMs ?? 15 * 60_000);
+  const journal = d.journal ?? noJournal;
   const notes: UndoNote[] = [];
   let maintenanceFrom: number | undefined;
   let uninstallStarted = false;
@@ -58,9 +60,16 @@ export async function removePlugin(d: RemoveJobDeps, component: string): Promise
   try {
     signal.throwIfAborted();
     d.progress('maintenance', 0.55);
+    // Journaled before each change, for the next start if the bot dies (journal.ts).
+    journal.note({
+      targetDir: folder,
+      maintenanceOn: true,
+      backupSnapshot: journalSnapshot(backup),
+    });
     maintenanceFrom = now();
     await cli.must('maintenance.php', ['--enable'], signal);
     d.progress('upgrade', 0.6);
+    journal.note({ upgradeStarted: true });
     // Moodle's uninstall_plugins.php exits 0 when it refuses ("Can not be uninstalled: …",
     // "Unknown plugin: …"); only its "Uninstalling: <component>" line says the data went
     // (test/fakes/moodle-site/tree/admin/cli/uninstall_plugins.php follows Moodle's script).
@@ -141,6 +150,7 @@ export async function removePlugin(d: RemoveJobDeps, component: string): Promise
         failure ??= off;
       }
     }
+    journal.end();
   }
   if (failure !== undefined) throw removeFailed(component, failure, notes, signal);
   return {
