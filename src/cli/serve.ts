@@ -19,7 +19,7 @@ import { scheduleOutput } from './schedule-output.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { decisionCode } from '../core/confirmation-story.ts';
 import { exitCodes, isUserError } from '../core/errors.ts';
-import type { Locale } from '../core/i18n.ts';
+import type { Locale, Text } from '../core/i18n.ts';
 import { localize } from '../core/i18n.ts';
 import { routeConsole } from '../core/logger.ts';
 import { renderForTerminal } from '../chat/terminal/render.ts';
@@ -78,6 +78,29 @@ export async function serve(
   // that died, are edited through the same outboxes.
   const { announce, closeProgress } = chatPorts(mattermost, matrix);
   const interrupted = app.bot.recover(isProcessAlive);
+  // Plugin jobs the bot died under: the site put back where that is safe, else what to run
+  // (src/plugins/install/journal-recovery.ts). A note of a job interrupted now joins its
+  // notice; one kept from an earlier start is said again here.
+  const jobStore = new SqliteJobStore(app.db);
+  const pluginNotes = await app.plugins
+    .recoverJobs({
+      platform: (service) => app.platform(service),
+      running: (id) => jobStore.get(id)?.state === 'running',
+    })
+    .catch((error: unknown) => {
+      app.log.error('plugin job recovery failed', { error });
+      return new Map<number, Text>();
+    });
+  const interruptedIds = new Set(interrupted.map((job) => job.id));
+  for (const [id, text] of pluginNotes) {
+    if (!interruptedIds.has(id))
+      say(
+        renderForTerminal(
+          { severity: 'warning', text: text[locale] },
+          { colour: process.stdout.isTTY },
+        ),
+      );
+  }
   reportInterrupted(interrupted, {
     say: (message) => say(renderForTerminal(message, { colour: process.stdout.isTTY })),
     locale,
@@ -87,8 +110,11 @@ export async function serve(
     // What each job that changed a service left it as, read from the platform now; for a
     // backup cut short, that its partial snapshots were forgotten (src/backup/sweep-partial.ts).
     states: joinNotes(
-      await leftStates(interrupted, leftStateDepsOf(app)),
-      partialBackupNotes(await sweepPartialBackupsAtStart(config.backup, app.db, app.log)),
+      joinNotes(
+        await leftStates(interrupted, leftStateDepsOf(app)),
+        partialBackupNotes(await sweepPartialBackupsAtStart(config.backup, app.db, app.log)),
+      ),
+      new Map([...pluginNotes].filter(([id]) => interruptedIds.has(id))),
     ),
   });
 

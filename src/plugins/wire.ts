@@ -11,12 +11,15 @@ import {
   type Rerun,
 } from '../core/approval-flow.ts';
 import type { Catalog } from '../core/catalog.ts';
-import type { Locale } from '../core/i18n.ts';
+import type { Locale, Text } from '../core/i18n.ts';
+import type { Platform } from '../core/platform.ts';
+import type { ServiceDefinition } from '../core/catalog.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Message } from '../core/message.ts';
 import type { Notices } from '../core/notices.ts';
 import type { PluginsConfig } from '../config/plugins-schema.ts';
 import { SqliteApprovalStore } from '../store/approvals-repo.ts';
+import { SqlitePluginJournal } from '../store/plugin-journal-repo.ts';
 import { SqliteDirectoryCache, SqliteRequestStore } from '../store/plugins-repo.ts';
 import { PluginDesk } from './desk.ts';
 import { DirectoryClient } from './directory-client.ts';
@@ -24,6 +27,7 @@ import { PluginDirectory } from './directory.ts';
 import { approvedInstaller } from './install/approved-install.ts';
 import { downloadOrigins, httpDownload, type Download } from './install/download.ts';
 import { Installer } from './install/installer.ts';
+import { recoverPluginJobs } from './install/journal-recovery.ts';
 import { pluginPackage } from './install/package-adapter.ts';
 import type { PluginPackage } from './install/package-port.ts';
 import { RequestOutcome } from './install/request-outcome.ts';
@@ -90,6 +94,15 @@ export interface PluginWiring {
    * then (and without a `plugins:` section) approving says installing is not available.
    */
   attachInvoke(invoke: Rerun): void;
+  /**
+   * At start-up: puts the site back after plugin jobs the bot died under, where that is safe
+   * (src/plugins/install/journal-recovery.ts); what was done or is left to do, by job id,
+   * also posted to the approvers' room.
+   */
+  recoverJobs(options: {
+    readonly platform: (service: ServiceDefinition) => Platform;
+    readonly running: (jobId: number) => boolean;
+  }): Promise<Map<number, Text>>;
 }
 
 export function wirePlugins(options: {
@@ -107,6 +120,7 @@ export function wirePlugins(options: {
   const notices = options.notices ?? new RoutedNotices(log);
   const now = options.now ?? (() => new Date());
   const requests = new SqliteRequestStore(db, { now });
+  const journal = new SqlitePluginJournal(db, { now });
   // Refusals name what people call it: a plugin request by its number, others by their id.
   const store = new SqliteApprovalStore(db, {
     now,
@@ -140,6 +154,7 @@ export function wirePlugins(options: {
       editCard: (request, revision) => desk?.showCard(request, revision),
     });
     const verbs = new Installer({
+      journal,
       settings: {
         service: settings.service,
         root: settings.root,
@@ -186,6 +201,34 @@ export function wirePlugins(options: {
     approvals,
     notices,
     interpret: desk === undefined ? undefined : interpretPlainWords,
+    recoverJobs: async ({ platform, running }) => {
+      if (settings === undefined) return new Map();
+      const install = settings.install;
+      const said = await recoverPluginJobs({
+        journal,
+        services: catalog.services,
+        platform,
+        running,
+        settings: {
+          root: settings.root,
+          ...(settings.container === undefined ? {} : { container: settings.container }),
+          webUser: install?.webUser ?? 'www-data',
+          php: install?.php ?? 'php',
+        },
+      });
+      const room = settings.policy.room;
+      if (room !== undefined) {
+        for (const [jobId, text] of said) {
+          const locale = localeOf(room);
+          notices.post(
+            room,
+            { severity: 'warning', text: text[locale] },
+            `plugin-recovery:${jobId}:${now().toISOString()}`,
+          );
+        }
+      }
+      return said;
+    },
     attachInvoke: (invoke) => {
       if (desk === undefined || settings === undefined) return;
       desk.attachInstaller(approvedInstaller({ service: settings.service, invoke, notices }));

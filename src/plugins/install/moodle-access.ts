@@ -8,6 +8,9 @@ import { UserError } from '../../core/errors.ts';
 import { readSite, SiteUnreadable, type Site } from '../site.ts';
 import type { ContainerExec } from './moodle-cli.ts';
 
+/** What reaching the container needs of a command's context (the start-up has no command). */
+export type MoodleReach = Pick<CommandContext, 'platform' | 'signal'>;
+
 export interface MoodleAccessSettings {
   readonly root: string;
   /** The container to use; the service's first running one when absent. */
@@ -16,7 +19,7 @@ export interface MoodleAccessSettings {
 
 /** The running container to work in; plugin-install-not-running when there is none. */
 export async function moodleContainer(
-  ctx: CommandContext,
+  ctx: MoodleReach,
   service: ServiceDefinition,
   settings: MoodleAccessSettings,
 ): Promise<string> {
@@ -45,7 +48,7 @@ export function execTarget(service: ServiceDefinition, name: string): string {
  * no user (kubernetes-exec-option), so there everything runs as the pod's own user.
  */
 export function containerExec(
-  ctx: CommandContext,
+  ctx: MoodleReach,
   service: ServiceDefinition,
   container: string,
 ): ContainerExec {
