@@ -189,3 +189,81 @@ it('an image the engine lacks is ImagePullBackOff and a crashing container Crash
     expect(at(s, 'lastState', 'terminated', 'exitCode')).toBe(3);
   }
 });
+
+/** Debian's, whose /usr/share/doc has files and /root is root's, mode 700. */
+const debianImage = 'debian:bookworm-slim';
+
+/** A pod mounting claim `keep` at `path`, as root, idle; resolves once it runs. */
+async function claimPod(name: string, path: string): Promise<void> {
+  const applied = await kubectl(
+    config,
+    ['apply', '--server-side', '-f', '-'],
+    `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}}
+spec:
+  restartPolicy: Never
+  securityContext: {runAsUser: 0}
+  containers:
+  - name: main
+    image: ${debianImage}
+    command: ["sleep", "3600"]
+    volumeMounts: [{name: data, mountPath: ${path}}]
+  volumes:
+  - name: data
+    persistentVolumeClaim: {claimName: keep}
+`,
+  );
+  expect(applied.code).toBe(0);
+  await waitFor(
+    () =>
+      at(fake.store.get(resourceByName('pods'), 'default', name), 'status', 'phase') === 'Running',
+    `pod ${name} running`,
+    60_000,
+  );
+}
+
+async function inPod(name: string, script: string): Promise<string> {
+  const run = await kubectl(config, ['exec', name, '--', 'sh', '-c', script]);
+  expect(run.stderr).toBe('');
+  return run.stdout;
+}
+
+async function deletePod(name: string): Promise<void> {
+  expect((await kubectl(config, ['delete', 'pod', name, '--timeout=60s'])).code).toBe(0);
+  const deadline = Date.now() + 20_000;
+  while ((await ours(name)).length > 0 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  expect(await ours(name)).toEqual([]);
+}
+
+it('fills a claim from the image at its first mount only: an emptied claim stays empty', async () => {
+  const claim = await kubectl(
+    config,
+    ['apply', '--server-side', '-f', '-'],
+    `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: keep}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+`,
+  );
+  expect(claim.code).toBe(0);
+  // The first mount: the image's files at the mount path come along, a test convenience.
+  await claimPod('keep-1', '/usr/share/doc');
+  expect(await inPod('keep-1', 'ls -A /usr/share/doc')).not.toBe('');
+  await inPod('keep-1', 'rm -rf /usr/share/doc/* && chown 33:33 /usr/share/doc');
+  await deletePod('keep-1');
+  // A real kubelet never copies image content into a claim: a later pod sees it as left,
+  // empty and owned by 33, whatever its image holds at the mount path.
+  await claimPod('keep-2', '/usr/share/doc');
+  expect(await inPod('keep-2', 'ls -A /usr/share/doc; stat -c %u:%g /usr/share/doc')).toBe(
+    '33:33\n',
+  );
+  await deletePod('keep-2');
+  await claimPod('keep-3', '/root');
+  expect(await inPod('keep-3', 'ls -A /root; stat -c %u:%g:%a /root')).toBe('33:33:755\n');
+  await deletePod('keep-3');
+  expect((await kubectl(config, ['delete', 'pvc', 'keep'])).code).toBe(0);
+});

@@ -13,7 +13,12 @@
  * (a dynamically provisioned volume with reclaim policy Delete, and the claim protection that
  * keeps a mounted claim: https://kubernetes.io/docs/concepts/storage/persistent-volumes/ ,
  * "Storage Object in Use Protection", "Reclaiming"); a claim that does not exist leaves the
- * pod Pending, as the scheduler does. Logs come from the engine (`pods/log`).
+ * pod Pending, as the scheduler does. A real kubelet never copies image content into a claim;
+ * Docker does (a named volume's copy-up: an empty volume takes the files, owner and mode of
+ * the image's folder at the mount path), so every mount of a claim is made with
+ * `VolumeOptions.NoCopy` but the very first one of a pod's container, which fills the new claim
+ * from the image as a test convenience (a claim made ready by hand, as an installed site's).
+ * Logs come from the engine (`pods/log`).
  */
 import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +31,13 @@ import { resourceByName } from './resources.ts';
 import type { EventType } from './store.ts';
 
 const pods = resourceByName('pods');
+
+/**
+ * A volume mount without Docker's copy-up. The engine's API takes VolumeOptions' fields
+ * each optional; dockerode's types make Labels and DriverConfig required, and sending an
+ * empty DriverConfig would name a driver.
+ */
+const noCopy = { NoCopy: true } as NonNullable<Docker.MountSettings['VolumeOptions']>;
 const claims = resourceByName('persistentvolumeclaims');
 const secrets = resourceByName('secrets');
 
@@ -97,6 +109,8 @@ export class DockerKubelet implements Kubelet {
   readonly #pods = new Map<string, PodRun>();
   /** Container removals under way: a claim's volume goes only after them. */
   readonly #removals = new Set<Promise<void>>();
+  /** Claim volumes a pod's container mounted already: no copy-up for them any more. */
+  readonly #mounted = new Set<string>();
   #unsubscribe: (() => void) | undefined;
   /** Failures of the engine calls (not of the pods): tests can assert it stays empty. */
   readonly errors: Error[] = [];
@@ -316,7 +330,7 @@ export class DockerKubelet implements Kubelet {
         Labels: { ...this.#labels },
         HostConfig: {
           NetworkMode: 'none',
-          Mounts: [{ Type: 'volume', Source: volume, Target: '/v' }],
+          Mounts: [{ Type: 'volume', Source: volume, Target: '/v', VolumeOptions: noCopy }],
         },
       });
       try {
@@ -501,7 +515,18 @@ export class DockerKubelet implements Kubelet {
           // Read-only when the mount or the claim volume says so (VolumeMount.readOnly,
           // PersistentVolumeClaimVolumeSource.readOnly).
           const readOnly = m.readOnly === true || readOnlyClaims.has(name);
-          return [{ Type: 'volume', Source: source, Target: target, ReadOnly: readOnly }];
+          // Only a claim's first mount is filled from the image (see the file's comment).
+          const first = !this.#mounted.has(source);
+          this.#mounted.add(source);
+          return [
+            {
+              Type: 'volume',
+              Source: source,
+              Target: target,
+              ReadOnly: readOnly,
+              ...(first ? {} : { VolumeOptions: noCopy }),
+            },
+          ];
         });
       const config = await this.#securityConfig(pod, spec, c.image);
       if (typeof config === 'string') {
