@@ -34,6 +34,7 @@ import { SqliteAuditLog } from '../store/audit-repo.ts';
 import { startRetention } from '../store/retention-timer.ts';
 import { flushOutbox, stopJobs } from './serve-stop.ts';
 import { engineDownCodes, EngineState } from './engine-state.ts';
+import { ClusterPorts } from '../platforms/kubernetes/cluster-ports.ts';
 
 const texts = {
   listening: {
@@ -129,6 +130,20 @@ export async function serve(
       // An engine that is down is said once, in one line (engine-state.ts), not logged here.
       if (isUserError(error) && engineDownCodes.has(error.code)) return;
       app.log.warn('could not look for helper containers left behind', { error });
+    });
+
+  // The same for the claim pods of a bot that died mid-backup (Kubernetes): no job runs yet,
+  // so none is in use; a cluster that cannot be reached is no reason not to start (the pods
+  // end by their activeDeadlineSeconds).
+  new ClusterPorts(config.kubernetes.clusters)
+    .sweepClaimPods([...config.catalog.services.values()])
+    .then((removed) => {
+      if (removed.length > 0) app.log.info('removed claim pods left behind', { removed });
+    })
+    .catch((error: unknown) => {
+      app.log.warn('could not look for claim pods left behind', {
+        error: isUserError(error) ? error.text('en') : error,
+      });
     });
 
   // The Alertmanager receiver (alerts.path) and the delivery of alerts to their rooms.
