@@ -62,8 +62,8 @@ describe('a plugin job the bot died under, at the next start', () => {
     expect(b.site.maintenance).toBe(false);
     expect(b.journal.all()).toEqual([]);
     expect(said.get(7)).toEqual({
-      ru: `moodle: после прерванной задачи (${component}) бот вернул сайт: папка ${folder} удалена, режим обслуживания выключен.`,
-      en: `moodle: after the interrupted job (${component}) the bot put the site back: the folder ${folder} was removed, maintenance mode is off.`,
+      ru: `moodle: после прерванной задачи (${component}) бот привёл сайт в порядок: папка ${folder} удалена, режим обслуживания выключен.`,
+      en: `moodle: after the interrupted job (${component}) the bot set the site right: the folder ${folder} was removed, maintenance mode is off.`,
     });
     const php = b.site.calls.filter((c) => c.argv[0] === 'php');
     expect(php.map((c) => [c.argv.slice(1).join(' '), c.user])).toEqual([
@@ -103,6 +103,15 @@ describe('a plugin job the bot died under, at the next start', () => {
       ru: `moodle остаётся в режиме обслуживания: upgrade.php для ${component} был прерван и мог изменить базу лишь частично. Верните копию: restore moodle abc12345, затем admin/cli/maintenance.php --disable.`,
       en: `moodle stays in maintenance mode: upgrade.php for ${component} was cut short and may have changed the database only partly. Restore the backup: restore moodle abc12345, then admin/cli/maintenance.php --disable.`,
     });
+  });
+
+  it('a removal cut short in uninstall_plugins.php names that script and the backup', async () => {
+    const b = bed(entry({ upgradeStarted: true }));
+    const said = await b.recover();
+    expect(b.site.maintenance).toBe(true);
+    expect(said.get(7)?.en).toBe(
+      `moodle stays in maintenance mode: uninstall_plugins.php for ${component} was cut short and may have changed the database only partly. Restore the backup: restore moodle abc12345, then admin/cli/maintenance.php --disable.`,
+    );
   });
 
   it('a container that is not running: nothing changed, the row kept for the next start', async () => {

@@ -153,7 +153,7 @@ describe('the plugin journal in the bot', () => {
     expect(b.site.maintenance).toBe(false);
     expect(b.journal.all()).toEqual([]);
     expect(said.get(1)?.en).toBe(
-      'moodle: after the interrupted job (mod_attendance) the bot put the site back: the folder /var/www/html/mod/attendance was removed, maintenance mode is off.',
+      'moodle: after the interrupted job (mod_attendance) the bot set the site right: the folder /var/www/html/mod/attendance was removed, maintenance mode is off.',
     );
     await b.say('cancel 1');
     await running;

@@ -77,6 +77,8 @@ describe('the plugin jobs journal', () => {
     expect(at.get('upgrade.php --non-interactive')).toEqual([
       row({ maintenanceOn: true, createdFolder: true, upgradeStarted: true }),
     ]);
+    // Installed and read back: whole, only maintenance is left for the next start to undo.
+    expect(at.get('purge_caches.php')).toEqual([row({ maintenanceOn: true })]);
     expect(journal.all()).toEqual([]);
   });
 
@@ -125,6 +127,8 @@ describe('the plugin jobs journal', () => {
     expect(at.get('uninstall_plugins.php --plugins=mod_attendance')).toEqual([
       row({ maintenanceOn: true, upgradeStarted: true }),
     ]);
+    // Uninstalled and checked: the folder is what is left to remove, nothing to restore.
+    expect(at.get('rm')).toEqual([row({ maintenanceOn: true, createdFolder: true })]);
     expect(journal.all()).toEqual([]);
   });
 });

@@ -232,6 +232,9 @@ export async function installPlugin(
     }
     // Installed: a cancel from here on no longer undoes it.
     passPointOfNoReturn(signal);
+    // Nor does the next start: the plugin is whole, only maintenance is left to turn off (the
+    // set-aside previous folder is a dot folder Moodle does not read).
+    journal.note({ createdFolder: false, asideDir: undefined, upgradeStarted: false });
 
     d.progress('purge', 0.92);
     const tidy = undoSignal();

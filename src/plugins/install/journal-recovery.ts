@@ -17,8 +17,8 @@ import { MoodleCli, requireSuccess } from './moodle-cli.ts';
 
 export const recoveryTexts = {
   putBack: {
-    ru: '{service}: после прерванной задачи ({component}) бот вернул сайт: {what}.',
-    en: '{service}: after the interrupted job ({component}) the bot put the site back: {what}.',
+    ru: '{service}: после прерванной задачи ({component}) бот привёл сайт в порядок: {what}.',
+    en: '{service}: after the interrupted job ({component}) the bot set the site right: {what}.',
   },
   folderRemoved: { ru: 'папка {folder} удалена', en: 'the folder {folder} was removed' },
   folderBack: {
@@ -27,8 +27,8 @@ export const recoveryTexts = {
   },
   maintenanceOff: { ru: 'режим обслуживания выключен', en: 'maintenance mode is off' },
   staysInMaintenance: {
-    ru: '{service} остаётся в режиме обслуживания: upgrade.php для {component} был прерван и мог изменить базу лишь частично. Верните копию: restore {service} {snapshot}, затем admin/cli/maintenance.php --disable.',
-    en: '{service} stays in maintenance mode: upgrade.php for {component} was cut short and may have changed the database only partly. Restore the backup: restore {service} {snapshot}, then admin/cli/maintenance.php --disable.',
+    ru: '{service} остаётся в режиме обслуживания: {script} для {component} был прерван и мог изменить базу лишь частично. Верните копию: restore {service} {snapshot}, затем admin/cli/maintenance.php --disable.',
+    en: '{service} stays in maintenance mode: {script} for {component} was cut short and may have changed the database only partly. Restore the backup: restore {service} {snapshot}, then admin/cli/maintenance.php --disable.',
   },
   notNow: {
     ru: '{service}: сайт после прерванной задачи ({component}) вернуть не удалось ({reason}); бот попробует снова при следующем запуске.',
@@ -62,6 +62,8 @@ export async function recoverPluginJobs(deps: RecoveryDeps): Promise<Map<number,
         both(recoveryTexts.staysInMaintenance, {
           ...params,
           snapshot: entry.backupSnapshot ?? '—',
+          // An install journals its folder before upgrade.php; a removal has none to make.
+          script: entry.createdFolder ? 'upgrade.php' : 'uninstall_plugins.php',
         }),
       );
       continue;

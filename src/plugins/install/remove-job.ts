@@ -97,6 +97,9 @@ export async function removePlugin(d: RemoveJobDeps, component: string): Promise
       });
     }
     uninstalled = true;
+    // The database no longer has the plugin: for the next start too, the folder must go (an
+    // upgrade would install it again), then maintenance off; nothing to restore.
+    journal.note({ upgradeStarted: false, createdFolder: true });
     // Uninstalled in the database: the folder goes even if the job is cancelled now.
     passPointOfNoReturn(signal);
     const tidy = undoSignal();
