@@ -2,7 +2,9 @@
  * The chart's Role is exactly what the bot's Kubernetes platform uses: a representative run
  * of every verb the platform has (status, logs, restart, scale, update, rollback, exec, an update
  * that fails and is undone; on a Deployment and on a StatefulSet, whose failed update needs
- * its pods deleted) against the fake API server with only the rendered Role's rules granted
+ * its pods deleted; for the backups of a service's volumes, a stop and start of its workload
+ * around a restore, a claim pod opened and deleted, a drill's scratch claim made and deleted,
+ * and the start-up sweep of claim pods) against the fake API server with only the rendered Role's rules granted
  * in the managed namespace (plus system:basic-user's SelfSubjectAccessReviews). Nothing may
  * be refused, and the (group, resource, verb) triples the run made, taken from the fake's
  * request log, must be the ones the Role grants: none missing, none unused. The run happens
@@ -11,10 +13,12 @@
  * too), a provision whose pod never becomes ready (its reason read from pods and events, what
  * it made taken back) and deprovision, with and without --delete-data.
  */
-import { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
+import { V1Deployment, V1PersistentVolumeClaim, V1StatefulSet } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterConfig, KubernetesServiceDefinition } from '../../src/config/kubernetes.ts';
+import type { ServiceDefinition } from '../../src/core/catalog.ts';
 import type { WorkloadSpec } from '../../src/core/platform.ts';
+import { openClaimPod } from '../../src/platforms/kubernetes/claim-pod.ts';
 import { ClusterPorts } from '../../src/platforms/kubernetes/cluster-ports.ts';
 import { serviceExecTarget } from '../../src/platforms/kubernetes/exec-target.ts';
 import { KubernetesPort } from '../../src/platforms/kubernetes/port-adapter.ts';
@@ -41,6 +45,7 @@ let fake: FakeKubernetes;
 let platform: KubernetesPlatform;
 let registry: ClusterClients;
 let ports: ClusterPorts;
+let clusters: Map<string, ClusterConfig>;
 let granted: Rule[];
 let provisionGranted: Rule[];
 
@@ -137,14 +142,22 @@ beforeAll(async () => {
       V1StatefulSet,
     ),
   });
+  // The volume of `web` that its backups reach through claim pods.
+  await admin.core.createNamespacedPersistentVolumeClaim({
+    namespace,
+    body: asModel(
+      {
+        metadata: { name: 'data' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      },
+      V1PersistentVolumeClaim,
+    ),
+  });
   platform = new KubernetesPlatform(registry);
-  ports = new ClusterPorts(
-    new Map<string, ClusterConfig>([
-      ['lab', { name: 'lab', source: 'kubeconfig', kubeconfig, context: 'pes@lab' }],
-    ]),
-    {},
-    { cluster: 'lab', namespace: provisionNamespace },
-  );
+  clusters = new Map<string, ClusterConfig>([
+    ['lab', { name: 'lab', source: 'kubeconfig', kubeconfig, context: 'pes@lab' }],
+  ]);
+  ports = new ClusterPorts(clusters, {}, { cluster: 'lab', namespace: provisionNamespace });
 });
 
 function codeOf(outcome: { data?: unknown }): string {
@@ -232,6 +245,44 @@ describe('the chart’s Role', () => {
       .update(dbShort, await platform.planUpdate(dbShort, { kind: 'tag', tag: 'crash' }), steps)
       .catch((e: unknown) => e);
     expect(isUserError(crashed) && crashed.code).toBe('kubernetes-update-rolled-back');
+
+    // The backups of a service's volumes (claim pods, claim-volumes.ts): a restore's stop and
+    // start, a claim pod opened and deleted, a drill's scratch claim, the start-up sweep.
+    const claimSettings = { image: 'registry.test/pes-bot:1', startSeconds: 60 };
+    const claimPorts = new ClusterPorts(clusters, { claims: new Map([['lab', claimSettings]]) });
+    const app: ServiceDefinition = {
+      name: 'web',
+      platform: 'kubernetes',
+      containers: {},
+      scale: { min: 0, max: 4 },
+      health: { minRunning: 1, timeoutSeconds: 60 },
+      volumes: ['data'],
+      databases: [],
+      kubernetes: { cluster: 'lab', namespace, workload: { kind: 'Deployment', name: 'web' } },
+    };
+    const bound = claimPorts.for(app);
+    if (bound.stopService === undefined || bound.startService === undefined)
+      throw new Error('no stop and start on a cluster');
+    if (bound.createScratchVolume === undefined || bound.removeVolume === undefined)
+      throw new Error('no scratch volumes on a cluster');
+    expect(await bound.stopService(app)).toEqual(['web']);
+    const pod = await openClaimPod(await registry.get('lab'), claimSettings, {
+      namespace,
+      claim: 'data',
+      purpose: 'restore',
+    });
+    await pod.delete();
+    // One whose image cannot be pulled: followed with a watch until refused, and deleted.
+    const unpulled = await openClaimPod(
+      await registry.get('lab'),
+      { image: 'registry.test/broken:1', startSeconds: 2 },
+      { namespace, claim: 'data', purpose: 'backup' },
+    ).catch((e: unknown) => e);
+    expect(isUserError(unpulled) && unpulled.code).toBe('kubernetes-claim-pod-not-started');
+    expect(await bound.startService(app)).toEqual(['web']);
+    const scratch = await bound.createScratchVolume({ 'pes.source': 'volume:data' });
+    await bound.removeVolume(scratch);
+    expect(await claimPorts.sweepClaimPods([app])).toEqual([]);
 
     const used = usedSince(from, namespace);
     for (const a of execAccesses) used.add(triple(a));

@@ -1,7 +1,8 @@
 /**
- * The RBAC rules proposed for the README are enough for every verb: the fake answers
- * requests and SelfSubjectAccessReviews from exactly these rules, bound in the service's
- * namespace only.
+ * The Role the Helm chart renders (helm/pes-bot/templates/rbac.yaml, the one the README
+ * shows) is enough for every verb: the fake answers requests and SelfSubjectAccessReviews
+ * from exactly its rules, bound in the service's namespace only. Read from the chart, not
+ * copied here, so the two cannot drift apart.
  */
 import { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,25 +17,10 @@ import {
   type FakeKubernetes,
   type Rule,
 } from '../../fakes/kubernetes/index.ts';
+import { render } from '../../helm/helm.ts';
 
-/** The Role of the README (plus what every authenticated user has: system:basic-user). */
-const role: Rule[] = [
-  {
-    apiGroups: ['apps'],
-    resources: ['deployments', 'statefulsets'],
-    verbs: ['get', 'list', 'watch', 'patch'],
-  },
-  {
-    apiGroups: ['apps'],
-    resources: ['deployments/scale', 'statefulsets/scale'],
-    verbs: ['get', 'update'],
-  },
-  { apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'], verbs: ['list'] },
-  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'delete'] },
-  { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
-  { apiGroups: [''], resources: ['pods/exec'], verbs: ['create', 'get'] },
-  { apiGroups: [''], resources: ['events'], verbs: ['list'] },
-].map((r) => ({ ...r, namespaces: ['lms'] }));
+/** The chart's Role, rendered by helm (test/helm/role.test.ts checks it is not wider). */
+let role: Rule[] = [];
 const basicUser: Rule = {
   apiGroups: ['authorization.k8s.io'],
   resources: ['selfsubjectaccessreviews'],
@@ -73,6 +59,10 @@ function spec(name: string, image: string) {
 }
 
 beforeAll(async () => {
+  const objects = await render({ rbac: { namespaces: ['lms'] } });
+  const rendered = objects.find((o) => o.kind === 'Role' && o.metadata.name === 'bot-pes-bot');
+  if (rendered === undefined) throw new Error('the chart renders no Role');
+  role = (rendered.rules as Rule[]).map((r) => ({ ...r, namespaces: ['lms'] }));
   fake = await startFakeKubernetes({ namespaces: ['lms', 'other'] });
   const kubeconfig = await fake.kubeconfigPath('pes@lab');
   const registry = new ClusterClients(
@@ -106,7 +96,7 @@ afterAll(async () => {
   await fake.close();
 });
 
-describe('the bot with only the README’s Role', () => {
+describe('the bot with only the chart’s Role', () => {
   it('runs every verb in its namespace', async () => {
     const web = service('web', 'Deployment');
     const steps = () => undefined;
