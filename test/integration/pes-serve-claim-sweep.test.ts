@@ -1,7 +1,8 @@
 /**
  * `pes serve` deletes at start the claim pods a bot that died left on a cluster (found by
  * their labels, in the namespaces of the services of clusters with `backups` settings), logs
- * what it deleted, and leaves every other pod alone. The fake API server with its in-memory kubelet.
+ * what it deleted, and leaves every other pod alone. The fake API server with its in-memory
+ * kubelet.
  */
 import { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
