@@ -117,6 +117,9 @@ const common: Readonly<Record<string, string | number>> = {
   dependency: 'mod_questionnaire',
   required: 2024042200,
   installed: 2023100900,
+  uid: 0,
+  user: 'www-data',
+  webUid: 33,
 };
 
 const localized: Readonly<Record<string, Readonly<Record<Locale, string>>>> = {

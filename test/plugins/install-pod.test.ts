@@ -4,7 +4,8 @@
  * names no user, so everything runs as the pod's user; code, moodledata and database on
  * claims), through the bot's own Kubernetes exec. A good plugin ends installed and read back
  * from the site's database, owned by the web server's user; a package with a wrong MD5 ends
- * with nothing changed and the site out of maintenance. Backups are a fake at their port here
+ * with nothing changed and the site out of maintenance; a pod that runs as root is refused
+ * before anything runs. Backups are a fake at their port here
  * (the restore of a failed upgrade is covered on Docker, install-docker.test.ts).
  */
 import { randomBytes } from 'node:crypto';
@@ -182,6 +183,20 @@ const directory = new FakePluginsDirectory([
       },
     ],
   },
+  {
+    id: 3,
+    name: 'Pod as root',
+    component: 'local_podroot',
+    versions: [
+      {
+        version,
+        release: '1.0',
+        maturity: 200,
+        supports: ['4.5'],
+        zip: pluginZip('good', 'local_podroot', { version }),
+      },
+    ],
+  },
 ]);
 let bot: Bot;
 const backedUp: string[] = [];
@@ -300,4 +315,40 @@ describe('plugin-install on a Moodle pod (fake cluster, Docker kubelet, Kubernet
     expect(after.maintenance).toBe(false);
     expect(after.databaseDigest).toBe(before.databaseDigest);
   }, 180_000);
+
+  // Last: it changes who the pod runs as. pods/exec names no user, so a root pod would run
+  // upgrade.php and purge_caches.php as root and leave files the web server cannot write.
+  it('a pod that runs as root is refused before the backup, and nothing changes', async () => {
+    const patched = await kubectl(config, [
+      'patch',
+      'deployment/moodle',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { template: { spec: { securityContext: { runAsUser: 0 } } } } }),
+    ]);
+    expect(patched.code, patched.stderr).toBe(0);
+    const status = await kubectl(config, [
+      'rollout',
+      'status',
+      'deployment/moodle',
+      '--timeout=120s',
+    ]);
+    expect(status.stdout).toContain('successfully rolled out');
+    const site = await podSite();
+    expect((await site.exec(['id', '-u'])).stdout.trim()).toBe('0');
+    const before = await siteState(site);
+    const backups = backedUp.length;
+
+    const outcome = await install('local_podroot');
+    expect(outcome.errorCode).toBe('plugin-install-pod-user');
+    expect(outcome.message.text).toContain(
+      "The pod of moodle runs as uid 0, not as the web server's user www-data (uid 33)",
+    );
+    expect(backedUp).toHaveLength(backups);
+    const after = await siteState(await podSite());
+    expect(after.folders).not.toContain('local_podroot');
+    expect(after.maintenance).toBe(false);
+    expect(after.databaseDigest).toBe(before.databaseDigest);
+    expect(after.cachePurgeMarker).toBe(before.cachePurgeMarker);
+  }, 300_000);
 });

@@ -142,6 +142,17 @@ export const pluginInstallErrorTexts = {
       en: '{service} is already in maintenance mode (an admin turned it on): the bot does not touch the site until it is off. Nothing was changed.',
     },
   },
+  'plugin-install-pod-user': {
+    kind: 'usage',
+    message: {
+      ru: 'Под {service} работает от uid {uid}, а не от пользователя веб-сервера {user} (uid {webUid}): файлы, созданные от другого пользователя, веб-сервер не сможет менять. Ничего не изменено.',
+      en: "The pod of {service} runs as uid {uid}, not as the web server's user {user} (uid {webUid}): files made as another user could not be changed by the web server. Nothing was changed.",
+    },
+    hint: {
+      ru: 'Запустите под Moodle от пользователя веб-сервера (securityContext.runAsUser: {webUid}) или укажите plugins.webUser.',
+      en: "Run Moodle's pod as the web server's user (securityContext.runAsUser: {webUid}), or set plugins.webUser.",
+    },
+  },
   'plugin-uninstall-refused': {
     kind: 'failed',
     message: {
