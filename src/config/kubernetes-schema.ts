@@ -112,6 +112,12 @@ export const clusterBackupsSchema = z.strictObject({
   runAsUser: z.number().int().min(0).optional(),
   runAsGroup: z.number().int().min(0).optional(),
   fsGroup: z.number().int().min(0).optional(),
+  /**
+   * Who runs the engine in a claim pod: `workload` (default) its user, who can read only what
+   * that user may; `root` uid 0 with every capability dropped but those the purpose needs
+   * (claim-pod-spec.ts), which needs the namespace to allow the baseline Pod Security Standard.
+   */
+  engineUser: z.enum(['workload', 'root']).optional(),
 });
 
 export type ClusterBackupsEntry = z.output<typeof clusterBackupsSchema>;

@@ -18,7 +18,13 @@
  *   non-root, seccomp RuntimeDefault, no privilege escalation, every capability dropped,
  *   read-only root file system), run as the user and groups of the workload that owns the
  *   data; only when that workload runs as root does the pod keep the few capabilities a
- *   restore needs to set owners and modes back;
+ *   restore needs to set owners and modes back. With `engineUser: root` (configured per cluster)
+ *   the engine runs as uid 0 whatever the workload runs as, keeping only what its purpose
+ *   needs: DAC_READ_SEARCH to read every file for a backup (and DAC_OVERRIDE to write into a
+ *   repository claim whose files another user made), and CHOWN, DAC_OVERRIDE, FOWNER, FSETID
+ *   to write files of any owner back for a restore or a drill (capabilities(7)); such a pod
+ *   is no longer "restricted", so the namespace must allow "baseline" (Pod Security
+ *   Standards), and no fsGroup is set, which would change the claim's groups;
  * - no service account token and no service links: nothing in it talks to the API server.
  * No secret is in it: the repository password reaches the engine through exec's stdin.
  */
@@ -38,6 +44,9 @@ const container = 'engine';
 
 export type ClaimPodPurpose = 'backup' | 'restore' | 'drill';
 
+/** Who runs the engine in a claim pod: the workload's user (default), or root. */
+export type EngineUser = 'workload' | 'root';
+
 /** The user and groups the workload's own pods run as (Pod / Container securityContext). */
 export interface RunAs {
   readonly runAsUser?: number;
@@ -56,6 +65,7 @@ export interface ClaimPodRequest {
   /** The node the claim is attached to; undefined lets the scheduler choose. */
   readonly nodeName?: string;
   readonly runAs: RunAs;
+  readonly engineUser?: EngineUser;
   /** The pod ends itself after this long whatever happens (a safety net, not a timeout). */
   readonly deadlineSeconds: number;
   readonly job?: string;
@@ -97,13 +107,35 @@ function podName(purpose: ClaimPodPurpose, claim: string): string {
   return `pes-${purpose}-${labelFrom(claim, 63 - purpose.length - 12)}-${suffix}`;
 }
 
+const writeBack = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID'];
+
+/** The capabilities an engine run as root keeps (capabilities(7)); none otherwise. */
+function keptCapabilities(request: ClaimPodRequest, root: boolean): string[] {
+  if (request.engineUser !== 'root') return root ? writeBack : [];
+  if (request.purpose !== 'backup') return writeBack;
+  return request.repositoryClaim === undefined
+    ? ['DAC_READ_SEARCH']
+    : ['DAC_OVERRIDE', 'DAC_READ_SEARCH'];
+}
+
 export function claimPodSpec(request: ClaimPodRequest): ClaimPodObject {
-  const root = request.runAs.runAsUser === 0;
+  const engineRoot = request.engineUser === 'root';
+  const runAs: RunAs = engineRoot
+    ? {
+        runAsUser: 0,
+        runAsGroup: 0,
+        ...(request.runAs.supplementalGroups === undefined
+          ? {}
+          : { supplementalGroups: request.runAs.supplementalGroups }),
+      }
+    : request.runAs;
+  const root = runAs.runAsUser === 0;
   const podSecurity: Record<string, unknown> = {
     ...(root ? {} : { runAsNonRoot: true }),
     seccompProfile: { type: 'RuntimeDefault' },
-    ...request.runAs,
+    ...runAs,
   };
+  const kept = keptCapabilities(request, root);
   const readOnly = request.purpose === 'backup';
   const mounts: Record<string, unknown>[] = [
     { name: 'data', mountPath: dataPath, ...(readOnly ? { readOnly: true } : {}) },
@@ -161,9 +193,7 @@ export function claimPodSpec(request: ClaimPodRequest): ClaimPodObject {
           securityContext: {
             allowPrivilegeEscalation: false,
             readOnlyRootFilesystem: true,
-            capabilities: root
-              ? { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID'] }
-              : { drop: ['ALL'] },
+            capabilities: kept.length > 0 ? { drop: ['ALL'], add: kept } : { drop: ['ALL'] },
           },
           volumeMounts: mounts,
         },

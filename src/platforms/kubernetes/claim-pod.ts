@@ -18,6 +18,7 @@ import {
   claimPodSelector,
   claimPodSpec,
   type ClaimPodPurpose,
+  type EngineUser,
   type RunAs,
 } from './claim-pod-spec.ts';
 import { execInPod } from './exec-stream.ts';
@@ -33,6 +34,8 @@ export interface ClaimPodSettings {
   readonly startSeconds?: number;
   /** activeDeadlineSeconds: the pod ends itself after this (default 6 h). */
   readonly deadlineSeconds?: number;
+  /** Who runs the engine (claim-pod-spec.ts); default: the workload's user. */
+  readonly engineUser?: EngineUser;
 }
 
 export interface ClaimPodRequest {
@@ -175,6 +178,7 @@ export async function openClaimPod(
     ...(placement.nodeName === undefined ? {} : { nodeName: placement.nodeName }),
     runAs: runAsWithFallback(placement.runAs, request.runAs) ?? {},
     deadlineSeconds,
+    ...(settings.engineUser === undefined ? {} : { engineUser: settings.engineUser }),
     ...(request.job === undefined ? {} : { job: request.job }),
   });
   const { V1Pod } = await import('@kubernetes/client-node');

@@ -129,6 +129,7 @@ export function claimSettings(cluster: ClusterConfig): ClaimAccessSettings | und
     ...(b.deadlineSeconds === undefined ? {} : { deadlineSeconds: b.deadlineSeconds }),
     ...(b.repositoryClaim === undefined ? {} : { repositoryClaim: b.repositoryClaim }),
     ...(b.repositoryPath === undefined ? {} : { repositoryInClaim: b.repositoryPath }),
+    ...(b.engineUser === undefined ? {} : { engineUser: b.engineUser }),
     ...(Object.keys(runAs).length === 0 ? {} : { runAs }),
   };
 }
