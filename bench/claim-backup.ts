@@ -88,13 +88,15 @@ interface Split {
   readonly beforePod: number;
   /** The claim pod from its creation until it runs (store events). */
   readonly podStart: number;
+  /** The first look in the running pod (is the claim empty: one exec of `find`). */
+  readonly look: number;
   /** The engine's command in the pod, from its exec to its exit. */
   readonly engine: number;
   /** Listing the tree and the sample digests for the manifest. */
   readonly measure: number;
   /** Deleting the pod. */
   readonly close: number;
-  /** The rest: the first look in the pod, the full snapshot id, the ledger. */
+  /** The rest: the snapshot's full id (the bot's own restic), the ledger, the report. */
   readonly rest: number;
 }
 
@@ -105,6 +107,8 @@ interface Round {
   readonly handFirst: number;
   readonly handNext: number;
   readonly handNextFreshPod: number;
+  /** One exec of `true` in the pod, there and back (median of 5). */
+  readonly execRoundTrip: number;
   readonly botAdded: number;
   readonly handAdded: number;
 }
@@ -376,13 +380,16 @@ async function main(): Promise<number> {
         const sum = (what: string): number =>
           marks.filter((m) => m.what === what).reduce((n, m) => n + (m.end - m.start), 0);
         const engineMark = marks.find((m) => m.what === 'engine backup');
-        if (engineMark === undefined) throw new Error('the engine did not run in the pod');
+        const lookMark = marks.find((m) => m.what === 'look');
+        if (engineMark === undefined || lookMark === undefined)
+          throw new Error('the engine did not run in the pod');
         // The engine runs in the pod opened by the first look: its time starts at its exec.
         const engine = engineMark.end - Math.max(engineMark.start, pod.running);
         const split = {
           total: end - start,
           beforePod: pod.added - start,
           podStart: pod.running - pod.added,
+          look: lookMark.end - pod.running,
           engine,
           measure: sum('measure'),
           close: sum('close'),
@@ -394,6 +401,7 @@ async function main(): Promise<number> {
               split.total -
               split.beforePod -
               split.podStart -
+              split.look -
               split.engine -
               split.measure -
               split.close,
@@ -430,9 +438,13 @@ async function main(): Promise<number> {
         const pod = started.value;
         let first;
         let next;
+        const trips: number[] = [];
         try {
           first = await runIn(pod);
           next = await runIn(pod);
+          for (let i = 0; i < 5; i++) {
+            trips.push((await timed(() => pod.exec(['true'], {}))).ms);
+          }
         } finally {
           await pod.delete();
         }
@@ -443,7 +455,7 @@ async function main(): Promise<number> {
         } finally {
           await fresh.delete();
         }
-        return { podStart: started.ms, first, next, cold };
+        return { podStart: started.ms, first, next, cold, trip: median(trips) };
       };
       let b: Awaited<ReturnType<typeof bot>>;
       let h: Awaited<ReturnType<typeof hand>>;
@@ -462,6 +474,7 @@ async function main(): Promise<number> {
         handFirst: h.first.ms,
         handNext: h.next.ms,
         handNextFreshPod: h.cold.ms,
+        execRoundTrip: h.trip,
         botAdded: b.next.added,
         handAdded: h.next.added,
       });
@@ -529,10 +542,16 @@ function report(results: readonly Round[], loadBefore: string, loadAfter: string
     const part = (key: keyof Split): string => s(m((r) => pick(r)[key]));
     console.log(
       `  the bot's ${what} backup: before the pod ${part('beforePod')}, pod start ` +
-        `${part('podStart')}, restic in the pod ${part('engine')}, measure ${part('measure')}, ` +
+        `${part('podStart')}, first look ${part('look')}, restic in the pod ${part('engine')}, ` +
+        `measure ${part('measure')}, ` +
         `pod delete ${part('close')}, rest ${part('rest')}`,
     );
   }
+  console.log(
+    `  one exec in the pod, there and back: ${s(m((r) => r.execRoundTrip))}; the bot's backup ` +
+      'runs five (look, restic, and the measure’s listing, sample digests and second look: ' +
+      'src/platforms/kubernetes/claim-site.ts), by hand one',
+  );
   console.log(`  load average at start ${loadBefore}, at end ${loadAfter} (2 cores shared)`);
   return missed === 0 ? 0 : 1;
 }
