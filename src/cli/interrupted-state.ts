@@ -42,6 +42,14 @@ const texts = {
     ru: '{service} остановлен ({containers}); его данные могли быть восстановлены лишь частично. Восстановить заново: {text}; запустить как есть: restart {service}',
     en: '{service} is stopped ({containers}); its data may be only partly restored. To restore again: {text}; to start it as it is: restart {service}',
   },
+  restoreStopped: {
+    ru: '{service}: восстановление прервано, сервис остановлен (0 реплик; до остановки: {replicas}); его данные могли быть восстановлены лишь частично. Вернуть состояние до восстановления: restore {service} {safety}; или восстановить заново: {text}; запустить как есть, с прежним числом реплик: restart {service}',
+    en: '{service}: the restore was cut short and the service is stopped (0 replicas; before the stop: {replicas}); its data may be only partly restored. To return to the state before the restore: restore {service} {safety}; or to restore again: {text}; to start it as it is, with its replicas as before: restart {service}',
+  },
+  restoreStoppedNoSafety: {
+    ru: '{service}: восстановление прервано, сервис остановлен (0 реплик; до остановки: {replicas}); его данные могли быть восстановлены лишь частично, страховой копии нет. Восстановить заново: {text}; запустить как есть, с прежним числом реплик: restart {service}',
+    en: '{service}: the restore was cut short and the service is stopped (0 replicas; before the stop: {replicas}); its data may be only partly restored, and there is no safety backup. To restore again: {text}; to start it as it is, with its replicas as before: restart {service}',
+  },
   restoreUntouched: {
     ru: '{service} работает ({containers}); восстановление не успело ничего изменить (бот остановился на страховой копии).',
     en: '{service} is running ({containers}); the restore had changed nothing yet (the bot stopped during the safety backup).',
@@ -177,6 +185,16 @@ async function describe(
       : join(said, both(texts.pluginBackup, { service: name, backup }));
   }
   const status = await platform.status(service, signal);
+  const stoppedFrom = status.workload?.stoppedFrom;
+  if (job.command === 'restore' && stoppedFrom !== undefined) {
+    // On a cluster the stop is a scale to 0 (no pods, so no containers to list); the
+    // workload remembers its replicas, and `restart` scales back to them.
+    const safety = safetyOf(job, deps, name);
+    const params = { service: name, text: job.text, replicas: String(stoppedFrom) };
+    return safety === undefined
+      ? both(texts.restoreStoppedNoSafety, params)
+      : both(texts.restoreStopped, { ...params, safety });
+  }
   if (status.containers.length === 0) return both(texts.missing, { service: name });
   const list = containerList(status.containers);
   const allRunning = status.containers.every((c) => c.state === 'running');

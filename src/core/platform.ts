@@ -51,6 +51,8 @@ export interface WorkloadSummary {
     readonly available: number;
   };
   readonly rollout: { readonly state: 'waiting' | 'done' | 'failed'; readonly message: string };
+  /** At 0 with the replicas a stop around a restore kept: that restore never started it. */
+  readonly stoppedFrom?: number | undefined;
 }
 
 export interface PodSummary {

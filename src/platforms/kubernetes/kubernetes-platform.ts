@@ -21,6 +21,8 @@ import { planImage } from './image-patch.ts';
 import { dryRunPatch, dryRunScale } from './dry-run.ts';
 import { readLogs } from './logs.ts';
 import { planRestart } from './restart-patch.ts';
+import { resumeWorkload } from './service-power.ts';
+import { stoppedReplicas } from './stop-annotation.ts';
 import { undoneRevisionAnnotation } from './restore-template.ts';
 import { nameOf, type Patch } from './rollout.ts';
 import { NamespaceReads } from './namespace-reads.ts';
@@ -60,6 +62,11 @@ export class KubernetesPlatform {
   ): Promise<ContainerReport[]> {
     const clients = await this.clusters.get(service.cluster);
     const workload = await requireWorkload(clients, service);
+    // Left at 0 by a restore the bot did not live to finish: a rollout restart of no
+    // replicas starts nothing; scale back to the replicas the stop kept (service-power.ts).
+    if (stoppedReplicas(workload) !== undefined) {
+      return resumeWorkload(clients, service, workload, 'restarted', onStep, signal);
+    }
     const plan = planRestart(workload.object, this.now());
     if (plan.kind === 'paused') throw paused(service, workload);
     return rollOut(clients, service, workload, plan, 'restarted', onStep, signal);

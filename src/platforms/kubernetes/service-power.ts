@@ -9,16 +9,18 @@
  */
 import type { KubernetesServiceDefinition } from '../../config/kubernetes.ts';
 import { UserError } from '../../core/errors.ts';
+import type { ContainerReport, StepReporter } from '../../core/platform.ts';
 import type { KubeClients } from './client.ts';
 import { follow } from './change.ts';
 import { podSource } from './pod-source.ts';
 import { nameOf, patchWorkload } from './rollout.ts';
 import { applyScale } from './scale.ts';
 import type { Workload } from './status-map.ts';
+import { replicasAnnotation } from './stop-annotation.ts';
 import { waitFor } from './watch.ts';
 import { checkAccess, requireWorkload, resourceOf, selectorString } from './workload-api.ts';
 
-export const replicasAnnotation = 'pes-bot.io/replicas-before-stop';
+export { replicasAnnotation } from './stop-annotation.ts';
 
 async function mayScale(
   clients: KubeClients,
@@ -99,15 +101,33 @@ export async function startWorkload(
   signal?: AbortSignal,
 ): Promise<string[]> {
   const workload = await requireWorkload(clients, service);
+  await resumeWorkload(clients, service, workload, 'created', () => undefined, signal);
+  return [nameOf(workload)];
+}
+
+/**
+ * The start of a stopped workload: back to the replicas kept (else its own, at least the
+ * service's minimum and 1), the rollout followed, then the annotation removed. `restart` of
+ * a workload a restore left at 0 comes here too (kubernetes-platform.ts): a rollout restart
+ * of 0 replicas would start nothing.
+ */
+export async function resumeWorkload(
+  clients: KubeClients,
+  service: KubernetesServiceDefinition,
+  workload: Workload,
+  action: ContainerReport['action'],
+  onStep: StepReporter,
+  signal?: AbortSignal,
+): Promise<ContainerReport[]> {
   await mayScale(clients, service, workload);
   const kept = Number(workload.object.metadata.annotations?.[replicasAnnotation]);
   const current = workload.object.spec.replicas ?? 1;
   const replicas =
     Number.isInteger(kept) && kept > 0 ? kept : Math.max(current, service.scale.min, 1);
   if (current !== replicas) await applyScale(clients, service, workload, replicas);
-  await follow(clients, service, workload, 'created', Date.now(), () => undefined, signal);
+  const reports = await follow(clients, service, workload, action, Date.now(), onStep, signal);
   if (workload.object.metadata.annotations?.[replicasAnnotation] !== undefined) {
     await annotate(clients, service, await requireWorkload(clients, service), null);
   }
-  return [nameOf(workload)];
+  return reports;
 }

@@ -18,6 +18,7 @@ import {
   statefulSetRolloutStatus,
   type RolloutStatus,
 } from './rollout-status.ts';
+import { stoppedReplicas } from './stop-annotation.ts';
 
 export type Workload =
   | { readonly kind: 'Deployment'; readonly object: Deployment }
@@ -33,6 +34,8 @@ export interface WorkloadReport {
     readonly available: number;
   };
   readonly rollout: RolloutStatus;
+  /** At 0 with the replicas a restore's stop kept (stop-annotation.ts). */
+  readonly stoppedFrom: number | undefined;
   /** Progressing, Available, ReplicaFailure… as the controller set them. */
   readonly conditions: readonly {
     readonly type: string;
@@ -156,6 +159,7 @@ export function toWorkloadReport(workload: Workload): WorkloadReport {
       workload.kind === 'Deployment'
         ? deploymentRolloutStatus(workload.object)
         : statefulSetRolloutStatus(workload.object),
+    stoppedFrom: stoppedReplicas(workload),
     conditions: (status.conditions ?? []).map((c) => ({
       type: c.type,
       status: c.status,
