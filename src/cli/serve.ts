@@ -36,6 +36,22 @@ import { flushOutbox, stopJobs } from './serve-stop.ts';
 import { engineDownCodes, EngineState } from './engine-state.ts';
 import { ClusterPorts } from '../platforms/kubernetes/cluster-ports.ts';
 
+/** How long the start waits for the claim pods' sweep before it takes commands. */
+const sweepLimitMs = 15_000;
+
+/** Waits for `work` at most `ms`; the work goes on after it. */
+async function withinLimit(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([work, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const texts = {
   listening: {
     ru: 'pes-bot слушает http://{host}:{port}',
@@ -132,19 +148,24 @@ export async function serve(
       app.log.warn('could not look for helper containers left behind', { error });
     });
 
-  // The same for the claim pods of a bot that died mid-backup (Kubernetes): no job runs yet,
-  // so none is in use; a cluster that cannot be reached is no reason not to start (the pods
-  // end by their activeDeadlineSeconds).
-  new ClusterPorts(config.kubernetes.clusters)
-    .sweepClaimPods([...config.catalog.services.values()])
-    .then((removed) => {
-      if (removed.length > 0) app.log.info('removed claim pods left behind', { removed });
-    })
-    .catch((error: unknown) => {
-      app.log.warn('could not look for claim pods left behind', {
-        error: isUserError(error) ? error.text('en') : error,
-      });
-    });
+  // The same for the claim pods of a bot that died mid-backup (Kubernetes): only those of a
+  // process that is gone (claim-pod.ts `claimPodLeft`), awaited before any command is taken
+  // but for at most `sweepLimitMs`: a cluster that cannot be reached (or answers slowly) is no
+  // reason not to start (the pods end by their activeDeadlineSeconds; a sweep still running
+  // after the limit deletes nothing a job of this process made).
+  await withinLimit(
+    new ClusterPorts(config.kubernetes.clusters)
+      .sweepClaimPods([...config.catalog.services.values()], isProcessAlive)
+      .then((removed) => {
+        if (removed.length > 0) app.log.info('removed claim pods left behind', { removed });
+      })
+      .catch((error: unknown) => {
+        app.log.warn('could not look for claim pods left behind', {
+          error: isUserError(error) ? error.text('en') : error,
+        });
+      }),
+    sweepLimitMs,
+  );
 
   // The Alertmanager receiver (alerts.path) and the delivery of alerts to their rooms.
   const alerts =

@@ -1,9 +1,11 @@
 /**
  * `pes serve` deletes at start the claim pods a bot that died left on a cluster (found by
  * their labels, in the namespaces of the services of clusters with `backups` settings), logs
- * what it deleted, and leaves every other pod alone. The fake API server with its in-memory
- * kubelet.
+ * what it deleted before it listens, and leaves every other pod alone: one of a live
+ * process (a terminal `pes restore` beside it), one of another host still within its
+ * deadline. The fake API server with its in-memory kubelet.
  */
+import { spawnSync } from 'node:child_process';
 import { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterConfig } from '../../src/config/kubernetes.ts';
@@ -13,6 +15,7 @@ import {
   managedByLabel,
 } from '../../src/platforms/kubernetes/claim-pod-spec.ts';
 import { ClusterClients } from '../../src/platforms/kubernetes/client.ts';
+import { ownerLabel, ownerValue, thisProcess } from '../../src/platforms/kubernetes/owner.ts';
 import { asModel } from '../../src/platforms/kubernetes/workload-api.ts';
 import {
   resourceByName,
@@ -48,8 +51,19 @@ beforeAll(async () => {
         V1Pod,
       ),
     });
-  await pod('pes-backup-data-abc123', { [managedByLabel]: managedBy, [claimPodLabel]: 'backup' });
+  const claimPod = { [managedByLabel]: managedBy, [claimPodLabel]: 'backup' };
+  // A pid that ran and is gone now.
+  const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+  const owner = (host: string, pid: number) => ({
+    [ownerLabel]: ownerValue({ host, pid, startMs: 1 }),
+  });
+  await pod('pes-backup-data-abc123', { ...claimPod, ...owner(thisProcess.host, deadPid) });
+  await pod('pes-restore-data-live', { ...claimPod, ...owner(thisProcess.host, process.pid) });
+  await pod('pes-backup-data-far', { ...claimPod, ...owner('elsewhere', deadPid) });
   await pod('web-1', { app: 'web' });
+  // Made before `pes serve` starts, as the sweep requires (creationTimestamp has seconds).
+  const made = Math.floor(Date.now() / 1000);
+  await waitFor(() => Math.floor(Date.now() / 1000) > made, 'the next second', 5_000);
 });
 
 afterAll(async () => {
@@ -64,8 +78,13 @@ function names(): string[] {
 }
 
 describe('pes serve and claim pods left behind', () => {
-  it('deletes them at start and says so, never another pod', async () => {
-    expect(names()).toEqual(['pes-backup-data-abc123', 'web-1']);
+  it('deletes a dead owner’s at start and says so before it listens, never another pod', async () => {
+    expect(names()).toEqual([
+      'pes-backup-data-abc123',
+      'pes-backup-data-far',
+      'pes-restore-data-live',
+      'web-1',
+    ]);
     const w = tempWorkdir(
       [
         'locale: en',
@@ -95,7 +114,11 @@ describe('pes serve and claim pods left behind', () => {
         60_000,
       );
       expect(output()).toContain(`lab/${namespace}/pes-backup-data-abc123`);
-      expect(names()).toEqual(['web-1']);
+      // Awaited before commands are taken: logged before the server listens.
+      expect(output().indexOf('removed claim pods left behind')).toBeLessThan(
+        output().indexOf('listening'),
+      );
+      expect(names()).toEqual(['pes-backup-data-far', 'pes-restore-data-live', 'web-1']);
     } finally {
       child.kill('SIGTERM');
       await exited;

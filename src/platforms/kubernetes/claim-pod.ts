@@ -23,6 +23,7 @@ import {
 } from './claim-pod-spec.ts';
 import { execInPod } from './exec-stream.ts';
 import type { Pod } from './objects.ts';
+import { leftByGoneOwner, ownerLabel, ownerValue } from './owner.ts';
 import { podSource } from './pod-source.ts';
 import { waitFor } from './watch.ts';
 import { asModel, checkAccess, toWire } from './workload-api.ts';
@@ -169,7 +170,7 @@ export async function openClaimPod(
   }
   signal?.throwIfAborted();
   const deadlineSeconds = settings.deadlineSeconds ?? defaultDeadlineSeconds;
-  const body = claimPodSpec({
+  const spec = claimPodSpec({
     namespace,
     claim: request.claim,
     purpose: request.purpose,
@@ -181,6 +182,11 @@ export async function openClaimPod(
     ...(settings.engineUser === undefined ? {} : { engineUser: settings.engineUser }),
     ...(request.job === undefined ? {} : { job: request.job }),
   });
+  // Which process made it: a start-up sweep of another process leaves it alone (owner.ts).
+  const body = {
+    ...spec,
+    metadata: { ...spec.metadata, labels: { ...spec.metadata.labels, [ownerLabel]: ownerValue() } },
+  };
   const { V1Pod } = await import('@kubernetes/client-node');
   let created: Pod;
   try {
@@ -254,10 +260,45 @@ export async function withClaimPod<T>(
 }
 
 /**
- * Deletes the claim pods of a namespace that an earlier process left (killed before it
- * could delete them). Run at start, before any job: none of them is in use then.
+ * Whether a claim pod was left by a process that is gone (owner.ts); where its owner cannot
+ * be known here (another host, a pod made before pods named their owner), only a pod that
+ * has ended or outlived its activeDeadlineSeconds: such a pod is in nobody's use.
  */
-export async function sweepClaimPods(clients: KubeClients, namespace: string): Promise<string[]> {
+export function claimPodLeft(pod: Pod, isAlive: (pid: number) => boolean, now: Date): boolean {
+  const left = leftByGoneOwner(
+    {
+      ...(pod.metadata.labels === undefined ? {} : { labels: pod.metadata.labels }),
+      ...(pod.metadata.creationTimestamp === undefined
+        ? {}
+        : { creationTimestamp: pod.metadata.creationTimestamp }),
+    },
+    isAlive,
+  );
+  if (left !== undefined) return left;
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') return true;
+  // objects.ts's Pod names no deadline; the claim pods have one (claim-pod-spec.ts).
+  const deadline = (pod.spec as { readonly activeDeadlineSeconds?: unknown } | undefined)
+    ?.activeDeadlineSeconds;
+  const created = new Date(pod.metadata.creationTimestamp ?? Number.NaN).getTime();
+  return (
+    typeof deadline === 'number' &&
+    Number.isFinite(created) &&
+    created + deadline * 1000 < now.getTime()
+  );
+}
+
+/**
+ * Deletes the claim pods of a namespace that a process that is gone left (killed before it
+ * could delete them; `claimPodLeft`). Pods of this process, of one made since it started,
+ * and of a live process (a terminal `pes restore` beside `pes serve`) are left alone.
+ */
+export async function sweepClaimPods(
+  clients: KubeClients,
+  namespace: string,
+  isAlive: (pid: number) => boolean,
+  now: Date = new Date(),
+): Promise<string[]> {
   let list: unknown;
   try {
     list = await clients.core.listNamespacedPod({ namespace, labelSelector: claimPodSelector });
@@ -266,7 +307,7 @@ export async function sweepClaimPods(clients: KubeClients, namespace: string): P
   }
   const pods = (toWire(list) as { items?: Pod[] }).items ?? [];
   const removed: string[] = [];
-  for (const p of pods) {
+  for (const p of pods.filter((pod) => claimPodLeft(pod, isAlive, now))) {
     const name = p.metadata.name ?? '';
     await deletePod(clients, namespace, name, p.metadata.uid ?? '');
     removed.push(name);

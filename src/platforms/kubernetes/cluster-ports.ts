@@ -59,12 +59,15 @@ export class ClusterPorts {
   }
 
   /**
-   * Deletes the claim pods an earlier process left (killed before it could), in every
-   * namespace of `services` on a cluster with claim settings; run at start, before any job.
+   * Deletes the claim pods a process that is gone left (killed before it could; claim-pod.ts
+   * `claimPodLeft`), in every namespace of `services` on a cluster with claim settings.
    * Returns what was deleted, as `<cluster>/<namespace>/<pod>`; a failure (a cluster that
    * cannot be reached) is thrown for the caller to log: the pods then end by their deadline.
    */
-  async sweepClaimPods(services: readonly ServiceDefinition[]): Promise<string[]> {
+  async sweepClaimPods(
+    services: readonly ServiceDefinition[],
+    isAlive: (pid: number) => boolean,
+  ): Promise<string[]> {
     const places = new Set(
       services.flatMap((s) =>
         s.kubernetes === undefined || this.#claimsOf(s.kubernetes.cluster) === undefined
@@ -80,7 +83,7 @@ export class ClusterPorts {
       const clients = await new ClusterClients(new Map([[cluster, config]]), this.options).get(
         cluster,
       );
-      for (const pod of await sweepClaimPods(clients, namespace)) {
+      for (const pod of await sweepClaimPods(clients, namespace, isAlive)) {
         removed.push(`${place}/${pod}`);
       }
     }

@@ -31,6 +31,7 @@ import { createLogger } from '../../../src/core/logger.ts';
 import type { Platform } from '../../../src/core/platform.ts';
 import { claimPodLabel } from '../../../src/platforms/kubernetes/claim-pod-spec.ts';
 import { ClusterPorts } from '../../../src/platforms/kubernetes/cluster-ports.ts';
+import { isProcessAlive } from '../../../src/store/jobs-repo.ts';
 import { scratchLabel } from '../../../src/platforms/kubernetes/scratch-claim.ts';
 import { DockerKubelet } from '../../fakes/kubernetes/docker-kubelet.ts';
 import {
@@ -614,7 +615,7 @@ it('keeps the password out of every claim pod stored and every request, on every
   }
 });
 
-it('a start-up sweep deletes claim pods an earlier process left, and nothing else', async () => {
+it('a start-up sweep leaves a claim pod of this process alone', async () => {
   const { openClaimPod } = await import('../../../src/platforms/kubernetes/claim-pod.ts');
   const { ClusterClients } = await import('../../../src/platforms/kubernetes/client.ts');
   const clients = await new ClusterClients(
@@ -622,7 +623,7 @@ it('a start-up sweep deletes claim pods an earlier process left, and nothing els
       ['lab', { name: 'lab', source: 'kubeconfig', kubeconfig: config, context: 'pes@lab' }],
     ]),
   ).get('lab');
-  // As a killed bot leaves it: made, running, never deleted.
+  // Made by this process and in use (as a job's pod is while `pes serve` starts).
   const left = await openClaimPod(
     clients,
     { image: await claimEngineImage(), startSeconds: 90 },
@@ -630,7 +631,11 @@ it('a start-up sweep deletes claim pods an earlier process left, and nothing els
   );
   expect(liveClaimPods()).toEqual([left.name]);
   const appPod = await runningPod('app');
-  expect(await ports.sweepClaimPods([app])).toEqual([`lab/default/${left.name}`]);
+  // This process's own pod is in use: left alone.
+  expect(await ports.sweepClaimPods([app], isProcessAlive)).toEqual([]);
+  expect(liveClaimPods()).toEqual([left.name]);
+  // (A dead owner's pod goes: test/integration/pes-serve-claim-sweep.test.ts.)
+  await left.delete();
   await noClaimPodLeft();
   expect(await runningPod('app')).toBe(appPod);
 });
