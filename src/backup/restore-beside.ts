@@ -47,7 +47,12 @@ export async function restoreBeside(
   if (!seen.exists) {
     await files.create(
       target.volume,
-      { 'pes.bot/restored-from': snapshot.id.slice(0, 63), 'pes.service': run.service.name },
+      {
+        'pes.bot/restored-from': snapshot.id.slice(0, 63),
+        'pes.service': run.service.name,
+        // The platform makes the new volume like this one (a claim: its size and class).
+        'pes.source': item.source,
+      },
       signal,
     );
   }

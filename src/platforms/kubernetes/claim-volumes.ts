@@ -88,10 +88,17 @@ export class ClaimVolumes {
       },
       create: async (volume, labels, signal) => {
         const clients = await this.#clients();
-        const like = this.#volumes[0] ?? volume;
-        await createScratchClaim(clients, namespace, like, labels, signal, volume);
+        // Like the claim the snapshot came from (restore-beside.ts names it), not any claim
+        // of the service: the sizes and classes of a service's claims differ.
+        await createScratchClaim(clients, namespace, this.#likeOf(labels), labels, signal, volume);
       },
     };
+  }
+
+  /** The claim of the source named in the labels (`pes.source`), else the service's first. */
+  #likeOf(labels: Readonly<Record<string, string>>): string {
+    const source = labels['pes.source'] ?? '';
+    return source.startsWith('volume:') ? source.slice('volume:'.length) : (this.#volumes[0] ?? '');
   }
 
   /** A drill's scratch claim, like the claim of the source named in the labels. */
@@ -100,12 +107,10 @@ export class ClaimVolumes {
     signal?: AbortSignal,
   ): Promise<string> {
     const clients = await this.#clients();
-    const source = labels['pes.source'] ?? '';
-    const like = source.startsWith('volume:') ? source.slice('volume:'.length) : this.#volumes[0];
     const made = await createScratchClaim(
       clients,
       this.#service.namespace,
-      like ?? '',
+      this.#likeOf(labels),
       labels,
       signal,
     );

@@ -659,3 +659,57 @@ it('measures a claim in its pod exactly as the bot measures the same files here'
   }
   await noClaimPodLeft();
 });
+
+describe('restore --to on a cluster', () => {
+  const claimSize = (name: string): string | undefined =>
+    (
+      fake.store.mustGet(claims, 'default', name).spec as {
+        resources?: { requests?: Record<string, string> };
+      }
+    ).resources?.requests?.['storage'];
+
+  it('makes the new claim like the claim the snapshot came from, not the service’s first', async () => {
+    const manifest = deployment('pair', 'big', 'node-a').replace(
+      '{requests: {storage: 1Gi}}',
+      '{requests: {storage: 3Gi}}',
+    );
+    expect((await kubectl(config, ['apply', '--server-side', '-f', '-'], manifest)).code).toBe(0);
+    await inApp('pair', 'echo big > /data/one');
+    expect(claimSize('big')).toBe('3Gi');
+    expect(claimSize('data')).toBe('1Gi');
+    const report = await backups.backup(
+      serviceOn('pair', 'big'),
+      { only: undefined, tags: [], job: 'job-to-1' },
+      steps,
+      signal(),
+    );
+    const id = report.sources[0]?.snapshotId ?? '';
+    const plan = await backups.planRestore(
+      serviceOn('pair', 'big'),
+      id.slice(0, 8),
+      undefined,
+      signal(),
+      {
+        to: 'big-copy',
+      },
+    );
+    await backups.restore(serviceOn('pair', 'big'), plan, { job: 'job-to-2' }, steps, signal());
+    expect(claimSize('big-copy')).toBe('3Gi');
+    // The restore names the snapshot's source, which the platform makes the claim like.
+    const labels = (
+      fake.store.mustGet(claims, 'default', 'big-copy').metadata as {
+        labels?: Record<string, string>;
+      }
+    ).labels;
+    expect(
+      Object.entries(labels ?? {}).filter(([k, v]) => k.includes('source') && v === 'volume_big'),
+    ).toHaveLength(1);
+    // A service whose first claim is a smaller one: the new claim is still like the source's.
+    const both = { ...serviceOn('both', 'big'), volumes: ['data', 'big'] };
+    await ports
+      .for(both)
+      .volumeFiles?.create('big-copy-2', { 'pes.source': 'volume:big', 'pes.service': 'both' });
+    expect(claimSize('big-copy-2')).toBe('3Gi');
+    await noClaimPodLeft();
+  });
+});
