@@ -28,6 +28,17 @@ export interface FilesDeps {
 /** Docker's own rule for volume names, shortened. */
 const volumePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
+/**
+ * A PersistentVolumeClaim's name: a DNS-1123 subdomain (lowercase letters, digits, `-` and
+ * `.`, starting and ending alphanumeric, at most 253), which the API server enforces.
+ */
+const claimPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function validTarget(service: ServiceDefinition, volume: string): boolean {
+  if (service.platform === 'kubernetes') return volume.length <= 253 && claimPattern.test(volume);
+  return volumePattern.test(volume);
+}
+
 /** The one file-level volume snapshot of the chosen backup that `--path`/`--to` work on. */
 function oneVolume(selected: SelectedRestore): { item: RestoreItem; snapshot: Snapshot } {
   const volumes = selected.plan.items.filter((i) => i.kind === 'volume');
@@ -72,8 +83,10 @@ export async function planFilesRestore(
   };
   if (request.to === undefined) return base;
   const volume = request.to;
-  if (!volumePattern.test(volume) || service.volumes.includes(volume)) {
-    throw new UserError('backup-target-invalid', {
+  if (!validTarget(service, volume) || service.volumes.includes(volume)) {
+    const code =
+      service.platform === 'kubernetes' ? 'backup-target-invalid-claim' : 'backup-target-invalid';
+    throw new UserError(code, {
       volume: quoteValue(volume),
       service: service.name,
     });

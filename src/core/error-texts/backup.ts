@@ -470,6 +470,13 @@ export const backupErrorTexts = {
       en: 'The volume "{volume}" is not allowed: letters, digits, _ . - (up to 64), not a volume of {service} itself.',
     },
   },
+  'backup-target-invalid-claim': {
+    kind: 'usage',
+    message: {
+      ru: 'Имя «{volume}» недопустимо для PersistentVolumeClaim: строчные латинские буквы, цифры, - и . (DNS-1123, до 253), и это не том самого {service}; ничего не изменено.',
+      en: 'The name "{volume}" is not allowed for a PersistentVolumeClaim: lowercase letters, digits, - and . (DNS-1123, up to 253), and not a volume of {service} itself; nothing was changed.',
+    },
+  },
   'backup-target-not-empty': {
     kind: 'usage',
     message: {
