@@ -14,7 +14,7 @@
  * snapshot that counts; the password appears nowhere in a helper's inspect output.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -385,3 +385,76 @@ describe.each(['restic', 'borg'] as const)('through a helper container, with %s'
     expect(after.status).toBe('ok');
   });
 });
+
+/** Runs a command on this machine as uid and gid 1000, as the bot runs in its image. */
+function asBotUser(
+  argv: readonly string[],
+  env: Record<string, string>,
+): { status: number | null; out: string } {
+  const run = spawnSync(
+    'setpriv',
+    ['--reuid=1000', '--regid=1000', '--clear-groups', '--', ...argv],
+    { encoding: 'utf8', env: { ...process.env, ...env } },
+  );
+  return { status: run.status, out: `${run.stdout}${run.stderr}` };
+}
+
+describe.each(['restic', 'borg'] as const)(
+  "a repository owned by the bot's user, with %s",
+  (engine) => {
+    it("the engine in the helper writes as that user: the bot's own commands still read the repository, and a restore still sets owners", async () => {
+      const volume = await makeVolume(bed, `${engine}-owned`);
+      await inVolume(bed, volume, fill);
+      const original = await fullListing(bed, volume);
+      const svc = await appService(`${engine}o`, volume);
+      // A place uid 1000 can reach (mkdtemp's folders are root's alone).
+      const home = mkdtempSync(join(tmpdir(), 'pes-owned-'));
+      chmodSync(home, 0o755);
+      try {
+        const repository = join(home, 'repo');
+        const base = join(home, 'base');
+        mkdirSync(repository);
+        mkdirSync(base);
+        chownSync(repository, 1000, 1000);
+        chownSync(base, 1000, 1000);
+        const env: Record<string, string> =
+          engine === 'restic'
+            ? { RESTIC_REPOSITORY: repository, RESTIC_PASSWORD: repoPassword }
+            : { BORG_REPO: repository, BORG_PASSPHRASE: repoPassword, BORG_BASE_DIR: base };
+        const own = (args: readonly string[]): { status: number | null; out: string } =>
+          asBotUser(
+            engine === 'restic' ? ['restic', '--no-cache', ...args] : ['borg', ...args],
+            env,
+          );
+        const init = own(engine === 'restic' ? ['init'] : ['init', '--encryption=repokey-blake2']);
+        expect(init.status, init.out).toBe(0);
+        const direct = backupBot(bed, [svc], { engine, repository });
+        const cache = await makeVolume(bed, `${engine}-owned-cache`);
+        const helper = helperBot(direct, [svc], repository, cache);
+        const made = await helper.t.run(admin, `backup ${svc.name}`);
+        expect(made.status, JSON.stringify(made.message)).toBe('ok');
+        const snapshot = report(made).sources[0]?.snapshotId ?? '';
+        // Nothing in the repository is another user's.
+        const foreign = spawnSync('find', [repository, '!', '-uid', '1000', '-print'], {
+          encoding: 'utf8',
+        });
+        expect(foreign.stdout).toBe('');
+        const listed = own(engine === 'restic' ? ['snapshots'] : ['list']);
+        expect(listed.out).not.toMatch(/permission denied/i);
+        expect(listed.status).toBe(0);
+        expect(listed.out).toContain(snapshot.slice(0, 8));
+        await inVolume(bed, volume, 'rm -rf /v/keep /v/link && chown -R 0:0 /v/d && touch /v/new');
+        const back = await helper.t.run(admin, `restore ${svc.name} ${snapshot}`, {
+          preconfirmed: true,
+        });
+        expect(back.status, JSON.stringify(back.message)).toBe('ok');
+        expect(await fullListing(bed, volume)).toBe(original);
+        const after = own(engine === 'restic' ? ['snapshots'] : ['list']);
+        expect(after.status).toBe(0);
+        expect(await helpersLeft()).toEqual([]);
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
+    });
+  },
+);

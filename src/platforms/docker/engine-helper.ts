@@ -16,9 +16,24 @@
  *   a cancel stops it with a grace period, so that restic or borg removes its lock (both
  *   handle SIGINT, so as pid 1 they get it), then the container is removed. A file
  *   operation holds no lock and is removed at once. Every container is removed on every path.
+ * - The engine runs as the owner of a repository on a local path (the bot's own user, since
+ *   the bot runs its own restic or borg on it too), not as root: what root wrote there
+ *   (restic's index, snapshot and lock files are mode 0400/0440) the bot could no longer
+ *   read. The container starts as root with every capability dropped but the few it needs,
+ *   and `setpriv` (util-linux, in every Debian image) gives the engine that uid and gid and
+ *   exactly those capabilities as ambient ones, then execs it: the engine stays the first
+ *   process (SIGINT above), and every file it makes, in the repository and the caches, is
+ *   the owner's from the start, even while it runs. This rather than chowning afterwards,
+ *   which a killed helper or a bot stopped mid-way would skip, and which would leave the
+ *   bot's own concurrent listing facing root's lock files meanwhile. A backup keeps
+ *   DAC_READ_SEARCH (read every file of the volume, mounted read-only), a restore CHOWN,
+ *   FOWNER, DAC_OVERRIDE and FSETID (write anywhere in it, set owners, modes and times).
+ *   A repository owned by root, or one the bot cannot see (a remote engine's host path),
+ *   keeps the engine as root as before.
  */
 import type { MountSettings } from 'dockerode';
-import { hostname } from 'node:os';
+import { stat } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
 import { UserError } from '../../core/errors.ts';
 import { lineSplitter, tailKeeper, type SpawnResult } from '../../backup/engines/spawn.ts';
 import {
@@ -112,6 +127,65 @@ interface Place {
   readonly mode: VolumeMode;
 }
 
+/** A uid and gid to run the engine as, and the capabilities it keeps (setpriv's names). */
+interface EngineUser {
+  readonly uid: number;
+  readonly gid: number;
+  readonly caps: readonly string[];
+}
+
+/** What the engine needs of the volume: read it all, or write it all with owners and modes. */
+const engineCaps: Readonly<Record<VolumeMode, readonly string[]>> = {
+  read: ['dac_read_search'],
+  write: ['chown', 'fowner', 'dac_override', 'fsetid'],
+};
+
+/**
+ * The owner of a repository on a local path, when it is not root: undefined when there is
+ * none, it is root's, or this process cannot see it (then the engine runs as root).
+ */
+async function repositoryOwner(
+  path: string | undefined,
+): Promise<{ uid: number; gid: number } | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    const info = await stat(path);
+    return info.uid === 0 ? undefined : { uid: info.uid, gid: info.gid };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The user's name for the engine: borg records one in each archive and fails when the uid
+ * has no passwd entry in the image unless LOGNAME names it (Python's getpass.getuser reads
+ * it first). This process's own name when the uid is its own, else the number.
+ */
+function userName(uid: number): string {
+  try {
+    const me = userInfo();
+    if (me.uid === uid) return me.username;
+  } catch {
+    // No passwd entry here either: the number.
+  }
+  return String(uid);
+}
+
+/** The engine's argv under setpriv: that uid and gid, only these capabilities, then exec. */
+function asUser(user: EngineUser, cmd: readonly string[]): string[] {
+  const caps = user.caps.map((c) => `+${c}`).join(',');
+  return [
+    'setpriv',
+    `--reuid=${user.uid}`,
+    `--regid=${user.gid}`,
+    '--clear-groups',
+    `--inh-caps=-all,${caps}`,
+    `--ambient-caps=${caps}`,
+    '--',
+    ...cmd,
+  ];
+}
+
 interface ContainedRun {
   readonly cmd: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
@@ -122,6 +196,8 @@ interface ContainedRun {
   /** A cancel stops it with SIGINT and a grace period (an engine); else it is killed. */
   readonly interruptible: boolean;
   readonly purpose: string;
+  /** Runs the command as this user with only these capabilities; none: root. */
+  readonly user?: EngineUser | undefined;
 }
 
 function mounts(settings: EngineHelperSettings, place: Place): MountSettings[] {
@@ -153,6 +229,7 @@ async function runContained(
     HOME: '/tmp',
     XDG_CACHE_HOME: `${caches}/cache`,
     XDG_CONFIG_HOME: `${caches}/config`,
+    ...(run.user === undefined ? {} : { LOGNAME: userName(run.user.uid) }),
     ...run.env,
   };
   let id: string;
@@ -162,10 +239,11 @@ async function runContained(
     const created = await requestDocker(connection, (abortSignal) =>
       connection.docker.createContainer({
         Image: settings.image,
-        Cmd: [...run.cmd],
+        Cmd: run.user === undefined ? [...run.cmd] : asUser(run.user, run.cmd),
         Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
         WorkingDir: place.root,
-        // The files belong to the application's users: only root reads and restores them all.
+        // The files belong to the application's users: only root reads and restores them all
+        // (an engine run as the repository's owner keeps just what it needs: see above).
         User: '0:0',
         Hostname: hostname(),
         Labels: { [helperLabel]: run.purpose, [helperOwnerLabel]: owner },
@@ -182,6 +260,13 @@ async function runContained(
           LogConfig: { Type: 'none', Config: {} },
           Mounts: mounts(settings, place),
           SecurityOpt: ['no-new-privileges'],
+          ...(run.user === undefined
+            ? {}
+            : {
+                // Root's own powers beyond these are of no use to setpriv and the engine.
+                CapDrop: ['ALL'],
+                CapAdd: ['SETUID', 'SETGID', ...run.user.caps.map((c) => c.toUpperCase())],
+              }),
         },
         abortSignal,
       }),
@@ -394,6 +479,42 @@ export function helperSite(
         ),
       ),
     );
+  // The caches of a shared cache volume are handed to the engine's user once per site: a
+  // volume made by the engine is root's, and so is what an engine run as root left in it.
+  let cachesReady: Promise<void> | undefined;
+  const engineUser = async (signal?: AbortSignal): Promise<EngineUser | undefined> => {
+    const found = await repositoryOwner(settings.repositoryPath);
+    if (found === undefined) return undefined;
+    const user = { ...found, caps: engineCaps[mode] };
+    if (settings.cacheVolume !== undefined) {
+      cachesReady ??= collect(
+        connection,
+        settings,
+        place,
+        [
+          'find',
+          cacheRoot,
+          '!',
+          '-uid',
+          String(user.uid),
+          '-exec',
+          'chown',
+          '-h',
+          `${user.uid}:${user.gid}`,
+          '{}',
+          '+',
+        ],
+        signal,
+      ).then(() => undefined);
+      try {
+        await cachesReady;
+      } catch (error) {
+        cachesReady = undefined;
+        throw error;
+      }
+    }
+    return user;
+  };
   const runner: EngineRunner = async (command, options) => {
     const stdout = tailKeeper(options.stdoutLimit ?? 64 * 1024 * 1024);
     const stderr = tailKeeper(options.stderrLimit ?? 64 * 1024);
@@ -404,6 +525,7 @@ export function helperSite(
     if (options.stdout !== undefined) throw new Error('a helper does not stream stdout');
     const grace =
       options.killGraceMs === undefined ? {} : { stopGraceSeconds: options.killGraceMs / 1000 };
+    const user = await engineUser(options.signal);
     const code = await runContained(
       connection,
       { ...settings, ...grace },
@@ -419,6 +541,7 @@ export function helperSite(
         },
         interruptible: true,
         purpose: `engine-${command.program}`,
+        user,
       },
       options.signal,
     );
