@@ -147,23 +147,48 @@ export async function serve(
       if (isUserError(error) && engineDownCodes.has(error.code)) return;
       app.log.warn('could not look for helper containers left behind', { error });
     });
+  // The drills' scratch volumes of a process that is gone, by the same rule (scratch-sweep.ts).
+  app.docker
+    .removeLeftScratchVolumes(isProcessAlive)
+    .then((removed) => {
+      if (removed.length > 0) app.log.info('removed scratch volumes left behind', { removed });
+    })
+    .catch((error: unknown) => {
+      if (isUserError(error) && engineDownCodes.has(error.code)) return;
+      app.log.warn('could not look for scratch volumes left behind', { error });
+    });
 
   // The same for the claim pods of a bot that died mid-backup (Kubernetes): only those of a
   // process that is gone (claim-pod.ts `claimPodLeft`), awaited before any command is taken
   // but for at most `sweepLimitMs`: a cluster that cannot be reached (or answers slowly) is no
   // reason not to start (the pods end by their activeDeadlineSeconds; a sweep still running
   // after the limit deletes nothing a job of this process made).
+  // The drills' scratch claims too (of a process on this host that is gone only).
+  const clusterPorts = new ClusterPorts(config.kubernetes.clusters);
+  const services = [...config.catalog.services.values()];
   await withinLimit(
-    new ClusterPorts(config.kubernetes.clusters)
-      .sweepClaimPods([...config.catalog.services.values()], isProcessAlive)
-      .then((removed) => {
-        if (removed.length > 0) app.log.info('removed claim pods left behind', { removed });
-      })
-      .catch((error: unknown) => {
-        app.log.warn('could not look for claim pods left behind', {
-          error: isUserError(error) ? error.text('en') : error,
-        });
-      }),
+    Promise.all([
+      clusterPorts
+        .sweepClaimPods(services, isProcessAlive)
+        .then((removed) => {
+          if (removed.length > 0) app.log.info('removed claim pods left behind', { removed });
+        })
+        .catch((error: unknown) => {
+          app.log.warn('could not look for claim pods left behind', {
+            error: isUserError(error) ? error.text('en') : error,
+          });
+        }),
+      clusterPorts
+        .sweepScratchClaims(services, isProcessAlive)
+        .then((removed) => {
+          if (removed.length > 0) app.log.info('removed scratch claims left behind', { removed });
+        })
+        .catch((error: unknown) => {
+          app.log.warn('could not look for scratch claims left behind', {
+            error: isUserError(error) ? error.text('en') : error,
+          });
+        }),
+    ]).then(() => undefined),
     sweepLimitMs,
   );
 

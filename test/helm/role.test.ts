@@ -283,6 +283,7 @@ describe('the chart’s Role', () => {
     const scratch = await bound.createScratchVolume({ 'pes.source': 'volume:data' });
     await bound.removeVolume(scratch);
     expect(await claimPorts.sweepClaimPods([app], () => false)).toEqual([]);
+    expect(await claimPorts.sweepScratchClaims([app], () => false)).toEqual([]);
 
     const used = usedSince(from, namespace);
     for (const a of execAccesses) used.add(triple(a));

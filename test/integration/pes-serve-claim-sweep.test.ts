@@ -6,7 +6,7 @@
  * deadline. The fake API server with its in-memory kubelet.
  */
 import { spawnSync } from 'node:child_process';
-import { V1Pod } from '@kubernetes/client-node';
+import { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterConfig } from '../../src/config/kubernetes.ts';
 import {
@@ -15,6 +15,7 @@ import {
   managedByLabel,
 } from '../../src/platforms/kubernetes/claim-pod-spec.ts';
 import { ClusterClients } from '../../src/platforms/kubernetes/client.ts';
+import { scratchLabel } from '../../src/platforms/kubernetes/scratch-claim.ts';
 import { ownerLabel, ownerValue, thisProcess } from '../../src/platforms/kubernetes/owner.ts';
 import { asModel } from '../../src/platforms/kubernetes/workload-api.ts';
 import {
@@ -61,6 +62,21 @@ beforeAll(async () => {
   await pod('pes-restore-data-live', { ...claimPod, ...owner(thisProcess.host, process.pid) });
   await pod('pes-backup-data-far', { ...claimPod, ...owner('elsewhere', deadPid) });
   await pod('web-1', { app: 'web' });
+  const claim = (name: string, labels: Record<string, string>) =>
+    clients.core.createNamespacedPersistentVolumeClaim({
+      namespace,
+      body: asModel(
+        {
+          metadata: { name, labels },
+          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+        },
+        V1PersistentVolumeClaim,
+      ),
+    });
+  const scratch = { [managedByLabel]: managedBy, [scratchLabel]: 'drill' };
+  await claim('pes-scratch-data-dead', { ...scratch, ...owner(thisProcess.host, deadPid) });
+  await claim('pes-scratch-data-live', { ...scratch, ...owner(thisProcess.host, process.pid) });
+  await claim('data', { app: 'web', ...owner(thisProcess.host, deadPid) });
   // Made before `pes serve` starts, as the sweep requires (creationTimestamp has seconds).
   const made = Math.floor(Date.now() / 1000);
   await waitFor(() => Math.floor(Date.now() / 1000) > made, 'the next second', 5_000);
@@ -70,9 +86,9 @@ afterAll(async () => {
   await fake.close();
 });
 
-function names(): string[] {
+function names(resource = 'pods'): string[] {
   return fake.store
-    .list(resourceByName('pods'), namespace)
+    .list(resourceByName(resource), namespace)
     .map((p) => (p.metadata as { name: string }).name)
     .sort();
 }
@@ -119,6 +135,17 @@ describe('pes serve and claim pods left behind', () => {
         output().indexOf('listening'),
       );
       expect(names()).toEqual(['pes-backup-data-far', 'pes-restore-data-live', 'web-1']);
+      // A drill's scratch claim of a dead owner goes too; a live one's and any other stay.
+      await waitFor(
+        () => output().includes('removed scratch claims left behind'),
+        'the scratch sweep to be logged',
+        60_000,
+      );
+      expect(output().indexOf('removed scratch claims left behind')).toBeLessThan(
+        output().indexOf('listening'),
+      );
+      expect(output()).toContain(`lab/${namespace}/pes-scratch-data-dead`);
+      expect(names('persistentvolumeclaims')).toEqual(['data', 'pes-scratch-data-live']);
     } finally {
       child.kill('SIGTERM');
       await exited;

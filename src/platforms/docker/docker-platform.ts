@@ -31,6 +31,7 @@ import type { Readable } from 'node:stream';
 import type { ExecOptions, ExecResult, StreamedOutput, VolumeFiles } from '../../core/platform.ts';
 import { execStream } from './exec-stream.ts';
 import { removeLeftHelpers } from './helper-container.ts';
+import { removeLeftScratchVolumes } from './scratch-sweep.ts';
 import { startService, stopService } from './service-power.ts';
 import * as volumes from './volume-stream.ts';
 import { dockerVolumeFiles } from './volume-files.ts';
@@ -166,6 +167,11 @@ export class DockerPlatform implements Platform {
   /** Removes the helpers a bot that died left behind; how many. */
   removeLeftHelpers(isAlive: (pid: number) => boolean, signal?: AbortSignal): Promise<number> {
     return removeLeftHelpers(this.connection, isAlive, signal);
+  }
+
+  /** The drills' scratch volumes a process that is gone left (scratch-sweep.ts). */
+  removeLeftScratchVolumes(isAlive: (pid: number) => boolean, s?: AbortSignal): Promise<string[]> {
+    return removeLeftScratchVolumes(this.connection, isAlive, s);
   }
 
   exec(c: string, argv: readonly string[], o: ExecOptions, s?: AbortSignal): Promise<ExecResult> {

@@ -15,6 +15,7 @@ import { writeArchive } from './archive-stream.ts';
 import { requestDocker, type DockerConnection } from './client.ts';
 import { hasEngineStatus } from './container-ops.ts';
 import { runHelper, withIdleHelper } from './helper-container.ts';
+import { scratchOwner, scratchOwnerLabel } from './scratch-sweep.ts';
 import { lastLines, producedStream } from '../../streams/produced.ts';
 
 /** Where the helper sees the volume. */
@@ -118,7 +119,8 @@ export async function createScratchVolume(
     (abortSignal) =>
       connection.docker.createVolume({
         Name: name,
-        Labels: { ...labels, [scratchLabel]: 'true' },
+        // Which process made it: the start-up sweep leaves a live one's alone (scratch-sweep.ts).
+        Labels: { ...labels, [scratchLabel]: 'true', [scratchOwnerLabel]: scratchOwner },
         abortSignal,
       }),
     signal,

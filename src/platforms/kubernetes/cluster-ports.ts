@@ -8,10 +8,11 @@
 import type { ClusterConfig } from '../../config/kubernetes.ts';
 import type { ServiceDefinition } from '../../core/catalog.ts';
 import type { Platform } from '../../core/platform.ts';
-import { ClusterClients, type ClusterClientOptions } from './client.ts';
+import { ClusterClients, type ClusterClientOptions, type KubeClients } from './client.ts';
 import { ClusterInstances } from './instances.ts';
 import { KubernetesPlatform } from './kubernetes-platform.ts';
 import { sweepClaimPods } from './claim-pod.ts';
+import { sweepScratchClaims } from './scratch-claim.ts';
 import type { ClaimAccessSettings } from './claim-site.ts';
 import { KubernetesPort } from './port-adapter.ts';
 import type { Placement } from './provision-api.ts';
@@ -68,6 +69,28 @@ export class ClusterPorts {
     services: readonly ServiceDefinition[],
     isAlive: (pid: number) => boolean,
   ): Promise<string[]> {
+    return this.#sweep(services, (clients, namespace) =>
+      sweepClaimPods(clients, namespace, isAlive),
+    );
+  }
+
+  /**
+   * The same for the drills' scratch claims a process on this host that is gone left
+   * (scratch-claim.ts `sweepScratchClaims`), as `<cluster>/<namespace>/<claim>`.
+   */
+  async sweepScratchClaims(
+    services: readonly ServiceDefinition[],
+    isAlive: (pid: number) => boolean,
+  ): Promise<string[]> {
+    return this.#sweep(services, (clients, namespace) =>
+      sweepScratchClaims(clients, namespace, isAlive),
+    );
+  }
+
+  async #sweep(
+    services: readonly ServiceDefinition[],
+    sweep: (clients: KubeClients, namespace: string) => Promise<string[]>,
+  ): Promise<string[]> {
     const places = new Set(
       services.flatMap((s) =>
         s.kubernetes === undefined || this.#claimsOf(s.kubernetes.cluster) === undefined
@@ -83,9 +106,7 @@ export class ClusterPorts {
       const clients = await new ClusterClients(new Map([[cluster, config]]), this.options).get(
         cluster,
       );
-      for (const pod of await sweepClaimPods(clients, namespace, isAlive)) {
-        removed.push(`${place}/${pod}`);
-      }
+      for (const name of await sweep(clients, namespace)) removed.push(`${place}/${name}`);
     }
     return removed;
   }

@@ -9,6 +9,7 @@ import { apiStatus, toUserError, type ApiAction } from './api-errors.ts';
 import type { KubeClients } from './client.ts';
 import { labelFrom, managedBy, managedByLabel } from './claim-pod-spec.ts';
 import { readClaim } from './claim-placement.ts';
+import { leftByGoneOwner, ownerLabel, ownerValue } from './owner.ts';
 import { asModel, checkAccess, toWire } from './workload-api.ts';
 
 export const scratchLabel = 'pes-bot.io/scratch';
@@ -70,7 +71,8 @@ export async function createScratchClaim(
       labels: {
         ...extra,
         [managedByLabel]: managedBy,
-        ...(wanted === undefined ? { [scratchLabel]: 'drill' } : {}),
+        // Which process made a scratch claim: a start-up sweep leaves a live one's alone.
+        ...(wanted === undefined ? { [scratchLabel]: 'drill', [ownerLabel]: ownerValue() } : {}),
       },
     },
     spec: {
@@ -109,4 +111,43 @@ export async function deleteScratchClaim(clients: KubeClients, claim: ScratchCla
     if (code === 404 || code === 409) return;
     throw toUserError(error, claimAction(clients, claim.namespace, 'delete'));
   }
+}
+
+/**
+ * Deletes the scratch claims of a namespace that a process on this host that is gone left
+ * (owner.ts); those of this process, of a live one, of another host or unnamed are left
+ * alone (a claim has no deadline: whose it is decides). Returns their names.
+ */
+export async function sweepScratchClaims(
+  clients: KubeClients,
+  namespace: string,
+  isAlive: (pid: number) => boolean,
+): Promise<string[]> {
+  let list: unknown;
+  try {
+    list = await clients.core.listNamespacedPersistentVolumeClaim({
+      namespace,
+      labelSelector: `${managedByLabel}=${managedBy},${scratchLabel}`,
+    });
+  } catch (error) {
+    throw toUserError(error, claimAction(clients, namespace, 'list'));
+  }
+  type Meta = { name?: string; uid?: string; labels?: Record<string, string> };
+  const items =
+    (toWire(list) as { items?: { metadata?: Meta & { creationTimestamp?: string } }[] }).items ??
+    [];
+  const removed: string[] = [];
+  for (const { metadata = {} } of items) {
+    const made = {
+      ...(metadata.labels === undefined ? {} : { labels: metadata.labels }),
+      ...(metadata.creationTimestamp === undefined
+        ? {}
+        : { creationTimestamp: metadata.creationTimestamp }),
+    };
+    if (leftByGoneOwner(made, isAlive) !== true) continue;
+    const name = metadata.name ?? '';
+    await deleteScratchClaim(clients, { namespace, name, uid: metadata.uid ?? '' });
+    removed.push(name);
+  }
+  return removed;
 }
