@@ -197,6 +197,13 @@ export const kubernetesErrorTexts = {
       en: 'Namespace {namespace} of cluster {cluster} has no PersistentVolumeClaim {volume}; nothing was started.',
     },
   },
+  'kubernetes-claim-not-scratch': {
+    kind: 'failed',
+    message: {
+      ru: 'Том (PersistentVolumeClaim) {volume} в пространстве имён {namespace} кластера {cluster} — не временный том бота (нет метки pes-bot.io/scratch): не удалён.',
+      en: 'PersistentVolumeClaim {volume} in namespace {namespace} of cluster {cluster} is not a scratch claim of the bot (no pes-bot.io/scratch label); not deleted.',
+    },
+  },
   'kubernetes-claim-unplaced': {
     kind: 'failed',
     message: {

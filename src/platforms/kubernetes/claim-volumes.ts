@@ -12,9 +12,13 @@ import type { KubeClients } from './client.ts';
 import { placeClaimPod, readClaim, runAsOf, runAsWithFallback } from './claim-placement.ts';
 import { claimPodLabel, type RunAs } from './claim-pod-spec.ts';
 import { claimSite, type ClaimAccessSettings } from './claim-site.ts';
-import { createScratchClaim, deleteScratchClaim, type ScratchClaim } from './scratch-claim.ts';
+import {
+  createScratchClaim,
+  deleteScratchClaim,
+  deleteScratchClaimNamed,
+  type ScratchClaim,
+} from './scratch-claim.ts';
 import { requireWorkload } from './workload-api.ts';
-import { apiStatus } from './api-errors.ts';
 
 /** What the workload's pods run as, from its pod template (there may be no pod now). */
 async function templateRunAs(
@@ -118,7 +122,10 @@ export class ClaimVolumes {
     return made.name;
   }
 
-  /** Deletes a claim this made (its uid as precondition), or any by name. */
+  /**
+   * Deletes a claim this made, or a scratch claim by name (its label read first, its uid as
+   * precondition; scratch-claim.ts): any other claim is refused, never deleted.
+   */
   async remove(name: string): Promise<void> {
     const clients = await this.#clients();
     const known = this.#scratch.get(name);
@@ -127,14 +134,7 @@ export class ClaimVolumes {
       this.#scratch.delete(name);
       return;
     }
-    try {
-      await clients.core.deleteNamespacedPersistentVolumeClaim({
-        name,
-        namespace: this.#service.namespace,
-      });
-    } catch (error) {
-      if (apiStatus(error)?.code !== 404) throw error;
-    }
+    await deleteScratchClaimNamed(clients, this.#service.namespace, name);
   }
 
   /** Where a pod of this claim would go now (for tests and `doctor`). */

@@ -5,6 +5,7 @@
  * precondition (PersistentVolumeClaim v1, API reference).
  */
 import { randomBytes } from 'node:crypto';
+import { UserError } from '../../core/errors.ts';
 import { apiStatus, toUserError, type ApiAction } from './api-errors.ts';
 import type { KubeClients } from './client.ts';
 import { labelFrom, managedBy, managedByLabel } from './claim-pod-spec.ts';
@@ -111,6 +112,34 @@ export async function deleteScratchClaim(clients: KubeClients, claim: ScratchCla
     if (code === 404 || code === 409) return;
     throw toUserError(error, claimAction(clients, claim.namespace, 'delete'));
   }
+}
+
+/**
+ * Deletes a scratch claim by name (one this process did not make, e.g. a drill's that an
+ * earlier one left): read first, refused unless it carries the scratch label, deleted with
+ * the uid read as precondition (a claim made under that name meanwhile is never deleted).
+ * One already gone is fine.
+ */
+export async function deleteScratchClaimNamed(
+  clients: KubeClients,
+  namespace: string,
+  name: string,
+): Promise<void> {
+  let claim;
+  try {
+    claim = await readClaim(clients, namespace, name);
+  } catch (error) {
+    if (error instanceof UserError && error.code === 'kubernetes-claim-missing') return;
+    throw error;
+  }
+  if (claim.metadata.labels?.[scratchLabel] === undefined) {
+    throw new UserError('kubernetes-claim-not-scratch', {
+      cluster: clients.cluster,
+      namespace,
+      volume: name,
+    });
+  }
+  await deleteScratchClaim(clients, { namespace, name, uid: claim.metadata.uid ?? '' });
 }
 
 /**
