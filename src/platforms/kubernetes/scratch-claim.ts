@@ -132,7 +132,8 @@ export async function deleteScratchClaimNamed(
     if (error instanceof UserError && error.code === 'kubernetes-claim-missing') return;
     throw error;
   }
-  if (claim.metadata.labels?.[scratchLabel] === undefined) {
+  const { labels } = claim.metadata as { readonly labels?: Readonly<Record<string, string>> };
+  if (labels?.[scratchLabel] === undefined) {
     throw new UserError('kubernetes-claim-not-scratch', {
       cluster: clients.cluster,
       namespace,
