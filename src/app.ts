@@ -97,6 +97,7 @@ export async function createApp(
           log: log.child({ part: 'backup' }),
           platform,
           databasePasswords: config.databasePasswords,
+          services: () => config.catalog.services.values(),
         });
   // The alert commands (alerts, silence, silences, unsilence) reach Alertmanager through this.
   const amUrl = config.alerts?.alertmanagerUrl;

@@ -23,6 +23,40 @@ export interface FilesDeps {
   readonly engine: BackupEngine;
   volumes(service: ServiceDefinition): VolumeFiles | undefined;
   containersOf(service: ServiceDefinition, signal: AbortSignal): Promise<readonly string[]>;
+  /** Every service of the catalog: their volumes are never a `--to` target. */
+  services?(): Iterable<ServiceDefinition>;
+}
+
+/** Whether two services' volume names name the same volumes (one engine, one namespace). */
+function sameVolumes(a: ServiceDefinition, b: ServiceDefinition): boolean {
+  if (a.platform !== b.platform) return false;
+  if (a.kubernetes === undefined || b.kubernetes === undefined) return true;
+  return (
+    a.kubernetes.cluster === b.kubernetes.cluster &&
+    a.kubernetes.namespace === b.kubernetes.namespace
+  );
+}
+
+/** A volume of another service of the catalog is refused as a `--to` target. */
+function refuseServiceVolume(deps: FilesDeps, service: ServiceDefinition, volume: string): void {
+  for (const other of deps.services?.() ?? []) {
+    if (
+      other.name !== service.name &&
+      sameVolumes(service, other) &&
+      other.volumes.includes(volume)
+    ) {
+      throw new UserError('backup-target-of-service', { volume, service: other.name });
+    }
+  }
+}
+
+/**
+ * The bot's own volumes are refused as a `--to` target: the one that holds the backup
+ * repository, and a drill's scratch volume (the platform knows them, VolumeFiles.inspect).
+ */
+export function refuseReserved(seen: { readonly reserved?: string }, volume: string): void {
+  if (seen.reserved === 'repository') throw new UserError('backup-target-repository', { volume });
+  if (seen.reserved === 'scratch') throw new UserError('backup-target-scratch', { volume });
 }
 
 /** Docker's own rule for volume names, shortened. */
@@ -91,11 +125,13 @@ export async function planFilesRestore(
       service: service.name,
     });
   }
+  refuseServiceVolume(deps, service, volume);
   const files = deps.volumes(service);
   if (files === undefined) {
     throw new UserError('backup-files-unreachable', { source: item.source, volume });
   }
   const seen = await files.inspect(volume, signal);
+  refuseReserved(seen, volume);
   if (seen.containers.length > 0) {
     throw new UserError('backup-volume-in-use', {
       volume,

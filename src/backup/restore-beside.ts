@@ -9,7 +9,7 @@
 import type { BackupStepReporter, RestorePlan, RestoreReport } from '../core/backup.ts';
 import type { ServiceDefinition } from '../core/catalog.ts';
 import { UserError } from '../core/errors.ts';
-import type { FilesDeps } from './plan-files.ts';
+import { refuseReserved, type FilesDeps } from './plan-files.ts';
 import type { Orchestra } from './plan.ts';
 import type { SelectedRestore } from './select.ts';
 
@@ -37,6 +37,7 @@ export async function restoreBeside(
     throw new UserError('backup-files-unreachable', { source: item.source, volume: target.volume });
   }
   const seen = await files.inspect(target.volume, signal);
+  refuseReserved(seen, target.volume);
   if (seen.containers.length > 0) {
     throw new UserError('backup-volume-in-use', {
       volume: target.volume,

@@ -50,6 +50,8 @@ export interface BackupServiceDeps {
   volumes?(service: ServiceDefinition): VolumeFiles | undefined;
   /** The names of the service's own containers (the others using a volume are refused). */
   containersOf?(service: ServiceDefinition, signal: AbortSignal): Promise<readonly string[]>;
+  /** Every service of the catalog (their volumes are never a restore's `--to` target). */
+  services?(): Iterable<ServiceDefinition>;
   /** The share of the repository data `verify` reads (restic `--read-data-subset`). */
   readonly checkSubset?: string;
   readonly now?: () => Date;
@@ -220,6 +222,7 @@ export class EngineBackupService implements BackupService {
       volumes: (service) => this.#deps.volumes?.(service),
       containersOf: (service, signal) =>
         this.#deps.containersOf?.(service, signal) ?? Promise.resolve([]),
+      services: () => this.#deps.services?.() ?? [],
     };
   }
 

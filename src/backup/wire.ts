@@ -19,6 +19,8 @@ export interface BackupWiring {
   platform(service: ServiceDefinition): Platform;
   /** `<service>/<database name>` → password. */
   readonly databasePasswords: ReadonlyMap<string, string>;
+  /** Every service of the catalog (their volumes are never a restore's `--to` target). */
+  services?(): Iterable<ServiceDefinition>;
   readonly checkSubset?: string;
   /** How often a restore polls the service's health (tests make it short). */
   readonly healthPollMs?: number;
@@ -68,6 +70,7 @@ export function createBackupService(w: BackupWiring): EngineBackupService {
     volumes: (service) => w.platform(service).volumeFiles,
     containersOf: async (service, signal) =>
       (await w.platform(service).status(service, signal)).containers.map((c) => c.name),
+    services: () => w.services?.() ?? [],
     ...(w.checkSubset === undefined ? {} : { checkSubset: w.checkSubset }),
   });
 }

@@ -296,11 +296,19 @@ export interface VolumeFiles {
    * undefined when neither (the tar stream then).
    */
   readonly open: OpenVolume;
-  /** Whether the volume exists, and the containers (in any state) that mount it, by name. */
+  /**
+   * Whether the volume exists, and the containers (in any state) that mount it, by name;
+   * `reserved` when it is the bot's own: it holds the backup repository, or it is a scratch
+   * volume of a drill (a restore `--to` must never write there).
+   */
   inspect(
     volume: string,
     signal?: AbortSignal,
-  ): Promise<{ readonly exists: boolean; readonly containers: readonly string[] }>;
+  ): Promise<{
+    readonly exists: boolean;
+    readonly containers: readonly string[];
+    readonly reserved?: 'repository' | 'scratch';
+  }>;
   /** Creates an empty volume under this name, labelled. */
   create(
     volume: string,

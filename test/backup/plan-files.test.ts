@@ -121,3 +121,66 @@ describe('restore --to: the name', () => {
     expect(plan.target?.volume).toBe('Data_1');
   });
 });
+
+describe('restore --to: never into a volume the bot or another service uses', () => {
+  const app = service('app', 'docker', ['data']);
+  const moodle = service('moodle', 'docker', ['moodledata']);
+  const onCluster = service('web', 'kubernetes', ['moodledata']);
+
+  it('refuses a volume of another service of the catalog, in one line, nothing touched', async () => {
+    const calls: string[] = [];
+    const withCatalog = { ...deps(calls), services: () => [app, moodle, onCluster] };
+    const error = await refusal(
+      planFilesRestore(withCatalog, app, selected, { to: 'moodledata' }, signal),
+    );
+    expect(error.code).toBe('backup-target-of-service');
+    expect(error.text('en')).toBe(
+      'The volume "moodledata" belongs to the service moodle: --to cannot restore into it; nothing was changed.',
+    );
+    expect(error.text('ru')).toBe(
+      'Том «moodledata» принадлежит сервису moodle: восстанавливать в него через --to нельзя; ничего не изменено.',
+    );
+    expect(calls).toEqual([]);
+  });
+
+  it('a claim of the same name in another namespace is not that volume', async () => {
+    const calls: string[] = [];
+    const elsewhere = service('other', 'kubernetes', ['moodledata']);
+    const moved = {
+      ...elsewhere,
+      kubernetes: {
+        cluster: 'lab',
+        namespace: 'other',
+        workload: { kind: 'Deployment', name: 'other' },
+      },
+    } as ServiceDefinition;
+    const mine = { ...onCluster, volumes: ['data'] };
+    const withCatalog = { ...deps(calls), services: () => [mine, moved] };
+    const plan = await planFilesRestore(withCatalog, mine, selected, { to: 'moodledata' }, signal);
+    expect(plan.target?.volume).toBe('moodledata');
+  });
+
+  for (const [reserved, code] of [
+    ['repository', 'backup-target-repository'],
+    ['scratch', 'backup-target-scratch'],
+  ] as const) {
+    it(`refuses the ${reserved} volume the platform names, opening nothing`, async () => {
+      const calls: string[] = [];
+      const error = await refusal(
+        planFilesRestore(
+          deps(calls, { keep: { exists: true, reserved } }),
+          app,
+          selected,
+          { to: 'keep', force: true },
+          signal,
+        ),
+      );
+      expect(error.code).toBe(code);
+      for (const locale of ['ru', 'en'] as const) {
+        expect(error.text(locale)).toContain('keep');
+        expect(error.text(locale)).not.toContain('\n');
+      }
+      expect(calls).toEqual(['inspect keep']);
+    });
+  }
+});

@@ -230,6 +230,12 @@ describe('single paths, side restores and listings (restic)', () => {
 
   it('bad input: .., absolute outside, not in the snapshot, a glob matching nothing', async () => {
     const before = await fullListing(bed, volume);
+    // A drill's scratch volume, as a killed bot may leave one: never a --to target.
+    const scratch = `${bed.runId}-left-scratch`;
+    await bed.docker.createVolume({
+      Name: scratch,
+      Labels: { 'pes.test': '1', 'pes.bot/scratch': 'true' },
+    });
     const cases: [string, string][] = [
       [`restore pathsapp ${snapshot} --path ../../etc/passwd`, 'backup-path-invalid'],
       [`restore pathsapp ${snapshot} --path /etc/passwd`, 'backup-path-not-found'],
@@ -237,6 +243,7 @@ describe('single paths, side restores and listings (restic)', () => {
       [`restore pathsapp ${snapshot} --path keep/*.zip`, 'backup-path-not-found'],
       [`restore pathsapp ${snapshot} --to pathsvol/../x`, 'backup-target-invalid'],
       [`restore pathsapp ${snapshot} --to ${volume}`, 'backup-target-invalid'],
+      [`restore pathsapp ${snapshot} --to ${scratch} --force`, 'backup-target-scratch'],
       [`backup files pathsapp ${snapshot} nothing/here`, 'backup-path-not-found'],
     ];
     for (const [text, code] of cases) {

@@ -477,6 +477,27 @@ export const backupErrorTexts = {
       en: 'The name "{volume}" is not allowed for a PersistentVolumeClaim: lowercase letters, digits, - and . (DNS-1123, up to 253), and not a volume of {service} itself; nothing was changed.',
     },
   },
+  'backup-target-of-service': {
+    kind: 'usage',
+    message: {
+      ru: 'Том «{volume}» принадлежит сервису {service}: восстанавливать в него через --to нельзя; ничего не изменено.',
+      en: 'The volume "{volume}" belongs to the service {service}: --to cannot restore into it; nothing was changed.',
+    },
+  },
+  'backup-target-repository': {
+    kind: 'usage',
+    message: {
+      ru: 'В томе «{volume}» лежит репозиторий резервных копий: восстанавливать в него через --to нельзя; ничего не изменено.',
+      en: 'The volume "{volume}" holds the backup repository: --to cannot restore into it; nothing was changed.',
+    },
+  },
+  'backup-target-scratch': {
+    kind: 'usage',
+    message: {
+      ru: 'Том «{volume}» — временный том проверки восстановления: восстанавливать в него через --to нельзя; ничего не изменено.',
+      en: 'The volume "{volume}" is a scratch volume of a restore drill: --to cannot restore into it; nothing was changed.',
+    },
+  },
   'backup-target-not-empty': {
     kind: 'usage',
     message: {

@@ -12,9 +12,11 @@ import { localSite } from '../../backup/volume-access.ts';
 import { helperSite, type EngineHelperSettings } from './engine-helper.ts';
 import { mutateDocker, requestDocker, type DockerConnection } from './client.ts';
 import { hasEngineStatus } from './container-ops.ts';
+import { scratchLabel } from './volume-stream.ts';
 
 interface VolumeInspect {
   readonly Mountpoint?: string;
+  readonly Labels?: Readonly<Record<string, string>> | null;
 }
 
 async function inspectVolume(
@@ -94,9 +96,21 @@ export function dockerVolumeFiles(
           }),
         signal,
       );
+      // A repository on a path inside this volume (the helper's setting names it).
+      const repository = (await options.engineHelper?.())?.repositoryPath;
+      const mountpoint = info.Mountpoint ?? '';
+      const reserved =
+        repository !== undefined &&
+        mountpoint !== '' &&
+        (repository === mountpoint || repository.startsWith(`${mountpoint}/`))
+          ? ('repository' as const)
+          : info.Labels?.[scratchLabel] !== undefined
+            ? ('scratch' as const)
+            : undefined;
       return {
         exists: true,
         containers: users.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, '')),
+        ...(reserved === undefined ? {} : { reserved }),
       };
     },
     async create(volume, labels, signal) {

@@ -14,7 +14,11 @@ import type { RunAs } from './claim-pod-spec.ts';
 import { toWire } from './workload-api.ts';
 
 export interface ClaimObject {
-  readonly metadata: { readonly name?: string; readonly uid?: string };
+  readonly metadata: {
+    readonly name?: string;
+    readonly uid?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+  };
   readonly spec?: {
     readonly accessModes?: readonly string[];
     readonly storageClassName?: string;

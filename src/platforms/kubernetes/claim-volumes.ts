@@ -16,6 +16,7 @@ import {
   createScratchClaim,
   deleteScratchClaim,
   deleteScratchClaimNamed,
+  scratchLabel,
   type ScratchClaim,
 } from './scratch-claim.ts';
 import { requireWorkload } from './workload-api.ts';
@@ -72,8 +73,9 @@ export class ClaimVolumes {
       },
       inspect: async (volume) => {
         const clients = await this.#clients();
+        let claim;
         try {
-          await readClaim(clients, namespace, volume);
+          claim = await readClaim(clients, namespace, volume);
         } catch (error) {
           if (error instanceof UserError && error.code === 'kubernetes-claim-missing') {
             return { exists: false, containers: [] };
@@ -88,7 +90,14 @@ export class ClaimVolumes {
             (p.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === volume),
           )
           .map((p) => p.metadata?.name ?? '?');
-        return { exists: true, containers: users };
+        // The repository's claim is mounted by claim pods only, which are skipped above.
+        const reserved =
+          this.#settings.repositoryClaim === volume
+            ? ('repository' as const)
+            : claim.metadata.labels?.[scratchLabel] !== undefined
+              ? ('scratch' as const)
+              : undefined;
+        return { exists: true, containers: users, ...(reserved === undefined ? {} : { reserved }) };
       },
       create: async (volume, labels, signal) => {
         const clients = await this.#clients();

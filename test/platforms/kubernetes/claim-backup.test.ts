@@ -269,6 +269,7 @@ spec:
     log: createLogger({ level: 'silent' }),
     platform: platformOf,
     databasePasswords: new Map(),
+    services: () => [app, serviceOn('pair', 'big'), serviceOn('held', 'held')],
     checkSubset: '100%',
     healthPollMs: 100,
   });
@@ -710,6 +711,41 @@ describe('restore --to on a cluster', () => {
       .for(both)
       .volumeFiles?.create('big-copy-2', { 'pes.source': 'volume:big', 'pes.service': 'both' });
     expect(claimSize('big-copy-2')).toBe('3Gi');
+    await noClaimPodLeft();
+  });
+
+  it('refuses the repository’s claim, a drill’s scratch claim and another service’s claim, nothing changed', async () => {
+    const scratch = `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: left-scratch, labels: {${scratchLabel}: drill}}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: held}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+`;
+    expect((await kubectl(config, ['apply', '--server-side', '-f', '-'], scratch)).code).toBe(0);
+    const pair = serviceOn('pair', 'big');
+    const claimsBefore = JSON.stringify(fake.store.list(claims, 'default'));
+    for (const [to, code] of [
+      ['backups', 'backup-target-repository'],
+      ['left-scratch', 'backup-target-scratch'],
+      ['held', 'backup-target-of-service'],
+    ] as const) {
+      const refused = await backups
+        .planRestore(pair, 'latest', undefined, signal(), { to, force: true })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(isUserError(refused) ? refused.code : refused, `--to ${to}`).toBe(code);
+    }
+    expect(JSON.stringify(fake.store.list(claims, 'default'))).toBe(claimsBefore);
     await noClaimPodLeft();
   });
 });
