@@ -15,6 +15,8 @@
  * read once its stdin closes, then removes its lock and exits), so right after a `kill -9` the
  * repository is usually locked by that very process for a few seconds more.
  */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackupLedger, BackupRunRecord } from '../core/backup.ts';
@@ -49,10 +51,34 @@ export interface SweepDeps {
   readonly lockWaitMs?: number;
   /** The pause between two tries on a locked repository. */
   readonly lockRetryMs?: number;
+  /** How long to wait while the lock's holder still runs on this host (tests make it short). */
+  readonly liveHolderWaitMs?: number;
 }
 
 /** Long enough for the dead bot's engine to save what it read and exit (seconds, measured). */
 export const sweepLockWaitMs = 30_000;
+/** How long the sweep waits for a lock whose holder still runs on this host. */
+export const sweepLiveHolderWaitMs = 10 * 60_000;
+
+/**
+ * Whether a restic lock's holder (`PID 4805 on vm by root (UID 0, GID 0)`, restic's words)
+ * is a process that still runs on this host: not gone, and not a zombie (one that has exited
+ * but not been reaped, whose lock is as dead as its process).
+ */
+export function holderRunsHere(params: Readonly<Record<string, unknown>>): boolean {
+  const holder = typeof params['holder'] === 'string' ? params['holder'] : '';
+  const found = /\bPID (\d+) on (\S+)/.exec(holder);
+  if (found === null || found[2] !== hostname()) return false;
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${found[1] ?? ''}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // The state follows the command name in parentheses, which may itself hold spaces.
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== '' && state !== 'Z' && state !== 'X';
+}
 
 /** How long the start waits for the sweep; an engine that hangs must not stop the bot. */
 export const sweepTimeoutMs = 120_000;
@@ -98,20 +124,30 @@ export async function forgetPartialBackups(
   return swept;
 }
 
-/** `forget`, tried again while the repository is locked, until `lockWaitMs` has passed. */
+/**
+ * `forget`, tried again while the repository is locked, until `lockWaitMs` has passed — or,
+ * while the lock's holder is a process still running on this host (the dead bot's restic
+ * saving what it had read: on a loaded machine that took more than 30 s), until it ends or
+ * `liveHolderWaitMs` has passed.
+ */
 async function forgetWhenUnlocked(
   deps: SweepDeps,
   ids: readonly string[],
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const deadline = Date.now() + (deps.lockWaitMs ?? sweepLockWaitMs);
+  const started = Date.now();
+  const deadline = started + (deps.lockWaitMs ?? sweepLockWaitMs);
+  const liveDeadline = started + (deps.liveHolderWaitMs ?? sweepLiveHolderWaitMs);
   for (let attempt = 1; ; attempt += 1) {
     try {
       await deps.engine.forget(ids, signal);
       return;
     } catch (error) {
       const locked = error instanceof UserError && error.code === 'backup-repo-locked';
-      if (!locked || Date.now() >= deadline) throw error;
+      if (!locked) throw error;
+      const now = Date.now();
+      const waiting = now < deadline || (now < liveDeadline && holderRunsHere(error.params));
+      if (!waiting) throw error;
       if (attempt === 1) deps.log.info('the repository is locked; waiting for it', { error });
       await sleep(deps.lockRetryMs ?? 1_000, undefined, { signal });
     }

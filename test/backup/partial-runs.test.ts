@@ -2,6 +2,9 @@
  * A backup cut short by the bot's death, and failures told with the first one, on the fakes: what the dead run left is never latest, never counted by
  * retention, listed as incomplete, and forgotten by the start-up sweep, which says so.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { BackupStep } from '../../src/core/backup.ts';
 import { UserError } from '../../src/core/errors.ts';
@@ -249,6 +252,59 @@ describe('a backup cut short by the death of the bot', () => {
     expect(swept[0]?.removed).toEqual([partial]);
     expect(swept[0]?.error).toBeUndefined();
     expect(h.ledger.run('9-cut')?.state).toBe('discarded');
+  });
+
+  it('keeps waiting past lockWaitMs while the holder still runs on this host, not for a dead one', async () => {
+    const { volume } = sources();
+    const h = harness({ moodle: { sources: [volume] } });
+    await backup(h, '1-good', 1);
+    const partial = killedMidBackup(h);
+    // A live holder: a process of this host that ends when the test says so.
+    const holder = spawn('sleep', ['600'], { stdio: 'ignore' });
+    const lockedBy = (pid: number | undefined): UserError =>
+      new UserError('backup-repo-locked', {
+        repository: '/srv/restic',
+        holder: `PID ${String(pid)} on ${hostname()} by root (UID 0, GID 0)`,
+        command: 'restic unlock',
+      });
+    h.engine.forgetError = lockedBy(holder.pid);
+    let tries = 0;
+    const forget = h.engine.forget.bind(h.engine);
+    h.engine.forget = (ids) => {
+      tries += 1;
+      // The holder lets go after a few tries, as the dead bot's restic does once it has saved.
+      if (tries === 4) h.engine.forgetError = undefined;
+      return forget(ids);
+    };
+    try {
+      const swept = await forgetPartialBackups({
+        engine: h.engine,
+        ledger: h.ledger,
+        log,
+        lockWaitMs: 0,
+        lockRetryMs: 1,
+      });
+      expect(tries).toBe(4);
+      expect(swept[0]?.removed).toEqual([partial]);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+
+    // A holder that is gone: no waiting past lockWaitMs.
+    const gone = spawn('true', [], { stdio: 'ignore' });
+    await once(gone, 'exit');
+    const again = killedMidBackup(h, '10-cut', 10);
+    h.engine.forgetError = lockedBy(gone.pid);
+    tries = 0;
+    const left = await forgetPartialBackups({
+      engine: h.engine,
+      ledger: h.ledger,
+      log,
+      lockWaitMs: 0,
+      lockRetryMs: 1,
+    });
+    expect(tries).toBe(1);
+    expect(left[0]?.left).toEqual([again]);
   });
 
   it('leaves alone the run of a job that is still running in another process', async () => {

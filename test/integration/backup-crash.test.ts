@@ -322,7 +322,9 @@ describe.each(engineKinds)('a backup cut short by the death of pes, with %s', (k
     // The next start of the bot forgets it, and the interrupted job's message names it.
     const serving = startServe(b.w, { ...b.env, PES_PORT: String(await freePort()) });
     try {
-      await waitFor(() => serving.output().includes('listening'), 'pes serve to listen', 120_000);
+      // The start waits for the dead bot's restic, which holds the lock until it has saved
+      // what it read (sweep-partial.ts): on a loaded machine that took more than 30 s.
+      await waitFor(() => serving.output().includes('listening'), 'pes serve to listen', 300_000);
       expect(serving.output()).toMatch(
         new RegExp(
           `Job ${killedJob} \\(backup files\\) was interrupted[^\\n]*` +
@@ -340,5 +342,5 @@ describe.each(engineKinds)('a backup cut short by the death of pes, with %s', (k
     expect(await pes(b, ['restore', 'files', 'latest', '--dry-run'])).toContain(
       good?.tags.job ?? '?',
     );
-  }, 300_000);
+  }, 600_000);
 });

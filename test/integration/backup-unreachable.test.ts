@@ -95,7 +95,10 @@ async function borgRemote(name: string): Promise<Remote> {
     engine,
     shown: repository,
     server: () => Number(readFileSync(pids, 'utf8').trim().split('\n').at(-1)),
-    snapshots: async () => (await new BorgEngine(settings).list(undefined)).map((s) => s.id),
+    // The listing waits for the lock: the killed `borg serve` holds it until it is reaped,
+    // which a loaded machine may take longer than the backup's 1 s lock wait to do.
+    snapshots: async () =>
+      (await new BorgEngine({ ...settings, lockWaitSeconds: 60 }).list(undefined)).map((s) => s.id),
   };
 }
 
