@@ -235,6 +235,25 @@ export async function serve(
     app.close();
     return exitCodes.usage;
   }
+  // The first SIGINT/SIGTERM starts the stop; a second one cuts its wait short (see below).
+  // Set before the bot says it listens: a signal that comes while it still starts its parts
+  // must stop it gracefully too, not end it by the signal's default action.
+  const hurry = new AbortController();
+  const stopped = new Promise<void>((resolve) => {
+    const first = (): void => {
+      process.off('SIGINT', first);
+      process.off('SIGTERM', first);
+      const second = (): void => {
+        say(localize(texts.hurry, locale));
+        hurry.abort();
+      };
+      process.once('SIGINT', second);
+      process.once('SIGTERM', second);
+      resolve();
+    };
+    process.on('SIGINT', first);
+    process.on('SIGTERM', first);
+  });
   app.log.info('listening', { host: config.server.host, port: http.port });
   // From here on the commits of chat answers and alerts never wait for a checkpoint.
   const checkpointer = startCheckpointer(app.db, config.statePath, app.log);
@@ -267,24 +286,6 @@ export async function serve(
     output: scheduleOutput(app.log, say, announce),
   });
   scheduler.start();
-
-  // The first SIGINT/SIGTERM starts the stop; a second one cuts its wait short (see below).
-  const hurry = new AbortController();
-  const stopped = new Promise<void>((resolve) => {
-    const first = (): void => {
-      process.off('SIGINT', first);
-      process.off('SIGTERM', first);
-      const second = (): void => {
-        say(localize(texts.hurry, locale));
-        hurry.abort();
-      };
-      process.once('SIGINT', second);
-      process.once('SIGTERM', second);
-      resolve();
-    };
-    process.on('SIGINT', first);
-    process.on('SIGTERM', first);
-  });
 
   if (process.stdin.isTTY) {
     const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'pes> ' });
