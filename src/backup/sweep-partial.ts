@@ -57,6 +57,17 @@ export interface SweepDeps {
 
 /** Long enough for the dead bot's engine to save what it read and exit (seconds, measured). */
 export const sweepLockWaitMs = 30_000;
+/** `PID <n> on <host>` of a restic lock's holder, as restic words it. */
+function holderOf(params: Readonly<Record<string, unknown>>): RegExpExecArray | null {
+  const holder = typeof params['holder'] === 'string' ? params['holder'] : '';
+  return /\bPID (\d+) on (\S+)/.exec(holder);
+}
+
+/** Whether a restic lock's holder names this host. */
+function holderIsOfThisHost(params: Readonly<Record<string, unknown>>): boolean {
+  return holderOf(params)?.[2] === hostname();
+}
+
 /** How long the sweep waits for a lock whose holder still runs on this host. */
 export const sweepLiveHolderWaitMs = 10 * 60_000;
 
@@ -66,8 +77,7 @@ export const sweepLiveHolderWaitMs = 10 * 60_000;
  * but not been reaped, whose lock is as dead as its process).
  */
 export function holderRunsHere(params: Readonly<Record<string, unknown>>): boolean {
-  const holder = typeof params['holder'] === 'string' ? params['holder'] : '';
-  const found = /\bPID (\d+) on (\S+)/.exec(holder);
+  const found = holderOf(params);
   if (found === null || found[2] !== hostname()) return false;
   let stat: string;
   try {
@@ -138,6 +148,7 @@ async function forgetWhenUnlocked(
   const started = Date.now();
   const deadline = started + (deps.lockWaitMs ?? sweepLockWaitMs);
   const liveDeadline = started + (deps.liveHolderWaitMs ?? sweepLiveHolderWaitMs);
+  let unlocked = false;
   for (let attempt = 1; ; attempt += 1) {
     try {
       await deps.engine.forget(ids, signal);
@@ -146,7 +157,16 @@ async function forgetWhenUnlocked(
       const locked = error instanceof UserError && error.code === 'backup-repo-locked';
       if (!locked) throw error;
       const now = Date.now();
-      const waiting = now < deadline || (now < liveDeadline && holderRunsHere(error.params));
+      const live = holderRunsHere(error.params);
+      if (!live && !unlocked && holderIsOfThisHost(error.params)) {
+        // The holder was of this host and is gone: its lock is stale (a restic killed with
+        // the bot, e.g. by SIGPIPE, never removes it). `restic unlock` removes stale locks
+        // only, never one of a live process.
+        unlocked = true;
+        await deps.engine.unlock(signal).catch(() => undefined);
+        continue;
+      }
+      const waiting = now < deadline || (now < liveDeadline && live);
       if (!waiting) throw error;
       if (attempt === 1) deps.log.info('the repository is locked; waiting for it', { error });
       await sleep(deps.lockRetryMs ?? 1_000, undefined, { signal });
