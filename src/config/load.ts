@@ -102,6 +102,19 @@ function readConfigFile(path: string): string {
   }
 }
 
+/**
+ * The one-line `config-invalid` error. The yaml library's messages can hold line breaks
+ * (an invalid escape sequence ends with one), and the error must stay one line.
+ */
+function invalidConfig(path: string, problems: readonly string[], cause?: unknown): UserError {
+  const text = problems.map((problem) => problem.replace(/\s*[\r\n]+\s*/g, ' ').trim()).join('; ');
+  return new UserError(
+    'config-invalid',
+    { path, problems: text },
+    cause === undefined ? undefined : { cause },
+  );
+}
+
 /** YAML → plain data; syntax errors carry their line and column. */
 function parseYaml(path: string, text: string): unknown {
   const lineCounter = new LineCounter();
@@ -120,7 +133,7 @@ function parseYaml(path: string, text: string): unknown {
       const { line, col } = lineCounter.linePos(error.pos[0]);
       return `line ${line}, column ${col}: ${error.message}`;
     });
-    throw new UserError('config-invalid', { path, problems: problems.join('; ') });
+    throw invalidConfig(path, problems);
   }
   // An empty file (or only comments) means "all defaults". toJS throws for an alias with
   // no anchor and for aliases that expand too far (the yaml library's guard against
@@ -129,7 +142,7 @@ function parseYaml(path: string, text: string): unknown {
     return doc.toJS() ?? {};
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new UserError('config-invalid', { path, problems: reason }, { cause: error });
+    throw invalidConfig(path, [reason], error);
   }
 }
 
@@ -169,7 +182,7 @@ export function loadConfig(opts: ConfigSource & { readonly username?: string }):
   problems.push(...(kubernetes?.problems ?? []));
   const envPort = portFromEnv(opts.env, problems);
   if (!result.success || kubernetes === undefined || problems.length > 0) {
-    throw new UserError('config-invalid', { path, problems: problems.join('; ') });
+    throw invalidConfig(path, problems);
   }
   const file = result.data;
 

@@ -170,3 +170,14 @@ roles:
     expect(loaded.statePath).toBe(join(cwd, 'data/bot.db'));
   });
 });
+
+describe('a YAML syntax error', () => {
+  it('is told on one line even where the parser breaks its message', () => {
+    // The yaml library ends its "Invalid escape sequence" message with a line break; found by
+    // test/fuzz/config.test.ts.
+    const error = catchUserError(loadText('a: "\\U\nb: 1\n'));
+    const text = error.text('en');
+    expect(text).toContain('Invalid escape sequence');
+    expect(text).not.toMatch(/[\r\n]/);
+  });
+});
