@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
+// Before dockerode: see the module's comment.
+import './deferred-modules.ts';
 import Docker from 'dockerode';
 import type { DockerOptions } from 'dockerode';
 import { UserError } from '../../core/errors.ts';
