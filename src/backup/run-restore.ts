@@ -1,6 +1,7 @@
 /**
  * A restore: a safety backup of what is there now; stop; each source emptied and filled from
- * its snapshot; start; wait until healthy. Once the service is stopped, any failure starts it
+ * its snapshot; start; wait until healthy. A database in a cluster service's own workload is
+ * restored before the stop, since scaling the workload to 0 takes its pod down. Once the service is stopped, any failure starts it
  * again and the error names the safety snapshot that returns to the state before.
  */
 import {
@@ -113,48 +114,34 @@ async function restoreOpened(
   }
 
   const restored: { source: string; bytes: number }[] = [];
+  // A database in a cluster service's own workload lives in the pod that scaling to 0 takes
+  // down: it is put back while the service still runs, the rest after the stop.
+  const early = targets.filter((source) => restoredBeforeStop(run.service, source.id));
+  const late = targets.filter((source) => !early.includes(source));
+  const share = 0.5 / targets.length;
+  const one = async (source: BackupSource, index: number): Promise<void> => {
+    const snapshot = snapshots.get(source.id);
+    if (snapshot === undefined) return;
+    run.onStep({ fraction: 0.4 + index * share, phase: 'restoring', source: source.id });
+    restored.push(await restoreSource(o, run, source, snapshot, sites.get(source.id)));
+  };
+  try {
+    for (const [index, source] of early.entries()) await one(source, index);
+  } catch (error) {
+    if (run.signal.aborted) throw error;
+    o.log.error('restore failed before the stop', { service: name, error });
+    throw new UserError(
+      'backup-restore-failed-running',
+      { service: name, safety: safetySnapshot ?? '?', ...reasons(error) },
+      { cause: error },
+    );
+  }
   let running = true;
   try {
     run.onStep({ fraction: 0.37, phase: 'stopping' });
     running = false;
     await control.stop(run.service, run.signal);
-    const share = 0.5 / targets.length;
-    for (const [index, source] of targets.entries()) {
-      const snapshot = snapshots.get(source.id);
-      if (snapshot === undefined) continue;
-      run.onStep({ fraction: 0.4 + index * share, phase: 'restoring', source: source.id });
-      const site = sites.get(source.id);
-      if (site !== undefined) {
-        // restic and borg authenticate every chunk they read back; the drill (verify)
-        // compares the file list and samples with the manifest.
-        await restoreFiles(o.engine, snapshot, {
-          site,
-          volume: source.id.slice(source.id.indexOf(':') + 1),
-          paths: run.paths,
-          signal: run.signal,
-        });
-        restored.push({ source: source.id, bytes: o.ledger.manifest(snapshot.id)?.bytes ?? 0 });
-        continue;
-      }
-      const actual = await pumpSnapshot(
-        (output) => o.engine.restore(snapshot, output, run.signal),
-        (input) => source.consume(input, run.signal),
-        // No SHA-256 here: restic and borg authenticate every chunk they read back (a
-        // corrupted one fails the dump), so bytes and members suffice, and a gigabyte's
-        // digest cost the restore ~2 s of CPU beside the engine. `verify` compares digests.
-        { tar: sourceKind(source.id) === 'volume', digest: false },
-      );
-      // What came out must be what went in; a difference is a corrupted snapshot.
-      const expected = o.ledger.manifest(snapshot.id);
-      const problems = expected === undefined ? [] : compareManifests(expected, actual);
-      if (problems.length > 0) {
-        throw new UserError('backup-restore-mismatch', {
-          source: source.id,
-          problems: problems.join('; '),
-        });
-      }
-      restored.push({ source: source.id, bytes: actual.bytes });
-    }
+    for (const [index, source] of late.entries()) await one(source, early.length + index);
     run.onStep({ fraction: 0.92, phase: 'starting' });
     await control.start(run.service, run.signal);
     running = true;
@@ -165,6 +152,58 @@ async function restoreOpened(
     throw await recover(o, control, run, error, running, safetySnapshot);
   }
   return { plan, safetySnapshot, restored, durationMs: o.now().getTime() - started };
+}
+
+/**
+ * Whether a source is a database of the cluster service's own workload (no other workload
+ * named): those are restored before the service is stopped.
+ */
+function restoredBeforeStop(service: ServiceDefinition, id: string): boolean {
+  return service.databases.some(
+    (db) =>
+      `${db.engine}:${db.name}` === id &&
+      db.cluster !== undefined &&
+      db.cluster.workload === undefined,
+  );
+}
+
+/** One source put back from its snapshot: file by file into a reachable volume, else streamed. */
+async function restoreSource(
+  o: Orchestra,
+  run: RestoreRun,
+  source: BackupSource,
+  snapshot: NonNullable<ReturnType<SelectedRestore['snapshots']['get']>>,
+  site: VolumeSite | undefined,
+): Promise<{ source: string; bytes: number }> {
+  if (site !== undefined) {
+    // restic and borg authenticate every chunk they read back; the drill (verify)
+    // compares the file list and samples with the manifest.
+    await restoreFiles(o.engine, snapshot, {
+      site,
+      volume: source.id.slice(source.id.indexOf(':') + 1),
+      paths: run.paths,
+      signal: run.signal,
+    });
+    return { source: source.id, bytes: o.ledger.manifest(snapshot.id)?.bytes ?? 0 };
+  }
+  const actual = await pumpSnapshot(
+    (output) => o.engine.restore(snapshot, output, run.signal),
+    (input) => source.consume(input, run.signal),
+    // No SHA-256 here: restic and borg authenticate every chunk they read back (a
+    // corrupted one fails the dump), so bytes and members suffice, and a gigabyte's
+    // digest cost the restore ~2 s of CPU beside the engine. `verify` compares digests.
+    { tar: sourceKind(source.id) === 'volume', digest: false },
+  );
+  // What came out must be what went in; a difference is a corrupted snapshot.
+  const expected = o.ledger.manifest(snapshot.id);
+  const problems = expected === undefined ? [] : compareManifests(expected, actual);
+  if (problems.length > 0) {
+    throw new UserError('backup-restore-mismatch', {
+      source: source.id,
+      problems: problems.join('; '),
+    });
+  }
+  return { source: source.id, bytes: actual.bytes };
 }
 
 /** Starts the service again (without the job's signal: a cancel must not leave it down). */

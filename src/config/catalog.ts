@@ -28,12 +28,24 @@ export interface BuiltCatalog {
 type KubernetesEntry = Extract<ConfigFile['services'][string], { platform: 'kubernetes' }>;
 
 /**
- * A service on a cluster: its placement and the claims it backs up, and no containers or
- * databases of its own, so the Docker-only verbs find nothing of it and its platform
+ * A service on a cluster: its placement, the claims and the databases it backs up, and no
+ * containers of its own, so the Docker-only verbs find nothing of it and its platform
  * refuses them by name.
  */
 function kubernetesService(name: string, def: KubernetesEntry): ServiceDefinition {
   const { cluster, namespace, workload, scale, health, description, volumes } = def;
+  // password, via, host and port are refused by the schema (clusterDatabaseRefusals).
+  const databases = def.databases.map((db) => ({
+    name: db.name,
+    engine: db.engine,
+    container: '',
+    database: db.database,
+    user: db.user,
+    cluster: {
+      ...(db.workload === undefined ? {} : { workload: db.workload }),
+      ...(db.container === undefined ? {} : { container: db.container }),
+    },
+  }));
   // The schema lets exactly one of name and selector through.
   const ref: KubernetesWorkloadRef =
     workload.name !== undefined
@@ -48,7 +60,8 @@ function kubernetesService(name: string, def: KubernetesEntry): ServiceDefinitio
     health,
     // Claims of its namespace, reached by claim pods (src/platforms/kubernetes/claim-site.ts).
     volumes,
-    databases: [],
+    // Dumped in a pod found at each run (src/platforms/kubernetes/database-target.ts).
+    databases,
     kubernetes: { cluster, namespace, workload: ref },
   };
 }

@@ -61,6 +61,16 @@ const labelValue = z.string().refine(isLabelValue, {
 
 const workloadKind = z.enum(['Deployment', 'StatefulSet']);
 
+/** A container of a pod (its name is a DNS-1123 label). */
+export const containerName = matching(
+  dns1123LabelRe,
+  63,
+  'a container name: lowercase letters, digits and "-", alphanumeric at both ends (≤ 63)',
+);
+
+/** Another workload of the service's namespace, by name: where one of its databases runs. */
+export const databaseWorkloadSchema = z.strictObject({ kind: workloadKind, name: workloadName });
+
 /** One workload by name, or the one workload of that kind whose labels match a selector. */
 export const workloadSchema = z
   .strictObject({

@@ -10,7 +10,14 @@ import { backupSection, databaseAccess, serviceBackup } from './backup-schema.ts
 import { secretRef } from './secrets.ts';
 import { alertsSection } from '../alerts/config-schema.ts';
 import { matrixSection } from './matrix-schema.ts';
-import { claimName, clusterSchema, namespaceName, workloadSchema } from './kubernetes-schema.ts';
+import {
+  claimName,
+  clusterSchema,
+  containerName,
+  databaseWorkloadSchema,
+  namespaceName,
+  workloadSchema,
+} from './kubernetes-schema.ts';
 import { approvalsSection, pluginReferenceProblems, pluginsSection } from './plugins-schema.ts';
 
 /** A string that must match `re`; the message says in words what is allowed. */
@@ -132,6 +139,45 @@ const dockerService = z
     });
   });
 
+/**
+ * What a database on a cluster refuses, and why: its programs run in its pod through
+ * pods/exec, which passes no environment (a password would have to go on the command line,
+ * which the API server's audit log keeps), so they use the database's local socket
+ * authentication; and they always run there, never over TCP from the bot.
+ */
+const clusterDatabaseRefusals = {
+  password:
+    "a database on a cluster is dumped through pods/exec, which passes no environment, and a password on the command line would be kept in the API server's audit log: leave it out and let the database trust its local socket (PostgreSQL: the user over the unix socket; MariaDB: unix_socket as the container's OS user)",
+  via: 'a database on a cluster is always dumped inside its pod through pods/exec, over its local socket',
+  host: 'a database on a cluster is dumped inside its pod over its local socket: there is no host to name',
+  port: 'a database on a cluster is dumped inside its pod over its local socket: there is no port to name',
+} as const;
+
+/** A database of a service on a cluster: in the service's own workload, or another one's. */
+const clusterDatabase = z
+  .strictObject({
+    name,
+    engine: z.enum(['postgres', 'mysql']),
+    database: sqlName,
+    user: sqlName,
+    /** Another workload of the namespace; absent: the service's own. */
+    workload: databaseWorkloadSchema.optional(),
+    /** The container in the pod; absent: the pod's first. */
+    container: containerName.optional(),
+    // Taken only to be refused with the reason (clusterDatabaseRefusals).
+    password: z.unknown().optional(),
+    via: z.unknown().optional(),
+    host: z.unknown().optional(),
+    port: z.unknown().optional(),
+  })
+  .superRefine((db, ctx) => {
+    for (const [key, message] of Object.entries(clusterDatabaseRefusals)) {
+      if (db[key as keyof typeof clusterDatabaseRefusals] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message });
+      }
+    }
+  });
+
 /** A service on a cluster (kubernetes-schema.ts): its cluster, namespace and workload. */
 const kubernetesService = z
   .strictObject({
@@ -144,8 +190,28 @@ const kubernetesService = z
     health,
     /** Its PersistentVolumeClaims to back up (clusters.<name>.backups says how). */
     volumes: z.array(claimName).default([]),
+    /** Dumped in a pod of its workload (or another one's) through pods/exec. */
+    databases: z.array(clusterDatabase).default([]),
   })
-  .superRefine(checkMinRunning);
+  .superRefine((s, ctx) => {
+    checkMinRunning(s, ctx);
+    const seen = new Set<string>();
+    s.databases.forEach((db, i) => {
+      if (seen.has(db.name)) {
+        ctx.addIssue({ code: 'custom', path: ['databases', i, 'name'], message: 'duplicate name' });
+      }
+      seen.add(db.name);
+      // The service's own workload is found by its labels: a workload of the same kind named
+      // here may be that very one or another, which cannot be told at load time.
+      if (s.workload.selector !== undefined && db.workload?.kind === s.workload.kind) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['databases', i, 'workload'],
+          message: `ambiguous: the service's own ${s.workload.kind} is found by a selector, so a ${db.workload.kind} named here may be the same one; leave workload out for the service's own, or name the service's workload by name`,
+        });
+      }
+    });
+  });
 
 // `platform` picks the shape; a service without it is a Docker one, as before clusters.
 const service = z.discriminatedUnion('platform', [dockerService, kubernetesService]);

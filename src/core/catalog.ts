@@ -65,6 +65,20 @@ export interface DatabaseDefinition {
   readonly via?: 'exec' | 'tcp';
   readonly host?: string;
   readonly port?: number;
+  /**
+   * Set exactly on a service on a cluster: the database is dumped in a pod found at every run
+   * (pod names change with each rollout), through pods/exec over its local socket. `container`
+   * above is then unused (empty).
+   */
+  readonly cluster?: ClusterDatabasePlace;
+}
+
+/** Where a cluster database runs: the service's own workload unless another is named. */
+export interface ClusterDatabasePlace {
+  /** Another Deployment or StatefulSet of the service's namespace; absent: the service's own. */
+  readonly workload?: { readonly kind: 'Deployment' | 'StatefulSet'; readonly name: string };
+  /** The container in its pod; absent: the pod's first container. */
+  readonly container?: string;
 }
 
 /** `services.<name>.backup` in the configuration; every part is optional. */

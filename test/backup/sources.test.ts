@@ -140,11 +140,41 @@ describe('mysql source', () => {
     expect(await text(produced.stream)).toBe('-- dump');
     await produced.done;
     await source.consume(Readable.from(['-- dump']));
+    // Each run first asks whether the container has MariaDB's own names (program-choice.ts).
     expect(calls.map((c) => c.argv)).toEqual([
-      ['mysqldump', '--single-transaction', '--no-tablespaces', '--user=wiki', 'wiki'],
-      ['mysql', '--user=wiki', 'wiki'],
+      ['mariadb-dump', '--version'],
+      ['mariadb-dump', '--single-transaction', '--no-tablespaces', '--user=wiki', 'wiki'],
+      ['mariadb-dump', '--version'],
+      ['mariadb', '--user=wiki', 'wiki'],
     ]);
-    expect(calls[0]?.options.env).toEqual({ MYSQL_PWD: 'pw' });
+    expect(calls[0]?.options.env).toBeUndefined();
+    expect(calls[1]?.options.env).toEqual({ MYSQL_PWD: 'pw' });
+  });
+
+  it('mysqldump and mysql where the container has no mariadb-dump', async () => {
+    const { platform, calls } = recordingPlatform((argv) =>
+      argv[0] === 'mariadb-dump'
+        ? { exitCode: 127, stdout: '' }
+        : { exitCode: 0, stdout: '-- dump' },
+    );
+    const db: DatabaseDefinition = {
+      ...pg,
+      name: 'wiki',
+      engine: 'mysql',
+      database: 'wiki',
+      user: 'wiki',
+    };
+    const source = mysqlSource(db, { platform, password: undefined });
+    const produced = await source.produce();
+    expect(await text(produced.stream)).toBe('-- dump');
+    await produced.done;
+    await source.consume(Readable.from(['-- dump']));
+    expect(calls.map((c) => c.argv[0])).toEqual([
+      'mariadb-dump',
+      'mysqldump',
+      'mariadb-dump',
+      'mysql',
+    ]);
   });
 });
 

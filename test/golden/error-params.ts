@@ -68,6 +68,8 @@ const common: Readonly<Record<string, string | number>> = {
   quote: '"',
   project: 'pes',
   pod: 'moodle-7d9f8c6b5-x2x9q',
+  database: 'moodle',
+  workload: 'StatefulSet/moodle-db',
   node: 'worker-2',
   program: 'restic',
   position: 14,

@@ -9,7 +9,8 @@ import type { BackupSource, RetentionPolicy } from '../types.ts';
 import { commandSource } from './command.ts';
 import { execHooks, type ExecHooks } from './hooks.ts';
 import { mysqlSource } from './mysql.ts';
-import { postgresSource } from './postgres.ts';
+import { postgresSource, type DatabaseAccess } from './postgres.ts';
+import type { ContainerRef } from './process.ts';
 import { volumeSource } from './volume.ts';
 
 export interface SourceDeps {
@@ -28,9 +29,10 @@ export interface ServiceBackupParts {
 export function buildSources(service: ServiceDefinition, deps: SourceDeps): BackupSource[] {
   const sources: BackupSource[] = service.volumes.map((v) => volumeSource(deps.platform, v));
   for (const db of service.databases) {
-    const access = {
+    const access: DatabaseAccess = {
       platform: deps.platform,
       password: deps.databasePasswords.get(`${service.name}/${db.name}`),
+      ...(db.cluster === undefined ? {} : { pod: podOf(deps.platform, service, db.name) }),
     };
     sources.push(db.engine === 'postgres' ? postgresSource(db, access) : mysqlSource(db, access));
   }
@@ -38,6 +40,30 @@ export function buildSources(service: ServiceDefinition, deps: SourceDeps): Back
     sources.push(commandSource(def, deps.platform));
   }
   return sources;
+}
+
+/** A platform that finds the pod a cluster database runs in now (the cluster's port). */
+export interface DatabasePods {
+  databaseTarget(
+    service: ServiceDefinition,
+    database: string,
+    signal?: AbortSignal,
+  ): Promise<string>;
+}
+
+function hasDatabasePods(platform: Platform): platform is Platform & DatabasePods {
+  return typeof (platform as Partial<DatabasePods>).databaseTarget === 'function';
+}
+
+/** The pod is looked up at each run, right before its programs start. */
+function podOf(platform: Platform, service: ServiceDefinition, database: string): ContainerRef {
+  return (signal) => {
+    // A cluster database on a platform that cannot find pods is a wiring fault.
+    if (!hasDatabasePods(platform)) {
+      return Promise.reject(new Error(`platform ${platform.name} has no database pods`));
+    }
+    return platform.databaseTarget(service, database, signal);
+  };
 }
 
 export function retentionOf(service: ServiceDefinition): RetentionPolicy | undefined {

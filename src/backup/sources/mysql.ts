@@ -1,8 +1,10 @@
 /**
- * A MariaDB/MySQL database as a source: `mysqldump --single-transaction` (a consistent
+ * A MariaDB/MySQL database as a source: `mariadb-dump --single-transaction` (a consistent
  * snapshot of InnoDB tables without locking them), inside the database's container or over
- * TCP from the bot; restored by feeding the dump to `mysql`. The password goes in MYSQL_PWD,
- * never on the command line where `ps` would show it.
+ * TCP from the bot; restored by feeding the dump to `mariadb`. The old names (`mysqldump`,
+ * `mysql`) where the new ones are missing (program-choice.ts). The password goes in
+ * MYSQL_PWD, never on the command line where `ps` would show it; on a cluster there is none
+ * (unix_socket authentication as the container's OS user).
  */
 import type { Readable } from 'node:stream';
 import type { DatabaseDefinition } from '../../core/catalog.ts';
@@ -10,13 +12,15 @@ import type { BackupSource, ProducedStream } from '../types.ts';
 import type { DatabaseAccess } from './postgres.ts';
 import { runnerOf } from './postgres.ts';
 import { consume, produce, type ProgramSpec } from './process.ts';
+import { chooseMysqlPrograms, mysqlPrograms } from './program-choice.ts';
 
 export const defaultMysqlPort = 3306;
 
 export function mysqlSource(db: DatabaseDefinition, access: DatabaseAccess): BackupSource {
   const id = `mysql:${db.name}`;
+  const runner = runnerOf(db, access);
   const spec = (argv: readonly string[]): ProgramSpec => ({
-    runner: runnerOf(db, access),
+    runner,
     argv,
     ...(access.password === undefined ? {} : { env: { MYSQL_PWD: access.password } }),
     source: id,
@@ -24,18 +28,28 @@ export function mysqlSource(db: DatabaseDefinition, access: DatabaseAccess): Bac
   return {
     id,
     filename: `${db.name}.sql`,
-    produce: (signal?: AbortSignal): Promise<ProducedStream> =>
-      Promise.resolve(produce(spec(mysqldumpArgv(db)), signal)),
-    consume: (input: Readable, signal?: AbortSignal): Promise<void> =>
-      consume(spec(['mysql', ...mysqlConnectionArgs(db), db.database]), input, signal),
+    produce: async (signal?: AbortSignal): Promise<ProducedStream> => {
+      const programs = await chooseMysqlPrograms(runner, signal);
+      return produce(spec(mysqldumpArgv(db, programs.dump)), signal);
+    },
+    consume: async (input: Readable, signal?: AbortSignal): Promise<void> => {
+      let client: string;
+      try {
+        client = (await chooseMysqlPrograms(runner, signal)).client;
+      } catch (error) {
+        input.resume();
+        throw error;
+      }
+      return consume(spec([client, ...mysqlConnectionArgs(db), db.database]), input, signal);
+    },
   };
 }
 
-export function mysqldumpArgv(db: DatabaseDefinition): string[] {
+export function mysqldumpArgv(db: DatabaseDefinition, program = mysqlPrograms.dump): string[] {
   // --no-tablespaces: MySQL 8 otherwise wants the PROCESS privilege, which an application's
   // user rarely has. The database name is an SQL identifier (config schema), never an option.
   return [
-    'mysqldump',
+    program,
     '--single-transaction',
     '--no-tablespaces',
     ...mysqlConnectionArgs(db),

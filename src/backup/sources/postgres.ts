@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import type { DatabaseDefinition } from '../../core/catalog.ts';
 import type { Platform } from '../../core/platform.ts';
 import type { BackupSource, ProducedStream } from '../types.ts';
-import { consume, produce, type ProgramSpec, type Runner } from './process.ts';
+import { consume, produce, type ContainerRef, type ProgramSpec, type Runner } from './process.ts';
 
 export const defaultPostgresPort = 5432;
 
@@ -19,6 +19,11 @@ export interface DatabaseAccess {
   readonly platform: Platform;
   /** The database user's password, when one is configured. */
   readonly password: string | undefined;
+  /**
+   * On a cluster: the pod's container, found at each run (src/platforms/kubernetes/
+   * database-target.ts); the programs then connect over the local socket.
+   */
+  readonly pod?: ContainerRef;
 }
 
 export function postgresSource(db: DatabaseDefinition, access: DatabaseAccess): BackupSource {
@@ -61,6 +66,8 @@ export function connectionArgs(db: DatabaseDefinition): string[] {
 }
 
 export function runnerOf(db: DatabaseDefinition, access: DatabaseAccess): Runner {
+  if (access.pod !== undefined)
+    return { kind: 'exec', platform: access.platform, container: access.pod };
   return db.via === 'tcp'
     ? { kind: 'host' }
     : { kind: 'exec', platform: access.platform, container: db.container };

@@ -10,15 +10,37 @@ import { drain, runProcess } from '../engines/spawn.ts';
 import type { ProducedStream } from '../types.ts';
 import { lastLines, producedStream } from '../../streams/produced.ts';
 
+/**
+ * The container a program runs in: its name, or found at each run (a cluster database's pod,
+ * whose name changes with each rollout).
+ */
+export type ContainerRef = string | ((signal?: AbortSignal) => Promise<string>);
+
 /** Where a program runs. */
 export type Runner =
   | {
       readonly kind: 'exec';
       readonly platform: Platform;
-      readonly container: string;
+      readonly container: ContainerRef;
       readonly user?: string;
     }
   | { readonly kind: 'host' };
+
+/** Whether the program ran and exited 0 (a probe: what it printed does not matter). */
+export async function succeeds(
+  runner: Runner,
+  argv: readonly string[],
+  signal?: AbortSignal,
+): Promise<boolean> {
+  try {
+    const outcome = await run({ runner, argv, source: argv[0] ?? '' }, {}, signal);
+    return outcome.exitCode === 0;
+  } catch {
+    // A program that is not there fails to start on some platforms instead of exiting 127.
+    signal?.throwIfAborted();
+    return false;
+  }
+}
 
 export interface ProgramSpec {
   readonly runner: Runner;
@@ -67,8 +89,18 @@ async function run(
 ): Promise<Outcome> {
   const { runner } = spec;
   if (runner.kind === 'exec') {
+    let container: string;
+    try {
+      container =
+        typeof runner.container === 'string' ? runner.container : await runner.container(signal);
+    } catch (error) {
+      // As after a run that never started: the input flows away, the output ends broken.
+      streams.stdin?.resume();
+      streams.stdout?.destroy();
+      throw error;
+    }
     const result = await runner.platform.exec(
-      runner.container,
+      container,
       spec.argv,
       {
         ...streams,

@@ -184,6 +184,17 @@ export const backupErrorTexts = {
       en: 'To return to the state before the restore: restore {service} {safety}',
     },
   },
+  'backup-restore-failed-running': {
+    kind: 'failed',
+    message: {
+      ru: 'Восстановление {service} не удалось: {reasonRu}. Сервис не останавливался (база данных в его же поде восстанавливается до остановки); база MySQL/MariaDB могла восстановиться частично.',
+      en: 'Restoring {service} failed: {reasonEn}. The service was never stopped (a database in its own pod is restored before the stop); a MySQL/MariaDB database may be partly restored.',
+    },
+    hint: {
+      ru: 'Вернуть состояние до восстановления: restore {service} {safety}',
+      en: 'To return to the state before the restore: restore {service} {safety}',
+    },
+  },
   'backup-restore-failed-down': {
     kind: 'failed',
     message: {
@@ -392,6 +403,17 @@ export const backupErrorTexts = {
     hint: {
       ru: 'Загрузите его или укажите другой в backup.engineHelper.image: нужны restic, borg, GNU find и coreutils (они есть в образе бота).',
       en: "Load it or name another in backup.engineHelper.image: it needs restic, borg, GNU find and coreutils (the bot's own image has them).",
+    },
+  },
+  'backup-engine-launcher-missing': {
+    kind: 'failed',
+    message: {
+      ru: 'В образе {image} нет Node.js или программы запуска restic/borg (/app/src/backup/engine-launch.ts), через которую им передаются настройки репозитория; ничего не запущено.',
+      en: 'The image {image} has no Node.js or no launcher of restic/borg (/app/src/backup/engine-launch.ts), through which they get the repository settings; nothing was run.',
+    },
+    hint: {
+      ru: 'Используйте образ бота той же версии, что и сам бот (backup.engineHelper.image или образ кластера), или свой образ с node и каталогом /app/src/backup из него.',
+      en: "Use the bot's image of the bot's own version (backup.engineHelper.image or the cluster's image), or an image of your own with node and /app/src/backup from it.",
     },
   },
   'backup-engine-helper-env': {

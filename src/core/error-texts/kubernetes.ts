@@ -168,6 +168,14 @@ export const kubernetesErrorTexts = {
       en: 'On cluster {cluster} a command cannot run with {option}: pods/exec has no such setting; nothing was run.',
     },
   },
+  'kubernetes-database-no-pod': {
+    kind: 'failed',
+    message: {
+      ru: 'База данных {database} сервиса {service}: у {workload} (пространство имён {namespace}) нет работающего пода с работающим контейнером базы — ничего не сделано.',
+      en: 'Database {database} of {service}: {workload} (namespace {namespace}) has no running pod with the database container running; nothing was done.',
+    },
+    hint: { ru: 'Состояние: status {service}', en: 'See: status {service}' },
+  },
   'kubernetes-exec-no-container': {
     kind: 'usage',
     message: {

@@ -36,6 +36,7 @@ import { startWorkload, stopWorkload } from './service-power.ts';
 import { paused, planUndo } from './change.ts';
 import type { ClusterClients, KubeClients } from './client.ts';
 import type { ClusterInstances } from './instances.ts';
+import { databaseExecTarget } from './database-target.ts';
 import { execInPod } from './exec-stream.ts';
 import { parseExecTarget, type ExecTarget } from './exec-target.ts';
 import type { KubernetesPlatform } from './kubernetes-platform.ts';
@@ -227,11 +228,13 @@ export class KubernetesPort implements Platform {
     );
   }
 
-  readVolume(volume: string): Promise<StreamedOutput> {
-    return refuse(`backup of volume ${volume}`);
+  /** A claim as a tar (an empty claim's backup, claim-tar.ts), on a view of a service. */
+  readVolume(volume: string, signal?: AbortSignal): Promise<StreamedOutput> {
+    return this.bound?.readTar(volume, signal) ?? refuse(`backup of volume ${volume}`);
   }
 
-  writeVolume(volume: string, input: Readable): Promise<void> {
+  writeVolume(volume: string, input: Readable, signal?: AbortSignal): Promise<void> {
+    if (this.bound !== undefined) return this.bound.writeTar(volume, input, signal);
     // The caller opened the stream for us; nobody else will read it.
     input.resume();
     return refuse(`restore of volume ${volume}`);
@@ -258,6 +261,20 @@ export class KubernetesPort implements Platform {
     // execInPod settles the streams itself: an input is let flow only if nothing started;
     // once the command has taken part of it, the rest must not be drained to nowhere.
     return execInPod(clients, target, argv, options, signal);
+  }
+
+  /** `<namespace>/<pod>/<container>` a database of the service runs in now (database-target.ts). */
+  async databaseTarget(
+    service: ServiceDefinition,
+    database: string,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const def = onCluster(service);
+    const place = service.databases.find((db) => db.name === database)?.cluster;
+    if (place === undefined)
+      throw new Error(`service ${service.name} has no cluster database ${database}`);
+    const clients = await this.clusters.get(def.cluster);
+    return databaseExecTarget(clients, def, { name: database, place }, signal);
   }
 
   /** Scales the workload to 0, keeping its replicas in an annotation (service-power.ts). */
