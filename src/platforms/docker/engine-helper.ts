@@ -9,12 +9,15 @@
  *   engine records the same path as when it runs here (restic picks the parent snapshot by
  *   host and path; the container gets this host's name): an unchanged file is skipped
  *   whichever side made the previous snapshot.
- * - The password is written to the engine's stdin, then EOF: never in argv, the container's
- *   env or labels, nor its logs (restic reads it from stdin when nothing else names it and
- *   stdin is no terminal; borg reads fd 0 with BORG_PASSPHRASE_FD=0).
- * - The engine is the container's first process, and the container's stop signal is SIGINT:
- *   a cancel stops it with a grace period, so that restic or borg removes its lock (both
- *   handle SIGINT, so as pid 1 they get it), then the container is removed. A file
+ * - The engine is started by the launcher (src/backup/engine-launch.ts, in the bot's image):
+ *   its stdin is one line of the engine's variables (the repository, S3 keys, BORG_RSH…),
+ *   then the password, then EOF. So none of them is in argv, the container's env or labels,
+ *   nor its logs (restic reads the password from stdin when nothing else names it and stdin
+ *   is no terminal; borg reads fd 0 with BORG_PASSPHRASE_FD=0). An image without node or
+ *   the launcher is told as such (`backup-engine-launcher-missing`).
+ * - The launcher is the container's first process, and the container's stop signal is
+ *   SIGINT: a cancel stops it with a grace period, the launcher hands the signal to the
+ *   engine, so that restic or borg removes its lock, then the container is removed. A file
  *   operation holds no lock and is removed at once. Every container is removed on every path.
  * - The engine runs as the owner of a repository on a local path (the bot's own user, since
  *   the bot runs its own restic or borg on it too), not as root: what root wrote there
@@ -35,6 +38,13 @@ import type { MountSettings } from 'dockerode';
 import { stat } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { UserError } from '../../core/errors.ts';
+import {
+  launchArgv,
+  launchHeader,
+  launcherMissing,
+  nodeNotFound,
+  refusedLaunchNames,
+} from '../../backup/engine-launch-input.ts';
 import { lineSplitter, tailKeeper, type SpawnResult } from '../../backup/engines/spawn.ts';
 import {
   figureProblems,
@@ -84,23 +94,11 @@ const localPathVariables = new Set([
   'BORG_KEYS_DIR',
 ]);
 
-/** What the engines set themselves; never a secret. Anything else (backup.env) may be one. */
-const plainVariables = new Set([
-  'RESTIC_REPOSITORY',
-  'RESTIC_PROGRESS_FPS',
-  'BORG_REPO',
-  'BORG_PASSPHRASE_FD',
-  'BORG_RELOCATED_REPO_ACCESS_IS_OK',
-  'BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK',
-  'BORG_CHECK_I_KNOW_WHAT_I_AM_DOING',
-  'BORG_DELETE_I_KNOW_WHAT_I_AM_DOING',
-  'BORG_DISPLAY_PASSPHRASE',
-]);
-
 /**
- * The engine's variables for a helper: the bot's local places dropped, and any other than
- * the plain ones refused, since a container's env shows in `docker inspect` (the password
- * goes on stdin instead). Before any container is made.
+ * The engine's variables for a helper, all of them given to the launcher on stdin
+ * (engine-launch.ts), never in the container's env, which shows in `docker inspect`: the
+ * repository, S3 keys, BORG_RSH… The bot's local places are dropped; a name the launcher does
+ * not take (not one restic or borg reads) is refused before any container is made.
  */
 export function helperEnv(command: EngineCommand): Record<string, string> {
   const env = Object.fromEntries(
@@ -108,9 +106,9 @@ export function helperEnv(command: EngineCommand): Record<string, string> {
       ([name]) => !localPathVariables.has(name),
     ),
   );
-  const refused = Object.keys(env).filter((name) => !plainVariables.has(name));
+  const refused = refusedLaunchNames(env);
   if (refused.length > 0) {
-    throw new UserError('backup-engine-helper-env', { names: refused.sort().join(', ') });
+    throw new UserError('backup-engine-helper-env', { names: refused.join(', ') });
   }
   return env;
 }
@@ -325,7 +323,15 @@ async function runContained(
       await requestDocker(connection, (abortSignal) => container.start({ abortSignal }), signal);
       signal?.addEventListener('abort', onAbort, { once: true });
       if (signal?.aborted === true) onAbort();
-      socketWriter(socket).end(run.stdin ?? Buffer.alloc(0));
+      // A process that needs no input may exit, and close its side, before this write lands:
+      // the write's EPIPE is then no failure (the exit code tells how it went), and an empty
+      // input is only the half-close.
+      if (run.stdin === undefined || run.stdin.length === 0) socket.end();
+      else {
+        const writer = socketWriter(socket);
+        writer.on('error', () => undefined);
+        writer.end(run.stdin);
+      }
       let code: number;
       try {
         code = await exited;
@@ -525,15 +531,16 @@ export function helperSite(
     if (options.stdout !== undefined) throw new Error('a helper does not stream stdout');
     const grace =
       options.killGraceMs === undefined ? {} : { stopGraceSeconds: options.killGraceMs / 1000 };
+    // Before any container: a variable that cannot go is refused with nothing made.
+    const header = launchHeader(helperEnv(command));
     const user = await engineUser(options.signal);
-    const code = await runContained(
+    const launched = runContained(
       connection,
       { ...settings, ...grace },
       place,
       {
-        cmd: [command.binary, ...command.args],
-        env: helperEnv(command),
-        stdin: Buffer.from(`${command.password}\n`),
+        cmd: launchArgv(command.program, command.args),
+        stdin: Buffer.from(`${header}${command.password}\n`),
         onStdout: (chunk) => (outLines === undefined ? stdout.push(chunk) : outLines.push(chunk)),
         onStderr: (chunk) => {
           stderr.push(chunk);
@@ -545,6 +552,24 @@ export function helperSite(
       },
       options.signal,
     );
+    let code: number;
+    try {
+      code = await launched;
+    } catch (error) {
+      // Started as the container's command (no user to switch to), a missing node fails the
+      // start itself.
+      if (nodeNotFound(error)) {
+        throw new UserError(
+          'backup-engine-launcher-missing',
+          { image: settings.image },
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    if (launcherMissing(code, stderr.text())) {
+      throw new UserError('backup-engine-launcher-missing', { image: settings.image });
+    }
     outLines?.end();
     errLines?.end();
     return {

@@ -65,15 +65,18 @@ export class ClaimPod {
   readonly uid: string;
   /** The node it was pinned to; undefined when the scheduler chose. */
   readonly node: string | undefined;
+  /** Its container's image, for messages; undefined when not known. */
+  readonly image: string | undefined;
   readonly #clients: KubeClients;
   #deleted: Promise<void> | undefined;
 
-  constructor(clients: KubeClients, pod: Pod, node: string | undefined) {
+  constructor(clients: KubeClients, pod: Pod, node: string | undefined, image?: string) {
     this.#clients = clients;
     this.name = pod.metadata.name ?? '';
     this.namespace = pod.metadata.namespace ?? '';
     this.uid = pod.metadata.uid ?? '';
     this.node = node;
+    this.image = image;
   }
 
   /** argv in the pod's container; no TTY, no shell (exec-stream.ts). */
@@ -196,7 +199,7 @@ export async function openClaimPod(
   } catch (error) {
     throw toUserError(error, podAction(clients, namespace, 'create'));
   }
-  const pod = new ClaimPod(clients, created, placement.nodeName);
+  const pod = new ClaimPod(clients, created, placement.nodeName, settings.image);
   try {
     await waitRunning(clients, settings, request, placement, pod, signal);
   } catch (error) {

@@ -1,13 +1,15 @@
 /**
  * An engine command (src/backup/volume-access.ts) run in a claim pod through pods/exec.
  * pods/exec has no environment and no working directory of its own: the command runs in the
- * container's `workingDir` (the claim, claim-pod-spec.ts), and what the engine needs besides
- * its password goes through coreutils' `env` at the head of argv. So only variables known to
- * hold no secret may go (the repository's place, progress rate, borg's answers to its
- * questions); any other (S3 keys, BORG_RSH…) is refused with one line instead of being put
- * where the API server's request log and the pod's process list would show it. The password
- * is the command's whole stdin, closed after it (v5.channel.k8s.io): restic reads it from a
- * stdin that is no terminal, borg from fd 0 with BORG_PASSPHRASE_FD=0.
+ * container's `workingDir` (the claim, claim-pod-spec.ts), and argv is part of the exec URL,
+ * which the API server's request log shows, as the pod's process list does. So the engine is
+ * started by the launcher of the bot's image (src/backup/engine-launch.ts), whose stdin is one
+ * line of the engine's variables (the repository's place, S3 keys, BORG_RSH…), then the
+ * password, closed after it (v5.channel.k8s.io): none of them is in argv, the exec URL or the
+ * pod's spec. restic reads the password from a stdin that is no terminal, borg from fd 0 with
+ * BORG_PASSPHRASE_FD=0. A variable the launcher does not take (not one restic or borg reads)
+ * is refused with one line before anything runs; an image without node or the launcher is
+ * told as such (`backup-engine-launcher-missing`).
  *
  * A repository on a claim of its own is mounted at /repository: the engine there is pointed
  * at it instead of at the bot's own path of the same repository.
@@ -17,21 +19,15 @@ import { UserError } from '../../core/errors.ts';
 import type { SpawnResult } from '../../backup/engines/spawn.ts';
 import { lineSplitter, tailKeeper } from '../../backup/engines/spawn.ts';
 import type { EngineCommand, EngineRunner } from '../../backup/volume-access.ts';
+import {
+  launchArgv,
+  launchHeader,
+  launcherMissing,
+  nodeNotFound,
+  refusedLaunchNames,
+} from '../../backup/engine-launch-input.ts';
 import { repositoryPath } from './claim-pod-spec.ts';
 import type { ClaimPod } from './claim-pod.ts';
-
-/** Variables that never hold a secret; the repository's is set here when it is on a claim. */
-const plainVariables = new Set([
-  'RESTIC_REPOSITORY',
-  'RESTIC_PROGRESS_FPS',
-  'BORG_REPO',
-  'BORG_PASSPHRASE_FD',
-  'BORG_RELOCATED_REPO_ACCESS_IS_OK',
-  'BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK',
-  'BORG_CHECK_I_KNOW_WHAT_I_AM_DOING',
-  'BORG_DELETE_I_KNOW_WHAT_I_AM_DOING',
-  'BORG_DISPLAY_PASSPHRASE',
-]);
 
 /**
  * Places on the bot's own machine (caches, borg's security files): they mean nothing in the
@@ -57,8 +53,14 @@ export interface ClaimRunnerSettings {
   readonly repositoryInClaim?: string;
 }
 
-/** The argv that runs `command` with its plain variables; refuses any other variable. */
-export function claimArgv(command: EngineCommand, settings: ClaimRunnerSettings): string[] {
+/**
+ * The engine's variables for a claim pod, given to the launcher on stdin; refuses a variable
+ * the launcher does not take.
+ */
+export function claimEnv(
+  command: EngineCommand,
+  settings: ClaimRunnerSettings,
+): Record<string, string> {
   const env: Record<string, string> = Object.fromEntries(
     Object.entries({ ...command.env, ...command.passwordOnStdin }).filter(
       ([name]) => !localOnly.has(name),
@@ -69,24 +71,40 @@ export function claimArgv(command: EngineCommand, settings: ClaimRunnerSettings)
     env[repositoryVariable[command.program]] =
       inside === '' ? repositoryPath : `${repositoryPath}/${inside}`;
   }
-  const refused = Object.keys(env).filter((name) => !plainVariables.has(name));
+  const refused = refusedLaunchNames(env);
   if (refused.length > 0) {
     throw new UserError('kubernetes-engine-env', {
       cluster: settings.cluster,
-      names: refused.sort().join(', '),
+      names: refused.join(', '),
     });
   }
-  const assignments = Object.entries(env)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, value]) => `${name}=${value}`);
-  // `env` with nothing but assignments still runs the program with the pod's environment.
-  return ['env', ...assignments, command.program, ...command.args];
+  return env;
+}
+
+/** The exec's argv (the launcher's, no variable in it) and its stdin. */
+export function claimLaunch(
+  command: EngineCommand,
+  settings: ClaimRunnerSettings,
+): { readonly argv: string[]; readonly stdin: Buffer } {
+  const header = launchHeader(claimEnv(command, settings));
+  return {
+    argv: launchArgv(command.program, command.args),
+    stdin: Buffer.concat([Buffer.from(header, 'utf8'), Buffer.from(command.password, 'utf8')]),
+  };
+}
+
+function launcherMissingError(pod: ClaimPod, cause?: unknown): UserError {
+  return new UserError(
+    'backup-engine-launcher-missing',
+    { image: pod.image ?? '?' },
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** The EngineRunner of one claim pod. */
 export function claimRunner(pod: ClaimPod, settings: ClaimRunnerSettings): EngineRunner {
   return async (command, options): Promise<SpawnResult> => {
-    const argv = claimArgv(command, settings);
+    const { argv, stdin } = claimLaunch(command, settings);
     const stderr = tailKeeper(options.stderrLimit ?? defaultStderrLimit);
     const stderrLines =
       options.onStderrLine === undefined ? undefined : lineSplitter(options.onStderrLine);
@@ -116,7 +134,7 @@ export function claimRunner(pod: ClaimPod, settings: ClaimRunnerSettings): Engin
     try {
       const result = await pod.exec(
         argv,
-        { stdin: Readable.from([Buffer.from(command.password, 'utf8')]), stdout },
+        { stdin: Readable.from([stdin]), stdout },
         options.signal,
         (chunk) => {
           stderr.push(chunk);
@@ -133,10 +151,13 @@ export function claimRunner(pod: ClaimPod, settings: ClaimRunnerSettings): Engin
       ) {
         stdoutError = options.stdout.errored;
         exitCode = 1;
+      } else if (nodeNotFound(error)) {
+        throw launcherMissingError(pod, error);
       } else {
         throw error;
       }
     }
+    if (launcherMissing(exitCode, stderr.text())) throw launcherMissingError(pod);
     stderrLines?.end();
     return {
       exitCode,

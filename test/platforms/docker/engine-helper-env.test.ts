@@ -1,8 +1,9 @@
 /**
- * What of an engine's environment reaches a helper container, whose env shows in
- * `docker inspect`: the variables the engines set themselves, and the password only as the
- * variable that points the engine at its stdin; the bot's local cache places are dropped;
- * anything else (backup.env, e.g. S3 keys) is refused before a container is made.
+ * What of an engine's environment reaches a helper container, all of it through the
+ * launcher's stdin (engine-launch.ts), never the container's env, which shows in
+ * `docker inspect`: the password only as the variable that points the engine at its stdin;
+ * the bot's local cache places are dropped; a variable restic and borg do not read is refused
+ * before a container is made.
  */
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/core/errors.ts';
@@ -37,14 +38,15 @@ describe('a helper container environment', () => {
     expect(JSON.stringify(env)).not.toContain('the-secret-passphrase');
   });
 
-  it('refuses a variable that may hold a secret, naming it', () => {
+  it('refuses a variable the launcher does not take, naming it', () => {
     let thrown: unknown;
     try {
       helperEnv(
         command({
           BORG_REPO: 'ssh://b@nas/./r',
           BORG_RSH: 'ssh -i /k',
-          AWS_SECRET_ACCESS_KEY: 'x',
+          HTTPS_PROXY: 'http://u:p@proxy',
+          LD_PRELOAD: 'x',
         }),
       );
     } catch (error) {
@@ -52,6 +54,6 @@ describe('a helper container environment', () => {
     }
     expect(thrown).toBeInstanceOf(UserError);
     expect((thrown as UserError).code).toBe('backup-engine-helper-env');
-    expect((thrown as UserError).text('en')).toContain('AWS_SECRET_ACCESS_KEY, BORG_RSH');
+    expect((thrown as UserError).text('en')).toContain('HTTPS_PROXY, LD_PRELOAD for');
   });
 });

@@ -1,12 +1,13 @@
 /**
  * The image of the claim pods in the Kubernetes backup tests (claim-engine-image/Dockerfile):
- * Debian's restic and borg on the debian base that scripts/test-env.sh makes, built once per
- * content (the tag carries the hash of the Dockerfile and of the base image's id).
+ * Debian's restic and borg on the debian base that scripts/test-env.sh makes, with Node and the
+ * engine launcher as in the bot's image, built once per content (the tag carries the hash of
+ * the Dockerfile, the launcher's files, the Node version and the base image's id).
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { launcherContext, launcherImageHash } from '../../helpers/engine-image.ts';
 
 const contextDir = join(import.meta.dirname, 'claim-engine-image');
 
@@ -50,16 +51,23 @@ async function buildIfMissing(): Promise<string> {
       `${base} is not in the test engine: scripts/test-env.sh makes it (scripts/image-bases.sh, as root)`,
     );
   }
-  const hash = createHash('sha256')
-    .update(`${inspect.stdout.trim()}\n${dockerfile}`)
-    .digest('hex')
-    .slice(0, 16);
+  const hash = launcherImageHash(dockerfile, inspect.stdout.trim());
   const tag = `pes-test/claim-engine:${hash}`;
   if ((await docker(['image', 'inspect', '-f', '{{.Id}}', tag], 60_000)).code === 0) return tag;
+  const context = launcherContext(contextDir);
   const build = await docker(
-    ['build', '--network', 'none', '--label', 'pes.test.image=claim-engine', '-t', tag, contextDir],
+    [
+      'build',
+      '--network',
+      'none',
+      '--label',
+      'pes.test.image=claim-engine',
+      '-t',
+      tag,
+      context.path,
+    ],
     20 * 60_000,
-  );
+  ).finally(context.remove);
   if (build.code !== 0) {
     throw new Error(
       `docker build of the claim engine image failed:\n${(build.stdout + build.stderr).slice(-6000)}`,

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { isUserError } from '../../../src/core/errors.ts';
 import { placeOn, type ClaimObject } from '../../../src/platforms/kubernetes/claim-placement.ts';
 import { claimPodSpec } from '../../../src/platforms/kubernetes/claim-pod-spec.ts';
-import { claimArgv } from '../../../src/platforms/kubernetes/claim-runner.ts';
+import { claimLaunch } from '../../../src/platforms/kubernetes/claim-runner.ts';
 
 const rwo: ClaimObject = { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'] } };
 const rwx: ClaimObject = { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteMany'] } };
@@ -142,32 +142,35 @@ describe('an engine command in a claim pod', () => {
   };
 
   it('points the engine at the repository claim, drops local places, and holds no password', () => {
-    const argv = claimArgv(command, { cluster: 'lab', repositoryInClaim: 'restic' });
+    const { argv, stdin } = claimLaunch(command, { cluster: 'lab', repositoryInClaim: 'restic' });
+    // The variables go on the launcher's stdin (engine-launch.ts), never in argv.
     expect(argv).toEqual([
-      'env',
-      'RESTIC_PROGRESS_FPS=1',
-      'RESTIC_REPOSITORY=/repository/restic',
+      'node',
+      '/app/src/backup/engine-launch.ts',
       'restic',
       'backup',
       '--json',
       '.',
     ]);
+    expect(stdin.toString('utf8')).toBe(
+      '{"RESTIC_REPOSITORY":"/repository/restic","RESTIC_PROGRESS_FPS":"1"}\nhunter2-secret',
+    );
     expect(argv.join(' ')).not.toContain('hunter2');
   });
 
-  it('refuses a variable that may be a secret instead of putting it on the command line', () => {
+  it('refuses a variable the launcher does not take instead of putting it on the command line', () => {
     expect(
       refusal(() =>
-        claimArgv(
+        claimLaunch(
           {
             ...command,
-            env: { ...command.env, AWS_SECRET_ACCESS_KEY: 'k', AWS_ACCESS_KEY_ID: 'i' },
+            env: { ...command.env, HTTPS_PROXY: 'http://u:p@proxy', LD_PRELOAD: 'x' },
           },
           { cluster: 'lab' },
         ),
       ),
     ).toMatch(
-      /^kubernetes-engine-env: The variables AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY for restic\/borg cannot reach a pod on cluster lab/,
+      /^kubernetes-engine-env: The variables HTTPS_PROXY, LD_PRELOAD for restic\/borg cannot reach a pod on cluster lab/,
     );
   });
 });

@@ -1,0 +1,234 @@
+/**
+ * The engine launcher (src/backup/engine-launch.ts): its header line is parsed strictly
+ * (engine-launch-input.ts), a refused input starts nothing, and an accepted one starts the
+ * engine with the variables added, the rest of stdin as the engine's stdin, its exit code and
+ * its signals. The launcher is run for real with Node; the "engine" is a stand-in script
+ * named restic or borg first on PATH, which records its environment and stdin.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  isLaunchVariable,
+  launchArgv,
+  launchHeader,
+  launcherMissing,
+  launchRefusedExit,
+  maxHeaderBytes,
+  parseLaunchHeader,
+} from '../../src/backup/engine-launch-input.ts';
+
+const launcher = join(import.meta.dirname, '..', '..', 'src', 'backup', 'engine-launch.ts');
+
+describe('the launcher header', () => {
+  it('takes the variables restic and borg read', () => {
+    const env = {
+      RESTIC_REPOSITORY: 'rest:https://u:p@h/r',
+      AWS_ACCESS_KEY_ID: 'id',
+      AWS_SECRET_ACCESS_KEY: 'key',
+      BORG_RSH: 'ssh -i /k',
+      B2_ACCOUNT_KEY: 'b',
+      AZURE_ACCOUNT_KEY: 'a',
+      GOOGLE_APPLICATION_CREDENTIALS: '/g',
+      OS_PASSWORD: 'o',
+      ST_KEY: 's',
+      RCLONE_CONFIG_X_TYPE: 'local',
+    };
+    expect(parseLaunchHeader(JSON.stringify(env))).toEqual({ ok: true, env });
+    expect(launchHeader(env)).toBe(`${JSON.stringify(env)}\n`);
+  });
+
+  it('refuses bad JSON, a non-object, a name not allowed, a non-string value', () => {
+    expect(parseLaunchHeader('{"RESTIC_REPOSITORY":')).toEqual({
+      ok: false,
+      reason: 'the header line is not JSON',
+    });
+    expect(parseLaunchHeader('["RESTIC_REPOSITORY"]').ok).toBe(false);
+    expect(parseLaunchHeader('null').ok).toBe(false);
+    const refused = parseLaunchHeader(
+      JSON.stringify({ RESTIC_REPOSITORY: 'r', LD_PRELOAD: '/x.so', PATH: '/tmp', 'a b': 'x' }),
+    );
+    expect(refused).toEqual({
+      ok: false,
+      reason: 'variables not allowed: (not a variable name), LD_PRELOAD, PATH',
+    });
+    expect(parseLaunchHeader('{"RESTIC_X":1}').ok).toBe(false);
+    expect(parseLaunchHeader('{"RESTIC_X":"a\\u0000b"}').ok).toBe(false);
+    // The reason never holds a value.
+    expect(JSON.stringify(refused)).not.toContain('/x.so');
+  });
+
+  it('is strict about names', () => {
+    for (const name of [
+      'RESTIC_',
+      'restic_repository',
+      'NODE_OPTIONS',
+      'AWS',
+      'BORG-RSH',
+      'HOME',
+    ]) {
+      expect(isLaunchVariable(name)).toBe(false);
+    }
+    expect(() => launchHeader({ NODE_OPTIONS: '--require /x' })).toThrow(/NODE_OPTIONS/);
+  });
+
+  it('refuses a line over the limit', () => {
+    const line = JSON.stringify({ RESTIC_X: 'x'.repeat(maxHeaderBytes) });
+    expect(parseLaunchHeader(line)).toEqual({
+      ok: false,
+      reason: `the header line is longer than ${maxHeaderBytes} bytes`,
+    });
+  });
+
+  it('tells a missing node or launcher from an engine failure', () => {
+    expect(launcherMissing(127, 'setpriv: failed to execute node: No such file or directory')).toBe(
+      true,
+    );
+    expect(
+      launcherMissing(
+        1,
+        "Error [ERR_MODULE_NOT_FOUND]: Cannot find module '/app/src/backup/engine-launch.ts'",
+      ),
+    ).toBe(true);
+    expect(launcherMissing(1, 'Fatal: unable to open config file')).toBe(false);
+    expect(launcherMissing(127, 'engine-launch: cannot start restic: ENOENT')).toBe(false);
+    expect(launchArgv('borg', ['list'])).toEqual([
+      'node',
+      '/app/src/backup/engine-launch.ts',
+      'borg',
+      'list',
+    ]);
+  });
+});
+
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pes-engine-launch-'));
+  // The stand-in engine: its argv, environment and stdin into files, then the exit code it is
+  // told; `sleep` makes it wait for a signal, reporting it.
+  const script = [
+    '#!/bin/sh',
+    `printf '%s\\n' "$@" > "${dir}/argv"`,
+    `env > "${dir}/env"`,
+    `cat > "${dir}/stdin"`,
+    'echo out; echo err >&2',
+    `if [ "$1" = sleep ]; then trap 'echo got-term > "${dir}/signal"; exit 143' TERM; touch "${dir}/waiting"; while :; do sleep 0.1; done; fi`,
+    'exit "${ENGINE_EXIT:-0}"',
+  ].join('\n');
+  for (const name of ['restic', 'borg']) {
+    writeFileSync(join(dir, name), `${script}\n`);
+    chmodSync(join(dir, name), 0o755);
+  }
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Launched {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function launch(
+  args: readonly string[],
+  input: Buffer | string,
+  extraEnv: Record<string, string> = {},
+  onStart?: (kill: (signal: NodeJS.Signals) => void) => void,
+): Promise<Launched> {
+  for (const file of ['argv', 'env', 'stdin', 'signal', 'waiting']) {
+    rmSync(join(dir, file), { force: true });
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [launcher, ...args], {
+      env: { ...process.env, PATH: `${dir}:${process.env['PATH'] ?? ''}`, ...extraEnv },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.stdin.on('error', () => undefined);
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+    onStart?.((signal) => child.kill(signal));
+  });
+}
+
+describe('the launcher', () => {
+  it('runs the engine with the variables, the rest of stdin and its exit code', async () => {
+    const header = launchHeader({ AWS_SECRET_ACCESS_KEY: 'the-s3-key', RESTIC_REPOSITORY: 's3:x' });
+    const run = await launch(['restic', 'backup', '--json', 'a b'], `${header}pass\nword\n`, {
+      ENGINE_EXIT: '3',
+    });
+    expect(run).toEqual({ code: 3, stdout: 'out\n', stderr: 'err\n' });
+    expect(readFileSync(join(dir, 'argv'), 'utf8')).toBe('backup\n--json\na b\n');
+    const env = readFileSync(join(dir, 'env'), 'utf8').split('\n');
+    expect(env).toContain('AWS_SECRET_ACCESS_KEY=the-s3-key');
+    expect(env).toContain('RESTIC_REPOSITORY=s3:x');
+    expect(readFileSync(join(dir, 'stdin'), 'utf8')).toBe('pass\nword\n');
+  });
+
+  it('passes stdin that comes in pieces after the header', async () => {
+    const header = Buffer.from(launchHeader({ BORG_PASSPHRASE_FD: '0' }));
+    // One buffer whose header is split from the rest only by the newline.
+    const run = await launch(['borg', 'list'], Buffer.concat([header, Buffer.from('secret')]));
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(dir, 'stdin'), 'utf8')).toBe('secret');
+    expect(readFileSync(join(dir, 'env'), 'utf8').split('\n')).toContain('BORG_PASSPHRASE_FD=0');
+  });
+
+  const refusals: readonly [string, string | Buffer, RegExp][] = [
+    ['bad JSON', '{"RESTIC_REPOSITORY"\npass', /the header line is not JSON/],
+    ['a name not allowed', '{"LD_PRELOAD":"/tmp/x.so"}\npass', /variables not allowed: LD_PRELOAD/],
+    [
+      'a too-long line',
+      `{"RESTIC_X":"${'x'.repeat(maxHeaderBytes + 10)}"}\npass`,
+      /longer than 65536 bytes/,
+    ],
+    ['a too-long line without a newline', 'x'.repeat(maxHeaderBytes * 2), /longer than/],
+    ['no header at all', '', /stdin ended before the header line/],
+  ];
+  for (const [what, input, message] of refusals) {
+    it(`refuses ${what} and runs nothing`, async () => {
+      const run = await launch(['restic', 'snapshots'], input);
+      expect(run.code).toBe(launchRefusedExit);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).toMatch(/nothing was run\n$/);
+      expect(run.stderr).not.toContain('/tmp/x.so');
+      expect(existsSync(join(dir, 'argv'))).toBe(false);
+    });
+  }
+
+  it('runs restic or borg only', async () => {
+    const run = await launch(['sh', '-c', 'id'], '{}\n');
+    expect(run.code).toBe(launchRefusedExit);
+    expect(run.stderr).toContain('the program must be one of restic, borg');
+  });
+
+  it('hands SIGTERM to the engine and exits with its code', async () => {
+    let kill: ((signal: NodeJS.Signals) => void) | undefined;
+    const running = launch(['restic', 'sleep'], '{}\n', {}, (k) => (kill = k));
+    // Waits for the engine to say it waits (a file), then signals the launcher.
+    const { watch } = await import('node:fs');
+    await new Promise<void>((resolve) => {
+      const watcher = watch(dir, () => {
+        if (existsSync(join(dir, 'waiting'))) {
+          watcher.close();
+          resolve();
+        }
+      });
+      if (existsSync(join(dir, 'waiting'))) {
+        watcher.close();
+        resolve();
+      }
+    });
+    kill?.('SIGTERM');
+    const run = await running;
+    expect(run.code).toBe(143);
+    expect(readFileSync(join(dir, 'signal'), 'utf8')).toBe('got-term\n');
+  });
+});
