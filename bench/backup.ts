@@ -24,6 +24,7 @@
  *   npm run bench:backup            (through scripts/test-env.sh; needs root for the mount point)
  *   BENCH_SIZES=1G,10G BENCH_ENGINES=restic,borg npm run bench:backup
  *   BENCH_SIZES_MB=1024 BENCH_FILES=500 npm run bench:backup      (sizes in MB, as before)
+ *   BENCH_ROUNDS=5 npm run bench:backup      (rounds of the steps after the first backup; 3)
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,6 +43,8 @@ interface Figures {
   readonly engine: Engine;
   readonly sizeMb: number;
   readonly files: number;
+  /** How many times each step after the first backup was taken; the figures are medians. */
+  readonly rounds: number;
   readonly hand: Phases;
   readonly bot: Phases;
   /** The files rewritten before each run's third backup, and their bytes. */
@@ -197,7 +200,25 @@ async function changeOnePercent(
   return { files: count, mb: (count * perFileKb) / 1024 };
 }
 
-async function measure(engine: Engine, sizeMb: number, files: number): Promise<Figures> {
+/** Writes dirty pages out, so that no step pays for the one before. */
+async function flush(): Promise<void> {
+  await runFile('sync', []);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? 0)
+    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+async function measure(
+  engine: Engine,
+  sizeMb: number,
+  files: number,
+  rounds: number,
+): Promise<Figures> {
   const id = `pesbench${process.pid}${engine}`;
   const volume = `${id}-data`;
   const container = `${id}-app`;
@@ -252,25 +273,14 @@ async function measure(engine: Engine, sizeMb: number, files: number): Promise<F
       'pes-test/app:1',
     );
 
-    // By hand first, then the bot: each on its own repository; the page cache is warm for
-    // both after the data was written and summed.
+    // Each on its own repository; the page cache is warm for both after the data was written
+    // and summed. The first backup is taken once each; every later step is taken `rounds`
+    // times, by hand and by the bot in turn (the order swapped every round, so that neither
+    // always meets the other's after-effects), each after a `sync`, and the median is kept.
     const hand = byHand(engine, join(dir, 'hand'), mountpoint);
     await hand.init();
+    await flush();
     const handFirst = await timed(() => hand.backup());
-    const handNext = await timed(() => hand.backup());
-    const changed = await changeOnePercent(helper, files, perFileKb, 1);
-    original = await sum();
-    const handChanged = await timed(() => hand.backup());
-    const handRestore = await timed(async () => {
-      emptyDir(mountpoint);
-      await hand.restore();
-    });
-    await check('the restore by hand');
-    const handSingle = await timed(async () => {
-      rmSync(join(mountpoint, one));
-      await hand.restore(one);
-    });
-    await check('the single-file restore by hand');
 
     const bot = await startBot(
       join(dir, 'bot.d'),
@@ -285,14 +295,9 @@ async function measure(engine: Engine, sizeMb: number, files: number): Promise<F
       // Steady state: the repository exists (the bot creates it on its first use).
       await bot.run('backups bench', 'bench');
       peak('started');
+      await flush();
       const botFirst = await timed(() => bot.run('backup bench', 'bench: backup done'));
       peak('first backup');
-      const botNext = await timed(() => bot.run('backup bench', 'bench: backup done'));
-      peak('next backup');
-      await changeOnePercent(helper, files, perFileKb, 2);
-      original = await sum();
-      const botChanged = await timed(() => bot.run('backup bench', 'bench: backup done'));
-      peak('1 % changed');
       const restore = async (line: string): Promise<{ whole: number; phase: number }> => {
         let phase = 0;
         const whole = await timed(async () => {
@@ -306,39 +311,113 @@ async function measure(engine: Engine, sizeMb: number, files: number): Promise<F
         });
         return { whole, phase };
       };
-      const full = await restore('restore bench latest');
-      peak('full restore');
-      await check('the bot’s restore');
-      rmSync(join(mountpoint, one));
-      const single = await restore(`restore bench latest --path ${one}`);
-      peak('single-file restore');
-      await check('the bot’s single-file restore');
+      const steps = {
+        next: { hand: [] as number[], bot: [] as number[] },
+        changed: { hand: [] as number[], bot: [] as number[] },
+        restore: { hand: [] as number[], bot: [] as number[], whole: [] as number[] },
+        single: { hand: [] as number[], bot: [] as number[], whole: [] as number[] },
+      };
+      let changed = { files: 0, mb: 0 };
+      /** Both sides of one step, in this round's order, each after a sync. */
+      const both = async (
+        round: number,
+        byHandStep: () => Promise<void>,
+        botStep: () => Promise<void>,
+      ) => {
+        const order = round % 2 === 0 ? [byHandStep, botStep] : [botStep, byHandStep];
+        for (const step of order) {
+          await flush();
+          await step();
+        }
+      };
+      for (let round = 0; round < rounds; round++) {
+        await both(
+          round,
+          async () => void steps.next.hand.push(await timed(() => hand.backup())),
+          async () =>
+            void steps.next.bot.push(
+              await timed(() => bot.run('backup bench', 'bench: backup done')),
+            ),
+        );
+        peak(`next backup ${round + 1}`);
+        changed = await changeOnePercent(helper, files, perFileKb, round + 1);
+        original = await sum();
+        await both(
+          round,
+          async () => void steps.changed.hand.push(await timed(() => hand.backup())),
+          async () =>
+            void steps.changed.bot.push(
+              await timed(() => bot.run('backup bench', 'bench: backup done')),
+            ),
+        );
+        peak(`1 % changed ${round + 1}`);
+        await both(
+          round,
+          async () => {
+            steps.restore.hand.push(
+              await timed(async () => {
+                emptyDir(mountpoint);
+                await hand.restore();
+              }),
+            );
+            await check('the restore by hand');
+          },
+          async () => {
+            const full = await restore('restore bench latest');
+            steps.restore.bot.push(full.phase);
+            steps.restore.whole.push(full.whole);
+            await check('the bot’s restore');
+          },
+        );
+        peak(`full restore ${round + 1}`);
+        await both(
+          round,
+          async () => {
+            steps.single.hand.push(
+              await timed(async () => {
+                rmSync(join(mountpoint, one));
+                await hand.restore(one);
+              }),
+            );
+            await check('the single-file restore by hand');
+          },
+          async () => {
+            rmSync(join(mountpoint, one));
+            const single = await restore(`restore bench latest --path ${one}`);
+            steps.single.bot.push(single.phase);
+            steps.single.whole.push(single.whole);
+            await check('the bot’s single-file restore');
+          },
+        );
+        peak(`single-file restore ${round + 1}`);
+      }
       const maxRssMb = bot.usage().peakMb;
       await bot.exit();
       return {
         engine,
         sizeMb,
         files,
+        rounds,
         hand: {
           firstMs: handFirst,
-          nextMs: handNext,
-          changedMs: handChanged,
-          restoreMs: handRestore,
-          singleMs: handSingle,
+          nextMs: median(steps.next.hand),
+          changedMs: median(steps.changed.hand),
+          restoreMs: median(steps.restore.hand),
+          singleMs: median(steps.single.hand),
         },
         bot: {
           firstMs: botFirst,
-          nextMs: botNext,
-          changedMs: botChanged,
-          restoreMs: full.phase,
-          singleMs: single.phase,
+          nextMs: median(steps.next.bot),
+          changedMs: median(steps.changed.bot),
+          restoreMs: median(steps.restore.bot),
+          singleMs: median(steps.single.bot),
         },
         changedFiles: changed.files,
         changedMb: changed.mb,
         handEngineMb: hand.peakMb(),
         botPeaks,
-        botRestoreWholeMs: full.whole,
-        botSingleWholeMs: single.whole,
+        botRestoreWholeMs: median(steps.restore.whole),
+        botSingleWholeMs: median(steps.single.whole),
         maxRssMb,
       };
     } catch (error) {
@@ -362,7 +441,7 @@ function report(f: Figures): string[] {
     `  ${what.padEnd(24)} by hand ${s(hand).padStart(8)} | bot ${s(bot).padStart(8)} | ` +
     `${(bot / hand).toFixed(2)}× (target ≤ ${limit}×) ${verdict(bot <= hand * limit)}`;
   return [
-    `${f.engine}, ${f.sizeMb} MB in ${f.files} files:`,
+    `${f.engine}, ${f.sizeMb} MB in ${f.files} files (first backup once, the rest medians of ${f.rounds} alternating rounds):`,
     line('first backup', f.hand.firstMs, f.bot.firstMs, 1.2),
     line('next backup, unchanged', f.hand.nextMs, f.bot.nextMs, 1.3),
     `  ${'next, 1 % changed'.padEnd(24)} by hand ${s(f.hand.changedMs).padStart(8)} | bot ` +
@@ -396,6 +475,8 @@ async function main(): Promise<void> {
       ? Number(process.env['BENCH_FILES'])
       : Math.max(100, Math.round((500 * sizeMb) / 1024));
   const engines = (process.env['BENCH_ENGINES'] ?? 'restic,borg').split(',') as Engine[];
+  const rounds = Number(process.env['BENCH_ROUNDS'] ?? '3');
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('BENCH_ROUNDS: a whole number ≥ 1');
   if (process.getuid?.() !== 0) {
     console.log('needs root: the engines read the volume’s mount point, as the bot does');
     process.exitCode = 2;
@@ -403,7 +484,7 @@ async function main(): Promise<void> {
   }
   console.log(
     'file-level backup and restore of a volume: the engine by hand in the volume’s directory ' +
-      'vs the bot (./pes serve); one run each, same machine',
+      'vs the bot (./pes serve), in turn, same machine',
   );
   const load = (): string =>
     loadavg()
@@ -412,7 +493,7 @@ async function main(): Promise<void> {
   for (const engine of engines) {
     for (const size of sizes) {
       const before = load();
-      const figures = await measure(engine, size, filesFor(size));
+      const figures = await measure(engine, size, filesFor(size), rounds);
       for (const l of report(figures)) console.log(l);
       console.log(`  load average before ${before}, after ${load()} (2 cores shared)`);
     }
