@@ -11,6 +11,13 @@
  * The tree is listed with `find -printf` (type, path, mode, owner, size, links, link target,
  * time, NUL-separated), put in the walk's order and fed to the same TreeDigest as a local
  * walk (src/backup/tree-walk.ts), so the figures agree whichever side measured.
+ *
+ * A `lost+found` at the claim's root is the file system's, not the application's: ext4
+ * (mkfs.ext4, which the volume plugins run on a new block volume) makes it owned by root,
+ * mode 0700, so a pod of a non-root workload cannot even list it, and a scratch claim of a
+ * drill has its own. It is left out of everything here: the engine's backup (an exclude),
+ * the listing and the figures, whether the claim is empty, and emptying (it stays). Only at
+ * the root: a `lost+found` deeper down is the application's and is kept like any folder.
  */
 import { Writable } from 'node:stream';
 import type { FileSample } from '../../core/backup.ts';
@@ -23,7 +30,12 @@ import {
   type WalkEntry,
   type WalkOptions,
 } from '../../backup/tree-walk.ts';
-import type { EngineRunner, VolumeMode, VolumeSite } from '../../backup/volume-access.ts';
+import type {
+  EngineCommand,
+  EngineRunner,
+  VolumeMode,
+  VolumeSite,
+} from '../../backup/volume-access.ts';
 import type { KubeClients } from './client.ts';
 import { dataPath } from './claim-pod-spec.ts';
 import { openClaimPod, type ClaimPod, type ClaimPodSettings } from './claim-pod.ts';
@@ -49,6 +61,67 @@ export interface ClaimSiteRequest {
   /** What the pod runs as when the workload has no pod now (read before a stop). */
   readonly runAs?: RunAs;
 }
+
+/** The file system's own folder at the claim's root (see above). */
+export const lostFound = 'lost+found';
+const lostFoundPath = `${dataPath}/${lostFound}`;
+
+/**
+ * `find` arguments, after the starting point, that skip the root's `lost+found` without
+ * reading it (`-prune`: a folder a pod may not read is never opened).
+ */
+const skipLostFound = ['-path', lostFoundPath, '-prune', '-o'];
+
+/**
+ * The engine's backup of the claim without the root's `lost+found`: restic matches an
+ * exclude that starts with `/` against the absolute path (the engine runs `backup .` in
+ * `dataPath`); borg's `pp:` is a path prefix of the archived path, which is relative there.
+ * Any other command goes as it is.
+ */
+export function excludingLostFound(command: EngineCommand): EngineCommand {
+  const [sub = '', ...rest] = command.args;
+  if (command.program === 'restic' && sub === 'backup') {
+    return { ...command, args: [sub, '--exclude', lostFoundPath, ...rest] };
+  }
+  if (command.program === 'borg' && sub === 'create') {
+    return { ...command, args: [sub, '--exclude', `pp:${lostFound}`, ...rest] };
+  }
+  return command;
+}
+
+/** The names at the claim's root, its `lost+found` left out, as `./name` (NUL-separated). */
+export const topLevelArgv: readonly string[] = [
+  'find',
+  dataPath,
+  '-mindepth',
+  '1',
+  '-maxdepth',
+  '1',
+  ...skipLostFound,
+  '-printf',
+  './%P\\0',
+];
+
+/**
+ * Empties the claim, its root and the root's `lost+found` kept: `rm -rf` of each name at
+ * the root (rm never follows a symbolic link; `find -delete` would have to read the
+ * `lost+found` a non-root pod may not read).
+ */
+export const emptyingArgv: readonly string[] = [
+  'find',
+  dataPath,
+  '-mindepth',
+  '1',
+  '-maxdepth',
+  '1',
+  ...skipLostFound,
+  '-exec',
+  'rm',
+  '-rf',
+  '--',
+  '{}',
+  '+',
+];
 
 const defaultMaxSampleBytes = 4 * 1024 * 1024;
 const defaultSampleBudgetBytes = 8 * 1024 * 1024;
@@ -151,7 +224,11 @@ async function must(pod: ClaimPod, argv: readonly string[], signal?: AbortSignal
 }
 
 async function listTree(pod: ClaimPod, signal?: AbortSignal): Promise<WalkEntry[]> {
-  const out = await must(pod, ['find', dataPath, '-mindepth', '1', '-printf', entryFormat], signal);
+  const out = await must(
+    pod,
+    ['find', dataPath, '-mindepth', '1', ...skipLostFound, '-printf', entryFormat],
+    signal,
+  );
   return sortWalkOrder(parseEntries(out));
 }
 
@@ -327,7 +404,9 @@ export function claimSite(request: ClaimSiteRequest): VolumeSite {
   };
   const runner: EngineRunner = async (command, options) => {
     try {
-      return await use(options.signal, (pod) => claimRunner(pod, runnerSettings)(command, options));
+      return await use(options.signal, (pod) =>
+        claimRunner(pod, runnerSettings)(excludingLostFound(command), options),
+      );
     } catch (error) {
       if (options.signal?.aborted === true && command.program === 'restic') {
         // An exec'd command is not stopped by a closed stream: the pod's deletion kills it,
@@ -353,15 +432,24 @@ export function claimSite(request: ClaimSiteRequest): VolumeSite {
       use(signal, async (pod) => {
         const out = await must(
           pod,
-          ['find', dataPath, '-mindepth', '1', '-maxdepth', '1', '-print', '-quit'],
+          [
+            'find',
+            dataPath,
+            '-mindepth',
+            '1',
+            '-maxdepth',
+            '1',
+            ...skipLostFound,
+            '-print',
+            '-quit',
+          ],
           signal,
         );
         return out.length === 0;
       }),
     empty: (signal) =>
       use(signal, async (pod) => {
-        // -delete works depth first and never follows a symbolic link; the root stays.
-        await must(pod, ['find', dataPath, '-mindepth', '1', '-delete'], signal);
+        await must(pod, emptyingArgv, signal);
       }),
     removePaths: (paths, volume, signal) =>
       use(signal, async (pod) => {

@@ -7,11 +7,14 @@
  */
 import type { KubernetesServiceDefinition } from '../../config/kubernetes.ts';
 import { UserError } from '../../core/errors.ts';
-import type { VolumeFiles } from '../../core/platform.ts';
+import type { Readable } from 'node:stream';
+import type { StreamedOutput, VolumeFiles } from '../../core/platform.ts';
 import type { KubeClients } from './client.ts';
 import { placeClaimPod, readClaim, runAsOf, runAsWithFallback } from './claim-placement.ts';
 import { claimPodLabel, type RunAs } from './claim-pod-spec.ts';
+import { openClaimPod } from './claim-pod.ts';
 import { claimSite, type ClaimAccessSettings } from './claim-site.ts';
+import { readClaimTar, writeClaimTar, type OpenClaimPod } from './claim-tar.ts';
 import {
   createScratchClaim,
   deleteScratchClaim,
@@ -58,10 +61,7 @@ export class ClaimVolumes {
       open: async (volume, mode) => {
         const clients = await this.#clients();
         await readClaim(clients, namespace, volume);
-        const runAs = runAsWithFallback(
-          await templateRunAs(clients, this.#service),
-          this.#settings.runAs,
-        );
+        const runAs = await this.#runAs(clients);
         return claimSite({
           clients,
           settings: this.#settings,
@@ -106,6 +106,45 @@ export class ClaimVolumes {
         await createScratchClaim(clients, namespace, this.#likeOf(labels), labels, signal, volume);
       },
     };
+  }
+
+  /** What a claim pod runs as when the workload has no pod now (claim-site.ts). */
+  async #runAs(clients: KubeClients): Promise<RunAs | undefined> {
+    return runAsWithFallback(await templateRunAs(clients, this.#service), this.#settings.runAs);
+  }
+
+  /** Opens a claim pod of one claim for a tar stream (claim-tar.ts), after reading the claim. */
+  async #tarPods(volume: string, purpose: 'backup' | 'restore'): Promise<OpenClaimPod> {
+    const clients = await this.#clients();
+    const namespace = this.#service.namespace;
+    // A missing claim is told as one line before any pod is made.
+    await readClaim(clients, namespace, volume);
+    const runAs = await this.#runAs(clients);
+    return (signal) =>
+      openClaimPod(
+        clients,
+        this.#settings,
+        { namespace, claim: volume, purpose, ...(runAs === undefined ? {} : { runAs }) },
+        signal,
+      );
+  }
+
+  /** A tar of the claim (an empty claim's backup: run-backup.ts, claim-tar.ts). */
+  async readTar(volume: string, signal?: AbortSignal): Promise<StreamedOutput> {
+    return readClaimTar(await this.#tarPods(volume, 'backup'), volume, signal);
+  }
+
+  /** Empties the claim and unpacks the tar into it (the restore of such a snapshot). */
+  async writeTar(volume: string, input: Readable, signal?: AbortSignal): Promise<void> {
+    let open: OpenClaimPod;
+    try {
+      open = await this.#tarPods(volume, 'restore');
+    } catch (error) {
+      // Nobody else reads the stream handed here.
+      input.resume();
+      throw error;
+    }
+    await writeClaimTar(open, volume, input, signal);
   }
 
   /** The claim of the source named in the labels (`pes.source`), else the service's first. */
