@@ -147,7 +147,7 @@ const dockerService = z
  */
 const clusterDatabaseRefusals = {
   password:
-    "a database on a cluster is dumped through pods/exec, which passes no environment, and a password on the command line would be kept in the API server's audit log: leave it out and let the database trust its local socket (PostgreSQL: the user over the unix socket; MariaDB: unix_socket as the container's OS user)",
+    "a database on a cluster is dumped through pods/exec, which passes no environment, and a password on the command line would be kept in the API server's audit log: leave it out and let the database trust its local socket (PostgreSQL: the user over the unix socket, MariaDB: unix_socket as the container's OS user)",
   via: 'a database on a cluster is always dumped inside its pod through pods/exec, over its local socket',
   host: 'a database on a cluster is dumped inside its pod over its local socket: there is no host to name',
   port: 'a database on a cluster is dumped inside its pod over its local socket: there is no port to name',
@@ -207,7 +207,7 @@ const kubernetesService = z
         ctx.addIssue({
           code: 'custom',
           path: ['databases', i, 'workload'],
-          message: `ambiguous: the service's own ${s.workload.kind} is found by a selector, so a ${db.workload.kind} named here may be the same one; leave workload out for the service's own, or name the service's workload by name`,
+          message: `ambiguous: the service's own ${s.workload.kind} is found by a selector, so a ${db.workload.kind} named here may be the same one: leave workload out for the service's own, or name the service's workload by name`,
         });
       }
     });
