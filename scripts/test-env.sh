@@ -109,6 +109,8 @@ install_missing_packages() {
   [[ $(dpkg-query -W -f='${db:Status-Status}' busybox-static 2>/dev/null) == installed ]] ||
     missing+=(busybox-static)
   command -v restic >/dev/null || missing+=(restic)
+  # A rest: repository behind basic auth for the engine helper's credentials test.
+  command -v rclone >/dev/null || missing+=(rclone)
   command -v borg >/dev/null || missing+=(borgbackup)
   # restic starts it itself for the sftp: repository test (no SSH daemon involved).
   [[ -x /usr/lib/openssh/sftp-server ]] || missing+=(openssh-sftp-server)
