@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createBackupEngine } from '../../../src/backup/engines/factory.ts';
 import { ResticEngine } from '../../../src/backup/engines/restic.ts';
 import type { EngineBackupService } from '../../../src/backup/service.ts';
 import { createBackupService } from '../../../src/backup/wire.ts';
@@ -324,4 +325,62 @@ describe('a root lost+found on a claim', () => {
     expect(plan.target).toEqual({ volume: 'only-lf', exists: true, hasData: false });
     await noClaimPodLeft();
   });
+});
+
+it('borg leaves it out as well; the nested one goes', async () => {
+  const repository = await mountpointOf('backups');
+  const borgPorts = new ClusterPorts(
+    new Map<string, ClusterConfig>([
+      ['lab', { name: 'lab', source: 'kubeconfig', kubeconfig: config, context: 'pes@lab' }],
+    ]),
+    {
+      claims: new Map([
+        [
+          'lab',
+          {
+            image,
+            startSeconds: 90,
+            repositoryClaim: 'backups',
+            repositoryInClaim: 'borg',
+            engineUser: 'root' as const,
+          },
+        ],
+      ]),
+    },
+  );
+  const borg = createBackupService({
+    engine: createBackupEngine({
+      engine: 'borg',
+      repository: `${repository}/borg`,
+      password,
+      env: { BORG_BASE_DIR: `${repository}/borg-base` },
+    }),
+    ledger: new SqliteBackupLedger(openDatabase(':memory:')),
+    log: createLogger({ level: 'silent' }),
+    platform: (s) => borgPorts.for(s),
+    databasePasswords: new Map(),
+    checkSubset: '100%',
+    healthPollMs: 100,
+  });
+  const report = await borg.backup(
+    app,
+    { only: undefined, tags: [], job: 'lf-borg' },
+    steps,
+    signal(),
+  );
+  expect(report.sources[0]?.kind).toBe('files');
+  const listed = await borg.files(app, 'latest', undefined, 100, signal());
+  expect(listed.entries.map((e) => e.path).sort()).toEqual([
+    'a',
+    'a/lost+found',
+    'a/lost+found/kept',
+    'b',
+    'b/g',
+    'f.txt',
+  ]);
+  const drill = await borg.verify(app, { job: 'lf-borg-2' }, steps, signal());
+  expect(drill.drills.map((d) => [d.source, d.ok, d.reason])).toEqual([
+    ['volume:data', true, undefined],
+  ]);
+  await noClaimPodLeft();
 });
