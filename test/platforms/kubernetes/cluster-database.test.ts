@@ -7,7 +7,8 @@
  *
  * Proved here: a backup and a restore come back row for row (rows changed after the backup
  * are gone after the restore), into pods that replaced the dumped ones (the pod is looked up
- * at each run); the service's own database is restored while its workload still runs (it is
+ * at each run), and only a pod the workload controls is taken (not a pod that merely has its
+ * labels); the service's own database is restored while its workload still runs (it is
  * scaled to 0 only afterwards: a restore after the stop would find no pod); a workload with no
  * running pod is refused in one line with nothing changed, the service never stopped. (No
  * environment can reach pods/exec: exec-stream.ts refuses a run that asks for one, so the
@@ -339,6 +340,37 @@ describe('databases of a service on a cluster', () => {
     expect(error.text('en')).toContain('The service was never stopped');
     // Never scaled to 0; the other database (restored after the stop) was not touched.
     expect(replicasSeen).toEqual([1]);
+  });
+
+  it('takes only a pod the workload controls, not one that merely has its labels', async () => {
+    // Made by hand with the Deployment's labels and a name that sorts first: a lookup by
+    // selector alone would pick it.
+    const config = await fake.kubeconfigPath('pes@lab');
+    const stray = `apiVersion: v1
+kind: Pod
+metadata: {name: aaa-stray, labels: {app: maria}}
+spec:
+  containers:
+  - name: db
+    image: ${busyboxImage}
+    command: ["/bin/busybox", "sh", "-c", "exec sleep 3600"]
+`;
+    expect((await kubectl(config, ['apply', '--server-side', '-f', '-'], stray)).code).toBe(0);
+    const deadline = Date.now() + 120_000;
+    const phase = (): string | undefined =>
+      (fake.store.get(pods, 'default', 'aaa-stray')?.['status'] as { phase?: string } | undefined)
+        ?.phase;
+    while (phase() !== 'Running') {
+      if (Date.now() > deadline) throw new Error('the stray pod did not start');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    try {
+      const target = await port().databaseTarget(site, 'wiki');
+      expect(target).toMatch(/^default\/maria-[a-z0-9]+-[a-z0-9]+\/db$/);
+      expect(await sql(site, 'wiki', 'select group_concat(s order by s) from w')).toBe('a,b');
+    } finally {
+      expect((await kubectl(config, ['delete', 'pod', 'aaa-stray', '--wait=false'])).code).toBe(0);
+    }
   });
 
   it('refuses a workload with no running pod in one line, with nothing changed', async () => {
