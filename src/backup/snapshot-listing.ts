@@ -13,14 +13,41 @@ import { EntrySet } from './tree-walk.ts';
 import type { BackupEngine, Snapshot, TreeEntry } from './types.ts';
 import type { TreeExpectation } from './volume-access.ts';
 
+export interface ListingOptions {
+  /**
+   * Leaves a `lost+found` at the root and everything in it out, for a site that leaves it out
+   * of what it lists (volume-access.ts `omitsRootLostFound`).
+   */
+  readonly omitRootLostFound?: boolean;
+}
+
+/** The file system's own folder at a claim's root (platforms/kubernetes/claim-site.ts). */
+const lostFound = 'lost+found';
+
+function inRootLostFound(path: string): boolean {
+  return path === lostFound || path.startsWith(`${lostFound}/`);
+}
+
 export async function listedExpectation(
   engine: BackupEngine,
   snapshot: Snapshot,
   samples: readonly FileSample[] | undefined,
   signal?: AbortSignal,
+  options: ListingOptions = {},
 ): Promise<TreeExpectation> {
-  const entries = await engine.listTree(snapshot, signal);
-  return { ...entrySetOf(entries), ...(samples === undefined ? {} : { samples }) };
+  let entries = await engine.listTree(snapshot, signal);
+  let sampled = samples;
+  if (options.omitRootLostFound === true) {
+    // A claim's snapshot made before its backups excluded the root `lost+found` (by a root
+    // claim pod, which could read it) holds it; the restored claim is listed without it. Its
+    // samples go too: the site does not look there. The figures the manifest recorded for
+    // such a snapshot (its files and bytes, with the lost+found) are not compared by a drill
+    // of a file-level snapshot, only this listing is, so they are left as they were
+    // recorded: what the backup really stored.
+    entries = entries.filter((e) => !inRootLostFound(e.path));
+    sampled = samples?.filter((s) => !inRootLostFound(s.path));
+  }
+  return { ...entrySetOf(entries), ...(sampled === undefined ? {} : { samples: sampled }) };
 }
 
 /**

@@ -65,6 +65,13 @@ export interface VolumeSite {
   readonly root: string;
   /** Runs an engine at the site; undefined: as a child of this process, in `root`. */
   readonly runner: EngineRunner | undefined;
+  /**
+   * Whether the site leaves a `lost+found` at the root out of its listing and figures (a
+   * Kubernetes claim: ext4's own folder, root 0700; claim-site.ts). A drill then leaves it
+   * out of the snapshot's listing too: a snapshot made before claim backups excluded it holds
+   * it. Undefined on every other site, whose comparison stays strict.
+   */
+  readonly omitsRootLostFound?: true;
   /** Whether the volume holds nothing at all. */
   isEmpty(signal?: AbortSignal): Promise<boolean>;
   /** Removes everything inside the root, which itself stays (owner and mode). */

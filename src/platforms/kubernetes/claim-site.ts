@@ -428,6 +428,7 @@ export function claimSite(request: ClaimSiteRequest): VolumeSite {
   return {
     root: dataPath,
     runner,
+    omitsRootLostFound: true,
     isEmpty: (signal) =>
       use(signal, async (pod) => {
         const out = await must(
