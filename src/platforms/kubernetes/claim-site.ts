@@ -18,6 +18,9 @@
  * drill has its own. It is left out of everything here: the engine's backup (an exclude),
  * the listing and the figures, whether the claim is empty, and emptying (it stays). Only at
  * the root: a `lost+found` deeper down is the application's and is kept like any folder.
+ * The site says so (`omitsRootLostFound`), and a drill leaves it out of the snapshot's
+ * listing too: a snapshot made before these backups excluded it, by a root claim pod, holds
+ * it.
  */
 import { Writable } from 'node:stream';
 import type { FileSample } from '../../core/backup.ts';

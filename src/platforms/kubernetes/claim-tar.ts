@@ -13,7 +13,8 @@
  *
  * Write: one restore pod empties the claim (the root and its `lost+found` kept) and unpacks
  * the stream there. Owners by number (`--numeric-owner`): the pod's /etc/passwd is not the
- * application's; a pod that is not root puts no owner back (tar's default as non-root).
+ * application's; a pod that is not root puts no owner back (tar's default as non-root), but
+ * every mode, whoever the pod runs as (`--same-permissions`).
  *
  * Each operation has its own pod, deleted on every path.
  */
@@ -40,7 +41,21 @@ const createArgv = [
   '--files-from=-',
 ];
 
-const extractArgv = ['tar', '--extract', '--file=-', '--numeric-owner', `--directory=${dataPath}`];
+/**
+ * `--same-permissions`: every mode as archived. GNU tar takes it by default for root only;
+ * run as another user it applies its umask (022 in a pod), and a file of mode 0666 would come
+ * back 0644, a folder of 0775 as 0755. No `--same-owner`: root does it by default (owners by
+ * number here), and a pod that is not root could not give a file away (tar would fail on
+ * each "Cannot change ownership").
+ */
+const extractArgv = [
+  'tar',
+  '--extract',
+  '--file=-',
+  '--numeric-owner',
+  '--same-permissions',
+  `--directory=${dataPath}`,
+];
 
 /** Bounds what is kept of a listing (the names at the root of a claim). */
 const listLimit = 64 * 1024 * 1024;
