@@ -29,7 +29,7 @@ function inRootLostFound(path: string): boolean {
 }
 
 export async function listedExpectation(
-  engine: BackupEngine,
+  engine: Pick<BackupEngine, 'listTree'>,
   snapshot: Snapshot,
   samples: readonly FileSample[] | undefined,
   signal?: AbortSignal,
