@@ -93,9 +93,69 @@ export function launchHeader(env: Readonly<Record<string, string>>): string {
   return `${line}\n`;
 }
 
-/** The argv that runs `program` through the launcher. */
-export function launchArgv(program: LaunchProgram, args: readonly string[]): string[] {
-  return ['node', launcherPath, program, ...args];
+/**
+ * The launcher's exit code when its stall watch ended the engine (a repository that stopped
+ * answering: engines/stall.ts), told on stderr by a line starting with `stallMarker`.
+ */
+export const launchStalledExit = 124;
+export const stallMarker = 'engine-launch: stalled';
+
+/** How long the engine may go without progress, and how long it may take to stop then. */
+export interface LaunchStall {
+  readonly ms: number;
+  readonly graceMs: number;
+}
+
+/**
+ * The argv that runs `program` through the launcher; with `stall`, the launcher watches the
+ * engine's output for progress as spawn.ts does here (`--stall=<ms>,<grace ms>` before it).
+ */
+export function launchArgv(
+  program: LaunchProgram,
+  args: readonly string[],
+  stall?: LaunchStall,
+): string[] {
+  const watch =
+    stall === undefined ? [] : [`--stall=${Math.round(stall.ms)},${Math.round(stall.graceMs)}`];
+  return ['node', launcherPath, ...watch, program, ...args];
+}
+
+export type ArgvResult =
+  | {
+      readonly ok: true;
+      readonly program: LaunchProgram;
+      readonly args: readonly string[];
+      readonly stall: LaunchStall | undefined;
+    }
+  | { readonly ok: false; readonly reason: string };
+
+/** The launcher's own arguments (after the script's path). */
+export function parseLaunchArgv(argv: readonly string[]): ArgvResult {
+  let rest = argv;
+  let stall: LaunchStall | undefined;
+  const flag = /^--stall=(\d{1,9}),(\d{1,9})$/.exec(rest[0] ?? '');
+  if (flag !== null) {
+    stall = { ms: Number(flag[1]), graceMs: Number(flag[2]) };
+    rest = rest.slice(1);
+  }
+  const [program, ...args] = rest;
+  const known = launchPrograms.find((p) => p === program);
+  if (known === undefined) {
+    return { ok: false, reason: `the program must be one of ${launchPrograms.join(', ')}` };
+  }
+  return { ok: true, program: known, args, stall };
+}
+
+/** The launcher's stall watch for a spawn.ts `StallWatch` (its `isProgress` is the engine's). */
+export function launchStall(
+  watch: { readonly ms: number; readonly killGraceMs: number } | undefined,
+): LaunchStall | undefined {
+  return watch === undefined ? undefined : { ms: watch.ms, graceMs: watch.killGraceMs };
+}
+
+/** Whether a run through the launcher was ended by its stall watch. */
+export function launchStalled(exitCode: number | null, stderr: string): boolean {
+  return exitCode === launchStalledExit && stderr.includes(stallMarker);
 }
 
 /**

@@ -8,20 +8,31 @@
  * and SIGINT, SIGTERM and SIGHUP are handed on to it: a helper's stop signal (SIGINT) reaches
  * this process as the container's first one, and the engine must get it to remove its lock.
  *
+ * With `--stall=<ms>,<grace ms>` before the program it watches the engine's output as
+ * spawn.ts does for an engine run here (engines/stall.ts): an engine that shows no progress
+ * for that long (a repository that stopped answering) gets SIGINT, then SIGKILL after the
+ * grace, and the launcher exits with `launchStalledExit` after a line starting with
+ * `stallMarker`. Here, not on the bot's side: an engine exec'd in a pod cannot be signalled
+ * from outside.
+ *
  * Refused input (no header, bad JSON, a name not allowed, too long a line) ends it with
  * `launchRefusedExit` and one line on stderr that names no value, before anything is started.
- * Only node's own modules and the pure input module are imported: the launcher runs from the
- * image's sources as they are (Node strips the types).
+ * Only node's own modules and pure modules without imports are imported: the launcher runs
+ * from the image's sources as they are (Node strips the types).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import {
-  launchPrograms,
   launchRefusedExit,
+  launchStalledExit,
   maxHeaderBytes,
+  parseLaunchArgv,
   parseLaunchHeader,
+  stallMarker,
   type LaunchProgram,
+  type LaunchStall,
 } from './engine-launch-input.ts';
+import { borgProgressWatch, resticProgressWatch } from './engines/stall.ts';
 
 function refuse(reason: string): never {
   // A pipe's or a file's writes are synchronous in Node on Linux: the line is out before exit.
@@ -68,30 +79,82 @@ function readHeader(): Promise<{ line: string; rest: Buffer }> {
   });
 }
 
-function isProgram(name: string | undefined): name is LaunchProgram {
-  return launchPrograms.some((p) => p === name);
+/** Calls `onLine` for each line of a stream's chunks (at most 1 MiB of one line is kept). */
+function lines(onLine: (line: string) => void): (chunk: Buffer) => void {
+  let pending = '';
+  return (chunk) => {
+    const parts = (pending + chunk.toString('utf8')).split('\n');
+    pending = (parts.pop() ?? '').slice(0, 1024 * 1024);
+    for (const line of parts) onLine(line.replace(/\r$/, ''));
+  };
+}
+
+/** Watches the engine's output; on a stall, stops it and marks the exit as stalled. */
+function watchStall(
+  started: ChildProcess,
+  program: LaunchProgram,
+  stall: LaunchStall,
+): () => boolean {
+  const isProgress = program === 'restic' ? resticProgressWatch() : borgProgressWatch();
+  let stalled = false;
+  const timer = setTimeout(() => {
+    stalled = true;
+    process.stderr.write(
+      `${stallMarker}: no progress for ${Math.round(stall.ms / 1000)} s; stopping ${program}\n`,
+    );
+    started.kill('SIGINT');
+    setTimeout(() => started.kill('SIGKILL'), stall.graceMs).unref();
+  }, stall.ms);
+  timer.unref();
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const source = started[stream];
+    if (source === null) continue;
+    const target = stream === 'stdout' ? process.stdout : process.stderr;
+    source.on(
+      'data',
+      lines((line) => {
+        if (line !== '' && !stalled && isProgress(line, stream)) timer.refresh();
+      }),
+    );
+    source.pipe(target, { end: false });
+  }
+  return () => stalled;
 }
 
 async function main(): Promise<void> {
-  const [program, ...args] = process.argv.slice(2);
-  if (!isProgram(program)) refuse(`the program must be one of ${launchPrograms.join(', ')}`);
+  const launch = parseLaunchArgv(process.argv.slice(2));
+  if (!launch.ok) refuse(launch.reason);
+  const { program, args, stall } = launch;
   const { line, rest } = await readHeader();
   const header = parseLaunchHeader(line);
   if (!header.ok) refuse(header.reason);
   const started = spawn(program, args, {
     env: { ...process.env, ...header.env },
-    stdio: ['pipe', 'inherit', 'inherit'],
+    stdio: [
+      'pipe',
+      stall === undefined ? 'inherit' : 'pipe',
+      stall === undefined ? 'inherit' : 'pipe',
+    ],
   });
   child = started;
+  const stalled = stall === undefined ? () => false : watchStall(started, program, stall);
   started.once('error', (error: NodeJS.ErrnoException) => {
     process.stderr.write(
       `engine-launch: cannot start ${program}: ${error.code ?? error.message}\n`,
     );
     process.exit(127);
   });
+  const finish = (code: number | null, signal: NodeJS.Signals | null): never =>
+    process.exit(
+      stalled() ? launchStalledExit : (code ?? (signal === null ? 1 : signalExit(signal))),
+    );
   started.once('exit', (code, signal) => {
-    process.exit(code ?? (signal === null ? 1 : signalExit(signal)));
+    if (stall === undefined) finish(code, signal);
+    // What the engine wrote last may still be in its pipes: passed on first ('close'). A
+    // child it left behind (ssh) may hold them open: not waited for long.
+    setTimeout(() => finish(code, signal), 2000);
   });
+  started.once('close', finish);
   // An engine that needs no more input may close its stdin first: no failure of the run.
   started.stdin?.on('error', () => undefined);
   if (started.stdin !== null) {

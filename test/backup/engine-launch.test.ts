@@ -16,7 +16,10 @@ import {
   launchHeader,
   launcherMissing,
   launchRefusedExit,
+  launchStalled,
+  launchStalledExit,
   maxHeaderBytes,
+  parseLaunchArgv,
   parseLaunchHeader,
 } from '../../src/backup/engine-launch-input.ts';
 
@@ -116,6 +119,11 @@ beforeAll(() => {
     `cat > "${dir}/stdin"`,
     'echo out; echo err >&2',
     `if [ "$1" = sleep ]; then trap 'echo got-term > "${dir}/signal"; exit 143' TERM; touch "${dir}/waiting"; while :; do sleep 0.1; done; fi`,
+    // The same status line again and again (restic waiting on a repository), INT ignored as a
+    // restic waiting on a dead peer does.
+    `if [ "$1" = stuck ]; then trap '' INT; while :; do echo '{"message_type":"status","files_done":1,"bytes_done":5}'; sleep 0.1; done; fi`,
+    // Figures that grow: progress.
+    `if [ "$1" = busy ]; then i=0; while [ $i -lt 15 ]; do i=$((i+1)); echo "{\\"message_type\\":\\"status\\",\\"bytes_done\\":$i}"; sleep 0.1; done; fi`,
     'exit "${ENGINE_EXIT:-0}"',
   ].join('\n');
   for (const name of ['restic', 'borg']) {
@@ -157,6 +165,33 @@ function launch(
     onStart?.((signal) => child.kill(signal));
   });
 }
+
+describe('the launcher argv', () => {
+  it('carries the stall watch before the program, and nothing else', () => {
+    const argv = launchArgv('restic', ['backup', '.'], { ms: 300_000, graceMs: 5000 });
+    expect(argv).toEqual([
+      'node',
+      '/app/src/backup/engine-launch.ts',
+      '--stall=300000,5000',
+      'restic',
+      'backup',
+      '.',
+    ]);
+    expect(parseLaunchArgv(argv.slice(2))).toEqual({
+      ok: true,
+      program: 'restic',
+      args: ['backup', '.'],
+      stall: { ms: 300_000, graceMs: 5000 },
+    });
+    expect(parseLaunchArgv(['--stall=x', 'restic']).ok).toBe(false);
+    expect(parseLaunchArgv(['borg', '--stall=1,1'])).toEqual({
+      ok: true,
+      program: 'borg',
+      args: ['--stall=1,1'],
+      stall: undefined,
+    });
+  });
+});
 
 describe('the launcher', () => {
   it('runs the engine with the variables, the rest of stdin and its exit code', async () => {
@@ -230,5 +265,21 @@ describe('the launcher', () => {
     const run = await running;
     expect(run.code).toBe(143);
     expect(readFileSync(join(dir, 'signal'), 'utf8')).toBe('got-term\n');
+  });
+
+  it('ends an engine that makes no progress: SIGINT, then SIGKILL, exit as stalled', async () => {
+    const run = await launch(['--stall=1500,1000', 'restic', 'stuck'], '{}\n');
+    expect(run.code).toBe(launchStalledExit);
+    expect(launchStalled(run.code, run.stderr)).toBe(true);
+    expect(run.stderr).toContain('engine-launch: stalled: no progress for 2 s; stopping restic');
+    // Its output still passes through.
+    expect(run.stdout).toContain('"message_type":"status"');
+  });
+
+  it('leaves an engine that makes progress alone', async () => {
+    const run = await launch(['--stall=800,500', 'restic', 'busy'], '{}\n');
+    expect(run.code).toBe(0);
+    expect(launchStalled(run.code, run.stderr)).toBe(false);
+    expect(run.stdout.split('\n').filter((l) => l.includes('bytes_done'))).toHaveLength(15);
   });
 });

@@ -10,9 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
-const launcherFiles = ['engine-launch.ts', 'engine-launch-input.ts'];
+/** The launcher's files under src/backup (and in the context by their base name). */
+const launcherFiles = ['engine-launch.ts', 'engine-launch-input.ts', 'engines/stall.ts'];
 const launcherDir = join(import.meta.dirname, '..', '..', 'src', 'backup');
 
 /** A hash of the Dockerfile in `dir`, the launcher's files and the Node that runs the tests. */
@@ -34,7 +35,9 @@ export function launcherContext(dir: string): {
   const path = mkdtempSync(join(tmpdir(), 'pes-engine-image-'));
   copyFileSync(join(dir, 'Dockerfile'), join(path, 'Dockerfile'));
   copyFileSync(process.execPath, join(path, 'node'));
-  for (const file of launcherFiles) copyFileSync(join(launcherDir, file), join(path, file));
+  for (const file of launcherFiles) {
+    copyFileSync(join(launcherDir, file), join(path, basename(file)));
+  }
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 

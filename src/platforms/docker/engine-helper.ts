@@ -42,6 +42,8 @@ import {
   launchArgv,
   launchHeader,
   launcherMissing,
+  launchStall,
+  launchStalled,
   nodeNotFound,
   refusedLaunchNames,
 } from '../../backup/engine-launch-input.ts';
@@ -539,7 +541,7 @@ export function helperSite(
       { ...settings, ...grace },
       place,
       {
-        cmd: launchArgv(command.program, command.args),
+        cmd: launchArgv(command.program, command.args, launchStall(options.stall)),
         stdin: Buffer.from(`${header}${command.password}\n`),
         onStdout: (chunk) => (outLines === undefined ? stdout.push(chunk) : outLines.push(chunk)),
         onStderr: (chunk) => {
@@ -579,6 +581,7 @@ export function helperSite(
       stderr: stderr.text(),
       stdinError: undefined,
       stdoutError: undefined,
+      ...(launchStalled(code, stderr.text()) ? { stalled: true } : {}),
     } satisfies SpawnResult;
   };
   return {

@@ -16,13 +16,15 @@
  */
 import { Readable, Writable } from 'node:stream';
 import { UserError } from '../../core/errors.ts';
-import type { SpawnResult } from '../../backup/engines/spawn.ts';
+import type { SpawnResult, StallWatch } from '../../backup/engines/spawn.ts';
 import { lineSplitter, tailKeeper } from '../../backup/engines/spawn.ts';
 import type { EngineCommand, EngineRunner } from '../../backup/volume-access.ts';
 import {
   launchArgv,
   launchHeader,
   launcherMissing,
+  launchStall,
+  launchStalled,
   nodeNotFound,
   refusedLaunchNames,
 } from '../../backup/engine-launch-input.ts';
@@ -85,10 +87,11 @@ export function claimEnv(
 export function claimLaunch(
   command: EngineCommand,
   settings: ClaimRunnerSettings,
+  stall?: StallWatch,
 ): { readonly argv: string[]; readonly stdin: Buffer } {
   const header = launchHeader(claimEnv(command, settings));
   return {
-    argv: launchArgv(command.program, command.args),
+    argv: launchArgv(command.program, command.args, launchStall(stall)),
     stdin: Buffer.concat([Buffer.from(header, 'utf8'), Buffer.from(command.password, 'utf8')]),
   };
 }
@@ -104,7 +107,8 @@ function launcherMissingError(pod: ClaimPod, cause?: unknown): UserError {
 /** The EngineRunner of one claim pod. */
 export function claimRunner(pod: ClaimPod, settings: ClaimRunnerSettings): EngineRunner {
   return async (command, options): Promise<SpawnResult> => {
-    const { argv, stdin } = claimLaunch(command, settings);
+    // The stall watch runs in the launcher: an exec'd engine cannot be signalled from here.
+    const { argv, stdin } = claimLaunch(command, settings, options.stall);
     const stderr = tailKeeper(options.stderrLimit ?? defaultStderrLimit);
     const stderrLines =
       options.onStderrLine === undefined ? undefined : lineSplitter(options.onStderrLine);
@@ -166,6 +170,7 @@ export function claimRunner(pod: ClaimPod, settings: ClaimRunnerSettings): Engin
       stderr: stderr.text(),
       stdinError: undefined,
       stdoutError,
+      ...(launchStalled(exitCode, stderr.text()) ? { stalled: true } : {}),
     };
   };
 }

@@ -7,7 +7,10 @@
  * (src/backup/engine-launch.ts). Proved: init, backup and listing work through helpers; the
  * same without the credentials is refused by the server (so they did arrive); and neither the
  * password, the S3 key nor the URL shows in any helper's `docker inspect` (Config.Env, Cmd,
- * Args, Labels). An image without node is told as such, with nothing run.
+ * Args, Labels). An image without node is told as such, with nothing run. A backup whose
+ * server stops answering mid-run (the server process stopped, its connections kept) is
+ * ended by the launcher's stall watch and told as stalled (restic.ts makes that
+ * `backup-repo-unreachable`), and its helper is removed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +21,8 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isUserError } from '../../../src/core/errors.ts';
 import type { SpawnResult } from '../../../src/backup/engines/spawn.ts';
+import { resticError } from '../../../src/backup/engines/restic-errors.ts';
+import { resticProgressWatch } from '../../../src/backup/engines/stall.ts';
 import type { EngineCommand, VolumeSite } from '../../../src/backup/volume-access.ts';
 import { helperSite } from '../../../src/platforms/docker/engine-helper.ts';
 import { helperLabel } from '../../../src/platforms/docker/helper-container.ts';
@@ -101,6 +106,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  server?.kill('SIGCONT');
   server?.kill('SIGTERM');
   await removeVolumes(bed);
   await bed.cleanup();
@@ -117,9 +123,13 @@ function site(helperImage: string): VolumeSite {
   );
 }
 
-function run(at: VolumeSite, command: EngineCommand): Promise<SpawnResult> {
+function run(
+  at: VolumeSite,
+  command: EngineCommand,
+  options: Parameters<NonNullable<VolumeSite['runner']>>[1] = {},
+): Promise<SpawnResult> {
   if (at.runner === undefined) throw new Error('a helper site has a runner');
-  return at.runner(command, {});
+  return at.runner(command, options);
 }
 
 function restic(args: readonly string[], repository: string): EngineCommand {
@@ -189,5 +199,43 @@ describe('a rest: repository with credentials through a helper container', () =>
     }
     expect(isUserError(thrown) && thrown.code).toBe('backup-engine-launcher-missing');
     expect((thrown as Error).message).toContain(busyboxImage);
+  });
+
+  it('ends a backup whose server stops answering mid-run, as stalled, leaving no helper', async () => {
+    const big = await makeVolume(bed, 'creds-big');
+    // Random data, more than restic keeps in flight: it must wait on the server.
+    await inVolume(bed, big, 'head -c 96000000 /dev/urandom > /v/big');
+    const at = helperSite(bed.connection, { image, network: 'host' }, big, '/data', 'read');
+    let stopped = false;
+    try {
+      const result = await run(at, restic(['backup', '--json', '.'], withCredentials()), {
+        stall: { ms: 8000, isProgress: resticProgressWatch(), killGraceMs: 3000 },
+        onStdoutLine: (line) => {
+          // The server stops answering (but keeps its connections) once restic is under way.
+          if (!stopped && line.includes('"message_type":"status"')) {
+            stopped = true;
+            server.kill('SIGSTOP');
+          }
+        },
+      });
+      expect(stopped).toBe(true);
+      expect(result.stalled).toBe(true);
+      // What restic.ts makes of it: the repository stopped answering (its password hidden).
+      const error = resticError(result, {
+        repository: withCredentials(),
+        operation: 'backup',
+        secrets: [repoPassword, restPassword],
+        stallSeconds: 8,
+      });
+      expect(error.code).toBe('backup-repo-unreachable');
+      expect(error.text('en')).not.toContain(restPassword);
+      expect(result.stderr).toContain(
+        'engine-launch: stalled: no progress for 8 s; stopping restic',
+      );
+    } finally {
+      server.kill('SIGCONT');
+    }
+    const left = await bed.docker.listContainers({ all: true, filters: { label: [helperLabel] } });
+    expect(left.filter((c) => c.Image === image)).toEqual([]);
   });
 });
