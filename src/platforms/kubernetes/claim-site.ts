@@ -79,6 +79,15 @@ const skipLostFound = ['-path', lostFoundPath, '-prune', '-o'];
  * The engine's backup of the claim without the root's `lost+found`: restic matches an
  * exclude that starts with `/` against the absolute path (the engine runs `backup .` in
  * `dataPath`); borg's `pp:` is a path prefix of the archived path, which is relative there.
+ *
+ * A whole restore without it too: a snapshot made before backups left it out (by a root
+ * claim pod) holds it, and would put the file system's old orphans back into the claim's own
+ * `lost+found` (which a pod that is not root cannot even write). restic matches a restore's
+ * exclude against the snapshot's path, `/lost+found` (`backup .` stores the root's names at
+ * the snapshot's root, as its `--include /<path>` of a restore of some paths shows). A
+ * restore of chosen paths goes as it is: restic refuses an exclude beside an include, and a
+ * path chosen inside it is asked for.
+ *
  * Any other command goes as it is.
  */
 export function excludingLostFound(command: EngineCommand): EngineCommand {
@@ -87,6 +96,13 @@ export function excludingLostFound(command: EngineCommand): EngineCommand {
     return { ...command, args: [sub, '--exclude', lostFoundPath, ...rest] };
   }
   if (command.program === 'borg' && sub === 'create') {
+    return { ...command, args: [sub, '--exclude', `pp:${lostFound}`, ...rest] };
+  }
+  if (command.program === 'restic' && sub === 'restore' && !rest.includes('--include')) {
+    return { ...command, args: [sub, '--exclude', `/${lostFound}`, ...rest] };
+  }
+  // borg extract: the archive (`::name`) last, unless paths follow it.
+  if (command.program === 'borg' && sub === 'extract' && rest.at(-1)?.startsWith('::') === true) {
     return { ...command, args: [sub, '--exclude', `pp:${lostFound}`, ...rest] };
   }
   return command;

@@ -328,3 +328,27 @@ it('an old snapshot holding the root lost+found drills clean; a real loss still 
   expect(lost.ok).toBe(false);
   await noClaimPodLeft();
 });
+
+it('restored, it leaves the claim’s own lost+found as it is', async () => {
+  const old = (await backups.snapshots(app, signal())).find((s) => s.job === 'old-1');
+  if (old === undefined) throw new Error('no old snapshot');
+  const data = await mountpointOf('data');
+  // What the file system holds now: another orphan; and the application lost a file.
+  await run('rm', ['-f', `${data}/lost+found/#12`, `${data}/f.txt`]);
+  await run('sh', [
+    '-c',
+    'echo newer > "$1/lost+found/#13" && chmod 600 "$1/lost+found/#13"',
+    'sh',
+    data,
+  ]);
+  const plan = await backups.planRestore(app, old.id.slice(0, 8), undefined, signal());
+  await backups.restore(app, plan, { job: 'old-4' }, steps, signal());
+  const { stdout } = await run('find', [data, '-mindepth', '1', '-printf', '%P %m %U\\n']);
+  const after = stdout.trim().split('\n').sort();
+  expect(after).toContain('f.txt 644 1000');
+  expect(after.filter((l) => l.startsWith('lost+found'))).toEqual([
+    'lost+found 700 0',
+    'lost+found/#13 600 0',
+  ]);
+  await noClaimPodLeft();
+});
