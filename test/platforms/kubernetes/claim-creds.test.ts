@@ -18,7 +18,8 @@ import type { EngineCommand } from '../../../src/backup/volume-access.ts';
 import type { ClusterConfig } from '../../../src/config/kubernetes.ts';
 import { ClusterClients } from '../../../src/platforms/kubernetes/client.ts';
 import { openClaimPod, type ClaimPod } from '../../../src/platforms/kubernetes/claim-pod.ts';
-import { claimRunner } from '../../../src/platforms/kubernetes/claim-runner.ts';
+import { claimLaunch, claimRunner } from '../../../src/platforms/kubernetes/claim-runner.ts';
+import { resticProgressWatch } from '../../../src/backup/engines/stall.ts';
 import { DockerKubelet } from '../../fakes/kubernetes/docker-kubelet.ts';
 import {
   resourceByName,
@@ -190,5 +191,23 @@ describe('an engine in a claim pod', () => {
         expect(shown).not.toContain(secret);
       }
     }
+  });
+
+  it("hands the stall watch to the launcher, which can stop an exec'd engine", () => {
+    const { argv } = claimLaunch(
+      restic(['backup', '--json', '.']),
+      { cluster: 'lab' },
+      {
+        ms: 300_000,
+        isProgress: resticProgressWatch(),
+        killGraceMs: 5000,
+      },
+    );
+    expect(argv.slice(0, 4)).toEqual([
+      'node',
+      '/app/src/backup/engine-launch.ts',
+      '--stall=300000,5000',
+      'restic',
+    ]);
   });
 });
