@@ -1,8 +1,9 @@
 /**
  * A restore: a safety backup of what is there now; stop; each source emptied and filled from
  * its snapshot; start; wait until healthy. A database in a cluster service's own workload is
- * restored before the stop, since scaling the workload to 0 takes its pod down. Once the service is stopped, any failure starts it
- * again and the error names the safety snapshot that returns to the state before.
+ * restored before the stop, since scaling the workload to 0 takes its pod down; a failure or a
+ * cancel there leaves the service running. Once the service is stopped, any failure starts it
+ * again. Either way the error names the safety snapshot that returns to the state before.
  */
 import {
   safetyTag,
@@ -128,17 +129,25 @@ async function restoreOpened(
   try {
     for (const [index, source] of early.entries()) await one(source, index);
   } catch (error) {
-    if (run.signal.aborted) throw error;
     o.log.error('restore failed before the stop', { service: name, error });
+    // A cancel too is told with the safety snapshot: a MariaDB database may already be partly
+    // restored (only PostgreSQL's is one transaction). With the cancel as its cause, the job
+    // reports this account instead of a bare "cancelled" (job-runner.ts).
+    const why: unknown = run.signal.aborted ? run.signal.reason : error;
     throw new UserError(
       'backup-restore-failed-running',
-      { service: name, safety: safetySnapshot ?? '?', ...reasons(error) },
-      { cause: error },
+      { service: name, safety: safetySnapshot ?? '?', ...reasons(why) },
+      { cause: why },
     );
   }
   let running = true;
   try {
-    run.onStep({ fraction: 0.37, phase: 'stopping' });
+    // Progress only goes forward: after restores done before the stop, the stop is shown
+    // where they left off, not back at its place in a restore without them.
+    run.onStep({
+      fraction: early.length === 0 ? 0.37 : 0.4 + early.length * share,
+      phase: 'stopping',
+    });
     running = false;
     await control.stop(run.service, run.signal);
     for (const [index, source] of late.entries()) await one(source, early.length + index);
@@ -155,16 +164,21 @@ async function restoreOpened(
 }
 
 /**
- * Whether a source is a database of the cluster service's own workload (no other workload
- * named): those are restored before the service is stopped.
+ * Whether a source is a database of the cluster service's own workload: no other workload
+ * named, or the service's own named by kind and name (the pod is the same one, and scaling to
+ * 0 takes it down). Those are restored before the service is stopped. (A service found by a
+ * selector cannot name its own kind here: the configuration refuses it as ambiguous.)
  */
-function restoredBeforeStop(service: ServiceDefinition, id: string): boolean {
-  return service.databases.some(
-    (db) =>
-      `${db.engine}:${db.name}` === id &&
-      db.cluster !== undefined &&
-      db.cluster.workload === undefined,
-  );
+export function restoredBeforeStop(service: ServiceDefinition, id: string): boolean {
+  const own = service.kubernetes?.workload;
+  return service.databases.some((db) => {
+    if (`${db.engine}:${db.name}` !== id || db.cluster === undefined) return false;
+    const named = db.cluster.workload;
+    return (
+      named === undefined ||
+      (own !== undefined && 'name' in own && own.kind === named.kind && own.name === named.name)
+    );
+  });
 }
 
 /** One source put back from its snapshot: file by file into a reachable volume, else streamed. */

@@ -6,6 +6,7 @@
  * from the service's own when that one is found by a selector.
  */
 import { describe, expect, it } from 'vitest';
+import { restoredBeforeStop } from '../../../src/backup/run-restore.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { catchUserError, makeTempDir, problemsOf } from '../../config/temp-config.ts';
 
@@ -123,5 +124,32 @@ describe('databases of a service on a cluster', () => {
     expect(problemsOf(error)).toEqual([
       "services.moodle.databases.0.workload: ambiguous: the service's own StatefulSet is found by a selector, so a StatefulSet named here may be the same one: leave workload out for the service's own, or name the service's workload by name",
     ]);
+  });
+
+  it('takes the service’s own workload named by its kind and name as its own (restored before the stop)', () => {
+    const loaded = load(`
+  moodle:
+    platform: kubernetes
+    cluster: main
+    namespace: lms
+    workload: { kind: StatefulSet, name: moodle }
+    databases:
+      - name: app
+        engine: postgres
+        database: moodle
+        user: postgres
+        workload: { kind: StatefulSet, name: moodle }
+      - name: wiki
+        engine: mysql
+        database: wiki
+        user: root
+        workload: { kind: Deployment, name: moodle }
+`)();
+    const service = loaded.catalog.services.get('moodle');
+    if (service === undefined) return expect.fail('moodle not loaded');
+    // The same pod as the service's: scaling to 0 would take it down before its restore.
+    expect(restoredBeforeStop(service, 'postgres:app')).toBe(true);
+    // Another kind under the same name is another workload.
+    expect(restoredBeforeStop(service, 'mysql:wiki')).toBe(false);
   });
 });
