@@ -77,11 +77,12 @@ class Logged extends FakeSource {
 }
 
 function setUp(): { h: Harness; app: Logged; wiki: Logged } {
-  let h: Harness | undefined;
-  const get = (): Harness => h ?? expect.fail('no harness');
+  const made: { h?: Harness } = {};
+  const get = (): Harness => made.h ?? expect.fail('no harness');
   const app = new Logged('postgres:app', get);
   const wiki = new Logged('mysql:wiki', get);
-  h = harness({ moodle: { sources: [app, wiki] } });
+  const h = harness({ moodle: { sources: [app, wiki] } });
+  made.h = h;
   return { h, app, wiki };
 }
 
@@ -148,7 +149,8 @@ describe('a restore of a service on a cluster', () => {
     } catch (error) {
       caught = error;
     }
-    if (!(caught instanceof UserError)) return expect.fail(`expected a UserError: ${caught}`);
+    if (!(caught instanceof UserError))
+      return expect.fail(`expected a UserError: ${String(caught)}`);
     expect(caught.code).toBe('backup-restore-failed-running');
     // The job reports this account instead of a bare cancel: its cause is the cancel.
     expect(caught.cause).toBe(reason);
