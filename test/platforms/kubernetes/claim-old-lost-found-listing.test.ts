@@ -2,11 +2,14 @@
  * What a drill compares a restored claim with, for a snapshot that holds the root
  * `lost+found` (made before claim backups left it out): the snapshot's listing and samples
  * without it, at the root only, and only for a site that leaves it out (a claim). Any other
- * site keeps the listing whole. The claim-old-lost-found test proves it on the fake cluster.
+ * site keeps the listing whole. A whole restore in a claim pod leaves it out too. The
+ * claim-old-lost-found tests prove both on the fake cluster.
  */
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { entrySetOf, listedExpectation } from '../../../src/backup/snapshot-listing.ts';
 import type { Snapshot, TreeEntry } from '../../../src/backup/types.ts';
+import type { EngineCommand } from '../../../src/backup/volume-access.ts';
+import { excludingLostFound } from '../../../src/platforms/kubernetes/claim-site.ts';
 
 const snapshot: Snapshot = {
   id: 'abc',
@@ -82,4 +85,35 @@ it('any other site: the listing stays whole', async () => {
     },
   );
   expect(off).toEqual(listed);
+});
+
+describe('a claim pod’s engine commands', () => {
+  const command = (program: 'restic' | 'borg', args: string[]): EngineCommand => ({
+    program,
+    binary: program,
+    args,
+    env: {},
+    password: 'secret',
+    passwordOnStdin: {},
+  });
+
+  it('a whole restore leaves the root lost+found out', () => {
+    expect(
+      excludingLostFound(command('restic', ['restore', 'abc', '--target', '/data'])).args,
+    ).toEqual(['restore', '--exclude', '/lost+found', 'abc', '--target', '/data']);
+    expect(excludingLostFound(command('borg', ['extract', '--numeric-ids', '::a1'])).args).toEqual([
+      'extract',
+      '--exclude',
+      'pp:lost+found',
+      '--numeric-ids',
+      '::a1',
+    ]);
+  });
+
+  it('a restore of chosen paths goes as it is (restic refuses an exclude beside an include)', () => {
+    const restic = ['restore', 'abc', '--target', '/data', '--include', '/lost+found/#12'];
+    expect(excludingLostFound(command('restic', restic)).args).toEqual(restic);
+    const borg = ['extract', '--numeric-ids', '::a1', 'pp:lost+found/#12'];
+    expect(excludingLostFound(command('borg', borg)).args).toEqual(borg);
+  });
 });
