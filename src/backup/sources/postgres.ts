@@ -67,7 +67,7 @@ export function connectionArgs(db: DatabaseDefinition): string[] {
 
 export function runnerOf(db: DatabaseDefinition, access: DatabaseAccess): Runner {
   if (access.pod !== undefined)
-    return { kind: 'exec', platform: access.platform, container: access.pod };
+    return { kind: 'exec', platform: access.platform, container: access.pod, watchdog: true };
   return db.via === 'tcp'
     ? { kind: 'host' }
     : { kind: 'exec', platform: access.platform, container: db.container };

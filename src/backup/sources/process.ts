@@ -23,6 +23,11 @@ export type Runner =
       readonly platform: Platform;
       readonly container: ContainerRef;
       readonly user?: string;
+      /**
+       * A pod's exec (pods/exec): a producer there runs under a stdin watchdog
+       * (`watchedArgv`), since closing the exec's connection does not end its process.
+       */
+      readonly watchdog?: boolean;
     }
   | { readonly kind: 'host' };
 
@@ -58,7 +63,50 @@ interface Outcome {
 /** Starts the program; its stdout is the stream, `done` rejects on a non-zero exit. */
 export function produce(spec: ProgramSpec, signal?: AbortSignal): ProducedStream {
   const stream = new PassThrough();
-  return producedStream(stream, run(spec, { stdout: stream }, signal), spec.source);
+  if (spec.runner.kind !== 'exec' || spec.runner.watchdog !== true) {
+    return producedStream(stream, run(spec, { stdout: stream }, signal), spec.source);
+  }
+  // The watchdog's stdin: held open while the dump runs, ended once its output is complete
+  // (the exec waits for its input to end before it returns), on a cancel, or when the
+  // consumer went away; a cut connection ends it on the pod's side too.
+  const lifeline = new PassThrough();
+  const release = (): void => {
+    lifeline.end();
+  };
+  stream.once('finish', release).once('close', release);
+  signal?.addEventListener('abort', release, { once: true });
+  const outcome = run(
+    { ...spec, argv: watchedArgv(spec.argv) },
+    { stdout: stream, stdin: lifeline },
+    signal,
+  ).finally(() => {
+    signal?.removeEventListener('abort', release);
+    release();
+  });
+  return producedStream(stream, outcome, spec.source);
+}
+
+/**
+ * `argv` under a stdin watchdog. Closing a pods/exec connection (a cancel, a failed upload)
+ * does not end the process it started (kubernetes/kubernetes#89031, kubernetes/kubectl#1076):
+ * a pg_dump or mariadb-dump left in the application's pod would keep its snapshot and locks,
+ * and the next run would start a second one. What does reach the process is the end of its
+ * stdin, when the kubelet closes the stream. So the program runs in the background with
+ * /dev/null as its stdin, and `cat` waits on the exec's stdin: its end (the bot's, or the
+ * connection's) kills the program. When the program ends first, the watchdog is killed and
+ * the program's exit status is the shell's; its stdout and stderr pass through untouched.
+ * The `cat` left behind holds only the exec's stdin (its output goes to /dev/null, so the
+ * exec's output streams end with the program), and ends with that stdin. A POSIX sh, as
+ * dash and busybox have: a background job's stdin is /dev/null unless redirected, hence fd 3.
+ * Restores need none: the end of their input, closed with the connection, ends pg_restore
+ * and mariadb by itself.
+ */
+export function watchedArgv(argv: readonly string[]): string[] {
+  const script =
+    'exec 3<&0 </dev/null; "$@" & p=$!; ' +
+    '(cat <&3 >/dev/null 2>&1; kill $p 2>/dev/null) & w=$!; ' +
+    'wait $p; s=$?; kill $w 2>/dev/null; exit $s';
+  return ['sh', '-c', script, 'sh', ...argv];
 }
 
 /** Runs the program with the stream as its stdin; rejects on a non-zero exit. */

@@ -10,7 +10,9 @@
  * at each run), and only a pod the workload controls is taken (not a pod that merely has its
  * labels); the service's own database is restored while its workload still runs (it is
  * scaled to 0 only afterwards: a restore after the stop would find no pod); a workload with no
- * running pod is refused in one line with nothing changed, the service never stopped. (No
+ * running pod is refused in one line with nothing changed, the service never stopped; a
+ * cancelled dump leaves no pg_dump in the pod (closing the exec's connection alone would not
+ * end it: it would wait for its lock for as long as that is held). (No
  * environment can reach pods/exec: exec-stream.ts refuses a run that asks for one, so the
  * round trip itself shows the programs ran on the local socket with none.)
  */
@@ -174,6 +176,13 @@ const idle: ServiceDefinition = {
   ],
 };
 
+/** The service's own PostgreSQL alone, for the cancelled dump. */
+const sitePg: ServiceDefinition = {
+  ...site,
+  name: 'sitepg',
+  databases: site.databases.filter((db) => db.engine === 'postgres'),
+};
+
 let kubelet: DockerKubelet;
 let fake: FakeKubernetes;
 let ports: ClusterPorts;
@@ -269,7 +278,7 @@ beforeAll(async () => {
     log: createLogger({ level: 'silent' }),
     platform: (service) => ports.for(service),
     databasePasswords: new Map(),
-    services: () => [site, idle],
+    services: () => [site, idle, sitePg],
     healthPollMs: 100,
   });
   await sql(site, 'app', 'create table t (n int); insert into t values (1), (2), (3)');
@@ -370,6 +379,88 @@ spec:
       expect(await sql(site, 'wiki', 'select group_concat(s order by s) from w')).toBe('a,b');
     } finally {
       expect((await kubectl(config, ['delete', 'pod', 'aaa-stray', '--wait=false'])).code).toBe(0);
+    }
+  });
+
+  it('a cancelled dump leaves no pg_dump behind in the database’s pod', async () => {
+    // A session holds the table: pg_dump waits for its lock, mid-dump, for as long as it is
+    // left (closing its exec connection alone does not end it).
+    const target = await port().databaseTarget(site, 'app');
+    const holder = new AbortController();
+    const held = port()
+      .exec(
+        target,
+        [
+          'psql',
+          '-U',
+          'postgres',
+          '-d',
+          'postgres',
+          '-c',
+          'begin; lock table t in access exclusive mode; select pg_sleep(600)',
+        ],
+        {},
+        holder.signal,
+      )
+      .catch(() => undefined);
+    const until = async (what: string, check: () => Promise<boolean>): Promise<void> => {
+      const deadline = Date.now() + 90_000;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    };
+    const dumps = async (): Promise<number> => {
+      const out = await port().exec(target, ['sh', '-c', 'cat /proc/[0-9]*/comm 2>/dev/null'], {});
+      return out.stdout.split('\n').filter((name) => name === 'pg_dump').length;
+    };
+    const cancel = new AbortController();
+    try {
+      await until(
+        'the lock is held',
+        async () =>
+          (await sql(
+            site,
+            'app',
+            "select count(*) from pg_stat_activity where wait_event = 'PgSleep'",
+          )) === '1',
+      );
+      const backup = backups
+        .backup(sitePg, { only: undefined, tags: [], job: 'job-6' }, steps, cancel.signal)
+        .then(
+          () => 'finished',
+          () => 'failed',
+        );
+      await until(
+        'pg_dump waits for its lock',
+        async () =>
+          (await sql(
+            site,
+            'app',
+            "select count(*) from pg_stat_activity where application_name = 'pg_dump' and wait_event_type = 'Lock'",
+          )) === '1',
+      );
+      expect(await dumps()).toBe(1);
+      cancel.abort(new Error('cancelled by the test'));
+      expect(await backup).toBe('failed');
+      // Gone from the pod, while the lock it waits for is still held.
+      await until('no pg_dump is left in the pod', async () => (await dumps()) === 0);
+      expect(
+        await sql(
+          site,
+          'app',
+          "select count(*) from pg_stat_activity where application_name = 'pg_dump'",
+        ),
+      ).toBe('0');
+      expect(await backups.snapshots(sitePg, signal())).toEqual([]);
+    } finally {
+      await sql(
+        site,
+        'app',
+        "select count(pg_terminate_backend(pid)) from pg_stat_activity where wait_event = 'PgSleep'",
+      );
+      holder.abort();
+      await held;
     }
   });
 
