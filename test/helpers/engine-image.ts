@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
@@ -64,4 +64,30 @@ export function ensureEngineHelperImage(): string {
     context.remove();
   }
   return engineHelperImage;
+}
+
+/**
+ * An image made from the engine helper's image by a few more Dockerfile lines (an ENTRYPOINT
+ * like the bot's image has, say), built without a registry: its base is the local helper
+ * image. The tag carries the hash of the base's tag and of the lines.
+ */
+export function ensureDerivedEngineImage(name: string, lines: readonly string[]): string {
+  const base = ensureEngineHelperImage();
+  const dockerfile = [`FROM ${base}`, ...lines, ''].join('\n');
+  const tag = `pes-test/${name}:${createHash('sha256').update(dockerfile).digest('hex').slice(0, 16)}`;
+  const known = spawnSync('docker', ['image', 'inspect', tag], { stdio: 'ignore' });
+  if (known.status === 0) return tag;
+  const path = mkdtempSync(join(tmpdir(), 'pes-engine-image-'));
+  try {
+    writeFileSync(join(path, 'Dockerfile'), dockerfile);
+    const built = spawnSync('docker', ['build', '--network', 'none', '--tag', tag, path], {
+      encoding: 'utf8',
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+      timeout: 600_000,
+    });
+    if (built.status !== 0) throw new Error(`building ${tag} failed: ${built.stderr.slice(-2000)}`);
+  } finally {
+    rmSync(path, { recursive: true, force: true });
+  }
+  return tag;
 }

@@ -15,8 +15,9 @@
  *   nor its logs (restic reads the password from stdin when nothing else names it and stdin
  *   is no terminal; borg reads fd 0 with BORG_PASSPHRASE_FD=0). An image without node or
  *   the launcher is told as such (`backup-engine-launcher-missing`).
- * - The launcher is the container's first process, and the container's stop signal is
- *   SIGINT: a cancel stops it with a grace period, the launcher hands the signal to the
+ * - The image's ENTRYPOINT is reset (the bot's image has tini and the bot's own command
+ *   there), so the launcher is the container's first process, and the container's stop
+ *   signal is SIGINT: a cancel stops it with a grace period, the launcher hands the signal to the
  *   engine, so that restic or borg removes its lock, then the container is removed. A file
  *   operation holds no lock and is removed at once. Every container is removed on every path.
  * - The engine runs as the owner of a repository on a local path (the bot's own user, since
@@ -239,6 +240,12 @@ async function runContained(
     const created = await requestDocker(connection, (abortSignal) =>
       connection.docker.createContainer({
         Image: settings.image,
+        // The image's ENTRYPOINT is reset (an empty list: the Engine API's "no entrypoint",
+        // where an absent one keeps the image's): the bot's own image has one (tini, then
+        // the bot's command line), which would take this command as the bot's arguments.
+        // The command runs as given, and the launcher, or the file operation, is the
+        // container's first process (the launcher hands the stop signal on itself).
+        Entrypoint: [],
         Cmd: run.user === undefined ? [...run.cmd] : asUser(run.user, run.cmd),
         Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
         WorkingDir: place.root,
