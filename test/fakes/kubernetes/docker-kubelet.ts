@@ -789,6 +789,10 @@ export class DockerKubelet implements Kubelet {
       }
     });
     if (io.stdin !== undefined) io.stdin.pipe(stream);
+    // The caller gone, its output is read no more (kubelet.ts ExecStreams.hangup): Docker's
+    // stream is left unread, so that the process blocks once its pipe is full instead of
+    // running to its end unseen. Its stdin still ends (the pipe above half-closes it).
+    io.hangup?.addEventListener('abort', () => stream.pause(), { once: true });
     await new Promise<void>((resolve) => {
       stream.on('end', resolve);
       stream.on('close', resolve);

@@ -120,7 +120,11 @@ export class ExecServer {
       if (buf[0] === 0) stdin?.write(buf.subarray(1));
       if (buf[0] === 255 && buf[1] === 0) stdin?.end();
     });
-    ws.on('close', () => stdin?.end());
+    const hangup = new AbortController();
+    ws.on('close', () => {
+      stdin?.end();
+      hangup.abort();
+    });
     const out = (channel: number) => (chunk: Buffer) => {
       if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), chunk]));
     };
@@ -133,6 +137,7 @@ export class ExecServer {
       stdin,
       stdout: streams.stdout ? out(1) : ignore,
       stderr: streams.stderr ? out(2) : ignore,
+      hangup: hangup.signal,
     }).then(
       (code) => {
         const status =

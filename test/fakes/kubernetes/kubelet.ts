@@ -38,6 +38,13 @@ export interface ExecStreams {
   readonly stdin: NodeJS.ReadableStream | undefined;
   readonly stdout: (chunk: Buffer) => void;
   readonly stderr: (chunk: Buffer) => void;
+  /**
+   * Aborted when the caller's connection closes. As on a real node, the process is not
+   * ended (kubernetes/kubernetes#89031), its stdin is (`stdin` ends), and its output is no
+   * longer read (containerd's CRI exec IO, internal/cri/io/exec_io.go, stops copying it and
+   * closes its end): a process that goes on writing blocks, it does not run to its end.
+   */
+  readonly hangup?: AbortSignal;
 }
 
 export const NODE_NAME = 'fake-node';
