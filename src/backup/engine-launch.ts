@@ -15,6 +15,9 @@
  * `stallMarker`. Here, not on the bot's side: an engine exec'd in a pod cannot be signalled
  * from outside.
  *
+ * A read error of its stdin stops the engine (SIGINT, SIGKILL after a grace) and ends it
+ * non-zero after one line on stderr; before the engine is started, as a refused input.
+ *
  * Refused input (no header, bad JSON, a name not allowed, too long a line) ends it with
  * `launchRefusedExit` and one line on stderr that names no value, before anything is started.
  * Only node's own modules and pure modules without imports are imported: the launcher runs
@@ -51,6 +54,25 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     else child.kill(signal);
   });
 }
+
+/** How long an engine stopped for a broken stdin may take to remove its lock. */
+const stdinFailureGraceMs = 10_000;
+let stdinFailed = false;
+// A read error of stdin (the exec's stream reset, say) would otherwise end this process with
+// an uncaught error and leave the engine running alone, without its input, in a claim pod.
+// The engine is stopped as a cancel stops it (SIGINT, so that it removes its lock; SIGKILL
+// after a grace), and this process exits non-zero when it has ended.
+process.stdin.on('error', (error: NodeJS.ErrnoException) => {
+  if (stdinFailed) return;
+  stdinFailed = true;
+  if (child === undefined) refuse(`reading stdin failed (${error.code ?? error.message})`);
+  process.stderr.write(
+    `engine-launch: reading stdin failed (${error.code ?? error.message}); stopping the engine\n`,
+  );
+  const running = child;
+  running.kill('SIGINT');
+  setTimeout(() => running.kill('SIGKILL'), stdinFailureGraceMs).unref();
+});
 
 /** The header line (without its newline) and what came after it in the same read. */
 function readHeader(): Promise<{ line: string; rest: Buffer }> {
@@ -144,10 +166,11 @@ async function main(): Promise<void> {
     );
     process.exit(127);
   });
-  const finish = (code: number | null, signal: NodeJS.Signals | null): never =>
-    process.exit(
-      stalled() ? launchStalledExit : (code ?? (signal === null ? 1 : signalExit(signal))),
-    );
+  const finish = (code: number | null, signal: NodeJS.Signals | null): never => {
+    const own = code ?? (signal === null ? 1 : signalExit(signal));
+    // An engine stopped for a broken stdin may still exit 0: the run did not go as asked.
+    process.exit(stalled() ? launchStalledExit : stdinFailed && own === 0 ? 1 : own);
+  };
   started.once('exit', (code, signal) => {
     if (stall === undefined) finish(code, signal);
     // What the engine wrote last may still be in its pipes: passed on first ('close'). A

@@ -6,7 +6,16 @@
  * named restic or borg first on PATH, which records its environment and stdin.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +124,8 @@ beforeAll(() => {
   const script = [
     '#!/bin/sh',
     `printf '%s\\n' "$@" > "${dir}/argv"`,
+    // Reads no stdin: waits for SIGINT, reporting it (bounded, should nothing stop it).
+    `if [ "$1" = hold ]; then trap 'echo got-int > "${dir}/signal"; exit 130' INT; touch "${dir}/waiting"; i=0; while [ $i -lt 1200 ]; do i=$((i+1)); sleep 0.1; done; exit 0; fi`,
     `env > "${dir}/env"`,
     `cat > "${dir}/stdin"`,
     'echo out; echo err >&2',
@@ -248,19 +259,7 @@ describe('the launcher', () => {
     let kill: ((signal: NodeJS.Signals) => void) | undefined;
     const running = launch(['restic', 'sleep'], '{}\n', {}, (k) => (kill = k));
     // Waits for the engine to say it waits (a file), then signals the launcher.
-    const { watch } = await import('node:fs');
-    await new Promise<void>((resolve) => {
-      const watcher = watch(dir, () => {
-        if (existsSync(join(dir, 'waiting'))) {
-          watcher.close();
-          resolve();
-        }
-      });
-      if (existsSync(join(dir, 'waiting'))) {
-        watcher.close();
-        resolve();
-      }
-    });
+    await engineWaiting();
     kill?.('SIGTERM');
     const run = await running;
     expect(run.code).toBe(143);
@@ -282,4 +281,90 @@ describe('the launcher', () => {
     expect(launchStalled(run.code, run.stderr)).toBe(false);
     expect(run.stdout.split('\n').filter((l) => l.includes('bytes_done'))).toHaveLength(15);
   });
+
+  it('stops the engine and exits non-zero in one line when reading stdin fails', async () => {
+    const run = await launchOnSocket(['restic', 'hold'], true);
+    expect(run.code).toBe(130);
+    expect(run.stderr).toBe(
+      'engine-launch: reading stdin failed (ECONNRESET); stopping the engine\n',
+    );
+    // The engine got SIGINT (to remove its lock) and ended: it was not left running.
+    expect(readFileSync(join(dir, 'signal'), 'utf8')).toBe('got-int\n');
+  });
+
+  it('runs nothing when stdin is reset before the header line ends', async () => {
+    const run = await launchOnSocket(['restic', 'hold'], false);
+    expect(run.code).toBe(launchRefusedExit);
+    // Node may take a reset that comes before its first read as the end of stdin.
+    expect(run.stderr).toMatch(
+      /^engine-launch: (reading stdin failed \(ECONNRESET\)|stdin ended before the header line did); nothing was run\n$/,
+    );
+    expect(existsSync(join(dir, 'argv'))).toBe(false);
+  });
 });
+
+/** Resolves once the stand-in engine says it waits (its `waiting` file). */
+function engineWaiting(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const watcher = watch(dir, () => {
+      if (existsSync(join(dir, 'waiting'))) {
+        watcher.close();
+        resolve();
+      }
+    });
+    if (existsSync(join(dir, 'waiting'))) {
+      watcher.close();
+      resolve();
+    }
+  });
+}
+
+/**
+ * Runs the launcher with a TCP connection as its stdin, whose other end writes the header
+ * (all of it once the engine is `started`, else half of it) and then resets the connection:
+ * the launcher's read of stdin fails with ECONNRESET.
+ */
+async function launchOnSocket(args: readonly string[], started: boolean): Promise<Launched> {
+  for (const file of ['argv', 'env', 'stdin', 'signal', 'waiting']) {
+    rmSync(join(dir, file), { force: true });
+  }
+  // Not read here: the launcher, which gets the connection as its stdin, reads it alone.
+  const server = createServer({ pauseOnConnect: true });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+  const client = connect(port, '127.0.0.1');
+  client.on('error', () => undefined);
+  const ours = await accepted;
+  ours.on('error', () => undefined);
+  server.close();
+  try {
+    const result = new Promise<Launched>((resolve, reject) => {
+      const child = spawn(process.execPath, [launcher, ...args], {
+        env: { ...process.env, PATH: `${dir}:${process.env['PATH'] ?? ''}` },
+        stdio: [ours, 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    // The launcher holds its own copy of the connection: ours is closed without a FIN.
+    ours.destroy();
+    const header = launchHeader({ RESTIC_REPOSITORY: '/r' });
+    if (started) {
+      client.write(header);
+      await engineWaiting();
+    } else {
+      // Read before the reset or not, the read fails: the reset is the socket's error.
+      client.write(header.slice(0, 5));
+    }
+    client.resetAndDestroy();
+    return await result;
+  } finally {
+    client.destroy();
+  }
+}
