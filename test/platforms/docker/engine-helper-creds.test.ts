@@ -14,7 +14,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -46,15 +45,55 @@ let volume: string;
 /** The inspect output of every helper made, taken right after it was made. */
 const inspected: Docker.ContainerInspectInfo[] = [];
 
-function freePort(): Promise<number> {
+/**
+ * Starts the REST server on a port the system picks (`127.0.0.1:0`: no port chosen here that
+ * another process could take before rclone binds it) and reads the port from rclone's own
+ * line; its other lines pass through to this process's stderr.
+ */
+function startServer(repository: string): Promise<{ server: ChildProcess; port: number }> {
+  const started = spawn(
+    'rclone',
+    [
+      'serve',
+      'restic',
+      '--addr',
+      '127.0.0.1:0',
+      '--user',
+      restUser,
+      '--pass',
+      restPassword,
+      repository,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        resolve(typeof address === 'object' && address !== null ? address.port : 0),
-      );
+    let seen = '';
+    let done = false;
+    const fail = (error: Error): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(limit);
+      started.kill('SIGTERM');
+      reject(error);
+    };
+    // Bounded: rclone that neither serves nor exits fails the setup, not the whole run.
+    const limit = setTimeout(
+      () => fail(new Error(`rclone did not say where it serves: ${seen.slice(-2000)}`)),
+      60_000,
+    );
+    started.once('exit', (code) =>
+      fail(new Error(`rclone exited ${String(code)} before serving: ${seen.slice(-2000)}`)),
+    );
+    started.once('error', fail);
+    started.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      process.stderr.write(chunk);
+      if (seen.length < 64 * 1024) seen += chunk;
+      const found = /Serving restic REST API on http:\/\/127\.0\.0\.1:(\d+)\//.exec(seen);
+      if (found !== null && !done) {
+        done = true;
+        clearTimeout(limit);
+        resolve({ server: started, port: Number(found[1]) });
+      }
     });
   });
 }
@@ -77,22 +116,7 @@ beforeAll(async () => {
   bed = new DockerTestBed();
   image = ensureEngineHelperImage();
   dir = mkdtempSync(join(tmpdir(), 'pes-helper-creds-'));
-  port = await freePort();
-  server = spawn(
-    'rclone',
-    [
-      'serve',
-      'restic',
-      '--addr',
-      `127.0.0.1:${port}`,
-      '--user',
-      restUser,
-      '--pass',
-      restPassword,
-      join(dir, 'repo'),
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  ({ server, port } = await startServer(join(dir, 'repo')));
   await serverUp();
   volume = await makeVolume(bed, 'creds');
   await inVolume(bed, volume, 'echo hello > /v/a.txt && mkdir /v/d && echo two > /v/d/b');
