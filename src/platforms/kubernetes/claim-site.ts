@@ -236,14 +236,19 @@ function failed(pod: ClaimPod, argv: readonly string[], result: Collected): User
   });
 }
 
-async function must(pod: ClaimPod, argv: readonly string[], signal?: AbortSignal): Promise<Buffer> {
+/** The stdout of a command in a claim pod (bounded), or the one-line error of a failed one. */
+export async function claimOutput(
+  pod: ClaimPod,
+  argv: readonly string[],
+  signal?: AbortSignal,
+): Promise<Buffer> {
   const result = await collect(pod, argv, signal);
   if (result.exitCode !== 0) throw failed(pod, argv, result);
   return result.stdout;
 }
 
 async function listTree(pod: ClaimPod, signal?: AbortSignal): Promise<WalkEntry[]> {
-  const out = await must(
+  const out = await claimOutput(
     pod,
     ['find', dataPath, '-mindepth', '1', ...skipLostFound, '-printf', entryFormat],
     signal,
@@ -450,7 +455,7 @@ export function claimSite(request: ClaimSiteRequest): VolumeSite {
     omitsRootLostFound: true,
     isEmpty: (signal) =>
       use(signal, async (pod) => {
-        const out = await must(
+        const out = await claimOutput(
           pod,
           [
             'find',
@@ -469,12 +474,13 @@ export function claimSite(request: ClaimSiteRequest): VolumeSite {
       }),
     empty: (signal) =>
       use(signal, async (pod) => {
-        await must(pod, emptyingArgv, signal);
+        await claimOutput(pod, emptyingArgv, signal);
       }),
     removePaths: (paths, volume, signal) =>
       use(signal, async (pod) => {
         await checkAncestors(pod, paths, volume, signal);
-        if (paths.length > 0) await must(pod, ['rm', '-rf', '--', ...paths.map(inClaim)], signal);
+        if (paths.length > 0)
+          await claimOutput(pod, ['rm', '-rf', '--', ...paths.map(inClaim)], signal);
       }),
     measure: (options) => use(options.signal, (pod) => measure(pod, options)),
     compare: (expected, signal) =>

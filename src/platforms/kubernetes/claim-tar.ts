@@ -18,13 +18,13 @@
  *
  * Each operation has its own pod, deleted on every path.
  */
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { UserError } from '../../core/errors.ts';
 import type { StreamedOutput } from '../../core/platform.ts';
 import { lastLines, producedStream } from '../../streams/produced.ts';
 import { dataPath } from './claim-pod-spec.ts';
 import type { ClaimPod } from './claim-pod.ts';
-import { emptyingArgv, topLevelArgv } from './claim-site.ts';
+import { claimOutput, emptyingArgv, topLevelArgv } from './claim-site.ts';
 
 /** Opens a claim pod for the claim: read-only for `read`, read-write for `write`. */
 export type OpenClaimPod = (signal?: AbortSignal) => Promise<ClaimPod>;
@@ -57,36 +57,6 @@ const extractArgv = [
   `--directory=${dataPath}`,
 ];
 
-/** Bounds what is kept of a listing (the names at the root of a claim). */
-const listLimit = 64 * 1024 * 1024;
-
-function execFailed(pod: ClaimPod, program: string, exitCode: number, stderr: string): UserError {
-  return new UserError('kubernetes-exec-failed', {
-    pod: pod.name,
-    container: 'engine',
-    detail: `${program}: exit ${exitCode}: ${lastLines(stderr)}`,
-  });
-}
-
-async function topLevelNames(pod: ClaimPod, signal?: AbortSignal): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const stdout = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      size += chunk.length;
-      if (size > listLimit) {
-        callback(new Error(`more than ${listLimit} bytes of names`));
-        return;
-      }
-      chunks.push(chunk);
-      callback();
-    },
-  });
-  const result = await pod.exec(topLevelArgv, { stdout }, signal);
-  if (result.exitCode !== 0) throw execFailed(pod, 'find', result.exitCode, result.stderr);
-  return Buffer.concat(chunks);
-}
-
 /**
  * A tar of the claim's content from a read-only pod. `done` rejects when tar failed (the
  * stream may then have ended early); the pod is deleted once it settles.
@@ -99,7 +69,7 @@ export async function readClaimTar(
   const pod = await open(signal);
   let names: Buffer;
   try {
-    names = await topLevelNames(pod, signal);
+    names = await claimOutput(pod, topLevelArgv, signal);
   } catch (error) {
     await pod.delete().catch(() => undefined);
     throw error;
