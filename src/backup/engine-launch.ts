@@ -120,6 +120,9 @@ function watchStall(
   const isProgress = program === 'restic' ? resticProgressWatch() : borgProgressWatch();
   let stalled = false;
   const timer = setTimeout(() => {
+    // An engine that has exited is not stalled, though its pipes may still be open (a child
+    // it left behind holds them): its own exit code tells how it went.
+    if (started.exitCode !== null || started.signalCode !== null) return;
     stalled = true;
     process.stderr.write(
       `${stallMarker}: no progress for ${Math.round(stall.ms / 1000)} s; stopping ${program}\n`,

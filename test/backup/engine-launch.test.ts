@@ -130,11 +130,13 @@ beforeAll(() => {
     `cat > "${dir}/stdin"`,
     'echo out; echo err >&2',
     `if [ "$1" = sleep ]; then trap 'echo got-term > "${dir}/signal"; exit 143' TERM; touch "${dir}/waiting"; while :; do sleep 0.1; done; fi`,
-    // The same status line again and again (restic waiting on a repository), INT ignored as a
-    // restic waiting on a dead peer does.
-    `if [ "$1" = stuck ]; then trap '' INT; while :; do echo '{"message_type":"status","files_done":1,"bytes_done":5}'; sleep 0.1; done; fi`,
+    // The same status line again and again (restic waiting on a repository); INT noted and
+    // otherwise ignored, as a restic waiting on a dead peer does.
+    `if [ "$1" = stuck ]; then trap 'echo got-int >> "${dir}/signal"' INT; while :; do echo '{"message_type":"status","files_done":1,"bytes_done":5}'; sleep 0.1; done; fi`,
+    // Exits at once, leaving a child that holds its output pipes for 3 s (as ssh may).
+    `if [ "$1" = orphan ]; then sleep 3 & exit 0; fi`,
     // Figures that grow: progress.
-    `if [ "$1" = busy ]; then i=0; while [ $i -lt 15 ]; do i=$((i+1)); echo "{\\"message_type\\":\\"status\\",\\"bytes_done\\":$i}"; sleep 0.1; done; fi`,
+    `if [ "$1" = busy ]; then i=0; while [ $i -lt 50 ]; do i=$((i+1)); echo "{\\"message_type\\":\\"status\\",\\"bytes_done\\":$i}"; sleep 0.1; done; fi`,
     'exit "${ENGINE_EXIT:-0}"',
   ].join('\n');
   for (const name of ['restic', 'borg']) {
@@ -267,19 +269,31 @@ describe('the launcher', () => {
   });
 
   it('ends an engine that makes no progress: SIGINT, then SIGKILL, exit as stalled', async () => {
+    rmSync(join(dir, 'signal'), { force: true });
     const run = await launch(['--stall=1500,1000', 'restic', 'stuck'], '{}\n');
     expect(run.code).toBe(launchStalledExit);
+    // SIGINT came first (restic removes its lock on it); SIGKILL ended it.
+    expect(readFileSync(join(dir, 'signal'), 'utf8')).toContain('got-int');
     expect(launchStalled(run.code, run.stderr)).toBe(true);
     expect(run.stderr).toContain('engine-launch: stalled: no progress for 2 s; stopping restic');
     // Its output still passes through.
     expect(run.stdout).toContain('"message_type":"status"');
   });
 
+  it('does not call an engine that has exited stalled while a child of it holds its pipes', async () => {
+    // The window ends while the launcher still waits for the pipes to close.
+    const run = await launch(['--stall=300,300', 'restic', 'orphan'], '{}\n');
+    expect(run.stderr).not.toContain('stalled');
+    expect(run.code).toBe(0);
+  });
+
   it('leaves an engine that makes progress alone', async () => {
-    const run = await launch(['--stall=800,500', 'restic', 'busy'], '{}\n');
+    // 5 s of growing figures, a line every 0.1 s, against a 3 s window: it outlasts the window
+    // and is never idle for long, even on a loaded machine.
+    const run = await launch(['--stall=3000,500', 'restic', 'busy'], '{}\n');
     expect(run.code).toBe(0);
     expect(launchStalled(run.code, run.stderr)).toBe(false);
-    expect(run.stdout.split('\n').filter((l) => l.includes('bytes_done'))).toHaveLength(15);
+    expect(run.stdout.split('\n').filter((l) => l.includes('bytes_done'))).toHaveLength(50);
   });
 
   it('stops the engine and exits non-zero in one line when reading stdin fails', async () => {
