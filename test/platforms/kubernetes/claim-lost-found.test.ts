@@ -4,160 +4,44 @@
  * is left out of the claim's backup, listing, figures, emptiness and emptying, at the root
  * only; a `lost+found` deeper down is the application's and goes like any folder. The fake
  * API server with real-process pods (DockerKubelet), real restic, the claim pods' image and
- * the repository claim of claim-backup.test.ts; the claim's files are made and read here
- * through its Docker volume, as root.
+ * the repository claim of claim-backup.test.ts (claim-test-bed.ts); the claim's files are made
+ * and read here through its Docker volume, as root.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createBackupEngine } from '../../../src/backup/engines/factory.ts';
-import { ResticEngine } from '../../../src/backup/engines/restic.ts';
 import type { EngineBackupService } from '../../../src/backup/service.ts';
 import { createBackupService } from '../../../src/backup/wire.ts';
 import type { ClusterConfig } from '../../../src/config/kubernetes.ts';
-import type { ServiceDefinition } from '../../../src/core/catalog.ts';
 import { createLogger } from '../../../src/core/logger.ts';
-import { claimPodLabel } from '../../../src/platforms/kubernetes/claim-pod-spec.ts';
 import { ClusterPorts } from '../../../src/platforms/kubernetes/cluster-ports.ts';
 import { SqliteBackupLedger } from '../../../src/store/backup-repo.ts';
 import { openDatabase } from '../../../src/store/database.ts';
-import { DockerKubelet } from '../../fakes/kubernetes/docker-kubelet.ts';
 import {
-  resourceByName,
-  startFakeKubernetes,
-  type FakeKubernetes,
-} from '../../fakes/kubernetes/index.ts';
-import { busyboxImage, requireTestDocker } from '../../helpers/docker.ts';
-import { kubectl } from '../../helpers/kubectl.ts';
-import { waitFor } from '../../helpers/wait.ts';
-import { claimEngineImage } from './claim-engine-image.ts';
+  app,
+  appDeployment,
+  appFiles,
+  claimManifest,
+  ClaimTestBed,
+  rootLostFound,
+  signal,
+  steps,
+} from './claim-test-bed.ts';
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 600_000 });
 
 const run = promisify(execFile);
-const docker = requireTestDocker().docker;
-const runId = `kl${randomBytes(4).toString('hex')}`;
-const labels = { 'pes.test': '1', 'pes.test.run': runId };
-const password = `pw-${randomBytes(12).toString('hex')}`;
-const pods = resourceByName('pods');
-const claims = resourceByName('persistentvolumeclaims');
-
-const app: ServiceDefinition = {
-  name: 'app',
-  platform: 'kubernetes',
-  containers: {},
-  scale: { min: 0, max: 3 },
-  health: { minRunning: 1, timeoutSeconds: 120 },
-  volumes: ['data'],
-  databases: [],
-  kubernetes: {
-    cluster: 'lab',
-    namespace: 'default',
-    workload: { kind: 'Deployment', name: 'app' },
-  },
-};
-
-const claimManifest = (name: string, mode = 'ReadWriteOnce'): string => `apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: {name: ${name}}
-spec:
-  accessModes: [${mode}]
-  resources: {requests: {storage: 1Gi}}
-`;
-
-/** The workload runs as uid 1000, as do its claim pods unless engineUser is root. */
-const deployment = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: app}
-spec:
-  replicas: 1
-  strategy: {type: Recreate}
-  selector: {matchLabels: {app: app}}
-  template:
-    metadata: {labels: {app: app}}
-    spec:
-      securityContext: {runAsUser: 1000, runAsGroup: 1000}
-      containers:
-      - name: app
-        image: ${busyboxImage}
-        command: ["/bin/busybox", "sh", "-c", "exec sleep 3600"]
-        volumeMounts: [{name: data, mountPath: /data}]
-      volumes:
-      - name: data
-        persistentVolumeClaim: {claimName: data}
-`;
-
-/** As mkfs.ext4 leaves it: root's, 0700, here with an orphan in it as e2fsck would put. */
-const rootLostFound =
-  'mkdir /v/lost+found && echo orphan > "/v/lost+found/#12" && chmod 600 "/v/lost+found/#12" && ' +
-  'chmod 700 /v/lost+found && chown 1000:1000 /v';
-
-/** The application's files, among them a lost+found of its own deeper down. */
-const appFiles =
-  'mkdir -p /v/a/lost+found /v/b && echo kept > /v/a/lost+found/kept && echo f > /v/f.txt && ' +
-  'echo g > /v/b/g && chown -R 1000:1000 /v/a /v/b /v/f.txt';
-
-let kubelet: DockerKubelet;
-let fake: FakeKubernetes;
-let config = '';
-let image = '';
+const bed = new ClaimTestBed('kl');
 let plain: ClusterPorts;
 /** Backups with engineUser root: the restore puts owners back. */
 let backups: EngineBackupService;
 /** The same repository and ledger, the claim pods as the workload's user (1000). */
 let asWorkload: EngineBackupService;
-const signal = (): AbortSignal => new AbortController().signal;
-const steps = (): void => undefined;
-
-function ports(engineUser: 'root' | undefined): ClusterPorts {
-  return new ClusterPorts(
-    new Map<string, ClusterConfig>([
-      [
-        'lab',
-        {
-          name: 'lab',
-          source: 'kubeconfig',
-          kubeconfig: config,
-          context: 'pes@lab',
-          backups: {
-            image,
-            startSeconds: 90,
-            repositoryClaim: 'backups',
-            repositoryPath: 'restic',
-            ...(engineUser === undefined ? {} : { engineUser }),
-          },
-        },
-      ],
-    ]),
-  );
-}
-
-async function mountpointOf(claim: string): Promise<string> {
-  const volume = DockerKubelet.volumeOf(fake.store.mustGet(claims, 'default', claim));
-  return (await docker.getVolume(volume).inspect()).Mountpoint;
-}
-
-/** A claim's volume, made now with files by a root container. */
-async function prepare(claim: string, script: string): Promise<void> {
-  const volume = DockerKubelet.volumeOf(fake.store.mustGet(claims, 'default', claim));
-  await docker.createVolume({ Name: volume, Labels: labels });
-  const prep = await docker.createContainer({
-    Image: busyboxImage,
-    Entrypoint: ['/bin/busybox', 'sh', '-c'],
-    Cmd: [script],
-    Labels: labels,
-    HostConfig: { NetworkMode: 'none', Mounts: [{ Type: 'volume', Source: volume, Target: '/v' }] },
-  });
-  await prep.start();
-  expect(((await prep.wait()) as { StatusCode: number }).StatusCode).toBe(0);
-  await prep.remove();
-}
 
 /** Every entry of a claim as root sees it: path, mode, owner, type, size. */
 async function listing(claim: string): Promise<string> {
   const { stdout } = await run('find', [
-    await mountpointOf(claim),
+    await bed.mountpointOf(claim),
     '-mindepth',
     '1',
     '-printf',
@@ -166,84 +50,28 @@ async function listing(claim: string): Promise<string> {
   return stdout.split('\n').sort().join('\n');
 }
 
-function liveClaimPods(): string[] {
-  return fake.store
-    .list(pods, 'default')
-    .filter(
-      (p) =>
-        (p.metadata as { labels?: Record<string, string> }).labels?.[claimPodLabel] !== undefined,
-    )
-    .map((p) => (p.metadata as { name: string }).name);
-}
-
-/** Resolves once no claim pod is left (each delete is a store event). */
-async function noClaimPodLeft(): Promise<void> {
-  if (liveClaimPods().length === 0) return;
-  await new Promise<void>((resolve) => {
-    const stop = fake.store.subscribe(() => {
-      if (liveClaimPods().length > 0) return;
-      stop();
-      resolve();
-    });
-  });
-}
-
 beforeAll(async () => {
-  image = await claimEngineImage();
-  kubelet = new DockerKubelet({ docker, labels, pollMs: 100 });
-  fake = await startFakeKubernetes({ kubelet, timeScale: 30 });
-  config = await fake.kubeconfigPath('pes@lab');
+  await bed.start();
   const all = [
     claimManifest('backups', 'ReadWriteMany'),
     claimManifest('data'),
     claimManifest('only-lf'),
   ];
-  expect(
-    (await kubectl(config, ['apply', '--server-side', '-f', '-'], all.join('---\n'))).code,
-  ).toBe(0);
-  await prepare('backups', 'true');
-  await prepare('data', `${rootLostFound} && ${appFiles}`);
-  await prepare('only-lf', rootLostFound);
-  expect((await kubectl(config, ['apply', '--server-side', '-f', '-'], deployment)).code).toBe(0);
-  const running = (): boolean =>
-    fake.store
-      .list(pods, 'default')
-      .some((p) => (p.status as { phase?: string } | undefined)?.phase === 'Running');
-  await waitFor(running, 'the app pod to run', 120_000);
-  const repository = await mountpointOf('backups');
-  const engine = new ResticEngine({
-    repository: `${repository}/restic`,
-    password,
-    env: { RESTIC_CACHE_DIR: `${repository}/cache` },
-  });
-  const ledger = new SqliteBackupLedger(openDatabase(':memory:'));
-  const log = createLogger({ level: 'silent' });
-  const root = ports('root');
-  plain = ports(undefined);
-  const common = {
-    engine,
-    ledger,
-    log,
-    databasePasswords: new Map<string, string>(),
-    services: () => [app],
-    checkSubset: '100%',
-    healthPollMs: 100,
-  };
+  await bed.apply(all.join('---\n'));
+  await bed.prepare('backups', 'true');
+  await bed.prepare('data', `${rootLostFound} && ${appFiles}`);
+  await bed.prepare('only-lf', rootLostFound);
+  // The workload runs as uid 1000, as do its claim pods unless engineUser is root.
+  await bed.apply(appDeployment(1000));
+  await bed.podRunning();
+  const common = await bed.wiring();
+  const root = bed.ports('root');
+  plain = bed.ports(undefined);
   backups = createBackupService({ ...common, platform: (s) => root.for(s) });
   asWorkload = createBackupService({ ...common, platform: (s) => plain.for(s) });
 });
 
-afterAll(async () => {
-  await fake?.close();
-  const left = await docker.listContainers({
-    all: true,
-    filters: { label: [`pes.test.run=${runId}`] },
-  });
-  await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true })));
-  const { Volumes } = await docker.listVolumes({ filters: { label: [`pes.test.run=${runId}`] } });
-  await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove({ force: true })));
-  expect(kubelet?.errors ?? []).toEqual([]);
-});
+afterAll(() => bed.close());
 
 describe('a root lost+found on a claim', () => {
   it('a pod of the non-root workload reads the claim around it: figures and emptiness', async () => {
@@ -269,7 +97,7 @@ describe('a root lost+found on a claim', () => {
     } finally {
       await only?.close();
     }
-    await noClaimPodLeft();
+    await bed.noClaimPodLeft();
   });
 
   let original = '';
@@ -295,7 +123,7 @@ describe('a root lost+found on a claim', () => {
       'b/g',
       'f.txt',
     ]);
-    await noClaimPodLeft();
+    await bed.noClaimPodLeft();
   });
 
   it('a drill of it passes', async () => {
@@ -303,11 +131,11 @@ describe('a root lost+found on a claim', () => {
     expect(report.drills.map((d) => [d.source, d.ok, d.reason])).toEqual([
       ['volume:data', true, undefined],
     ]);
-    await noClaimPodLeft();
+    await bed.noClaimPodLeft();
   });
 
   it('a restore brings the claim back and leaves the root lost+found as it is', async () => {
-    const data = await mountpointOf('data');
+    const data = await bed.mountpointOf('data');
     await run('rm', ['-rf', `${data}/b`, `${data}/a/lost+found/kept`]);
     await run('touch', [`${data}/made-since`]);
     expect(await listing('data')).not.toBe(original);
@@ -315,7 +143,7 @@ describe('a root lost+found on a claim', () => {
     const report = await backups.restore(app, plan, { job: 'lf-3' }, steps, signal());
     expect(report.safetySnapshot).toBeDefined();
     expect(await listing('data')).toBe(original);
-    await noClaimPodLeft();
+    await bed.noClaimPodLeft();
   });
 
   it('a claim with nothing but it is no “target that holds data” for restore --to', async () => {
@@ -323,22 +151,21 @@ describe('a root lost+found on a claim', () => {
       to: 'only-lf',
     });
     expect(plan.target).toEqual({ volume: 'only-lf', exists: true, hasData: false });
-    await noClaimPodLeft();
+    await bed.noClaimPodLeft();
   });
 });
 
 it('borg leaves it out as well; the nested one goes', async () => {
-  const repository = await mountpointOf('backups');
   const borgPorts = new ClusterPorts(
     new Map<string, ClusterConfig>([
-      ['lab', { name: 'lab', source: 'kubeconfig', kubeconfig: config, context: 'pes@lab' }],
+      ['lab', { name: 'lab', source: 'kubeconfig', kubeconfig: bed.config, context: 'pes@lab' }],
     ]),
     {
       claims: new Map([
         [
           'lab',
           {
-            image,
+            image: bed.image,
             startSeconds: 90,
             repositoryClaim: 'backups',
             repositoryInClaim: 'borg',
@@ -349,12 +176,7 @@ it('borg leaves it out as well; the nested one goes', async () => {
     },
   );
   const borg = createBackupService({
-    engine: createBackupEngine({
-      engine: 'borg',
-      repository: `${repository}/borg`,
-      password,
-      env: { BORG_BASE_DIR: `${repository}/borg-base` },
-    }),
+    engine: await bed.engine('borg'),
     ledger: new SqliteBackupLedger(openDatabase(':memory:')),
     log: createLogger({ level: 'silent' }),
     platform: (s) => borgPorts.for(s),
@@ -382,5 +204,5 @@ it('borg leaves it out as well; the nested one goes', async () => {
   expect(drill.drills.map((d) => [d.source, d.ok, d.reason])).toEqual([
     ['volume:data', true, undefined],
   ]);
-  await noClaimPodLeft();
+  await bed.noClaimPodLeft();
 });
