@@ -14,7 +14,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -24,7 +24,7 @@ import { resticError } from '../../../src/backup/engines/restic-errors.ts';
 import { resticProgressWatch } from '../../../src/backup/engines/stall.ts';
 import type { EngineCommand, VolumeSite } from '../../../src/backup/volume-access.ts';
 import { helperSite } from '../../../src/platforms/docker/engine-helper.ts';
-import { helperLabel } from '../../../src/platforms/docker/helper-container.ts';
+import { helperLabel, helperOwnerLabel } from '../../../src/platforms/docker/helper-container.ts';
 import { busyboxImage, DockerTestBed } from '../../helpers/docker.ts';
 import { ensureEngineHelperImage } from '../../helpers/engine-image.ts';
 import { inVolume, makeVolume, removeVolumes } from '../../integration/backup-helpers.ts';
@@ -259,7 +259,11 @@ describe('a rest: repository with credentials through a helper container', () =>
     } finally {
       server.kill('SIGCONT');
     }
-    const left = await bed.docker.listContainers({ all: true, filters: { label: [helperLabel] } });
-    expect(left.filter((c) => c.Image === image)).toEqual([]);
+    // This process's helpers (other test files share the engine): none left.
+    const left = await bed.docker.listContainers({
+      all: true,
+      filters: { label: [`${helperOwnerLabel}=${hostname()}:${process.pid}`] },
+    });
+    expect(left).toEqual([]);
   });
 });
