@@ -792,18 +792,49 @@ export class DockerKubelet implements Kubelet {
     // The caller gone, its output is read no more (kubelet.ts ExecStreams.hangup): Docker's
     // stream is left unread, so that the process blocks once its pipe is full instead of
     // running to its end unseen. Its stdin still ends (the pipe above half-closes it).
-    io.hangup?.addEventListener('abort', () => stream.pause(), { once: true });
+    // The wait ends with the hang-up too (the caller gets nothing more); the stream, left
+    // paused, is destroyed once the process has ended, or when the kubelet closes.
+    let hungUp = false;
     await new Promise<void>((resolve) => {
+      io.hangup?.addEventListener(
+        'abort',
+        () => {
+          hungUp = true;
+          stream.pause();
+          resolve();
+        },
+        { once: true },
+      );
       stream.on('end', resolve);
       stream.on('close', resolve);
       stream.on('error', () => resolve());
     });
+    if (hungUp) {
+      this.#hungUp.add(stream);
+      void this.#reap(exec, stream);
+      return 0;
+    }
     const info = await exec.inspect();
     return info.ExitCode ?? 0;
   }
 
+  readonly #hungUp = new Set<{ destroy(): void }>();
+
+  /** Destroys a hung-up exec's stream once its process has ended (or the kubelet closed). */
+  async #reap(exec: Docker.Exec, stream: { destroy(): void }): Promise<void> {
+    try {
+      while (this.#hungUp.has(stream) && (await exec.inspect()).Running) await sleep(this.#pollMs);
+    } catch {
+      // The container is gone: so is the process.
+    }
+    this.#hungUp.delete(stream);
+    stream.destroy();
+  }
+
   async close(): Promise<void> {
     this.#unsubscribe?.();
+    for (const stream of this.#hungUp) stream.destroy();
+    this.#hungUp.clear();
     const runs = [...this.#pods.values()];
     this.#pods.clear();
     for (const run of runs) run.stopped = true;
