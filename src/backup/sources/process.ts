@@ -3,6 +3,7 @@
  * stdin), run either inside a container through the Platform's exec or on the bot's own
  * machine (e.g. pg_dump over TCP). Always an argv array; passwords only in the environment.
  */
+import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { UserError } from '../../core/errors.ts';
 import type { Platform } from '../../core/platform.ts';
@@ -25,7 +26,8 @@ export type Runner =
       readonly user?: string;
       /**
        * A pod's exec (pods/exec): a producer there runs under a stdin watchdog
-       * (`watchedArgv`), since closing the exec's connection does not end its process.
+       * (`watchedArgv`) and a consumer is killable (`killableArgv`), since closing the
+       * exec's connection does not end its process.
        */
       readonly watchdog?: boolean;
     }
@@ -98,16 +100,57 @@ export function produce(spec: ProgramSpec, signal?: AbortSignal): ProducedStream
  * The `cat` left behind holds only the exec's stdin (its output goes to /dev/null, so the
  * exec's output streams end with the program), and ends with that stdin. A POSIX sh, as
  * dash and busybox have: a background job's stdin is /dev/null unless redirected, hence fd 3.
- * Restores need none: the end of their input, closed with the connection, ends pg_restore
- * and mariadb by itself.
+ * A restore is killable instead (`killableArgv`). `cat` is checked first: without it the
+ * watchdog would end at once and kill the dump with no reason given.
  */
 export function watchedArgv(argv: readonly string[]): string[] {
   const script =
+    needs('cat', 'the dump watchdog') +
     'exec 3<&0 </dev/null; "$@" & p=$!; ' +
     '(cat <&3 >/dev/null 2>&1; kill $p 2>/dev/null) & w=$!; ' +
     'wait $p; s=$?; kill $w 2>/dev/null; exit $s';
   return ['sh', '-c', script, 'sh', ...argv];
 }
+
+/** A script's first line: exits 127 with a reason when `program` cannot run in the container. */
+function needs(program: string, what: string): string {
+  return (
+    `command -v ${program} >/dev/null 2>&1 || ` +
+    `{ echo 'pes: ${what} needs ${program} in the container' >&2; exit 127; }; `
+  );
+}
+
+/**
+ * `argv` of a cluster restore, killable by `killArgv(pidfile)` from a second exec. A restore
+ * cannot run under the stdin watchdog (its stdin is the dump), and the end of its input does
+ * not end it when it does not read: `pg_restore --clean --single-transaction` waiting for a
+ * DROP behind the application's transaction would keep running in the pod after a cancel,
+ * holding its exclusive locks, and `mariadb` would later run the SQL it had buffered after the
+ * job was reported cancelled. So the program runs in the background with the exec's stdin
+ * (fd 3: a background job's stdin is /dev/null unless redirected), its pid in `pidfile`
+ * (a random name, nothing secret), which the shell removes when the program ends; its output
+ * and exit status pass through untouched.
+ */
+export function killableArgv(pidfile: string, argv: readonly string[]): string[] {
+  const script =
+    needs('rm', 'the restore wrapper') +
+    'f=$1; shift; exec 3<&0 </dev/null; "$@" <&3 3<&- & p=$!; ' +
+    'echo $p > "$f"; wait $p; s=$?; rm -f "$f"; exit $s';
+  return ['sh', '-c', script, 'sh', pidfile, ...argv];
+}
+
+/**
+ * Ends the restore `killableArgv(pidfile)` started. SIGTERM: pg_restore then sends the server
+ * a cancel, so its transaction rolls back; mariadb ends without running the rest of its input.
+ */
+export function killArgv(pidfile: string): string[] {
+  const script =
+    '[ -s "$1" ] || exit 0; read -r p < "$1"; kill -TERM "$p"; s=$?; rm -f "$1"; exit $s';
+  return ['sh', '-c', script, 'sh', pidfile];
+}
+
+/** How long the kill of a cancelled restore may take: it must not hold up the cancel. */
+const killTimeoutMs = 30_000;
 
 /** Runs the program with the stream as its stdin; rejects on a non-zero exit. */
 export async function consume(
@@ -115,7 +158,10 @@ export async function consume(
   input: Readable,
   signal?: AbortSignal,
 ): Promise<void> {
-  const outcome = await run(spec, { stdin: input }, signal);
+  const outcome =
+    spec.runner.kind === 'exec' && spec.runner.watchdog === true
+      ? await runKillable(spec, spec.runner, input, signal)
+      : await run(spec, { stdin: input }, signal);
   if (outcome.exitCode === 0) {
     // It took what it needed (pg_restore stops before the end of its input): the engine
     // that writes the rest must still be able to finish.
@@ -128,6 +174,68 @@ export async function consume(
       reason: lastLines(outcome.stderr),
     });
   }
+}
+
+/**
+ * A cluster restore (`killableArgv`): when it does not end on its own (a cancel, a broken
+ * connection or input), a second exec in the same container kills it. Its failure is reported
+ * on the error the restore fails with, never instead of it.
+ */
+async function runKillable(
+  spec: ProgramSpec,
+  runner: Extract<Runner, { kind: 'exec' }>,
+  input: Readable,
+  signal?: AbortSignal,
+): Promise<Outcome> {
+  let container: string;
+  try {
+    container =
+      typeof runner.container === 'string' ? runner.container : await runner.container(signal);
+  } catch (error) {
+    input.resume();
+    throw error;
+  }
+  const pidfile = `/tmp/pes-restore-${randomBytes(8).toString('hex')}.pid`;
+  const pinned = { ...runner, container };
+  try {
+    const outcome = await run(
+      { ...spec, runner: pinned, argv: killableArgv(pidfile, spec.argv) },
+      { stdin: input },
+      signal,
+    );
+    if (signal?.aborted !== true) return outcome;
+  } catch (error) {
+    throw await withKill(error, pinned, pidfile);
+  }
+  throw await withKill(signal.reason, pinned, pidfile);
+}
+
+async function withKill(
+  error: unknown,
+  runner: Extract<Runner, { kind: 'exec' }> & { readonly container: string },
+  pidfile: string,
+): Promise<unknown> {
+  let failure: string | undefined;
+  try {
+    const result = await runner.platform.exec(
+      runner.container,
+      killArgv(pidfile),
+      runner.user === undefined ? {} : { user: runner.user },
+      AbortSignal.timeout(killTimeoutMs),
+    );
+    // 1: no pidfile or no such process, the restore already ended.
+    if (result.exitCode !== 0 && result.exitCode !== 1) {
+      failure = `exit ${String(result.exitCode)}: ${lastLines(result.stderr)}`;
+    }
+  } catch (killError) {
+    failure = killError instanceof Error ? killError.message : String(killError);
+  }
+  if (failure !== undefined && error instanceof Error) {
+    // Logged with the restore's own failure (the job's log shows the error and its cause).
+    const note = `the restore in ${runner.container} could not be killed: ${failure}`;
+    return Object.assign(error, { cause: error.cause ?? new Error(note) });
+  }
+  return error;
 }
 
 async function run(

@@ -12,7 +12,8 @@
  * scaled to 0 only afterwards: a restore after the stop would find no pod); a workload with no
  * running pod is refused in one line with nothing changed, the service never stopped; a
  * cancelled dump leaves no pg_dump in the pod (closing the exec's connection alone would not
- * end it: it would wait for its lock for as long as that is held). (No
+ * end it: it would wait for its lock for as long as that is held), and a cancelled restore
+ * blocked on a lock leaves no pg_restore in the pod and its transaction rolled back. (No
  * environment can reach pods/exec: exec-stream.ts refuses a run that asks for one, so the
  * round trip itself shows the programs ran on the local socket with none.)
  */
@@ -21,10 +22,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ResticEngine } from '../../../src/backup/engines/restic.ts';
 import type { EngineBackupService } from '../../../src/backup/service.ts';
+import { postgresSource } from '../../../src/backup/sources/postgres.ts';
 import { createBackupService } from '../../../src/backup/wire.ts';
 import type { ClusterConfig } from '../../../src/config/kubernetes.ts';
 import type { DatabasePods } from '../../../src/backup/sources/build.ts';
@@ -232,6 +235,15 @@ function podNames(app: string): string[] {
     );
 }
 
+/** Polls `check` until it holds, for a bounded time. */
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
 async function rejection(promise: Promise<unknown>): Promise<UserError> {
   try {
     await promise;
@@ -337,6 +349,101 @@ describe('databases of a service on a cluster', () => {
     expect(await sql(site, 'wiki', 'select group_concat(s order by s) from w')).toBe('a,b');
   });
 
+  it('a cancelled restore leaves no pg_restore behind in the database’s pod, its transaction rolled back', async () => {
+    // A dump of the rows as they are now; then a row added, which the restore would remove.
+    const target = await port().databaseTarget(site, 'app');
+    const db = site.databases.find((d) => d.name === 'app');
+    if (db === undefined) throw new Error('no app database');
+    const source = postgresSource(db, {
+      platform: port(),
+      password: undefined,
+      pod: (s) => port().databaseTarget(site, 'app', s),
+    });
+    const produced = await source.produce(signal());
+    const chunks: Buffer[] = [];
+    for await (const chunk of produced.stream) chunks.push(chunk as Buffer);
+    await produced.done;
+    const dump = Buffer.concat(chunks);
+    await sql(site, 'app', 'insert into t values (9)');
+    const rows = "select string_agg(n::text, ',' order by n) from t";
+    const before = await sql(site, 'app', rows);
+    expect(before).toContain('9');
+    // A session holds the table: pg_restore's DROP waits for it and reads no more input.
+    const holder = new AbortController();
+    const held = port()
+      .exec(
+        target,
+        [
+          'psql',
+          '-U',
+          'postgres',
+          '-d',
+          'postgres',
+          '-c',
+          'begin; lock table t in access exclusive mode; select pg_sleep(600)',
+        ],
+        {},
+        holder.signal,
+      )
+      .catch(() => undefined);
+    const restores = async (): Promise<number> => {
+      const out = await port().exec(target, ['sh', '-c', 'cat /proc/[0-9]*/comm 2>/dev/null'], {});
+      return out.stdout.split('\n').filter((name) => name === 'pg_restore').length;
+    };
+    const cancel = new AbortController();
+    try {
+      await until(
+        'the lock is held',
+        async () =>
+          (await sql(
+            site,
+            'app',
+            "select count(*) from pg_stat_activity where wait_event = 'PgSleep'",
+          )) === '1',
+      );
+      const restore = source.consume(Readable.from([dump]), cancel.signal).then(
+        () => 'finished',
+        () => 'failed',
+      );
+      await until(
+        'pg_restore waits for its lock',
+        async () =>
+          (await sql(
+            site,
+            'app',
+            "select count(*) from pg_stat_activity where application_name = 'pg_restore' and wait_event_type = 'Lock'",
+          )) === '1',
+      );
+      expect(await restores()).toBe(1);
+      cancel.abort(new Error('cancelled by the test'));
+      expect(await restore).toBe('failed');
+      // Gone from the pod and from the server, while the lock it waited for is still held.
+      await until('no pg_restore is left in the pod', async () => (await restores()) === 0);
+      await until(
+        'pg_restore’s session is gone',
+        async () =>
+          (await sql(
+            site,
+            'app',
+            "select count(*) from pg_stat_activity where application_name = 'pg_restore'",
+          )) === '0',
+      );
+      const left = await port().exec(target, ['sh', '-c', 'ls /tmp | grep -c pes-restore'], {});
+      expect(left.stdout.trim()).toBe('0');
+    } finally {
+      await sql(
+        site,
+        'app',
+        "select count(pg_terminate_backend(pid)) from pg_stat_activity where wait_event = 'PgSleep'",
+      );
+      holder.abort();
+      await held;
+    }
+    // Rolled back: the row the dump does not have is still there.
+    expect(await sql(site, 'app', rows)).toBe(before);
+    await sql(site, 'app', 'delete from t where n = 9');
+  });
+
   it('a failed restore of the service’s own database leaves the service running, with its own code', async () => {
     // pg_restore gone from the database's container: its restore fails while the service runs.
     const target = await port().databaseTarget(site, 'app');
@@ -403,13 +510,6 @@ spec:
         holder.signal,
       )
       .catch(() => undefined);
-    const until = async (what: string, check: () => Promise<boolean>): Promise<void> => {
-      const deadline = Date.now() + 90_000;
-      while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-        await new Promise((r) => setTimeout(r, 300));
-      }
-    };
     const dumps = async (): Promise<number> => {
       const out = await port().exec(target, ['sh', '-c', 'cat /proc/[0-9]*/comm 2>/dev/null'], {});
       return out.stdout.split('\n').filter((name) => name === 'pg_dump').length;
