@@ -40,13 +40,7 @@ let asWorkload: EngineBackupService;
 
 /** Every entry of a claim as root sees it: path, mode, owner, type, size. */
 async function listing(claim: string): Promise<string> {
-  const { stdout } = await run('find', [
-    await bed.mountpointOf(claim),
-    '-mindepth',
-    '1',
-    '-printf',
-    '%P %m %U:%G %y %s\\n',
-  ]);
+  const stdout = await bed.find(claim, ['-mindepth', '1', '-printf', '%P %m %U:%G %y %s\\n']);
   return stdout.split('\n').sort().join('\n');
 }
 

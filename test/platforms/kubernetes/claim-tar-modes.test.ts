@@ -45,13 +45,7 @@ let streamOnly: EngineBackupService;
 
 /** Every entry of a claim as root sees it: path, mode, owner, type. */
 async function listing(claim: string): Promise<string> {
-  const { stdout } = await run('find', [
-    await bed.mountpointOf(claim),
-    '-mindepth',
-    '1',
-    '-printf',
-    '%P %m %U:%G %y\\n',
-  ]);
+  const stdout = await bed.find(claim, ['-mindepth', '1', '-printf', '%P %m %U:%G %y\\n']);
   return stdout.trim().split('\n').sort().join('\n');
 }
 

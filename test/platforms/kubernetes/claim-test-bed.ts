@@ -5,7 +5,9 @@
  * volume's mount point, and the wait for every claim pod to be gone. Each test file makes one
  * bed per cluster, starts it in beforeAll and closes it in afterAll.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { createBackupEngine } from '../../../src/backup/engines/factory.ts';
 import { ResticEngine } from '../../../src/backup/engines/restic.ts';
@@ -92,6 +94,8 @@ export const appFiles =
   'mkdir -p /v/a/lost+found /v/b && echo kept > /v/a/lost+found/kept && echo f > /v/f.txt && ' +
   'echo g > /v/b/g && chown -R 1000:1000 /v/a /v/b /v/f.txt';
 
+const run = promisify(execFile);
+
 export const signal = (): AbortSignal => new AbortController().signal;
 export const steps = (): void => undefined;
 
@@ -170,6 +174,11 @@ export class ClaimTestBed {
     await prep.start();
     expect(((await prep.wait()) as { StatusCode: number }).StatusCode).toBe(0);
     await prep.remove();
+  }
+
+  /** What `find` run as root prints for a claim's volume with `args` after its path. */
+  async find(claim: string, args: readonly string[]): Promise<string> {
+    return (await run('find', [await this.mountpointOf(claim), ...args])).stdout;
   }
 
   /** Cluster `lab` of this bed, its repository at `repositoryPath` of claim `backups`. */
