@@ -60,10 +60,9 @@ function bed(kind: 'restic' | 'borg'): Bed {
       ? { RESTIC_CACHE_DIR: join(dir, 'cache') }
       : { BORG_BASE_DIR: join(dir, 'base') };
   const [cacheName = '', cacheValue = ''] = Object.entries(cacheEnv)[0] ?? [];
-  // The seed, then (once `endless` exists) data without end, a little at a time.
-  const script =
-    `cat ${seed}; if [ -e ${endless} ]; then ` +
-    'while :; do head -c 262144 /dev/urandom; sleep 0.05; done; fi';
+  // The seed, then, while `endless` exists, data without end, a little at a time. A producer
+  // the killed bot left behind (its output going nowhere) ends once the test's folder is gone.
+  const script = `cat ${seed}; while [ -e ${endless} ]; do head -c 262144 /dev/urandom; sleep 0.05; done`;
   const w = tempWorkdir(
     [
       'locale: en',
