@@ -51,11 +51,32 @@ export function redactDeep<T>(value: T, redact: Redactor): T {
   return value;
 }
 
-function serialize(value: unknown): unknown {
-  if (value instanceof Error)
-    return { name: value.name, message: value.message, stack: value.stack };
-  return value;
+/**
+ * An error as plain data, with what it carries: its cause, and an AggregateError's errors
+ * (a failed restore whose clean-up failed too keeps both, src/backup/sources/process.ts).
+ * Bounded: a cycle of causes, or a deep chain, ends in its message.
+ */
+function serialize(value: unknown, depth = 0): unknown {
+  if (!(value instanceof Error)) return value;
+  const record: Record<string, unknown> = {
+    name: value.name,
+    message: value.message,
+    stack: value.stack,
+  };
+  if (depth >= maxCauseDepth) return record;
+  if (value.cause !== undefined) record['cause'] = carried(value.cause, depth + 1);
+  if (value instanceof AggregateError) {
+    record['errors'] = (value.errors as unknown[]).map((e) => carried(e, depth + 1));
+  }
+  return record;
 }
+
+/** What an error carries; anything but an error as text (it may be large or circular). */
+function carried(value: unknown, depth: number): unknown {
+  return value instanceof Error ? serialize(value, depth) : String(value);
+}
+
+const maxCauseDepth = 3;
 
 export function createLogger(options: {
   level: LogLevel;

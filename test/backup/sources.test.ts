@@ -178,6 +178,59 @@ describe('mysql source', () => {
   });
 });
 
+describe('a cluster database (its pod found at each run)', () => {
+  const wiki: DatabaseDefinition = {
+    ...pg,
+    name: 'wiki',
+    engine: 'mysql',
+    database: 'wiki',
+    user: 'wiki',
+  };
+
+  it('looks the pod up once per run: the probe and the program run in the same pod', async () => {
+    // As a pod's exec streams: the output flows while the input is still open (the dump's
+    // watchdog holds its stdin open until the output is complete).
+    const calls: { container: string; argv: readonly string[] }[] = [];
+    const platform: Platform = {
+      ...fakePlatform({}),
+      async exec(container, argv, options): Promise<ExecResult> {
+        calls.push({ container, argv });
+        options.stdout?.end(argv.includes('--version') ? '' : '-- dump');
+        if (options.stdin !== undefined) await text(options.stdin);
+        return { exitCode: 0, stdout: '', stderr: '' };
+      },
+    };
+    let lookups = 0;
+    // A rollout replaces the pod between any two lookups.
+    const pod = (): Promise<string> => Promise.resolve(`wiki-db-${String(++lookups)}`);
+    const source = mysqlSource(wiki, { platform, password: undefined, pod });
+    const produced = await source.produce();
+    expect(await text(produced.stream)).toBe('-- dump');
+    await produced.done;
+    expect(lookups).toBe(1);
+    await source.consume(Readable.from(['-- dump']));
+    expect(lookups).toBe(2);
+    // The dump's probe and dump in the first pod, the restore's probe and restore in the second.
+    expect(calls.map((c) => c.container)).toEqual([
+      'wiki-db-1',
+      'wiki-db-1',
+      'wiki-db-2',
+      'wiki-db-2',
+    ]);
+  });
+
+  it('a pod that cannot be found fails the restore before anything runs, its input drained', async () => {
+    const { platform, calls } = recordingPlatform(() => ({ exitCode: 0 }));
+    const pod = (): Promise<string> => Promise.reject(new Error('no running pod'));
+    const source = mysqlSource(wiki, { platform, password: undefined, pod });
+    const input = Readable.from(['-- dump']);
+    await expect(source.consume(input)).rejects.toThrow('no running pod');
+    await expect(source.produce()).rejects.toThrow('no running pod');
+    expect(calls).toEqual([]);
+    expect(input.readableFlowing).toBe(true);
+  });
+});
+
 describe('command source', () => {
   it('runs its argv in the container; without a restore command it refuses to restore', async () => {
     const { platform, calls } = recordingPlatform(() => ({ exitCode: 0, stdout: 'rdb' }));

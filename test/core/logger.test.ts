@@ -35,3 +35,48 @@ describe('redaction', () => {
     expect(parsed.error.message).toBe('bad [redacted]');
   });
 });
+
+describe('errors in log lines', () => {
+  it('writes an error’s cause and an AggregateError’s errors, redacted, to a bounded depth', () => {
+    const lines: string[] = [];
+    const log = createLogger({
+      level: 'info',
+      redact: makeRedactor(['hunter2']),
+      write: (l) => lines.push(l),
+    });
+    const both = new AggregateError(
+      [new Error('dump broke'), new Error('kill failed for hunter2')],
+      'two things',
+    );
+    const d3 = new Error('d3', { cause: new Error('d4') });
+    const deep = new Error('d1', { cause: new Error('d2', { cause: d3 }) });
+    log.error('restore failed', {
+      error: new Error('restore failed', { cause: both }),
+      chain: new Error('d0', { cause: deep }),
+    });
+    interface Logged {
+      message: string;
+      cause?: Logged;
+      errors?: Logged[];
+    }
+    const parsed = JSON.parse(lines[0] ?? '{}') as { error: Logged; chain: Logged };
+    expect(parsed.error.cause?.message).toBe('two things');
+    expect(parsed.error.cause?.errors?.map((e) => e.message)).toEqual([
+      'dump broke',
+      'kill failed for [redacted]',
+    ]);
+    // d0 → d1 → d2 → d3 → d4: the fourth cause down is not followed.
+    expect(parsed.chain.cause?.cause?.cause?.message).toBe('d3');
+    expect(parsed.chain.cause?.cause?.cause?.cause).toBeUndefined();
+  });
+
+  it('writes a cause that is not an error as text, even a circular one', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', write: (l) => lines.push(l) });
+    const loop: { self?: unknown } = {};
+    loop.self = loop;
+    log.warn('odd', { error: new Error('outer', { cause: loop }) });
+    const parsed = JSON.parse(lines[0] ?? '{}') as { error: { cause: unknown } };
+    expect(parsed.error.cause).toBe('[object Object]');
+  });
+});

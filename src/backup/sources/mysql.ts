@@ -11,7 +11,7 @@ import type { DatabaseDefinition } from '../../core/catalog.ts';
 import type { BackupSource, ProducedStream } from '../types.ts';
 import type { DatabaseAccess } from './postgres.ts';
 import { runnerOf } from './postgres.ts';
-import { consume, produce, type ProgramSpec } from './process.ts';
+import { consume, pinRunner, produce, type ProgramSpec, type Runner } from './process.ts';
 import { chooseMysqlPrograms, mysqlPrograms } from './program-choice.ts';
 
 export const defaultMysqlPort = 3306;
@@ -19,8 +19,8 @@ export const defaultMysqlPort = 3306;
 export function mysqlSource(db: DatabaseDefinition, access: DatabaseAccess): BackupSource {
   const id = `mysql:${db.name}`;
   const runner = runnerOf(db, access);
-  const spec = (argv: readonly string[]): ProgramSpec => ({
-    runner,
+  const spec = (pinned: Runner, argv: readonly string[]): ProgramSpec => ({
+    runner: pinned,
     argv,
     ...(access.password === undefined ? {} : { env: { MYSQL_PWD: access.password } }),
     source: id,
@@ -29,18 +29,25 @@ export function mysqlSource(db: DatabaseDefinition, access: DatabaseAccess): Bac
     id,
     filename: `${db.name}.sql`,
     produce: async (signal?: AbortSignal): Promise<ProducedStream> => {
-      const programs = await chooseMysqlPrograms(runner, signal);
-      return produce(spec(mysqldumpArgv(db, programs.dump)), signal);
+      const pinned = await pinRunner(runner, signal);
+      const programs = await chooseMysqlPrograms(pinned, signal);
+      return produce(spec(pinned, mysqldumpArgv(db, programs.dump)), signal);
     },
     consume: async (input: Readable, signal?: AbortSignal): Promise<void> => {
+      let pinned: Runner;
       let client: string;
       try {
-        client = (await chooseMysqlPrograms(runner, signal)).client;
+        pinned = await pinRunner(runner, signal);
+        client = (await chooseMysqlPrograms(pinned, signal)).client;
       } catch (error) {
         input.resume();
         throw error;
       }
-      return consume(spec([client, ...mysqlConnectionArgs(db), db.database]), input, signal);
+      return consume(
+        spec(pinned, [client, ...mysqlConnectionArgs(db), db.database]),
+        input,
+        signal,
+      );
     },
   };
 }

@@ -33,6 +33,16 @@ export type Runner =
     }
   | { readonly kind: 'host' };
 
+/**
+ * The runner with its container found now, for a run of several programs (a probe, then the
+ * dump): looked up once, so that all of them run in the same pod even when a rollout
+ * replaces it meanwhile, and with one API round trip instead of one per program.
+ */
+export async function pinRunner(runner: Runner, signal?: AbortSignal): Promise<Runner> {
+  if (runner.kind !== 'exec' || typeof runner.container === 'string') return runner;
+  return { ...runner, container: await runner.container(signal) };
+}
+
 /** Whether the program ran and exited 0 (a probe: what it printed does not matter). */
 export async function succeeds(
   runner: Runner,
@@ -231,9 +241,12 @@ async function withKill(
     failure = killError instanceof Error ? killError.message : String(killError);
   }
   if (failure !== undefined && error instanceof Error) {
-    // Logged with the restore's own failure (the job's log shows the error and its cause).
-    const note = `the restore in ${runner.container} could not be killed: ${failure}`;
-    return Object.assign(error, { cause: error.cause ?? new Error(note) });
+    // Logged with the restore's own failure (the logger writes an error's cause). A cause the
+    // error already has is kept beside the note, never replaced by it.
+    const note = new Error(`the restore in ${runner.container} could not be killed: ${failure}`);
+    const cause: unknown =
+      error.cause === undefined ? note : new AggregateError([error.cause, note], note.message);
+    return Object.assign(error, { cause });
   }
   return error;
 }
