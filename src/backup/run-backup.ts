@@ -231,6 +231,15 @@ async function backupSource(
 }
 
 /**
+ * How much older than the backup's start a file must be to be a drill's sample. A file's time
+ * comes from the kernel's coarse clock, which lags the real one by up to a tick (a file
+ * written just after the start can look older than it), and on a cluster from the node's
+ * clock, not the bot's. A file written during the backup must never be a sample: the engine
+ * may hold another content than its digest, and the drill would fail for nothing.
+ */
+const sampleMarginMs = 60_000;
+
+/**
  * A file-level backup: the engine reads the volume's files itself (and skips those its cache
  * knows unchanged), then the bot measures the tree for the manifest (tree-walk.ts).
  */
@@ -261,7 +270,10 @@ async function backupTree(
           ...(p.etaSeconds === undefined ? {} : { etaSeconds: p.etaSeconds }),
         }),
     });
-    measured = await site.measure({ samplesBefore: started, signal: run.signal });
+    measured = await site.measure({
+      samplesBefore: new Date(started.getTime() - sampleMarginMs),
+      signal: run.signal,
+    });
   } catch (error) {
     throw sourceError(run, source, error);
   }

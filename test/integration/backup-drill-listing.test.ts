@@ -226,4 +226,19 @@ describe.each(engineKinds)('%s: a drill compares with the snapshot itself', (kin
     expect(drill?.ok).toBe(false);
     expect(drill?.reason).toContain(`${sample.path}: sha256 differs`);
   });
+
+  it('a file changed in the minute before the backup started is no sample', async () => {
+    // Within the margin: its time may be the kernel's coarse clock or another node's.
+    const recent = new Date(Date.now() - 30_000);
+    const older = new Date(Date.now() - 120_000);
+    for (const name of readdirSync(join(bed.volume, 'sub'))) {
+      utimesSync(join(bed.volume, 'sub', name), recent, recent);
+    }
+    utimesSync(join(bed.volume, 'log.txt'), recent, recent);
+    utimesSync(join(bed.volume, 'sub/f5'), older, older);
+    await bed.backup('4-margin');
+    const made = (await bed.o.engine.list('app')).find((s) => s.tags.job === '4-margin');
+    const samples = bed.ledger.manifest(made?.id ?? '')?.samples ?? [];
+    expect(samples.map((s) => s.path)).toEqual(['sub/f5']);
+  });
 });
