@@ -14,6 +14,9 @@
  * older), chosen by a hash of their path so that the choice does not follow the order of the
  * disk, and read again only if their size and time are the same after the digest: a file
  * the service was writing during the backup is never a sample.
+ *
+ * Only node's own modules are imported (and types, which Node strips): it runs from the
+ * image's sources as they are in a helper or a claim pod too (tree-measure-cli.ts).
  */
 import { createHash } from 'node:crypto';
 import { lstat, open, opendir, readlink } from 'node:fs/promises';
@@ -197,8 +200,13 @@ export interface WalkOptions {
   readonly maxSampleBytes?: number;
   /** The samples' bytes together stay under this: reading them is the walk's main cost. */
   readonly sampleBudgetBytes?: number;
+  /** Leaves out a `lost+found` at the root only (a claim's file system's own: claim-site.ts). */
+  readonly skipRootLostFound?: boolean;
   readonly signal?: AbortSignal;
 }
+
+/** The file system's own folder that `skipRootLostFound` leaves out at the root. */
+export const rootLostFound = 'lost+found';
 
 const defaultMaxSamples = 8;
 const defaultMaxSampleBytes = 4 * 1024 * 1024;
@@ -215,7 +223,13 @@ async function walk(
   const visit = async (relative: string): Promise<void> => {
     options.signal?.throwIfAborted();
     const names: string[] = [];
-    for await (const entry of await opendir(join(root, relative))) names.push(entry.name);
+    for await (const entry of await opendir(join(root, relative))) {
+      // Never opened: a pod that is not root may not even read it.
+      if (relative === '' && options.skipRootLostFound === true && entry.name === rootLostFound) {
+        continue;
+      }
+      names.push(entry.name);
+    }
     names.sort();
     for (let i = 0; i < names.length; i += statBatch) {
       const batch = names.slice(i, i + statBatch);
@@ -322,8 +336,12 @@ export async function compareTree(
     readonly samples?: readonly FileSample[];
   },
   signal?: AbortSignal,
+  options: { readonly skipRootLostFound?: boolean } = {},
 ): Promise<{ readonly problems: string[]; readonly figures: TreeFigures }> {
-  const { figures } = await walk(root, signal === undefined ? {} : { signal });
+  const { figures } = await walk(root, {
+    ...(signal === undefined ? {} : { signal }),
+    ...(options.skipRootLostFound === true ? { skipRootLostFound: true } : {}),
+  });
   const problems = figureProblems(expected, figures);
   for (const sample of expected.samples ?? []) {
     let actual: string;
