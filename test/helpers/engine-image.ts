@@ -1,22 +1,34 @@
 /**
  * The image of the helper that runs restic and borg next to a volume in the tests: Debian's
  * restic and borgbackup on the debian base of scripts/image-bases.sh (test/fakes/engine-helper/
- * Dockerfile), with Node and the engine launcher (src/backup/engine-launch.ts) where the bot's
- * image has them. The bot's own image would do too, but building it takes minutes; this one
- * holds the same engine packages and is built once per content (the tag carries the hash of
- * the Dockerfile, the launcher's files and the Node version).
+ * Dockerfile), with Node, the engine launcher (src/backup/engine-launch.ts) and the tree
+ * measure (src/backup/tree-measure-cli.ts) where the bot's image has them. The bot's own image
+ * would do too, but building it takes minutes; this one holds the same engine packages and is
+ * built once per content (the tag carries the hash of the Dockerfile, the bot's files it holds
+ * and the Node version).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { dirname, join } from 'node:path';
 
-/** The launcher's files under src/backup (and in the context by their base name). */
-const launcherFiles = ['engine-launch.ts', 'engine-launch-input.ts', 'engines/stall.ts'];
+/**
+ * The bot's files that run in a helper or a claim pod, under src/backup: the engine launcher
+ * and the tree measure, with all they import (node's own modules aside). In the build
+ * context at the same place (`src/backup/…`), which the Dockerfiles copy to /app/src.
+ */
+const launcherFiles = [
+  'engine-launch.ts',
+  'engine-launch-input.ts',
+  'engines/stall.ts',
+  'tree-measure-cli.ts',
+  'tree-measure-input.ts',
+  'tree-walk.ts',
+];
 const launcherDir = join(import.meta.dirname, '..', '..', 'src', 'backup');
 
-/** A hash of the Dockerfile in `dir`, the launcher's files and the Node that runs the tests. */
+/** A hash of the Dockerfile in `dir`, the bot's files and the Node that runs the tests. */
 export function launcherImageHash(dockerfile: string, extra = ''): string {
   const hash = createHash('sha256').update(`${extra}\n${process.version}\n${dockerfile}`);
   for (const file of launcherFiles) hash.update(readFileSync(join(launcherDir, file)));
@@ -24,8 +36,8 @@ export function launcherImageHash(dockerfile: string, extra = ''): string {
 }
 
 /**
- * A build context of the Dockerfile in `dir`, the launcher's files and the Node that runs the
- * tests (Node 24: it runs the launcher's TypeScript as the bot's image does); removed by
+ * A build context of the Dockerfile in `dir`, the bot's files (`src/backup/…`) and the Node
+ * that runs the tests (Node 24: it runs their TypeScript as the bot's image does); removed by
  * the returned function.
  */
 export function launcherContext(dir: string): {
@@ -36,7 +48,9 @@ export function launcherContext(dir: string): {
   copyFileSync(join(dir, 'Dockerfile'), join(path, 'Dockerfile'));
   copyFileSync(process.execPath, join(path, 'node'));
   for (const file of launcherFiles) {
-    copyFileSync(join(launcherDir, file), join(path, basename(file)));
+    const target = join(path, 'src', 'backup', file);
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(join(launcherDir, file), target);
   }
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
