@@ -15,6 +15,10 @@
  *   nor its logs (restic reads the password from stdin when nothing else names it and stdin
  *   is no terminal; borg reads fd 0 with BORG_PASSPHRASE_FD=0). An image without node or
  *   the launcher is told as such (`backup-engine-launcher-missing`).
+ * - The volume's tree is measured and compared in a helper by the bot's own walk
+ *   (src/backup/tree-measure-cli.ts, in the bot's image, as root on the same mount as the
+ *   file operations): the same digests as a walk here, one line back, nothing listed here.
+ *   An image without it is told as for the launcher.
  * - The image's ENTRYPOINT is reset (the bot's image has tini and the bot's own command
  *   there), so the launcher is the container's first process, and the container's stop
  *   signal is SIGINT: a cancel stops it with a grace period, the launcher hands the signal to the
@@ -50,13 +54,15 @@ import {
 } from '../../backup/engine-launch-input.ts';
 import { lineSplitter, tailKeeper, type SpawnResult } from '../../backup/engines/spawn.ts';
 import {
-  figureProblems,
-  sortWalkOrder,
-  TreeDigest,
-  type TreeFigures,
-  type WalkEntry,
-} from '../../backup/tree-walk.ts';
-import type { FileSample } from '../../core/backup.ts';
+  compareRequestLine,
+  maxReplyBytes,
+  measureRequestLine,
+  parseCompareReply,
+  parseMeasureReply,
+  treeMeasureArgv,
+  treeMeasureMissing,
+  type TreeMeasureCommand,
+} from '../../backup/tree-measure-input.ts';
 import type {
   EngineCommand,
   EngineRunner,
@@ -363,6 +369,50 @@ async function runContained(
   }
 }
 
+interface Gathered {
+  readonly code: number;
+  readonly stdout: Buffer;
+  readonly stderr: string;
+}
+
+/**
+ * Runs a file operation as root (`stdin` written to it, then EOF); its exit code, stdout and
+ * the end of stderr. More stdout than `limit` fails the operation.
+ */
+async function gather(
+  connection: DockerConnection,
+  settings: EngineHelperSettings,
+  place: Place,
+  cmd: readonly string[],
+  signal?: AbortSignal,
+  io: { readonly stdin?: Buffer; readonly limit?: number } = {},
+): Promise<Gathered> {
+  const out: Buffer[] = [];
+  let size = 0;
+  const err = tailKeeper(16 * 1024);
+  const code = await runContained(
+    connection,
+    settings,
+    place,
+    {
+      cmd,
+      ...(io.stdin === undefined ? {} : { stdin: io.stdin }),
+      onStdout: (chunk) => {
+        size += chunk.length;
+        if (io.limit === undefined || size <= io.limit) out.push(Buffer.from(chunk));
+      },
+      onStderr: (chunk) => err.push(chunk),
+      interruptible: false,
+      purpose: 'volume-files',
+    },
+    signal,
+  );
+  if (io.limit !== undefined && size > io.limit) {
+    throw new Error(`${cmd[0] ?? '?'} in the helper printed more than ${io.limit} bytes`);
+  }
+  return { code, stdout: Buffer.concat(out), stderr: err.text() };
+}
+
 /** Runs a file operation; its stdout. A failure is told with the tool's own message. */
 async function collect(
   connection: DockerConnection,
@@ -372,25 +422,11 @@ async function collect(
   signal?: AbortSignal,
   accept: (code: number) => boolean = (code) => code === 0,
 ): Promise<Buffer> {
-  const out: Buffer[] = [];
-  const err = tailKeeper(16 * 1024);
-  const code = await runContained(
-    connection,
-    settings,
-    place,
-    {
-      cmd,
-      onStdout: (chunk) => out.push(Buffer.from(chunk)),
-      onStderr: (chunk) => err.push(chunk),
-      interruptible: false,
-      purpose: 'volume-files',
-    },
-    signal,
-  );
+  const { code, stdout, stderr } = await gather(connection, settings, place, cmd, signal);
   if (!accept(code)) {
-    throw new Error(`${cmd[0] ?? '?'} in the helper failed (${code}): ${err.text().trim()}`);
+    throw new Error(`${cmd[0] ?? '?'} in the helper failed (${code}): ${stderr.trim()}`);
   }
-  return Buffer.concat(out);
+  return stdout;
 }
 
 function splitNul(data: Buffer): string[] {
@@ -399,78 +435,43 @@ function splitNul(data: Buffer): string[] {
   return parts;
 }
 
-/** File type bits for the types find names by letter (what lstat's mode holds). */
-const typeBits: Readonly<Record<string, number>> = {
-  p: 0o010000,
-  c: 0o020000,
-  d: 0o040000,
-  b: 0o060000,
-  f: 0o100000,
-  l: 0o120000,
-  s: 0o140000,
-};
-
-/** Type, path, mode, owner, group, size, links, link target, time: what tree-walk.ts reads. */
-const listFormat = '%y\\0%P\\0%m\\0%U\\0%G\\0%s\\0%n\\0%l\\0%T@\\0';
-const listFields = 9;
-
-function parseListing(data: Buffer): WalkEntry[] {
-  const fields = splitNul(data);
-  const entries: WalkEntry[] = [];
-  for (let i = 0; i + listFields <= fields.length; i += listFields) {
-    const [
-      y = '',
-      path = '',
-      m = '',
-      uid = '',
-      gid = '',
-      size = '',
-      nlink = '',
-      target = '',
-      t = '',
-    ] = fields.slice(i, i + listFields);
-    const type = y === 'd' ? 'dir' : y === 'f' ? 'file' : y === 'l' ? 'symlink' : 'other';
-    entries.push({
-      path,
-      type,
-      mode: (typeBits[y] ?? 0) | Number.parseInt(m, 8),
-      uid: Number(uid),
-      gid: Number(gid),
-      size: Number(size),
-      nlink: Number(nlink),
-      target,
-      mtimeMs: Number.parseFloat(t) * 1000,
-    });
-  }
-  return entries;
-}
-
-/** `sha256sum -z` of some files under the root: digest by relative path (missing: absent). */
-async function digests(
+/**
+ * Measures or compares the volume's tree in a helper, as root on the same mount as every
+ * file operation, with the bot's own walk (tree-measure-cli.ts): its one line of output. An
+ * image without node or the entry point is told as for the engine's launcher.
+ */
+async function treeInHelper(
   connection: DockerConnection,
   settings: EngineHelperSettings,
   place: Place,
-  paths: readonly string[],
+  command: TreeMeasureCommand,
+  input: string,
   signal?: AbortSignal,
-): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  if (paths.length === 0) return found;
-  const absolute = paths.map((p) => `${place.root}/${p}`);
-  // 1: some file could not be read (told apart below by its absence).
-  const out = await collect(
-    connection,
-    settings,
-    place,
-    ['sha256sum', '-z', '--', ...absolute],
-    signal,
-    (code) => code === 0 || code === 1,
-  );
-  for (const line of splitNul(out)) {
-    const digest = line.slice(0, 64);
-    const name = line.slice(66);
-    if (/^[0-9a-f]{64}$/.test(digest)) found.set(name.slice(place.root.length + 1), digest);
+): Promise<string> {
+  let run: Gathered;
+  try {
+    run = await gather(connection, settings, place, treeMeasureArgv(command, place.root), signal, {
+      stdin: Buffer.from(input, 'utf8'),
+      limit: maxReplyBytes,
+    });
+  } catch (error) {
+    // Started as the container's command, a missing node fails the start itself.
+    if (nodeNotFound(error)) {
+      throw new UserError(
+        'backup-engine-launcher-missing',
+        { image: settings.image },
+        { cause: error },
+      );
+    }
+    throw error;
   }
-  return found;
+  if (treeMeasureMissing(run.code, run.stderr)) {
+    throw new UserError('backup-engine-launcher-missing', { image: settings.image });
+  }
+  if (run.code !== 0) {
+    throw new Error(`the tree ${command} in the helper failed (${run.code}): ${run.stderr.trim()}`);
+  }
+  return run.stdout.toString('utf8');
 }
 
 export function helperSite(
@@ -482,18 +483,6 @@ export function helperSite(
 ): VolumeSite {
   const root = mountpoint === undefined || mountpoint === '' ? defaultRoot : mountpoint;
   const place: Place = { volume, root, mode };
-  const list = async (signal?: AbortSignal): Promise<WalkEntry[]> =>
-    sortWalkOrder(
-      parseListing(
-        await collect(
-          connection,
-          settings,
-          place,
-          ['find', root, '-mindepth', '1', '-printf', listFormat],
-          signal,
-        ),
-      ),
-    );
   // The caches of a shared cache volume are handed to the engine's user once per site: a
   // volume made by the engine is root's, and so is what an engine run as root left in it.
   let cachesReady: Promise<void> | undefined;
@@ -668,71 +657,27 @@ export function helperSite(
       );
     },
     async measure(options): Promise<TreeMeasure> {
-      const digest = new TreeDigest(options);
-      for (const entry of await list(options.signal)) digest.add(entry);
-      const figures = digest.figures();
-      let budget = options.sampleBudgetBytes ?? 8 * 1024 * 1024;
-      const chosen = digest.candidates.filter((c) => {
-        if (c.size > budget) return false;
-        budget -= c.size;
-        return true;
-      });
-      const sums = await digests(
+      const output = await treeInHelper(
         connection,
         settings,
         place,
-        chosen.map((c) => c.path),
+        'measure',
+        measureRequestLine(options),
         options.signal,
       );
-      // Read again after the digest: a file that changed meanwhile is not a sample.
-      const after = new Map<string, WalkEntry>();
-      if (chosen.length > 0) {
-        const out = await collect(
-          connection,
-          settings,
-          place,
-          [
-            'find',
-            ...chosen.map((c) => `${root}/${c.path}`),
-            '-maxdepth',
-            '0',
-            '-printf',
-            listFormat.replace('%P', '%p'),
-          ],
-          options.signal,
-          (code) => code === 0 || code === 1,
-        );
-        for (const e of parseListing(out)) after.set(e.path.slice(root.length + 1), e);
-      }
-      const samples: FileSample[] = [];
-      for (const c of chosen) {
-        const sha256 = sums.get(c.path);
-        const now = after.get(c.path);
-        if (sha256 === undefined || now === undefined) continue;
-        if (now.size !== c.size || now.mtimeMs !== c.mtimeMs) continue;
-        samples.push({ path: c.path, size: c.size, sha256 });
-      }
-      return { figures, samples };
+      return parseMeasureReply(output);
     },
     async compare(expected: TreeExpectation, signal) {
-      const digest = new TreeDigest({});
-      for (const entry of await list(signal)) digest.add(entry);
-      const figures: TreeFigures = digest.figures();
-      const problems = figureProblems(expected, figures);
-      const samples = expected.samples ?? [];
-      const sums = await digests(
+      const output = await treeInHelper(
         connection,
         settings,
         place,
-        samples.map((s) => s.path),
+        'compare',
+        compareRequestLine(expected),
         signal,
       );
-      for (const sample of samples) {
-        const actual = sums.get(sample.path);
-        if (actual === undefined) problems.push(`${sample.path}: missing`);
-        else if (actual !== sample.sha256) problems.push(`${sample.path}: sha256 differs`);
-      }
-      return { problems, figures };
+      const { problems, figures } = parseCompareReply(output);
+      return { problems: [...problems], figures };
     },
     // Each command's container is removed when the command ends: nothing is left open.
     close: () => Promise.resolve(),

@@ -130,7 +130,7 @@ describe('helpers of an image with an ENTRYPOINT of its own', () => {
     const backup = await restic(repository, reading, ['backup', '--json', '.']);
     expect(backup.stderr).not.toContain('entrypoint-ran');
     expect(backup.exitCode).toBe(0);
-    // A file operation (find, sha256sum) in a helper of the same image.
+    // The tree measure (node, tree-measure-cli.ts) in a helper of the same image.
     const measured = await reading.measure({ samplesBefore: new Date(Date.now() + 3_600_000) });
     expect(measured.figures.files).toBe(2);
     expect(measured.samples.map((s) => s.path).sort()).toEqual(['a.txt', 'd/b']);
