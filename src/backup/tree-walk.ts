@@ -15,8 +15,10 @@
  * disk, and read again only if their size and time are the same after the digest: a file
  * the service was writing during the backup is never a sample.
  *
- * Only node's own modules are imported (and types, which Node strips): it runs from the
- * image's sources as they are in a helper or a claim pod too (tree-measure-cli.ts).
+ * A volume this process cannot reach (a Docker helper, a Kubernetes claim pod) is measured by
+ * this very code run there (tree-measure-cli.ts), so the digests are the same whichever side
+ * measured. Only node's own modules are imported (and types, which Node strips): it runs
+ * from the image's sources as they are.
  */
 import { createHash } from 'node:crypto';
 import { lstat, open, opendir, readlink } from 'node:fs/promises';
@@ -83,7 +85,7 @@ export class EntrySet {
 
 const modulus = 2n ** 256n;
 
-export interface Candidate {
+interface Candidate {
   readonly path: string;
   readonly rank: string;
   readonly size: number;
@@ -91,7 +93,7 @@ export interface Candidate {
 }
 
 /** One entry of a tree as the walk sees it (lstat: a symbolic link is not followed). */
-export interface WalkEntry {
+interface WalkEntry {
   /** Relative to the root, `/`-separated. */
   readonly path: string;
   readonly type: 'dir' | 'file' | 'symlink' | 'other';
@@ -108,10 +110,9 @@ export interface WalkEntry {
 
 /**
  * The figures of a tree, fed its entries in the walk's order: depth first, each directory's
- * names sorted (`sortWalkOrder` puts a flat list in that order). Shared by the walk here and
- * by a helper that lists a volume it cannot reach from here, so both give the same digest.
+ * names sorted.
  */
-export class TreeDigest {
+class TreeDigest {
   readonly #hash = createHash('sha256');
   readonly #entries = new EntrySet();
   readonly #maxSamples: number;
@@ -175,21 +176,6 @@ export class TreeDigest {
       entriesDigest: this.#entries.digest(),
     };
   }
-}
-
-/** Sorts entries as the walk visits them: depth first, names sorted in each directory. */
-export function sortWalkOrder<T extends { readonly path: string }>(entries: T[]): T[] {
-  const keyed = entries.map((e) => ({ e, parts: e.path.split('/') }));
-  keyed.sort((a, b) => {
-    const n = Math.min(a.parts.length, b.parts.length);
-    for (let i = 0; i < n; i++) {
-      const x = a.parts[i] ?? '';
-      const y = b.parts[i] ?? '';
-      if (x !== y) return x < y ? -1 : 1;
-    }
-    return a.parts.length - b.parts.length;
-  });
-  return keyed.map((k) => k.e);
 }
 
 export interface WalkOptions {

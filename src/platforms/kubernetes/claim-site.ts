@@ -8,9 +8,11 @@
  * operation and deletes it right after: a restore's pod must not hold a ReadWriteOnce claim
  * while the workload starts again, or the workload's pod could not attach it on another node.
  *
- * The tree is listed with `find -printf` (type, path, mode, owner, size, links, link target,
- * time, NUL-separated), put in the walk's order and fed to the same TreeDigest as a local
- * walk (src/backup/tree-walk.ts), so the figures agree whichever side measured.
+ * The tree is measured and compared in the pod by the bot's own walk (src/backup/
+ * tree-measure-cli.ts runs tree-walk.ts there, in one exec, as the pod's user), so the figures
+ * agree whichever side measured, and only one line comes back: memory here does not grow with
+ * the claim. An image without node or that entry point is told as for the engine's launcher
+ * (`backup-engine-launcher-missing`).
  *
  * A `lost+found` at the claim's root is the file system's, not the application's: ext4
  * (mkfs.ext4, which the volume plugins run on a new block volume) makes it owned by root,
@@ -22,17 +24,20 @@
  * listing too: a snapshot made before these backups excluded it, by a root claim pod, holds
  * it.
  */
-import { Writable } from 'node:stream';
-import type { FileSample } from '../../core/backup.ts';
+import { Readable, Writable } from 'node:stream';
 import { UserError } from '../../core/errors.ts';
 import type { ExecResult } from '../../core/platform.ts';
+import { nodeNotFound } from '../../backup/engine-launch-input.ts';
 import {
-  figureProblems,
-  sortWalkOrder,
-  TreeDigest,
-  type WalkEntry,
-  type WalkOptions,
-} from '../../backup/tree-walk.ts';
+  compareRequestLine,
+  maxReplyBytes,
+  measureRequestLine,
+  parseCompareReply,
+  parseMeasureReply,
+  treeMeasureArgv,
+  treeMeasureMissing,
+  type TreeMeasureCommand,
+} from '../../backup/tree-measure-input.ts';
 import type {
   EngineCommand,
   EngineRunner,
@@ -142,56 +147,7 @@ export const emptyingArgv: readonly string[] = [
   '+',
 ];
 
-const defaultMaxSampleBytes = 4 * 1024 * 1024;
-const defaultSampleBudgetBytes = 8 * 1024 * 1024;
 const listLimit = 512 * 1024 * 1024;
-
-/** File type bits of st_mode for find's %y letters other than d, f and l. */
-const typeBits: Readonly<Record<string, number>> = {
-  p: 0o010000,
-  c: 0o020000,
-  b: 0o060000,
-  s: 0o140000,
-};
-
-/** The fields of one entry, as `entryFormat` prints them. */
-const entryFormat = '%y\\0%P\\0%m\\0%U\\0%G\\0%s\\0%n\\0%l\\0%T@\\0';
-const entryFields = 9;
-
-/** Parses `find -printf entryFormat` output. */
-export function parseEntries(output: Buffer): WalkEntry[] {
-  const fields = output.toString('utf8').split('\0');
-  const entries: WalkEntry[] = [];
-  for (let i = 0; i + entryFields <= fields.length; i += entryFields) {
-    const [y = '', path = '', mode = '0', uid = '0', gid = '0', size = '0', nlink = '1'] =
-      fields.slice(i, i + 7);
-    const target = fields[i + 7] ?? '';
-    const time = fields[i + 8] ?? '0';
-    const type = y === 'd' ? 'dir' : y === 'f' ? 'file' : y === 'l' ? 'symlink' : 'other';
-    entries.push({
-      path,
-      type,
-      mode: Number.parseInt(mode, 8) | (typeBits[y] ?? 0),
-      uid: Number(uid),
-      gid: Number(gid),
-      size: Number(size),
-      nlink: Number(nlink),
-      target: type === 'symlink' ? target : '',
-      mtimeMs: Number(time) * 1000,
-    });
-  }
-  return entries;
-}
-
-/** Parses `sha256sum -z` output: path → digest. */
-export function parseDigests(output: Buffer): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const record of output.toString('utf8').split('\0')) {
-    const match = /^([0-9a-f]{64}) [ *](.*)$/s.exec(record);
-    if (match !== null) out.set(match[2] ?? '', match[1] ?? '');
-  }
-  return out;
-}
 
 function inClaim(path: string): string {
   if (path.split('/').some((p) => p === '..' || p === '') || path.startsWith('/')) {
@@ -210,21 +166,27 @@ async function collect(
   pod: ClaimPod,
   argv: readonly string[],
   signal?: AbortSignal,
+  io: { readonly stdin?: Buffer; readonly limit?: number } = {},
 ): Promise<Collected> {
+  const limit = io.limit ?? listLimit;
   const chunks: Buffer[] = [];
   let size = 0;
   const stdout = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       size += chunk.length;
-      if (size > listLimit) {
-        callback(new Error(`more than ${listLimit} bytes from ${argv[0] ?? '?'}`));
+      if (size > limit) {
+        callback(new Error(`more than ${limit} bytes from ${argv[0] ?? '?'}`));
         return;
       }
       chunks.push(chunk);
       callback();
     },
   });
-  const result: ExecResult = await pod.exec(argv, { stdout }, signal);
+  const result: ExecResult = await pod.exec(
+    argv,
+    io.stdin === undefined ? { stdout } : { stdin: Readable.from([io.stdin]), stdout },
+    signal,
+  );
   return { exitCode: result.exitCode, stdout: Buffer.concat(chunks), stderr: result.stderr };
 }
 
@@ -247,77 +209,43 @@ export async function claimOutput(
   return result.stdout;
 }
 
-async function listTree(pod: ClaimPod, signal?: AbortSignal): Promise<WalkEntry[]> {
-  const out = await claimOutput(
-    pod,
-    ['find', dataPath, '-mindepth', '1', ...skipLostFound, '-printf', entryFormat],
-    signal,
-  );
-  return sortWalkOrder(parseEntries(out));
-}
-
-async function digests(
+/**
+ * Measures or compares the claim's tree in the pod with the bot's own walk, the root's
+ * `lost+found` left out (tree-measure-cli.ts): its one line of output.
+ */
+async function treeInPod(
   pod: ClaimPod,
-  paths: readonly string[],
+  command: TreeMeasureCommand,
+  input: string,
   signal?: AbortSignal,
-): Promise<Map<string, string>> {
-  if (paths.length === 0) return new Map();
-  // A missing file is told on stderr and left out of the output (exit 1): not an error here.
-  const result = await collect(pod, ['sha256sum', '-z', '--', ...paths.map(inClaim)], signal);
-  const byPath = new Map<string, string>();
-  for (const [path, digest] of parseDigests(result.stdout)) {
-    byPath.set(path.slice(dataPath.length + 1), digest);
+): Promise<string> {
+  const argv = treeMeasureArgv(command, dataPath);
+  let result: Collected;
+  try {
+    result = await collect(pod, argv, signal, {
+      stdin: Buffer.from(input, 'utf8'),
+      limit: maxReplyBytes,
+    });
+  } catch (error) {
+    if (nodeNotFound(error)) throw launcherMissing(pod, error);
+    throw error;
   }
-  return byPath;
+  if (result.exitCode !== 0) {
+    // A runtime that cannot start node may say so on stdout, with exit 126 or 127 (Docker's
+    // exec does), rather than fail the exec.
+    const said = `${result.stderr}\n${result.stdout.toString('utf8')}`;
+    if (treeMeasureMissing(result.exitCode, said)) throw launcherMissing(pod);
+    throw failed(pod, ['tree-measure'], result);
+  }
+  return result.stdout.toString('utf8');
 }
 
-async function measure(pod: ClaimPod, options: WalkOptions) {
-  const digest = new TreeDigest({
-    ...options,
-    maxSampleBytes: options.maxSampleBytes ?? defaultMaxSampleBytes,
-  });
-  for (const entry of await listTree(pod, options.signal)) digest.add(entry);
-  const figures = digest.figures();
-  let budget = options.sampleBudgetBytes ?? defaultSampleBudgetBytes;
-  const chosen = digest.candidates.filter((c) => {
-    if (c.size > budget) return false;
-    budget -= c.size;
-    return true;
-  });
-  const sums = await digests(
-    pod,
-    chosen.map((c) => c.path),
-    options.signal,
+function launcherMissing(pod: ClaimPod, cause?: unknown): UserError {
+  return new UserError(
+    'backup-engine-launcher-missing',
+    { image: pod.image ?? '?' },
+    cause === undefined ? undefined : { cause },
   );
-  // Read again after the digests: a file written meanwhile is not a sample.
-  const after =
-    chosen.length === 0
-      ? []
-      : parseEntries(
-          (
-            await collect(
-              pod,
-              [
-                'find',
-                ...chosen.map((c) => inClaim(c.path)),
-                '-maxdepth',
-                '0',
-                '-printf',
-                entryFormat.replace('%P', '%p'),
-              ],
-              options.signal,
-            )
-          ).stdout,
-        );
-  const now = new Map(after.map((e) => [e.path.slice(dataPath.length + 1), e]));
-  const samples: FileSample[] = [];
-  for (const c of chosen) {
-    const sha256 = sums.get(c.path);
-    const again = now.get(c.path);
-    if (sha256 === undefined || again?.size !== c.size || again.mtimeMs !== c.mtimeMs) continue;
-    samples.push({ path: c.path, size: c.size, sha256 });
-  }
-  return { figures, samples };
 }
 
 async function checkAncestors(
@@ -482,25 +410,22 @@ export function claimSite(request: ClaimSiteRequest): VolumeSite {
         if (paths.length > 0)
           await claimOutput(pod, ['rm', '-rf', '--', ...paths.map(inClaim)], signal);
       }),
-    measure: (options) => use(options.signal, (pod) => measure(pod, options)),
+    measure: (options) =>
+      use(options.signal, async (pod) =>
+        parseMeasureReply(
+          await treeInPod(
+            pod,
+            'measure',
+            measureRequestLine({ ...options, skipRootLostFound: true }),
+            options.signal,
+          ),
+        ),
+      ),
     compare: (expected, signal) =>
       use(signal, async (pod) => {
-        const digest = new TreeDigest({});
-        for (const entry of await listTree(pod, signal)) digest.add(entry);
-        const figures = digest.figures();
-        const problems = figureProblems(expected, figures);
-        const samples = expected.samples ?? [];
-        const sums = await digests(
-          pod,
-          samples.map((s) => s.path),
-          signal,
-        );
-        for (const sample of samples) {
-          const actual = sums.get(sample.path);
-          if (actual === undefined) problems.push(`${sample.path}: missing`);
-          else if (actual !== sample.sha256) problems.push(`${sample.path}: sha256 differs`);
-        }
-        return { problems, figures };
+        const output = await treeInPod(pod, 'compare', compareRequestLine(expected, true), signal);
+        const { problems, figures } = parseCompareReply(output);
+        return { problems: [...problems], figures };
       }),
     close: dropKept,
   };

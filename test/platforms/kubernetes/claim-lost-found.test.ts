@@ -5,7 +5,10 @@
  * only; a `lost+found` deeper down is the application's and goes like any folder. The fake
  * API server with real-process pods (DockerKubelet), real restic, the claim pods' image and
  * the repository claim of claim-backup.test.ts (claim-test-bed.ts); the claim's files are made
- * and read here through its Docker volume, as root.
+ * and read here through its Docker volume, as root. The claim's tree is measured and compared
+ * in the pod by the bot's own walk (one exec each), with exactly the figures of a walk here,
+ * and of a Docker helper of the claim's volume, that leave the root's `lost+found` out; an image without node or that entry point is told
+ * as an image without the engine's launcher.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -14,14 +17,21 @@ import type { EngineBackupService } from '../../../src/backup/service.ts';
 import { createBackupService } from '../../../src/backup/wire.ts';
 import type { ClusterConfig } from '../../../src/config/kubernetes.ts';
 import { createLogger } from '../../../src/core/logger.ts';
+import { measureTree } from '../../../src/backup/tree-walk.ts';
+import { isUserError } from '../../../src/core/errors.ts';
 import { ClusterPorts } from '../../../src/platforms/kubernetes/cluster-ports.ts';
 import { SqliteBackupLedger } from '../../../src/store/backup-repo.ts';
 import { openDatabase } from '../../../src/store/database.ts';
+import { helperSite } from '../../../src/platforms/docker/engine-helper.ts';
+import { DockerKubelet } from '../../fakes/kubernetes/docker-kubelet.ts';
+import { busyboxImage, requireTestDocker } from '../../helpers/docker.ts';
+import { ensureDerivedEngineImage } from '../../helpers/engine-image.ts';
 import {
   app,
   appDeployment,
   appFiles,
   claimManifest,
+  claims,
   ClaimTestBed,
   rootLostFound,
   signal,
@@ -46,6 +56,12 @@ async function listing(claim: string): Promise<string> {
 
 beforeAll(async () => {
   await bed.start();
+  const kubelet = bed.kubelet;
+  const exec = kubelet.exec.bind(kubelet);
+  kubelet.exec = (...args: Parameters<typeof exec>) => {
+    execs.push([...args[2]]);
+    return exec(...args);
+  };
   const all = [
     claimManifest('backups', 'ReadWriteMany'),
     claimManifest('data'),
@@ -67,6 +83,14 @@ beforeAll(async () => {
 
 afterAll(() => bed.close());
 
+/** The argv of each command exec'd in a pod (the kubelet's exec, watched from the start). */
+const execs: string[][] = [];
+
+/** The argv of each exec since `from` execs. */
+function execsSince(from: number): string[][] {
+  return execs.slice(from);
+}
+
 describe('a root lost+found on a claim', () => {
   it('a pod of the non-root workload reads the claim around it: figures and emptiness', async () => {
     const files = plain.for(app).volumeFiles;
@@ -74,7 +98,9 @@ describe('a root lost+found on a claim', () => {
     if (site === undefined) throw new Error('no site');
     try {
       expect(await site.isEmpty()).toBe(false);
-      const measured = await site.measure({ samplesBefore: new Date(Date.now() + 60_000) });
+      const samplesBefore = new Date(Date.now() + 60_000);
+      const before = execs.length;
+      const measured = await site.measure({ samplesBefore });
       // f.txt, b/g and a/lost+found/kept; nothing of the root's lost+found.
       expect(measured.figures.files).toBe(3);
       expect(measured.samples.map((s) => s.path).sort()).toEqual([
@@ -82,6 +108,31 @@ describe('a root lost+found on a claim', () => {
         'b/g',
         'f.txt',
       ]);
+      // The bot's own walk in the pod, in one exec: the figures of a walk here without it.
+      expect(execsSince(before)).toEqual([
+        ['node', '/app/src/backup/tree-measure-cli.ts', 'measure', '/data'],
+      ]);
+      const data = await bed.mountpointOf('data');
+      expect(measured).toEqual(await measureTree(data, { samplesBefore, skipRootLostFound: true }));
+      const whole = await measureTree(data, { samplesBefore });
+      expect(whole.figures.files).toBe(4);
+      expect(measured.figures.listDigest).not.toBe(whole.figures.listDigest);
+      // A Docker helper of the claim's volume gives the same, whichever way it is asked: a
+      // manifest recorded by one site is compared by another.
+      const volume = DockerKubelet.volumeOf(bed.fake.store.mustGet(claims, 'default', 'data'));
+      const helper = helperSite(requireTestDocker(), { image: bed.image }, volume, '/data', 'read');
+      expect(await helper.measure({ samplesBefore, skipRootLostFound: true })).toEqual(measured);
+      expect(await helper.measure({ samplesBefore })).toEqual(whole);
+      // The comparison leaves it out too, in one exec.
+      const again = execs.length;
+      const compared = await site.compare({
+        files: measured.figures.files,
+        bytes: measured.figures.bytes,
+        sha256: measured.figures.listDigest,
+        samples: measured.samples,
+      });
+      expect(compared).toEqual({ problems: [], figures: measured.figures });
+      expect(execsSince(again)).toHaveLength(1);
     } finally {
       await site.close();
     }
@@ -198,5 +249,34 @@ it('borg leaves it out as well; the nested one goes', async () => {
   expect(drill.drills.map((d) => [d.source, d.ok, d.reason])).toEqual([
     ['volume:data', true, undefined],
   ]);
+  await bed.noClaimPodLeft();
+});
+
+it('a claim pod of an image without node, or without the tree measure, is told as such', async () => {
+  const withoutEntryPoint = ensureDerivedEngineImage('claim-no-measure', [
+    'RUN rm /app/src/backup/tree-measure-cli.ts',
+  ]);
+  for (const image of [busyboxImage, withoutEntryPoint]) {
+    const cluster = bed.cluster('root');
+    const ports = new ClusterPorts(
+      new Map<string, ClusterConfig>([
+        ['lab', { ...cluster, backups: { ...cluster.backups, image } }],
+      ]),
+    );
+    const site = await ports.for(app).volumeFiles?.open('data', 'read');
+    if (site === undefined) throw new Error('no site');
+    try {
+      for (const attempt of [
+        () => site.measure({}),
+        () => site.compare({ files: 1, bytes: 1, sha256: '0'.repeat(64) }),
+      ]) {
+        const thrown = await attempt().catch((e: unknown) => e);
+        expect(isUserError(thrown) && thrown.code, image).toBe('backup-engine-launcher-missing');
+        expect((thrown as Error).message).toContain(image);
+      }
+    } finally {
+      await site.close();
+    }
+  }
   await bed.noClaimPodLeft();
 });
