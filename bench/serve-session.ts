@@ -122,15 +122,31 @@ export class ServeSession {
    * The bot process's peak resident memory so far in MiB (VmHWM) and the CPU time it used
    * (utime + stime, in clock ticks of 1/100 s on Linux), both from proc(5).
    */
-  usage(): { readonly peakMb: number; readonly cpuSeconds: number } {
+  usage(): {
+    readonly peakMb: number;
+    readonly cpuSeconds: number;
+    /** What is resident now, by kind (RssAnon, RssFile: the node binary's pages, RssShmem). */
+    readonly resident: {
+      readonly anonMb: number;
+      readonly fileMb: number;
+      readonly shmemMb: number;
+    };
+  } {
     const pid = this.#botPid();
-    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string): number =>
+      Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? NaN) / 1024;
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
     if (kb === undefined) throw new Error('no VmHWM');
     // The fields after the command name, which is in parentheses and may hold spaces.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
-    return { peakMb: Number(kb) / 1024, cpuSeconds: ticks / 100 };
+    return {
+      peakMb: Number(kb) / 1024,
+      cpuSeconds: ticks / 100,
+      resident: { anonMb: field('RssAnon'), fileMb: field('RssFile'), shmemMb: field('RssShmem') },
+    };
   }
 
   async exit(): Promise<void> {
