@@ -89,10 +89,14 @@ export const rootLostFound =
   'mkdir /v/lost+found && echo orphan > "/v/lost+found/#12" && chmod 600 "/v/lost+found/#12" && ' +
   'chmod 700 /v/lost+found && chown 1000:1000 /v';
 
-/** The application's files, among them a lost+found of its own deeper down. */
+/**
+ * The application's files, among them a lost+found of its own deeper down; written long
+ * before any backup, so that each may be a drill's sample (run-backup.ts: a minute's margin).
+ */
 export const appFiles =
   'mkdir -p /v/a/lost+found /v/b && echo kept > /v/a/lost+found/kept && echo f > /v/f.txt && ' +
-  'echo g > /v/b/g && chown -R 1000:1000 /v/a /v/b /v/f.txt';
+  'echo g > /v/b/g && chown -R 1000:1000 /v/a /v/b /v/f.txt && ' +
+  "touch -d '2020-01-01 00:00:00' /v/a/lost+found/kept /v/f.txt /v/b/g";
 
 const run = promisify(execFile);
 
