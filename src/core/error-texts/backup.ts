@@ -408,8 +408,8 @@ export const backupErrorTexts = {
   'backup-engine-launcher-missing': {
     kind: 'failed',
     message: {
-      ru: 'В образе {image} нет Node.js или программы запуска restic/borg (/app/src/backup/engine-launch.ts), через которую им передаются настройки репозитория; ничего не запущено.',
-      en: 'The image {image} has no Node.js or no launcher of restic/borg (/app/src/backup/engine-launch.ts), through which they get the repository settings; nothing was run.',
+      ru: 'В образе {image} нет Node.js или программ бота в /app/src/backup (engine-launch.ts запускает restic/borg с настройками репозитория, tree-measure-cli.ts измеряет файлы тома); ничего не запущено.',
+      en: "The image {image} has no Node.js or not the bot's programs in /app/src/backup (engine-launch.ts runs restic/borg with the repository settings, tree-measure-cli.ts measures the volume's files); nothing was run.",
     },
     hint: {
       ru: 'Используйте образ бота той же версии, что и сам бот (backup.engineHelper.image или образ кластера), или свой образ с node и каталогом /app/src/backup из него.',
