@@ -549,8 +549,8 @@ function report(results: readonly Round[], loadBefore: string, loadAfter: string
   }
   console.log(
     `  one exec in the pod, there and back: ${s(m((r) => r.execRoundTrip))}; the bot's backup ` +
-      'runs five (look, restic, and the measure’s listing, sample digests and second look: ' +
-      'src/platforms/kubernetes/claim-site.ts), by hand one',
+      'runs three (look, restic, and the measure: the bot’s own walk started in the pod, ' +
+      'node src/backup/tree-measure-cli.ts), by hand one',
   );
   console.log(`  load average at start ${loadBefore}, at end ${loadAfter} (2 cores shared)`);
   return missed === 0 ? 0 : 1;
