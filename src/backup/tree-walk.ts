@@ -21,7 +21,7 @@
  * from the image's sources as they are.
  */
 import { createHash } from 'node:crypto';
-import { lstat, open, opendir, readlink } from 'node:fs/promises';
+import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileSample } from '../core/backup.ts';
 
@@ -143,7 +143,9 @@ class TreeDigest {
         this.#before !== undefined &&
         e.size > 0 &&
         e.size <= this.#maxSampleBytes &&
-        e.mtimeMs < this.#before
+        e.mtimeMs < this.#before &&
+        // A name that is not UTF-8 has no text to open it by again (`walk`).
+        !e.path.includes('\uFFFD')
       ) {
         const rank = createHash('sha256').update(e.path).digest('hex');
         this.#consider({ path: e.path, rank, size: e.size, mtimeMs: e.mtimeMs });
@@ -199,6 +201,7 @@ const defaultMaxSampleBytes = 4 * 1024 * 1024;
 const defaultSampleBudgetBytes = 8 * 1024 * 1024;
 /** Entries of one directory looked at together. */
 const statBatch = 64;
+const slash = Buffer.from('/');
 
 /** Figures and the sample candidates of the tree under `root` (root itself left out). */
 async function walk(
@@ -206,28 +209,37 @@ async function walk(
   options: WalkOptions,
 ): Promise<{ figures: TreeFigures; candidates: Candidate[] }> {
   const digest = new TreeDigest(options);
-  const visit = async (relative: string): Promise<void> => {
+  // Names are read as bytes and reached by their bytes: a name that is not UTF-8 (a Latin-1
+  // name from an old archive) decodes with U+FFFD in it, and that text names no file. The
+  // text is what the digest and the order use; the bytes are what lstat and readlink get.
+  const visit = async (relative: string, directory: Buffer): Promise<void> => {
     options.signal?.throwIfAborted();
-    const names: string[] = [];
-    for await (const entry of await opendir(join(root, relative))) {
+    const names: { readonly text: string; readonly raw: Buffer }[] = [];
+    for (const raw of await readdir(directory, { encoding: 'buffer' })) {
+      const text = raw.toString('utf8');
       // Never opened: a pod that is not root may not even read it.
-      if (relative === '' && options.skipRootLostFound === true && entry.name === rootLostFound) {
+      if (relative === '' && options.skipRootLostFound === true && text === rootLostFound) {
         continue;
       }
-      names.push(entry.name);
+      names.push({ text, raw });
     }
-    names.sort();
+    names.sort((a, b) =>
+      a.text < b.text ? -1 : a.text > b.text ? 1 : Buffer.compare(a.raw, b.raw),
+    );
     for (let i = 0; i < names.length; i += statBatch) {
       const batch = names.slice(i, i + statBatch);
       const stats = await Promise.all(
-        batch.map(async (name) => {
-          const path = relative === '' ? name : `${relative}/${name}`;
-          const st = await lstat(join(root, path));
-          const target = st.isSymbolicLink() ? await readlink(join(root, path)) : '';
-          return { path, st, target };
+        batch.map(async ({ text, raw }) => {
+          const path = relative === '' ? text : `${relative}/${text}`;
+          const at = Buffer.concat([directory, slash, raw]);
+          const st = await lstat(at);
+          const target = st.isSymbolicLink()
+            ? (await readlink(at, { encoding: 'buffer' })).toString('utf8')
+            : '';
+          return { path, at, st, target };
         }),
       );
-      for (const { path, st, target } of stats) {
+      for (const { path, at, st, target } of stats) {
         const type = st.isDirectory()
           ? 'dir'
           : st.isFile()
@@ -246,11 +258,11 @@ async function walk(
           target,
           mtimeMs: st.mtimeMs,
         });
-        if (type === 'dir') await visit(path);
+        if (type === 'dir') await visit(path, at);
       }
     }
   };
-  await visit('');
+  await visit('', Buffer.from(root));
   return { figures: digest.figures(), candidates: digest.candidates };
 }
 
