@@ -66,17 +66,31 @@ function serialize(value: unknown, depth = 0): unknown {
   if (depth >= maxCauseDepth) return record;
   if (value.cause !== undefined) record['cause'] = carried(value.cause, depth + 1);
   if (value instanceof AggregateError) {
-    record['errors'] = (value.errors as unknown[]).map((e) => carried(e, depth + 1));
+    const errors = value.errors as unknown[];
+    record['errors'] = errors.slice(0, maxErrors).map((e) => carried(e, depth + 1));
+    if (errors.length > maxErrors) record['moreErrors'] = errors.length - maxErrors;
   }
   return record;
 }
 
-/** What an error carries; anything but an error as text (it may be large or circular). */
+/**
+ * What an error carries; anything but an error as a short text: it may be large (a Buffer),
+ * circular, or have no `toString` that works, and a log line must never throw.
+ */
 function carried(value: unknown, depth: number): unknown {
-  return value instanceof Error ? serialize(value, depth) : String(value);
+  if (value instanceof Error) return serialize(value, depth);
+  let text: string;
+  try {
+    text = String(value);
+  } catch {
+    text = '[unprintable]';
+  }
+  return text.length > maxCarriedText ? `${text.slice(0, maxCarriedText)}…` : text;
 }
 
 const maxCauseDepth = 3;
+const maxErrors = 8;
+const maxCarriedText = 2000;
 
 export function createLogger(options: {
   level: LogLevel;

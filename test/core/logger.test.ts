@@ -79,4 +79,27 @@ describe('errors in log lines', () => {
     const parsed = JSON.parse(lines[0] ?? '{}') as { error: { cause: unknown } };
     expect(parsed.error.cause).toBe('[object Object]');
   });
+
+  it('never throws for a cause without a working toString, and bounds what a cause adds', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', write: (l) => lines.push(l) });
+    const many = new AggregateError(
+      Array.from({ length: 20 }, (_, i) => new Error(`e${String(i)}`)),
+      'many',
+    );
+    log.error('odd', {
+      bare: new Error('bare', { cause: Object.create(null) as unknown }),
+      big: new Error('big', { cause: 'x'.repeat(100_000) }),
+      many,
+    });
+    const parsed = JSON.parse(lines[0] ?? '{}') as {
+      bare: { cause: string };
+      big: { cause: string };
+      many: { errors: unknown[]; moreErrors: number };
+    };
+    expect(parsed.bare.cause).toBe('[unprintable]');
+    expect(parsed.big.cause.length).toBeLessThan(2100);
+    expect(parsed.many.errors).toHaveLength(8);
+    expect(parsed.many.moreErrors).toBe(12);
+  });
 });
