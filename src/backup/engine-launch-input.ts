@@ -171,10 +171,17 @@ export function launcherMissing(exitCode: number | null, stderr: string): boolea
   }
   return (
     (exitCode === 126 || exitCode === 127) &&
-    /\bnode\b/.test(stderr) &&
+    namesNode.test(stderr) &&
     /not found|No such file/i.test(stderr)
   );
 }
+
+/**
+ * The program `node` named as the tools name a program they could not start (`"node"`,
+ * `execute node: `, `sh: 1: node: `), not a word inside a name: a claim pod's or a
+ * service's name may hold `-node-`, and `pods "…-node-…" not found` is no missing node.
+ */
+const namesNode = /"node"|(?<![\w.-])node: /;
 
 /**
  * Whether an error (or one of its causes) says there is no `node` to start: a container
@@ -183,7 +190,7 @@ export function launcherMissing(exitCode: number | null, stderr: string): boolea
 export function nodeNotFound(error: unknown): boolean {
   let e: unknown = error;
   for (let depth = 0; e instanceof Error && depth < 5; depth++) {
-    if (/\bnode\b/.test(e.message) && /not found|no such file/i.test(e.message)) return true;
+    if (namesNode.test(e.message) && /not found|no such file/i.test(e.message)) return true;
     e = e.cause;
   }
   return false;

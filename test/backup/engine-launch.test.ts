@@ -24,6 +24,7 @@ import {
   launchArgv,
   launchHeader,
   launcherMissing,
+  nodeNotFound,
   launchRefusedExit,
   launchStalled,
   launchStalledExit,
@@ -106,6 +107,23 @@ describe('the launcher header', () => {
     ).toBe(true);
     expect(launcherMissing(1, 'Fatal: unable to open config file')).toBe(false);
     expect(launcherMissing(127, 'engine-launch: cannot start restic: ENOENT')).toBe(false);
+    expect(
+      launcherMissing(
+        126,
+        'OCI runtime exec failed: exec: "node": executable file not found in $PATH',
+      ),
+    ).toBe(true);
+    expect(launcherMissing(127, 'sh: 1: node: not found')).toBe(true);
+    // A name that holds "node" is no missing node.
+    expect(launcherMissing(127, 'pods "pes-claim-node-app-x7" not found')).toBe(false);
+    expect(
+      nodeNotFound(
+        new Error('failed', { cause: new Error('pods "pes-claim-node-app" not found') }),
+      ),
+    ).toBe(false);
+    expect(
+      nodeNotFound(new Error('exec: "node": executable file not found in $PATH: unknown')),
+    ).toBe(true);
     expect(launchArgv('borg', ['list'])).toEqual([
       'node',
       '/app/src/backup/engine-launch.ts',
