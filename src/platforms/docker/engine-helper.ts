@@ -435,6 +435,15 @@ function splitNul(data: Buffer): string[] {
   return parts;
 }
 
+/** The helper's image lacks node, the launcher or the tree measure (engine-launch-input.ts). */
+function launcherMissingError(settings: EngineHelperSettings, cause?: unknown): UserError {
+  return new UserError(
+    'backup-engine-launcher-missing',
+    { image: settings.image },
+    cause === undefined ? undefined : { cause },
+  );
+}
+
 /**
  * Measures or compares the volume's tree in a helper, as root on the same mount as every
  * file operation, with the bot's own walk (tree-measure-cli.ts): its one line of output. An
@@ -457,16 +466,12 @@ async function treeInHelper(
   } catch (error) {
     // Started as the container's command, a missing node fails the start itself.
     if (nodeNotFound(error)) {
-      throw new UserError(
-        'backup-engine-launcher-missing',
-        { image: settings.image },
-        { cause: error },
-      );
+      throw launcherMissingError(settings, error);
     }
     throw error;
   }
   if (treeMeasureMissing(run.code, run.stderr)) {
-    throw new UserError('backup-engine-launcher-missing', { image: settings.image });
+    throw launcherMissingError(settings);
   }
   if (run.code !== 0) {
     throw new Error(`the tree ${command} in the helper failed (${run.code}): ${run.stderr.trim()}`);
@@ -557,16 +562,12 @@ export function helperSite(
       // Started as the container's command (no user to switch to), a missing node fails the
       // start itself.
       if (nodeNotFound(error)) {
-        throw new UserError(
-          'backup-engine-launcher-missing',
-          { image: settings.image },
-          { cause: error },
-        );
+        throw launcherMissingError(settings, error);
       }
       throw error;
     }
     if (launcherMissing(code, stderr.text())) {
-      throw new UserError('backup-engine-launcher-missing', { image: settings.image });
+      throw launcherMissingError(settings);
     }
     outLines?.end();
     errLines?.end();
