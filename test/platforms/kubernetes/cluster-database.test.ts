@@ -244,6 +244,61 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
   }
 }
 
+/**
+ * A session in the database's pod that holds table t of `app` (access exclusive) until
+ * released: a restore's DROP and a dump's read then wait for it, for as long as it is held.
+ * Returns once the lock is held; the release ends the session and waits for its exec.
+ */
+async function holdTable(target: string): Promise<() => Promise<void>> {
+  const holder = new AbortController();
+  const held = port()
+    .exec(
+      target,
+      [
+        'psql',
+        '-U',
+        'postgres',
+        '-d',
+        'postgres',
+        '-c',
+        'begin; lock table t in access exclusive mode; select pg_sleep(600)',
+      ],
+      {},
+      holder.signal,
+    )
+    .catch(() => undefined);
+  const release = async (): Promise<void> => {
+    await sql(
+      site,
+      'app',
+      "select count(pg_terminate_backend(pid)) from pg_stat_activity where wait_event = 'PgSleep'",
+    );
+    holder.abort();
+    await held;
+  };
+  try {
+    await until(
+      'the lock is held',
+      async () =>
+        (await sql(
+          site,
+          'app',
+          "select count(*) from pg_stat_activity where wait_event = 'PgSleep'",
+        )) === '1',
+    );
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return release;
+}
+
+/** How many processes of this program run in the pod now. */
+async function running(target: string, program: string): Promise<number> {
+  const out = await port().exec(target, ['sh', '-c', 'cat /proc/[0-9]*/comm 2>/dev/null'], {});
+  return out.stdout.split('\n').filter((name) => name === program).length;
+}
+
 async function rejection(promise: Promise<unknown>): Promise<UserError> {
   try {
     await promise;
@@ -369,38 +424,10 @@ describe('databases of a service on a cluster', () => {
     const before = await sql(site, 'app', rows);
     expect(before).toContain('9');
     // A session holds the table: pg_restore's DROP waits for it and reads no more input.
-    const holder = new AbortController();
-    const held = port()
-      .exec(
-        target,
-        [
-          'psql',
-          '-U',
-          'postgres',
-          '-d',
-          'postgres',
-          '-c',
-          'begin; lock table t in access exclusive mode; select pg_sleep(600)',
-        ],
-        {},
-        holder.signal,
-      )
-      .catch(() => undefined);
-    const restores = async (): Promise<number> => {
-      const out = await port().exec(target, ['sh', '-c', 'cat /proc/[0-9]*/comm 2>/dev/null'], {});
-      return out.stdout.split('\n').filter((name) => name === 'pg_restore').length;
-    };
+    const release = await holdTable(target);
+    const restores = (): Promise<number> => running(target, 'pg_restore');
     const cancel = new AbortController();
     try {
-      await until(
-        'the lock is held',
-        async () =>
-          (await sql(
-            site,
-            'app',
-            "select count(*) from pg_stat_activity where wait_event = 'PgSleep'",
-          )) === '1',
-      );
       const restore = source.consume(Readable.from([dump]), cancel.signal).then(
         () => 'finished',
         () => 'failed',
@@ -431,13 +458,7 @@ describe('databases of a service on a cluster', () => {
       const left = await port().exec(target, ['sh', '-c', 'ls /tmp | grep -c pes-restore'], {});
       expect(left.stdout.trim()).toBe('0');
     } finally {
-      await sql(
-        site,
-        'app',
-        "select count(pg_terminate_backend(pid)) from pg_stat_activity where wait_event = 'PgSleep'",
-      );
-      holder.abort();
-      await held;
+      await release();
     }
     // Rolled back: the row the dump does not have is still there.
     expect(await sql(site, 'app', rows)).toBe(before);
@@ -493,38 +514,10 @@ spec:
     // A session holds the table: pg_dump waits for its lock, mid-dump, for as long as it is
     // left (closing its exec connection alone does not end it).
     const target = await port().databaseTarget(site, 'app');
-    const holder = new AbortController();
-    const held = port()
-      .exec(
-        target,
-        [
-          'psql',
-          '-U',
-          'postgres',
-          '-d',
-          'postgres',
-          '-c',
-          'begin; lock table t in access exclusive mode; select pg_sleep(600)',
-        ],
-        {},
-        holder.signal,
-      )
-      .catch(() => undefined);
-    const dumps = async (): Promise<number> => {
-      const out = await port().exec(target, ['sh', '-c', 'cat /proc/[0-9]*/comm 2>/dev/null'], {});
-      return out.stdout.split('\n').filter((name) => name === 'pg_dump').length;
-    };
+    const release = await holdTable(target);
+    const dumps = (): Promise<number> => running(target, 'pg_dump');
     const cancel = new AbortController();
     try {
-      await until(
-        'the lock is held',
-        async () =>
-          (await sql(
-            site,
-            'app',
-            "select count(*) from pg_stat_activity where wait_event = 'PgSleep'",
-          )) === '1',
-      );
       const backup = backups
         .backup(sitePg, { only: undefined, tags: [], job: 'job-6' }, steps, cancel.signal)
         .then(
@@ -554,13 +547,7 @@ spec:
       ).toBe('0');
       expect(await backups.snapshots(sitePg, signal())).toEqual([]);
     } finally {
-      await sql(
-        site,
-        'app',
-        "select count(pg_terminate_backend(pid)) from pg_stat_activity where wait_event = 'PgSleep'",
-      );
-      holder.abort();
-      await held;
+      await release();
     }
   });
 
