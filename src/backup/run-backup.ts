@@ -63,6 +63,9 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
   const started = o.now().getTime();
   const step = scaled(run);
   const made: SourceBackupReport[] = [];
+  // Every snapshot the engine stored for this run, as soon as it is stored: a source that
+  // fails after its engine succeeded (the tree measure) must not leave that snapshot behind.
+  const stored: string[] = [];
   let failure: { readonly error: unknown } | undefined;
   // What failed after the first failure: told with it, never instead of it nor dropped.
   const further: unknown[] = [];
@@ -79,7 +82,7 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
     for (const [index, source] of run.sources.entries()) {
       const base = 0.05 + index * share;
       made.push(
-        await backupSource(o, run, source, (p) =>
+        await backupSource(o, run, source, stored, (p) =>
           step({ ...p, fraction: base + share * p.fraction }),
         ),
       );
@@ -116,7 +119,7 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
   } catch (error) {
     failure = { error };
     if (o.ledger.run(run.job)?.state !== 'complete') {
-      const left = await discardRun(o, run, made, error);
+      const left = await discardRun(o, run, [...made.map((m) => m.snapshotId), ...stored], error);
       if (left !== undefined) further.push(left);
     }
   } finally {
@@ -156,6 +159,7 @@ async function backupSource(
   o: Orchestra,
   run: BackupRun,
   source: BackupSource,
+  stored: string[],
   onStep: BackupStepReporter,
 ): Promise<SourceBackupReport> {
   const started = o.now().getTime();
@@ -166,7 +170,7 @@ async function backupSource(
       // An empty volume goes as a (nearly empty) tar: restic 0.14 refuses to save a snapshot
       // of no files at all ("snapshot is empty").
       if (!(await site.isEmpty(run.signal))) {
-        return await backupTree(o, run, source, site, onStep);
+        return await backupTree(o, run, source, site, stored, onStep);
       }
     } catch (error) {
       throw sourceError(run, source, error);
@@ -197,6 +201,7 @@ async function backupSource(
           ...(p.etaSeconds === undefined ? {} : { etaSeconds: p.etaSeconds }),
         }),
     });
+    stored.push(result.snapshotId);
     await producer;
   } catch (error) {
     meter.destroy();
@@ -241,25 +246,34 @@ const sampleMarginMs = 60_000;
 
 /**
  * A file-level backup: the engine reads the volume's files itself (and skips those its cache
- * knows unchanged), then the bot measures the tree for the manifest (tree-walk.ts).
+ * knows unchanged) while the bot measures the tree for the manifest (tree-walk.ts). The two
+ * run at once: the measure reads what the engine reads (the listing, a few samples), and on
+ * a claim or through a helper it is a process of its own, so in sequence it added its whole
+ * time to every backup (`npm run bench:claims`). Measuring after the engine was no more
+ * exact: a file written during the backup differs from the snapshot either way, and is
+ * never a sample (sampleMarginMs).
  */
 async function backupTree(
   o: Orchestra,
   run: BackupRun,
   source: BackupSource,
   site: VolumeSite,
+  stored: string[],
   onStep: BackupStepReporter,
 ): Promise<SourceBackupReport> {
   const started = o.now();
   const tags = { service: run.service, source: source.id, job: run.job, extra: run.extra };
-  let result;
-  let measured;
-  try {
-    result = await o.engine.backupTree({
+  // One fails, the other stops: the engine then forgets what it stored, as on a cancel.
+  const both = new AbortController();
+  const cancel = (): void => both.abort(run.signal.reason);
+  if (run.signal.aborted) cancel();
+  run.signal.addEventListener('abort', cancel, { once: true });
+  const engineRun = o.engine
+    .backupTree({
       directory: site.root,
       ...(site.runner === undefined ? {} : { runner: site.runner }),
       tags,
-      signal: run.signal,
+      signal: both.signal,
       onProgress: (p) =>
         onStep({
           fraction: p.fraction ?? 0,
@@ -269,13 +283,38 @@ async function backupTree(
           ...(p.bytesTotal === undefined ? {} : { bytesTotal: p.bytesTotal }),
           ...(p.etaSeconds === undefined ? {} : { etaSeconds: p.etaSeconds }),
         }),
+    })
+    .then((made) => {
+      stored.push(made.snapshotId);
+      return made;
     });
-    measured = await site.measure({
-      samplesBefore: new Date(started.getTime() - sampleMarginMs),
-      signal: run.signal,
-    });
+  const measureRun = site.measure({
+    samplesBefore: new Date(started.getTime() - sampleMarginMs),
+    signal: both.signal,
+  });
+  let result;
+  let measured;
+  try {
+    [result, measured] = await Promise.all([engineRun, measureRun]);
   } catch (error) {
-    throw sourceError(run, source, error);
+    // The first failure is the one told; the other run is stopped and waited for, so that
+    // no engine process or helper outlives the job.
+    both.abort(error);
+    const [engine] = await Promise.allSettled([engineRun, measureRun]);
+    // Stopped by the measure's failure, the engine could not forget what it had stored:
+    // that is what the admin must act on (and the run stays open for the start-up sweep).
+    const left =
+      engine.status === 'rejected' &&
+      engine.reason instanceof UserError &&
+      engine.reason.code === 'backup-partial-left'
+        ? engine.reason
+        : undefined;
+    if (left !== undefined && left !== error) {
+      o.log.error('tree measure failed', { service: run.service, source: source.id, error });
+    }
+    throw sourceError(run, source, left ?? error);
+  } finally {
+    run.signal.removeEventListener('abort', cancel);
   }
   const manifest = {
     bytes: measured.figures.bytes,
@@ -322,10 +361,10 @@ function sourceError(run: BackupRun, source: BackupSource, error: unknown): unkn
 async function discardRun(
   o: Orchestra,
   run: BackupRun,
-  made: readonly SourceBackupReport[],
+  made: readonly string[],
   failure: unknown,
 ): Promise<UserError | undefined> {
-  const ids = new Set(made.map((m) => m.snapshotId));
+  const ids = new Set(made);
   // Nothing finished and not cancelled: the engine has removed what the failed source
   // stored, or said it could not (backup-partial-left), which the failure tells already.
   // No further call then, so that a repository that is locked or down is told once.

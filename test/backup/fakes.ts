@@ -20,6 +20,7 @@ import type {
   RetentionPolicy,
   Snapshot,
   SnapshotTags,
+  TreeBackupOptions,
   TreeBackupResult,
   TreeEntry,
 } from '../../src/backup/types.ts';
@@ -101,8 +102,8 @@ export class FakeEngine implements BackupEngine {
   }
 
   /** File-level snapshots are tested against the real engines (test/integration). */
-  backupTree(): Promise<TreeBackupResult> {
-    return Promise.reject(new Error('the fake engine stores streams only'));
+  backupTree(options: TreeBackupOptions): Promise<TreeBackupResult> {
+    return Promise.reject(new Error(`the fake engine stores streams only: ${options.directory}`));
   }
 
   restoreTree(): Promise<void> {
@@ -246,8 +247,10 @@ export interface Harness {
 }
 
 /** A backup service over the fakes; `plans` holds each service's sources and policy. */
-export function harness(plans: Record<string, Partial<ServiceBackupPlan>>): Harness {
-  const engine = new FakeEngine();
+export function harness(
+  plans: Record<string, Partial<ServiceBackupPlan>>,
+  engine: FakeEngine = new FakeEngine(),
+): Harness {
   const control = new FakeControl();
   const db = openDatabase(':memory:');
   const ledger = new SqliteBackupLedger(db);
