@@ -5,6 +5,7 @@
  * JSON document on stdout; `list` times are local and without a zone.
  */
 import { UserError } from '../../core/errors.ts';
+import { fromSurrogateEscapes } from '../name-text.ts';
 import type { Snapshot, TreeEntry } from '../types.ts';
 import { parseArchive } from './borg-names.ts';
 import type { SpawnResult } from './spawn.ts';
@@ -170,13 +171,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * `list --json-lines ::<archive>`: one entry per line; the root `.` is left out. borg 1.2.4
  * lists an archive made by `create … .` as `.`, `.htaccess`, `.git/config`, `..foo`: only a
  * lone `.` or a leading `./` is not part of the name (a name may start with dots).
+ *
+ * A byte of a name that is not UTF-8 is listed by borg 1.2.4 as `?` (measured), which stays:
+ * a real `?` reads the same, and a drill's entry set reads both as U+FFFD (name-text.ts). A
+ * surrogate escape, as borg keeps such a byte inside (`\udce9`), is one U+FFFD, as the walk
+ * and restic give it.
  */
 export function parseListLine(line: string): TreeEntry | undefined {
   const value = parseJson(line);
   if (!isRecord(value)) return undefined;
   const { path, type, size, mode, uid, gid, source } = value;
   if (typeof path !== 'string' || typeof type !== 'string') return undefined;
-  const relative = path.replace(/^(?:\.\/+)+/, '').replace(/^\/+/, '');
+  const relative = fromSurrogateEscapes(path.replace(/^(?:\.\/+)+/, '').replace(/^\/+/, ''));
   if (relative === '' || relative === '.') return undefined;
   // borg's types are ls's first letter: `-` a file (also `h`, a hard link to an earlier one).
   const kind =
@@ -190,7 +196,7 @@ export function parseListLine(line: string): TreeEntry | undefined {
   const perm = typeof mode === 'string' ? modePerm(mode) : undefined;
   const hardlink =
     typeof mode === 'string' && mode.startsWith('h') && typeof source === 'string' && source !== ''
-      ? source.replace(/^(?:\.\/+)+/, '').replace(/^\/+/, '')
+      ? fromSurrogateEscapes(source.replace(/^(?:\.\/+)+/, '').replace(/^\/+/, ''))
       : undefined;
   return {
     path: relative,

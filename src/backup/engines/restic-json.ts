@@ -187,7 +187,9 @@ function positive(value: unknown): number | undefined {
 
 /**
  * `ls --json <id>`: after the snapshot's own line, one `node` line per entry, with an
- * absolute path inside the snapshot (`/sub/b`). Other lines are skipped.
+ * absolute path inside the snapshot (`/sub/b`). Other lines are skipped. A byte of a name that
+ * is not UTF-8 arrives as one U+FFFD (Go's encoding/json), the text the walk gives it too
+ * (name-text.ts): the path is taken as it is.
  */
 export function parseLsLine(line: string): TreeEntry | undefined {
   const value = parseJson(line);
