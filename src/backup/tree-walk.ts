@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileSample } from '../core/backup.ts';
+import { entrySetName, nameText } from './name-text.ts';
 
 export interface TreeFigures {
   /** Regular files (each path of a hard-linked file counts). */
@@ -61,7 +62,9 @@ export class EntrySet {
     const perm = entry.perm === undefined ? '?' : entry.perm.toString(8);
     const size = entry.type === 'file' ? String(entry.size) : '';
     const owner = `${entry.uid ?? '?'}:${entry.gid ?? '?'}`;
-    const line = `${entry.type}\0${entry.path}\0${perm}\0${owner}\0${size}`;
+    // borg lists a byte that is not UTF-8 as `?`, the walk and restic as U+FFFD (name-text.ts).
+    const path = entrySetName(entry.path);
+    const line = `${entry.type}\0${path}\0${perm}\0${owner}\0${size}`;
     const digest = createHash('sha256').update(line).digest('hex');
     this.#sum = (this.#sum + BigInt(`0x${digest}`)) % modulus;
     if (entry.type === 'file') {
@@ -210,13 +213,14 @@ async function walk(
 ): Promise<{ figures: TreeFigures; candidates: Candidate[] }> {
   const digest = new TreeDigest(options);
   // Names are read as bytes and reached by their bytes: a name that is not UTF-8 (a Latin-1
-  // name from an old archive) decodes with U+FFFD in it, and that text names no file. The
-  // text is what the digest and the order use; the bytes are what lstat and readlink get.
+  // name from an old archive) decodes with U+FFFD in it, one per such byte as restic lists it
+  // (name-text.ts), and that text names no file. The text is what the digest and the order
+  // use; the bytes are what lstat and readlink get.
   const visit = async (relative: string, directory: Buffer): Promise<void> => {
     options.signal?.throwIfAborted();
     const names: { readonly text: string; readonly raw: Buffer }[] = [];
     for (const raw of await readdir(directory, { encoding: 'buffer' })) {
-      const text = raw.toString('utf8');
+      const text = nameText(raw);
       // Never opened: a pod that is not root may not even read it.
       if (relative === '' && options.skipRootLostFound === true && text === rootLostFound) {
         continue;
@@ -234,7 +238,7 @@ async function walk(
           const at = Buffer.concat([directory, slash, raw]);
           const st = await lstat(at);
           const target = st.isSymbolicLink()
-            ? (await readlink(at, { encoding: 'buffer' })).toString('utf8')
+            ? nameText(await readlink(at, { encoding: 'buffer' }))
             : '';
           return { path, at, st, target };
         }),
