@@ -5,6 +5,9 @@
  *   node /app/src/backup/tree-measure-cli.ts measure <root>   stdin: {samplesBefore?, …}
  *   node /app/src/backup/tree-measure-cli.ts compare <root>   stdin: {files, bytes, sha256, …}
  *
+ * `compare` prints the figures and each sample's outcome (missing, differs, same), never the
+ * problems in words: the bot words them itself from what it sent (tree-measure-input.ts).
+ *
  * The work is tree-walk.ts's `measureTree` and `compareTree`, the very code of a local volume,
  * so the digests are the same whichever side measured; memory stays bounded by the largest
  * directory and the bot reads one line. stdout is that line; a failure is one line on stderr
@@ -90,9 +93,10 @@ async function main(): Promise<void> {
     const request = parseCompareRequest(line);
     if (!request.ok) fail(request.reason, treeMeasureRefusedExit);
     const { files, skipRootLostFound, ...rest } = request.value;
-    result = await compareTree(root, { ...rest, files: files ?? undefined }, undefined, {
+    const compared = await compareTree(root, { ...rest, files: files ?? undefined }, undefined, {
       ...(skipRootLostFound === undefined ? {} : { skipRootLostFound }),
     });
+    result = { figures: compared.figures, samples: compared.samples };
   }
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

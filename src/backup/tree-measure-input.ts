@@ -2,9 +2,14 @@
  * What goes in and out of the tree measure run inside a helper container or a claim pod
  * (tree-measure-cli.ts): `node /app/src/backup/tree-measure-cli.ts <measure|compare> <root>`
  * reads ONE line of JSON on stdin (the walk's options, or the recorded figures to compare
- * with) and prints one line of JSON on stdout (the figures and samples, or the problems and
- * figures). Both sides check what they read strictly: a field that is missing, of another
- * type or not known is refused.
+ * with) and prints one line of JSON on stdout (the figures and samples; or the figures and,
+ * for each sample sent, whether it is missing, differs or is the same). Both sides check what
+ * they read strictly: a field that is missing, of another type or not known is refused.
+ *
+ * The bot trusts no text the helper or the pod sends back: a comparison comes back as figures
+ * and outcomes, never as sentences, only for the very sample paths the bot sent, in their
+ * order; the bot words the problems itself (tree-walk.ts `compareProblems`). The output of an
+ * older entry point, whose problems were free text, is refused as such.
  *
  * Checked by hand, not with zod: the entry point runs from the image's sources as they are,
  * like the engine launcher, and imports only node's own modules and pure modules of
@@ -12,7 +17,12 @@
  */
 import type { FileSample } from '../core/backup.ts';
 import { launcherMissing } from './engine-launch-input.ts';
-import type { TreeFigures, WalkOptions } from './tree-walk.ts';
+import {
+  compareProblems,
+  type SampleOutcome,
+  type TreeFigures,
+  type WalkOptions,
+} from './tree-walk.ts';
 
 /** Where the entry point is in the bot's image (the Dockerfile copies src/ to /app/src). */
 export const treeMeasurePath = '/app/src/backup/tree-measure-cli.ts';
@@ -22,7 +32,7 @@ export type TreeMeasureCommand = (typeof treeMeasureCommands)[number];
 
 /** The input line's limit, newline included: ample for a few samples' paths. */
 export const maxRequestBytes = 1024 * 1024;
-/** The output line's limit: figures, a few samples, a few problems. */
+/** The output line's limit: figures and a few samples. */
 export const maxReplyBytes = 1024 * 1024;
 
 /** The entry point's exit code when it refuses its arguments or input: nothing was read. */
@@ -56,10 +66,13 @@ export interface MeasureReply {
   readonly samples: readonly FileSample[];
 }
 
+/** What `compare` prints: the figures, and each sample's outcome in the order sent. */
 export interface CompareReply {
-  readonly problems: readonly string[];
   readonly figures: TreeFigures;
+  readonly samples: readonly SampleOutcome[];
 }
+
+const outcomes: readonly SampleOutcome['outcome'][] = ['missing', 'differs', 'same'];
 
 type Checked<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
@@ -265,16 +278,61 @@ export function parseMeasureReply(output: string): MeasureReply {
   });
 }
 
-/** The output of `compare`; throws when it is not what the entry point prints. */
-export function parseCompareReply(output: string): CompareReply {
+/**
+ * The output of `compare` for the samples sent (`sent`, in their order); throws when it is not
+ * what the entry point prints: a sample path not sent, or not in its place, is refused, and
+ * so is the free-text `problems` of an older entry point. A refusal never repeats what was
+ * read.
+ */
+export function parseCompareReply(
+  output: string,
+  sent: readonly FileSample[] | undefined,
+): CompareReply {
   return reply(output, (value) => {
-    const r = fields(value, 'the output', ['problems', 'figures']);
-    const problems = r['problems'];
-    if (!Array.isArray(problems) || problems.some((p) => typeof p !== 'string')) {
-      throw new Refused('problems is not a list of strings');
+    if (typeof value === 'object' && value !== null && 'problems' in value) {
+      throw new Refused(
+        'the tree measure in the image is of an older bot: its comparison is free text ' +
+          '(problems), which is not read; the image needs /app/src/backup of this bot',
+      );
     }
-    return { problems: problems as string[], figures: figures(r['figures']) };
+    const r = fields(value, 'the output', ['figures', 'samples']);
+    const expected = sent ?? [];
+    const list = r['samples'];
+    if (!Array.isArray(list)) throw new Refused('samples is not a list');
+    if (list.length !== expected.length) {
+      throw new Refused(`samples: ${list.length} outcomes for ${expected.length} samples sent`);
+    }
+    const samples = list.map((item: unknown, i): SampleOutcome => {
+      const at = `samples[${i}]`;
+      const s = fields(item, at, ['path', 'outcome']);
+      if (s['path'] !== expected[i]?.path) {
+        throw new Refused(`${at}.path is not the path sent in that place`);
+      }
+      const outcome = outcomes.find((o) => o === s['outcome']);
+      if (outcome === undefined) {
+        throw new Refused(`${at}.outcome is not one of ${outcomes.join(', ')}`);
+      }
+      return { path: expected[i]?.path ?? '', outcome };
+    });
+    return { figures: figures(r['figures']), samples };
   });
+}
+
+/**
+ * The comparison a helper or a claim pod made (the output of `compare` for `expected`), with
+ * its problems worded here, as the local comparison words them (tree-walk.ts `compareTree`).
+ */
+export function comparedFromReply(
+  output: string,
+  expected: {
+    readonly files: number | undefined;
+    readonly bytes: number;
+    readonly sha256: string;
+    readonly samples?: readonly FileSample[];
+  },
+): { readonly problems: string[]; readonly figures: TreeFigures } {
+  const { figures: measured, samples } = parseCompareReply(output, expected.samples);
+  return { problems: compareProblems(expected, measured, samples), figures: measured };
 }
 
 /**

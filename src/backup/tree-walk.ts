@@ -25,6 +25,7 @@ import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileSample } from '../core/backup.ts';
 import { entrySetName, nameText } from './name-text.ts';
+import { codeName } from './printable-name.ts';
 
 export interface TreeFigures {
   /** Regular files (each path of a hard-linked file counts). */
@@ -328,6 +329,12 @@ export async function measureTree(
   return { figures, samples };
 }
 
+/** What a comparison found of one recorded sample, in the order they were recorded. */
+export interface SampleOutcome {
+  readonly path: string;
+  readonly outcome: 'missing' | 'differs' | 'same';
+}
+
 /** What differs between the recorded figures and samples and a restored tree's. */
 export async function compareTree(
   root: string,
@@ -339,23 +346,45 @@ export async function compareTree(
   },
   signal?: AbortSignal,
   options: { readonly skipRootLostFound?: boolean } = {},
-): Promise<{ readonly problems: string[]; readonly figures: TreeFigures }> {
+): Promise<{
+  readonly problems: string[];
+  readonly figures: TreeFigures;
+  readonly samples: readonly SampleOutcome[];
+}> {
   const { figures } = await walk(root, {
     ...(signal === undefined ? {} : { signal }),
     ...(options.skipRootLostFound === true ? { skipRootLostFound: true } : {}),
   });
-  const problems = figureProblems(expected, figures);
+  const samples: SampleOutcome[] = [];
   for (const sample of expected.samples ?? []) {
     let actual: string;
     try {
       actual = await fileDigest(join(root, sample.path), signal);
     } catch {
-      problems.push(`${sample.path}: missing`);
+      samples.push({ path: sample.path, outcome: 'missing' });
       continue;
     }
-    if (actual !== sample.sha256) problems.push(`${sample.path}: sha256 differs`);
+    samples.push({ path: sample.path, outcome: actual === sample.sha256 ? 'same' : 'differs' });
   }
-  return { problems, figures };
+  return { problems: compareProblems(expected, figures, samples), figures, samples };
+}
+
+/**
+ * The problems of a comparison, in words: the figures', then each sample's that is not the
+ * same, its path shown as one line that cannot add markup (printable-name.ts). The bot words
+ * them itself, also from what a helper or a claim pod measured (tree-measure-input.ts).
+ */
+export function compareProblems(
+  expected: { readonly files: number | undefined; readonly bytes: number; readonly sha256: string },
+  figures: TreeFigures,
+  samples: readonly SampleOutcome[],
+): string[] {
+  const problems = figureProblems(expected, figures);
+  for (const { path, outcome } of samples) {
+    if (outcome === 'missing') problems.push(`${codeName(path)}: missing`);
+    if (outcome === 'differs') problems.push(`${codeName(path)}: sha256 differs`);
+  }
+  return problems;
 }
 
 /** How recorded figures differ from measured ones (the samples are compared apart). */

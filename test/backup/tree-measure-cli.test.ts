@@ -1,9 +1,11 @@
 /**
  * The tree measure run in a helper or a claim pod (src/backup/tree-measure-cli.ts), run here
  * for real with Node on a temporary tree: its figures and samples are `measureTree`'s own,
- * its comparison `compareTree`'s; a refused argument or input is one line on stderr and a
- * non-zero exit with nothing on stdout; a root `lost+found` is left out only when asked, a
- * nested one never. What goes in and out is checked strictly (tree-measure-input.ts).
+ * its comparison `compareTree`'s (figures and each sample's outcome, worded by the bot); a
+ * refused argument or input is one line on stderr and a non-zero exit with nothing on stdout;
+ * a root `lost+found` is left out only when asked, a nested one never. What goes in and out
+ * is checked strictly (tree-measure-input.ts): a comparison of sample paths the bot did not
+ * send, or one in words (an older entry point's), is refused.
  */
 import { spawn } from 'node:child_process';
 import {
@@ -20,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  comparedFromReply,
   compareRequestLine,
   measureRequestLine,
   parseCompareReply,
@@ -133,12 +136,21 @@ describe('the tree measure entry point', () => {
     };
     const same = await run(['compare', full], compareRequestLine(expected));
     expect(same.code).toBe(0);
-    expect(parseCompareReply(same.stdout)).toEqual({ problems: [], figures: here.figures });
-    const byEntries = await run(
-      ['compare', full],
-      compareRequestLine({ ...expected, files: undefined, sha256: here.figures.entriesDigest }),
-    );
-    expect(parseCompareReply(byEntries.stdout).problems).toEqual([]);
+    expect(parseCompareReply(same.stdout, expected.samples)).toEqual({
+      figures: here.figures,
+      samples: here.samples.map((s) => ({ path: s.path, outcome: 'same' })),
+    });
+    expect(comparedFromReply(same.stdout, expected)).toEqual({
+      problems: [],
+      figures: here.figures,
+    });
+    const byEntries = {
+      ...expected,
+      files: undefined,
+      sha256: here.figures.entriesDigest,
+    };
+    const entries = await run(['compare', full], compareRequestLine(byEntries));
+    expect(comparedFromReply(entries.stdout, byEntries).problems).toEqual([]);
     const wrong = {
       ...expected,
       bytes: expected.bytes + 1,
@@ -149,8 +161,17 @@ describe('the tree measure entry point', () => {
     };
     const differs = await run(['compare', bare], compareRequestLine(wrong));
     expect(differs.code).toBe(0);
-    expect(parseCompareReply(differs.stdout)).toEqual(await compareTree(bare, wrong));
-    expect(parseCompareReply(differs.stdout).problems).toContain('gone: missing');
+    const local = await compareTree(bare, wrong);
+    expect(parseCompareReply(differs.stdout, wrong.samples)).toEqual({
+      figures: local.figures,
+      samples: local.samples,
+    });
+    const remote = comparedFromReply(differs.stdout, wrong);
+    expect(remote).toEqual({ problems: local.problems, figures: local.figures });
+    expect(remote.problems).toContain('`gone`: missing');
+    expect(remote.problems).toContain(`\`${here.samples[0]?.path}\`: sha256 differs`);
+    // The output holds outcomes, no sentences.
+    expect(differs.stdout).not.toMatch(/problems|missing:|differs:/);
   });
 
   it('leaves out a lost+found at the root only when asked; a nested one stays', async () => {
@@ -183,9 +204,9 @@ describe('the tree measure entry point', () => {
       samples: without.samples,
     };
     const compared = await run(['compare', full], compareRequestLine(expected, true));
-    expect(parseCompareReply(compared.stdout).problems).toEqual([]);
+    expect(comparedFromReply(compared.stdout, expected).problems).toEqual([]);
     const strict = await run(['compare', full], compareRequestLine(expected));
-    expect(parseCompareReply(strict.stdout).problems).toHaveLength(3);
+    expect(comparedFromReply(strict.stdout, expected).problems).toHaveLength(3);
   });
 
   it('refuses bad input in one line, with nothing on stdout', async () => {
@@ -282,10 +303,106 @@ describe('what goes in and out', () => {
     ]) {
       expect(() => parseMeasureReply(bad), bad).toThrow();
     }
-    expect(() => parseCompareReply(JSON.stringify({ figures, problems: [1] }))).toThrow();
-    expect(parseCompareReply(JSON.stringify({ figures, problems: ['x'] }))).toEqual({
+  });
+
+  it('takes a comparison only of the sample paths it sent, in their order', () => {
+    const figures = {
+      files: 1,
+      bytes: 2,
+      listDigest: 'a'.repeat(64),
+      entriesDigest: `entries:${'b'.repeat(64)}`,
+    };
+    const sent = [
+      { path: 'a/one', size: 1, sha256: '1'.repeat(64) },
+      { path: 'b/two', size: 2, sha256: '2'.repeat(64) },
+    ];
+    const line = (samples: unknown): string => `${JSON.stringify({ figures, samples })}\n`;
+    const good = [
+      { path: 'a/one', outcome: 'missing' },
+      { path: 'b/two', outcome: 'same' },
+    ];
+    expect(parseCompareReply(line(good), sent)).toEqual({ figures, samples: good });
+    expect(parseCompareReply(line([]), undefined)).toEqual({ figures, samples: [] });
+    const hostile = 'x\n@channel [link](https://evil.example) `code`';
+    for (const [bad, reason] of [
+      // A path it did not send: a name the helper chose would reach the drill's reason.
+      [[good[0], { path: hostile, outcome: 'missing' }], /samples\[1\]\.path is not the path sent/],
+      [
+        [good[0], { path: 'b/three', outcome: 'missing' }],
+        /samples\[1\]\.path is not the path sent/,
+      ],
+      // Sent, but not in its place.
+      [[good[1], good[0]], /samples\[0\]\.path is not the path sent/],
+      // One more, or one less, than sent.
+      [[...good, { path: 'a/one', outcome: 'same' }], /3 outcomes for 2 samples sent/],
+      [[good[0]], /1 outcomes for 2 samples sent/],
+      [[good[0], { path: 'b/two', outcome: 'gone' }], /samples\[1\]\.outcome is not one of/],
+      [
+        [good[0], { path: 'b/two', outcome: 'same', note: hostile }],
+        /samples\[1\]: fields not known/,
+      ],
+      [[good[0], 'b/two: missing'], /samples\[1\] is not a JSON object/],
+      ['a/one: missing', /samples is not a list/],
+    ] as const) {
+      expect(() => parseCompareReply(line(bad), sent), JSON.stringify(bad)).toThrow(reason);
+      // The refusal, which may reach a drill's reason, never repeats what the output said.
+      try {
+        parseCompareReply(line(bad), sent);
+      } catch (error) {
+        expect(String(error)).not.toMatch(/channel|evil|three|gone|b\/two/);
+      }
+    }
+    expect(() => parseCompareReply(line(good), undefined)).toThrow(/2 outcomes for 0/);
+  });
+
+  it('refuses the free-text problems of an older entry point, saying so', () => {
+    const figures = {
+      files: 1,
+      bytes: 2,
+      listDigest: 'a'.repeat(64),
+      entriesDigest: `entries:${'b'.repeat(64)}`,
+    };
+    const sent = [{ path: 'a/one', size: 1, sha256: '1'.repeat(64) }];
+    for (const old of [
+      { problems: [], figures },
+      { problems: ['a/one: missing'], figures },
+      { problems: ['x\n@channel: missing'], figures, samples: [] },
+    ]) {
+      expect(() => parseCompareReply(JSON.stringify(old), sent)).toThrow(
+        /older bot: its comparison is free text \(problems\), which is not read/,
+      );
+      expect(() =>
+        comparedFromReply(JSON.stringify(old), { ...figures, sha256: 'x', samples: sent }),
+      ).toThrow(/older bot/);
+    }
+  });
+
+  it('words the problems itself, each path as one line of code', () => {
+    const figures = {
+      files: 3,
+      bytes: 9,
+      listDigest: 'a'.repeat(64),
+      entriesDigest: `entries:${'b'.repeat(64)}`,
+    };
+    const hostile = 'up\n@channel **bold** [x](https://evil.example) `tick` <b>\u202eexe.txt';
+    const sent = [
+      { path: hostile, size: 1, sha256: '1'.repeat(64) },
+      { path: 'plain/file.txt', size: 1, sha256: '2'.repeat(64) },
+      { path: 'same.txt', size: 1, sha256: '3'.repeat(64) },
+    ];
+    const output = JSON.stringify({
       figures,
-      problems: ['x'],
+      samples: [
+        { path: hostile, outcome: 'missing' },
+        { path: 'plain/file.txt', outcome: 'differs' },
+        { path: 'same.txt', outcome: 'same' },
+      ],
     });
+    const expected = { files: 2, bytes: 9, sha256: 'a'.repeat(64), samples: sent };
+    expect(comparedFromReply(output, expected).problems).toEqual([
+      'files: 2 → 3',
+      '`up\\n@channel **bold** [x](https://evil.example) \\x60tick\\x60 <b>\\u202eexe.txt`: missing',
+      '`plain/file.txt`: sha256 differs',
+    ]);
   });
 });

@@ -22,6 +22,8 @@ const launcherFiles = [
   'engine-launch.ts',
   'engine-launch-input.ts',
   'engines/stall.ts',
+  'name-text.ts',
+  'printable-name.ts',
   'tree-measure-cli.ts',
   'tree-measure-input.ts',
   'tree-walk.ts',

@@ -224,7 +224,7 @@ describe.each(engineKinds)('%s: a drill compares with the snapshot itself', (kin
     }
     const [drill] = report.drills;
     expect(drill?.ok).toBe(false);
-    expect(drill?.reason).toContain(`${sample.path}: sha256 differs`);
+    expect(drill?.reason).toContain(`\`${sample.path}\`: sha256 differs`);
   });
 
   it('a file changed in the minute before the backup started is no sample', async () => {

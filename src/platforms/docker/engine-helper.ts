@@ -54,10 +54,10 @@ import {
 } from '../../backup/engine-launch-input.ts';
 import { lineSplitter, tailKeeper, type SpawnResult } from '../../backup/engines/spawn.ts';
 import {
+  comparedFromReply,
   compareRequestLine,
   maxReplyBytes,
   measureRequestLine,
-  parseCompareReply,
   parseMeasureReply,
   treeMeasureArgv,
   treeMeasureMissing,
@@ -677,8 +677,7 @@ export function helperSite(
         compareRequestLine(expected),
         signal,
       );
-      const { problems, figures } = parseCompareReply(output);
-      return { problems: [...problems], figures };
+      return comparedFromReply(output, expected);
     },
     // Each command's container is removed when the command ends: nothing is left open.
     close: () => Promise.resolve(),

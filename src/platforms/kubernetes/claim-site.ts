@@ -29,10 +29,10 @@ import { UserError } from '../../core/errors.ts';
 import type { ExecResult } from '../../core/platform.ts';
 import { nodeNotFound } from '../../backup/engine-launch-input.ts';
 import {
+  comparedFromReply,
   compareRequestLine,
   maxReplyBytes,
   measureRequestLine,
-  parseCompareReply,
   parseMeasureReply,
   treeMeasureArgv,
   treeMeasureMissing,
@@ -424,8 +424,7 @@ export function claimSite(request: ClaimSiteRequest): VolumeSite {
     compare: (expected, signal) =>
       use(signal, async (pod) => {
         const output = await treeInPod(pod, 'compare', compareRequestLine(expected, true), signal);
-        const { problems, figures } = parseCompareReply(output);
-        return { problems: [...problems], figures };
+        return comparedFromReply(output, expected);
       }),
     close: dropKept,
   };

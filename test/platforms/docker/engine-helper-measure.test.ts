@@ -5,7 +5,9 @@
  * the volume's own directory, for a tree with owners, modes, a hard link, a symbolic link, a
  * FIFO, odd names and a `lost+found` at the root and deeper (a helper keeps both); one helper
  * per measure and per comparison; an image without node, or without the entry point, is told
- * as an image without the engine's launcher.
+ * as an image without the engine's launcher. A comparison comes back as figures and outcomes
+ * of the samples sent, and the bot words the problems: words, or a path it did not send,
+ * from the helper are refused.
  */
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -124,10 +126,45 @@ describe('the tree of a volume measured in a helper', () => {
     });
     expect(differs.problems).toEqual([
       `bytes: ${expected.bytes + 1} → ${expected.bytes}`,
-      `${first.path}: sha256 differs`,
-      'gone: missing',
+      `\`${first.path}\`: sha256 differs`,
+      '`gone`: missing',
     ]);
     expect(await helpersLeft()).toEqual([]);
+  });
+
+  it('takes neither words nor a path it did not send from the helper', async () => {
+    const figures = {
+      files: 1,
+      bytes: 1,
+      listDigest: 'a'.repeat(64),
+      entriesDigest: `entries:${'b'.repeat(64)}`,
+    };
+    const hostile = 'x\n@channel [y](https://evil.example)';
+    // An entry point that prints this, whatever it is asked.
+    const printing = (reply: unknown): string => {
+      const script = `process.stdout.write(${JSON.stringify(`${JSON.stringify(reply)}\n`)});\n`;
+      const encoded = Buffer.from(script).toString('base64');
+      return ensureDerivedEngineImage('engine-helper-fake-compare', [
+        `RUN echo ${encoded} | base64 -d > /app/src/backup/tree-measure-cli.ts`,
+      ]);
+    };
+    const sample = { path: 'a.txt', size: 6, sha256: '1'.repeat(64) };
+    const cases: [unknown, RegExp][] = [
+      // An older bot's entry point: the problems in words.
+      [{ problems: [`${hostile}: missing`], figures }, /older bot: its comparison is free text/],
+      [{ figures, samples: [{ path: hostile, outcome: 'missing' }] }, /not the path sent/],
+      [{ figures, samples: [] }, /0 outcomes for 1 samples sent/],
+    ];
+    for (const [reply, reason] of cases) {
+      const other = printing(reply);
+      const site = helperSite(bed.connection, { image: other }, volume, '/data', 'read');
+      const thrown = await site
+        .compare({ files: 1, bytes: 1, sha256: 'a'.repeat(64), samples: [sample] })
+        .catch((e: unknown) => e);
+      expect(thrown, other).toBeInstanceOf(Error);
+      expect((thrown as Error).message).toMatch(reason);
+      expect((thrown as Error).message).not.toMatch(/channel|evil/);
+    }
   });
 
   it('an image without node, or without the entry point, is told as such', async () => {

@@ -172,7 +172,7 @@ describe.each<[ClaimEngine, string]>([
     ]);
     // f.txt, b/g and a/lost+found/kept: regular files only are counted.
     expect(lost.drills[0]?.reason).toMatch(
-      /^files: 3 → 2; bytes: 9 → 4; file list: .*; a\/lost\+found\/kept: missing$/,
+      /^files: 3 → 2; bytes: 9 → 4; file list: .*; `a\/lost\+found\/kept`: missing$/,
     );
     expect(lost.ok).toBe(false);
     await bed.noClaimPodLeft();
