@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderForTerminal } from '../../src/chat/terminal/render.ts';
+import { plainInline, renderForTerminal } from '../../src/chat/terminal/render.ts';
 import { promptConfirm } from '../../src/chat/terminal/sink.ts';
 import type { Message } from '../../src/core/message.ts';
 
@@ -30,6 +30,15 @@ describe('renderForTerminal', () => {
     const text = renderForTerminal({ severity: 'error', text: 'Docker is down' }, { colour: true });
     expect(text).toContain('\x1b[31m');
     expect(text).toContain('Docker is down');
+  });
+
+  it('reads no markup inside code: a name shows as it is', () => {
+    const message: Message = { severity: 'error', text: '**sure** `a**b**c` and `d`' };
+    expect(renderForTerminal(message, { colour: false })).toBe('✖ sure `a**b**c` and `d`');
+    const coloured = renderForTerminal(message, { colour: true });
+    expect(coloured).toContain('a**b**c');
+    expect(coloured).not.toContain('`');
+    expect(plainInline('**x** `**y**`')).toBe('x `**y**`');
   });
 
   it('puts the mark before the text when there is no title', () => {

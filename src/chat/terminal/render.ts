@@ -24,24 +24,46 @@ export interface RenderOptions {
 }
 
 /**
+ * The markdown subset's text split at its code spans: odd items are the spans, backticks and
+ * all. Markup counts only outside them: a span holds a name as it is (printable-name.ts), as
+ * Mattermost and Matrix (html.ts `parseInline`) show it.
+ */
+function codeSpans(text: string): string[] {
+  return text.split(/(`[^`\n]+`)/);
+}
+
+function bold(text: string, paint: (text: string) => string): string {
+  return codeSpans(text)
+    .map((part, i) =>
+      i % 2 === 1 ? part : part.replace(/\*\*(.+?)\*\*/g, (_, b: string) => paint(b)),
+    )
+    .join('');
+}
+
+/**
  * Text of the markdown subset for a plain line (the confirmation prompt): bold markers go, as
  * in a rendered message without colour; backticks stay to show where a name starts and ends.
  */
 export function plainInline(text: string): string {
-  return text.replace(/\*\*(.+?)\*\*/g, '$1');
+  return bold(text, (b) => b);
 }
 
 export function renderForTerminal(message: Message, options: RenderOptions): string {
   const paint = (style: Style, text: string): string =>
     options.colour ? styleText(style, text, { validateStream: false }) : text;
   // The markdown subset: **bold** and `code`; the markers are dropped when there is no colour
-  // only for bold, since backticks still help to see where a name starts and ends.
+  // only for bold, since backticks still help to see where a name starts and ends. Nothing
+  // inside a code span is markup.
   const inline = (text: string): string =>
-    text
-      .replace(/\*\*(.+?)\*\*/g, (_, bold: string) => paint('bold', bold))
-      .replace(/`([^`]+)`/g, (whole, code: string) =>
-        options.colour ? paint('cyan', code) : whole,
-      );
+    codeSpans(text)
+      .map((part, i) =>
+        i % 2 === 0
+          ? bold(part, (b) => paint('bold', b))
+          : options.colour
+            ? paint('cyan', part.slice(1, -1))
+            : part,
+      )
+      .join('');
 
   const lines: string[] = [];
   const head = message.title ?? (message.text === undefined ? '' : undefined);
