@@ -9,6 +9,7 @@ import type { CommandContext } from '../src/core/context.ts';
 import { UserError } from '../src/core/errors.ts';
 import { formatTable, formatTime } from '../src/core/format.ts';
 import { rolesAllowing } from '../src/core/permissions.ts';
+import { printableName } from '../src/backup/printable-name.ts';
 import { formatBytes } from './backup-shared.ts';
 
 const texts = {
@@ -27,6 +28,9 @@ const texts = {
 /** The most entries one answer shows: a chat post is no place for a million lines. */
 const limit = 200;
 
+/** A path's longest: a name in the table is shown whole (a --path is typed from it). */
+const maxPathChars = 4096;
+
 function result(ctx: CommandContext, files: SnapshotFiles): CommandResult {
   return {
     message: {
@@ -42,7 +46,8 @@ function result(ctx: CommandContext, files: SnapshotFiles): CommandResult {
         content: formatTable(
           texts.headers[ctx.locale],
           files.entries.map((e) => [
-            e.type === 'dir' ? `${e.path}/` : e.path,
+            // One line each, whatever the snapshot's names hold (printable-name.ts).
+            `${printableName(e.path, maxPathChars)}${e.type === 'dir' ? '/' : ''}`,
             ctx.t(texts[e.type]),
             e.type === 'file' ? formatBytes(ctx, e.size) : '',
           ]),

@@ -10,6 +10,7 @@ import { defineCommand } from '../src/core/command.ts';
 import type { CommandContext } from '../src/core/context.ts';
 import { UserError } from '../src/core/errors.ts';
 import { formatTime } from '../src/core/format.ts';
+import { codeName } from '../src/backup/printable-name.ts';
 import { codeList } from './provision-shared.ts';
 import { formatBytes, formatSeconds, jobTag, onlyOption, reportSteps } from './backup-shared.ts';
 
@@ -104,8 +105,9 @@ function warnings(ctx: CommandContext, plan: RestorePlan): string[] {
     );
 }
 
+/** Paths matched in the snapshot (a glob brings its names): each as one line of code. */
 function pathList(paths: readonly string[]): string {
-  const shown = paths.slice(0, 20).map((p) => `\`${p}\``);
+  const shown = paths.slice(0, 20).map((p) => codeName(p));
   return paths.length > 20 ? `${shown.join(', ')}, … (${paths.length})` : shown.join(', ');
 }
 

@@ -14,6 +14,7 @@ import {
 import type { ServiceDefinition } from '../core/catalog.ts';
 import { UserError } from '../core/errors.ts';
 import { quoteValue } from '../core/parse.ts';
+import { codeName } from './printable-name.ts';
 import type { VolumeFiles } from '../core/platform.ts';
 import { entriesUnder, matchPaths } from './restore-paths.ts';
 import type { SelectedRestore } from './select.ts';
@@ -93,7 +94,7 @@ function oneVolume(selected: SelectedRestore): { item: RestoreItem; snapshot: Sn
 
 function notFound(service: string, snapshot: string): (path: string) => UserError {
   return (path) =>
-    new UserError('backup-path-not-found', { path: quoteValue(path), snapshot, service });
+    new UserError('backup-path-not-found', { path: codeName(path, 60), snapshot, service });
 }
 
 export async function planFilesRestore(

@@ -10,6 +10,7 @@
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.ts';
+import { codeName } from './printable-name.ts';
 import type { BackupEngine, Snapshot } from './types.ts';
 import type { VolumeSite } from './volume-access.ts';
 
@@ -43,7 +44,7 @@ export async function checkAncestors(
     if (!st.isDirectory()) {
       throw new UserError('backup-path-unsafe', {
         volume,
-        path,
+        path: codeName(path),
         reason: st.isSymbolicLink() ? 'symbolic link above it' : 'a file above it',
       });
     }

@@ -7,7 +7,7 @@
  * within one path segment, `**` any number of segments; a glob must match something.
  */
 import { UserError } from '../core/errors.ts';
-import { quoteValue } from '../core/parse.ts';
+import { codeName } from './printable-name.ts';
 import type { TreeEntry } from './types.ts';
 
 const maxPathLength = 4096;
@@ -15,7 +15,7 @@ const maxPathLength = 4096;
 /** The path as the snapshot names it: relative, `/`-separated, without `.` or `..`. */
 export function normalizePath(raw: string): string {
   const invalid = (reason: string): UserError =>
-    new UserError('backup-path-invalid', { path: quoteValue(raw), reason });
+    new UserError('backup-path-invalid', { path: codeName(raw, 60), reason });
   if (raw.length > maxPathLength) throw invalid(`longer than ${maxPathLength} characters`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(raw)) throw invalid('control characters');
@@ -46,8 +46,8 @@ function bracketClass(glob: string, bracket: string): string {
     new RegExp(cls, 'u');
   } catch {
     throw new UserError('backup-path-glob-invalid', {
-      path: quoteValue(glob),
-      bracket: quoteValue(bracket),
+      path: codeName(glob, 60),
+      bracket: codeName(bracket, 60),
     });
   }
   // Within one segment, as `*` and `?`: a set never matches the `/` between folders.

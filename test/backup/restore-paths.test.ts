@@ -89,7 +89,7 @@ describe('matchPaths', () => {
       refused = error;
     }
     expect(refused).toBeInstanceOf(UserError);
-    expect((refused as UserError).params).toMatchObject({ path: '[z-a]', bracket: '[z-a]' });
+    expect((refused as UserError).params).toMatchObject({ path: '`[z-a]`', bracket: '`[z-a]`' });
     expect((refused as UserError).text('en')).not.toContain('\n');
   });
 

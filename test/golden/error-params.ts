@@ -2,6 +2,7 @@
  * Sample values for the placeholders of the error texts, so that each text reads as a
  * person would see it: a real-looking service, container, id, reason in each language.
  */
+import { codeName } from '../../src/backup/printable-name.ts';
 import type { ErrorCode } from '../../src/core/error-texts.ts';
 import { UserError } from '../../src/core/errors.ts';
 import type { Locale, Params } from '../../src/core/i18n.ts';
@@ -164,12 +165,26 @@ export function sampleParams(locale: Locale): Params {
   return out;
 }
 
+const pathCodes: readonly ErrorCode[] = [
+  'backup-path-invalid',
+  'backup-path-not-found',
+  'backup-path-unsafe',
+  'backup-path-glob-invalid',
+];
+
 /**
  * Params that the code itself makes (a state word in the person's language), taken from the
  * real path rather than a sample, so that the golden shows what a person reads: a vote on a
  * rejected approval, refused by the store.
  */
 export function madeParams(code: ErrorCode, locale: Locale): Params {
+  // A path (a name from a snapshot, or typed) comes as code (printable-name.ts).
+  if (pathCodes.includes(code)) {
+    return {
+      path: codeName(code === 'backup-path-glob-invalid' ? 'filedir/[z-a]*' : 'filedir/2a/3f'),
+      bracket: codeName('[z-a]'),
+    };
+  }
   if (code !== 'approval-closed') return {};
   const catalog = testCatalog({
     roles: [{ name: 'admin', members: ['mattermost:ivan', 'mattermost:olga'], commands: ['*'] }],

@@ -446,18 +446,20 @@ export const backupErrorTexts = {
       en: 'It takes the Docker engine’s own host (unix://) and root rights.',
     },
   },
+  // {path} (and {bracket}) come as code, one line, from printable-name.ts `codeName`: a name
+  // from a snapshot, or typed by a person, shows as it is and cannot add markup.
   'backup-path-invalid': {
     kind: 'usage',
     message: {
-      ru: 'Путь «{path}» недопустим: {reason}.',
-      en: 'The path "{path}" is not allowed: {reason}.',
+      ru: 'Путь {path} недопустим: {reason}.',
+      en: 'The path {path} is not allowed: {reason}.',
     },
   },
   'backup-path-not-found': {
     kind: 'usage',
     message: {
-      ru: 'В снимке {snapshot} нет «{path}»; ничего не изменено.',
-      en: 'The snapshot {snapshot} holds no "{path}"; nothing was changed.',
+      ru: 'В снимке {snapshot} нет {path}; ничего не изменено.',
+      en: 'The snapshot {snapshot} holds no {path}; nothing was changed.',
     },
     hint: {
       ru: 'Что в нём есть: backup files {service} {snapshot}',
@@ -481,8 +483,8 @@ export const backupErrorTexts = {
   'backup-path-unsafe': {
     kind: 'failed',
     message: {
-      ru: 'В томе {volume} «{path}» лежит не в каталоге ({reason}); ничего не восстановлено.',
-      en: 'In the volume {volume}, "{path}" does not lie in a directory ({reason}); nothing was restored.',
+      ru: 'В томе {volume} {path} лежит не в каталоге ({reason}); ничего не восстановлено.',
+      en: 'In the volume {volume}, {path} does not lie in a directory ({reason}); nothing was restored.',
     },
   },
   'backup-target-invalid': {
@@ -541,8 +543,8 @@ export const backupErrorTexts = {
   'backup-path-glob-invalid': {
     kind: 'usage',
     message: {
-      ru: 'Шаблон «{path}» недопустим: {bracket} — неверный набор символов (диапазон пишется от меньшего символа к большему, как [a-z]); ничего не изменено.',
-      en: 'The pattern "{path}" is not valid: {bracket} is not a valid character set (a range goes from the lower character to the higher, as in [a-z]); nothing was changed.',
+      ru: 'Шаблон {path} недопустим: {bracket} — неверный набор символов (диапазон пишется от меньшего символа к большему, как `[a-z]`); ничего не изменено.',
+      en: 'The pattern {path} is not valid: {bracket} is not a valid character set (a range goes from the lower character to the higher, as in `[a-z]`); nothing was changed.',
     },
   },
   'backup-force-needs-to': {

@@ -53,6 +53,7 @@ import {
   refusedLaunchNames,
 } from '../../backup/engine-launch-input.ts';
 import { lineSplitter, tailKeeper, type SpawnResult } from '../../backup/engines/spawn.ts';
+import { codeName } from '../../backup/printable-name.ts';
 import {
   comparedFromReply,
   compareRequestLine,
@@ -641,7 +642,7 @@ export function helperSite(
             if (type !== 'd') {
               throw new UserError('backup-path-unsafe', {
                 volume: volumeName,
-                path,
+                path: codeName(path),
                 reason: type === 'l' ? 'symbolic link above it' : 'a file above it',
               });
             }

@@ -28,6 +28,7 @@ import { Readable, Writable } from 'node:stream';
 import { UserError } from '../../core/errors.ts';
 import type { ExecResult } from '../../core/platform.ts';
 import { nodeNotFound } from '../../backup/engine-launch-input.ts';
+import { codeName } from '../../backup/printable-name.ts';
 import {
   comparedFromReply,
   compareRequestLine,
@@ -278,7 +279,7 @@ async function checkAncestors(
       if (type === 'd') continue;
       throw new UserError('backup-path-unsafe', {
         volume,
-        path,
+        path: codeName(path),
         reason: type === 'l' ? 'symbolic link above it' : 'a file above it',
       });
     }
