@@ -16,6 +16,7 @@ import { compareManifests } from './manifest.ts';
 import { listedExpectation } from './snapshot-listing.ts';
 import type { DrillTarget, Orchestra } from './plan.ts';
 import { drain, pumpSnapshot } from './pump.ts';
+import { codeName } from './printable-name.ts';
 import { reasonTexts } from './reason.ts';
 import { isSafety } from './select.ts';
 import type { BackupSource, Snapshot } from './types.ts';
@@ -33,9 +34,14 @@ export interface VerifyRun {
   readonly signal: AbortSignal;
 }
 
+/**
+ * Why a drill failed, for its `reason`, which people read in chat. Any error but a UserError
+ * is a program's or the system's words, which may quote a file's name from the volume (a
+ * path the walk could not read, a helper's or a pod's output): shown as one line of code.
+ */
 function reasonOf(error: unknown): string {
   if (error instanceof UserError) return error.text('en');
-  return error instanceof Error ? error.message : String(error);
+  return codeName(error instanceof Error ? error.message : String(error));
 }
 
 export async function runVerify(o: Orchestra, run: VerifyRun): Promise<VerifyReport> {

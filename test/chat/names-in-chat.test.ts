@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { codeName } from '../../src/backup/printable-name.ts';
 import { checkAncestors } from '../../src/backup/restore-files.ts';
+import { localSite } from '../../src/backup/volume-access.ts';
 import { compareTree, measureTree } from '../../src/backup/tree-walk.ts';
 import type { TreeEntry } from '../../src/backup/types.ts';
 import { renderMessage as renderMattermost } from '../../src/chat/mattermost/render.ts';
@@ -198,8 +199,8 @@ describe('a name from a volume in a drill’s reason', () => {
 });
 
 /** A file-level snapshot of moodledata whose listing is `entries`. */
-function filesSnapshot(entries: readonly TreeEntry[]): string {
-  const h = bed.backups;
+function filesSnapshot(entries: readonly TreeEntry[], on: Bed = bed): string {
+  const h = on.backups;
   const job = `files-${h.engine.stored.length}`;
   const id = `f${String(h.engine.stored.length).padStart(7, '0')}`;
   h.ledger.startRun({ job, jobId: undefined, service: 'moodle', at: new Date() });
@@ -235,6 +236,31 @@ function listing(name: string): TreeEntry[] {
     { type: 'file', path: 'ok.txt', perm: 0o644, uid: 0, gid: 0, size: 5 },
   ];
 }
+
+describe('an error that names a file, in a drill’s reason', () => {
+  it('is one line of code in every front end', async () => {
+    const answer = async (name: string): Promise<[Message, string]> => {
+      const fresh = createBed(goldenPlatform());
+      filesSnapshot(listing('other/file'), fresh);
+      const root = mkdtempSync(join(dir, 'scratch-'));
+      fresh.backups.drillTarget = () =>
+        Promise.resolve({
+          consume: () => Promise.reject(new Error('a volume of files')),
+          open: () => Promise.resolve(localSite(root)),
+          remove: () => Promise.resolve(),
+        });
+      // As Node says it when the walk or the engine cannot read a file.
+      const said = `EACCES: permission denied, open '${root}/${name}'`;
+      fresh.backups.engine.restoreTree = () => Promise.reject(new Error(said));
+      const run = await invoke(fresh, admin, 'verify moodle', 'en');
+      expect(run.outcome.errorCode).toBe('backup-verify-failed');
+      return [run.outcome.message, codeName(said)];
+    };
+    const [bad, shown] = await answer(hostile);
+    expect(bad.text).toContain(`(f0000000): ${shown}.`);
+    expectSafe(bad, (await answer(plain))[0], shown);
+  });
+});
 
 describe('names from a snapshot', () => {
   it('backup files: one table row each', async () => {

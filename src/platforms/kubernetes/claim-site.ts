@@ -192,10 +192,13 @@ async function collect(
 }
 
 function failed(pod: ClaimPod, argv: readonly string[], result: Collected): UserError {
+  // What the pod said may quote a file's name from the claim (`rm: cannot remove …`, the
+  // tree measure's `/data/…: Permission denied`): one line of code.
+  const said = result.stderr.trim().split('\n').slice(-3).join(' ');
   return new UserError('kubernetes-exec-failed', {
     pod: pod.name,
     container: 'engine',
-    detail: `${argv[0] ?? '?'}: exit ${result.exitCode}: ${result.stderr.trim().split('\n').slice(-3).join(' ')}`,
+    detail: `${argv[0] ?? '?'}: exit ${result.exitCode}${said === '' ? '' : `: ${codeName(said)}`}`,
   });
 }
 
