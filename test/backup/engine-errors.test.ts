@@ -80,8 +80,18 @@ describe('restic errors', () => {
     const error = restic(`one\ntwo\nFatal: boom ${password}\n`, 1);
     expect(error.code).toBe('backup-engine-failed');
     expect(error.text('en')).toBe(
-      'restic backup failed (exit 1): one — two — Fatal: boom [redacted]',
+      'restic backup failed (exit 1): `one — two — Fatal: boom [redacted]`',
     );
+  });
+
+  it('a file name the engine quotes is one line of code, whatever it holds', () => {
+    const name = '/data/x\u202e\x1b[2J `tick` @channel [y](https:/evil.example) <b>';
+    const error = restic(`error: open ${name}\n: permission denied\nFatal: 1 file unreadable\n`, 1);
+    expect(error.text('en')).toBe(
+      'restic backup failed (exit 1): `error: open /data/x\\u202e\\x1b[2J \\x60tick\\x60 ' +
+        '@channel [y](https:/evil.example) <b> — : permission denied — Fatal: 1 file unreadable`',
+    );
+    expect(reasonFrom('\n \n', [])).toBe('');
   });
 
   it('the unlock command leaves credentials of a URL out', () => {
@@ -216,7 +226,7 @@ describe('borg errors (by msgid of --log-json)', () => {
       'Traceback: something broke',
     );
     expect(error.code).toBe('backup-engine-failed');
-    expect(error.params['reason']).toBe('Traceback: something broke');
+    expect(error.params['reason']).toBe('`Traceback: something broke`');
   });
 });
 
@@ -245,8 +255,8 @@ describe('names and arguments', () => {
   });
 
   it('keeps the last lines of stderr, at most 300 characters', () => {
-    expect(reasonFrom('a\n\nb\nc\nd\n', [])).toBe('b — c — d');
-    expect(reasonFrom('x'.repeat(500), []).length).toBe(301);
+    expect(reasonFrom('a\n\nb\nc\nd\n', [])).toBe('`b — c — d`');
+    expect(reasonFrom('x'.repeat(500), [])).toBe(`\`…${'x'.repeat(300)}\``);
   });
 
   it('turns a policy into --keep flags, leaving out rules that are not set', () => {

@@ -4,6 +4,7 @@
  * before it becomes part of a message.
  */
 import { UserError } from '../../core/errors.ts';
+import { codeName } from '../printable-name.ts';
 import type { RetentionPolicy, SnapshotTags } from '../types.ts';
 
 const servicePattern = /^[a-z][a-z0-9-]{0,39}$/;
@@ -57,7 +58,9 @@ export function quoteArg(arg: string): string {
 
 /**
  * The last lines of an engine's stderr, fit for a one-line message: the fatal error is at
- * the end. Any secret that somehow appears is replaced.
+ * the end. Any secret that somehow appears is replaced. The engine quotes the volume's file
+ * names as they are (`error: open /data/…: permission denied`): the words are one line of
+ * code (printable-name.ts), empty when it said nothing.
  */
 export function reasonFrom(stderr: string, secrets: readonly string[], maxChars = 300): string {
   let text = stderr;
@@ -68,7 +71,9 @@ export function reasonFrom(stderr: string, secrets: readonly string[], maxChars 
     .map((line) => line.trim())
     .filter((line) => line !== '');
   const tail = lines.slice(-3).join(' — ');
-  return tail.length > maxChars ? `…${tail.slice(tail.length - maxChars)}` : tail;
+  if (tail === '') return '';
+  const shown = tail.length > maxChars ? `…${tail.slice(tail.length - maxChars)}` : tail;
+  return codeName(shown, shown.length);
 }
 
 /** `--keep-*` flags of a policy, the same for restic and borg; empty when it keeps everything. */
