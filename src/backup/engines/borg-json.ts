@@ -167,6 +167,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A path as borg lists it, relative: a leading `./` or `/` is not part of the name. */
+function relativePath(path: string): string {
+  return path.replace(/^(?:\.\/+)+/, '').replace(/^\/+/, '');
+}
+
 /**
  * `list --json-lines ::<archive>`: one entry per line; the root `.` is left out. borg 1.2.4
  * lists an archive made by `create … .` as `.`, `.htaccess`, `.git/config`, `..foo`: only a
@@ -175,14 +180,17 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * A byte of a name that is not UTF-8 is listed by borg 1.2.4 as `?` (measured), which stays:
  * a real `?` reads the same, and a drill's entry set reads both as U+FFFD (name-text.ts). A
  * surrogate escape, as borg keeps such a byte inside (`\udce9`), is one U+FFFD, as the walk
- * and restic give it.
+ * and restic give it. The engine lists with `listFormat`, which gives the exact names.
  */
 export function parseListLine(line: string): TreeEntry | undefined {
   const value = parseJson(line);
-  if (!isRecord(value)) return undefined;
+  return isRecord(value) ? listedEntry(value) : undefined;
+}
+
+function listedEntry(value: Record<string, unknown>): TreeEntry | undefined {
   const { path, type, size, mode, uid, gid, source } = value;
   if (typeof path !== 'string' || typeof type !== 'string') return undefined;
-  const relative = fromSurrogateEscapes(path.replace(/^(?:\.\/+)+/, '').replace(/^\/+/, ''));
+  const relative = fromSurrogateEscapes(relativePath(path));
   if (relative === '' || relative === '.') return undefined;
   // borg's types are ls's first letter: `-` a file (also `h`, a hard link to an earlier one).
   const kind =
@@ -196,7 +204,7 @@ export function parseListLine(line: string): TreeEntry | undefined {
   const perm = typeof mode === 'string' ? modePerm(mode) : undefined;
   const hardlink =
     typeof mode === 'string' && mode.startsWith('h') && typeof source === 'string' && source !== ''
-      ? fromSurrogateEscapes(source.replace(/^(?:\.\/+)+/, '').replace(/^\/+/, ''))
+      ? fromSurrogateEscapes(relativePath(source))
       : undefined;
   return {
     path: relative,
@@ -207,6 +215,91 @@ export function parseListLine(line: string): TreeEntry | undefined {
     ...(typeof gid === 'number' ? { gid } : {}),
     ...(hardlink === undefined ? {} : { hardlinkOf: hardlink }),
   };
+}
+
+/**
+ * `list --format` of a file-level archive: the fields `--json-lines` gave, tab-separated, and
+ * the path as Python's `ascii()` of borg's own text (`{bpath!a}`: `'caf\udce9'`), which keeps
+ * a byte that is not UTF-8 as its surrogate escape where `--json-lines` (and `{path}`, and
+ * `{bpath}` through borg's stdout) write `?`. A real `?` is then told apart from such a byte:
+ * a restore of some paths must not take one for the other (restore-paths.ts).
+ *
+ * A hard link's source has no exact form in borg 1.2.4 (`{source}` always has `?`): it is the
+ * earlier path that borg would write so (`borgListing`).
+ */
+export const listFormat =
+  '{type}{TAB}{mode}{TAB}{uid}{TAB}{gid}{TAB}{size}{TAB}{bpath!a}{TAB}{source!a}{NL}';
+
+/**
+ * A string as Python's `ascii()` writes it: in `'…'` (or `"…"` when it holds `'` and no
+ * `"`), everything but printable ASCII escaped (`\\`, `\'`, `\t`, `\n`, `\r`, `\xe9`,
+ * `\udce9`, `\U0001f4a9`). Undefined for anything else.
+ */
+function fromPythonAscii(text: string): string | undefined {
+  const quote = text.charAt(0);
+  if (text.length < 2 || (quote !== "'" && quote !== '"') || !text.endsWith(quote)) {
+    return undefined;
+  }
+  const body = text.slice(1, -1);
+  if (!/^[\x20-\x7e]*$/.test(body)) return undefined;
+  const named: Readonly<Record<string, string>> = { t: '\t', n: '\n', r: '\r' };
+  let valid = true;
+  const value = body.replace(
+    /\\(?:x([0-9a-f]{2})|u([0-9a-f]{4})|U([0-9a-f]{8})|([\\'"tnr]))|\\|'|"/g,
+    (all, x?: string, u?: string, big?: string, char?: string) => {
+      const hex = x ?? u ?? big;
+      if (hex !== undefined) {
+        const code = Number.parseInt(hex, 16);
+        if (code > 0x10ffff) valid = false;
+        return valid ? String.fromCodePoint(code) : '';
+      }
+      if (char !== undefined) return named[char] ?? char;
+      // A lone backslash, or the quote itself unescaped, is not ascii()'s.
+      if (all === '\\' || all === quote) valid = false;
+      return all;
+    },
+  );
+  return valid ? value : undefined;
+}
+
+/** A lone surrogate, as Python's text holds a byte that is not UTF-8 (`\udce9`). */
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * The entries of `list --format <listFormat>`, line by line in borg's order; the root `.`
+ * and a line not of the format are left out.
+ */
+export function borgListing(): { add(line: string): void; readonly entries: TreeEntry[] } {
+  const entries: TreeEntry[] = [];
+  // Each path holding surrogate escapes, by the form borg gives a hard link's source (each
+  // escape `?`, its remove_surrogates). Names of one such form (`caf\xe9` beside `caf\xe8`
+  // or a real `caf?`) cannot be told apart there: the last one listed is taken, which at
+  // worst gives that hard link a wrong size in a drill's figures.
+  const escaped = new Map<string, string>();
+  const add = (line: string): void => {
+    const fields = line.split('\t');
+    if (fields.length !== 7) return;
+    const [type = '', mode = '', uid = '', gid = '', size = '', bpath = '', bsource = ''] = fields;
+    const path = fromPythonAscii(bpath);
+    const source = fromPythonAscii(bsource);
+    if (path === undefined || source === undefined) return;
+    if (![uid, gid, size].every((n) => /^\d+$/.test(n))) return;
+    const relative = relativePath(path);
+    const shown = relative.replace(loneSurrogate, '?');
+    if (shown !== relative) escaped.set(shown, relative);
+    const linked = relativePath(source);
+    const entry = listedEntry({
+      path,
+      type,
+      mode,
+      uid: Number(uid),
+      gid: Number(gid),
+      size: Number(size),
+      source: escaped.get(linked) ?? linked,
+    });
+    if (entry !== undefined) entries.push(entry);
+  };
+  return { add, entries };
 }
 
 /** `ls -l`'s mode string (`drwxr-sr-x`, `-rwsr-xr-T`…) as permission bits with the special ones. */

@@ -21,10 +21,11 @@ import type {
 import {
   borgBreakLockCommand,
   borgError,
+  borgListing,
+  listFormat,
   parseArchiveList,
   parseBorgLogLine,
   parseCreateResult,
-  parseListLine,
   unreadableWarning,
   type BorgLogMessage,
 } from './borg-json.ts';
@@ -247,22 +248,20 @@ export class BorgEngine implements BackupEngine {
     if (run.result.exitCode !== 0) throw this.#error(run, 'extract');
   }
 
+  /** The archive's entries by their exact names (borg-json.ts `listFormat`). */
   async listTree(snapshot: Snapshot, signal?: AbortSignal): Promise<TreeEntry[]> {
     this.#checkArchive(snapshot.id);
-    const entries: TreeEntry[] = [];
+    const listing = borgListing();
     const run = await this.#queue.shared(
       () =>
-        this.#run(['list', '--json-lines', `::${snapshot.id}`], {
+        this.#run(['list', '--format', listFormat, `::${snapshot.id}`], {
           signal,
-          onStdoutLine: (line) => {
-            const entry = parseListLine(line);
-            if (entry !== undefined) entries.push(entry);
-          },
+          onStdoutLine: (line) => listing.add(line),
         }),
       signal,
     );
     if (run.result.exitCode !== 0 && run.result.exitCode !== 1) throw this.#error(run, 'list');
-    return entries;
+    return listing.entries;
   }
 
   async restore(snapshot: Snapshot, output: Writable, signal?: AbortSignal): Promise<void> {

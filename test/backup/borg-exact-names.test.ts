@@ -1,0 +1,76 @@
+/**
+ * borg's listing of a file-level archive by exact names (`list --format` with `{bpath!a}`):
+ * a byte that is not UTF-8 is its surrogate escape, one U+FFFD, and a real `?` stays itself,
+ * where `--json-lines` writes `?` for both.
+ */
+import { describe, expect, it } from 'vitest';
+import { borgListing, listFormat } from '../../src/backup/engines/borg-json.ts';
+
+const R = '\uFFFD';
+
+describe('borg listing with exact names', () => {
+  // Lines of `borg list --format <listFormat>` as borg 1.2.4 writes them (the forms of the
+  // root, `p/caf\xe9`, a real `caf?`, `h\xe9` with a hard link `h1` to it, a tab and both
+  // quotes measured), and a backslash with valid non-ASCII text, a symbolic link, a folder
+  // with a leading `./`.
+  const lines = [
+    "d\tdrwxr-xr-x\t0\t0\t0\t'.'\t''",
+    "d\tdrwxr-xr-x\t0\t0\t0\t'p'\t''",
+    "-\t-rw-r--r--\t0\t0\t1\t'p/caf\\udce9'\t''",
+    "-\t-rw-r--r--\t33\t44\t1\t'caf?'\t''",
+    "-\t-rw-r--r--\t0\t0\t2\t'h\\udce9'\t''",
+    "-\thrw-r--r--\t0\t0\t0\t'h1'\t'h?'",
+    "-\t-rw-r--r--\t0\t0\t3\t't\\tab'\t''",
+    "-\t-rw-r--r--\t0\t0\t1\t'q\\'\"'\t''",
+    "-\t-rw-r--r--\t0\t0\t1\t\"q'\"\t''",
+    "-\t-rw-r--r--\t0\t0\t1\t'b\\\\s \\xe9 \\u0436 \\U0001f4a9'\t''",
+    "l\tlrwxrwxrwx\t0\t0\t0\t'link'\t'caf?'",
+    "d\tdrwxr-s---\t33\t33\t0\t'./d'\t''",
+  ];
+
+  it('asks borg for the exact path as ascii() and the fields the JSON gave', () => {
+    expect(listFormat).toContain('{bpath!a}');
+    expect(listFormat.endsWith('{NL}')).toBe(true);
+  });
+
+  it('reads each name by its bytes: an escape is one U+FFFD, a real `?` stays', () => {
+    const listing = borgListing();
+    for (const line of lines) listing.add(line);
+    expect(listing.entries).toEqual([
+      { path: 'p', type: 'dir', size: 0, perm: 0o755, uid: 0, gid: 0 },
+      { path: `p/caf${R}`, type: 'file', size: 1, perm: 0o644, uid: 0, gid: 0 },
+      { path: 'caf?', type: 'file', size: 1, perm: 0o644, uid: 33, gid: 44 },
+      { path: `h${R}`, type: 'file', size: 2, perm: 0o644, uid: 0, gid: 0 },
+      // borg writes a hard link's source with `?`: it is the earlier path of that form.
+      { path: 'h1', type: 'file', size: 0, perm: 0o644, uid: 0, gid: 0, hardlinkOf: `h${R}` },
+      { path: 't\tab', type: 'file', size: 3, perm: 0o644, uid: 0, gid: 0 },
+      { path: `q'"`, type: 'file', size: 1, perm: 0o644, uid: 0, gid: 0 },
+      { path: `q'`, type: 'file', size: 1, perm: 0o644, uid: 0, gid: 0 },
+      { path: 'b\\s é ж 💩', type: 'file', size: 1, perm: 0o644, uid: 0, gid: 0 },
+      { path: 'link', type: 'symlink', size: 0, perm: 0o777, uid: 0, gid: 0 },
+      { path: 'd', type: 'dir', size: 0, perm: 0o2750, uid: 33, gid: 33 },
+    ]);
+  });
+
+  it('a hard link to a real `?` name keeps it', () => {
+    const listing = borgListing();
+    listing.add("-\t-rw-r--r--\t0\t0\t5\t'q?'\t''");
+    listing.add("-\thrw-r--r--\t0\t0\t0\t'q2'\t'q?'");
+    expect(listing.entries.map((e) => e.hardlinkOf)).toEqual([undefined, 'q?']);
+  });
+
+  it('leaves out a line that is not of the format', () => {
+    const listing = borgListing();
+    for (const line of [
+      '',
+      'not a listing line',
+      "-\t-rw-r--r--\t0\t0\t1\tcaf\t''",
+      "-\t-rw-r--r--\t0\t0\t1\t'caf\\q'\t''",
+      "-\t-rw-r--r--\t0\t0\t1\t'caf\u00e9'\t''",
+      "-\t-rw-r--r--\tx\t0\t1\t'a'\t''",
+    ]) {
+      listing.add(line);
+    }
+    expect(listing.entries).toEqual([]);
+  });
+});
