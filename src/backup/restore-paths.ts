@@ -91,9 +91,21 @@ export function globPattern(glob: string): RegExp {
 }
 
 /**
+ * A name the engine listed with U+FFFD: a byte that is not UTF-8 (restic writes each such
+ * byte so, and borg's exact listing reads so, name-text.ts), or, rarely, that character.
+ */
+const notUtf8 = '\uFFFD';
+
+/**
  * Each requested path, checked against the snapshot's entries: a plain path must be one of
  * them, a glob must match at least one. Returns the paths to restore, a path inside another
  * one left out (the folder brings it).
+ *
+ * A path to restore whose name is not UTF-8 is refused (`backup-path-not-utf8`) before
+ * anything is removed: the engines are given paths as text, and such a name has none they
+ * would match by its bytes. restic's `--include` takes U+FFFD as that character (it would
+ * restore nothing and succeed), borg's `pp:` as those bytes. The folder that holds it, or
+ * the whole volume, restores it by its bytes.
  */
 export function matchPaths(
   entries: readonly TreeEntry[],
@@ -115,7 +127,12 @@ export function matchPaths(
     }
   }
   const sorted = [...matched].sort();
-  return sorted.filter((p) => !sorted.some((q) => q !== p && p.startsWith(`${q}/`)));
+  const paths = sorted.filter((p) => !sorted.some((q) => q !== p && p.startsWith(`${q}/`)));
+  const unnamed = paths.find((p) => p.includes(notUtf8));
+  if (unnamed !== undefined) {
+    throw new UserError('backup-path-not-utf8', { path: codeName(unnamed) });
+  }
+  return paths;
 }
 
 /** The entries at or under `under` (all when undefined), for `backup files`. */

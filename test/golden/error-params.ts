@@ -178,6 +178,8 @@ const pathCodes: readonly ErrorCode[] = [
  * rejected approval, refused by the store.
  */
 export function madeParams(code: ErrorCode, locale: Locale): Params {
+  // A name from a snapshot whose bytes are not all UTF-8: U+FFFD shows escaped.
+  if (code === 'backup-path-not-utf8') return { path: codeName('filedir/2a/caf\uFFFD.txt') };
   // A path (a name from a snapshot, or typed) comes as code (printable-name.ts).
   if (pathCodes.includes(code)) {
     return {

@@ -554,4 +554,16 @@ export const backupErrorTexts = {
       en: '--force works only together with --to <volume>; nothing was changed.',
     },
   },
+  // {path} comes as code from printable-name.ts `codeName`, each U+FFFD shown as `\ufffd`.
+  'backup-path-not-utf8': {
+    kind: 'usage',
+    message: {
+      ru: 'В имени {path} есть байты не в UTF-8 (каждый показан как `\\ufffd`): через --path такое имя не передать restic и borg; ничего не изменено.',
+      en: 'The name {path} holds bytes that are not UTF-8 (each shown as `\\ufffd`): --path cannot pass such a name to restic or borg; nothing was changed.',
+    },
+    hint: {
+      ru: 'Восстановите папку, в которой оно лежит (--path с путём папки), или весь том (без --path).',
+      en: 'Restore the folder that holds it (--path with the folder’s path) or the whole volume (without --path).',
+    },
+  },
 } satisfies Record<string, ErrorText>;
