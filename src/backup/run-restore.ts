@@ -35,10 +35,17 @@ export interface RestoreRun {
   readonly paths?: readonly string[];
 }
 
+/** Why a step failed, for a template that ends the sentence itself ("…: {reasonEn}. …"). */
 function reasons(error: unknown): { reasonRu: string; reasonEn: string } {
-  if (error instanceof UserError) return { reasonRu: error.text('ru'), reasonEn: error.text('en') };
-  const text = error instanceof Error ? error.message : String(error);
+  if (error instanceof UserError) {
+    return { reasonRu: trimStop(error.text('ru')), reasonEn: trimStop(error.text('en')) };
+  }
+  const text = trimStop(error instanceof Error ? error.message : String(error));
   return { reasonRu: text, reasonEn: text };
+}
+
+function trimStop(text: string): string {
+  return text.replace(/[.\s]+$/, '');
 }
 
 export async function runRestore(
