@@ -7,13 +7,14 @@
  *   as one U+FFFD: Go's utf8.DecodeRune takes an invalid encoding (a lone or unexpected
  *   continuation byte, a sequence cut short, an overlong form, a UTF-16 surrogate, a code
  *   point above U+10FFFF, a byte F5–FF) as RuneError of width 1.
- * - borg 1.2 keeps names with Python's surrogate escapes (byte 0xE9 is U+DCE9) and, in
- *   `list --json-lines`, writes each escape as `?` (its remove_surrogates).
+ * - borg 1.2 keeps names with Python's surrogate escapes (byte 0xE9 is U+DCE9). Its
+ *   `list --json-lines` writes each escape as `?` (remove_surrogates), which cannot be told
+ *   from a real `?`, so the bot lists with `--format` and `{bpath!a}` (borg-json.ts
+ *   `borgListing`), which keeps the escapes.
  *
- * The walk decodes by Go's rule (`nameText`); an escape borg would write as such is one U+FFFD
- * (`fromSurrogateEscapes`); and a drill's entry set reads `?` as U+FFFD (`entrySetName`),
- * since borg's `?` may be either. Valid UTF-8 keeps exactly the text Buffer's decoding gives,
- * so the list digests recorded before are unchanged for it.
+ * The walk decodes by Go's rule (`nameText`) and each of borg's escapes is one U+FFFD
+ * (`fromSurrogateEscapes`): all three agree exactly. Valid UTF-8 keeps exactly the text
+ * Buffer's decoding gives, so the list digests recorded before are unchanged for it.
  *
  * Only node's own modules: it runs in helper containers and claim pods with tree-walk.ts.
  */
@@ -84,13 +85,4 @@ export function nameText(bytes: Uint8Array): string {
  */
 export function fromSurrogateEscapes(text: string): string {
   return text.replace(/(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/g, replacement);
-}
-
-/**
- * A path as a drill's entry set (tree-walk.ts `EntrySet`) holds it: `?` read as U+FFFD,
- * because borg 1.2 lists each byte that is not UTF-8 as `?`. The entry set cannot then tell
- * a `?` from such a byte; the names a restore brings back are the engine's own, by bytes.
- */
-export function entrySetName(path: string): string {
-  return path.replaceAll('?', replacement);
 }

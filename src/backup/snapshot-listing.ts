@@ -1,6 +1,6 @@
 /**
  * What a drill of a file-level snapshot compares the restored tree with: the snapshot itself,
- * as the engine lists it (restic `ls --json`, borg `list --json-lines`), and the sample
+ * as the engine lists it (restic `ls --json`, borg `list --format` with exact names), and the sample
  * digests recorded at backup.
  *
  * Not the walk made right after the backup: a file the service changed while the engine was

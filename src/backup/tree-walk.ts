@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto';
 import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileSample } from '../core/backup.ts';
-import { entrySetName, nameText } from './name-text.ts';
+import { nameText } from './name-text.ts';
 import { codeName } from './printable-name.ts';
 
 export interface TreeFigures {
@@ -63,9 +63,7 @@ export class EntrySet {
     const perm = entry.perm === undefined ? '?' : entry.perm.toString(8);
     const size = entry.type === 'file' ? String(entry.size) : '';
     const owner = `${entry.uid ?? '?'}:${entry.gid ?? '?'}`;
-    // borg lists a byte that is not UTF-8 as `?`, the walk and restic as U+FFFD (name-text.ts).
-    const path = entrySetName(entry.path);
-    const line = `${entry.type}\0${path}\0${perm}\0${owner}\0${size}`;
+    const line = `${entry.type}\0${entry.path}\0${perm}\0${owner}\0${size}`;
     const digest = createHash('sha256').update(line).digest('hex');
     this.#sum = (this.#sum + BigInt(`0x${digest}`)) % modulus;
     if (entry.type === 'file') {
