@@ -24,7 +24,22 @@ export interface ServiceBackupPlan {
   readonly hooks: BackupHooks | undefined;
 }
 
+/** A container of a service, as `stop` and `start` find it. */
+export interface ServiceContainer {
+  readonly id: string;
+  readonly name: string;
+}
+
 export interface ServiceControl {
+  /**
+   * The containers `stop` would stop, running or not, found now (one look at the engine):
+   * a restore puts back before the stop what runs in one of them. Undefined where the
+   * platform has no such list (a cluster: the configuration names the workload).
+   */
+  containers?(
+    service: ServiceDefinition,
+    signal?: AbortSignal,
+  ): Promise<readonly ServiceContainer[] | undefined>;
   stop(service: ServiceDefinition, signal?: AbortSignal): Promise<void>;
   start(service: ServiceDefinition, signal?: AbortSignal): Promise<void>;
   /** Resolves once the service is up; rejects when it is not within its health timeout. */

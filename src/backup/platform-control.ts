@@ -6,10 +6,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceDefinition } from '../core/catalog.ts';
 import { UserError } from '../core/errors.ts';
 import type { ServiceStatus } from '../core/platform.ts';
-import type { ServiceControl } from './plan.ts';
+import type { ServiceContainer, ServiceControl } from './plan.ts';
 
 /** The part of the Platform a restore needs. */
 export interface StartStopPlatform {
+  /**
+   * The service's containers as stopService and startService find them (Docker); a
+   * platform without such a list has no such method.
+   */
+  serviceContainers?(
+    service: ServiceDefinition,
+    signal?: AbortSignal,
+  ): Promise<readonly ServiceContainer[]>;
   stopService(service: ServiceDefinition, signal?: AbortSignal): Promise<unknown>;
   startService(service: ServiceDefinition, signal?: AbortSignal): Promise<unknown>;
   status(service: ServiceDefinition, signal?: AbortSignal): Promise<ServiceStatus>;
@@ -32,6 +40,7 @@ export function platformControl(
 ): ServiceControl {
   const pollMs = options.pollMs ?? 500;
   return {
+    containers: async (service, signal) => platform.serviceContainers?.(service, signal),
     stop: async (service, signal) => {
       await platform.stopService(service, signal);
     },

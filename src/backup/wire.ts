@@ -50,6 +50,9 @@ async function scratchTarget(
 export function createBackupService(w: BackupWiring): EngineBackupService {
   const options = w.healthPollMs === undefined ? {} : { pollMs: w.healthPollMs };
   const control: ServiceControl = {
+    containers: (service, signal) =>
+      platformControl(w.platform(service), options).containers?.(service, signal) ??
+      Promise.resolve(undefined),
     stop: (service, signal) => platformControl(w.platform(service), options).stop(service, signal),
     start: (service, signal) =>
       platformControl(w.platform(service), options).start(service, signal),

@@ -178,6 +178,15 @@ export class DockerPlatform implements Platform {
     return execStream(this.connection, c, argv, o, s);
   }
 
+  /** The service's containers, stopped ones included, as stopService and startService find them. */
+  async serviceContainers(
+    service: ServiceDefinition,
+    signal?: AbortSignal,
+  ): Promise<{ id: string; name: string }[]> {
+    const found = await findServiceContainers(this.connection, service.containers, signal);
+    return found.map(({ id, name }) => ({ id, name }));
+  }
+
   stopService(service: ServiceDefinition, signal?: AbortSignal): Promise<string[]> {
     return stopService(this.connection, service, signal);
   }
