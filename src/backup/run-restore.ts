@@ -1,9 +1,11 @@
 /**
  * A restore: a safety backup of what is there now; stop; each source emptied and filled from
  * its snapshot; start; wait until healthy. A database in a cluster service's own workload is
- * restored before the stop, since scaling the workload to 0 takes its pod down; a failure or a
- * cancel there leaves the service running. Once the service is stopped, any failure starts it
- * again. Either way the error names the safety snapshot that returns to the state before.
+ * restored before the stop, since scaling the workload to 0 takes its pod down; so is, on
+ * Docker, a database or command that runs in one of the service's own containers, since a
+ * stopped container runs no exec. A failure or a cancel there leaves the service running.
+ * Once the service is stopped, any failure starts it again. Either way the error names the
+ * safety snapshot that returns to the state before.
  */
 import {
   safetyTag,
@@ -14,6 +16,7 @@ import {
 import type { ServiceDefinition } from '../core/catalog.ts';
 import { UserError } from '../core/errors.ts';
 import { compareManifests } from './manifest.ts';
+import { execContainers, isOneOf } from './own-containers.ts';
 import type { BackupHooks, Orchestra, ServiceControl } from './plan.ts';
 import { pumpSnapshot } from './pump.ts';
 import { restoreFiles } from './restore-files.ts';
@@ -122,10 +125,6 @@ async function restoreOpened(
   }
 
   const restored: { source: string; bytes: number }[] = [];
-  // A database in a cluster service's own workload lives in the pod that scaling to 0 takes
-  // down: it is put back while the service still runs, the rest after the stop.
-  const early = targets.filter((source) => restoredBeforeStop(run.service, source.id));
-  const late = targets.filter((source) => !early.includes(source));
   const share = 0.5 / targets.length;
   const one = async (source: BackupSource, index: number): Promise<void> => {
     const snapshot = snapshots.get(source.id);
@@ -133,7 +132,11 @@ async function restoreOpened(
     run.onStep({ fraction: 0.4 + index * share, phase: 'restoring', source: source.id });
     restored.push(await restoreSource(o, run, source, snapshot, sites.get(source.id)));
   };
+  // What lives where the stop takes it away is put back while the service still runs, the
+  // rest after the stop.
+  let early: readonly BackupSource[] = [];
   try {
+    early = await beforeStop(control, run, targets);
     for (const [index, source] of early.entries()) await one(source, index);
   } catch (error) {
     o.log.error('restore failed before the stop', { service: name, error });
@@ -147,6 +150,7 @@ async function restoreOpened(
       { cause: why },
     );
   }
+  const late = targets.filter((source) => !early.includes(source));
   let running = true;
   try {
     // Progress only goes forward: after restores done before the stop, the stop is shown
@@ -168,6 +172,28 @@ async function restoreOpened(
     throw await recover(o, control, run, error, running, safetySnapshot);
   }
   return { plan, safetySnapshot, restored, durationMs: o.now().getTime() - started };
+}
+
+/**
+ * The sources to restore before the stop, in the plan's order: a database of a cluster
+ * service's own workload, whose pod scaling to 0 takes down, and a database or command that
+ * runs in one of the service's own containers as the platform finds them now (one look,
+ * only when some source runs in a container), in which a stopped container runs no exec.
+ */
+async function beforeStop(
+  control: ServiceControl,
+  run: RestoreRun,
+  targets: readonly BackupSource[],
+): Promise<BackupSource[]> {
+  const places = execContainers(run.service);
+  const own = targets.some((source) => places.has(source.id))
+    ? await control.containers?.(run.service, run.signal)
+    : undefined;
+  return targets.filter((source) => {
+    if (restoredBeforeStop(run.service, source.id)) return true;
+    const place = places.get(source.id);
+    return place !== undefined && own !== undefined && isOneOf(place, own);
+  });
 }
 
 /**
