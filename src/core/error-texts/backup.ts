@@ -187,8 +187,8 @@ export const backupErrorTexts = {
   'backup-restore-failed-running': {
     kind: 'failed',
     message: {
-      ru: 'Восстановление {service} не удалось: {reasonRu}. Сервис не останавливался (база данных в его же поде восстанавливается до остановки); база MySQL/MariaDB могла восстановиться частично.',
-      en: 'Restoring {service} failed: {reasonEn}. The service was never stopped (a database in its own pod is restored before the stop); a MySQL/MariaDB database may be partly restored.',
+      ru: 'Восстановление {service} не удалось: {reasonRu}. Сервис не останавливался (то, что работает в его же поде или контейнерах, восстанавливается до остановки); этот источник мог восстановиться частично.',
+      en: 'Restoring {service} failed: {reasonEn}. The service was never stopped (what runs in its own pod or containers is restored before the stop); that source may be partly restored.',
     },
     hint: {
       ru: 'Вернуть состояние до восстановления: restore {service} {safety}',
