@@ -366,8 +366,8 @@ describe('failures after the first one are told with it', () => {
       h.service.backup(moodle, { only: undefined, tags: [], job: '5-failed' }, onStep, signal),
     );
     expect(error.text('en')).toContain('tar: exit status 2');
-    expect(error.text('en')).toMatch(/could not be removed: repository is locked/);
-    expect(error.text('ru')).toMatch(/удалить не удалось: repository is locked/);
+    expect(error.text('en')).toMatch(/could not be removed: `repository is locked`/);
+    expect(error.text('ru')).toMatch(/удалить не удалось: `repository is locked`/);
     expect(h.ledger.run('5-failed')?.state).toBe('left');
     expect((await h.service.planRestore(moodle, 'latest', undefined, signal)).job).toBe('1-good');
   });
@@ -387,6 +387,6 @@ describe('failures after the first one are told with it', () => {
 
     const report = await h.service.verify(moodle, { job: '6' }, onStep, signal);
     expect(report.ok).toBe(false);
-    expect(report.cleanup).toEqual(['volume:moodledata: volume is in use']);
+    expect(report.cleanup).toEqual(['volume:moodledata: `volume is in use`']);
   });
 });

@@ -188,7 +188,7 @@ describe('a cancelled backup', () => {
     for (const told of [outcome.message.text ?? '', t.jobs.get(job?.id ?? 0)?.result ?? '']) {
       expect(told).toContain(`Job ${job?.id ?? 0} was cancelled`);
       expect(told).toContain('maintenance off failed');
-      expect(told).toMatch(/could not be removed: repository is locked/);
+      expect(told).toMatch(/could not be removed: `repository is locked`/);
     }
   });
 });
