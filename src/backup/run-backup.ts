@@ -48,6 +48,17 @@ export interface BackupRun {
   readonly commit?: () => void;
 }
 
+/** What the engine stored for one run, for `discardRun` when the run fails. */
+interface Stored {
+  /** The snapshots it reported. */
+  readonly ids: string[];
+  /**
+   * Whether it may hold one it did not report: an engine stopped by the run itself (its tree
+   * measure failed), not by the job's cancel, which is swept by the job's tag anyway.
+   */
+  unsure: boolean;
+}
+
 /** Turns what a step reports inside [0, 1] into the span of the whole run. */
 function scaled(run: BackupRun): BackupStepReporter {
   const [from, to] = run.span ?? [0, 1];
@@ -65,9 +76,9 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
   const started = o.now().getTime();
   const step = scaled(run);
   const made: SourceBackupReport[] = [];
-  // Every snapshot the engine stored for this run, as soon as it is stored: a source that
-  // fails after its engine succeeded (the tree measure) must not leave that snapshot behind.
-  const stored: string[] = [];
+  // What the engine stored for this run, as soon as it is stored: a source that fails after
+  // its engine succeeded (the tree measure) must not leave that snapshot behind.
+  const stored: Stored = { ids: [], unsure: false };
   let failure: { readonly error: unknown } | undefined;
   // What failed after the first failure: told with it, never instead of it nor dropped.
   const further: unknown[] = [];
@@ -121,7 +132,7 @@ export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupRep
   } catch (error) {
     failure = { error };
     if (o.ledger.run(run.job)?.state !== 'complete') {
-      const left = await discardRun(o, run, [...made.map((m) => m.snapshotId), ...stored], error);
+      const left = await discardRun(o, run, made, stored, error);
       if (left !== undefined) further.push(left);
     }
   } finally {
@@ -161,7 +172,7 @@ async function backupSource(
   o: Orchestra,
   run: BackupRun,
   source: BackupSource,
-  stored: string[],
+  stored: Stored,
   onStep: BackupStepReporter,
 ): Promise<SourceBackupReport> {
   const started = o.now().getTime();
@@ -203,7 +214,7 @@ async function backupSource(
           ...(p.etaSeconds === undefined ? {} : { etaSeconds: p.etaSeconds }),
         }),
     });
-    stored.push(result.snapshotId);
+    stored.ids.push(result.snapshotId);
     await producer;
   } catch (error) {
     meter.destroy();
@@ -260,7 +271,7 @@ async function backupTree(
   run: BackupRun,
   source: BackupSource,
   site: VolumeSite,
-  stored: string[],
+  stored: Stored,
   onStep: BackupStepReporter,
 ): Promise<SourceBackupReport> {
   const started = o.now();
@@ -270,6 +281,7 @@ async function backupTree(
   const cancel = (): void => both.abort(run.signal.reason);
   if (run.signal.aborted) cancel();
   run.signal.addEventListener('abort', cancel, { once: true });
+  let engineSettled = false;
   const engineRun = o.engine
     .backupTree({
       directory: site.root,
@@ -287,8 +299,11 @@ async function backupTree(
         }),
     })
     .then((made) => {
-      stored.push(made.snapshotId);
+      stored.ids.push(made.snapshotId);
       return made;
+    })
+    .finally(() => {
+      engineSettled = true;
     });
   const measureRun = site.measure({
     samplesBefore: new Date(started.getTime() - sampleMarginMs),
@@ -301,6 +316,7 @@ async function backupTree(
   } catch (error) {
     // The first failure is the one told; the other run is stopped and waited for, so that
     // no engine process or helper outlives the job.
+    const stoppingEngine = !engineSettled && !run.signal.aborted;
     both.abort(error);
     const [engine] = await Promise.allSettled([engineRun, measureRun]);
     // Stopped by the measure's failure, the engine could not forget what it had stored:
@@ -314,6 +330,9 @@ async function backupTree(
     if (left !== undefined && left !== error) {
       o.log.error('tree measure failed', { service: run.service, source: source.id, error });
     }
+    // An engine this run stopped (not the job's cancel) may have stored its snapshot just
+    // before, or failed to forget it and said nothing: the job's tag finds what is left.
+    if (stoppingEngine && left === undefined) stored.unsure = true;
     throw sourceError(run, source, left ?? error);
   } finally {
     run.signal.removeEventListener('abort', cancel);
@@ -363,18 +382,20 @@ function sourceError(run: BackupRun, source: BackupSource, error: unknown): unkn
 async function discardRun(
   o: Orchestra,
   run: BackupRun,
-  made: readonly string[],
+  made: readonly SourceBackupReport[],
+  stored: Stored,
   failure: unknown,
 ): Promise<UserError | undefined> {
-  const ids = new Set(made);
-  // Nothing finished and not cancelled: the engine has removed what the failed source
-  // stored, or said it could not (backup-partial-left), which the failure tells already.
+  const ids = new Set([...made.map((m) => m.snapshotId), ...stored.ids]);
+  // Nothing finished, not cancelled and no engine stopped by the run itself: the engine has
+  // removed what the failed source stored, or said it could not (backup-partial-left), which
+  // the failure tells already.
   // No further call then, so that a repository that is locked or down is told once.
   // A repository that stopped answering is not asked again (it may hang again): what this
   // run stored there, perhaps even a snapshot whose answer was lost, stays for the start-up
   // sweep, and is never chosen meanwhile.
   const unreachable = failure instanceof UserError && failure.code === 'backup-repo-unreachable';
-  if ((ids.size === 0 && !run.signal.aborted) || unreachable) {
+  if ((ids.size === 0 && !run.signal.aborted && !stored.unsure) || unreachable) {
     const left =
       failure instanceof UserError &&
       (failure.code === 'backup-partial-left' ||

@@ -51,12 +51,25 @@ class TreeEngine extends FakeEngine {
   /** Resolved with the snapshot's id once it is stored. */
   readonly done = gate<string>();
   aborted = false;
+  /** Stores its snapshot even when stopped, and says nothing of it (restic between its end and its answer). */
+  storesWhenStopped = false;
 
   override async backupTree(options: TreeBackupOptions): Promise<TreeBackupResult> {
     this.calls.push(`backupTree ${options.tags.source}`);
     this.started.resolve(options.signal);
     options.signal?.addEventListener('abort', () => void (this.aborted = true), { once: true });
-    await orAbort(this.finish.promise, options.signal);
+    try {
+      await orAbort(this.finish.promise, options.signal);
+    } catch (error) {
+      if (this.storesWhenStopped) this.store(options);
+      throw error;
+    }
+    const id = this.store(options);
+    this.done.resolve(id);
+    return { snapshotId: id, bytesProcessed: 3, bytesAdded: 3, filesChanged: 1 };
+  }
+
+  store(options: TreeBackupOptions): string {
     const id = `tree${this.stored.length + 1}`;
     this.stored.push({
       id,
@@ -66,8 +79,7 @@ class TreeEngine extends FakeEngine {
       kind: 'files',
       data: Buffer.alloc(0),
     });
-    this.done.resolve(id);
-    return { snapshotId: id, bytesProcessed: 3, bytesAdded: 3, filesChanged: 1 };
+    return id;
   }
 }
 
@@ -173,6 +185,18 @@ describe('file-level backup: the engine and the measure at once', () => {
     expect(engine.stored).toEqual([]);
     expect(h.ledger.run('1-x')?.state).toBe('discarded');
     expect(closed()).toBe(true);
+  });
+
+  it('an engine the failed measure stopped, which stored its snapshot unsaid: found by the job’s tag and forgotten', async () => {
+    const { h, engine, measuring, measured, job } = setup();
+    engine.storesWhenStopped = true;
+    await engine.started.promise;
+    await measuring.promise;
+    measured.reject(new Error('lstat d1/f1: input/output error'));
+    expect((await codeOf(job)).code).toBe('backup-source-failed');
+    expect(engine.calls).toContain('forget tree1');
+    expect(engine.stored).toEqual([]);
+    expect(h.ledger.run('1-x')?.state).toBe('discarded');
   });
 
   it('a measure that fails after the engine stored its snapshot: that snapshot is forgotten', async () => {
