@@ -3,8 +3,13 @@
  * a byte that is not UTF-8 is its surrogate escape, one U+FFFD, and a real `?` stays itself,
  * where `--json-lines` writes `?` for both.
  */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { borgListing, listFormat } from '../../src/backup/engines/borg-json.ts';
+import { BorgEngine } from '../../src/backup/engines/borg.ts';
+import { UserError } from '../../src/core/errors.ts';
 
 const R = '\uFFFD';
 
@@ -59,7 +64,7 @@ describe('borg listing with exact names', () => {
     expect(listing.entries.map((e) => e.hardlinkOf)).toEqual([undefined, 'q?']);
   });
 
-  it('leaves out a line that is not of the format', () => {
+  it('leaves out a line that is not of the format, and counts it', () => {
     const listing = borgListing();
     for (const line of [
       '',
@@ -72,5 +77,57 @@ describe('borg listing with exact names', () => {
       listing.add(line);
     }
     expect(listing.entries).toEqual([]);
+    expect(listing.rejected).toBe(5);
+    expect(listing.firstRejected).toBe('not a listing line');
+  });
+
+  it('counts nothing for a listing of the format: the root `.` is read, not rejected', () => {
+    const listing = borgListing();
+    for (const line of lines) listing.add(line);
+    expect(listing.rejected).toBe(0);
+    expect(listing.firstRejected).toBeUndefined();
+  });
+
+  describe('listTree', () => {
+    // borg as a stand-in program that prints the listing given, whatever it is asked.
+    const listed = async (stdout: string): Promise<unknown> => {
+      const dir = mkdtempSync(join(tmpdir(), 'pes-borg-listing-'));
+      try {
+        const binary = join(dir, 'borg');
+        writeFileSync(join(dir, 'stdout'), stdout);
+        writeFileSync(binary, `#!/bin/sh\ncat '${join(dir, 'stdout')}'\n`);
+        chmodSync(binary, 0o755);
+        const engine = new BorgEngine({ repository: join(dir, 'repo'), password: 'x', binary });
+        const snapshot = {
+          id: 'm_20250301T020009Z_1_volume:x',
+          time: new Date(0),
+          tags: { service: 'm', source: 'volume:x', job: '1', extra: [] },
+          filename: '',
+          kind: 'files' as const,
+        };
+        return await engine.listTree(snapshot).catch((error: unknown) => error);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+
+    it('gives the entries of a listing of the format', async () => {
+      expect(await listed(`${lines.join('\n')}\n`)).toHaveLength(lines.length - 1);
+    });
+
+    it('fails, naming how many lines it could not read, on a listing of another format', async () => {
+      const error = await listed(`${lines.slice(0, 3).join('\n')}\nsomething else\nand more\n`);
+      expect(error).toBeInstanceOf(UserError);
+      const failure = error as UserError;
+      expect(failure.code).toBe('backup-engine-failed');
+      expect(failure.text('en')).toContain('borg list failed (exit 0)');
+      expect(failure.text('en')).toContain('2 lines of the listing could not be read');
+      expect(failure.text('en')).toContain('`something else`');
+    });
+
+    it('names one line in the singular', async () => {
+      const error = (await listed('{"path": "a"}\n')) as UserError;
+      expect(error.text('en')).toContain('1 line of the listing could not be read');
+    });
   });
 });
