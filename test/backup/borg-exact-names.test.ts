@@ -57,6 +57,36 @@ describe('borg listing with exact names', () => {
     ]);
   });
 
+  it('keeps the leading dots of a name (borg 1.2.4 lists `.htaccess`), and the special bits', () => {
+    const listing = borgListing();
+    for (const path of [
+      '.',
+      '.htaccess',
+      '.git',
+      '.git/config',
+      '..foo',
+      'sub/.hidden',
+      './.env',
+    ]) {
+      listing.add(`-\t-rw-r--r--\t0\t0\t1\t'${path}'\t''`);
+    }
+    for (const mode of ['drwsr-S--T', 'drwxrwxrwt']) {
+      listing.add(`d\t${mode}\t0\t0\t0\t'${mode}'\t''`);
+    }
+    expect(listing.entries.map((e) => e.path)).toEqual([
+      '.htaccess',
+      '.git',
+      '.git/config',
+      '..foo',
+      'sub/.hidden',
+      '.env',
+      'drwsr-S--T',
+      'drwxrwxrwt',
+    ]);
+    expect(listing.entries.slice(-2).map((e) => e.perm)).toEqual([0o7740, 0o1777]);
+    expect(listing.rejected).toBe(0);
+  });
+
   it('a hard link to a real `?` name keeps it', () => {
     const listing = borgListing();
     listing.add("-\t-rw-r--r--\t0\t0\t5\t'q?'\t''");

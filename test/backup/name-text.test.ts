@@ -5,7 +5,6 @@
  * same way. Valid UTF-8 keeps exactly the text Buffer's decoding gave it.
  */
 import { describe, expect, it } from 'vitest';
-import { parseListLine } from '../../src/backup/engines/borg-json.ts';
 import { parseLsLine } from '../../src/backup/engines/restic-json.ts';
 import { fromSurrogateEscapes, nameText } from '../../src/backup/name-text.ts';
 import { EntrySet } from '../../src/backup/tree-walk.ts';
@@ -145,23 +144,6 @@ describe("the engines' listings", () => {
     expect(fromSurrogateEscapes('x💩\udce9')).toBe(`x💩${R}`);
     expect(fromSurrogateEscapes('\udce9\udca9')).toBe(`${R}${R}`);
     expect(fromSurrogateEscapes('café q?')).toBe('café q?');
-  });
-
-  it('borg: a listed path with surrogate escapes reads as U+FFFD; `?` stays itself', () => {
-    const line = (path: string, extra: Record<string, unknown> = {}): string =>
-      JSON.stringify({ type: '-', mode: '-rw-r--r--', uid: 0, gid: 0, path, size: 1, ...extra });
-    expect(parseListLine(line('d\udcff/caf\udce9'))?.path).toBe(`d${R}/caf${R}`);
-    expect(parseListLine(line('q?'))?.path).toBe('q?');
-    expect(parseListLine(line('é'))?.path).toBe('é');
-    expect(parseListLine(line('b', { mode: 'hrw-r--r--', source: 'caf\udce9' }))?.hardlinkOf).toBe(
-      `caf${R}`,
-    );
-    // A lone surrogate as Python's json writes it (ensure_ascii: `\udce9`).
-    expect(
-      parseListLine(
-        '{"type": "-", "mode": "-rw-r--r--", "uid": 0, "gid": 0, "path": "caf\\udce9", "size": 0}',
-      )?.path,
-    ).toBe(`caf${R}`);
   });
 
   it("restic: Go's JSON already writes one U+FFFD per invalid byte; kept as it is", () => {

@@ -173,20 +173,12 @@ function relativePath(path: string): string {
 }
 
 /**
- * `list --json-lines ::<archive>`: one entry per line; the root `.` is left out. borg 1.2.4
- * lists an archive made by `create … .` as `.`, `.htaccess`, `.git/config`, `..foo`: only a
- * lone `.` or a leading `./` is not part of the name (a name may start with dots).
- *
- * A byte of a name that is not UTF-8 is listed by borg 1.2.4 as `?` (measured), which stays:
- * a real `?` reads the same, and a drill's entry set reads both as U+FFFD (name-text.ts). A
- * surrogate escape, as borg keeps such a byte inside (`\udce9`), is one U+FFFD, as the walk
- * and restic give it. The engine lists with `listFormat`, which gives the exact names.
+ * One entry of a file-level archive from the fields borg lists (`borgListing`), its path
+ * relative to the volume; undefined for the root `.`. borg 1.2.4 lists an archive made by
+ * `create … .` as `.`, `.htaccess`, `.git/config`, `..foo`: only a lone `.` or a leading `./`
+ * is not part of the name (a name may start with dots). A surrogate escape, as borg keeps a
+ * byte that is not UTF-8 inside (`\udce9`), is one U+FFFD, as the walk and restic give it.
  */
-export function parseListLine(line: string): TreeEntry | undefined {
-  const value = parseJson(line);
-  return isRecord(value) ? listedEntry(value) : undefined;
-}
-
 function listedEntry(value: Record<string, unknown>): TreeEntry | undefined {
   const { path, type, size, mode, uid, gid, source } = value;
   if (typeof path !== 'string' || typeof type !== 'string') return undefined;
