@@ -6,8 +6,9 @@
  *
  * - `printableName` escapes what is not seen as itself: control characters (C0, DEL, C1) as
  *   `\n`, `\r`, `\t` or `\x1b`; format characters (the bidi embeddings, overrides, isolates and
- *   marks, zero-width ones), line and paragraph separators, spaces other than U+0020, lone
- *   surrogates and U+FFFD (a byte that was not UTF-8) as `\u202e`; a backslash as `\\`, so
+ *   marks, zero-width ones), line and paragraph separators, spaces other than U+0020, other
+ *   characters drawn as nothing (variation selectors, Hangul fillers, the blank braille cell),
+ *   lone surrogates and U+FFFD (a byte that was not UTF-8) as `\u202e`; a backslash as `\\`, so
  *   that the escapes are never ambiguous; a space at either end as `\x20`. For a code block,
  *   whose content no front end reads as markup (Mattermost's fence grows past any backticks
  *   inside, Matrix escapes it, the terminal prints it).
@@ -15,7 +16,8 @@
  *   as `\x60`: Mattermost, Matrix (html.ts `parseInline`) and the terminal show a code span's
  *   content as it is, and Mattermost looks for mentions outside code only.
  *
- * Only what a front end would misread is escaped: a name in Cyrillic or with emoji stays as is.
+ * Only what a front end would misread is escaped: a name in Cyrillic or with emoji stays as is
+ * (an emoji's joiner or variation selector, invisible in itself, is escaped).
  * Pure, without imports: it runs from the image's sources too (tree-walk.ts).
  */
 
@@ -30,8 +32,12 @@ const named: Readonly<Record<string, string>> = {
 };
 
 // Control (Cc) and format (Cf) characters, line (Zl) and paragraph (Zp) separators, lone
-// surrogates (Cs), spaces other than U+0020, U+FFFD, the backslash.
-const hidden = /[\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\uFFFD]|(?! )\p{Zs}/gu;
+// surrogates (Cs), spaces other than U+0020, U+FFFD, the backslash; what is drawn as nothing
+// though it is not a format character: the default ignorables (variation selectors, the
+// combining grapheme joiner U+034F…), among them the Hangul fillers (U+115F, U+1160, U+3164,
+// U+FFA0, named too), and the blank braille cell U+2800.
+const hidden =
+  /[\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Default_Ignorable_Code_Point}\u115F\u1160\u3164\uFFA0\u2800\uFFFD]|(?! )\p{Zs}/gu;
 
 function escaped(char: string): string {
   const known = named[char];

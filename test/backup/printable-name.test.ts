@@ -42,6 +42,21 @@ describe('printableName', () => {
     expect(printableName('s\ud800x')).toBe('s\\ud800x');
   });
 
+  it('escapes what is drawn as nothing: default ignorables, Hangul fillers, a blank braille cell', () => {
+    // Hangul fillers (U+115F, U+1160, U+3164, U+FFA0), the combining grapheme joiner, the
+    // braille pattern blank: letters or symbols to Unicode, blank on screen.
+    expect(printableName('a\u115fb\u1160c\u3164d\uffa0e')).toBe(
+      'a\\u115fb\\u1160c\\u3164d\\uffa0e',
+    );
+    expect(printableName('a\u034fb\u2800c')).toBe('a\\u034fb\\u2800c');
+    // Variation selectors, also beyond the basic plane; a name of fillers alone is not blank.
+    expect(printableName('x\ufe00\ufe0fy\u{e0100}\u{e01ef}')).toBe(
+      'x\\ufe00\\ufe0fy\\u{e0100}\\u{e01ef}',
+    );
+    expect(printableName('\u3164\u3164')).toBe('\\u3164\\u3164');
+    expect(codeName('\u2800')).toBe('`\\u2800`');
+  });
+
   it('shows a space other than U+0020, and a space at either end', () => {
     expect(printableName('a\u00a0b\u3000c')).toBe('a\\xa0b\\u3000c');
     expect(printableName('  two ends ')).toBe('\\x20\\x20two ends\\x20');
