@@ -105,7 +105,8 @@ const notUtf8 = '\uFFFD';
  * anything is removed: the engines are given paths as text, and such a name has none they
  * would match by its bytes. restic's `--include` takes U+FFFD as that character (it would
  * restore nothing and succeed), borg's `pp:` as those bytes. The folder that holds it, or
- * the whole volume, restores it by its bytes.
+ * the whole volume, restores it by its bytes. A name holding a real U+FFFD is refused too:
+ * the listing reads both the same (name-text.ts), and the message says "may hold".
  */
 export function matchPaths(
   entries: readonly TreeEntry[],

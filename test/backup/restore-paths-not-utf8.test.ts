@@ -2,7 +2,7 @@
  * A `--path` that matches a name which is not UTF-8 is refused before anything is touched:
  * the engines are given a path as text, and such a name has none they would match by its
  * bytes (restic's `--include` takes U+FFFD as that character; borg's `pp:` takes the text as
- * those bytes).
+ * those bytes). A real U+FFFD reads the same in the listing: the message says "may hold".
  */
 import { describe, expect, it } from 'vitest';
 import { matchPaths } from '../../src/backup/restore-paths.ts';
@@ -59,6 +59,16 @@ describe('matchPaths: names that are not UTF-8', () => {
     expect(error?.text('ru')).toContain('`p/caf\\ufffd`');
     expect(error?.hint('en')).toMatch(/folder/);
     expect(error?.hint('ru')).toMatch(/папку/);
+  });
+
+  it('says only that such a name may hold bytes that are not UTF-8: it may be a real U+FFFD', () => {
+    // The listing gives U+FFFD for both (name-text.ts): the message must hold for either.
+    const error = refusal([`caf${R}`]);
+    expect(error?.text('en')).toContain('may hold bytes that are not UTF-8');
+    expect(error?.text('en')).toContain('U+FFFD itself');
+    expect(error?.text('en')).not.toMatch(/\bholds bytes\b/);
+    expect(error?.text('ru')).toContain('могут быть байты не в UTF-8');
+    expect(error?.text('ru')).toContain('сам символ U+FFFD');
   });
 
   it('a folder with a valid name that holds such names is matched as before', () => {

@@ -555,11 +555,13 @@ export const backupErrorTexts = {
     },
   },
   // {path} comes as code from printable-name.ts `codeName`, each U+FFFD shown as `\ufffd`.
+  // The listing gives U+FFFD for a byte that is not UTF-8 and for a real U+FFFD alike: the
+  // text holds for both.
   'backup-path-not-utf8': {
     kind: 'usage',
     message: {
-      ru: 'В имени {path} есть байты не в UTF-8 (каждый показан как `\\ufffd`): через --path такое имя не передать restic и borg; ничего не изменено.',
-      en: 'The name {path} holds bytes that are not UTF-8 (each shown as `\\ufffd`): --path cannot pass such a name to restic or borg; nothing was changed.',
+      ru: 'В имени {path} могут быть байты не в UTF-8 (каждый показан как `\\ufffd`, как и сам символ U+FFFD): через --path такие байты не передать restic и borg, поэтому имя с `\\ufffd` отдельно не восстанавливается; ничего не изменено.',
+      en: 'The name {path} may hold bytes that are not UTF-8 (each shown as `\\ufffd`, as is the character U+FFFD itself): --path cannot pass such bytes to restic or borg, so a name with `\\ufffd` is not restored on its own; nothing was changed.',
     },
     hint: {
       ru: 'Восстановите папку, в которой оно лежит (--path с путём папки), или весь том (без --path).',
