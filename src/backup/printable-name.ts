@@ -21,7 +21,7 @@
  * Pure, without imports: it runs from the image's sources too (tree-walk.ts).
  */
 
-/** At most this many characters of a name are shown; the rest is cut, with `…` after. */
+/** At most this many characters of a name are shown; the rest is cut, marked with `…`. */
 export const maxShownChars = 300;
 
 const named: Readonly<Record<string, string>> = {
@@ -49,17 +49,33 @@ function escaped(char: string): string {
   return `\\u{${hex}}`;
 }
 
+/** Which end of a name longer than the limit is shown. */
+export interface ShownOptions {
+  /**
+   * `head` (the default): the start, `…` after; `tail`: the end, `…` before, for the words
+   * of a program that failed, which says why at the end (engines/tags.ts `reasonFrom`).
+   */
+  readonly keep?: 'head' | 'tail';
+}
+
 function shown(
   name: string,
   max: number,
+  tail: boolean,
   extra?: RegExp,
 ): { readonly text: string; readonly cut: boolean } {
   // By code points, so that a cut never splits a character or an escape; a very long name
-  // costs no more than a short one.
-  const head = name.slice(0, (max + 1) * 2);
-  const chars = Array.from(head);
-  const cut = chars.length > max || head.length < name.length;
-  const kept = cut ? chars.slice(0, max).join('') : name;
+  // costs no more than a short one. A part cut from the end may start with the second half
+  // of a pair: it holds more than `max` characters then, and that one is left out.
+  const span = (max + 1) * 2;
+  const part = tail ? name.slice(-span) : name.slice(0, span);
+  const chars = Array.from(part);
+  const cut = chars.length > max || part.length < name.length;
+  const kept = !cut
+    ? name
+    : tail
+      ? chars.slice(chars.length - max).join('')
+      : chars.slice(0, max).join('');
   let text = kept.replace(hidden, escaped);
   if (extra !== undefined) text = text.replace(extra, escaped);
   // Spaces at the ends would be invisible, and a code span loses one at each end.
@@ -68,13 +84,22 @@ function shown(
 }
 
 /** The name as one line of plain text (for a code block): see above. */
-export function printableName(name: string, max = maxShownChars): string {
-  const { text, cut } = shown(name, max);
-  return cut ? `${text}…` : text;
+export function printableName(
+  name: string,
+  max = maxShownChars,
+  options: ShownOptions = {},
+): string {
+  const tail = options.keep === 'tail';
+  const { text, cut } = shown(name, max, tail);
+  if (!cut) return text;
+  return tail ? `…${text}` : `${text}…`;
 }
 
 /** The name as a code span of the messages' markdown subset: see above. */
-export function codeName(name: string, max = maxShownChars): string {
-  const { text, cut } = shown(name, max, /`/g);
-  return `\`${text}\`${cut ? '…' : ''}`;
+export function codeName(name: string, max = maxShownChars, options: ShownOptions = {}): string {
+  const tail = options.keep === 'tail';
+  const { text, cut } = shown(name, max, tail, /`/g);
+  const span = `\`${text}\``;
+  if (!cut) return span;
+  return tail ? `…${span}` : `${span}…`;
 }

@@ -93,6 +93,22 @@ describe('codeName', () => {
     expect(codeName('long', 2)).toBe('`lo`…');
   });
 
+  it('keeps the tail when asked: a failed program says why at the end', () => {
+    const said = `the tree measure in the helper failed (1): ${'noise '.repeat(100)}the cause`;
+    const shown = codeName(said, maxShownChars, { keep: 'tail' });
+    expect(shown.startsWith('…`')).toBe(true);
+    expect(shown.endsWith('the cause`')).toBe(true);
+    expect(shown).toHaveLength(maxShownChars + 3);
+    expect(codeName('long', 2, { keep: 'tail' })).toBe('…`ng`');
+    expect(codeName('short', 10, { keep: 'tail' })).toBe('`short`');
+    expect(printableName('long', 2, { keep: 'tail' })).toBe('…ng');
+    // Cut at a character, escapes whole, never half of a pair; a space at the cut shown.
+    expect(printableName('💩'.repeat(10), 3, { keep: 'tail' })).toBe('…💩💩💩');
+    expect(printableName('a\n\n\n', 3, { keep: 'tail' })).toBe('…\\n\\n\\n');
+    expect(codeName('x b`c', 4, { keep: 'tail' })).toBe('…`\\x20b\\x60c`');
+    expect(printableName('x'.repeat(10_000_000), 300, { keep: 'tail' })).toHaveLength(301);
+  });
+
   it('holds no backtick but its own two, and no line break', () => {
     const hostile = 'a`\n``b`\u202e`';
     const shown = codeName(hostile);
