@@ -16,7 +16,7 @@ import { UserError } from '../core/errors.ts';
 import type { Text } from '../core/i18n.ts';
 import { withFurtherFailures } from './failures.ts';
 import { ManifestMeter } from './manifest.ts';
-import { codeName } from './printable-name.ts';
+import { codeName, maxShownChars } from './printable-name.ts';
 import type { BackupHooks, Orchestra } from './plan.ts';
 import { reasonTexts } from './reason.ts';
 import { retentionRemoves } from './retention.ts';
@@ -68,8 +68,10 @@ function scaled(run: BackupRun): BackupStepReporter {
 
 function reasonOf(error: unknown): string {
   if (error instanceof UserError) return error.text('en');
-  // Not ours (a system error may name a path from the volume): one line, as code.
-  return codeName(error instanceof Error ? error.message : String(error));
+  // Not ours (a system error may name a path from the volume): one line, as code; its end
+  // when long, where a program says why.
+  const message = error instanceof Error ? error.message : String(error);
+  return codeName(message, maxShownChars, { keep: 'tail' });
 }
 
 export async function runBackup(o: Orchestra, run: BackupRun): Promise<BackupReport> {

@@ -24,7 +24,7 @@ import { runBackup } from './run-backup.ts';
 import type { SelectedRestore } from './select.ts';
 import type { BackupSource } from './types.ts';
 import type { VolumeSite } from './volume-access.ts';
-import { codeName } from './printable-name.ts';
+import { codeName, maxShownChars } from './printable-name.ts';
 
 export interface RestoreRun {
   readonly service: ServiceDefinition;
@@ -44,8 +44,10 @@ function reasons(error: unknown): { reasonRu: string; reasonEn: string } {
   if (error instanceof UserError) {
     return { reasonRu: trimStop(error.text('ru')), reasonEn: trimStop(error.text('en')) };
   }
-  // Not ours (a system error may name a path from the volume): one line, as code.
-  const text = codeName(trimStop(error instanceof Error ? error.message : String(error)));
+  // Not ours (a system error may name a path from the volume): one line, as code; its end
+  // when long, where a program says why.
+  const message = error instanceof Error ? error.message : String(error);
+  const text = codeName(trimStop(message), maxShownChars, { keep: 'tail' });
   return { reasonRu: text, reasonEn: text };
 }
 

@@ -16,7 +16,7 @@ import { compareManifests } from './manifest.ts';
 import { listedExpectation } from './snapshot-listing.ts';
 import type { DrillTarget, Orchestra } from './plan.ts';
 import { drain, pumpSnapshot } from './pump.ts';
-import { codeName } from './printable-name.ts';
+import { codeName, maxShownChars } from './printable-name.ts';
 import { reasonTexts } from './reason.ts';
 import { isSafety } from './select.ts';
 import type { BackupSource, Snapshot } from './types.ts';
@@ -37,11 +37,13 @@ export interface VerifyRun {
 /**
  * Why a drill failed, for its `reason`, which people read in chat. Any error but a UserError
  * is a program's or the system's words, which may quote a file's name from the volume (a
- * path the walk could not read, a helper's or a pod's output): shown as one line of code.
+ * path the walk could not read, a helper's or a pod's output): shown as one line of code,
+ * its end when long (a helper's error ends with what the helper said).
  */
 function reasonOf(error: unknown): string {
   if (error instanceof UserError) return error.text('en');
-  return codeName(error instanceof Error ? error.message : String(error));
+  const message = error instanceof Error ? error.message : String(error);
+  return codeName(message, maxShownChars, { keep: 'tail' });
 }
 
 export async function runVerify(o: Orchestra, run: VerifyRun): Promise<VerifyReport> {

@@ -389,4 +389,23 @@ describe('failures after the first one are told with it', () => {
     expect(report.ok).toBe(false);
     expect(report.cleanup).toEqual(['volume:moodledata: `volume is in use`']);
   });
+
+  it('a long reason that is not ours keeps its end, where a program says why', async () => {
+    const { volume } = sources();
+    const h = harness({ moodle: { sources: [volume] } });
+    await backup(h, '1-good', 1);
+    const said = `the tree measure in the helper failed (1): ${'noise '.repeat(100)}disk full`;
+    h.drillTarget = () =>
+      Promise.resolve({
+        consume: async (input) => {
+          input.resume();
+          await new Promise((resolve) => input.once('end', resolve));
+        },
+        remove: () => Promise.reject(new Error(said)),
+      });
+
+    const report = await h.service.verify(moodle, { job: '7' }, onStep, signal);
+    expect(report.cleanup).toHaveLength(1);
+    expect(report.cleanup[0]).toMatch(/^volume:moodledata: …`.*disk full`$/);
+  });
 });
