@@ -114,16 +114,17 @@ COPY config/templates /etc/pes-bot/templates
 ENV NODE_ENV=production \
   PES_CONFIG=/etc/pes-bot/pes.yaml \
   NODE_COMPILE_CACHE=/app/.compile-cache \
-  MALLOC_ARENA_MAX=2
+  MALLOC_ARENA_MAX=2 \
+  MALLOC_MMAP_THRESHOLD_=65536
 RUN ln -s mariadb /usr/local/bin/mysql \
   && ln -s mariadb-dump /usr/local/bin/mysqldump \
   && ln -s /app/bin/pes.js /usr/local/bin/pes \
   && mkdir -p state .compile-cache \
   && chown pes:pes state .compile-cache \
   && setpriv --reuid=pes --regid=pes --clear-groups \
-    node --max-semi-space-size=1 --initial-old-space-size=64 bin/pes.js --version \
+    node --max-semi-space-size=1 --initial-old-space-size=32 --no-opt bin/pes.js --version \
   && setpriv --reuid=pes --regid=pes --clear-groups \
-    node --max-semi-space-size=1 --initial-old-space-size=64 \
+    node --max-semi-space-size=1 --initial-old-space-size=32 --no-opt \
     --input-type=module -e "await import('/app/src/chat/matrix/adapter.ts')" \
   && chown -R root:root .compile-cache \
   && chmod -R a+rX .compile-cache
@@ -133,5 +134,5 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PES_PORT || 8080}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # tini reaps the tools' processes and hands SIGTERM on to node, whose stop is graceful.
-ENTRYPOINT ["tini", "--", "node", "--max-semi-space-size=1", "--initial-old-space-size=64", "/app/bin/pes.js"]
+ENTRYPOINT ["tini", "--", "node", "--max-semi-space-size=1", "--initial-old-space-size=32", "--no-opt", "/app/bin/pes.js"]
 CMD ["serve"]

@@ -36,7 +36,7 @@ const targetMs = 2000;
 const probe = `
 const { spawn } = await import('node:child_process');
 const t0 = performance.now();
-const bot = spawn('node', ['--max-semi-space-size=1', '--initial-old-space-size=64', '/app/bin/pes.js', 'serve'], { stdio: ['ignore', 'ignore', 'inherit'] });
+const bot = spawn('node', ['--max-semi-space-size=1', '--initial-old-space-size=32', '--no-opt', '/app/bin/pes.js', 'serve'], { stdio: ['ignore', 'ignore', 'inherit'] });
 let ms;
 while (ms === undefined) {
   try {

@@ -1,7 +1,7 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --initial-old-space-size=64
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=65536 node --max-semi-space-size=1 --initial-old-space-size=32 --no-opt
 // Plain JavaScript on purpose: it runs before any TypeScript is loaded, so that an old Node
 // gets one clear line instead of a syntax error from deep inside an import.
-// The first line sets what ./pes sets, the V8 flags and the malloc arenas (why: see there).
+// The first line sets what ./pes sets, the V8 flags and the malloc settings (why: see there).
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   const lang = process.env.PES_LANG ?? process.env.LC_ALL ?? process.env.LANG ?? '';

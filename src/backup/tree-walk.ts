@@ -272,7 +272,7 @@ async function walk(
 /**
  * Read through one buffer kept for the process: a read stream allocates a new 64 KB buffer
  * for each chunk, outside V8's heap, and those that outlive a young collection stay until
- * a full one, which the bot's V8 flags (./pes) put off until 64 MB of old generation. With
+ * a full one, which the bot's V8 flags (./pes) put off until 32 MB of old generation. With
  * 8 MB of samples per backup that was 6–9 MB more resident for good (`npm run bench:backup`).
  * Reads are sequential: one digest at a time uses the buffer (`digestQueue`).
  */
