@@ -195,3 +195,9 @@ export function nodeNotFound(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * The malloc settings ./pes, bin/pes.js and the image give the bot's own process (./pes says
+ * why): the engines it starts, here or through the launcher, start without them.
+ */
+export const botMallocSettings = ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_'] as const;

@@ -238,6 +238,19 @@ describe('the launcher', () => {
     expect(readFileSync(join(dir, 'stdin'), 'utf8')).toBe('pass\nword\n');
   });
 
+  it('starts the engine without the bot’s own malloc settings, which the image sets', async () => {
+    const header = launchHeader({ BORG_PASSPHRASE_FD: '0' });
+    const run = await launch(['borg', 'list'], `${header}secret`, {
+      MALLOC_ARENA_MAX: '2',
+      MALLOC_MMAP_THRESHOLD_: '65536',
+      PES_SEEN: 'yes',
+    });
+    expect(run.code).toBe(0);
+    const env = readFileSync(join(dir, 'env'), 'utf8').split('\n');
+    expect(env).toContain('PES_SEEN=yes');
+    expect(env.filter((line) => line.startsWith('MALLOC_'))).toEqual([]);
+  });
+
   it('passes stdin that comes in pieces after the header', async () => {
     const header = Buffer.from(launchHeader({ BORG_PASSPHRASE_FD: '0' }));
     // One buffer whose header is split from the rest only by the newline.

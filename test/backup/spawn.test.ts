@@ -21,6 +21,23 @@ describe('runProcess', () => {
     }
   });
 
+  it('starts an engine without the bot’s own malloc settings', async () => {
+    const before = { ...process.env };
+    process.env['MALLOC_ARENA_MAX'] = '2';
+    process.env['MALLOC_MMAP_THRESHOLD_'] = '65536';
+    process.env['PES_SEEN_TEST'] = 'yes';
+    try {
+      const result = await runProcess('env', [], {});
+      expect(result.stdout).toContain('PES_SEEN_TEST=yes');
+      expect(result.stdout).not.toMatch(/^MALLOC_/m);
+    } finally {
+      for (const name of ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_', 'PES_SEEN_TEST']) {
+        if (before[name] === undefined) Reflect.deleteProperty(process.env, name);
+        else process.env[name] = before[name];
+      }
+    }
+  });
+
   it('streams stdin to stdout with backpressure: a slow consumer gets every byte', async () => {
     const size = 8 * 1024 * 1024;
     let produced = 0;

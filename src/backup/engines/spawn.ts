@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { UserError } from '../../core/errors.ts';
+import { botMallocSettings } from '../engine-launch-input.ts';
 import { feed } from '../../streams/feed.ts';
 
 export interface SpawnOptions {
@@ -232,7 +233,7 @@ export async function drain(input: Readable): Promise<void> {
 
 function buildEnv(options: SpawnOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  const drop = options.dropEnv ?? [];
+  const drop = [...botMallocSettings, ...(options.dropEnv ?? [])];
   for (const [key, value] of Object.entries(process.env)) {
     if (!drop.some((prefix) => key.startsWith(prefix))) env[key] = value;
   }
