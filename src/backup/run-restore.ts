@@ -14,7 +14,7 @@ import {
   type RestoreReport,
 } from '../core/backup.ts';
 import type { ServiceDefinition } from '../core/catalog.ts';
-import { UserError } from '../core/errors.ts';
+import { trimStop, UserError } from '../core/errors.ts';
 import { compareManifests } from './manifest.ts';
 import { execContainers, isOneOf } from './own-containers.ts';
 import type { BackupHooks, Orchestra, ServiceControl } from './plan.ts';
@@ -49,10 +49,6 @@ function reasons(error: unknown): { reasonRu: string; reasonEn: string } {
   const message = error instanceof Error ? error.message : String(error);
   const text = codeName(trimStop(message), maxShownChars, { keep: 'tail' });
   return { reasonRu: text, reasonEn: text };
-}
-
-function trimStop(text: string): string {
-  return text.replace(/[.\s]+$/, '');
 }
 
 export async function runRestore(

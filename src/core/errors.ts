@@ -43,6 +43,14 @@ export function isUserError(error: unknown): error is UserError {
   return error instanceof UserError;
 }
 
+/**
+ * A reason for a template that ends the sentence itself ("…: {reasonEn}. …"): the text
+ * without the stops and white space at its end, so that no sentence ends twice.
+ */
+export function trimStop(text: string): string {
+  return text.replace(/[.\s]+$/, '');
+}
+
 /** A short reference that ties what a person sees to the full error in the log. */
 export function newErrorRef(): string {
   return randomBytes(3).toString('hex');

@@ -3,7 +3,7 @@
  * use `{reasonRu}` and `{reasonEn}`, since a UserError's params are fixed when it is thrown
  * and the language only when it is shown.
  */
-import { UserError } from '../../core/errors.ts';
+import { trimStop, UserError } from '../../core/errors.ts';
 
 export function reasonParams(error: unknown): { reasonRu: string; reasonEn: string } {
   if (error instanceof UserError) {
@@ -13,9 +13,4 @@ export function reasonParams(error: unknown): { reasonRu: string; reasonEn: stri
   // which the logs tie to the stack through the error that carries it as the cause.
   const text = error instanceof Error ? error.message : String(error);
   return { reasonRu: trimStop(text), reasonEn: trimStop(text) };
-}
-
-/** The templates end the sentence themselves. */
-function trimStop(text: string): string {
-  return text.replace(/[.\s]+$/, '');
 }
