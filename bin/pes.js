@@ -13,12 +13,6 @@ if (major < 24) {
   );
   process.exit(2);
 }
-// glibc read the malloc settings of the first line (and of ./pes, or the image) when this
-// process started: they are the bot's own. The programs it runs start without them: borg, in
-// Python, took 1.6 times as long with blocks of 64 KB and more mapped one by one
-// (`npm run bench:backup`). src/backup/engine-launch.ts does the same in helpers and pods.
-delete process.env.MALLOC_ARENA_MAX;
-delete process.env.MALLOC_MMAP_THRESHOLD_;
 // node:sqlite still prints an ExperimentalWarning on Node 24 at first use; it is stable for
 // what the bot uses, and the line would only confuse people reading the terminal.
 const emitWarning = process.emitWarning.bind(process);
@@ -33,4 +27,10 @@ process.emitWarning = (warning, ...rest) => {
 // the source, and a cache that cannot be written only means the slow start.
 const { default: nodeModule } = await import('node:module');
 nodeModule.enableCompileCache?.();
+// glibc read the malloc settings of the first line (and of ./pes, or the image) when this
+// process started: they are the bot's own, and the programs it runs start without them (why:
+// src/backup/engine-launch-input.ts, whose list this is; a pure module, loaded after the
+// compile cache is on). Deleted here, before anything runs, so that no program inherits them.
+const { botMallocSettings } = await import('../src/backup/engine-launch-input.ts');
+for (const name of botMallocSettings) Reflect.deleteProperty(process.env, name);
 await import('../src/main.ts');

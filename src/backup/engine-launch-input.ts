@@ -198,6 +198,17 @@ export function nodeNotFound(error: unknown): boolean {
 
 /**
  * The malloc settings ./pes, bin/pes.js and the image give the bot's own process (./pes says
- * why): the engines it starts, here or through the launcher, start without them.
+ * why). They are the bot's, not the engine's: borg, a Python program, took 1.6 times as long
+ * with blocks of 64 KB and more mapped one by one (`npm run bench:backup`, 1 GB, first backup
+ * and full restore). The programs the bot starts, here or through the launcher, start without
+ * them: bin/pes.js deletes these names from its environment at start, and spawn.ts and the
+ * launcher give an engine `withoutBotMalloc` of theirs.
  */
-export const botMallocSettings = ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_'] as const;
+export const botMallocSettings: readonly string[] = ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_'];
+
+/** `env` without the bot's own malloc settings (`botMallocSettings`, by exact name). */
+export function withoutBotMalloc(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(([name]) => !botMallocSettings.includes(name)),
+  );
+}

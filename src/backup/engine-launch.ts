@@ -34,7 +34,7 @@ import {
   stallMarker,
   type LaunchProgram,
   type LaunchStall,
-  botMallocSettings,
+  withoutBotMalloc,
 } from './engine-launch-input.ts';
 import { borgProgressWatch, resticProgressWatch } from './engines/stall.ts';
 
@@ -147,19 +147,6 @@ function watchStall(
   return () => stalled;
 }
 
-/**
- * The image's malloc settings are the bot's (./pes says why), not the engine's: borg, a
- * Python program, took 1.6 times as long with blocks of 64 KB and more mapped one by one
- * (`npm run bench:backup`, 1 GB, first backup and full restore).
- */
-function engineEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(env).filter(
-      ([name]) => !(botMallocSettings as readonly string[]).includes(name),
-    ),
-  );
-}
-
 async function main(): Promise<void> {
   const launch = parseLaunchArgv(process.argv.slice(2));
   if (!launch.ok) refuse(launch.reason);
@@ -168,7 +155,8 @@ async function main(): Promise<void> {
   const header = parseLaunchHeader(line);
   if (!header.ok) refuse(header.reason);
   const started = spawn(program, args, {
-    env: { ...engineEnv(process.env), ...header.env },
+    // The image's malloc settings are the bot's, not the engine's (engine-launch-input.ts).
+    env: { ...withoutBotMalloc(process.env), ...header.env },
     stdio: [
       'pipe',
       stall === undefined ? 'inherit' : 'pipe',

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { UserError } from '../../core/errors.ts';
-import { botMallocSettings } from '../engine-launch-input.ts';
+import { withoutBotMalloc } from '../engine-launch-input.ts';
 import { feed } from '../../streams/feed.ts';
 
 export interface SpawnOptions {
@@ -233,8 +233,8 @@ export async function drain(input: Readable): Promise<void> {
 
 function buildEnv(options: SpawnOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  const drop = [...botMallocSettings, ...(options.dropEnv ?? [])];
-  for (const [key, value] of Object.entries(process.env)) {
+  const drop = options.dropEnv ?? [];
+  for (const [key, value] of Object.entries(withoutBotMalloc(process.env))) {
     if (!drop.some((prefix) => key.startsWith(prefix))) env[key] = value;
   }
   // Messages are matched by their English text (restic 0.14 has no codes for most errors).
