@@ -1,12 +1,19 @@
 /** restic 0.14's JSON output, as captured from the real program (docs/FIELD-NOTES.md "restic"). */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   parseBackupLine,
   parseForget,
   parseLsLine,
   parseSnapshots,
+  readLsLine,
+  resticListing,
   tagArgs,
 } from '../../src/backup/engines/restic-json.ts';
+import { ResticEngine } from '../../src/backup/engines/restic.ts';
+import { UserError } from '../../src/core/errors.ts';
 
 describe('parseBackupLine', () => {
   it('reads a stdin status line: no total, so no fraction and no ETA (restic prints 2^63)', () => {
@@ -153,11 +160,128 @@ describe('file-level snapshots', () => {
         name: 's',
         type: 'file',
         path: '/s',
+        size: 0,
         mode: 2 ** 23 + 0o755,
         struct_type: 'node',
       }),
     );
     expect(setuid?.perm).toBe(0o4755);
+  });
+});
+
+describe('restic listing', () => {
+  // `restic ls --json <id>` of a small volume, restic 0.14.0 (measured; the volume's path in
+  // the snapshot's line shortened): the snapshot's line, then a node per entry, no root, no
+  // text; a file always has its size (0 too), a folder, a link or a fifo none.
+  const lines = [
+    '{"time":"2026-12-07T23:08:55.705697234Z","tree":"defbd830dae4b7cc4f00a96d5e666faa76c0220fc30f9a0898d5a8a8d19d395e","paths":["/srv/vol"],"hostname":"vm","username":"root","tags":["t"],"id":"2b8af88b52fddfdb485826ee441c6d2863414d2f1d68703d94106b831c743f9f","short_id":"2b8af88b","struct_type":"snapshot"}',
+    '{"name":"empty","type":"file","path":"/empty","uid":0,"gid":0,"size":0,"mode":420,"permissions":"-rw-r--r--","mtime":"2026-12-07T23:08:53.810142775Z","atime":"2026-12-07T23:08:53.810142775Z","ctime":"2026-12-07T23:08:53.810142775Z","struct_type":"node"}',
+    '{"name":"emptydir","type":"dir","path":"/emptydir","uid":0,"gid":0,"mode":2147484141,"permissions":"drwxr-xr-x","mtime":"2026-12-07T23:08:53.810142775Z","atime":"2026-12-07T23:08:53.810142775Z","ctime":"2026-12-07T23:08:53.810142775Z","struct_type":"node"}',
+    '{"name":"fifo","type":"fifo","path":"/fifo","uid":0,"gid":0,"mode":33554852,"permissions":"prw-r--r--","mtime":"2026-12-07T23:08:53.814142775Z","atime":"2026-12-07T23:08:53.814142775Z","ctime":"2026-12-07T23:08:53.814142775Z","struct_type":"node"}',
+    '{"name":"hard","type":"file","path":"/hard","uid":0,"gid":0,"size":2,"mode":420,"permissions":"-rw-r--r--","mtime":"2026-12-07T23:08:53.810142775Z","atime":"2026-12-07T23:08:53.810142775Z","ctime":"2026-12-07T23:08:53.810142775Z","struct_type":"node"}',
+    '{"name":"link","type":"symlink","path":"/link","uid":0,"gid":0,"mode":134218239,"permissions":"Lrwxrwxrwx","mtime":"2026-12-07T23:08:53.810142775Z","atime":"2026-12-07T23:08:53.810142775Z","ctime":"2026-12-07T23:08:53.810142775Z","struct_type":"node"}',
+    '{"name":"sub","type":"dir","path":"/sub","uid":0,"gid":0,"mode":2147484141,"permissions":"drwxr-xr-x","mtime":"2026-12-07T23:08:53.810142775Z","atime":"2026-12-07T23:08:53.810142775Z","ctime":"2026-12-07T23:08:53.810142775Z","struct_type":"node"}',
+    '{"name":"b","type":"file","path":"/sub/b","uid":0,"gid":0,"size":2,"mode":420,"permissions":"-rw-r--r--","mtime":"2026-12-07T23:08:53.810142775Z","atime":"2026-12-07T23:08:53.810142775Z","ctime":"2026-12-07T23:08:53.810142775Z","struct_type":"node"}',
+  ];
+
+  it('reads every line restic prints: the snapshot line is no entry, each node is one', () => {
+    const listing = resticListing();
+    for (const line of lines) listing.add(line);
+    expect(listing.rejected).toBe(0);
+    expect(listing.entries.map((e) => [e.path, e.type, e.size])).toEqual([
+      ['empty', 'file', 0],
+      ['emptydir', 'dir', 0],
+      ['fifo', 'other', 0],
+      ['hard', 'file', 2],
+      ['link', 'symlink', 0],
+      ['sub', 'dir', 0],
+      ['sub/b', 'file', 2],
+    ]);
+  });
+
+  it('takes the `message_type` lines of later versions', () => {
+    expect(
+      readLsLine('{"time":"x","id":"abc","struct_type":"snapshot","message_type":"snapshot"}'),
+    ).toEqual({ kind: 'other' });
+    expect(
+      readLsLine(
+        '{"name":"b","type":"file","path":"/b","size":2,"struct_type":"node","message_type":"node"}',
+      ),
+    ).toEqual({ kind: 'entry', entry: { path: 'b', type: 'file', size: 2 } });
+  });
+
+  it('cannot read text, JSON of another kind, or a node without what it needs', () => {
+    for (const line of [
+      'Fatal: something else',
+      '{"name":"b","type":"file","path":"/b","size":2,"struct_type":"no',
+      '["/b"]',
+      '{"name":"b","type":"file","path":"/b","size":2}',
+      '{"time":"x","struct_type":"snapshots"}',
+      '{"name":"b","type":"file","struct_type":"node"}',
+      '{"name":"b","path":"/b","size":2,"struct_type":"node"}',
+      '{"name":"b","type":"file","path":"/b","struct_type":"node"}',
+      '{"name":"b","type":"file","path":"/b","size":"2","struct_type":"node"}',
+      '{"name":"b","type":"file","path":"/b","size":-1,"struct_type":"node"}',
+      '{"name":"d","type":"dir","path":"/d","mode":"0755","struct_type":"node"}',
+      '{"name":"d","type":"dir","path":"/d","uid":null,"struct_type":"node"}',
+    ]) {
+      expect(readLsLine(line), line).toEqual({ kind: 'unreadable' });
+    }
+  });
+
+  describe('listTree', () => {
+    // restic as a stand-in program that prints the listing given, whatever it is asked.
+    const listed = async (stdout: string): Promise<unknown> => {
+      const dir = mkdtempSync(join(tmpdir(), 'pes-restic-listing-'));
+      try {
+        const binary = join(dir, 'restic');
+        writeFileSync(join(dir, 'stdout'), stdout);
+        writeFileSync(binary, `#!/bin/sh\ncat '${join(dir, 'stdout')}'\n`);
+        chmodSync(binary, 0o755);
+        const engine = new ResticEngine({
+          repository: join(dir, 'repo'),
+          password: 'pes-secret-password',
+          binary,
+        });
+        const snapshot = {
+          id: 'a'.repeat(64),
+          time: new Date(0),
+          tags: { service: 'm', source: 'volume:x', job: '1', extra: [] },
+          filename: '',
+          kind: 'files' as const,
+        };
+        return await engine.listTree(snapshot).catch((error: unknown) => error);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+
+    it("gives the entries of restic's listing", async () => {
+      expect(await listed(`${lines.join('\n')}\n`)).toHaveLength(lines.length - 1);
+    });
+
+    it('fails, naming how many lines it could not read, rather than leave entries out', async () => {
+      const error = await listed(
+        `${lines.slice(0, 3).join('\n')}\nsome **text** of\nanother \`restic\`\n${lines.slice(3).join('\n')}\n`,
+      );
+      expect(error).toBeInstanceOf(UserError);
+      const failure = error as UserError;
+      expect(failure.code).toBe('backup-engine-failed');
+      expect(failure.text('en')).toContain('restic ls failed (exit 0)');
+      expect(failure.text('en')).toContain('2 lines of the listing could not be read');
+      expect(failure.text('en')).toContain('the first: `some **text** of`');
+    });
+
+    it('names one line in the singular, in short and without a secret', async () => {
+      const line = `{"path":"/pes-secret-password ${'x'.repeat(300)}\\n","type":"file"}`;
+      const error = (await listed(`${lines[0] ?? ''}\n${line}\n`)) as UserError;
+      const text = error.text('en');
+      expect(text).toContain('1 line of the listing could not be read');
+      expect(text).not.toContain('pes-secret-password');
+      expect(text).toContain('`{"path":"/[redacted] xxx');
+      expect(text).toMatch(/x`…$/);
+      expect(text.length).toBeLessThan(250);
+    });
   });
 });
 

@@ -185,30 +185,100 @@ function positive(value: unknown): number | undefined {
   return n !== undefined && n > 0 ? n : undefined;
 }
 
+/** One line of `ls --json`: an entry, a line that is no entry, or one that cannot be read. */
+export type LsLine =
+  | { readonly kind: 'entry'; readonly entry: TreeEntry }
+  | { readonly kind: 'other' }
+  | { readonly kind: 'unreadable' };
+
 /**
- * `ls --json <id>`: after the snapshot's own line, one `node` line per entry, with an
- * absolute path inside the snapshot (`/sub/b`). Other lines are skipped. A byte of a name that
- * is not UTF-8 arrives as one U+FFFD (Go's encoding/json), the text the walk gives it too
- * (name-text.ts): the path is taken as it is.
+ * `ls --json <id>` (restic 0.14): the snapshot's own line (`"struct_type":"snapshot"`), then
+ * one `node` line per entry, with an absolute path inside the snapshot (`/sub/b`); later
+ * versions add `message_type` to both. A line that is neither JSON of such a kind nor a node
+ * with a path, a type, a file's size and numbers where numbers belong cannot be read: the
+ * listing would lack that entry (`resticListing`). A byte of a name that is not UTF-8 arrives
+ * as one U+FFFD (Go's encoding/json), the text the walk gives it too (name-text.ts): the path
+ * is taken as it is.
  */
-export function parseLsLine(line: string): TreeEntry | undefined {
+export function readLsLine(line: string): LsLine {
   const value = parseJson(line);
-  if (!isRecord(value) || value['struct_type'] !== 'node') return undefined;
-  const { path, type } = value;
-  if (typeof path !== 'string' || typeof type !== 'string') return undefined;
+  if (!isRecord(value)) return { kind: 'unreadable' };
+  const structType = value['struct_type'];
+  const messageType = value['message_type'];
+  if (structType !== 'node' && messageType !== 'node') {
+    const known =
+      structType === 'snapshot' || (structType === undefined && typeof messageType === 'string');
+    return known ? { kind: 'other' } : { kind: 'unreadable' };
+  }
+  const { path, type, size, mode, uid, gid } = value;
+  if (typeof path !== 'string' || typeof type !== 'string') return { kind: 'unreadable' };
+  // restic 0.14 writes a file's size always (0 too), and no size for anything else.
+  if (type === 'file' ? !count(size) : size !== undefined && !count(size)) {
+    return { kind: 'unreadable' };
+  }
+  if (![mode, uid, gid].every((n) => n === undefined || count(n))) return { kind: 'unreadable' };
   const relative = path.replace(/^\/+/, '');
-  if (relative === '') return undefined;
-  const mode = num(value['mode']);
-  const uid = num(value['uid']);
-  const gid = num(value['gid']);
+  if (relative === '') return { kind: 'other' };
   return {
-    path: relative,
-    type: type === 'file' || type === 'dir' || type === 'symlink' ? type : 'other',
-    size: num(value['size']) ?? 0,
-    ...(mode === undefined ? {} : { perm: goPerm(mode) }),
-    ...(uid === undefined ? {} : { uid }),
-    ...(gid === undefined ? {} : { gid }),
+    kind: 'entry',
+    entry: {
+      path: relative,
+      type: type === 'file' || type === 'dir' || type === 'symlink' ? type : 'other',
+      size: num(size) ?? 0,
+      ...(mode === undefined ? {} : { perm: goPerm(num(mode) ?? 0) }),
+      ...(uid === undefined ? {} : { uid: num(uid) ?? 0 }),
+      ...(gid === undefined ? {} : { gid: num(gid) ?? 0 }),
+    },
   };
+}
+
+/** The entry of one `ls --json` line, or undefined for any line that holds none. */
+export function parseLsLine(line: string): TreeEntry | undefined {
+  const read = readLsLine(line);
+  return read.kind === 'entry' ? read.entry : undefined;
+}
+
+/** What `resticListing` read: the entries, and the lines it could not read. */
+export interface ResticListing {
+  add(line: string): void;
+  readonly entries: TreeEntry[];
+  /** Non-empty lines that cannot be read: restic's output changed, the listing is not whole. */
+  readonly rejected: number;
+  /** The first of them, to show what restic wrote instead. */
+  readonly firstRejected: string | undefined;
+}
+
+/**
+ * The entries of `ls --json`, line by line in restic's order. A non-empty line that cannot be
+ * read is counted: the caller fails rather than give a listing with holes (engine `listTree`).
+ */
+export function resticListing(): ResticListing {
+  const entries: TreeEntry[] = [];
+  let rejected = 0;
+  let firstRejected: string | undefined;
+  return {
+    add(line) {
+      if (line.trim() === '') return;
+      const read = readLsLine(line);
+      if (read.kind === 'entry') entries.push(read.entry);
+      else if (read.kind === 'unreadable') {
+        rejected += 1;
+        firstRejected ??= line;
+      }
+    },
+    entries,
+    get rejected() {
+      return rejected;
+    },
+    get firstRejected() {
+      return firstRejected;
+    },
+  };
+}
+
+/** A whole number of zero or more, as restic writes sizes, modes and ids. */
+function count(value: unknown): boolean {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { UserError } from '../../core/errors.ts';
+import { codeName } from '../printable-name.ts';
 import type {
   BackupEngine,
   BackupResult,
@@ -21,8 +22,8 @@ import { resticError, resticUnlockCommand } from './restic-errors.ts';
 import {
   parseBackupLine,
   parseForget,
-  parseLsLine,
   parseSnapshots,
+  resticListing,
   tagArgs,
   type BackupSummary,
 } from './restic-json.ts';
@@ -220,20 +221,30 @@ export class ResticEngine implements BackupEngine {
 
   async listTree(snapshot: Snapshot, signal?: AbortSignal): Promise<TreeEntry[]> {
     this.#checkId(snapshot.id);
-    const entries: TreeEntry[] = [];
+    const listing = resticListing();
     const result = await this.#queue.shared(
       () =>
         this.#run(['ls', '--json', snapshot.id], {
           signal,
-          onStdoutLine: (line) => {
-            const entry = parseLsLine(line);
-            if (entry !== undefined) entries.push(entry);
-          },
+          onStdoutLine: (line) => listing.add(line),
         }),
       signal,
     );
     if (result.exitCode !== 0) throw this.#error(result, 'ls');
-    return entries;
+    if (listing.rejected > 0) {
+      // Output of another form (another restic?): a listing with holes would show files as
+      // missing, or a drill's figures as wrong, and hide why. The line is restic's, a file's
+      // name in it as the volume has it: one short line of code, no secret in it.
+      const count = listing.rejected;
+      const first = codeName(this.#redacted(listing.firstRejected ?? ''), 120);
+      throw new UserError('backup-engine-failed', {
+        engine: 'restic',
+        operation: 'ls',
+        code: result.exitCode,
+        reason: `${count} ${count === 1 ? 'line' : 'lines'} of the listing could not be read, the first: ${first}`,
+      });
+    }
+    return listing.entries;
   }
 
   #checkId(id: string): void {
@@ -419,11 +430,24 @@ export class ResticEngine implements BackupEngine {
     });
   }
 
+  get #secrets(): string[] {
+    return [this.#settings.password, ...Object.values(this.#settings.env ?? {})];
+  }
+
+  /** restic's own text with any secret replaced, as `reasonFrom` does. */
+  #redacted(text: string): string {
+    let shown = text;
+    for (const secret of this.#secrets) {
+      if (secret.length >= 4) shown = shown.split(secret).join('[redacted]');
+    }
+    return shown;
+  }
+
   #error(result: SpawnResult, operation: string): UserError {
     return resticError(result, {
       repository: this.#settings.repository,
       operation,
-      secrets: [this.#settings.password, ...Object.values(this.#settings.env ?? {})],
+      secrets: this.#secrets,
       stallSeconds: this.#stallSeconds,
     });
   }
