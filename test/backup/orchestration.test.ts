@@ -292,7 +292,7 @@ describe('verify orchestration', () => {
     const report = await h.service.verify(moodle, { job: '2' }, onStep, signal);
     expect(report).toMatchObject({
       ok: false,
-      checkError: { ru: 'pack 3a1b… is damaged', en: 'pack 3a1b… is damaged' },
+      checkError: { ru: '`pack 3a1b… is damaged`', en: '`pack 3a1b… is damaged`' },
     });
     expect(report.drills.map((d) => d.ok)).toEqual([true]);
   });

@@ -215,7 +215,7 @@ describe('a backup cut short by the death of the bot', () => {
     h.engine.forgetError = undefined;
     h.engine.listError = new Error('connection refused');
     const second = await forgetPartialBackups({ engine: h.engine, ledger: h.ledger, log });
-    expect(second[0]?.error?.en).toBe('connection refused');
+    expect(second[0]?.error?.en).toBe('`connection refused`');
 
     h.engine.listError = undefined;
     const third = await forgetPartialBackups({ engine: h.engine, ledger: h.ledger, log });
