@@ -8,6 +8,7 @@ import { UserError } from '../../core/errors.ts';
 import { fromSurrogateEscapes } from '../name-text.ts';
 import type { Snapshot, TreeEntry } from '../types.ts';
 import { parseArchive } from './borg-names.ts';
+import { engineListing, type EngineListing } from './listing-lines.ts';
 import type { SpawnResult } from './spawn.ts';
 import { defaultStallSeconds } from './stall.ts';
 import { displayRepository, quoteArg, reasonFrom } from './tags.ts';
@@ -257,37 +258,19 @@ function fromPythonAscii(text: string): string | undefined {
 /** A lone surrogate, as Python's text holds a byte that is not UTF-8 (`\udce9`). */
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** What `borgListing` read: the entries, and the lines it could not read. */
-export interface BorgListing {
-  add(line: string): void;
-  readonly entries: TreeEntry[];
-  /** Non-empty lines not of the format: borg's output changed, the listing is not whole. */
-  readonly rejected: number;
-  /** The first of them, to show what borg wrote instead. */
-  readonly firstRejected: string | undefined;
-}
-
 /**
  * The entries of `list --format <listFormat>`, line by line in borg's order; the root `.` is
  * left out. A non-empty line not of the format is counted, not read: the caller fails rather
  * than give a listing with holes (engine `listTree`).
  */
-export function borgListing(): BorgListing {
-  const entries: TreeEntry[] = [];
-  let rejected = 0;
-  let firstRejected: string | undefined;
-  const reject = (line: string): void => {
-    if (line.trim() === '') return;
-    rejected += 1;
-    firstRejected ??= line;
-  };
+export function borgListing(): EngineListing {
   // Each path holding surrogate escapes, by the form borg gives a hard link's source (each
   // escape `?`, its remove_surrogates). Names of one such form (`caf\xe9` beside `caf\xe8`
   // or a real `caf?`) cannot be told apart there: the last one listed is taken, which at
   // worst gives that hard link a wrong size in a drill's figures.
   const escaped = new Map<string, string>();
   // Whether the line is of the format (its entry, if any, is taken).
-  const read = (line: string): boolean => {
+  return engineListing((line, push) => {
     const fields = line.split('\t');
     if (fields.length !== 7) return false;
     const [type = '', mode = '', uid = '', gid = '', size = '', bpath = '', bsource = ''] = fields;
@@ -308,22 +291,9 @@ export function borgListing(): BorgListing {
       size: Number(size),
       source: escaped.get(linked) ?? linked,
     });
-    if (entry !== undefined) entries.push(entry);
+    if (entry !== undefined) push(entry);
     return true;
-  };
-  const add = (line: string): void => {
-    if (!read(line)) reject(line);
-  };
-  return {
-    add,
-    entries,
-    get rejected() {
-      return rejected;
-    },
-    get firstRejected() {
-      return firstRejected;
-    },
-  };
+  });
 }
 
 /** `ls -l`'s mode string (`drwxr-sr-x`, `-rwsr-xr-T`…) as permission bits with the special ones. */

@@ -30,11 +30,11 @@ import {
   type BorgLogMessage,
 } from './borg-json.ts';
 import { archiveComment, archiveGlob, archiveName, treeArchiveComment } from './borg-names.ts';
+import { unreadableListing } from './listing-lines.ts';
 import { repositoryQueue, type RepositoryQueue } from './repo-lock.ts';
 import { runProcess, type SpawnOptions, type SpawnResult } from './spawn.ts';
 import type { EngineRunner } from '../volume-access.ts';
 import { checkFilename, checkTags, displayRepository, keepArgs } from './tags.ts';
-import { codeName } from '../printable-name.ts';
 import { withFurtherFailures } from '../failures.ts';
 import { watchProducer } from './producer.ts';
 import { borgProgressWatch, defaultStallSeconds, stallKillGraceMs } from './stall.ts';
@@ -263,15 +263,11 @@ export class BorgEngine implements BackupEngine {
     );
     if (run.result.exitCode !== 0 && run.result.exitCode !== 1) throw this.#error(run, 'list');
     if (listing.rejected > 0) {
-      // Output of another form (another borg?): a listing with holes would show files as
-      // missing, or a drill's figures as wrong, and hide why.
-      const count = listing.rejected;
-      const first = codeName(listing.firstRejected ?? '', 120);
-      throw new UserError('backup-engine-failed', {
+      // Output of another form (another borg?).
+      throw unreadableListing(listing, {
         engine: 'borg',
         operation: 'list',
         code: run.result.exitCode ?? 'unknown',
-        reason: `${count} ${count === 1 ? 'line' : 'lines'} of the listing could not be read, the first: ${first}`,
       });
     }
     return listing.entries;

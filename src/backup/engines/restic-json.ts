@@ -6,6 +6,7 @@
  * `--prune`, prune's plain text follows it (docs/FIELD-NOTES.md "restic").
  */
 import type { BackupProgress, Snapshot, SnapshotTags, TreeEntry } from '../types.ts';
+import { engineListing, type EngineListing } from './listing-lines.ts';
 import { tagPrefixes } from './tags.ts';
 
 export interface BackupSummary {
@@ -238,42 +239,16 @@ export function parseLsLine(line: string): TreeEntry | undefined {
   return read.kind === 'entry' ? read.entry : undefined;
 }
 
-/** What `resticListing` read: the entries, and the lines it could not read. */
-export interface ResticListing {
-  add(line: string): void;
-  readonly entries: TreeEntry[];
-  /** Non-empty lines that cannot be read: restic's output changed, the listing is not whole. */
-  readonly rejected: number;
-  /** The first of them, to show what restic wrote instead. */
-  readonly firstRejected: string | undefined;
-}
-
 /**
  * The entries of `ls --json`, line by line in restic's order. A non-empty line that cannot be
  * read is counted: the caller fails rather than give a listing with holes (engine `listTree`).
  */
-export function resticListing(): ResticListing {
-  const entries: TreeEntry[] = [];
-  let rejected = 0;
-  let firstRejected: string | undefined;
-  return {
-    add(line) {
-      if (line.trim() === '') return;
-      const read = readLsLine(line);
-      if (read.kind === 'entry') entries.push(read.entry);
-      else if (read.kind === 'unreadable') {
-        rejected += 1;
-        firstRejected ??= line;
-      }
-    },
-    entries,
-    get rejected() {
-      return rejected;
-    },
-    get firstRejected() {
-      return firstRejected;
-    },
-  };
+export function resticListing(): EngineListing {
+  return engineListing((line, push) => {
+    const read = readLsLine(line);
+    if (read.kind === 'entry') push(read.entry);
+    return read.kind !== 'unreadable';
+  });
 }
 
 /** A whole number of zero or more, as restic writes sizes, modes and ids. */

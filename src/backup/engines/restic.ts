@@ -4,7 +4,6 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { UserError } from '../../core/errors.ts';
-import { codeName } from '../printable-name.ts';
 import type {
   BackupEngine,
   BackupResult,
@@ -17,6 +16,7 @@ import type {
   TreeEntry,
   TreeRestoreOptions,
 } from '../types.ts';
+import { unreadableListing } from './listing-lines.ts';
 import { repositoryQueue, type RepositoryQueue } from './repo-lock.ts';
 import { resticError, resticUnlockCommand } from './restic-errors.ts';
 import {
@@ -232,17 +232,12 @@ export class ResticEngine implements BackupEngine {
     );
     if (result.exitCode !== 0) throw this.#error(result, 'ls');
     if (listing.rejected > 0) {
-      // Output of another form (another restic?): a listing with holes would show files as
-      // missing, or a drill's figures as wrong, and hide why. The line is restic's, a file's
-      // name in it as the volume has it: one short line of code, no secret in it.
-      const count = listing.rejected;
-      const first = codeName(this.#redacted(listing.firstRejected ?? ''), 120);
-      throw new UserError('backup-engine-failed', {
-        engine: 'restic',
-        operation: 'ls',
-        code: result.exitCode,
-        reason: `${count} ${count === 1 ? 'line' : 'lines'} of the listing could not be read, the first: ${first}`,
-      });
+      // Output of another form (another restic?). The line is restic's: no secret in it.
+      throw unreadableListing(
+        listing,
+        { engine: 'restic', operation: 'ls', code: result.exitCode },
+        (line) => this.#redacted(line),
+      );
     }
     return listing.entries;
   }
