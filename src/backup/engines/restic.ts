@@ -4,6 +4,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { UserError } from '../../core/errors.ts';
+import { makeRedactor } from '../../core/logger.ts';
 import type {
   BackupEngine,
   BackupResult,
@@ -236,7 +237,7 @@ export class ResticEngine implements BackupEngine {
       throw unreadableListing(
         listing,
         { engine: 'restic', operation: 'ls', code: result.exitCode },
-        (line) => this.#redacted(line),
+        makeRedactor(this.#secrets),
       );
     }
     return listing.entries;
@@ -427,15 +428,6 @@ export class ResticEngine implements BackupEngine {
 
   get #secrets(): string[] {
     return [this.#settings.password, ...Object.values(this.#settings.env ?? {})];
-  }
-
-  /** restic's own text with any secret replaced, as `reasonFrom` does. */
-  #redacted(text: string): string {
-    let shown = text;
-    for (const secret of this.#secrets) {
-      if (secret.length >= 4) shown = shown.split(secret).join('[redacted]');
-    }
-    return shown;
   }
 
   #error(result: SpawnResult, operation: string): UserError {

@@ -4,6 +4,7 @@
  * before it becomes part of a message.
  */
 import { UserError } from '../../core/errors.ts';
+import { makeRedactor } from '../../core/logger.ts';
 import { codeName } from '../printable-name.ts';
 import type { RetentionPolicy, SnapshotTags } from '../types.ts';
 
@@ -63,9 +64,7 @@ export function quoteArg(arg: string): string {
  * code (printable-name.ts), empty when it said nothing.
  */
 export function reasonFrom(stderr: string, secrets: readonly string[], maxChars = 300): string {
-  let text = stderr;
-  for (const secret of secrets)
-    if (secret.length >= 4) text = text.split(secret).join('[redacted]');
+  const text = makeRedactor(secrets)(stderr);
   const lines = text
     .split('\n')
     .map((line) => line.trim())
